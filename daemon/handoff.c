@@ -1,1 +1,383 @@
-/* placeholder */
+#include "handoff.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "listener.h"
+#include "log.h"
+#include "state.h"
+#include "unotify/macro.h"
+#include "unotify/unotify.h"
+
+#define HANDOFF_MAX_CONNS 256
+#define HANDOFF_ACCEPT_BURST 16
+
+
+struct conn {
+        ev_io io; /* first: libev hands us &io */
+        ev_timer timer;
+        struct daemon *d;
+        struct list_node node;
+        int fd;
+        struct ucred peer;
+        char *buf;
+        size_t len, cap;
+        int fds[UNOTIFY_HANDOFF_MAX_FDS];
+        size_t n_fds;
+        bool got_data;
+        struct json_scan scan;
+};
+
+static struct ratelimit refusals = RATELIMIT_INIT(10ull * 1000000000u, 20);
+
+static void conn_free(struct conn *c)
+{
+        ev_io_stop(c->d->loop, &c->io);
+        ev_timer_stop(c->d->loop, &c->timer);
+        for (size_t i = 0; i < c->n_fds; i++)
+                safe_close(c->fds[i]);
+        safe_close(c->fd);
+        list_del(&c->node);
+        c->d->n_conns--;
+        free(c->buf);
+        free(c);
+}
+
+/* Best effort: a runtime may never read the answer, and must not be able
+ * to stall us by not reading it. */
+static void conn_reply(struct conn *c, json_t *reply)
+{
+        _cleanup_(freep) char *s = json_dumps(reply, JSON_COMPACT);
+        size_t n;
+
+        if (!s)
+                return;
+        n = strlen(s);
+        s[n] = '\n'; /* replaces the NUL; we send n + 1 bytes */
+        (void)!send(c->fd, s, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+_printf_(2, 3) static void conn_refuse(struct conn *c, const char *fmt, ...)
+{
+        _cleanup_(json_decrefp) json_t *reply = NULL;
+        char msg[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        c->d->stats.handoffs_refused++;
+        if (ratelimit_allow(&refusals))
+                log_warning("handoff from pid %d uid %u refused: %s", (int)c->peer.pid, c->peer.uid, msg);
+        reply = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+        if (reply)
+                conn_reply(c, reply);
+}
+
+static void answer_query(struct conn *c, const struct handoff_msg *m)
+{
+        _cleanup_(json_decrefp) json_t *reply = NULL, *names = NULL;
+        struct unotify_policy *p = unotify_policy_set_find(c->d->policies, m->query_policy);
+        const char *const *syscalls;
+        char digest[17];
+        size_t n;
+
+        if (!p) {
+                conn_refuse(c, "unknown policy \"%s\" (not in %s)", m->query_policy, c->d->opts->policy_dir);
+                return;
+        }
+        syscalls = unotify_policy_syscalls(p, &n);
+        names = json_array();
+        for (size_t i = 0; names && i < n; i++)
+                json_array_append_new(names, json_string(syscalls[i]));
+        snprintf(digest, sizeof(digest), "%016" PRIx64, unotify_policy_syscalls_digest(p));
+        reply = json_pack("{s:b, s:s, s:O, s:s}", "ok", 1, "policy", unotify_policy_name(p), "syscalls",
+                          names, "digest", digest);
+        if (reply)
+                conn_reply(c, reply);
+}
+
+/* The policy a new listener gets, or NULL with *why set: then it is served
+ * by deny-all, so a mistake never turns into a silent allow. */
+static struct unotify_policy *select_policy(struct conn *c, const struct handoff_msg *m,
+                                            char *why, size_t size)
+{
+        const char *name = m->policy ? m->policy : c->d->opts->default_policy;
+        struct unotify_policy *p = unotify_policy_set_find(c->d->policies, name);
+
+        if (!p) {
+                snprintf(why, size, "unknown policy \"%s\"%s; the listener is served by deny-all", name,
+                         m->policy ? "" : " (the default)");
+                return NULL;
+        }
+        if (m->has_digest && m->digest != unotify_policy_syscalls_digest(p)) {
+                snprintf(why, size,
+                         "policy \"%s\" changed since the filter was built (syscall set %016" PRIx64
+                         ", filter %016" PRIx64 "); the listener is served by deny-all",
+                         name, unotify_policy_syscalls_digest(p), m->digest);
+                return NULL;
+        }
+        return p;
+}
+
+static void bind_listener(struct conn *c, const struct handoff_msg *m)
+{
+        _cleanup_(json_decrefp) json_t *reply = NULL;
+        int fd = TAKE_FD(c->fds[m->seccomp_fd_index]);
+        struct unotify_policy *p;
+        struct listener *l;
+        char why[512];
+        int r;
+
+        if (!listener_fd_is_seccomp(fd)) {
+                safe_close(fd);
+                conn_refuse(c, "the \"%s\" fd is not a seccomp listener", UNOTIFY_SECCOMP_FD_NAME);
+                return;
+        }
+        p = select_policy(c, m, why, sizeof(why));
+        r = listener_add(c->d, fd, unotify_policy_ref(p ? p : c->d->deny_all), m->container_id,
+                         (pid_t)m->pid, &l);
+        if (r < 0) {
+                conn_refuse(c, "out of memory");
+                return;
+        }
+        log_notice("listener %llu: container %s pid %lld policy %s (from pid %d uid %u)",
+                   (unsigned long long)l->id, m->container_id, (long long)m->pid,
+                   unotify_policy_name(l->policy), (int)c->peer.pid, c->peer.uid);
+        if (!p) {
+                conn_refuse(c, "%s", why);
+                return;
+        }
+        reply = json_pack("{s:b, s:s, s:I}", "ok", 1, "policy", unotify_policy_name(p), "listener",
+                          (json_int_t)l->id);
+        if (reply)
+                conn_reply(c, reply);
+}
+
+static void conn_process(struct conn *c)
+{
+        struct handoff_msg m;
+        char err[512];
+        int r;
+
+        for (size_t i = c->scan.end; i < c->len; i++)
+                if (!strchr(" \t\r\n", c->buf[i]) || c->buf[i] == '\0') {
+                        conn_refuse(c, "unexpected data after the JSON value");
+                        return;
+                }
+        r = handoff_msg_parse(c->buf, c->scan.end, c->n_fds, &m, err, sizeof(err));
+        if (r == -ENOMEM) {
+                conn_refuse(c, "out of memory");
+                return;
+        }
+        if (r < 0) {
+                conn_refuse(c, "%s", err);
+                return;
+        }
+        if (m.kind == HANDOFF_QUERY)
+                answer_query(c, &m);
+        else
+                bind_listener(c, &m);
+        handoff_msg_clear(&m);
+}
+
+/* Keep the fds of the first message; any later fd is a protocol error. */
+static int take_fds(struct conn *c, struct msghdr *msg, char *err, size_t size)
+{
+        int r = 0;
+
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+                size_t n;
+                int *fds;
+
+                if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+                        continue;
+                n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                fds = (int *)CMSG_DATA(cm);
+                for (size_t i = 0; i < n; i++) {
+                        if (c->got_data || c->n_fds >= UNOTIFY_HANDOFF_MAX_FDS) {
+                                safe_close(fds[i]);
+                                r = -EBADMSG;
+                                continue;
+                        }
+                        c->fds[c->n_fds++] = fds[i];
+                }
+        }
+        if (r < 0)
+                snprintf(err, size, c->got_data ? "fds must come with the first bytes of the message"
+                                                : "more than %d fds", UNOTIFY_HANDOFF_MAX_FDS);
+        else if (msg->msg_flags & MSG_CTRUNC) {
+                snprintf(err, size, "more than %d fds", UNOTIFY_HANDOFF_MAX_FDS);
+                r = -EBADMSG;
+        }
+        return r;
+}
+
+static int conn_grow(struct conn *c)
+{
+        size_t cap;
+        char *b;
+
+        if (c->len < c->cap)
+                return 0;
+        cap = c->cap ? c->cap * 2 : 4096;
+        if (cap > UNOTIFY_HANDOFF_MAX_MESSAGE + 1)
+                cap = UNOTIFY_HANDOFF_MAX_MESSAGE + 1;
+        b = realloc(c->buf, cap);
+        if (!b)
+                return -ENOMEM;
+        c->buf = b;
+        c->cap = cap;
+        return 0;
+}
+
+/* Read what is there. Returns 1 when a whole JSON value is in, 0 for more
+ * later, -errno with err set when the connection must be refused. */
+static int conn_read(struct conn *c, char *err, size_t size)
+{
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int) * UNOTIFY_HANDOFF_MAX_FDS)];
+        } control;
+        struct iovec iov;
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+        ssize_t n;
+        int r;
+
+        if (conn_grow(c) < 0)
+                return snprintf(err, size, "out of memory"), -ENOMEM;
+        iov = (struct iovec){ .iov_base = c->buf + c->len, .iov_len = c->cap - c->len };
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof(control.buf);
+        n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                r = negative_errno();
+                return snprintf(err, size, "receive failed: %s", strerror(-r)), r;
+        }
+        r = take_fds(c, &msg, err, size);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                return snprintf(err, size, "connection closed after %zu bytes, before the JSON value was complete",
+                                c->len),
+                       -EPIPE;
+        c->got_data = true;
+        c->len += (size_t)n;
+        if (c->len > UNOTIFY_HANDOFF_MAX_MESSAGE)
+                return snprintf(err, size, "message longer than %d bytes", UNOTIFY_HANDOFF_MAX_MESSAGE),
+                       -EMSGSIZE;
+        r = json_scan_feed(&c->scan, c->buf, c->len);
+        if (r < 0)
+                return snprintf(err, size, "not a JSON object"), r;
+        return r;
+}
+
+static void on_conn_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+        struct conn *c = container_of(w, struct conn, io);
+        char err[256];
+        int r;
+
+        (void)loop;
+        (void)revents;
+        r = conn_read(c, err, sizeof(err));
+        if (r == 0)
+                return;
+        if (r < 0)
+                conn_refuse(c, "%s", err);
+        else
+                conn_process(c);
+        conn_free(c);
+}
+
+static void on_conn_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+        struct conn *c = container_of(w, struct conn, timer);
+
+        (void)loop;
+        (void)revents;
+        conn_refuse(c, "no complete message within %d ms (%zu bytes received)", UNOTIFY_HANDOFF_TIMEOUT_MS,
+                    c->len);
+        conn_free(c);
+}
+
+/* Only root and the daemon's own user may hand over listeners: a listener
+ * decides what another process's syscalls return. */
+static bool peer_allowed(const struct ucred *peer)
+{
+        return peer->uid == 0 || peer->uid == geteuid();
+}
+
+static void conn_new(struct daemon *d, int fd)
+{
+        struct conn *c = calloc(1, sizeof(*c));
+        socklen_t len = sizeof(struct ucred);
+
+        if (!c) {
+                safe_close(fd);
+                return;
+        }
+        c->d = d;
+        c->fd = fd;
+        list_add_tail(&d->conns, &c->node);
+        d->n_conns++;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0 || !peer_allowed(&c->peer)) {
+                conn_refuse(c, "uid %u may not hand over listeners", c->peer.uid);
+                conn_free(c);
+                return;
+        }
+        ev_io_init(&c->io, on_conn_io, fd, EV_READ);
+        ev_io_start(d->loop, &c->io);
+        ev_timer_init(&c->timer, on_conn_timeout, UNOTIFY_HANDOFF_TIMEOUT_MS / 1000.0, 0.);
+        ev_timer_start(d->loop, &c->timer);
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+        static struct ratelimit full = RATELIMIT_INIT(10ull * 1000000000u, 5);
+        struct daemon *d = container_of(w, struct daemon, accept_io);
+
+        (void)loop;
+        (void)revents;
+        for (int i = 0; i < HANDOFF_ACCEPT_BURST; i++) {
+                int fd = accept4(d->socket_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+                if (fd < 0) {
+                        if (errno == ECONNABORTED || errno == EINTR)
+                                continue;
+                        if (errno != EAGAIN && ratelimit_allow(&full))
+                                log_warning_errno(negative_errno(), "accept on the handoff socket");
+                        return;
+                }
+                if (d->n_conns >= HANDOFF_MAX_CONNS) {
+                        if (ratelimit_allow(&full))
+                                log_warning("%d handoff connections pending; refusing more", HANDOFF_MAX_CONNS);
+                        safe_close(fd);
+                        continue;
+                }
+                conn_new(d, fd);
+        }
+}
+
+void handoff_start(struct daemon *d)
+{
+        ev_io_init(&d->accept_io, on_accept, d->socket_fd, EV_READ);
+        ev_io_start(d->loop, &d->accept_io);
+}
+
+void handoff_stop(struct daemon *d)
+{
+        ev_io_stop(d->loop, &d->accept_io);
+        while (!list_empty(&d->conns))
+                conn_free(container_of(d->conns.next, struct conn, node));
+}

@@ -1,1 +1,222 @@
-/* placeholder */
+#include "listener.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "unotify/kernel.h"
+#include "unotify/macro.h"
+#include "unotify/policy.h"
+
+/* Notifications answered per wake-up before giving other watchers a turn. */
+#define LISTENER_DRAIN_MAX 64
+
+static struct ratelimit recv_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
+static struct ratelimit send_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
+
+int listener_buffers_init(struct daemon *d)
+{
+        struct seccomp_notif_sizes sizes = {
+                .seccomp_notif = sizeof(struct seccomp_notif),
+                .seccomp_notif_resp = sizeof(struct seccomp_notif_resp),
+        };
+
+        /* Fails with ENOSYS under valgrind 3.19, which does not know
+         * seccomp(2); our own struct sizes are then the right ones. */
+        if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+                log_debug("SECCOMP_GET_NOTIF_SIZES: %m; using built-in sizes");
+        d->req_size = sizes.seccomp_notif > sizeof(*d->req) ? sizes.seccomp_notif : sizeof(*d->req);
+        d->resp_size = sizes.seccomp_notif_resp > sizeof(*d->resp) ? sizes.seccomp_notif_resp
+                                                                      : sizeof(*d->resp);
+        d->req = calloc(1, d->req_size);
+        d->resp = calloc(1, d->resp_size);
+        return d->req && d->resp ? 0 : -ENOMEM;
+}
+
+void listener_buffers_free(struct daemon *d)
+{
+        free(d->req);
+        free(d->resp);
+        d->req = NULL;
+        d->resp = NULL;
+}
+
+bool listener_fd_is_seccomp(int fd)
+{
+        char path[64], target[64];
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n < 0)
+                return false;
+        target[n] = '\0';
+        return strcmp(target, UNOTIFY_LISTENER_LINK) == 0;
+}
+
+/* Verbose only: names cost an allocation, the hot path stays free of them.
+ * libseccomp's arch tokens are the AUDIT_ARCH_* values of seccomp_data. */
+static void log_decision(const struct listener *l, const struct seccomp_notif *req,
+                         const struct unotify_decision *dec)
+{
+        const char *errname = dec->action == UNOTIFY_ACTION_ERRNO ? unotify_errno_name(dec->error) : NULL;
+        _cleanup_(freep) char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
+        char rule[32] = "defaultAction";
+
+        if (dec->rule >= 0)
+                snprintf(rule, sizeof(rule), "/syscalls/%d", dec->rule);
+        log_info("listener %llu (%s): pid %u %s -> %s%s%s (%s)", (unsigned long long)l->id,
+                 l->container_id, req->pid, name ? name : "?", unotify_action_to_string(dec->action),
+                 errname ? " " : "", errname ? errname : "", rule);
+}
+
+static void fill_response(struct seccomp_notif_resp *resp, uint64_t id,
+                          const struct unotify_decision *dec)
+{
+        resp->id = id;
+        resp->val = 0;
+        if (dec->action == UNOTIFY_ACTION_CONTINUE) {
+                /* Safe here: v1 decisions read registers only, never target
+                 * memory (see KERNEL.md on CONTINUE). */
+                resp->error = 0;
+                resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        } else {
+                resp->error = -dec->error;
+                resp->flags = 0;
+        }
+}
+
+static void send_response(struct listener *l)
+{
+        struct daemon *d = l->daemon;
+
+        if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, d->resp) == 0) {
+                d->stats.answered++;
+                return;
+        }
+        if (errno == ENOENT) {
+                /* Interrupted by a signal or killed after RECV: normal. */
+                l->send_gone++;
+                d->stats.send_gone++;
+                return;
+        }
+        if (ratelimit_allow(&send_errors))
+                log_warning_errno(negative_errno(), "listener %llu: SECCOMP_IOCTL_NOTIF_SEND",
+                                  (unsigned long long)l->id);
+}
+
+/* One RECV -> decide -> SEND. Returns 0, or -errno when RECV failed. */
+static int answer_one(struct listener *l)
+{
+        struct daemon *d = l->daemon;
+        struct unotify_decision dec;
+
+        /* Since 5.5 RECV wants a zeroed buffer. */
+        memset(d->req, 0, d->req_size);
+        if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, d->req) < 0)
+                return negative_errno();
+        l->received++;
+        d->stats.received++;
+
+        unotify_policy_decide(l->policy, &d->req->data, &dec);
+        if (log_enabled(LOG_INFO))
+                log_decision(l, d->req, &dec);
+        memset(d->resp, 0, d->resp_size);
+        fill_response(d->resp, d->req->id, &dec);
+        send_response(l);
+        return 0;
+}
+
+/* What the listener has for us right now, without blocking: libev's epoll
+ * backend reports EPOLLHUP as EV_READ, and RECV on a listener whose filter
+ * has no users left blocks forever, so only a real POLLIN may lead to RECV. */
+static short listener_poll(int fd)
+{
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+
+        if (poll(&p, 1, 0) <= 0)
+                return 0;
+        return p.revents;
+}
+
+static void on_listener_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+        struct listener *l = container_of(w, struct listener, io);
+        struct daemon *d = l->daemon;
+
+        (void)loop;
+        (void)revents;
+        for (int i = 0; i < LISTENER_DRAIN_MAX; i++) {
+                short ev = listener_poll(l->fd);
+                int r;
+
+                if (ev & POLLIN) {
+                        r = answer_one(l);
+                        if (r == -ENOENT) {
+                                d->stats.recv_gone++; /* the target went away first */
+                        } else if (r < 0 && r != -EINTR && ratelimit_allow(&recv_errors)) {
+                                log_warning_errno(r, "listener %llu: SECCOMP_IOCTL_NOTIF_RECV",
+                                                  (unsigned long long)l->id);
+                        }
+                        continue;
+                }
+                if (ev & (POLLHUP | POLLERR | POLLNVAL)) {
+                        log_info("listener %llu (%s): no task uses the filter any more; %llu notifications",
+                                 (unsigned long long)l->id, l->container_id,
+                                 (unsigned long long)l->received);
+                        listener_free(l);
+                }
+                return;
+        }
+}
+
+int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
+                 pid_t pid, struct listener **ret)
+{
+        struct listener *l = calloc(1, sizeof(*l));
+
+        if (!l || !(l->container_id = strdup(container_id))) {
+                free(l);
+                safe_close(fd);
+                unotify_policy_unref(policy);
+                return -ENOMEM;
+        }
+        l->daemon = d;
+        l->fd = fd;
+        l->policy = policy;
+        l->pid = pid;
+        l->id = ++d->next_listener_id;
+        list_add_tail(&d->listeners, &l->node);
+        d->n_listeners++;
+        d->stats.listeners_added++;
+        ev_io_init(&l->io, on_listener_io, fd, EV_READ);
+        ev_io_start(d->loop, &l->io);
+        if (ret)
+                *ret = l;
+        return 0;
+}
+
+struct listener *listener_free(struct listener *l)
+{
+        if (!l)
+                return NULL;
+        /* Stop the watcher before its fd is closed. */
+        ev_io_stop(l->daemon->loop, &l->io);
+        list_del(&l->node);
+        l->daemon->n_listeners--;
+        l->daemon->stats.listeners_freed++;
+        safe_close(l->fd);
+        unotify_policy_unref(l->policy);
+        free(l->container_id);
+        free(l);
+        return NULL;
+}

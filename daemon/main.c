@@ -1,1 +1,46 @@
-int main(void){return 0;}
+/* unotifyd: answer seccomp user notifications from JSON policies. */
+#include <stdio.h>
+#include <sysexits.h>
+#include <systemd/sd-daemon.h>
+
+#include "daemon.h"
+#include "log.h"
+
+int main(int argc, char **argv)
+{
+        struct unotify_policy_set *policies = NULL;
+        struct options opts;
+        struct daemon d = {};
+        int r;
+
+        r = options_parse(argc, argv, &opts);
+        if (r != 0)
+                return r == 1 ? 0 : r;
+        log_setup(opts.log_level);
+
+        r = daemon_load_policies(opts.policy_dir, &policies);
+        if (r < 0)
+                return EX_CONFIG;
+        if (opts.test_config) {
+                printf("%s: %zu policies OK\n", opts.policy_dir, unotify_policy_set_count(policies));
+                unotify_policy_set_free(policies);
+                return 0;
+        }
+
+        r = daemon_init(&d, &opts, policies);
+        if (r < 0) {
+                if (!d.policies)
+                        unotify_policy_set_free(policies);
+                daemon_done(&d);
+                return EX_UNAVAILABLE;
+        }
+        log_notice("serving %s with %zu policies from %s", opts.socket_path,
+                   unotify_policy_set_count(policies), opts.policy_dir);
+        /* Harmless without systemd; tests use NOTIFY_SOCKET to know when
+         * the socket is served. */
+        sd_notify(0, "READY=1");
+        daemon_run(&d);
+        sd_notify(0, "STOPPING=1");
+        daemon_done(&d);
+        return 0;
+}

@@ -1,1 +1,119 @@
-/* placeholder */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sys/un.h>
+#include <sysexits.h>
+
+static void print_help(void)
+{
+        printf("Usage: unotifyd [OPTIONS]\n"
+               "\n"
+               "Answer seccomp user notifications of the listeners handed to it, from JSON\n"
+               "policies.\n"
+               "\n"
+               "  -s, --socket PATH          handoff socket (default %s)\n"
+               "  -p, --policy-dir DIR       directory of *.json policies (default %s)\n"
+               "  -d, --default-policy NAME  policy for listeners whose metadata names none\n"
+               "                             (default \"%s\"; if it is not loaded they are denied)\n"
+               "  -m, --socket-mode MODE     octal mode of the handoff socket (default 0600)\n"
+               "  -t, --test-config          load every policy, report errors, exit (0 or 78)\n"
+               "  -v, --verbose              log every decision (twice: debug)\n"
+               "  -q, --quiet                log warnings and errors only\n"
+               "  -h, --help                 show this help\n"
+               "  -V, --version              show the version\n"
+               "\n"
+               "Signals: SIGHUP reloads the policies (the old ones stay on any error),\n"
+               "SIGTERM/SIGINT stop the daemon.\n",
+               UNOTIFYD_DEFAULT_SOCKET, UNOTIFYD_DEFAULT_POLICY_DIR, UNOTIFYD_DEFAULT_POLICY);
+}
+
+static int parse_mode(const char *s, mode_t *ret)
+{
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, 8);
+        if (errno || end == s || *end || v > 07777)
+                return -EINVAL;
+        *ret = (mode_t)v;
+        return 0;
+}
+
+int options_parse(int argc, char **argv, struct options *ret)
+{
+        static const struct option longopts[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "policy-dir", required_argument, NULL, 'p' },
+                { "default-policy", required_argument, NULL, 'd' },
+                { "socket-mode", required_argument, NULL, 'm' },
+                { "test-config", no_argument, NULL, 't' },
+                { "verbose", no_argument, NULL, 'v' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {},
+        };
+        struct options o = {
+                .socket_path = UNOTIFYD_DEFAULT_SOCKET,
+                .policy_dir = UNOTIFYD_DEFAULT_POLICY_DIR,
+                .default_policy = UNOTIFYD_DEFAULT_POLICY,
+                .socket_mode = 0600,
+                .log_level = LOG_NOTICE,
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "s:p:d:m:tvqhV", longopts, NULL)) >= 0) {
+                switch (c) {
+                case 's':
+                        o.socket_path = optarg;
+                        break;
+                case 'p':
+                        o.policy_dir = optarg;
+                        break;
+                case 'd':
+                        o.default_policy = optarg;
+                        break;
+                case 'm':
+                        if (parse_mode(optarg, &o.socket_mode) < 0) {
+                                fprintf(stderr, "unotifyd: --socket-mode: not an octal mode: %s\n", optarg);
+                                return EX_USAGE;
+                        }
+                        break;
+                case 't':
+                        o.test_config = true;
+                        break;
+                case 'v':
+                        o.log_level = o.log_level < LOG_INFO ? LOG_INFO : LOG_DEBUG;
+                        break;
+                case 'q':
+                        o.log_level = LOG_WARNING;
+                        break;
+                case 'h':
+                        print_help();
+                        return 1;
+                case 'V':
+                        printf("unotifyd %s\n", UNOTIFY_VERSION);
+                        return 1;
+                default:
+                        fprintf(stderr, "Try 'unotifyd --help'.\n");
+                        return EX_USAGE;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "unotifyd: unexpected argument: %s\nTry 'unotifyd --help'.\n",
+                        argv[optind]);
+                return EX_USAGE;
+        }
+        if (strlen(o.socket_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+                fprintf(stderr, "unotifyd: --socket: path longer than 107 bytes: %s\n", o.socket_path);
+                return EX_USAGE;
+        }
+        *ret = o;
+        return 0;
+}

@@ -1,1 +1,187 @@
-/* placeholder */
+/* The daemon's lifecycle: policies, the handoff socket, signals, the loop. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "handoff.h"
+#include "listener.h"
+#include "log.h"
+#include "unotify/macro.h"
+
+int daemon_load_policies(const char *dir, struct unotify_policy_set **ret)
+{
+        struct unotify_diags diags = {};
+        int r;
+
+        r = unotify_policy_set_load_dir(dir, ret, &diags);
+        for (size_t i = 0; i < diags.count; i++) {
+                char line[1024];
+
+                unotify_diag_format(&diags.items[i], line, sizeof(line));
+                log_error("%s", line);
+        }
+        unotify_diags_clear(&diags);
+        if (r == -EINVAL)
+                return log_error_errno(r, "%s: the policies are not valid", dir);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot load policies", dir);
+        return 0;
+}
+
+/* A socket file left behind by a daemon that died is removed; one that
+ * still answers belongs to a running daemon and is kept. */
+static int remove_stale_socket(const struct sockaddr_un *sa)
+{
+        struct stat st;
+        int fd, r;
+
+        if (lstat(sa->sun_path, &st) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (!S_ISSOCK(st.st_mode))
+                return log_error_errno(-EEXIST, "%s exists and is not a socket", sa->sun_path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return negative_errno();
+        r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+        safe_close(fd);
+        if (r == 0)
+                return log_error_errno(-EADDRINUSE, "%s: another daemon is serving it", sa->sun_path);
+        if (unlink(sa->sun_path) < 0 && errno != ENOENT)
+                return log_error_errno(negative_errno(), "%s: cannot remove the stale socket", sa->sun_path);
+        return 0;
+}
+
+static int open_socket(const struct options *o)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_(freep) char *dir = strdup(o->socket_path);
+        char *slash;
+        int fd, r;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+                *slash = '\0';
+                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                        return log_error_errno(negative_errno(), "cannot create %s", dir);
+        }
+        strncpy(sa.sun_path, o->socket_path, sizeof(sa.sun_path) - 1);
+        r = remove_stale_socket(&sa);
+        if (r < 0)
+                return r;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "socket");
+        /* Bind under a umask that leaves no window with a wider mode. */
+        mode_t old = umask(0777 & ~o->socket_mode);
+        r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+        umask(old);
+        if (r < 0 || chmod(o->socket_path, o->socket_mode) < 0 || listen(fd, 128) < 0) {
+                r = negative_errno();
+                safe_close(fd);
+                return log_error_errno(r, "cannot listen on %s", o->socket_path);
+        }
+        return fd;
+}
+
+static void reload(struct daemon *d)
+{
+        struct unotify_policy_set *set;
+
+        log_notice("reloading policies from %s", d->opts->policy_dir);
+        if (daemon_load_policies(d->opts->policy_dir, &set) < 0) {
+                log_error("reload failed; the policies loaded before stay in force");
+                return;
+        }
+        /* Listeners hold their own references: they keep the policy they
+         * were given, and in-flight decisions finish under it. */
+        unotify_policy_set_free(d->policies);
+        d->policies = set;
+        log_notice("%zu policies loaded", unotify_policy_set_count(set));
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+        struct daemon *d = w->data;
+
+        (void)revents;
+        if (w->signum == SIGHUP) {
+                reload(d);
+                return;
+        }
+        log_notice("%s received; exiting", strsignal(w->signum));
+        ev_break(loop, EVBREAK_ALL);
+}
+
+static void start_signal(struct daemon *d, ev_signal *w, int signum)
+{
+        ev_signal_init(w, on_signal, signum);
+        w->data = d;
+        ev_signal_start(d->loop, w);
+}
+
+int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies)
+{
+        int r;
+
+        *d = (struct daemon){ .opts = opts, .socket_fd = -1 };
+        list_init(&d->listeners);
+        list_init(&d->conns);
+        d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOENV);
+        if (!d->loop)
+                return log_error_errno(-ENOMEM, "cannot create the event loop");
+        r = unotify_policy_new_deny_all("(deny-all)", EPERM, &d->deny_all);
+        if (r < 0 || listener_buffers_init(d) < 0)
+                return log_error_errno(-ENOMEM, "out of memory");
+        /* A target that dies with our answer unsent must not kill us. */
+        signal(SIGPIPE, SIG_IGN);
+        d->socket_fd = open_socket(opts);
+        if (d->socket_fd < 0)
+                return d->socket_fd;
+        d->policies = policies;
+        start_signal(d, &d->sigterm, SIGTERM);
+        start_signal(d, &d->sigint, SIGINT);
+        start_signal(d, &d->sighup, SIGHUP);
+        handoff_start(d);
+        return 0;
+}
+
+void daemon_run(struct daemon *d)
+{
+        ev_run(d->loop, 0);
+}
+
+void daemon_done(struct daemon *d)
+{
+        log_notice("stats: %llu listeners, %llu notifications received, %llu answered, "
+                   "%llu gone before RECV, %llu gone before SEND, %llu handoffs refused",
+                   (unsigned long long)d->stats.listeners_added, (unsigned long long)d->stats.received,
+                   (unsigned long long)d->stats.answered, (unsigned long long)d->stats.recv_gone,
+                   (unsigned long long)d->stats.send_gone, (unsigned long long)d->stats.handoffs_refused);
+        if (d->loop) {
+                handoff_stop(d);
+                while (!list_empty(&d->listeners))
+                        listener_free(container_of(d->listeners.next, struct listener, node));
+                ev_signal_stop(d->loop, &d->sigterm);
+                ev_signal_stop(d->loop, &d->sigint);
+                ev_signal_stop(d->loop, &d->sighup);
+        }
+        if (d->socket_fd >= 0) {
+                unlink(d->opts->socket_path);
+                d->socket_fd = safe_close(d->socket_fd);
+        }
+        listener_buffers_free(d);
+        d->deny_all = unotify_policy_unref(d->deny_all);
+        d->policies = unotify_policy_set_free(d->policies);
+        if (d->loop)
+                ev_loop_destroy(d->loop);
+        d->loop = NULL;
+}

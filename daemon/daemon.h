@@ -1,0 +1,58 @@
+/* The daemon's state: one libev loop, the handoff socket, the loaded
+ * policies, the listeners and the connections being read. */
+#pragma once
+
+#include <ev.h>
+#include <stdint.h>
+
+#include "list.h"
+#include "options.h"
+#include "unotify/policy.h"
+
+struct seccomp_notif;
+struct seccomp_notif_resp;
+
+struct daemon_stats {
+        uint64_t listeners_added;
+        uint64_t listeners_freed;
+        uint64_t handoffs_refused;
+        uint64_t received;
+        uint64_t answered;
+        uint64_t recv_gone;  /* RECV ENOENT: the target went away first */
+        uint64_t send_gone;  /* SEND ENOENT: interrupted or killed after RECV */
+};
+
+struct daemon {
+        struct ev_loop *loop;
+        const struct options *opts;
+
+        struct unotify_policy_set *policies;
+        struct unotify_policy *deny_all; /* fail-closed fallback */
+
+        int socket_fd;
+        ev_io accept_io;
+        ev_signal sigterm, sigint, sighup;
+
+        struct list_node listeners;
+        size_t n_listeners;
+        uint64_t next_listener_id;
+        struct list_node conns;
+        size_t n_conns;
+
+        /* RECV/SEND buffers, sized once by SECCOMP_GET_NOTIF_SIZES: the
+         * kernel's structs may be larger than the ones we compiled with. */
+        struct seccomp_notif *req;
+        size_t req_size;
+        struct seccomp_notif_resp *resp;
+        size_t resp_size;
+
+        struct daemon_stats stats;
+};
+
+/* Load the policy directory into d->policies. Every diagnostic is logged.
+ * Returns 0, -EINVAL or the -errno of opening the directory. */
+int daemon_load_policies(const char *dir, struct unotify_policy_set **ret);
+
+int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies);
+void daemon_run(struct daemon *d);
+void daemon_done(struct daemon *d);

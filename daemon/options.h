@@ -1,0 +1,22 @@
+/* Command-line options of unotifyd. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define UNOTIFYD_DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
+#define UNOTIFYD_DEFAULT_POLICY_DIR "/etc/unotifyd/policies"
+#define UNOTIFYD_DEFAULT_POLICY "default"
+
+struct options {
+        const char *socket_path;
+        const char *policy_dir;
+        const char *default_policy;
+        mode_t socket_mode;
+        int log_level;
+        bool test_config;
+};
+
+/* Parse argv. Returns 0 to run, 1 when --help/--version was printed (exit
+ * 0), or a sysexits code (64) after printing the error. */
+int options_parse(int argc, char **argv, struct options *ret);
