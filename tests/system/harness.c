@@ -1,1 +1,269 @@
-/* placeholder */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long ms_now(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+void write_file(const char *path, const char *content)
+{
+        FILE *f = fopen(path, "we");
+
+        cr_assert_not_null(f, "open %s: %s", path, strerror(errno));
+        cr_assert_eq(fputs(content, f) >= 0, true);
+        cr_assert_eq(fclose(f), 0);
+}
+
+static int notify_socket(const char *path)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        cr_assert_geq(fd, 0);
+        strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
+        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind %s: %s", path, strerror(errno));
+        return fd;
+}
+
+static void exec_daemon(const struct test_daemon *d, const char *notify_path)
+{
+        int log = open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        if (log < 0 || dup2(log, STDERR_FILENO) < 0)
+                _exit(127);
+        setenv("NOTIFY_SOCKET", notify_path, 1);
+        if (d->valgrind)
+                execlp("valgrind", "valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+                       "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
+                       UNOTIFYD, "-v", "--socket", d->socket, "--policy-dir", d->policy_dir, NULL);
+        else
+                execl(UNOTIFYD, UNOTIFYD, "-v", "--socket", d->socket, "--policy-dir", d->policy_dir, NULL);
+        _exit(127);
+}
+
+/* READY=1 arrives on the notify socket once the handoff socket is served. */
+static void wait_ready(struct test_daemon *d, int nfd, int timeout_ms)
+{
+        long long deadline = ms_now() + timeout_ms;
+
+        for (;;) {
+                struct pollfd p = { .fd = nfd, .events = POLLIN };
+                char buf[256];
+                ssize_t n;
+                int status;
+
+                cr_assert_eq(waitpid(d->pid, &status, WNOHANG), 0, "unotifyd exited before READY=1:\n%s",
+                             daemon_log(d));
+                cr_assert_lt(ms_now(), deadline, "no READY=1 within %d ms", timeout_ms);
+                if (poll(&p, 1, 100) <= 0)
+                        continue;
+                n = recv(nfd, buf, sizeof(buf) - 1, 0);
+                cr_assert_geq(n, 0);
+                buf[n] = '\0';
+                if (strstr(buf, "READY=1"))
+                        return;
+        }
+}
+
+void daemon_start(struct test_daemon *d, const struct test_policy *policies, bool valgrind)
+{
+        char notify_path[320];
+        int nfd;
+
+        memset(d, 0, sizeof(*d));
+        d->valgrind = valgrind;
+        strcpy(d->dir, "/tmp/unotify-test.XXXXXX");
+        cr_assert_not_null(mkdtemp(d->dir));
+        snprintf(d->socket, sizeof(d->socket), "%s/handoff.sock", d->dir);
+        snprintf(d->policy_dir, sizeof(d->policy_dir), "%s/policies", d->dir);
+        snprintf(d->log, sizeof(d->log), "%s/daemon.log", d->dir);
+        snprintf(notify_path, sizeof(notify_path), "%s/notify.sock", d->dir);
+        cr_assert_eq(mkdir(d->policy_dir, 0700), 0);
+        for (const struct test_policy *p = policies; p && p->file; p++) {
+                char path[600];
+
+                snprintf(path, sizeof(path), "%s/%s", d->policy_dir, p->file);
+                write_file(path, p->json);
+        }
+        nfd = notify_socket(notify_path);
+        d->pid = fork();
+        cr_assert_geq(d->pid, 0);
+        if (d->pid == 0)
+                exec_daemon(d, notify_path);
+        wait_ready(d, nfd, valgrind ? 60000 : 10000);
+        close(nfd);
+}
+
+static void remove_tree(const char *dir)
+{
+        DIR *dh = opendir(dir);
+        struct dirent *e;
+
+        if (!dh)
+                return;
+        while ((e = readdir(dh))) {
+                char path[600];
+
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                if (e->d_type == DT_DIR)
+                        remove_tree(path);
+                else
+                        unlink(path);
+        }
+        closedir(dh);
+        rmdir(dir);
+}
+
+void daemon_stop(struct test_daemon *d)
+{
+        long long deadline = ms_now() + (d->valgrind ? 60000 : 10000);
+        int status = 0;
+        pid_t r;
+
+        cr_assert_eq(kill(d->pid, SIGTERM), 0);
+        while ((r = waitpid(d->pid, &status, WNOHANG)) == 0 && ms_now() < deadline)
+                poll(NULL, 0, 20);
+        if (r == 0) {
+                kill(d->pid, SIGKILL);
+                waitpid(d->pid, &status, 0);
+                cr_assert_fail("unotifyd did not exit on SIGTERM:\n%s", daemon_log(d));
+        }
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "unotifyd did not exit cleanly (status 0x%x):\n%s", status, daemon_log(d));
+        cr_assert_eq(access(d->socket, F_OK), -1, "the socket file must be removed at exit");
+        remove_tree(d->dir);
+}
+
+char *daemon_log(const struct test_daemon *d)
+{
+        static char buf[65536];
+        FILE *f = fopen(d->log, "re");
+        size_t n = 0;
+
+        if (f) {
+                n = fread(buf, 1, sizeof(buf) - 1, f);
+                fclose(f);
+        }
+        buf[n] = '\0';
+        return buf;
+}
+
+int count_fds(pid_t pid)
+{
+        char path[64];
+        struct dirent *e;
+        DIR *dh;
+        int n = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+        dh = opendir(path);
+        cr_assert_not_null(dh);
+        while ((e = readdir(dh)))
+                if (e->d_name[0] != '.')
+                        n++;
+        closedir(dh);
+        return n;
+}
+
+int wait_fd_count(pid_t pid, int want, int timeout_ms)
+{
+        long long deadline = ms_now() + timeout_ms;
+        int n;
+
+        while ((n = count_fds(pid)) != want && ms_now() < deadline)
+                poll(NULL, 0, 10);
+        return n;
+}
+
+static void drain(int fd, char *buf, size_t size, size_t *len)
+{
+        ssize_t n = read(fd, buf + *len, size - 1 - *len);
+
+        if (n > 0)
+                *len += (size_t)n;
+        buf[*len] = '\0';
+}
+
+static int collect(pid_t pid, int out, int err, int timeout_ms, struct cmd_result *ret)
+{
+        long long deadline = ms_now() + timeout_ms;
+        size_t olen = 0, elen = 0;
+        struct pollfd p[2] = { { .fd = out, .events = POLLIN }, { .fd = err, .events = POLLIN } };
+        int status;
+
+        while ((p[0].fd >= 0 || p[1].fd >= 0) && ms_now() < deadline) {
+                if (poll(p, 2, 100) <= 0)
+                        continue;
+                for (int i = 0; i < 2; i++) {
+                        size_t before = i ? elen : olen;
+
+                        if (!(p[i].revents & (POLLIN | POLLHUP)))
+                                continue;
+                        drain(p[i].fd, i ? ret->err : ret->out, sizeof(ret->out), i ? &elen : &olen);
+                        if ((i ? elen : olen) == before)
+                                p[i].fd = -1; /* EOF */
+                }
+        }
+        if (ms_now() >= deadline)
+                kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void run_cmd(const char *const argv[], int timeout_ms, struct cmd_result *ret)
+{
+        int out[2], err[2];
+        pid_t pid;
+
+        memset(ret, 0, sizeof(*ret));
+        cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+        cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
+        pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                dup2(out[1], STDOUT_FILENO);
+                dup2(err[1], STDERR_FILENO);
+                execv(argv[0], (char *const *)argv);
+                _exit(127);
+        }
+        close(out[1]);
+        close(err[1]);
+        ret->status = collect(pid, out[0], err[0], timeout_ms, ret);
+        close(out[0]);
+        close(err[0]);
+}
+
+void run_sandboxed(const struct test_daemon *d, const char *policy, const char *const argv[],
+                   struct cmd_result *ret)
+{
+        const char *full[32] = { UNOTIFY_RUN, "--socket", d->socket, "--policy", policy, "--" };
+        size_t n = 6;
+
+        for (size_t i = 0; argv[i]; i++) {
+                cr_assert_lt(n, sizeof(full) / sizeof(full[0]) - 1);
+                full[n++] = argv[i];
+        }
+        full[n] = NULL;
+        run_cmd(full, 30000, ret);
+}

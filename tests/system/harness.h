@@ -1,0 +1,55 @@
+/* Test harness for system tests: a real unotifyd on a temporary socket,
+ * real commands run through unotify-run, their output captured. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define BIN(name) UNOTIFY_BUILD_DIR "/" name
+#define UNOTIFYD BIN("daemon/unotifyd")
+#define UNOTIFY_RUN BIN("client/unotify-run")
+#define PROBE BIN("tests/unotify-probe")
+
+struct test_policy {
+        const char *file; /* name inside the policy dir */
+        const char *json;
+};
+
+struct test_daemon {
+        pid_t pid;
+        char dir[256];
+        char socket[300];
+        char policy_dir[300];
+        char log[300];
+        bool valgrind;
+};
+
+/* Start unotifyd with these policies (NULL-terminated by .file == NULL)
+ * and wait until it reports READY=1 on a NOTIFY_SOCKET we own. Asserts. */
+void daemon_start(struct test_daemon *d, const struct test_policy *policies, bool valgrind);
+/* SIGTERM, wait, assert a clean exit (status 0); removes the temp dir. */
+void daemon_stop(struct test_daemon *d);
+/* The daemon's log so far (malloc'ed). */
+char *daemon_log(const struct test_daemon *d);
+/* Number of open fds of a process. */
+int count_fds(pid_t pid);
+/* Wait up to timeout_ms for the daemon's fd count to equal `want`;
+ * returns the last count seen. */
+int wait_fd_count(pid_t pid, int want, int timeout_ms);
+
+struct cmd_result {
+        int status;     /* exit code, or 128 + signal */
+        char out[8192];
+        char err[8192];
+};
+
+/* Run argv (NULL-terminated) with a timeout; capture stdout/stderr. */
+void run_cmd(const char *const argv[], int timeout_ms, struct cmd_result *ret);
+
+/* unotify-run --socket d->socket --policy policy -- argv... */
+void run_sandboxed(const struct test_daemon *d, const char *policy, const char *const argv[],
+                   struct cmd_result *ret);
+
+/* Write a file (asserts). */
+void write_file(const char *path, const char *content);
