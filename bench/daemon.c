@@ -1,0 +1,113 @@
+/* unotifyd as the bench runs it: default configuration, its own policies
+ * in a temporary directory, ready when READY=1 arrives on NOTIFY_SOCKET. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "unotify/unotify.h"
+
+static const char *const policies[][2] = {
+        { "bench-continue",
+          "{\"name\":\"bench-continue\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
+          "[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ALLOW\"}]}" },
+        { "bench-errno",
+          "{\"name\":\"bench-errno\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
+          "[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}" },
+};
+
+static int write_policies(const char *dir)
+{
+        char path[256];
+
+        snprintf(path, sizeof(path), "%s/policies", dir);
+        if (mkdir(path, 0700) < 0)
+                return -errno;
+        for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+                FILE *f;
+
+                snprintf(path, sizeof(path), "%s/policies/%s.json", dir, policies[i][0]);
+                f = fopen(path, "we");
+                if (!f)
+                        return -errno;
+                fputs(policies[i][1], f);
+                fclose(f);
+        }
+        return 0;
+}
+
+static int wait_ready(int nfd, pid_t pid)
+{
+        char buf[128];
+
+        for (int i = 0; i < 100; i++) {
+                struct pollfd p = { .fd = nfd, .events = POLLIN };
+                ssize_t n;
+
+                if (waitpid(pid, NULL, WNOHANG) == pid)
+                        return -ECHILD;
+                if (poll(&p, 1, 100) <= 0)
+                        continue;
+                n = recv(nfd, buf, sizeof(buf) - 1, 0);
+                if (n > 0 && (buf[n] = '\0', strstr(buf, "READY=1")))
+                        return 0;
+        }
+        return -ETIMEDOUT;
+}
+
+int bench_daemon_start(const char *unotifyd, struct bench_daemon *d)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char pdir[128];
+        int nfd, r;
+
+        strcpy(d->dir, "/tmp/unotify-bench.XXXXXX");
+        if (!mkdtemp(d->dir) || write_policies(d->dir) < 0)
+                return -errno;
+        snprintf(d->socket, sizeof(d->socket), "%s/handoff.sock", d->dir);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify.sock", d->dir);
+        snprintf(pdir, sizeof(pdir), "%s/policies", d->dir);
+        nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (nfd < 0 || bind(nfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return -errno;
+        d->pid = fork();
+        if (d->pid == 0) {
+                setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+                execl(unotifyd, unotifyd, "-q", "--socket", d->socket, "--policy-dir", pdir, NULL);
+                _exit(127);
+        }
+        r = wait_ready(nfd, d->pid);
+        close(nfd);
+        return r;
+}
+
+int bench_daemon_hand(const struct bench_daemon *d, int listener, const char *policy)
+{
+        struct unotify_handoff h = { .pid = getpid(), .policy = policy };
+        struct unotify_reply reply;
+        int r = unotify_handoff_send(d->socket, listener, &h, &reply);
+
+        if (r < 0)
+                fprintf(stderr, "unotify-bench: handoff: %s\n", reply.error ? reply.error : strerror(-r));
+        unotify_reply_clear(&reply);
+        return r;
+}
+
+void bench_daemon_stop(struct bench_daemon *d)
+{
+        char cmd[128];
+
+        kill(d->pid, SIGTERM);
+        waitpid(d->pid, NULL, 0);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+        if (system(cmd) != 0)
+                fprintf(stderr, "unotify-bench: could not remove %s\n", d->dir);
+}

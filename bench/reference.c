@@ -1,0 +1,92 @@
+/* The yardstick: the least a supervisor can do. One thread per listener,
+ * each a blocking RECV/SEND loop with buffers allocated once; nothing else
+ * on the path. It never polls, so it is stopped with SIGKILL. */
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "unotify/kernel.h"
+
+struct loop {
+        int fd;
+        enum ref_mode mode;
+};
+
+static void answer(int fd, enum ref_mode mode, struct seccomp_notif *req,
+                   struct seccomp_notif_resp *resp)
+{
+        memset(resp, 0, sizeof(*resp));
+        resp->id = req->id;
+        if (mode == REF_ERRNO) {
+                resp->error = -EPERM;
+        } else {
+                if (mode == REF_MEMREAD) {
+                        char buf[64];
+                        struct iovec local = { .iov_base = buf, .iov_len = sizeof(buf) };
+                        struct iovec remote = { .iov_base = (void *)(uintptr_t)req->data.instruction_pointer,
+                                                .iov_len = sizeof(buf) };
+
+                        /* Read, then check the id is still valid. */
+                        if (process_vm_readv((pid_t)req->pid, &local, 1, &remote, 1, 0) < 0 ||
+                            ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+                                return;
+                }
+                resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        }
+        ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+}
+
+static void *serve(void *arg)
+{
+        struct loop *l = arg;
+        struct seccomp_notif req;
+        struct seccomp_notif_resp resp;
+
+        for (;;) {
+                memset(&req, 0, sizeof(req));
+                if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+                        if (errno == ENOENT || errno == EINTR)
+                                continue;
+                        return NULL;
+                }
+                answer(l->fd, l->mode, &req, &resp);
+        }
+}
+
+pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up)
+{
+        pid_t pid = fork();
+
+        if (pid != 0)
+                return pid;
+        for (size_t i = 0; i < n; i++) {
+                struct loop *l = malloc(sizeof(*l));
+                pthread_t t;
+
+                if (!l)
+                        _exit(1);
+                *l = (struct loop){ .fd = listeners[i], .mode = mode };
+                if (sync_wake_up &&
+                    ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0) < 0)
+                        _exit(2);
+                if (i + 1 == n)
+                        serve(l); /* the last one on the main thread */
+                if (pthread_create(&t, NULL, serve, l) != 0)
+                        _exit(1);
+        }
+        _exit(0);
+}
+
+void reference_stop(pid_t pid)
+{
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+}

@@ -1,0 +1,267 @@
+#include "report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define C(key, group, label, filter, threads, procs, sup, mode) \
+        { key, group, label, filter, threads, procs, sup, mode }
+
+static const struct config configs[] = {
+        C("nofilter", "one", "no filter", FILTER_NONE, 1, 1, SUP_NONE, REF_CONTINUE),
+        C("allowall", "one", "allow-all filter", FILTER_ALLOW, 1, 1, SUP_NONE, REF_CONTINUE),
+        C("ref-continue", "one", "reference, CONTINUE", FILTER_NOTIFY, 1, 1, SUP_REF, REF_CONTINUE),
+        C("refsync-continue", "one", "reference + SYNC_WAKE_UP, CONTINUE", FILTER_NOTIFY, 1, 1,
+          SUP_REF_SYNC, REF_CONTINUE),
+        C("unotifyd-continue", "one", "unotifyd, CONTINUE", FILTER_NOTIFY, 1, 1, SUP_UNOTIFYD,
+          REF_CONTINUE),
+        C("ref-errno", "one", "reference, errno", FILTER_NOTIFY, 1, 1, SUP_REF, REF_ERRNO),
+        C("refsync-errno", "one", "reference + SYNC_WAKE_UP, errno", FILTER_NOTIFY, 1, 1, SUP_REF_SYNC,
+          REF_ERRNO),
+        C("unotifyd-errno", "one", "unotifyd, errno", FILTER_NOTIFY, 1, 1, SUP_UNOTIFYD, REF_ERRNO),
+        C("ref-memread", "one", "reference, 64-byte read + ID_VALID, CONTINUE", FILTER_NOTIFY, 1, 1,
+          SUP_REF, REF_MEMREAD),
+        C("refsync-memread", "one", "reference + SYNC_WAKE_UP, 64-byte read + ID_VALID", FILTER_NOTIFY,
+          1, 1, SUP_REF_SYNC, REF_MEMREAD),
+#define CONC(n)                                                                                    \
+        C("ref-t" #n, "threads", "reference, " #n " threads", FILTER_NOTIFY, n, 1, SUP_REF,           \
+          REF_CONTINUE),                                                                           \
+        C("refsync-t" #n, "threads", "reference + SYNC_WAKE_UP, " #n " threads", FILTER_NOTIFY, n, 1, \
+          SUP_REF_SYNC, REF_CONTINUE),                                                             \
+        C("unotifyd-t" #n, "threads", "unotifyd, " #n " threads", FILTER_NOTIFY, n, 1, SUP_UNOTIFYD, \
+          REF_CONTINUE)
+        CONC(2),
+        CONC(8),
+        CONC(64),
+        C("ref-l64", "listeners", "reference, 64 targets on 64 listeners", FILTER_NOTIFY, 64, 64,
+          SUP_REF, REF_CONTINUE),
+        C("refsync-l64", "listeners", "reference + SYNC_WAKE_UP, 64 targets on 64 listeners",
+          FILTER_NOTIFY, 64, 64, SUP_REF_SYNC, REF_CONTINUE),
+        C("unotifyd-l64", "listeners", "unotifyd, 64 targets on 64 listeners", FILTER_NOTIFY, 64, 64,
+          SUP_UNOTIFYD, REF_CONTINUE),
+};
+
+#define N_CONFIGS (sizeof(configs) / sizeof(configs[0]))
+
+struct ratio {
+        const char *name;
+        const char *num, *den; /* config keys: ns per call of num / den */
+        const char *target;
+};
+
+static const struct ratio ratios[] = {
+        { "1 target, CONTINUE: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-continue",
+          "refsync-continue", "<= 1.20" },
+        { "1 target, CONTINUE: unotifyd / plain reference", "unotifyd-continue", "ref-continue",
+          "<= 0.70" },
+        { "1 target, errno: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-errno", "refsync-errno",
+          "<= 1.20" },
+        { "1 target, errno: unotifyd / plain reference", "unotifyd-errno", "ref-errno", "<= 0.70" },
+        { "8 threads: reference throughput / unotifyd throughput", "unotifyd-t8", "ref-t8", "<= 1.00" },
+        { "64 threads: reference throughput / unotifyd throughput", "unotifyd-t64", "ref-t64",
+          "<= 1.00" },
+        { "64 listeners: reference throughput / unotifyd throughput", "unotifyd-l64", "ref-l64",
+          "<= 1.00" },
+};
+
+#define N_RATIOS (sizeof(ratios) / sizeof(ratios[0]))
+
+static double samples[N_CONFIGS][MAX_ROUNDS];
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n)
+{
+        double s[MAX_ROUNDS];
+
+        memcpy(s, v, sizeof(double) * (size_t)n);
+        qsort(s, (size_t)n, sizeof(double), cmp_double);
+        return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static double min_of(const double *v, int n)
+{
+        double m = v[0];
+
+        for (int i = 1; i < n; i++)
+                m = v[i] < m ? v[i] : m;
+        return m;
+}
+
+static double max_of(const double *v, int n)
+{
+        double m = v[0];
+
+        for (int i = 1; i < n; i++)
+                m = v[i] > m ? v[i] : m;
+        return m;
+}
+
+static int config_index(const char *key)
+{
+        for (size_t i = 0; i < N_CONFIGS; i++)
+                if (!strcmp(configs[i].key, key))
+                        return (int)i;
+        return -1;
+}
+
+/* Median of the per-round ratios: each round ran both sides back to back. */
+static double ratio_value(const struct ratio *r, int rounds)
+{
+        int a = config_index(r->num), b = config_index(r->den);
+        double v[MAX_ROUNDS];
+
+        for (int i = 0; i < rounds; i++)
+                v[i] = samples[a][i] / samples[b][i];
+        return median(v, rounds);
+}
+
+static uint64_t calls_for(const struct config *c, uint64_t calls)
+{
+        uint64_t n = c->threads > 2 ? calls * 2 / (uint64_t)c->threads : calls;
+
+        return n < 100 ? 100 : n;
+}
+
+static int run_rounds(const struct run_plan *plan, run_fn run)
+{
+        for (int r = 0; r < plan->rounds; r++) {
+                fprintf(stderr, "unotify-bench: round %d/%d\n", r + 1, plan->rounds);
+                for (size_t i = 0; i < N_CONFIGS; i++) {
+                        samples[i][r] = run(&configs[i], calls_for(&configs[i], plan->calls));
+                        if (samples[i][r] <= 0) {
+                                fprintf(stderr, "unotify-bench: %s failed\n", configs[i].key);
+                                return 1;
+                        }
+                }
+        }
+        return 0;
+}
+
+static void machine(char *buf, size_t size)
+{
+        struct utsname u;
+
+        uname(&u);
+        snprintf(buf, size, "Linux %s %s, %ld CPUs", u.release, u.machine, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+static FILE *open_out(const struct run_plan *plan, const char *name)
+{
+        char path[512];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", plan->out, name);
+        f = fopen(path, "we");
+        if (!f)
+                fprintf(stderr, "unotify-bench: %s: %s\n", path, strerror(errno));
+        return f;
+}
+
+static void write_markdown(FILE *f, const struct run_plan *plan)
+{
+        char m[256];
+
+        machine(m, sizeof(m));
+        fprintf(f, "# Benchmarks\n\nGenerated by `unotify-bench%s` on %s: %d rounds, configurations "
+                   "interleaved within each round; `getppid(2)` is the notified call. Only the ratios "
+                   "(each the median of per-round ratios) mean something across machines.\n\n",
+                plan->quick ? " --quick" : "", m, plan->rounds);
+        fprintf(f, "## Ratios\n\n| comparison | ratio | target |\n|---|---:|---|\n");
+        for (size_t i = 0; i < N_RATIOS; i++)
+                fprintf(f, "| %s | %.2f | %s |\n", ratios[i].name, ratio_value(&ratios[i], plan->rounds),
+                        ratios[i].target);
+        fprintf(f, "\n## All configurations\n\nns per call is wall time divided by calls (with several "
+                   "threads, the inverse of throughput).\n\n"
+                   "| configuration | median ns/call | min | max | calls/s |\n|---|---:|---:|---:|---:|\n");
+        for (size_t i = 0; i < N_CONFIGS; i++) {
+                double med = median(samples[i], plan->rounds);
+
+                fprintf(f, "| %s | %.0f | %.0f | %.0f | %.0f |\n", configs[i].label, med,
+                        min_of(samples[i], plan->rounds), max_of(samples[i], plan->rounds), 1e9 / med);
+        }
+        fprintf(f, "\n![ns per call vs concurrency](benchmarks.png)\n");
+}
+
+static void write_json(FILE *f, const struct run_plan *plan)
+{
+        char m[256];
+
+        machine(m, sizeof(m));
+        fprintf(f, "{\n  \"machine\": \"%s\",\n  \"rounds\": %d,\n  \"quick\": %s,\n  \"configs\": [\n", m,
+                plan->rounds, plan->quick ? "true" : "false");
+        for (size_t i = 0; i < N_CONFIGS; i++) {
+                fprintf(f, "    {\"key\": \"%s\", \"label\": \"%s\", \"threads\": %d, \"listeners\": %d, "
+                           "\"median_ns\": %.1f, \"samples_ns\": [",
+                        configs[i].key, configs[i].label, configs[i].threads, configs[i].procs,
+                        median(samples[i], plan->rounds));
+                for (int r = 0; r < plan->rounds; r++)
+                        fprintf(f, "%s%.1f", r ? ", " : "", samples[i][r]);
+                fprintf(f, "]}%s\n", i + 1 < N_CONFIGS ? "," : "");
+        }
+        fprintf(f, "  ],\n  \"ratios\": [\n");
+        for (size_t i = 0; i < N_RATIOS; i++)
+                fprintf(f, "    {\"name\": \"%s\", \"value\": %.3f, \"target\": \"%s\"}%s\n", ratios[i].name,
+                        ratio_value(&ratios[i], plan->rounds), ratios[i].target,
+                        i + 1 < N_RATIOS ? "," : "");
+        fprintf(f, "  ]\n}\n");
+}
+
+/* Latency vs concurrency for the three supervisors, drawn by gnuplot. */
+static void write_plot(const struct run_plan *plan)
+{
+        static const char *const sups[] = { "ref", "refsync", "unotifyd" };
+        static const int threads[] = { 1, 2, 8, 64 };
+        char cmd[600];
+        FILE *g;
+
+        snprintf(cmd, sizeof(cmd), "gnuplot > '%s/benchmarks.png'", plan->out);
+        g = popen(cmd, "w");
+        if (!g)
+                return;
+        fprintf(g, "set terminal png size 800,500\nset logscale x 2\nset xlabel 'threads on one listener'\n"
+                   "set ylabel 'ns per notified getppid (median)'\nset key top right\nset grid\n"
+                   "plot '-' with linespoints title 'reference', '-' with linespoints title "
+                   "'reference + SYNC\\_WAKE\\_UP', '-' with linespoints title 'unotifyd'\n");
+        for (size_t s = 0; s < 3; s++) {
+                for (size_t t = 0; t < 4; t++) {
+                        char key[32];
+
+                        if (threads[t] == 1)
+                                snprintf(key, sizeof(key), "%s-continue", sups[s]);
+                        else
+                                snprintf(key, sizeof(key), "%s-t%d", sups[s], threads[t]);
+                        fprintf(g, "%d %.0f\n", threads[t], median(samples[config_index(key)], plan->rounds));
+                }
+                fprintf(g, "e\n");
+        }
+        if (pclose(g) != 0)
+                fprintf(stderr, "unotify-bench: gnuplot failed (apt-get install gnuplot-nox); no plot\n");
+}
+
+int report_run(const struct run_plan *plan, run_fn run)
+{
+        FILE *md, *js;
+
+        if (run_rounds(plan, run))
+                return 1;
+        md = open_out(plan, "benchmarks.md");
+        js = open_out(plan, "benchmarks.json");
+        if (!md || !js)
+                return 73;
+        write_markdown(md, plan);
+        write_json(js, plan);
+        fclose(md);
+        fclose(js);
+        write_plot(plan);
+        write_markdown(stdout, plan);
+        return 0;
+}

@@ -1,0 +1,42 @@
+/* The benchmark's configurations, its rounds, and what it writes. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bench.h"
+
+#define MAX_ROUNDS 50
+#define MAX_PROCS 64
+
+enum supervisor {
+        SUP_NONE = 1,
+        SUP_REF,      /* reference, plain blocking loop */
+        SUP_REF_SYNC, /* reference with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
+        SUP_UNOTIFYD, /* unotifyd in its default configuration */
+};
+
+struct config {
+        const char *key;
+        const char *group;
+        const char *label;
+        enum filter_kind filter;
+        int threads; /* in all */
+        int procs;   /* target processes = listeners */
+        enum supervisor sup;
+        enum ref_mode mode;
+};
+
+struct run_plan {
+        int rounds;
+        uint64_t calls; /* per thread for one thread; fewer per thread when there are more */
+        const char *out;
+        bool quick;
+};
+
+/* ns per call for one run of c, or < 0 on failure. */
+typedef double (*run_fn)(const struct config *c, uint64_t calls_per_thread);
+
+/* Run every configuration plan->rounds times, interleaved, and write the
+ * report. Returns an exit code. */
+int report_run(const struct run_plan *plan, run_fn run);

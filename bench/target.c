@@ -1,0 +1,199 @@
+/* Target processes for the benchmark: install a filter, hand the listener
+ * to the bench over a socketpair (sendmsg is not notified: only getppid
+ * is), then time getppid(2) calls in N threads. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define WARMUP_CALLS 200
+
+static uint64_t mono_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int install(enum filter_kind kind)
+{
+        struct sock_filter notify[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
+        struct sock_fprog prog = { .len = 7, .filter = notify };
+
+        if (kind == FILTER_NONE)
+                return 0;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        if (kind == FILTER_ALLOW) {
+                prog = (struct sock_fprog){ .len = 1, .filter = allow };
+                return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
+        }
+        return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                            &prog);
+}
+
+static int send_fd(int sock, int fd)
+{
+        char control[CMSG_SPACE(sizeof(int))] = {};
+        char byte = 'L';
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+        struct cmsghdr *cm;
+
+        if (fd >= 0) {
+                msg.msg_control = control;
+                msg.msg_controllen = sizeof(control);
+                cm = CMSG_FIRSTHDR(&msg);
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+        }
+        return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+        char control[CMSG_SPACE(sizeof(int))] = {};
+        char byte;
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                              .msg_controllen = sizeof(control) };
+        struct cmsghdr *cm;
+        int fd = -1;
+
+        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+                return -EIO;
+        cm = CMSG_FIRSTHDR(&msg);
+        if (cm && cm->cmsg_type == SCM_RIGHTS)
+                memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+        return fd;
+}
+
+struct worker {
+        pthread_t thread;
+        pthread_barrier_t *ready;
+        uint64_t calls;
+        pid_t parent;
+        uint64_t start, end, failed;
+};
+
+static void *work(void *arg)
+{
+        struct worker *w = arg;
+
+        for (int i = 0; i < WARMUP_CALLS; i++)
+                syscall(SYS_getppid);
+        pthread_barrier_wait(w->ready);
+        w->start = mono_ns();
+        for (uint64_t i = 0; i < w->calls; i++) {
+                long r = syscall(SYS_getppid);
+
+                /* errno answers come back as -1; anything else is wrong */
+                if (r != w->parent && r != -1)
+                        w->failed++;
+        }
+        w->end = mono_ns();
+        return NULL;
+}
+
+static void run_threads(int threads, uint64_t calls, int go, int result)
+{
+        struct worker *w = calloc((size_t)threads, sizeof(*w));
+        struct target_result res = {};
+        pthread_barrier_t ready;
+        uint64_t first = UINT64_MAX, last = 0;
+        char byte;
+
+        if (!w || read(go, &byte, 1) != 1)
+                _exit(1);
+        pthread_barrier_init(&ready, NULL, (unsigned)threads);
+        for (int i = 0; i < threads; i++) {
+                w[i] = (struct worker){ .ready = &ready, .calls = calls, .parent = getppid() };
+                pthread_create(&w[i].thread, NULL, work, &w[i]);
+        }
+        for (int i = 0; i < threads; i++) {
+                pthread_join(w[i].thread, NULL);
+                first = w[i].start < first ? w[i].start : first;
+                last = w[i].end > last ? w[i].end : last;
+                res.calls += w[i].calls;
+                res.failed += w[i].failed;
+        }
+        res.wall_ns = last - first;
+        _exit(write(result, &res, sizeof(res)) == sizeof(res) ? 0 : 1);
+}
+
+int target_spawn(enum filter_kind kind, int threads, uint64_t calls_per_thread, struct target *ret)
+{
+        int sp[2], go[2], result[2];
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 || pipe2(go, O_CLOEXEC) < 0 ||
+            pipe2(result, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                int listener = install(kind);
+
+                if (listener < 0 || send_fd(sp[1], kind == FILTER_NOTIFY ? listener : -1) < 0)
+                        _exit(1);
+                if (kind == FILTER_NOTIFY)
+                        close(listener);
+                run_threads(threads, calls_per_thread, go[0], result[1]);
+        }
+        close(sp[1]);
+        close(go[0]);
+        close(result[1]);
+        *ret = (struct target){ .pid = pid, .listener = recv_fd(sp[0]), .go = go[1], .result = result[0] };
+        close(sp[0]);
+        if (kind == FILTER_NOTIFY && ret->listener < 0)
+                return -EIO;
+        return 0;
+}
+
+void target_start(struct target *t)
+{
+        if (t->listener >= 0)
+                t->listener = (close(t->listener), -1); /* the supervisor has its copy */
+        if (write(t->go, "g", 1) != 1)
+                kill(t->pid, SIGKILL);
+        close(t->go);
+}
+
+int target_wait(struct target *t, struct target_result *ret)
+{
+        int status, r = 0;
+
+        if (read(t->result, ret, sizeof(*ret)) != sizeof(*ret))
+                r = -EIO;
+        close(t->result);
+        if (waitpid(t->pid, &status, 0) != t->pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                r = r ? r : -ECHILD;
+        return r;
+}
