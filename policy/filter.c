@@ -1,1 +1,158 @@
-/* placeholder */
+/* Filter synthesis: a BPF program that sends the named syscalls to the
+ * supervisor and allows everything else, for the native ABI and its compat
+ * ABIs. We only export the program; the launcher loads it itself, with
+ * seccomp(2) flags (TSYNC_ESRCH, WAIT_KILLABLE_RECV) that libseccomp 2.5.4
+ * does not know. */
+#include "unotify/filter.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unotify/macro.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release);
+
+/* The ABIs the filter covers: the native one and the compat ABIs a task
+ * can switch to with one instruction (int $0x80, x32 syscall numbers,
+ * AArch32 tasks) — a filter that ignored them would be bypassed through
+ * them. Returns how many were written to arches[]. */
+static size_t filter_arches(uint32_t arches[static 3])
+{
+        uint32_t native = seccomp_arch_native();
+        size_t n = 0;
+
+        arches[n++] = native;
+        if (native == SCMP_ARCH_X86_64) {
+                arches[n++] = SCMP_ARCH_X86;
+                arches[n++] = SCMP_ARCH_X32;
+        } else if (native == SCMP_ARCH_AARCH64)
+                arches[n++] = SCMP_ARCH_ARM;
+        return n;
+}
+
+static int add_compat_arches(scmp_filter_ctx ctx)
+{
+        uint32_t arches[3];
+        size_t n = filter_arches(arches);
+
+        for (size_t i = 1; i < n; i++) {
+                int r = seccomp_arch_add(ctx, arches[i]);
+
+                if (r < 0 && r != -EEXIST)
+                        return r;
+        }
+        return 0;
+}
+
+/* Is the name a real syscall on at least one ABI of the filter? libseccomp
+ * returns negative pseudo numbers (__PNR_*) for names that exist only on
+ * other architectures. */
+static bool resolves_somewhere(const char *name)
+{
+        uint32_t arches[3];
+        size_t n = filter_arches(arches);
+
+        for (size_t i = 0; i < n; i++)
+                if (seccomp_syscall_resolve_name_arch(arches[i], name) >= 0)
+                        return true;
+        return false;
+}
+
+/* One NOTIFY rule for the name, on every ABI of ctx where it exists.
+ * seccomp_rule_add() takes the native (or pseudo) number and translates it
+ * by name for each ABI, skipping those that lack it and using socketcall/
+ * ipc multiplexing on x86 where needed. */
+static int add_rule(scmp_filter_ctx ctx, const char *name)
+{
+        int nr;
+
+        if (!name || !*name || !resolves_somewhere(name))
+                return -EINVAL;
+        nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR)
+                return -EINVAL;
+        /* See filter.h: the launcher's helper thread must be able to end
+         * with exit(MAGIC) once its own filter notifies exit. */
+        if (strcmp(name, "exit") == 0)
+                return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+                                        SCMP_A0(SCMP_CMP_NE, UNOTIFY_LAUNCH_EXIT_MAGIC));
+        return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+}
+
+/* Export through a memfd: libseccomp 2.5 can only write BPF to an fd. */
+static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *ret)
+{
+        _cleanup_(closep) int fd = -1;
+        _cleanup_(freep) struct sock_filter *insns = NULL;
+        struct stat st;
+        size_t size;
+        ssize_t n;
+        int r;
+
+        fd = memfd_create("unotify-filter", MFD_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return r;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        size = (size_t)st.st_size;
+        if (size == 0 || size % sizeof(struct sock_filter) != 0)
+                return -EIO;
+        /* The kernel takes at most BPF_MAXINSNS; sock_fprog.len is 16 bits. */
+        if (size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return -E2BIG;
+        insns = malloc(size);
+        if (!insns)
+                return -ENOMEM;
+        n = pread(fd, insns, size, 0);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t)n != size)
+                return -EIO;
+        ret->len = (unsigned short)(size / sizeof(struct sock_filter));
+        ret->filter = TAKE_PTR(insns);
+        return 0;
+}
+
+int unotify_filter_build(const char *const *names, size_t count, struct sock_fprog *ret)
+{
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        int r;
+
+        if (!ret || (count > 0 && !names))
+                return -EINVAL;
+        ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx)
+                return -ENOMEM;
+        r = add_compat_arches(ctx);
+        if (r < 0)
+                return r;
+        /* A binary tree instead of a linear list of compares: every syscall
+         * the target makes runs this program. */
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < count; i++) {
+                r = add_rule(ctx, names[i]);
+                if (r < 0)
+                        return r;
+        }
+        return export_bpf(ctx, ret);
+}
+
+void unotify_filter_free(struct sock_fprog *prog)
+{
+        if (!prog)
+                return;
+        free(prog->filter);
+        prog->filter = NULL;
+        prog->len = 0;
+}
