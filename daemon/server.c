@@ -18,9 +18,11 @@
 int daemon_load_policies(const char *dir, struct unotify_policy_set **ret)
 {
         struct unotify_diags diags = {};
+        size_t n;
         int r;
 
         r = unotify_policy_set_load_dir(dir, ret, &diags);
+        n = diags.count;
         for (size_t i = 0; i < diags.count; i++) {
                 char line[1024];
 
@@ -28,8 +30,10 @@ int daemon_load_policies(const char *dir, struct unotify_policy_set **ret)
                 log_error("%s", line);
         }
         unotify_diags_clear(&diags);
-        if (r == -EINVAL)
-                return log_error_errno(r, "%s: the policies are not valid", dir);
+        if (r == -EINVAL) {
+                log_error("%s: %zu error%s in the policies", dir, n, n == 1 ? "" : "s");
+                return r;
+        }
         if (r < 0)
                 return log_error_errno(r, "%s: cannot load policies", dir);
         return 0;
