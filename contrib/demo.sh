@@ -21,7 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+say() { printf '\n%s%s%s\n' "$bold" "$*" "$plain"; }
 
 say "\$ unotifyd --socket $sock --policy-dir policy/examples -v &"
 "$build/daemon/unotifyd" --socket "$sock" --policy-dir "$src/policy/examples" -v 2>"$tmp/daemon.log" &
