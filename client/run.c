@@ -1,1 +1,277 @@
-int main(void){return 0;}
+/* unotify-run: run a command under a policy that unotifyd serves.
+ *
+ *   unotify-run [--socket PATH] --policy NAME [--verbose] -- CMD [ARGS...]
+ *
+ * Asks the daemon which syscalls the policy notifies, builds a filter for
+ * exactly those, loads it in a child, hands the listener to the daemon and
+ * only then lets the child exec CMD (launch.c). Exits with CMD's status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "launch.h"
+#include "unotify/filter.h"
+#include "unotify/macro.h"
+#include "unotify/policy.h"
+#include "unotify/unotify.h"
+
+/* The daemon's default (daemon/options.h). */
+#define DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
+
+struct run {
+        const char *socket;
+        const char *policy;
+        bool verbose;
+        char **argv;
+        uint64_t digest;
+        int exit_code;                      /* set by on_handoff when it has reported a failure */
+        const struct launch_result *launch; /* flags are set when on_handoff runs */
+};
+
+static void print_help(void)
+{
+        printf("Usage: unotify-run [OPTIONS] --policy NAME [--] CMD [ARGS...]\n"
+               "\n"
+               "Run CMD with a seccomp filter that sends the syscalls of policy NAME to\n"
+               "unotifyd, which answers them. CMD starts only once the daemon holds the\n"
+               "filter's listener.\n"
+               "\n"
+               "  -s, --socket PATH   the daemon's handoff socket (default %s)\n"
+               "  -p, --policy NAME   the policy to run under\n"
+               "  -v, --verbose       say which syscalls are notified and how the filter\n"
+               "                      was installed\n"
+               "  -h, --help          show this help\n"
+               "  -V, --version       show the version\n"
+               "\n"
+               "Exit status: CMD's, or 128+N if it died of signal N; 64 usage error;\n"
+               "69 daemon unreachable, or it refused the listener; 71 the launch failed;\n"
+               "78 unknown or changed policy; 126/127 CMD could not be executed.\n",
+               DEFAULT_SOCKET);
+}
+
+/* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage
+ * error (reported). */
+static int parse_args(int argc, char **argv, struct run *ret)
+{
+        static const struct option opts[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "policy", required_argument, NULL, 'p' },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {},
+        };
+        int c;
+
+        ret->socket = DEFAULT_SOCKET;
+        /* "+": stop at CMD, whose own options are not ours. */
+        while ((c = getopt_long(argc, argv, "+s:p:vhV", opts, NULL)) >= 0) {
+                switch (c) {
+                case 's':
+                        ret->socket = optarg;
+                        break;
+                case 'p':
+                        ret->policy = optarg;
+                        break;
+                case 'v':
+                        ret->verbose = true;
+                        break;
+                case 'h':
+                        print_help();
+                        return 0;
+                case 'V':
+                        printf("unotify-run %s\n", UNOTIFY_VERSION);
+                        return 0;
+                default:
+                        return -EINVAL; /* getopt said why */
+                }
+        }
+        if (!ret->policy || !*ret->policy) {
+                fprintf(stderr, "unotify-run: --policy NAME is required (see --help)\n");
+                return -EINVAL;
+        }
+        if (optind >= argc) {
+                fprintf(stderr, "unotify-run: no command given (see --help)\n");
+                return -EINVAL;
+        }
+        ret->argv = argv + optind;
+        return 1;
+}
+
+/* The daemon's reasons that are about the policy (unknown, changed since
+ * we asked) rather than about us or the daemon. */
+static bool is_policy_error(const char *error)
+{
+        return strncmp(error, "unknown policy", 14) == 0 || strncmp(error, "policy \"", 8) == 0;
+}
+
+/* Ask the daemon for the policy's syscalls and build the filter. Returns
+ * 0 or an exit code (reported). */
+static int make_filter(struct run *run, struct sock_fprog *ret)
+{
+        _cleanup_(unotify_reply_clear) struct unotify_reply q = {};
+        int r;
+
+        r = unotify_query_policy(run->socket, run->policy, &q);
+        if (r == -EREMOTEIO) {
+                fprintf(stderr, "unotify-run: %s\n", q.error);
+                return is_policy_error(q.error) ? EX_CONFIG : EX_UNAVAILABLE;
+        }
+        if (r == -EBADMSG) {
+                fprintf(stderr, "unotify-run: %s: malformed answer from unotifyd\n", run->socket);
+                return EX_UNAVAILABLE;
+        }
+        if (r < 0) {
+                fprintf(stderr, "unotify-run: cannot ask unotifyd at %s: %s\n", run->socket,
+                        strerror(-r));
+                return EX_UNAVAILABLE;
+        }
+        /* Send back the digest of the very names the filter is built from:
+         * the daemon then checks the filter itself against its policy. */
+        run->digest = unotify_syscalls_digest((const char *const *)q.syscalls, q.n_syscalls);
+        if (run->digest != q.digest) {
+                fprintf(stderr,
+                        "unotify-run: %s: unotifyd's syscall list does not match its digest\n",
+                        run->socket);
+                return EX_UNAVAILABLE;
+        }
+        r = unotify_filter_build((const char *const *)q.syscalls, q.n_syscalls, ret);
+        if (r == -EINVAL) {
+                fprintf(stderr,
+                        "unotify-run: policy \"%s\" names a syscall unknown on this architecture\n",
+                        run->policy);
+                return EX_CONFIG;
+        }
+        if (r < 0) {
+                fprintf(stderr, "unotify-run: cannot build the seccomp filter: %s\n", strerror(-r));
+                return EX_OSERR;
+        }
+        if (run->verbose) {
+                fprintf(stderr,
+                        "unotify-run: policy \"%s\" (digest %016" PRIx64
+                        ") notifies %zu syscall%s:",
+                        run->policy, q.digest, q.n_syscalls, q.n_syscalls == 1 ? "" : "s");
+                for (size_t i = 0; i < q.n_syscalls; i++)
+                        fprintf(stderr, " %s", q.syscalls[i]);
+                fprintf(stderr, "\n");
+        }
+        return 0;
+}
+
+/* Said before the go, so that it never mixes with the command's output. */
+static void report_flags(const struct run *run)
+{
+        if (!run->launch->wait_killable)
+                fprintf(stderr, "unotify-run: filter installed without WAIT_KILLABLE_RECV "
+                                "(Linux < 5.19): a signal may make unotifyd see a call twice\n");
+        else if (run->verbose)
+                fprintf(stderr,
+                        "unotify-run: filter installed with WAIT_KILLABLE_RECV (flags %#lx)\n",
+                        run->launch->flags);
+}
+
+/* launch_start's callback: the filter is loaded in the child. */
+static int on_handoff(int listener_fd, pid_t pid, void *userdata)
+{
+        _cleanup_(unotify_reply_clear) struct unotify_reply reply = {};
+        struct run *run = userdata;
+        struct unotify_handoff h = { .pid = pid,
+                                     .policy = run->policy,
+                                     .syscalls_digest = run->digest };
+        int r;
+
+        report_flags(run);
+        r = unotify_handoff_send(run->socket, listener_fd, &h, &reply);
+        if (r == -EREMOTEIO) {
+                fprintf(stderr, "unotify-run: unotifyd refused the listener: %s\n", reply.error);
+                run->exit_code = is_policy_error(reply.error) ? EX_CONFIG : EX_UNAVAILABLE;
+                return r;
+        }
+        if (r < 0) {
+                fprintf(stderr, "unotify-run: cannot hand the listener to unotifyd at %s: %s\n",
+                        run->socket, r == -EBADMSG ? "malformed answer" : strerror(-r));
+                run->exit_code = EX_UNAVAILABLE;
+                return r;
+        }
+        if (run->verbose)
+                fprintf(stderr,
+                        "unotify-run: pid %d: listener %" PRIu64 " bound to policy \"%s\"\n",
+                        (int)pid, reply.listener_id, reply.policy ? reply.policy : run->policy);
+        return 0;
+}
+
+/* While the command runs we need only the pidfd: let go of stdio and any
+ * inherited fd, so that a reader waiting for EOF on the command's output,
+ * or a writer for it to close its input, is not kept waiting by us. */
+static void drop_fds(int keep)
+{
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+        /* /dev/null rather than closed: a later open must not become fd 2. */
+        for (int fd = 0; fd < 3; fd++) {
+                if (null >= 0)
+                        dup2(null, fd);
+                else
+                        close(fd);
+        }
+        if (keep > 3)
+                close_range(3, (unsigned)keep - 1, 0);
+        close_range((unsigned)keep + 1, ~0U, 0);
+}
+
+static int run_command(struct run *run, const struct sock_fprog *prog)
+{
+        struct launch_result lr;
+        int r, status;
+
+        run->launch = &lr;
+        r = launch_start(prog, run->argv, on_handoff, run, &lr);
+        if (r < 0) {
+                if (run->exit_code)
+                        return run->exit_code;
+                fprintf(stderr, "unotify-run: cannot %s: %s\n", lr.failed ?: "start the command",
+                        strerror(-r));
+                return EX_OSERR;
+        }
+        drop_fds(lr.pidfd);
+        r = launch_wait(&lr, &status);
+        return r < 0 ? EX_OSERR : status;
+}
+
+/* Started with stdin, stdout or stderr closed, our own fds (socket,
+ * pidfd) would take those numbers and the child would inherit them there. */
+static void ensure_stdio(void)
+{
+        for (int fd = 0; fd < 3; fd++)
+                if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+                        exit(EX_OSERR);
+}
+
+int main(int argc, char **argv)
+{
+        struct run run = {};
+        struct sock_fprog prog = {};
+        int r;
+
+        ensure_stdio();
+        r = parse_args(argc, argv, &run);
+        if (r <= 0)
+                return r < 0 ? EX_USAGE : EXIT_SUCCESS;
+        /* Inherited SIG_IGN would have the kernel reap the child for us and
+         * lose its status. */
+        signal(SIGCHLD, SIG_DFL);
+        r = make_filter(&run, &prog);
+        if (r != 0)
+                return r;
+        r = run_command(&run, &prog);
+        unotify_filter_free(&prog);
+        return r;
+}
