@@ -77,7 +77,8 @@ static int open_socket(const struct options *o)
                 if (mkdir(dir, 0755) < 0 && errno != EEXIST)
                         return log_error_errno(negative_errno(), "cannot create %s", dir);
         }
-        strncpy(sa.sun_path, o->socket_path, sizeof(sa.sun_path) - 1);
+        /* options_parse() checked that the path fits. */
+        memcpy(sa.sun_path, o->socket_path, strlen(o->socket_path) + 1);
         r = remove_stale_socket(&sa);
         if (r < 0)
                 return r;

@@ -39,7 +39,8 @@ static int notify_socket(const char *path)
         int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
         cr_assert_geq(fd, 0);
-        strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
+        cr_assert_lt(strlen(path), sizeof(sa.sun_path));
+        memcpy(sa.sun_path, path, strlen(path) + 1);
         cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind %s: %s", path, strerror(errno));
         return fd;
 }

@@ -25,7 +25,8 @@ int raw_connect(const char *socket_path)
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
         cr_assert_geq(fd, 0);
-        strncpy(sa.sun_path, socket_path, sizeof(sa.sun_path) - 1);
+        cr_assert_lt(strlen(socket_path), sizeof(sa.sun_path));
+        memcpy(sa.sun_path, socket_path, strlen(socket_path) + 1);
         cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s", strerror(errno));
         return fd;
 }
