@@ -114,7 +114,7 @@ static const struct bad_peer bad_peers[] = {
 
 static void send_bad_peer(const struct bad_peer *b)
 {
-        int fds[16], n = 0;
+        int fds[16] = { 0 }, n = 0;
         const char *reply;
 
         for (int i = 0; i < b->n_pipes; i++) {
