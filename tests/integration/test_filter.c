@@ -32,16 +32,6 @@
 
 #define MAX_RECORDS 4096
 
-/* Criterion 2.4.1's runner leaks a 48-byte BoxFort timeout request when
- * timed tests end together (bxfi_cancel_timeout's list handling). The
- * runner runs none of our code, so excuse libcriterion there only; in the
- * workers (BoxFort sets BXFI_MAP) every leak still counts. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-        return getenv("BXFI_MAP") ? "" : "leak:libcriterion.so\n";
-}
-
 /* ---- a tiny supervisor: a thread holding a listener ---- */
 
 struct record {

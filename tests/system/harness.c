@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rawclient.h"
+
 static long long ms_now(void)
 {
         struct timespec ts;
@@ -51,6 +53,7 @@ static void exec_daemon(const struct test_daemon *d, const char *notify_path)
 
         if (log < 0 || dup2(log, STDERR_FILENO) < 0)
                 _exit(127);
+        close_range(3, ~0u, 0); /* nothing of the test worker's */
         setenv("NOTIFY_SOCKET", notify_path, 1);
         if (d->valgrind)
                 execlp("valgrind", "valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
@@ -85,6 +88,22 @@ static void wait_ready(struct test_daemon *d, int nfd, int timeout_ms)
         }
 }
 
+/* READY=1 is sent before the loop runs, while sd_notify's own socket may
+ * still be open. A query answered and its connection closed by the daemon
+ * (EOF) means the loop is serving and holds no extra fd: from then on its
+ * fd count is its baseline. */
+static void settle(const struct test_daemon *d)
+{
+        static const char query[] = "{\"unotifyQuery\":\"policy\",\"policy\":\"demo\"}";
+        int fd = raw_connect(d->socket);
+        char buf[4096];
+
+        raw_send(fd, query, sizeof(query) - 1, NULL, 0);
+        while (read(fd, buf, sizeof(buf)) > 0)
+                ;
+        close(fd);
+}
+
 void daemon_start(struct test_daemon *d, const struct test_policy *policies, bool valgrind)
 {
         char notify_path[320];
@@ -112,6 +131,7 @@ void daemon_start(struct test_daemon *d, const struct test_policy *policies, boo
                 exec_daemon(d, notify_path);
         wait_ready(d, nfd, valgrind ? 60000 : 10000);
         close(nfd);
+        settle(d);
 }
 
 static void remove_tree(const char *dir)
@@ -187,6 +207,35 @@ int count_fds(pid_t pid)
         return n;
 }
 
+const char *fd_list(pid_t pid)
+{
+        static char buf[8192];
+        char dir[64];
+        struct dirent *e;
+        size_t len = 0;
+        DIR *dh;
+
+        snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+        buf[0] = '\0';
+        dh = opendir(dir);
+        while (dh && (e = readdir(dh))) {
+                char path[384], target[256];
+                ssize_t n;
+
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                n = readlink(path, target, sizeof(target) - 1);
+                target[n < 0 ? 0 : n] = '\0';
+                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s -> %s\n", e->d_name, target);
+                if (len >= sizeof(buf))
+                        break;
+        }
+        if (dh)
+                closedir(dh);
+        return buf;
+}
+
 int wait_fd_count(pid_t pid, int want, int timeout_ms)
 {
         long long deadline = ms_now() + timeout_ms;
@@ -245,6 +294,7 @@ void run_cmd(const char *const argv[], int timeout_ms, struct cmd_result *ret)
         if (pid == 0) {
                 dup2(out[1], STDOUT_FILENO);
                 dup2(err[1], STDERR_FILENO);
+                close_range(3, ~0u, 0);
                 execv(argv[0], (char *const *)argv);
                 _exit(127);
         }

@@ -34,6 +34,8 @@ void daemon_stop(struct test_daemon *d);
 char *daemon_log(const struct test_daemon *d);
 /* Number of open fds of a process. */
 int count_fds(pid_t pid);
+/* The fds of a process with what they point to, one a line (static). */
+const char *fd_list(pid_t pid);
 /* Wait up to timeout_ms for the daemon's fd count to equal `want`;
  * returns the last count seen. */
 int wait_fd_count(pid_t pid, int want, int timeout_ms);
