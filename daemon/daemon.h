@@ -20,6 +20,7 @@ struct daemon_stats {
         uint64_t answered;
         uint64_t recv_gone;  /* RECV ENOENT: the target went away first */
         uint64_t send_gone;  /* SEND ENOENT: interrupted or killed after RECV */
+        uint64_t sync_wake_up; /* listeners with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
 };
 
 struct daemon {
@@ -33,6 +34,12 @@ struct daemon {
         ev_io accept_io;
         ev_signal sigterm, sigint, sighup;
 
+        /* Listeners are watched through one epoll set of our own, itself one
+         * ev_io in the loop: epoll tells EPOLLIN from EPOLLHUP exactly
+         * (libev folds both into EV_READ), so no extra poll() per
+         * notification, and one epoll_wait drains every ready listener. */
+        int listeners_epfd;
+        ev_io listeners_io;
         struct list_node listeners;
         size_t n_listeners;
         uint64_t next_listener_id;

@@ -21,6 +21,8 @@ static void print_help(void)
                "  -d, --default-policy NAME  policy for listeners whose metadata names none\n"
                "                             (default \"%s\"; if it is not loaded they are denied)\n"
                "  -m, --socket-mode MODE     octal mode of the handoff socket (default 0600)\n"
+               "      --no-sync-wake-up      do not ask the kernel (6.6+) to wake targets on\n"
+               "                             the daemon's CPU (for benchmarks)\n"
                "  -t, --test-config          load every policy, report errors, exit (0 or 78)\n"
                "  -v, --verbose              log every decision (twice: debug)\n"
                "  -q, --quiet                log warnings and errors only\n"
@@ -53,6 +55,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                 { "default-policy", required_argument, NULL, 'd' },
                 { "socket-mode", required_argument, NULL, 'm' },
                 { "test-config", no_argument, NULL, 't' },
+                { "no-sync-wake-up", no_argument, NULL, 'W' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
@@ -65,6 +68,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                 .default_policy = UNOTIFYD_DEFAULT_POLICY,
                 .socket_mode = 0600,
                 .log_level = LOG_NOTICE,
+                .sync_wake_up = true,
         };
         int c;
 
@@ -87,6 +91,9 @@ int options_parse(int argc, char **argv, struct options *ret)
                         break;
                 case 't':
                         o.test_config = true;
+                        break;
+                case 'W':
+                        o.sync_wake_up = false;
                         break;
                 case 'v':
                         o.log_level = o.log_level < LOG_INFO ? LOG_INFO : LOG_DEBUG;

@@ -15,6 +15,7 @@ struct options {
         mode_t socket_mode;
         int log_level;
         bool test_config;
+        bool sync_wake_up; /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on each listener */
 };
 
 /* Parse argv. Returns 0 to run, 1 when --help/--version was printed (exit

@@ -137,15 +137,18 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
 {
         int r;
 
-        *d = (struct daemon){ .opts = opts, .socket_fd = -1 };
+        *d = (struct daemon){ .opts = opts, .socket_fd = -1, .listeners_epfd = -1 };
         list_init(&d->listeners);
         list_init(&d->conns);
         d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOENV);
         if (!d->loop)
                 return log_error_errno(-ENOMEM, "cannot create the event loop");
         r = unotify_policy_new_deny_all("(deny-all)", EPERM, &d->deny_all);
-        if (r < 0 || listener_buffers_init(d) < 0)
+        if (r < 0)
                 return log_error_errno(-ENOMEM, "out of memory");
+        r = listener_set_init(d);
+        if (r < 0)
+                return log_error_errno(r, "cannot set up the listener set");
         /* A target that dies with our answer unsent must not kill us. */
         signal(SIGPIPE, SIG_IGN);
         d->socket_fd = open_socket(opts);
@@ -173,8 +176,7 @@ void daemon_done(struct daemon *d)
                    (unsigned long long)d->stats.send_gone, (unsigned long long)d->stats.handoffs_refused);
         if (d->loop) {
                 handoff_stop(d);
-                while (!list_empty(&d->listeners))
-                        listener_free(container_of(d->listeners.next, struct listener, node));
+                listener_set_done(d);
                 ev_signal_stop(d->loop, &d->sigterm);
                 ev_signal_stop(d->loop, &d->sigint);
                 ev_signal_stop(d->loop, &d->sighup);
@@ -183,7 +185,6 @@ void daemon_done(struct daemon *d)
                 unlink(d->opts->socket_path);
                 d->socket_fd = safe_close(d->socket_fd);
         }
-        listener_buffers_free(d);
         d->deny_all = unotify_policy_unref(d->deny_all);
         d->policies = unotify_policy_set_free(d->policies);
         if (d->loop)
