@@ -180,6 +180,9 @@ static int parse_metadata(json_t *v, struct handoff_msg *m, char *err, size_t si
         n = json_string_length(v);
         if (n > HANDOFF_METADATA_MAX)
                 return fail(err, size, "\"metadata\" is longer than %d bytes", HANDOFF_METADATA_MAX);
+        m->metadata = strndup(s, n);
+        if (!m->metadata)
+                return -ENOMEM;
         for (end = s + n; s < end; s++) {
                 const char *nl = memchr(s, '\n', (size_t)(end - s));
                 size_t len = (nl ? nl : end) - s;
@@ -206,8 +209,40 @@ static int parse_pid(json_t *v, const char *what, int64_t *ret, char *err, size_
         return 0;
 }
 
-/* state: the container's state; we need its id, and take its pid when the
- * top-level one is missing (both are 0 for crun exec). */
+/* state.annotations: a flat object of strings, kept for policy selection. */
+static int parse_annotations(json_t *v, struct handoff_msg *m, char *err, size_t size)
+{
+        const char *key;
+        json_t *val;
+        size_t i = 0;
+
+        if (!v)
+                return 0;
+        if (!json_is_object(v))
+                return fail(err, size, "\"state.annotations\" must be an object");
+        if (json_object_size(v) > HANDOFF_ANNOTATIONS_MAX)
+                return fail(err, size, "more than %d annotations", HANDOFF_ANNOTATIONS_MAX);
+        m->annotations = calloc(json_object_size(v) * 2 + 1, sizeof(char *));
+        if (!m->annotations)
+                return -ENOMEM;
+        json_object_foreach (v, key, val) {
+                if (!json_is_string(val))
+                        return fail(err, size, "annotation \"%.64s\" is not a string", key);
+                if (strlen(key) > HANDOFF_ANNOTATION_MAX || json_string_length(val) > HANDOFF_ANNOTATION_MAX)
+                        return fail(err, size, "annotation \"%.64s\" is longer than %d bytes", key,
+                                    HANDOFF_ANNOTATION_MAX);
+                m->annotations[i] = strdup(key);
+                m->annotations[i + 1] = strndup(json_string_value(val), json_string_length(val));
+                m->n_annotations++;
+                if (!m->annotations[i] || !m->annotations[i + 1])
+                        return -ENOMEM;
+                i += 2;
+        }
+        return 0;
+}
+
+/* state: the container's state; we need its id and annotations, and take
+ * its pid when the top-level one is missing (both are 0 for crun exec). */
 static int parse_container_state(json_t *state, struct handoff_msg *m, char *err, size_t size)
 {
         json_t *id, *pid;
@@ -221,6 +256,9 @@ static int parse_container_state(json_t *state, struct handoff_msg *m, char *err
         r = dup_string(id, HANDOFF_ID_MAX, &m->container_id);
         if (r == -EBADMSG)
                 return fail(err, size, "\"state.id\" must be 1-%d bytes", HANDOFF_ID_MAX);
+        if (r < 0)
+                return r;
+        r = parse_annotations(json_object_get(state, "annotations"), m, err, size);
         if (r < 0)
                 return r;
         pid = json_object_get(state, "pid");
@@ -303,7 +341,11 @@ void handoff_msg_clear(struct handoff_msg *m)
         if (!m)
                 return;
         free(m->container_id);
+        free(m->metadata);
         free(m->policy);
+        for (size_t i = 0; m->annotations && i < 2 * m->n_annotations; i++)
+                free(m->annotations[i]);
+        free(m->annotations);
         free(m->query_policy);
         *m = (struct handoff_msg){ .seccomp_fd_index = -1 };
 }

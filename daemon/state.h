@@ -11,6 +11,8 @@
 #define HANDOFF_ID_MAX 1024
 #define HANDOFF_METADATA_MAX 16384
 #define HANDOFF_METADATA_LINES_MAX 256
+#define HANDOFF_ANNOTATIONS_MAX 256
+#define HANDOFF_ANNOTATION_MAX 4096 /* bytes of one key or value */
 
 /* Where the first complete JSON value of a byte stream ends, found
  * incrementally so a half-sent message never blocks anything and we never
@@ -42,7 +44,10 @@ struct handoff_msg {
         size_t n_fd_names;
         int64_t pid;          /* state.pid if set, else pid; 0 for crun exec */
         char *container_id;
+        char *metadata;       /* listenerMetadata as sent ("KEY=VALUE" lines), NULL if none */
         char *policy;         /* "policy" metadata, NULL if none */
+        char **annotations;   /* state.annotations: key, value, key, value, ... */
+        size_t n_annotations; /* pairs */
         bool has_digest;
         uint64_t digest;      /* "unotify.syscalls-digest" metadata */
         /* HANDOFF_QUERY */

@@ -78,6 +78,8 @@ Test(handoff_msg, runc_style_state, .timeout = 10)
         cr_assert_eq(m.pid, 42);
         cr_assert_str_eq(m.container_id, "c1");
         cr_assert_str_eq(m.policy, "deny-mkdir");
+        cr_assert_str_eq(m.metadata, "policy=deny-mkdir\nunotify.syscalls-digest=00ff\nother=x");
+        cr_assert_eq(m.n_annotations, 0);
         cr_assert(m.has_digest);
         cr_assert_eq(m.digest, 0xff);
         handoff_msg_clear(&m);
@@ -95,6 +97,24 @@ Test(handoff_msg, crun_exec_pid_zero_and_pretty_json, .timeout = 10)
         cr_assert_eq(m.pid, 0);
         cr_assert_null(m.policy);
         cr_assert_not(m.has_digest);
+        handoff_msg_clear(&m);
+}
+
+Test(handoff_msg, annotations_are_kept_for_selection, .timeout = 10)
+{
+        const char *s = STATE("[\"seccompFd\"]", "7", "",
+                              "{\"id\":\"pod\",\"annotations\":{\"io.kubernetes.pod.name\":\"web\","
+                              "\"io.kubernetes.cri.sandbox-namespace\":\"prod\"}}");
+        struct handoff_msg m;
+        char err[256] = "";
+
+        cr_assert_eq(handoff_msg_parse(s, strlen(s), 1, &m, err, sizeof(err)), 0, "%s", err);
+        cr_assert_eq(m.n_annotations, 2);
+        cr_assert_str_eq(m.annotations[0], "io.kubernetes.pod.name");
+        cr_assert_str_eq(m.annotations[1], "web");
+        cr_assert_str_eq(m.annotations[2], "io.kubernetes.cri.sandbox-namespace");
+        cr_assert_str_eq(m.annotations[3], "prod");
+        cr_assert_null(m.metadata);
         handoff_msg_clear(&m);
 }
 
@@ -143,6 +163,10 @@ static struct bad_msg bad_msgs[] = {
         { STATE("[\"seccompFd\"]", "1", "", "[]"), 1, "\"state\" must be an object" },
         { STATE("[\"seccompFd\"]", "1", "", "{\"id\":3}"), 1, "\"state.id\" must be a string" },
         { STATE("[\"seccompFd\"]", "1", "", "{\"id\":\"\"}"), 1, "\"state.id\" must be 1-1024 bytes" },
+        { STATE("[\"seccompFd\"]", "1", "", "{\"id\":\"c\",\"annotations\":[]}"), 1,
+          "\"state.annotations\" must be an object" },
+        { STATE("[\"seccompFd\"]", "1", "", "{\"id\":\"c\",\"annotations\":{\"a\":\"b\",\"k\":1}}"), 1,
+          "annotation \"k\" is not a string" },
         { "{\"fds\":[],\"state\":{}}", 0, "\"ociVersion\" must be a string" },
         { "{\"unotifyQuery\":\"policy\",\"policy\":\"x\"}", 1, "a query carries no fds" },
         { "{\"unotifyQuery\":\"other\",\"policy\":\"x\"}", 0, "\"unotifyQuery\" must be \"policy\"" },
