@@ -50,6 +50,7 @@ struct bench_daemon {
         char dir[64];
         char socket[128];
 };
-int bench_daemon_start(const char *unotifyd, struct bench_daemon *d);
+/* extra_arg: one more option for unotifyd (e.g. "--no-sync-wake-up"), or NULL. */
+int bench_daemon_start(const char *unotifyd, const char *extra_arg, struct bench_daemon *d);
 int bench_daemon_hand(const struct bench_daemon *d, int listener, const char *policy);
 void bench_daemon_stop(struct bench_daemon *d);

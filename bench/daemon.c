@@ -63,7 +63,7 @@ static int wait_ready(int nfd, pid_t pid)
         return -ETIMEDOUT;
 }
 
-int bench_daemon_start(const char *unotifyd, struct bench_daemon *d)
+int bench_daemon_start(const char *unotifyd, const char *extra_arg, struct bench_daemon *d)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char pdir[128];
@@ -81,7 +81,8 @@ int bench_daemon_start(const char *unotifyd, struct bench_daemon *d)
         d->pid = fork();
         if (d->pid == 0) {
                 setenv("NOTIFY_SOCKET", sa.sun_path, 1);
-                execl(unotifyd, unotifyd, "-q", "--socket", d->socket, "--policy-dir", pdir, NULL);
+                execl(unotifyd, unotifyd, "-q", "--socket", d->socket, "--policy-dir", pdir,
+                      extra_arg, (char *)NULL);
                 _exit(127);
         }
         r = wait_ready(nfd, d->pid);

@@ -7,13 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "bench.h"
 #include "report.h"
 
-static struct bench_daemon daemon_;
+static struct bench_daemon daemon_, daemon_nosync;
 
 /* Hand the listeners to the configuration's supervisor. Returns the
  * reference's pid, 0 for unotifyd or none, or -errno. */
@@ -24,9 +23,11 @@ static pid_t supervise(const struct config *c, struct target *t, int procs)
 
         for (int i = 0; i < procs; i++)
                 fds[i] = t[i].listener;
-        if (c->sup == SUP_UNOTIFYD) {
+        if (c->sup == SUP_UNOTIFYD || c->sup == SUP_UNOTIFYD_NOSYNC) {
+                const struct bench_daemon *d = c->sup == SUP_UNOTIFYD ? &daemon_ : &daemon_nosync;
+
                 for (int i = 0; i < procs && r == 0; i++)
-                        r = bench_daemon_hand(&daemon_, fds[i],
+                        r = bench_daemon_hand(d, fds[i],
                                               c->mode == REF_ERRNO ? "bench-errno" : "bench-continue");
                 return r;
         }
@@ -111,11 +112,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "unotify-bench: --rounds must be 1..%d\n", MAX_ROUNDS);
                 return 64;
         }
-        if (bench_daemon_start(unotifyd, &daemon_) < 0) {
+        if (bench_daemon_start(unotifyd, NULL, &daemon_) < 0 ||
+            bench_daemon_start(unotifyd, "--no-sync-wake-up", &daemon_nosync) < 0) {
                 fprintf(stderr, "unotify-bench: cannot start %s\n", unotifyd);
                 return 69;
         }
         c = report_run(&plan, run_once);
         bench_daemon_stop(&daemon_);
+        bench_daemon_stop(&daemon_nosync);
         return c;
 }

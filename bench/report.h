@@ -14,6 +14,7 @@ enum supervisor {
         SUP_REF,      /* reference, plain blocking loop */
         SUP_REF_SYNC, /* reference with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
         SUP_UNOTIFYD, /* unotifyd in its default configuration */
+        SUP_UNOTIFYD_NOSYNC, /* unotifyd --no-sync-wake-up */
 };
 
 struct config {
