@@ -1,6 +1,6 @@
-/* From a checked draft to the immutable policy the daemon decides with:
- * per-ABI tables indexed by syscall number, the sorted syscall set and its
- * digest. */
+/* From checked drafts to the immutable policy the daemon decides with:
+ * the effective rules (included policies' first), per-ABI tables indexed
+ * by syscall number, the sorted syscall set and its digest. */
 #include <linux/audit.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -12,9 +12,6 @@
  * number (arch/x86/include/uapi/asm/unistd.h); libseccomp's x32 numbers
  * include it too. Not in the uapi headers of other architectures. */
 #define X32_SYSCALL_BIT 0x40000000u
-
-#define FNV64_OFFSET 0xcbf29ce484222325ULL
-#define FNV64_PRIME  0x100000001b3ULL
 
 /* libseccomp's SCMP_ARCH_* tokens are the AUDIT_ARCH_* values the kernel
  * puts in seccomp_data.arch, except x32 (see above). */
@@ -37,13 +34,64 @@ size_t policy_arches(struct policy_arch ret[static POLICY_MAX_ARCHES])
         return n;
 }
 
-static size_t total_names(const struct draft *d)
+static int grow(void **items, size_t *cap, size_t need, size_t size)
 {
-        size_t n = 0;
+        size_t n = *cap ?: 16;
+        void *grown;
 
-        for (size_t i = 0; i < d->n_rules; i++)
-                n += d->rules[i].n_names;
-        return n;
+        if (need <= *cap)
+                return 0;
+        while (n < need)
+                n *= 2;
+        grown = reallocarray(*items, n, size);
+        if (!grown)
+                return -ENOMEM;
+        *items = grown;
+        *cap = n;
+        return 0;
+}
+
+int compiler_add_place(struct compiler *c, uint32_t idx, uint32_t ref)
+{
+        /* One rule once per slot, even if it names the same syscall twice
+         * through aliases ("fcntl" and "fcntl64" are one number on x86). */
+        for (size_t i = c->n_places; i-- > 0 && c->places[i].ref == ref;)
+                if (c->places[i].idx == idx)
+                        return 0;
+        if (grow((void **)&c->places, &c->cap_places, c->n_places + 1, sizeof(*c->places)) < 0)
+                return -ENOMEM;
+        c->places[c->n_places++] = (struct placement){ .idx = idx, .ref = ref };
+        return 0;
+}
+
+int compiler_add_rule(struct compiler *c, const struct rule *r, uint32_t *ret_ref)
+{
+        struct unotify_policy *p = c->p;
+        size_t n = p->n_rules + p->n_variants;
+
+        if (grow((void **)&p->rules, &c->cap_rules, n + 1, sizeof(*p->rules)) < 0)
+                return -ENOMEM;
+        p->rules[n] = *r;
+        p->n_variants++;
+        *ret_ref = (uint32_t)n;
+        return 0;
+}
+
+/* includes/excludes that do not depend on the target. An unknown kernel
+ * (0) is older than every minKernel. */
+static bool rule_applies(const struct rule_filter *f, uint32_t token, uint32_t kernel)
+{
+        uint32_t bit = arch_bit(token);
+
+        if (f->arches_in && !(f->arches_in & bit))
+                return false;
+        if (f->arches_out & bit)
+                return false;
+        if (f->kernel_in && kernel < f->kernel_in)
+                return false;
+        if (f->kernel_out && kernel >= f->kernel_out)
+                return false;
+        return true;
 }
 
 /* Where name goes in the table of arch a, or -1: not a syscall there
@@ -57,74 +105,72 @@ static int64_t table_index(const struct policy_arch *a, const char *name)
         return (int64_t)((uint32_t)nr - a->nr_base);
 }
 
-/* The table index of every (rule, name) pair on arch a, flattened in file
- * order; -1 where the name is not a syscall of a, or repeats a number
- * already taken by the same rule. Returns the table size they need. */
-static uint32_t resolve_all(const struct draft *d, const struct policy_arch *a, int64_t *idx)
+static int place_rule(struct compiler *c, const struct policy_arch *a, uint32_t ref)
 {
-        uint32_t size = 0;
-        size_t k = 0;
+        const struct draft_rule *d = c->drafts[ref];
+        int r;
 
-        for (size_t i = 0; i < d->n_rules; i++) {
-                size_t start = k;
+        if (!rule_applies(&d->filter, a->token, c->kernel))
+                return 0;
+        for (size_t j = 0; j < d->n_names; j++) {
+                int64_t idx = table_index(a, d->names[j]);
 
-                for (size_t j = 0; j < d->rules[i].n_names; j++, k++) {
-                        idx[k] = table_index(a, d->rules[i].names[j]);
-                        for (size_t m = start; m < k && idx[k] >= 0; m++)
-                                if (idx[m] == idx[k])
-                                        idx[k] = -1;
-                        if (idx[k] >= 0 && (uint32_t)idx[k] >= size)
-                                size = (uint32_t)idx[k] + 1;
+                if (idx >= 0) {
+                        r = compiler_add_place(c, (uint32_t)idx, ref);
+                        if (r < 0)
+                                return r;
                 }
+                r = mux_place(c, a, ref, d->names[j]);
+                if (r < 0)
+                        return r;
         }
-        return size;
+        return 0;
 }
 
-/* Counting sort of the pairs by number: each slot then lists its rules
- * in file order, which first-match needs. */
-static int fill_table(struct arch_table *t, const struct draft *d, const int64_t *idx, size_t n)
+/* Counting sort of the placements by number: each slot then lists its
+ * rules in file order, which first-match needs. */
+static int fill_table(struct arch_table *t, const struct compiler *c)
 {
         uint32_t total = 0;
-        size_t k = 0;
 
-        for (size_t i = 0; i < n; i++)
-                if (idx[i] >= 0)
-                        t->slots[idx[i]].count++;
+        for (size_t i = 0; i < c->n_places; i++)
+                if (c->places[i].idx >= t->size)
+                        t->size = c->places[i].idx + 1;
+        if (t->size == 0)
+                return 0;
+        t->slots = calloc(t->size, sizeof(*t->slots));
+        t->refs = calloc(c->n_places, sizeof(*t->refs));
+        if (!t->slots || !t->refs)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_places; i++)
+                t->slots[c->places[i].idx].count++;
         for (uint32_t s = 0; s < t->size; s++) {
                 t->slots[s].first = total;
                 total += t->slots[s].count;
                 t->slots[s].count = 0;
         }
-        t->refs = calloc(total ?: 1, sizeof(*t->refs));
-        if (!t->refs)
-                return -ENOMEM;
-        for (size_t i = 0; i < d->n_rules; i++)
-                for (size_t j = 0; j < d->rules[i].n_names; j++, k++) {
-                        struct slot *s;
+        for (size_t i = 0; i < c->n_places; i++) {
+                struct slot *s = &t->slots[c->places[i].idx];
 
-                        if (idx[k] < 0)
-                                continue;
-                        s = &t->slots[idx[k]];
-                        t->refs[s->first + s->count++] = (uint32_t)i;
-                }
+                t->refs[s->first + s->count++] = c->places[i].ref;
+        }
         return 0;
 }
 
-static int build_table(struct arch_table *t, const struct draft *d, const struct policy_arch *a)
+static int build_table(struct compiler *c, const struct policy_arch *a, struct arch_table *t)
 {
-        size_t n = total_names(d);
-        _cleanup_(freep) int64_t *idx = calloc(n ?: 1, sizeof(*idx));
+        int r;
 
-        if (!idx)
-                return -ENOMEM;
-        *t = (struct arch_table){ .audit_arch = a->audit_arch, .nr_base = a->nr_base };
-        t->size = resolve_all(d, a, idx);
-        if (t->size == 0)
-                return 0;
-        t->slots = calloc(t->size, sizeof(*t->slots));
-        if (!t->slots)
-                return -ENOMEM;
-        return fill_table(t, d, idx, n);
+        *t = (struct arch_table){ .token = a->token,
+                                  .audit_arch = a->audit_arch,
+                                  .nr_base = a->nr_base };
+        c->n_places = 0;
+        for (size_t i = 0; i < c->p->n_rules; i++) {
+                r = place_rule(c, a, (uint32_t)i);
+                if (r < 0)
+                        return r;
+        }
+        return fill_table(t, c);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -132,20 +178,21 @@ static int cmp_names(const void *a, const void *b)
         return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int collect_syscalls(struct unotify_policy *p, const struct draft *d)
+static int collect_syscalls(struct unotify_policy *p)
 {
-        size_t n = total_names(d), k = 0;
-        _cleanup_(freep) const char **all = calloc(n ?: 1, sizeof(*all));
+        size_t n = 0, k = 0;
+        _cleanup_(freep) const char **all = NULL;
 
-        if (!all)
-                return -ENOMEM;
-        for (size_t i = 0; i < d->n_rules; i++)
-                for (size_t j = 0; j < d->rules[i].n_names; j++)
-                        all[k++] = d->rules[i].names[j];
-        qsort(all, n, sizeof(*all), cmp_names);
+        for (size_t i = 0; i < p->n_rules; i++)
+                n += p->info[i].n_names;
+        all = calloc(n ?: 1, sizeof(*all));
         p->syscalls = calloc(n ?: 1, sizeof(*p->syscalls));
-        if (!p->syscalls)
+        if (!all || !p->syscalls)
                 return -ENOMEM;
+        for (size_t i = 0; i < p->n_rules; i++)
+                for (size_t j = 0; j < p->info[i].n_names; j++)
+                        all[k++] = p->info[i].names[j];
+        qsort(all, n, sizeof(*all), cmp_names);
         for (size_t i = 0; i < n; i++) {
                 if (i > 0 && strcmp(all[i], all[i - 1]) == 0)
                         continue;
@@ -157,79 +204,135 @@ static int collect_syscalls(struct unotify_policy *p, const struct draft *d)
         return 0;
 }
 
-static int copy_rules(struct unotify_policy *p, const struct draft *d)
+static int copy_strings(const char *const *from, size_t n, char ***ret)
 {
-        p->rules = calloc(d->n_rules ?: 1, sizeof(*p->rules));
-        if (!p->rules)
+        *ret = calloc(n ?: 1, sizeof(**ret));
+        if (!*ret)
                 return -ENOMEM;
-        for (size_t i = 0; i < d->n_rules; i++)
-                p->rules[i] = d->rules[i].rule;
-        p->n_rules = d->n_rules;
+        for (size_t i = 0; i < n; i++) {
+                (*ret)[i] = strdup(from[i]);
+                if (!(*ret)[i])
+                        return -ENOMEM;
+        }
         return 0;
 }
 
-int policy_compile(const struct draft *d, const char *origin, struct unotify_policy **ret)
+/* The rule with its path patterns copied: the draft's are borrowed. */
+static int copy_rule(struct unotify_policy *p, size_t k, const struct draft_rule *d,
+                     uint32_t source)
 {
-        _cleanup_(unotify_policy_unrefp) struct unotify_policy *p = policy_alloc(d->name, origin);
+        struct rule *r = &p->rules[k];
+        int ret;
+
+        *r = d->rule;
+        r->decision.rule = (int)k;
+        for (unsigned i = 0; i < r->n_paths; i++)
+                r->paths[i].pattern = NULL;
+        for (unsigned i = 0; i < r->n_paths; i++) {
+                r->paths[i].pattern = strdup(d->rule.paths[i].pattern);
+                if (!r->paths[i].pattern)
+                        return -ENOMEM;
+        }
+        if (r->caps_all || r->caps_none || r->n_paths)
+                p->needs_view = true;
+        p->info[k] = (struct rule_info){ .source = source,
+                                         .index = (uint32_t)d->rule.decision.rule,
+                                         .n_names = d->n_names };
+        ret = copy_strings(d->names, d->n_names, &p->info[k].names);
+        if (!p->info[k].names)
+                p->info[k].n_names = 0;
+        return ret;
+}
+
+static int add_sources(struct unotify_policy *p, const struct compile_part *parts, size_t n)
+{
+        p->sources = calloc(n, sizeof(*p->sources));
+        if (!p->sources)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                /* parts[n - 1] is the policy itself: source 0. */
+                const struct compile_part *part = &parts[(i + n - 1) % n];
+
+                p->sources[i].name = strdup(part->draft->name);
+                p->sources[i].origin = strdup(part->origin);
+                p->n_sources++;
+                if (!p->sources[i].name || !p->sources[i].origin)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int copy_rules(struct compiler *c, const struct compile_part *parts, size_t n_parts)
+{
+        struct unotify_policy *p = c->p;
+        size_t n = 0, k = 0;
+        int r;
+
+        for (size_t i = 0; i < n_parts; i++)
+                n += parts[i].draft->n_rules;
+        p->rules = calloc(n ?: 1, sizeof(*p->rules));
+        p->info = calloc(n ?: 1, sizeof(*p->info));
+        c->drafts = calloc(n ?: 1, sizeof(*c->drafts));
+        if (!p->rules || !p->info || !c->drafts)
+                return -ENOMEM;
+        c->cap_rules = n ?: 1;
+        for (size_t i = 0; i < n_parts; i++)
+                for (size_t j = 0; j < parts[i].draft->n_rules; j++, k++) {
+                        c->drafts[k] = &parts[i].draft->rules[j];
+                        r = copy_rule(p, k, c->drafts[k], (uint32_t)((i + 1) % n_parts));
+                        p->n_rules++;
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
+
+static int compile_rules(struct compiler *c, const struct compile_part *parts, size_t n_parts)
+{
         struct policy_arch arches[POLICY_MAX_ARCHES];
         size_t n_arches = policy_arches(arches);
+        int r;
+
+        r = copy_rules(c, parts, n_parts);
+        if (r < 0)
+                return r;
+        r = collect_syscalls(c->p);
+        if (r < 0)
+                return r;
+        c->p->digest = digest_sorted((const char *const *)c->p->syscalls, c->p->n_syscalls);
+        for (size_t i = 0; i < n_arches; i++) {
+                r = build_table(c, &arches[i], &c->p->tables[c->p->n_tables++]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int policy_compile(const struct compile_part *parts, size_t n_parts, const struct load_opts *opts,
+                   struct unotify_policy **ret)
+{
+        const struct draft *d = parts[n_parts - 1].draft;
+        _cleanup_(unotify_policy_unrefp) struct unotify_policy *p =
+                policy_alloc(d->name, parts[n_parts - 1].origin);
+        struct compiler c = { .p = p, .kernel = opts->kernel };
         int r;
 
         if (!p)
                 return -ENOMEM;
         p->default_decision = d->default_decision;
-        r = copy_rules(p, d);
+        p->is_default = d->is_default;
+        r = add_sources(p, parts, n_parts);
+        if (r >= 0)
+                r = copy_strings(d->includes, d->n_includes, &p->includes);
+        p->n_includes = d->n_includes;
+        if (r >= 0)
+                r = compile_selector(p, d);
+        if (r >= 0)
+                r = compile_rules(&c, parts, n_parts);
+        free(c.drafts);
+        free(c.places);
         if (r < 0)
                 return r;
-        r = collect_syscalls(p, d);
-        if (r < 0)
-                return r;
-        p->digest = digest_sorted((const char *const *)p->syscalls, p->n_syscalls);
-        for (size_t i = 0; i < n_arches; i++) {
-                r = build_table(&p->tables[p->n_tables++], d, &arches[i]);
-                if (r < 0)
-                        return r;
-        }
         *ret = TAKE_PTR(p);
         return 0;
-}
-
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-        /* The terminating NUL is hashed too: {"ab","c"} != {"a","bc"}. */
-        do {
-                h ^= (unsigned char)*s;
-                h *= FNV64_PRIME;
-        } while (*s++);
-        return h;
-}
-
-uint64_t digest_sorted(const char *const *names, size_t count)
-{
-        uint64_t h = FNV64_OFFSET;
-
-        for (size_t i = 0; i < count; i++)
-                h = fnv1a(h, names[i]);
-        return h;
-}
-
-/* Selection instead of sorting a copy: no allocation, hence no error to
- * return; the lists are a few hundred names at most, hashed once. */
-uint64_t unotify_syscalls_digest(const char *const *names, size_t count)
-{
-        uint64_t h = FNV64_OFFSET;
-        const char *prev = NULL;
-
-        for (;;) {
-                const char *next = NULL;
-
-                for (size_t i = 0; i < count; i++)
-                        if ((!prev || strcmp(names[i], prev) > 0) &&
-                            (!next || strcmp(names[i], next) < 0))
-                                next = names[i];
-                if (!next)
-                        return h;
-                h = fnv1a(h, next);
-                prev = next;
-        }
 }

@@ -33,20 +33,26 @@ static int strdup_or_null(const char *s, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
-int diag_add(struct unotify_diags *diags, const char *file, int line, int column,
-             const char *pointer, const char *fmt, ...)
+size_t unotify_diags_errors(const struct unotify_diags *diags)
 {
-        struct unotify_diag d = { .line = line, .column = column };
+        size_t n = 0;
+
+        for (size_t i = 0; diags && i < diags->count; i++)
+                if (diags->items[i].severity == UNOTIFY_DIAG_ERROR)
+                        n++;
+        return n;
+}
+
+static int diag_addv(struct unotify_diags *diags, enum unotify_diag_severity severity,
+                     const char *file, int line, int column, const char *pointer, const char *fmt,
+                     va_list ap)
+{
+        struct unotify_diag d = { .line = line, .column = column, .severity = severity };
         struct unotify_diag *items;
-        va_list ap;
-        int n;
 
         if (!diags)
                 return 0;
-        va_start(ap, fmt);
-        n = vasprintf(&d.message, fmt, ap);
-        va_end(ap);
-        if (n < 0)
+        if (vasprintf(&d.message, fmt, ap) < 0)
                 return -ENOMEM;
         if (strdup_or_null(file, &d.file) < 0 || strdup_or_null(pointer, &d.pointer) < 0)
                 goto oom;
@@ -61,19 +67,45 @@ oom:
         return -ENOMEM;
 }
 
+int diag_add(struct unotify_diags *diags, const char *file, int line, int column,
+             const char *pointer, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = diag_addv(diags, UNOTIFY_DIAG_ERROR, file, line, column, pointer, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int diag_add_severity(struct unotify_diags *diags, enum unotify_diag_severity severity,
+                      const char *file, int line, int column, const char *pointer, const char *fmt,
+                      ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = diag_addv(diags, severity, file, line, column, pointer, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
 /* The root's pointer is "" (RFC 6901): then the message follows the file
  * name directly, "file: : message" would only confuse. */
 void unotify_diag_format(const struct unotify_diag *d, char *buf, size_t size)
 {
         const char *file = d->file ? d->file : "(unknown)";
         const char *message = d->message ? d->message : "";
+        const char *level = d->severity == UNOTIFY_DIAG_WARNING ? "warning: " : "";
 
         if (size == 0)
                 return;
         if (d->line > 0)
-                snprintf(buf, size, "%s:%d:%d: %s", file, d->line, d->column, message);
+                snprintf(buf, size, "%s:%d:%d: %s%s", file, d->line, d->column, level, message);
         else if (d->pointer && d->pointer[0])
-                snprintf(buf, size, "%s: %s: %s", file, d->pointer, message);
+                snprintf(buf, size, "%s: %s: %s%s", file, d->pointer, level, message);
         else
-                snprintf(buf, size, "%s: %s", file, message);
+                snprintf(buf, size, "%s: %s%s", file, level, message);
 }

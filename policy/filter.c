@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "unotify/macro.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release);
@@ -58,10 +59,34 @@ static bool resolves_somewhere(const char *name)
         uint32_t arches[3];
         size_t n = filter_arches(arches);
 
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
                 if (seccomp_syscall_resolve_name_arch(arches[i], name) >= 0)
                         return true;
+                /* libseccomp multiplexes these itself ("send" exists only
+                 * as socketcall(SYS_SEND) on x86). */
+                if (arches[i] == SCMP_ARCH_X86 && mux_lookup(name))
+                        return true;
+        }
         return false;
+}
+
+/* libseccomp matches ipc's call number with the whole of argument 0, but
+ * the kernel takes only its low 16 bits (the rest is a version): ipc(
+ * SHMGET | 1 << 16, ...) would run unnotified. Notify every ipc call whose
+ * low bits name it as well. The pseudo number of "ipc" makes libseccomp
+ * add the rule on x86 only. */
+static int add_ipc_versions(scmp_filter_ctx ctx, const char *name)
+{
+        const struct mux_entry *e = mux_lookup(name);
+        int nr;
+
+        if (!e || e->via != MUX_IPC)
+                return 0;
+        nr = seccomp_syscall_resolve_name("ipc");
+        if (nr == __NR_SCMP_ERROR)
+                return 0;
+        return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+                                SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffff, e->call));
 }
 
 /* One NOTIFY rule for the name, on every ABI of ctx where it exists.
@@ -70,7 +95,7 @@ static bool resolves_somewhere(const char *name)
  * ipc multiplexing on x86 where needed. */
 static int add_rule(scmp_filter_ctx ctx, const char *name)
 {
-        int nr;
+        int nr, r;
 
         if (!name || !*name || !resolves_somewhere(name))
                 return -EINVAL;
@@ -82,7 +107,10 @@ static int add_rule(scmp_filter_ctx ctx, const char *name)
         if (strcmp(name, "exit") == 0)
                 return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
                                         SCMP_A0(SCMP_CMP_NE, UNOTIFY_LAUNCH_EXIT_MAGIC));
-        return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+        if (r < 0)
+                return r;
+        return add_ipc_versions(ctx, name);
 }
 
 /* Export through a memfd: libseccomp 2.5 can only write BPF to an fd. */

@@ -1,6 +1,6 @@
-/* Loading one policy, its lifetime, and the decision for one notification
- * (the daemon's hot path: no allocation, no strings). */
+/* Loading one policy, and its lifetime. */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,16 +22,51 @@ struct unotify_policy *policy_alloc(const char *name, const char *origin)
         return TAKE_PTR(p);
 }
 
+static void free_strings(char **s, size_t n)
+{
+        for (size_t i = 0; s && i < n; i++)
+                free(s[i]);
+        free(s);
+}
+
+static void selector_free(struct selector *s)
+{
+        if (!s)
+                return;
+        free_strings(s->meta, 2 * s->n_meta);
+        free_strings(s->annotations, 2 * s->n_annotations);
+        free(s->container);
+        free(s);
+}
+
+static void free_rules(struct unotify_policy *p)
+{
+        /* Variants (after n_rules) share nothing that is freed. */
+        for (size_t i = 0; i < p->n_rules; i++) {
+                for (unsigned j = 0; j < p->rules[i].n_paths; j++)
+                        free(p->rules[i].paths[j].pattern);
+                if (p->info)
+                        free_strings(p->info[i].names, p->info[i].n_names);
+        }
+        free(p->rules);
+        free(p->info);
+}
+
 static void policy_free(struct unotify_policy *p)
 {
         for (size_t i = 0; i < p->n_tables; i++) {
                 free(p->tables[i].slots);
                 free(p->tables[i].refs);
         }
-        for (size_t i = 0; i < p->n_syscalls; i++)
-                free(p->syscalls[i]);
-        free(p->syscalls);
-        free(p->rules);
+        free_rules(p);
+        free_strings(p->syscalls, p->n_syscalls);
+        for (size_t i = 0; i < p->n_sources; i++) {
+                free(p->sources[i].name);
+                free(p->sources[i].origin);
+        }
+        free(p->sources);
+        free_strings(p->includes, p->n_includes);
+        selector_free(p->select);
         free(p->name);
         free(p->origin);
         free(p);
@@ -73,91 +108,65 @@ uint64_t unotify_policy_syscalls_digest(const struct unotify_policy *p)
         return p->digest;
 }
 
-const char *unotify_action_to_string(enum unotify_action a)
-{
-        switch (a) {
-        case UNOTIFY_ACTION_CONTINUE:
-                return "SCMP_ACT_ALLOW";
-        case UNOTIFY_ACTION_ERRNO:
-                return "SCMP_ACT_ERRNO";
-        }
-        return "(invalid action)";
-}
-
-/* Unsigned 64-bit comparisons, as libseccomp compiles them. */
-static bool cond_holds(const struct cond *c, const __u64 *args)
-{
-        uint64_t a = args[c->index];
-
-        switch (c->op) {
-        case COND_NE:
-                return a != c->value;
-        case COND_LT:
-                return a < c->value;
-        case COND_LE:
-                return a <= c->value;
-        case COND_EQ:
-                return a == c->value;
-        case COND_GE:
-                return a >= c->value;
-        case COND_GT:
-                return a > c->value;
-        case COND_MASKED_EQ:
-                return (a & c->value) == c->value_two;
-        }
-        return false;
-}
-
-static bool rule_matches(const struct rule *r, const __u64 *args)
-{
-        for (unsigned i = 0; i < r->n_conds; i++)
-                if (!cond_holds(&r->conds[i], args))
-                        return false;
-        return true;
-}
-
-/* At most one table of an ABI holds nr: x86_64's numbers are below
- * __X32_SYSCALL_BIT, x32's (less the bit) wrap around above its size. */
-static const struct rule *first_match(const struct unotify_policy *p,
-                                      const struct seccomp_data *data)
-{
-        for (size_t i = 0; i < p->n_tables; i++) {
-                const struct arch_table *t = &p->tables[i];
-                uint32_t idx = (uint32_t)data->nr - t->nr_base;
-                const struct slot *s;
-
-                if (t->audit_arch != data->arch || idx >= t->size)
-                        continue;
-                s = &t->slots[idx];
-                for (uint32_t j = 0; j < s->count; j++) {
-                        const struct rule *r = &p->rules[t->refs[s->first + j]];
-
-                        if (rule_matches(r, data->args))
-                                return r;
-                }
-                return NULL;
-        }
-        return NULL;
-}
-
-void unotify_policy_decide(const struct unotify_policy *p, const struct seccomp_data *data,
-                           struct unotify_decision *ret)
-{
-        const struct rule *r = first_match(p, data);
-
-        *ret = r ? r->decision : p->default_decision;
-}
-
 int unotify_policy_new_deny_all(const char *name, int error, struct unotify_policy **ret)
 {
         const struct draft d = {
                 .name = name,
                 .default_decision = { .action = UNOTIFY_ACTION_ERRNO, .error = error, .rule = -1 },
         };
+        const struct compile_part part = { .draft = &d, .origin = "(built-in)" };
+        const struct load_opts opts = {};
 
         if (!name || name[0] == '\0' || error < 1 || error > ERRNO_MAX)
                 return -EINVAL;
-        return policy_compile(&d, "(built-in)", ret);
+        return policy_compile(&part, 1, &opts, ret);
+}
+
+static bool parse_number(const char **s, unsigned *ret)
+{
+        unsigned n = 0;
+
+        if (**s < '0' || **s > '9')
+                return false;
+        for (; **s >= '0' && **s <= '9'; (*s)++) {
+                n = n * 10 + (unsigned)(**s - '0');
+                if (n > 0xffff)
+                        return false;
+        }
+        *ret = n;
+        return true;
+}
+
+int parse_kernel_version(const char *s, bool whole, uint32_t *ret)
+{
+        unsigned major, minor;
+
+        if (!parse_number(&s, &major) || *s++ != '.' || !parse_number(&s, &minor) || major == 0)
+                return -EINVAL;
+        /* A release goes on ("6.1.0-13-amd64"); a minKernel does not. */
+        if (whole && *s)
+                return -EINVAL;
+        *ret = major << 16 | minor;
+        return 0;
+}
+
+int load_opts_from(const struct unotify_load_options *o, struct load_opts *ret)
+{
+        *ret = (struct load_opts){};
+        if (!o)
+                return 0;
+        ret->strict = o->strict;
+        if (o->kernel_release && parse_kernel_version(o->kernel_release, false, &ret->kernel) < 0)
+                return -EINVAL;
+        return 0;
+}
+
+static int bad_release(const char *origin, const char *release, struct unotify_diags *diags)
+{
+        if (diag_add(diags, origin, 0, 0, NULL,
+                     "kernel release \"%.64s\" does not start with MAJOR.MINOR", release) < 0)
+                return -ENOMEM;
+        return -EINVAL;
 }
 
 static int syntax_error(const json_error_t *e, const char *origin, struct unotify_diags *diags)
@@ -181,25 +190,67 @@ static int too_large(const char *origin, struct unotify_diags *diags)
         return -EINVAL;
 }
 
-int unotify_policy_load_buffer(const char *buf, size_t len, const char *origin,
-                               struct unotify_policy **ret, struct unotify_diags *diags)
+static int parse_json(const char *buf, size_t len, const char *origin, json_t **ret,
+                      struct unotify_diags *diags)
+{
+        json_error_t e;
+
+        if (len > UNOTIFY_POLICY_MAX_FILE_SIZE)
+                return too_large(origin, diags);
+        *ret = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
+        return *ret ? 0 : syntax_error(&e, origin, diags);
+}
+
+static int alone(const struct draft *d, const char *origin, struct unotify_diags *diags)
+{
+        if (d->n_includes == 0)
+                return 0;
+        if (diag_add(diags, origin, 0, 0, "/include",
+                     "\"include\" needs the policy's directory: load the directory, not the "
+                     "file alone") < 0)
+                return -ENOMEM;
+        return -EINVAL;
+}
+
+static int load_json(json_t *root, const char *origin, const struct load_opts *o,
+                     struct unotify_policy **ret, struct unotify_diags *diags)
+{
+        _cleanup_(draft_done) struct draft d = {};
+        struct compile_part part;
+        int r;
+
+        r = policy_parse(root, origin, o, diags, &d);
+        if (r < 0)
+                return r;
+        r = alone(&d, origin, diags);
+        if (r < 0)
+                return r;
+        part = (struct compile_part){ .draft = &d, .origin = origin };
+        return policy_compile(&part, 1, o, ret);
+}
+
+int unotify_policy_load_buffer_full(const char *buf, size_t len, const char *origin,
+                                    const struct unotify_load_options *opts,
+                                    struct unotify_policy **ret, struct unotify_diags *diags)
 {
         _cleanup_(json_decrefp) json_t *root = NULL;
-        _cleanup_(draft_done) struct draft d = {};
-        json_error_t e;
+        struct load_opts o;
         int r;
 
         if (!origin)
                 origin = "<buffer>";
-        if (len > UNOTIFY_POLICY_MAX_FILE_SIZE)
-                return too_large(origin, diags);
-        root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
-        if (!root)
-                return syntax_error(&e, origin, diags);
-        r = policy_parse(root, origin, diags, &d);
+        if (load_opts_from(opts, &o) < 0)
+                return bad_release(origin, opts->kernel_release, diags);
+        r = parse_json(buf, len, origin, &root, diags);
         if (r < 0)
                 return r;
-        return policy_compile(&d, origin, ret);
+        return load_json(root, origin, &o, ret, diags);
+}
+
+int unotify_policy_load_buffer(const char *buf, size_t len, const char *origin,
+                               struct unotify_policy **ret, struct unotify_diags *diags)
+{
+        return unotify_policy_load_buffer_full(buf, len, origin, NULL, ret, diags);
 }
 
 static int file_error(int error, const char *what, const char *path, struct unotify_diags *diags)
@@ -248,8 +299,7 @@ static int read_capped(int fd, char **ret, size_t *ret_len)
         return 0;
 }
 
-int policy_load_fd(int fd, const char *path, struct unotify_policy **ret,
-                   struct unotify_diags *diags)
+int policy_read_json(int fd, const char *path, json_t **ret, struct unotify_diags *diags)
 {
         _cleanup_(freep) char *buf = NULL;
         size_t len;
@@ -262,15 +312,58 @@ int policy_load_fd(int fd, const char *path, struct unotify_policy **ret,
                 return r;
         if (r < 0)
                 return file_error(r, "read", path, diags);
-        return unotify_policy_load_buffer(buf, len, path, ret, diags);
+        return parse_json(buf, len, path, ret, diags);
+}
+
+int unotify_policy_load_file_full(const char *path, const struct unotify_load_options *opts,
+                                  struct unotify_policy **ret, struct unotify_diags *diags)
+{
+        _cleanup_(closep) int fd = -1;
+        _cleanup_(json_decrefp) json_t *root = NULL;
+        struct load_opts o;
+        int r;
+
+        if (load_opts_from(opts, &o) < 0)
+                return bad_release(path, opts->kernel_release, diags);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return file_error(negative_errno(), "open", path, diags);
+        r = policy_read_json(fd, path, &root, diags);
+        if (r < 0)
+                return r;
+        return load_json(root, path, &o, ret, diags);
 }
 
 int unotify_policy_load_file(const char *path, struct unotify_policy **ret,
                              struct unotify_diags *diags)
 {
-        _cleanup_(closep) int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        return unotify_policy_load_file_full(path, NULL, ret, diags);
+}
 
-        if (fd < 0)
-                return file_error(negative_errno(), "open", path, diags);
-        return policy_load_fd(fd, path, ret, diags);
+int policy_load_fd(int fd, const char *path, const struct load_opts *o, struct unotify_policy **ret,
+                   struct unotify_diags *diags)
+{
+        _cleanup_(json_decrefp) json_t *root = NULL;
+        int r = policy_read_json(fd, path, &root, diags);
+
+        if (r < 0)
+                return r;
+        return load_json(root, path, o, ret, diags);
+}
+
+int unotify_policy_rule_source(const struct unotify_policy *p, int rule, const char **ret_policy,
+                               const char **ret_origin, unsigned *ret_index)
+{
+        const struct policy_source *s;
+
+        if (rule < 0 || (size_t)rule >= p->n_rules)
+                return -ENOENT;
+        s = &p->sources[p->info[rule].source];
+        if (ret_policy)
+                *ret_policy = s->name;
+        if (ret_origin)
+                *ret_origin = s->origin;
+        if (ret_index)
+                *ret_index = p->info[rule].index;
+        return 0;
 }

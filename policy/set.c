@@ -1,4 +1,7 @@
-/* A directory of policies, one per *.json file, found by name. */
+/* A directory of policies, one per *.json file, found by name. Loaded in
+ * two passes: every file is parsed first, so that "include" can name any
+ * policy of the directory, then each policy is compiled with what it
+ * includes. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,11 +9,6 @@
 #include <sys/stat.h>
 
 #include "internal.h"
-
-struct unotify_policy_set {
-        struct unotify_policy **items; /* sorted by name, unique */
-        size_t count;
-};
 
 struct unotify_policy_set *unotify_policy_set_free(struct unotify_policy_set *s)
 {
@@ -24,6 +22,23 @@ struct unotify_policy_set *unotify_policy_set_free(struct unotify_policy_set *s)
 }
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct unotify_policy_set *, unotify_policy_set_free);
+
+struct units {
+        struct unit *items;
+        size_t count;
+};
+
+static void units_done(struct units *u)
+{
+        for (size_t i = 0; i < u->count; i++) {
+                free(u->items[i].path);
+                draft_done(&u->items[i].draft);
+                json_decref(u->items[i].root);
+                free(u->items[i].includes);
+                unotify_policy_unref(u->items[i].policy);
+        }
+        free(u->items);
+}
 
 static void free_dirents(struct dirent **list, int n)
 {
@@ -59,98 +74,175 @@ static int cmp_key_name(const void *key, const void *item)
         return strcmp(key, unotify_policy_name(*(struct unotify_policy *const *)item));
 }
 
-/* Loads path into *ret, or leaves it NULL when the entry turns out not to
- * be a regular file. O_NONBLOCK: a FIFO named *.json must not hang us. */
-static int load_entry(const char *path, struct unotify_policy **ret, struct unotify_diags *diags)
+/* Reads and parses u->path; leaves u->root NULL when the entry turns out
+ * not to be a regular file. O_NONBLOCK: a FIFO named *.json must not hang
+ * us. */
+static int read_unit(struct unit *u, const struct load_opts *o, struct unotify_diags *diags)
 {
-        _cleanup_(closep) int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_(closep) int fd = open(u->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         struct stat st;
+        int r;
 
-        *ret = NULL;
         if (fd < 0 || fstat(fd, &st) < 0) {
-                int r = negative_errno();
-
-                if (diag_add(diags, path, 0, 0, NULL, "cannot open: %s", strerrordesc_np(-r)) < 0)
+                r = negative_errno();
+                if (diag_add(diags, u->path, 0, 0, NULL, "cannot open: %s", strerrordesc_np(-r)) <
+                    0)
                         return -ENOMEM;
                 return -EINVAL;
         }
         if (!S_ISREG(st.st_mode))
                 return 0;
-        return policy_load_fd(fd, path, ret, diags);
+        r = policy_read_json(fd, u->path, &u->root, diags);
+        if (r < 0)
+                return r;
+        r = policy_parse(u->root, u->path, o, diags, &u->draft);
+        u->ok = r == 0;
+        return r;
+}
+
+static int read_all(const char *dir, struct dirent **list, int n, struct units *units,
+                    const struct load_opts *o, struct unotify_diags *diags)
+{
+        size_t len = strlen(dir);
+        int r = 0;
+
+        units->items = calloc(n > 0 ? (size_t)n : 1, sizeof(*units->items));
+        if (!units->items)
+                return -ENOMEM;
+        for (int i = 0; i < n; i++) {
+                struct unit *u = &units->items[units->count++];
+                int e;
+
+                if (asprintf(&u->path, "%s%s%s", dir, len > 0 && dir[len - 1] == '/' ? "" : "/",
+                             list[i]->d_name) < 0) {
+                        u->path = NULL;
+                        return -ENOMEM;
+                }
+                /* Every file is read even after an error: the admin sees them all. */
+                e = read_unit(u, o, diags);
+                if (e == -ENOMEM)
+                        return e;
+                r = r ?: e;
+        }
+        return r;
 }
 
 /* A second policy of the same name is refused, naming the first file. */
-static int add_unique(struct unotify_policy_set *s, struct unotify_policy *p,
-                      struct unotify_diags *diags)
+static int check_names(struct units *units, struct unotify_diags *diags)
 {
-        for (size_t i = 0; i < s->count; i++) {
-                if (strcmp(unotify_policy_name(s->items[i]), unotify_policy_name(p)) != 0)
-                        continue;
-                if (diag_add(diags, unotify_policy_origin(p), 0, 0, "/name",
-                             "duplicate policy name \"%s\" (already used by %s)",
-                             unotify_policy_name(p), unotify_policy_origin(s->items[i])) < 0)
-                        return -ENOMEM;
-                return -EINVAL;
+        int r = 0;
+
+        for (size_t i = 0; i < units->count; i++) {
+                struct unit *u = &units->items[i];
+
+                for (size_t j = 0; u->draft.name && j < i; j++) {
+                        struct unit *first = &units->items[j];
+
+                        if (!first->draft.name || strcmp(first->draft.name, u->draft.name) != 0)
+                                continue;
+                        u->ok = false;
+                        if (diag_add(diags, u->path, 0, 0, "/name",
+                                     "duplicate policy name \"%s\" (already used by %s)",
+                                     u->draft.name, first->path) < 0)
+                                return -ENOMEM;
+                        r = -EINVAL;
+                        break;
+                }
         }
-        s->items[s->count++] = unotify_policy_ref(p);
+        return r;
+}
+
+static int compile_all(struct units *units, const struct load_opts *o)
+{
+        _cleanup_(freep) struct compile_part *parts = calloc(units->count ?: 1, sizeof(*parts));
+
+        if (!parts)
+                return -ENOMEM;
+        for (size_t i = 0; i < units->count; i++) {
+                size_t n;
+                int r;
+
+                if (!units->items[i].ok)
+                        continue;
+                n = units_expand(units->items, units->count, i, parts);
+                r = policy_compile(parts, n, o, &units->items[i].policy);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
-static int load_one(const char *dir, const char *file, struct unotify_policy_set *s,
-                    struct unotify_diags *diags)
+/* The set, from units that all compiled; sorted by name. */
+static int assemble(struct units *units, struct unotify_diags *diags,
+                    struct unotify_policy_set **ret)
 {
-        _cleanup_(unotify_policy_unrefp) struct unotify_policy *p = NULL;
-        _cleanup_(freep) char *path = NULL;
+        _cleanup_(unotify_policy_set_freep) struct unotify_policy_set *s = calloc(1, sizeof(*s));
         int r;
 
-        size_t n = strlen(dir);
-
-        if (asprintf(&path, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", file) < 0)
+        if (!s)
                 return -ENOMEM;
-        r = load_entry(path, &p, diags);
-        if (r < 0 || !p)
-                return r;
-        return add_unique(s, p, diags);
-}
-
-/* Every file is loaded even after an error, so the admin sees them all. */
-static int load_all(const char *dir, struct dirent **list, int n, struct unotify_policy_set *s,
-                    struct unotify_diags *diags)
-{
-        bool invalid = false;
-
-        s->items = calloc(n > 0 ? (size_t)n : 1, sizeof(*s->items));
+        s->items = calloc(units->count ?: 1, sizeof(*s->items));
         if (!s->items)
                 return -ENOMEM;
-        for (int i = 0; i < n; i++) {
-                int r = load_one(dir, list[i]->d_name, s, diags);
-
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0)
-                        invalid = true;
-        }
-        return invalid ? -EINVAL : 0;
-}
-
-int unotify_policy_set_load_dir(const char *dir, struct unotify_policy_set **ret,
-                                struct unotify_diags *diags)
-{
-        _cleanup_(unotify_policy_set_freep) struct unotify_policy_set *s = NULL;
-        struct dirent **list = NULL;
-        int n, r;
-
-        n = scandir(dir, &list, is_policy_file, cmp_dirents);
-        if (n < 0)
-                return negative_errno();
-        s = calloc(1, sizeof(*s));
-        r = s ? load_all(dir, list, n, s, diags) : -ENOMEM;
-        free_dirents(list, n);
+        for (size_t i = 0; i < units->count; i++)
+                if (units->items[i].policy)
+                        s->items[s->count++] = unotify_policy_ref(units->items[i].policy);
+        r = check_selection(s->items, s->count, diags);
         if (r < 0)
                 return r;
         qsort(s->items, s->count, sizeof(*s->items), cmp_policy_names);
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+static int load_units(const char *dir, struct units *units, const struct load_opts *o,
+                      struct unotify_diags *diags)
+{
+        struct dirent **list = NULL;
+        int n, r, e;
+
+        n = scandir(dir, &list, is_policy_file, cmp_dirents);
+        if (n < 0)
+                return negative_errno();
+        r = read_all(dir, list, n, units, o, diags);
+        free_dirents(list, n);
+        if (r == -ENOMEM)
+                return r;
+        e = check_names(units, diags);
+        r = r ?: e;
+        if (r == -ENOMEM)
+                return r;
+        e = units_link(units->items, units->count, diags);
+        return r ?: e;
+}
+
+int unotify_policy_set_load_dir_full(const char *dir, const struct unotify_load_options *opts,
+                                     struct unotify_policy_set **ret, struct unotify_diags *diags)
+{
+        _cleanup_(units_done) struct units units = {};
+        struct load_opts o;
+        int r;
+
+        if (load_opts_from(opts, &o) < 0) {
+                if (diag_add(diags, dir, 0, 0, NULL,
+                             "kernel release \"%.64s\" does not start with MAJOR.MINOR",
+                             opts->kernel_release) < 0)
+                        return -ENOMEM;
+                return -EINVAL;
+        }
+        r = load_units(dir, &units, &o, diags);
+        if (r < 0)
+                return r;
+        r = compile_all(&units, &o);
+        if (r < 0)
+                return r;
+        return assemble(&units, diags, ret);
+}
+
+int unotify_policy_set_load_dir(const char *dir, struct unotify_policy_set **ret,
+                                struct unotify_diags *diags)
+{
+        return unotify_policy_set_load_dir_full(dir, NULL, ret, diags);
 }
 
 struct unotify_policy *unotify_policy_set_find(const struct unotify_policy_set *s, const char *name)

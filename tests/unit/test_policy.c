@@ -359,6 +359,9 @@ Test(decide, action_names, .timeout = 10)
 /* ---- diagnostics of bad policies -------------------------------------- */
 
 #define HEAD "'name':'bad','defaultAction':'SCMP_ACT_ALLOW'"
+#define ACTIONS                                                                                    \
+        "SCMP_ACT_ALLOW, SCMP_ACT_LOG, SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD, " \
+        "SCMP_ACT_KILL, UNOTIFY_ACT_RETURN, UNOTIFY_ACT_EMULATE"
 /* A policy whose only rule is R. */
 #define RULE(r) "{" HEAD ",'syscalls':[" r "]}"
 /* A policy whose only rule has the only condition C. */
@@ -375,7 +378,7 @@ static const struct bad_case bad_cases[] = {
           "test.json: unknown key \"nmae\" (did you mean \"name\"?)" },
         { "unknown key at top level", "{" HEAD ",'syscalls':[],'architectures':[]}",
           "test.json: unknown key \"architectures\" (expected one of name, comment, defaultAction, "
-          "defaultErrnoRet, syscalls)" },
+          "defaultErrnoRet, syscalls, include, select, default)" },
         { "unknown key in a rule", RULE("{'nmaes':['umask'],'action':'SCMP_ACT_ALLOW'}"),
           "test.json: /syscalls/0: unknown key \"nmaes\" (did you mean \"names\"?)\n"
           "test.json: /syscalls/0: missing required key \"names\"" },
@@ -383,7 +386,7 @@ static const struct bad_case bad_cases[] = {
           "test.json: /syscalls/0/args/0: unknown key \"vlaueTwo\" (did you mean \"valueTwo\"?)" },
         { "unknown key in an arg, far from any",
           ARG("{'index':0,'value':1,'op':'SCMP_CMP_EQ','mask':2}"),
-          "test.json: /syscalls/0/args/0: unknown key \"mask\" (expected one of index, value, valueTwo, op)" },
+          "test.json: /syscalls/0/args/0: unknown key \"mask\" (expected one of index, value, valueTwo, op, comment)" },
         { "missing name", "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[]}",
           "test.json: missing required key \"name\"" },
         { "missing defaultAction", "{'name':'x','syscalls':[]}",
@@ -405,12 +408,12 @@ static const struct bad_case bad_cases[] = {
           "test.json: /name: expected 1..63 characters, got 64" },
         { "name not a string", "{'name':7,'defaultAction':'SCMP_ACT_ALLOW','syscalls':[]}",
           "test.json: /name: expected a string, got an integer" },
-        { "unsupported action", RULE("{'names':['umask'],'action':'SCMP_ACT_KILL'}"),
-          "test.json: /syscalls/0/action: unsupported action \"SCMP_ACT_KILL\" (v1 supports SCMP_ACT_ALLOW "
-          "and SCMP_ACT_ERRNO)" },
-        { "unsupported defaultAction", "{'name':'x','defaultAction':'SCMP_ACT_LOG','syscalls':[]}",
-          "test.json: /defaultAction: unsupported action \"SCMP_ACT_LOG\" (v1 supports SCMP_ACT_ALLOW "
-          "and SCMP_ACT_ERRNO)" },
+        { "unsupported action", RULE("{'names':['umask'],'action':'SCMP_ACT_TRACE'}"),
+          "test.json: /syscalls/0/action: unsupported action \"SCMP_ACT_TRACE\" (the supervisor is "
+          "not the target's tracer; expected one of " ACTIONS ")" },
+        { "unsupported defaultAction", "{'name':'x','defaultAction':'UNOTIFY_ACT_RETURN','syscalls':[]}",
+          "test.json: /defaultAction: \"UNOTIFY_ACT_RETURN\" cannot be the defaultAction (it needs a "
+          "rule of its own)" },
         { "action not a string", RULE("{'names':['umask'],'action':1}"),
           "test.json: /syscalls/0/action: expected an action such as \"SCMP_ACT_ERRNO\", got an integer" },
         { "unknown op", ARG("{'index':0,'value':1,'op':'SCMP_CMP_EQQ'}"),
@@ -501,8 +504,8 @@ static const struct bad_case bad_cases[] = {
           "{'names':['mkdri'],'action':'SCMP_ACT_ERRNO','errnoRet':'EPREM'},"
           "{'names':['umask'],'action':'SCMP_ACT_ALLOW','args':[{'index':9,'value':1,'op':'EQ'}]}]}",
           "test.json: /name: invalid name \"a b\" (expected only A-Z a-z 0-9 . _ -)\n"
-          "test.json: /defaultAction: unsupported action \"SCMP_ACT_TRAP\" (v1 supports SCMP_ACT_ALLOW and "
-          "SCMP_ACT_ERRNO)\n"
+          "test.json: /defaultAction: unsupported action \"SCMP_ACT_TRAP\" (the supervisor cannot make "
+          "the kernel send SIGSYS; expected one of " ACTIONS ")\n"
           "test.json: /syscalls/0/names/0: unknown syscall \"mkdri\" (did you mean \"mkdir\"?)\n"
           "test.json: /syscalls/0/errnoRet: unknown errno name \"EPREM\" (expected a name such as \"EPERM\", or "
           "a number 1..4095)\n"
@@ -832,15 +835,15 @@ Test(dir, every_error_of_every_file, .timeout = 10)
         write_file("a.json", POLICY_NAMED("good"));
         write_file("b.json",
                    "{'name':'b','defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdri'],"
-                   "'action':'SCMP_ACT_KILL'}]}");
+                   "'action':'SCMP_ACT_KIL'}]}");
         write_file("c.json", "{'name':'c',");
         write_file("d.json", POLICY_NAMED("also-good"));
         cr_assert_eq(unotify_policy_set_load_dir(tmpdir, &s, &diags), -EINVAL);
         text = diags_text(&diags);
         expected = at_tmp(
                 "@/b.json: /syscalls/0/names/0: unknown syscall \"mkdri\" (did you mean \"mkdir\"?)\n"
-                "@/b.json: /syscalls/0/action: unsupported action \"SCMP_ACT_KILL\" (v1 supports "
-                "SCMP_ACT_ALLOW and SCMP_ACT_ERRNO)\n"
+                "@/b.json: /syscalls/0/action: unsupported action \"SCMP_ACT_KIL\" (did you mean "
+                "\"SCMP_ACT_KILL\"?)\n"
                 "@/c.json:1:12: string or '}' expected near end of file");
         cr_assert_str_eq(text, expected);
         unotify_diags_clear(&diags);
@@ -931,7 +934,7 @@ Test(examples, load_and_decide, .timeout = 10)
         r = unotify_policy_set_load_dir(UNOTIFY_SOURCE_DIR "/policy/examples", &s, &diags);
         text = diags_text(&diags);
         cr_assert_eq(r, 0, "%s", text);
-        cr_assert_eq(unotify_policy_set_count(s), 3);
+        cr_assert_eq(unotify_policy_set_count(s), 5);
         demo = unotify_policy_set_find(s, "demo");
         deny = unotify_policy_set_find(s, "deny-mkdir");
         def = unotify_policy_set_find(s, "default");

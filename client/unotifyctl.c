@@ -1,0 +1,595 @@
+/* unotifyctl: the admin's tool.
+ *
+ *   unotifyctl test [OPTIONS] POLICY SYSCALL [ARG...]
+ *   unotifyctl show [--policy-dir DIR] POLICY
+ *
+ * "test" is a dry run: it loads the policy directory as the daemon does and
+ * decides one made-up notification with the library's own matching code
+ * (unotify_policy_decide_target), so what it prints is what the daemon
+ * would answer. No daemon is needed. The verbs that talk to a running
+ * daemon (status, list, stats, reload) need its control socket, which does
+ * not exist yet: they say so and exit 69. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sysexits.h>
+
+#include "unotify/macro.h"
+#include "unotify/policy.h"
+
+/* The daemon's default (daemon/options.h). */
+#define DEFAULT_POLICY_DIR "/etc/unotifyd/policies"
+#define MAX_ARGS 6
+/* Where a path argument "points": recognisable in --json output, never a
+ * real address of ours. */
+#define FAKE_POINTER(i) (UINT64_C(0x7ffd00000000) + (uint64_t)(i)*0x1000)
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct unotify_policy_set *, unotify_policy_set_free);
+
+struct test {
+        const char *dir;
+        const char *cwd;
+        const char *kernel;
+        const char *arch_name;
+        uint32_t token, audit_arch;
+        uint64_t caps;
+        bool json, strict;
+        const char *policy;
+        const char *syscall;
+        int nr;
+        uint64_t args[MAX_ARGS];
+        const char *paths[MAX_ARGS]; /* the quoted arguments */
+        int n_args;
+};
+
+static void print_help(void)
+{
+        printf("Usage: unotifyctl COMMAND [OPTIONS] ...\n"
+               "\n"
+               "Commands:\n"
+               "  test [OPTIONS] POLICY SYSCALL [ARG...]\n"
+               "        Decide one call as the daemon would, without a daemon: print which\n"
+               "        rule matches (its JSON pointer) and the answer.\n"
+               "  show [--policy-dir DIR] POLICY\n"
+               "        Print the effective policy (includes expanded, numbers per arch).\n"
+               "  status, list, stats, reload\n"
+               "        Not implemented yet: they need the daemon's control socket.\n"
+               "\n"
+               "POLICY is a policy name in the policy directory, or the path of one of\n"
+               "its files (then its directory is loaded). ARGs are numbers (42, 0x2a,\n"
+               "052, -100), symbols joined by | (O_WRONLY|O_CREAT, AT_FDCWD, AF_INET,\n"
+               "S_IFCHR|0600, ...), or paths for pointer arguments: a quoted string\n"
+               "'\"/etc/shadow\"' or anything starting with /.\n"
+               "\n"
+               "Options of test:\n"
+               "  -p, --policy-dir DIR  the policies (default %s)\n"
+               "  -a, --arch ARCH       x86_64, x86 or x32 (default: this machine's)\n"
+               "  -c, --caps CAPS       the target's effective capabilities: CAP_X,CAP_Y\n"
+               "  -k, --kernel RELEASE  the kernel release for minKernel (default: uname -r)\n"
+               "  -C, --cwd DIR         the target's cwd for relative paths (default /)\n"
+               "  -s, --strict          policy warnings are errors\n"
+               "  -j, --json            machine-readable output\n"
+               "  -h, --help            show this help\n"
+               "  -V, --version         show the version\n"
+               "\n"
+               "Exit status: 0 decided; 64 usage error; 65 unknown syscall; 69 command\n"
+               "needs the daemon; 78 the policies have errors or POLICY is not there.\n",
+               DEFAULT_POLICY_DIR);
+}
+
+_printf_(2, 3) static int usage(int code, const char *fmt, ...)
+{
+        va_list ap;
+
+        fputs("unotifyctl: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        if (code == EX_USAGE)
+                fputs("Try 'unotifyctl --help'.\n", stderr);
+        return code;
+}
+
+/* ---- arguments -------------------------------------------------------- */
+
+#define SYM(x)                    \
+        {                         \
+#x, (uint64_t)(x) \
+        }
+
+static const struct {
+        const char *name;
+        uint64_t value;
+} symbols[] = {
+        /* clang-format off */
+        SYM(O_RDONLY), SYM(O_WRONLY), SYM(O_RDWR), SYM(O_CREAT), SYM(O_EXCL), SYM(O_TRUNC),
+        SYM(O_APPEND), SYM(O_NONBLOCK), SYM(O_DIRECTORY), SYM(O_NOFOLLOW), SYM(O_CLOEXEC),
+        SYM(O_PATH), SYM(O_TMPFILE), SYM(O_NOCTTY), SYM(O_SYNC), SYM(AT_FDCWD),
+        SYM(AT_SYMLINK_NOFOLLOW), SYM(AT_REMOVEDIR), SYM(AT_EMPTY_PATH), SYM(AT_SYMLINK_FOLLOW),
+        SYM(AF_UNIX), SYM(AF_INET), SYM(AF_INET6), SYM(AF_NETLINK), SYM(AF_PACKET),
+        SYM(SOCK_STREAM), SYM(SOCK_DGRAM), SYM(SOCK_RAW), SYM(SOCK_NONBLOCK), SYM(SOCK_CLOEXEC),
+        SYM(S_IFCHR), SYM(S_IFBLK), SYM(S_IFIFO), SYM(S_IFREG), SYM(S_IFSOCK), SYM(S_IFDIR),
+        SYM(PROT_READ), SYM(PROT_WRITE), SYM(PROT_EXEC), SYM(MAP_SHARED), SYM(MAP_PRIVATE),
+        SYM(MAP_ANONYMOUS), SYM(MAP_FIXED),
+        /* clang-format on */
+};
+
+/* "O_WRONLY|O_CREAT", "0x2a", "-100", "S_IFCHR|0600". */
+static int parse_number(const char *s, uint64_t *ret)
+{
+        _cleanup_(freep) char *copy = strdup(s);
+        char *save = NULL;
+        uint64_t v = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *t = strtok_r(copy, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+                char *end;
+                size_t i;
+
+                for (i = 0; i < ELEMENTSOF(symbols) && strcmp(symbols[i].name, t) != 0; i++)
+                        ;
+                if (i < ELEMENTSOF(symbols)) {
+                        v |= symbols[i].value;
+                        continue;
+                }
+                errno = 0;
+                if (t[0] == '-')
+                        v |= (uint64_t)strtoll(t, &end, 0);
+                else
+                        v |= strtoull(t, &end, 0);
+                if (errno || end == t || *end)
+                        return -EINVAL;
+        }
+        *ret = v;
+        return copy[0] ? 0 : -EINVAL;
+}
+
+/* A quoted string, or anything that starts with '/', is a path. */
+static const char *as_path(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
+                return strndup(s + 1, n - 2);
+        return s[0] == '/' ? strdup(s) : NULL;
+}
+
+static int parse_call_args(struct test *t, char **argv, int argc)
+{
+        if (argc > MAX_ARGS)
+                return usage(EX_USAGE, "at most %d syscall arguments, got %d", MAX_ARGS, argc);
+        for (int i = 0; i < argc; i++) {
+                t->paths[i] = as_path(argv[i]);
+                if (t->paths[i]) {
+                        t->args[i] = FAKE_POINTER(i);
+                        continue;
+                }
+                if (parse_number(argv[i], &t->args[i]) < 0)
+                        return usage(EX_USAGE,
+                                     "argument %d: \"%s\" is not a number, a known symbol or a "
+                                     "path",
+                                     i, argv[i]);
+        }
+        t->n_args = argc;
+        return 0;
+}
+
+static int parse_caps(const char *s, uint64_t *ret)
+{
+        _cleanup_(freep) char *copy = strdup(s);
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        *ret = 0;
+        for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+                int cap = unotify_capability_from_name(c);
+
+                if (cap < 0)
+                        return usage(EX_USAGE, "unknown capability \"%s\"", c);
+                *ret |= UINT64_C(1) << cap;
+        }
+        return 0;
+}
+
+static int parse_arch(struct test *t, const char *name)
+{
+        static const struct {
+                const char *name;
+                uint32_t token, audit;
+        } arches[] = {
+                { "x86_64", SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64 },
+                { "x86", SCMP_ARCH_X86, AUDIT_ARCH_I386 },
+                { "x32", SCMP_ARCH_X32, AUDIT_ARCH_X86_64 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(arches); i++)
+                if (strcmp(arches[i].name, name) == 0) {
+                        t->arch_name = arches[i].name;
+                        t->token = arches[i].token;
+                        t->audit_arch = arches[i].audit;
+                        return 0;
+                }
+        return usage(EX_USAGE, "unknown architecture \"%s\" (expected x86_64, x86 or x32)", name);
+}
+
+/* libseccomp has no number by name for x86's multiplexed calls (socket
+ * is 359 there), but knows their names by number. */
+static int resolve_syscall(const struct test *t, const char *name)
+{
+        uint32_t base = t->token == SCMP_ARCH_X32 ? 0x40000000u : 0;
+        int nr = seccomp_syscall_resolve_name_arch(t->token, name);
+
+        if (nr >= 0)
+                return nr;
+        for (uint32_t n = 0; n < 1024; n++) {
+                _cleanup_(freep) char *s =
+                        seccomp_syscall_resolve_num_arch(t->token, (int)(base + n));
+
+                if (s && strcmp(s, name) == 0)
+                        return (int)(base + n);
+        }
+        return -ENOENT;
+}
+
+static int parse_test_options(int argc, char **argv, struct test *t)
+{
+        static const struct option opts[] = {
+                { "policy-dir", required_argument, NULL, 'p' },
+                { "arch", required_argument, NULL, 'a' },
+                { "caps", required_argument, NULL, 'c' },
+                { "kernel", required_argument, NULL, 'k' },
+                { "cwd", required_argument, NULL, 'C' },
+                { "strict", no_argument, NULL, 's' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+p:a:c:k:C:sjh", opts, NULL)) >= 0) {
+                r = 0;
+                switch (c) {
+                case 'p':
+                        t->dir = optarg;
+                        break;
+                case 'a':
+                        r = parse_arch(t, optarg);
+                        break;
+                case 'c':
+                        r = parse_caps(optarg, &t->caps);
+                        break;
+                case 'k':
+                        t->kernel = optarg;
+                        break;
+                case 'C':
+                        t->cwd = optarg;
+                        break;
+                case 's':
+                        t->strict = true;
+                        break;
+                case 'j':
+                        t->json = true;
+                        break;
+                case 'h':
+                        print_help();
+                        return 1;
+                default:
+                        return EX_USAGE;
+                }
+                if (r)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- policies --------------------------------------------------------- */
+
+static void print_diags(const struct unotify_diags *diags)
+{
+        for (size_t i = 0; i < diags->count; i++) {
+                char line[2048];
+
+                unotify_diag_format(&diags->items[i], line, sizeof(line));
+                fprintf(stderr, "%s\n", line);
+        }
+}
+
+/* POLICY as a name in dir, or as one of the files of its own directory. */
+static int load_policy(const char *dir, const char *policy, const struct unotify_load_options *o,
+                       struct unotify_policy_set **ret_set, struct unotify_policy **ret)
+{
+        _cleanup_(freep) char *copy = strdup(policy), *base = strdup(policy);
+        struct unotify_diags diags = {};
+        bool by_path = strchr(policy, '/') != NULL;
+        int r;
+
+        if (!copy || !base)
+                return usage(EX_OSERR, "out of memory");
+        if (by_path)
+                dir = dirname(copy);
+        r = unotify_policy_set_load_dir_full(dir, o, ret_set, &diags);
+        print_diags(&diags);
+        unotify_diags_clear(&diags);
+        if (r == -EINVAL)
+                return usage(EX_CONFIG, "%s: the policies have errors", dir);
+        if (r < 0)
+                return usage(EX_CONFIG, "%s: %s", dir, strerror(-r));
+        for (size_t i = 0; by_path && i < unotify_policy_set_count(*ret_set); i++) {
+                struct unotify_policy *p = unotify_policy_set_at(*ret_set, i);
+                _cleanup_(freep) char *origin = strdup(unotify_policy_origin(p));
+
+                if (origin && strcmp(basename(origin), basename(base)) == 0)
+                        *ret = p;
+        }
+        if (!by_path)
+                *ret = unotify_policy_set_find(*ret_set, policy);
+        if (!*ret)
+                return usage(EX_CONFIG, "%s: no policy %s", dir, policy);
+        return 0;
+}
+
+/* ---- the dry run ------------------------------------------------------ */
+
+/* What the daemon's reader does, from the command line: absolute paths as
+ * they are, relative ones against --cwd unless a dirfd other than AT_FDCWD
+ * is given (we have no fds to look at: EBADF). */
+static int read_path(void *userdata, unsigned index, int dirfd, char *buf, size_t size)
+{
+        const struct test *t = userdata;
+        const char *path = index < MAX_ARGS ? t->paths[index] : NULL;
+        int n;
+
+        if (!path)
+                return -EFAULT;
+        if (path[0] == '/')
+                n = snprintf(buf, size, "%s", path);
+        else if (dirfd >= 0 && (int)t->args[dirfd] != AT_FDCWD)
+                return -EBADF;
+        else
+                n = snprintf(buf, size, "%s/%s", t->cwd, path);
+        return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
+}
+
+static bool notified(const struct unotify_policy *p, const char *name)
+{
+        size_t n;
+        const char *const *names = unotify_policy_syscalls(p, &n);
+
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(names[i], name) == 0)
+                        return true;
+        /* The multiplexers carry calls the policy may name otherwise. */
+        return strcmp(name, "socketcall") == 0 || strcmp(name, "ipc") == 0;
+}
+
+/* "/syscalls/2", "base:/syscalls/0" for an included rule, "/defaultAction". */
+static void rule_pointer(const struct unotify_policy *p, int rule, char *buf, size_t size,
+                         const char **ret_from)
+{
+        const char *from = NULL;
+        unsigned index = 0;
+
+        *ret_from = unotify_policy_name(p);
+        if (unotify_policy_rule_source(p, rule, &from, NULL, &index) < 0) {
+                snprintf(buf, size, "/defaultAction");
+                return;
+        }
+        *ret_from = from;
+        if (strcmp(from, unotify_policy_name(p)) == 0)
+                snprintf(buf, size, "/syscalls/%u", index);
+        else
+                snprintf(buf, size, "%s:/syscalls/%u", from, index);
+}
+
+static void answer_text(const struct unotify_decision *d, char *buf, size_t size)
+{
+        const char *action = unotify_decision_action_name(d);
+        const char *name = unotify_errno_name(d->error);
+
+        switch (d->action) {
+        case UNOTIFY_ACTION_ERRNO:
+                if (name)
+                        snprintf(buf, size, "%s %s", action, name);
+                else
+                        snprintf(buf, size, "%s %d", action, d->error);
+                break;
+        case UNOTIFY_ACTION_RETURN:
+                snprintf(buf, size, "%s %" PRId64, action, d->val);
+                break;
+        case UNOTIFY_ACTION_EMULATE:
+                snprintf(buf, size, "%s %s", action, unotify_handler_name(d->handler));
+                break;
+        case UNOTIFY_ACTION_CONTINUE:
+        case UNOTIFY_ACTION_KILL_PROCESS:
+        case UNOTIFY_ACTION_KILL_THREAD:
+                snprintf(buf, size, "%s", action);
+                break;
+        }
+}
+
+static json_t *json_args(const struct test *t)
+{
+        json_t *arr = json_array();
+
+        for (int i = 0; arr && i < t->n_args; i++)
+                json_array_append_new(arr, t->paths[i] ? json_string(t->paths[i])
+                                                       : json_integer((json_int_t)t->args[i]));
+        return arr;
+}
+
+static int print_json(const struct test *t, const struct unotify_policy *p, bool sent,
+                      const struct unotify_decision *d, int read_error)
+{
+        _cleanup_(json_decrefp) json_t *o = NULL;
+        const char *from = NULL;
+        char pointer[128], answer[128];
+
+        rule_pointer(p, d->rule, pointer, sizeof(pointer), &from);
+        answer_text(d, answer, sizeof(answer));
+        o = json_pack("{s:s, s:s, s:s, s:i, s:o, s:b}", "policy", unotify_policy_name(p), "arch",
+                      t->arch_name, "syscall", t->syscall, "nr", t->nr, "args", json_args(t),
+                      "notified", sent);
+        if (!o)
+                return EX_OSERR;
+        if (sent) {
+                json_object_set_new(o, "rule", d->rule >= 0 ? json_integer(d->rule) : json_null());
+                json_object_set_new(o, "policyOfRule", json_string(from));
+                json_object_set_new(o, "pointer", json_string(strchr(pointer, '/')));
+                json_object_set_new(o, "action", json_string(unotify_decision_action_name(d)));
+                json_object_set_new(o, "answer", json_string(answer));
+                if (d->action == UNOTIFY_ACTION_ERRNO)
+                        json_object_set_new(o, "errnoRet", json_integer(d->error));
+                if (read_error)
+                        json_object_set_new(o, "readError", json_string(strerror(-read_error)));
+        }
+        if (json_dumpf(o, stdout, JSON_INDENT(2)) < 0)
+                return EX_IOERR;
+        putchar('\n');
+        return 0;
+}
+
+static int print_result(const struct test *t, const struct unotify_policy *p, bool sent,
+                        const struct unotify_decision *d, int read_error)
+{
+        char pointer[128], answer[128];
+        const char *from;
+
+        if (t->json)
+                return print_json(t, p, sent, d, read_error);
+        if (!sent) {
+                printf("(not notified) -> the filter lets the kernel run %s\n", t->syscall);
+                return 0;
+        }
+        rule_pointer(p, d->rule, pointer, sizeof(pointer), &from);
+        answer_text(d, answer, sizeof(answer));
+        if (read_error)
+                printf("%s -> %s (a path could not be read: %s)\n", pointer, answer,
+                       strerror(-read_error));
+        else
+                printf("%s -> %s\n", pointer, answer);
+        return 0;
+}
+
+static int run_test(struct test *t)
+{
+        _cleanup_(unotify_policy_set_freep) struct unotify_policy_set *set = NULL;
+        struct unotify_load_options o = { .kernel_release = t->kernel, .strict = t->strict };
+        struct unotify_target_view view = { .caps_effective = t->caps,
+                                            .read_path = read_path,
+                                            .userdata = t };
+        struct seccomp_data data = { .arch = t->audit_arch };
+        struct unotify_decision d = {};
+        struct unotify_policy *p = NULL;
+        bool sent;
+        int r;
+
+        r = load_policy(t->dir, t->policy, &o, &set, &p);
+        if (r)
+                return r;
+        data.nr = t->nr;
+        memcpy(data.args, t->args, sizeof(data.args));
+        sent = notified(p, t->syscall);
+        r = sent ? unotify_policy_decide_target(p, &data, &view, &d) : 0;
+        return print_result(t, p, sent, &d, r);
+}
+
+static int cmd_test(int argc, char **argv)
+{
+        static struct utsname uts;
+        struct test t = { .dir = DEFAULT_POLICY_DIR, .cwd = "/" };
+        int r;
+
+        /* The native ABI: libseccomp's tokens are its AUDIT_ARCH_* value. */
+        t.arch_name = "native";
+        t.token = t.audit_arch = seccomp_arch_native();
+        if (t.token == SCMP_ARCH_X86_64)
+                t.arch_name = "x86_64";
+        if (uname(&uts) == 0)
+                t.kernel = uts.release;
+        r = parse_test_options(argc, argv, &t);
+        if (r)
+                return r == 1 ? 0 : r;
+        if (argc - optind < 2)
+                return usage(EX_USAGE, "test needs POLICY and SYSCALL");
+        t.policy = argv[optind];
+        t.syscall = argv[optind + 1];
+        r = parse_call_args(&t, argv + optind + 2, argc - optind - 2);
+        if (r)
+                return r;
+        t.nr = resolve_syscall(&t, t.syscall);
+        if (t.nr < 0)
+                return usage(EX_DATAERR, "unknown syscall \"%s\" on %s", t.syscall, t.arch_name);
+        r = run_test(&t);
+        for (int i = 0; i < MAX_ARGS; i++)
+                free((char *)t.paths[i]);
+        return r;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+        _cleanup_(unotify_policy_set_freep) struct unotify_policy_set *set = NULL;
+        struct test t = { .dir = DEFAULT_POLICY_DIR };
+        struct unotify_policy *p = NULL;
+        _cleanup_(freep) char *text = NULL;
+        int r;
+
+        r = parse_test_options(argc, argv, &t);
+        if (r)
+                return r == 1 ? 0 : r;
+        if (argc - optind != 1)
+                return usage(EX_USAGE, "show needs POLICY");
+        r = load_policy(
+                t.dir, argv[optind],
+                &(struct unotify_load_options){ .kernel_release = t.kernel, .strict = t.strict },
+                &set, &p);
+        if (r)
+                return r;
+        text = unotify_policy_to_json(p);
+        if (!text)
+                return usage(EX_OSERR, "out of memory");
+        puts(text);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        static const char *const daemon_verbs[] = { "status", "list", "stats", "reload" };
+        const char *verb = argc > 1 ? argv[1] : NULL;
+
+        if (!verb)
+                return usage(EX_USAGE, "missing command");
+        if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {
+                print_help();
+                return 0;
+        }
+        if (strcmp(verb, "--version") == 0 || strcmp(verb, "-V") == 0) {
+                printf("unotifyctl %s\n", UNOTIFY_VERSION);
+                return 0;
+        }
+        /* getopt from the verb's own arguments on. */
+        if (strcmp(verb, "test") == 0)
+                return cmd_test(argc - 1, argv + 1);
+        if (strcmp(verb, "show") == 0)
+                return cmd_show(argc - 1, argv + 1);
+        for (size_t i = 0; i < ELEMENTSOF(daemon_verbs); i++)
+                if (strcmp(verb, daemon_verbs[i]) == 0)
+                        return usage(EX_UNAVAILABLE,
+                                     "%s: not implemented yet: needs the control socket", verb);
+        return usage(EX_USAGE, "unknown command \"%s\"", verb);
+}

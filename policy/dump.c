@@ -1,0 +1,245 @@
+/* The effective policy as JSON (unotifyd -T): what the daemon decides
+ * with, written out from the compiled form, not from the files. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const op_names[] = {
+        [COND_NE] = "SCMP_CMP_NE",
+        [COND_LT] = "SCMP_CMP_LT",
+        [COND_LE] = "SCMP_CMP_LE",
+        [COND_EQ] = "SCMP_CMP_EQ",
+        [COND_GE] = "SCMP_CMP_GE",
+        [COND_GT] = "SCMP_CMP_GT",
+        [COND_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+};
+
+static const char *const path_kinds[] = {
+        [PATH_EXACT] = "exact", [PATH_PREFIX] = "prefix", [PATH_GLOB] = "glob"
+};
+
+/* Every json_*_set_new() of a dump checks its value through here: a NULL
+ * (ENOMEM) sets the flag and the dump fails at the end. */
+struct dump {
+        bool oom;
+};
+
+static json_t *add(struct dump *d, json_t *obj, const char *key, json_t *v)
+{
+        if (!v || !obj || json_object_set_new(obj, key, v) < 0)
+                d->oom = true;
+        return v;
+}
+
+static void push(struct dump *d, json_t *arr, json_t *v)
+{
+        if (!v || !arr || json_array_append_new(arr, v) < 0)
+                d->oom = true;
+}
+
+/* What a policy file would write: an integer, or "0x..." above INT64_MAX. */
+static json_t *value(uint64_t v)
+{
+        char hex[24];
+
+        if (v <= INT64_MAX)
+                return json_integer((json_int_t)v);
+        snprintf(hex, sizeof(hex), "0x%016" PRIx64, v);
+        return json_string(hex);
+}
+
+static json_t *strings(struct dump *d, char *const *s, size_t n)
+{
+        json_t *arr = json_array();
+
+        for (size_t i = 0; i < n; i++)
+                push(d, arr, json_string(s[i]));
+        return arr;
+}
+
+static void dump_decision(struct dump *d, json_t *o, const struct unotify_decision *dec,
+                          const char *action_key, const char *errno_key)
+{
+        add(d, o, action_key, json_string(unotify_decision_action_name(dec)));
+        switch (dec->action) {
+        case UNOTIFY_ACTION_ERRNO:
+                add(d, o, errno_key, json_integer(dec->error));
+                break;
+        case UNOTIFY_ACTION_RETURN:
+                add(d, o, "returnValue", json_integer(dec->val));
+                break;
+        case UNOTIFY_ACTION_EMULATE:
+                add(d, o, "handler", json_string(unotify_handler_name(dec->handler)));
+                break;
+        case UNOTIFY_ACTION_CONTINUE:
+        case UNOTIFY_ACTION_KILL_PROCESS:
+        case UNOTIFY_ACTION_KILL_THREAD:
+                break;
+        }
+}
+
+static json_t *dump_args(struct dump *d, const struct rule *r)
+{
+        json_t *arr = json_array();
+
+        for (unsigned i = 0; i < r->n_conds; i++) {
+                const struct cond *c = &r->conds[i];
+                json_t *o = json_object();
+
+                add(d, o, "index", json_integer(c->index));
+                add(d, o, "value", value(c->value));
+                if (c->op == COND_MASKED_EQ)
+                        add(d, o, "valueTwo", value(c->value_two));
+                add(d, o, "op", json_string(op_names[c->op]));
+                push(d, arr, o);
+        }
+        return arr;
+}
+
+static json_t *dump_paths(struct dump *d, const struct rule *r)
+{
+        json_t *arr = json_array();
+
+        for (unsigned i = 0; i < r->n_paths; i++) {
+                const struct path_cond *c = &r->paths[i];
+                json_t *o = json_object();
+
+                add(d, o, "index", json_integer(c->index));
+                if (c->dirfd >= 0)
+                        add(d, o, "dirfd", json_integer(c->dirfd));
+                add(d, o, path_kinds[c->kind], json_string(c->pattern));
+                push(d, arr, o);
+        }
+        return arr;
+}
+
+static json_t *caps(struct dump *d, uint64_t mask)
+{
+        json_t *o = json_object(), *arr = add(d, o, "caps", json_array());
+
+        for (unsigned i = 0; i < 64; i++)
+                if (mask & (UINT64_C(1) << i))
+                        push(d, arr, json_string(cap_name(i)));
+        return o;
+}
+
+static json_t *dump_from(struct dump *d, const struct unotify_policy *p, size_t i)
+{
+        const struct policy_source *s = &p->sources[p->info[i].source];
+        json_t *o = json_object();
+        char pointer[32];
+
+        snprintf(pointer, sizeof(pointer), "/syscalls/%" PRIu32, p->info[i].index);
+        add(d, o, "policy", json_string(s->name));
+        add(d, o, "origin", json_string(s->origin));
+        add(d, o, "pointer", json_string(pointer));
+        return o;
+}
+
+static json_t *dump_rule(struct dump *d, const struct unotify_policy *p, size_t i)
+{
+        const struct rule *r = &p->rules[i];
+        json_t *o = json_object();
+
+        add(d, o, "from", dump_from(d, p, i));
+        add(d, o, "names", strings(d, p->info[i].names, p->info[i].n_names));
+        dump_decision(d, o, &r->decision, "action", "errnoRet");
+        if (r->n_conds)
+                add(d, o, "args", dump_args(d, r));
+        if (r->n_paths)
+                add(d, o, "paths", dump_paths(d, r));
+        if (r->caps_all)
+                add(d, o, "includes", caps(d, r->caps_all));
+        if (r->caps_none)
+                add(d, o, "excludes", caps(d, r->caps_none));
+        add(d, o, "numbers", json_object());
+        return o;
+}
+
+static const char *arch_oci(uint32_t token)
+{
+        const struct arch_name *a;
+
+        for (size_t i = 0; (a = arch_at(i)); i++)
+                if (a->token == token)
+                        return a->oci;
+        return "?";
+}
+
+/* Appends every number of table t to the "numbers" of the rule it
+ * decides, in number order. */
+static void dump_table(struct dump *d, const struct unotify_policy *p, const struct arch_table *t,
+                       json_t *rules)
+{
+        for (uint32_t idx = 0; idx < t->size; idx++)
+                for (uint32_t j = 0; j < t->slots[idx].count; j++) {
+                        uint32_t ref = t->refs[t->slots[idx].first + j];
+                        const struct rule *r = &p->rules[ref];
+                        json_t *numbers = json_object_get(
+                                json_array_get(rules, (size_t)r->decision.rule), "numbers");
+                        json_t *arr = json_object_get(numbers, arch_oci(t->token));
+
+                        if (!arr)
+                                arr = add(d, numbers, arch_oci(t->token), json_array());
+                        if (ref < p->n_rules)
+                                push(d, arr, json_integer(idx + t->nr_base));
+                        else
+                                push(d, arr, mux_describe(p, ref, idx + t->nr_base));
+                }
+}
+
+static json_t *dump_select(struct dump *d, const struct selector *s)
+{
+        json_t *o = json_object(), *m;
+
+        if (s->n_meta) {
+                m = add(d, o, "metadata", json_object());
+                for (size_t i = 0; i < s->n_meta; i++)
+                        add(d, m, s->meta[2 * i], json_string(s->meta[2 * i + 1]));
+        }
+        if (s->n_annotations) {
+                m = add(d, o, "annotations", json_object());
+                for (size_t i = 0; i < s->n_annotations; i++)
+                        add(d, m, s->annotations[2 * i], json_string(s->annotations[2 * i + 1]));
+        }
+        if (s->container)
+                add(d, o, "containerId", json_string(s->container));
+        return o;
+}
+
+static json_t *dump_policy(struct dump *d, const struct unotify_policy *p)
+{
+        json_t *o = json_object(), *rules;
+        char digest[24];
+
+        add(d, o, "name", json_string(p->name));
+        add(d, o, "origin", json_string(p->origin));
+        if (p->n_includes)
+                add(d, o, "include", strings(d, p->includes, p->n_includes));
+        if (p->select)
+                add(d, o, "select", dump_select(d, p->select));
+        if (p->is_default)
+                add(d, o, "default", json_true());
+        dump_decision(d, o, &p->default_decision, "defaultAction", "defaultErrnoRet");
+        rules = add(d, o, "syscalls", json_array());
+        for (size_t i = 0; i < p->n_rules; i++)
+                push(d, rules, dump_rule(d, p, i));
+        for (size_t i = 0; !d->oom && i < p->n_tables; i++)
+                dump_table(d, p, &p->tables[i], rules);
+        add(d, o, "notified", strings(d, p->syscalls, p->n_syscalls));
+        snprintf(digest, sizeof(digest), "%016" PRIx64, p->digest);
+        add(d, o, "digest", json_string(digest));
+        return o;
+}
+
+char *unotify_policy_to_json(const struct unotify_policy *p)
+{
+        struct dump d = {};
+        _cleanup_(json_decrefp) json_t *o = dump_policy(&d, p);
+
+        if (!o || d.oom)
+                return NULL;
+        return json_dumps(o, JSON_INDENT(2));
+}

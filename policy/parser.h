@@ -1,0 +1,81 @@
+/* The parser's state and the helpers its files share (parse*.c). Every
+ * problem is reported, not only the first: an admin fixing a file should
+ * see all of its mistakes in one run. Each one names the JSON pointer (RFC
+ * 6901) of the value at fault, or of the object that misses or has an
+ * extra key, and says what was found and what was expected. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+
+struct parser {
+        const char *origin;
+        struct unotify_diags *diags;
+        struct policy_arch arches[POLICY_MAX_ARCHES];
+        size_t n_arches;
+        bool strict;       /* warnings count as errors */
+        unsigned n_errors; /* errors, and warnings when strict */
+        int oom;           /* -ENOMEM once anything could not be allocated */
+        /* For "did you mean": filled at the first unknown syscall. */
+        char **known;
+        size_t n_known;
+        unsigned n_suggested;
+        /* Pointer of the object being checked. Built from known keys and
+         * indices only (never from the document's keys), so it is short
+         * and needs no ~0/~1 escaping. */
+        char ptr[128];
+};
+
+/* ptr_push(p, "syscalls", 3) appends "/syscalls/3" and returns the mark
+ * that ptr_pop() goes back to. */
+size_t ptr_push(struct parser *p, const char *segment, size_t index);
+/* Appends "/key" only. */
+size_t ptr_push_key(struct parser *p, const char *key);
+void ptr_pop(struct parser *p, size_t mark);
+
+/* Report a problem with member key of the current object, or with the
+ * object itself when key is NULL. */
+void fail(struct parser *p, const char *key, const char *fmt, ...) _printf_(3, 4);
+/* The same as a warning (an error when p->strict). */
+void warn(struct parser *p, const char *key, const char *fmt, ...) _printf_(3, 4);
+
+/* "an object", "a string", ...: what was found, for messages. */
+const char *type_name(const json_t *v);
+bool in_list(const char *s, const char *const *list, size_t n);
+/* "A, B, C" into buf; for messages. */
+const char *join(const char *const *list, size_t n, char *buf, size_t size);
+/* Every key of obj that is not in known[] is an error. */
+void check_keys(struct parser *p, json_t *obj, const char *const *known, size_t n);
+/* Member key of obj, or NULL; a missing required key is reported. */
+json_t *member(struct parser *p, json_t *obj, const char *key, bool required);
+/* The optional "comment" of obj must be a string. */
+void parse_comment(struct parser *p, json_t *obj);
+/* A string member: NULL (reported) when it is not one. */
+const char *expect_string(struct parser *p, const char *key, json_t *v, const char *what);
+/* An array member with at least one element: false (reported) otherwise. */
+bool expect_array(struct parser *p, const char *key, json_t *v, const char *many, const char *one);
+
+/* parse_rule.c */
+void parse_rules(struct parser *p, json_t *root, struct draft *d);
+/* action_key (required) and its errno key (optional, only with ERRNO) of
+ * obj: the policy's default decision. */
+void parse_default_decision(struct parser *p, json_t *obj, struct unotify_decision *ret);
+/* "0x" and 1..16 hex digits. */
+bool parse_hex(const char *s, uint64_t *ret);
+
+/* parse_filter.c: "includes" and "excludes" of rule object obj. */
+void parse_filters(struct parser *p, json_t *obj, struct draft_rule *r);
+
+/* parse_paths.c: "paths" of rule object obj; after its action. */
+void parse_paths(struct parser *p, json_t *obj, struct draft_rule *r);
+/* parse_rule.c: an argument number 0..5 (member key). */
+void parse_arg_index(struct parser *p, const char *key, json_t *v, unsigned *ret);
+
+/* parse_select.c: the top level's "include", "select" and "default". */
+void parse_include(struct parser *p, json_t *root, struct draft *d);
+void parse_select(struct parser *p, json_t *root, struct draft *d);
+void parse_default(struct parser *p, json_t *root, struct draft *d);
