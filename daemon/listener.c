@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <ev.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "respond.h"
 #include "unotify/kernel.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
@@ -88,38 +88,6 @@ bool listener_fd_is_seccomp(int fd)
         return strcmp(target, UNOTIFY_LISTENER_LINK) == 0;
 }
 
-/* Verbose only: names cost an allocation, the hot path stays free of them.
- * libseccomp's arch tokens are the AUDIT_ARCH_* values of seccomp_data. */
-static void log_decision(const struct listener *l, const struct seccomp_notif *req,
-                         const struct unotify_decision *dec)
-{
-        const char *errname = dec->action == UNOTIFY_ACTION_ERRNO ? unotify_errno_name(dec->error) : NULL;
-        _cleanup_(freep) char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
-        char rule[32] = "defaultAction";
-
-        if (dec->rule >= 0)
-                snprintf(rule, sizeof(rule), "/syscalls/%d", dec->rule);
-        log_info("listener %llu (%s): pid %u %s -> %s%s%s (%s)", (unsigned long long)l->id,
-                 l->container_id, req->pid, name ? name : "?", unotify_action_to_string(dec->action),
-                 errname ? " " : "", errname ? errname : "", rule);
-}
-
-static void fill_response(struct seccomp_notif_resp *resp, uint64_t id,
-                          const struct unotify_decision *dec)
-{
-        resp->id = id;
-        resp->val = 0;
-        if (dec->action == UNOTIFY_ACTION_CONTINUE) {
-                /* Safe here: v1 decisions read registers only, never target
-                 * memory (see KERNEL.md on CONTINUE). */
-                resp->error = 0;
-                resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-        } else {
-                resp->error = -dec->error;
-                resp->flags = 0;
-        }
-}
-
 static void send_response(struct listener *l)
 {
         struct daemon *d = l->daemon;
@@ -152,11 +120,9 @@ static int answer_one(struct listener *l)
         l->received++;
         d->stats.received++;
 
-        unotify_policy_decide(l->policy, &d->req->data, &dec);
-        if (log_enabled(LOG_INFO))
-                log_decision(l, d->req, &dec);
+        respond_decide(l, d->req, &dec);
         memset(d->resp, 0, d->resp_size);
-        fill_response(d->resp, d->req->id, &dec);
+        respond_fill(l, d->req, &dec, d->resp);
         send_response(l);
         return 0;
 }
@@ -230,6 +196,7 @@ int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const 
         l->daemon = d;
         l->fd = fd;
         l->policy = policy;
+        l->needs_view = unotify_policy_needs_target_view(policy);
         l->pid = pid;
         l->id = ++d->next_listener_id;
         list_add_tail(&d->listeners, &l->node);

@@ -18,6 +18,7 @@ struct listener {
         int fd;
         uint64_t id;
         struct unotify_policy *policy;
+        bool needs_view; /* the policy has caps or path conditions */
         char *container_id;
         pid_t pid;
         uint64_t received;

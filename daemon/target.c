@@ -1,0 +1,212 @@
+#include "target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "unotify/kernel.h"
+#include "unotify/macro.h"
+
+static int id_valid(const struct target_ctx *t)
+{
+        uint64_t id = t->req->id;
+
+        return ioctl(t->listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0 : -ENOENT;
+}
+
+/* /proc/PID/mem works where process_vm_readv's ptrace check does not
+ * (a non-dumpable target), for a privileged reader. */
+static ssize_t read_mem_file(pid_t pid, uint64_t addr, char *buf, size_t n)
+{
+        char path[64];
+        ssize_t r;
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = pread(fd, buf, n, (off_t)addr);
+        if (r < 0)
+                r = negative_errno();
+        safe_close(fd);
+        return r;
+}
+
+static ssize_t read_chunk(pid_t pid, uint64_t addr, char *buf, size_t n)
+{
+        struct iovec local = { .iov_base = buf, .iov_len = n };
+        struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = n };
+        ssize_t r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+
+        if (r >= 0)
+                return r;
+        if (errno == EFAULT)
+                return -EFAULT;
+        r = read_mem_file(pid, addr, buf, n);
+        return r == -EIO ? -EFAULT : r; /* pread of an unmapped address: EIO */
+}
+
+ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
+{
+        size_t len = 0;
+        long page = sysconf(_SC_PAGESIZE);
+
+        if (addr == 0 || size == 0)
+                return -EFAULT;
+        while (len < size - 1) {
+                /* Up to the end of the page: a fault on a later page is not a
+                 * fault on the bytes before it. */
+                size_t n = (size_t)page - (size_t)((addr + len) % (uint64_t)page);
+                ssize_t r;
+                char *nul;
+
+                if (n > size - 1 - len)
+                        n = size - 1 - len;
+                r = read_chunk(pid, addr + len, buf + len, n);
+                if (r <= 0)
+                        return r < 0 ? r : -EFAULT;
+                nul = memchr(buf + len, '\0', (size_t)r);
+                if (nul)
+                        return nul - buf;
+                len += (size_t)r;
+        }
+        return -ENAMETOOLONG;
+}
+
+static int read_link(const char *path, char *buf, size_t size)
+{
+        ssize_t n = readlink(path, buf, size - 1);
+
+        if (n < 0)
+                return errno == ENOENT ? -ENOENT : negative_errno();
+        buf[n] = '\0';
+        return (int)n;
+}
+
+/* The directory a relative path starts from, as the task sees it: its cwd
+ * or the directory open at its fd, without the part of our path that is
+ * its root (a chroot or a container's root). */
+static int base_dir(const struct target_ctx *t, int dirfd_arg, char *buf, size_t size)
+{
+        char path[64], root[4096];
+        int dirfd = dirfd_arg >= 0 ? (int)t->req->data.args[dirfd_arg] : AT_FDCWD;
+        size_t rl;
+        int r;
+
+        if (dirfd == AT_FDCWD)
+                snprintf(path, sizeof(path), "/proc/%u/cwd", t->req->pid);
+        else
+                snprintf(path, sizeof(path), "/proc/%u/fd/%d", t->req->pid, dirfd);
+        r = read_link(path, buf, size);
+        if (r < 0)
+                return r == -ENOENT && dirfd != AT_FDCWD ? -EBADF : r;
+        if (buf[0] != '/')
+                return -ENOTDIR; /* not a directory: a pipe, a socket, ... */
+        snprintf(path, sizeof(path), "/proc/%u/root", t->req->pid);
+        r = read_link(path, root, sizeof(root));
+        if (r < 0)
+                return r;
+        rl = strlen(root);
+        if (rl > 1 && !strncmp(buf, root, rl) && (buf[rl] == '/' || buf[rl] == '\0'))
+                memmove(buf, buf + rl, strlen(buf + rl) + 1);
+        if (buf[0] == '\0')
+                strcpy(buf, "/");
+        return 0;
+}
+
+int target_read_path(void *userdata, unsigned arg_index, int dirfd_arg_index, char *buf, size_t size)
+{
+        const struct target_ctx *t = userdata;
+        char rel[PATH_MAX];
+        ssize_t n;
+        int r;
+
+        if (arg_index > 5)
+                return -EINVAL;
+        n = target_read_string((pid_t)t->req->pid, t->req->data.args[arg_index], rel,
+                               size < sizeof(rel) ? size : sizeof(rel));
+        if (n < 0)
+                return (int)n;
+        if (rel[0] == '/') {
+                memcpy(buf, rel, (size_t)n + 1);
+        } else {
+                r = base_dir(t, dirfd_arg_index, buf, size);
+                if (r < 0)
+                        return r;
+                if (strlen(buf) + 1 + (size_t)n + 1 > size)
+                        return -ENAMETOOLONG;
+                strcat(buf, strcmp(buf, "/") ? "/" : "");
+                strcat(buf, rel);
+        }
+        /* The bytes and the /proc links count only if the task that made
+         * the call is still the one we read. */
+        r = id_valid(t);
+        return r < 0 ? r : (int)strlen(buf);
+}
+
+static int parse_status_field(pid_t pid, const char *field, char *buf, size_t size)
+{
+        char path[64], line[256];
+        size_t flen = strlen(field);
+        FILE *f;
+        int r = -ENOENT;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        f = fopen(path, "re");
+        if (!f)
+                return negative_errno();
+        while (fgets(line, sizeof(line), f))
+                if (!strncmp(line, field, flen) && line[flen] == ':') {
+                        snprintf(buf, size, "%s", line + flen + 1);
+                        r = 0;
+                        break;
+                }
+        fclose(f);
+        return r;
+}
+
+int target_read_caps(void *userdata, uint64_t *ret)
+{
+        const struct target_ctx *t = userdata;
+        char value[64];
+        uint64_t caps;
+        int r = parse_status_field((pid_t)t->req->pid, "CapEff", value, sizeof(value));
+
+        if (r < 0)
+                return r;
+        caps = strtoull(value, NULL, 16);
+        r = id_valid(t);
+        if (r < 0)
+                return r;
+        *ret = caps;
+        return 0;
+}
+
+int target_pidfd(int listener_fd, const struct seccomp_notif *req)
+{
+        const struct target_ctx t = { .listener_fd = listener_fd, .req = req };
+        char value[64];
+        int fd, r;
+
+        /* A pidfd names the thread group; req->pid is a thread id. */
+        r = parse_status_field((pid_t)req->pid, "Tgid", value, sizeof(value));
+        if (r < 0)
+                return r;
+        fd = (int)syscall(SYS_pidfd_open, (pid_t)atoi(value), 0);
+        if (fd < 0)
+                return negative_errno();
+        /* Opened first, validated after: if the notification is still
+         * alive, the pidfd cannot be a reused pid's. */
+        r = id_valid(&t);
+        if (r < 0)
+                return safe_close(fd), r;
+        return fd;
+}

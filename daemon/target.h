@@ -1,0 +1,34 @@
+/* What a decision may need from the target beyond its registers: its
+ * capabilities and the paths its pointer arguments name. These are the
+ * policy library's unotify_target_view callbacks. Every read from the
+ * target is followed by SECCOMP_IOCTL_NOTIF_ID_VALID: the bytes count only
+ * if the task that made the call is still the one we read (pid reuse,
+ * preemption). */
+#pragma once
+
+#include <linux/seccomp.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct target_ctx {
+        int listener_fd;
+        const struct seccomp_notif *req;
+};
+
+/* unotify_target_view.read_caps: CapEff of the notifying task. */
+int target_read_caps(void *userdata, uint64_t *ret);
+/* unotify_target_view.read_path: the string argument arg_index points to,
+ * made absolute against the task's cwd or the directory of its fd in
+ * argument dirfd_arg_index, as the task sees them. Returns its length or
+ * -EFAULT (bad pointer), -ENAMETOOLONG, -ENOENT (the task is gone). */
+int target_read_path(void *userdata, unsigned arg_index, int dirfd_arg_index, char *buf, size_t size);
+
+/* Read a NUL-terminated string of at most size - 1 bytes at addr in pid,
+ * never reading past the page that holds its end. Returns its length or
+ * -EFAULT / -ENAMETOOLONG / -errno. */
+ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size);
+
+/* The thread group of a task, for signalling through a pidfd; then checks
+ * the notification is still alive, so the pidfd is the notifying task's.
+ * Returns the pidfd or -errno. */
+int target_pidfd(int listener_fd, const struct seccomp_notif *req);
