@@ -56,9 +56,10 @@ struct daemon {
         struct daemon_stats stats;
 };
 
-/* Load the policy directory into d->policies. Every diagnostic is logged.
- * Returns 0, -EINVAL or the -errno of opening the directory. */
-int daemon_load_policies(const char *dir, struct unotify_policy_set **ret);
+/* Load o->policy_dir (minKernel against the running kernel, --strict).
+ * Every diagnostic is logged, warnings as warnings. Returns 0, -EINVAL or
+ * the -errno of opening the directory. */
+int daemon_load_policies(const struct options *o, struct unotify_policy_set **ret);
 
 int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies);
 void daemon_run(struct daemon *d);

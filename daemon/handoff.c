@@ -106,25 +106,37 @@ static void answer_query(struct conn *c, const struct handoff_msg *m)
 }
 
 /* The policy a new listener gets, or NULL with *why set: then it is served
- * by deny-all, so a mistake never turns into a silent allow. */
+ * by deny-all, so a mistake never turns into a silent allow. Selection is
+ * the library's: "policy=NAME" metadata, then "select" blocks (metadata,
+ * annotations, container id), then "default": true, then --default-policy. */
 static struct unotify_policy *select_policy(struct conn *c, const struct handoff_msg *m,
                                             char *why, size_t size)
 {
-        const char *name = m->policy ? m->policy : c->d->opts->default_policy;
-        struct unotify_policy *p = unotify_policy_set_find(c->d->policies, name);
+        struct unotify_annotation ann[HANDOFF_ANNOTATIONS_MAX];
+        struct unotify_selector sel = {
+                .metadata = m->metadata,
+                .annotations = ann,
+                .n_annotations = m->n_annotations,
+                .container_id = m->container_id,
+                .fallback_name = c->d->opts->default_policy,
+        };
+        struct unotify_policy *p;
+        char how[256];
 
-        if (!p) {
-                snprintf(why, size, "unknown policy \"%s\"%s; the listener is served by deny-all", name,
-                         m->policy ? "" : " (the default)");
+        for (size_t i = 0; i < m->n_annotations; i++)
+                ann[i] = (struct unotify_annotation){ m->annotations[2 * i], m->annotations[2 * i + 1] };
+        if (unotify_policy_set_select(c->d->policies, &sel, &p, how, sizeof(how)) < 0) {
+                snprintf(why, size, "%s; the listener is served by deny-all", how);
                 return NULL;
         }
         if (m->has_digest && m->digest != unotify_policy_syscalls_digest(p)) {
                 snprintf(why, size,
                          "policy \"%s\" changed since the filter was built (syscall set %016" PRIx64
                          ", filter %016" PRIx64 "); the listener is served by deny-all",
-                         name, unotify_policy_syscalls_digest(p), m->digest);
+                         unotify_policy_name(p), unotify_policy_syscalls_digest(p), m->digest);
                 return NULL;
         }
+        snprintf(why, size, "%s", how);
         return p;
 }
 
@@ -149,9 +161,9 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                 conn_refuse(c, "out of memory");
                 return;
         }
-        log_notice("listener %llu: container %s pid %lld policy %s (from pid %d uid %u)",
+        log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u)",
                    (unsigned long long)l->id, m->container_id, (long long)m->pid,
-                   unotify_policy_name(l->policy), (int)c->peer.pid, c->peer.uid);
+                   unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid);
         if (!p) {
                 conn_refuse(c, "%s", why);
                 return;

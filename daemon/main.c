@@ -1,10 +1,27 @@
 /* unotifyd: answer seccomp user notifications from JSON policies. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sysexits.h>
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
 #include "log.h"
+
+/* -T: every effective policy as a JSON array on stdout. */
+static int dump_policies(const struct unotify_policy_set *set)
+{
+        printf("[");
+        for (size_t i = 0; i < unotify_policy_set_count(set); i++) {
+                char *json = unotify_policy_to_json(unotify_policy_set_at(set, i));
+
+                if (!json)
+                        return EX_OSERR;
+                printf("%s\n%s", i ? "," : "", json);
+                free(json);
+        }
+        printf("\n]\n");
+        return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -18,9 +35,14 @@ int main(int argc, char **argv)
                 return r == 1 ? 0 : r;
         log_setup(opts.log_level);
 
-        r = daemon_load_policies(opts.policy_dir, &policies);
+        r = daemon_load_policies(&opts, &policies);
         if (r < 0)
                 return EX_CONFIG;
+        if (opts.dump_config) {
+                r = dump_policies(policies);
+                unotify_policy_set_free(policies);
+                return r;
+        }
         if (opts.test_config) {
                 printf("%s: %zu policies OK\n", opts.policy_dir, unotify_policy_set_count(policies));
                 unotify_policy_set_free(policies);

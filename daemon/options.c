@@ -24,6 +24,8 @@ static void print_help(void)
                "      --no-sync-wake-up      do not ask the kernel (6.6+) to wake targets on\n"
                "                             the daemon's CPU (for benchmarks)\n"
                "  -t, --test-config          load every policy, report errors, exit (0 or 78)\n"
+               "  -T, --dump-config          print the effective policies as JSON, exit\n"
+               "      --strict               policy warnings are errors\n"
                "  -v, --verbose              log every decision (twice: debug)\n"
                "  -q, --quiet                log warnings and errors only\n"
                "  -h, --help                 show this help\n"
@@ -56,6 +58,8 @@ int options_parse(int argc, char **argv, struct options *ret)
                 { "socket-mode", required_argument, NULL, 'm' },
                 { "test-config", no_argument, NULL, 't' },
                 { "no-sync-wake-up", no_argument, NULL, 'W' },
+                { "dump-config", no_argument, NULL, 'T' },
+                { "strict", no_argument, NULL, 'S' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
@@ -72,7 +76,7 @@ int options_parse(int argc, char **argv, struct options *ret)
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "s:p:d:m:tvqhV", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "s:p:d:m:tTvqhV", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 's':
                         o.socket_path = optarg;
@@ -91,6 +95,12 @@ int options_parse(int argc, char **argv, struct options *ret)
                         break;
                 case 't':
                         o.test_config = true;
+                        break;
+                case 'T':
+                        o.dump_config = true;
+                        break;
+                case 'S':
+                        o.strict = true;
                         break;
                 case 'W':
                         o.sync_wake_up = false;

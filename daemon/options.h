@@ -15,6 +15,8 @@ struct options {
         mode_t socket_mode;
         int log_level;
         bool test_config;
+        bool dump_config; /* -T */
+        bool strict;      /* policy warnings are errors */
         bool sync_wake_up; /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on each listener */
 };
 

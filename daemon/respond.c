@@ -47,10 +47,14 @@ static void log_decision(int level, const struct listener *l, const struct secco
 {
         const char *errname = dec->action == UNOTIFY_ACTION_ERRNO ? unotify_errno_name(dec->error) : NULL;
         _cleanup_(freep) char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
-        char rule[32] = "defaultAction", extra[48] = "";
+        char rule[160] = "defaultAction", extra[48] = "";
+        const char *policy;
+        unsigned index;
 
-        if (dec->rule >= 0)
-                snprintf(rule, sizeof(rule), "rule %d", dec->rule);
+        /* With "include" the effective index counts the included rules
+         * first: name the policy and the rule as written. */
+        if (dec->rule >= 0 && unotify_policy_rule_source(l->policy, dec->rule, &policy, NULL, &index) == 0)
+                snprintf(rule, sizeof(rule), "%s /syscalls/%u", policy, index);
         if (errname)
                 snprintf(extra, sizeof(extra), " %s", errname);
         else if (dec->action == UNOTIFY_ACTION_RETURN)

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -15,27 +16,33 @@
 #include "log.h"
 #include "unotify/macro.h"
 
-int daemon_load_policies(const char *dir, struct unotify_policy_set **ret)
+int daemon_load_policies(const struct options *o, struct unotify_policy_set **ret)
 {
+        struct unotify_load_options lo = { .strict = o->strict };
         struct unotify_diags diags = {};
-        size_t n;
+        struct utsname u;
+        size_t errors;
         int r;
 
-        r = unotify_policy_set_load_dir(dir, ret, &diags);
-        n = diags.count;
+        /* minKernel is evaluated against the running kernel. */
+        if (uname(&u) == 0)
+                lo.kernel_release = u.release;
+        r = unotify_policy_set_load_dir_full(o->policy_dir, &lo, ret, &diags);
+        errors = unotify_diags_errors(&diags);
         for (size_t i = 0; i < diags.count; i++) {
                 char line[1024];
 
                 unotify_diag_format(&diags.items[i], line, sizeof(line));
-                log_error("%s", line);
+                log_emit(diags.items[i].severity == UNOTIFY_DIAG_WARNING ? LOG_WARNING : LOG_ERR, 0, "%s",
+                         line);
         }
         unotify_diags_clear(&diags);
         if (r == -EINVAL) {
-                log_error("%s: %zu error%s in the policies", dir, n, n == 1 ? "" : "s");
+                log_error("%s: %zu error%s in the policies", o->policy_dir, errors, errors == 1 ? "" : "s");
                 return r;
         }
         if (r < 0)
-                return log_error_errno(r, "%s: cannot load policies", dir);
+                return log_error_errno(r, "%s: cannot load policies", o->policy_dir);
         return 0;
 }
 
@@ -102,7 +109,7 @@ static void reload(struct daemon *d)
         struct unotify_policy_set *set;
 
         log_notice("reloading policies from %s", d->opts->policy_dir);
-        if (daemon_load_policies(d->opts->policy_dir, &set) < 0) {
+        if (daemon_load_policies(d->opts, &set) < 0) {
                 log_error("reload failed; the policies loaded before stay in force");
                 return;
         }

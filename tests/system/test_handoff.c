@@ -54,11 +54,14 @@ Test(handoff, unknown_policy_fails_closed)
 
         snprintf(path, sizeof(path), "%s/x", d.dir);
         rep = filtered_child_handoff(d.socket, "nope", 0, path);
-        cr_assert(strstr(rep, "handoff=-121 ok=0 error=unknown policy \"nope\"; the listener is served by deny-all\n"),
+        cr_assert(strstr(rep, "handoff=-121 ok=0 error=unknown policy \"nope\" (named by metadata); the listener is "
+                         "served by deny-all\n"),
                   "%s", rep);
         cr_assert(strstr(rep, "mkdir=Operation not permitted\n"), "%s", rep);
         rep = filtered_child_handoff(d.socket, NULL, 0, path);
-        cr_assert(strstr(rep, "error=unknown policy \"default\" (the default)"), "%s", rep);
+        cr_assert(strstr(rep, "error=no policy selects this listener, none has \"default\": true, and "
+                              "there is no policy \"default\"; the listener is served by deny-all"),
+                  "%s", rep);
         cr_assert(strstr(rep, "mkdir=Operation not permitted\n"), "%s", rep);
 }
 
