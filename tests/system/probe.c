@@ -5,6 +5,9 @@
  *   probe mkdir PATH          mkdir(2) -> "mkdir: ok" / "mkdir: EPERM"
  *   probe uname               uname(2) -> "uname: Linux"
  *   probe umask MODE          umask(2) with an octal mode
+ *   probe getppid             getppid(2) -> "getppid: N"
+ *   probe mkdir-at ADDR       mkdir(2) with a raw pointer (hex), e.g. 0 or
+ *                             an unmapped address -> "mkdir: EFAULT"
  *   probe threads N ITER PATH N threads, each ITER mkdir(PATH) calls;
  *                             prints how many calls got each result
  *   probe block PATH          prints "ready PID", waits for a line on stdin,
@@ -13,6 +16,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +39,8 @@ static const char *result(long r)
                 return "ENOSYS";
         case EEXIST:
                 return "EEXIST";
+        case EFAULT:
+                return "EFAULT";
         case ENOENT:
                 return "ENOENT";
         default:
@@ -65,6 +71,20 @@ static int do_umask(const char *mode)
         long r = syscall(SYS_umask, strtoul(mode, NULL, 8));
 
         printf("umask: %s\n", result(r));
+        return 0;
+}
+
+static int do_getppid(void)
+{
+        printf("getppid: %ld\n", syscall(SYS_getppid));
+        return 0;
+}
+
+static int do_mkdir_at(const char *addr)
+{
+        long r = syscall(SYS_mkdir, (const char *)(uintptr_t)strtoull(addr, NULL, 16), 0700);
+
+        printf("mkdir: %s\n", result(r));
         return 0;
 }
 
@@ -131,6 +151,10 @@ int main(int argc, char **argv)
                 return do_uname();
         if (argc == 3 && !strcmp(argv[1], "umask"))
                 return do_umask(argv[2]);
+        if (argc == 2 && !strcmp(argv[1], "getppid"))
+                return do_getppid();
+        if (argc == 3 && !strcmp(argv[1], "mkdir-at"))
+                return do_mkdir_at(argv[2]);
         if (argc == 5 && !strcmp(argv[1], "threads"))
                 return do_threads(atoi(argv[2]), atoi(argv[3]), argv[4]);
         if (argc == 3 && !strcmp(argv[1], "block"))

@@ -100,12 +100,35 @@ static int install_mkdir_filter(void)
         return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 }
 
-/* Runs in the forked child only: the filter never touches the test worker. */
-static void child_handoff(int out, const char *socket_path, const char *policy,
-                          unsigned long long digest, const char *path)
+struct handoff_args {
+        const char *socket_path;
+        const char *policy;
+        unsigned long long digest;
+        const char *state; /* raw state JSON instead of libunotify */
+};
+
+static void hand_over(int out, int listener, const struct handoff_args *a)
 {
-        struct unotify_handoff h = { .pid = getpid(), .policy = policy, .syscalls_digest = digest };
+        struct unotify_handoff h = { .pid = getpid(), .policy = a->policy, .syscalls_digest = a->digest };
         struct unotify_reply reply;
+        int r;
+
+        if (a->state) {
+                int fd = raw_connect(a->socket_path);
+
+                raw_send(fd, a->state, strlen(a->state), &listener, 1);
+                dprintf(out, "handoff reply=%s", raw_reply(fd, 10000));
+                close(fd);
+                return;
+        }
+        r = unotify_handoff_send(a->socket_path, listener, &h, &reply);
+        dprintf(out, "handoff=%d ok=%d error=%s\n", r, reply.ok, reply.error ? reply.error : "");
+        unotify_reply_clear(&reply);
+}
+
+/* Runs in the forked child only: the filter never touches the test worker. */
+static void child_handoff(int out, const struct handoff_args *a, const char *path)
+{
         int listener = install_mkdir_filter();
         int r;
 
@@ -113,17 +136,31 @@ static void child_handoff(int out, const char *socket_path, const char *policy,
                 dprintf(out, "filter=%s\n", strerror(errno));
                 _exit(1);
         }
-        r = unotify_handoff_send(socket_path, listener, &h, &reply);
+        hand_over(out, listener, a);
         close(listener);
-        dprintf(out, "handoff=%d ok=%d error=%s\n", r, reply.ok, reply.error ? reply.error : "");
-        unotify_reply_clear(&reply);
         r = (int)syscall(SYS_mkdir, path, 0700);
         dprintf(out, "mkdir=%s\n", r == 0 ? "ok" : strerror(errno));
         _exit(0);
 }
 
+static const char *run_child(const struct handoff_args *a, const char *path);
+
 const char *filtered_child_handoff(const char *socket_path, const char *policy,
                                    unsigned long long digest, const char *path)
+{
+        const struct handoff_args a = { .socket_path = socket_path, .policy = policy, .digest = digest };
+
+        return run_child(&a, path);
+}
+
+const char *filtered_child_handoff_state(const char *socket_path, const char *state, const char *path)
+{
+        const struct handoff_args a = { .socket_path = socket_path, .state = state };
+
+        return run_child(&a, path);
+}
+
+static const char *run_child(const struct handoff_args *a, const char *path)
 {
         static char buf[2048];
         size_t len = 0;
@@ -139,7 +176,7 @@ const char *filtered_child_handoff(const char *socket_path, const char *policy,
         cr_assert_geq(pid, 0);
         if (pid == 0) {
                 close(p[0]);
-                child_handoff(p[1], socket_path, policy, digest, path);
+                child_handoff(p[1], a, path);
         }
         close(p[1]);
         while (len < sizeof(buf) - 1 && (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0)

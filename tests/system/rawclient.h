@@ -20,3 +20,7 @@ const char *raw_exchange(const char *socket_path, const char *data, const int *f
  * error=<text>\nmkdir=<result>\n". */
 const char *filtered_child_handoff(const char *socket_path, const char *policy,
                                    unsigned long long digest, const char *path);
+
+/* The same, with a raw state JSON sent by hand instead of libunotify:
+ * "handoff reply=<the daemon's reply line>mkdir=<result>\n". */
+const char *filtered_child_handoff_state(const char *socket_path, const char *state, const char *path);
