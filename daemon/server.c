@@ -30,11 +30,15 @@ int daemon_load_policies(const struct options *o, struct unotify_policy_set **re
         r = unotify_policy_set_load_dir_full(o->policy_dir, &lo, ret, &diags);
         errors = unotify_diags_errors(&diags);
         for (size_t i = 0; i < diags.count; i++) {
-                char line[1024];
+                bool warning = diags.items[i].severity == UNOTIFY_DIAG_WARNING;
+                char line[1024], *tag;
 
                 unotify_diag_format(&diags.items[i], line, sizeof(line));
-                log_emit(diags.items[i].severity == UNOTIFY_DIAG_WARNING ? LOG_WARNING : LOG_ERR, 0, "%s",
-                         line);
+                /* Our log line already says "warning:". */
+                tag = warning ? strstr(line, "warning: ") : NULL;
+                if (tag)
+                        memmove(tag, tag + 9, strlen(tag + 9) + 1);
+                log_emit(warning ? LOG_WARNING : LOG_ERR, 0, "%s", line);
         }
         unotify_diags_clear(&diags);
         if (r == -EINVAL) {

@@ -51,7 +51,12 @@ static void exec_daemon(const struct test_daemon *d, const char *notify_path)
 {
         int log = open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
-        if (log < 0 || dup2(log, STDERR_FILENO) < 0)
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+        /* Nothing of the test's own stdio: a daemon left behind by a failed
+         * test must not hold the runner's pipes open. */
+        if (log < 0 || null < 0 || dup2(log, STDERR_FILENO) < 0 || dup2(null, STDIN_FILENO) < 0 ||
+            dup2(null, STDOUT_FILENO) < 0)
                 _exit(127);
         close_range(3, ~0u, 0); /* nothing of the test worker's */
         setenv("NOTIFY_SOCKET", notify_path, 1);
@@ -159,12 +164,21 @@ static void remove_tree(const char *dir)
         rmdir(dir);
 }
 
+static char last_log[65536];
+
+const char *daemon_last_log(void)
+{
+        return last_log;
+}
+
 void daemon_stop(struct test_daemon *d)
 {
         long long deadline = ms_now() + (d->valgrind ? 60000 : 10000);
         int status = 0;
         pid_t r;
 
+        if (d->pid <= 0)
+                return; /* stopped already by the test */
         cr_assert_eq(kill(d->pid, SIGTERM), 0);
         while ((r = waitpid(d->pid, &status, WNOHANG)) == 0 && ms_now() < deadline)
                 poll(NULL, 0, 20);
@@ -176,7 +190,9 @@ void daemon_stop(struct test_daemon *d)
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "unotifyd did not exit cleanly (status 0x%x):\n%s", status, daemon_log(d));
         cr_assert_eq(access(d->socket, F_OK), -1, "the socket file must be removed at exit");
+        snprintf(last_log, sizeof(last_log), "%s", daemon_log(d));
         remove_tree(d->dir);
+        d->pid = 0;
 }
 
 char *daemon_log(const struct test_daemon *d)
@@ -186,6 +202,9 @@ char *daemon_log(const struct test_daemon *d)
         size_t n = 0;
 
         if (f) {
+                /* The last 64 KiB: the end of a long verbose log is what counts. */
+                if (fseek(f, -(long)(sizeof(buf) - 1), SEEK_END) < 0)
+                        rewind(f);
                 n = fread(buf, 1, sizeof(buf) - 1, f);
                 fclose(f);
         }

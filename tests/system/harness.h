@@ -30,7 +30,9 @@ struct test_daemon {
 void daemon_start(struct test_daemon *d, const struct test_policy *policies, bool valgrind);
 /* SIGTERM, wait, assert a clean exit (status 0); removes the temp dir. */
 void daemon_stop(struct test_daemon *d);
-/* The daemon's log so far (malloc'ed). */
+/* The whole log of the daemon daemon_stop() stopped last (static). */
+const char *daemon_last_log(void);
+/* The daemon's log so far, its last 64 KiB (static buffer). */
 char *daemon_log(const struct test_daemon *d);
 /* Number of open fds of a process. */
 int count_fds(pid_t pid);
