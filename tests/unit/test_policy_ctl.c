@@ -192,7 +192,8 @@ Test(ctl, schema_matches_examples)
 
         cr_assert_geq(pid, 0);
         if (pid == 0) {
-                execlp("python3", "python3", "-c", script, UNOTIFY_SOURCE_DIR, (char *)NULL);
+                /* Debian's python3, where apt puts python3-jsonschema. */
+                execl("/usr/bin/python3", "python3", "-c", script, UNOTIFY_SOURCE_DIR, (char *)NULL);
                 _exit(77);
         }
         cr_assert_eq(waitpid(pid, &status, 0), pid);
