@@ -6,16 +6,6 @@
 
 #include "internal.h"
 
-static const char *const op_names[] = {
-        [COND_NE] = "SCMP_CMP_NE",
-        [COND_LT] = "SCMP_CMP_LT",
-        [COND_LE] = "SCMP_CMP_LE",
-        [COND_EQ] = "SCMP_CMP_EQ",
-        [COND_GE] = "SCMP_CMP_GE",
-        [COND_GT] = "SCMP_CMP_GT",
-        [COND_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
-};
-
 static const char *const path_kinds[] = {
         [PATH_EXACT] = "exact", [PATH_PREFIX] = "prefix", [PATH_GLOB] = "glob"
 };
@@ -92,7 +82,7 @@ static json_t *dump_args(struct dump *d, const struct rule *r)
                 add(d, o, "value", value(c->value));
                 if (c->op == COND_MASKED_EQ)
                         add(d, o, "valueTwo", value(c->value_two));
-                add(d, o, "op", json_string(op_names[c->op]));
+                add(d, o, "op", json_string(policy_op_names[c->op]));
                 push(d, arr, o);
         }
         return arr;

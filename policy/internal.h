@@ -32,6 +32,9 @@ enum cond_op {
         COND_MASKED_EQ,
 };
 
+/* parse_rule.c: "SCMP_CMP_NE" ... by enum cond_op, for parsing and dumping. */
+extern const char *const policy_op_names[COND_MASKED_EQ + 1];
+
 struct cond {
         uint64_t value;
         uint64_t value_two;

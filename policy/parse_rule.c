@@ -13,7 +13,7 @@ static const char *const rule_keys[] = { "names",       "action",   "errnoRet", 
                                          "includes",    "excludes", "comment" };
 static const char *const cond_keys[] = { "index", "value", "valueTwo", "op", "comment" };
 
-static const char *const op_names[] = {
+const char *const policy_op_names[COND_MASKED_EQ + 1] = {
         [COND_NE] = "SCMP_CMP_NE",
         [COND_LT] = "SCMP_CMP_LT",
         [COND_LE] = "SCMP_CMP_LE",
@@ -383,13 +383,13 @@ static bool parse_op(struct parser *p, json_t *v, enum cond_op *ret)
                 fail(p, "op", "expected an op such as \"SCMP_CMP_EQ\", got %s", type_name(v));
                 return false;
         }
-        for (size_t i = 0; i < ELEMENTSOF(op_names); i++)
-                if (strcmp(json_string_value(v), op_names[i]) == 0) {
+        for (size_t i = 0; i < ELEMENTSOF(policy_op_names); i++)
+                if (strcmp(json_string_value(v), policy_op_names[i]) == 0) {
                         *ret = (enum cond_op)i;
                         return true;
                 }
         fail(p, "op", "unknown op \"%s\" (expected one of %s)", json_string_value(v),
-             join(op_names, ELEMENTSOF(op_names), expected, sizeof(expected)));
+             join(policy_op_names, ELEMENTSOF(policy_op_names), expected, sizeof(expected)));
         return false;
 }
 
@@ -419,7 +419,7 @@ static bool parse_cond(struct parser *p, json_t *v, struct cond *ret)
          * with another op is a mistake that would silently be ignored. */
         if (op_known && ret->op != COND_MASKED_EQ && ret->value_two != 0)
                 fail(p, "valueTwo", "\"valueTwo\" is only used by SCMP_CMP_MASKED_EQ, not by %s",
-                     op_names[ret->op]);
+                     policy_op_names[ret->op]);
         return p->n_errors == errors;
 }
 

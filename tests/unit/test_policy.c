@@ -14,81 +14,15 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include "unotify/macro.h"
-#include "unotify/policy.h"
-
-#define CONTINUE UNOTIFY_ACTION_CONTINUE
-#define ERRNO    UNOTIFY_ACTION_ERRNO
-#define X32_BIT  0x40000000
+#include "policy_helpers.h"
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static char *dq(const char *s)
-{
-        char *r = strdup(s);
-
-        cr_assert_not_null(r);
-        for (char *c = r; *c; c++)
-                if (*c == '\'')
-                        *c = '"';
-        return r;
-}
 
 static int load(const char *sq, struct unotify_policy **ret, struct unotify_diags *diags)
 {
         _cleanup_(freep) char *json = dq(sq);
 
         return unotify_policy_load_buffer(json, strlen(json), "test.json", ret, diags);
-}
-
-static struct unotify_policy *load_ok(const char *sq)
-{
-        struct unotify_diags diags = {};
-        struct unotify_policy *p = NULL;
-        char first[512] = "";
-        int r = load(sq, &p, &diags);
-
-        if (diags.count > 0)
-                unotify_diag_format(&diags.items[0], first, sizeof(first));
-        cr_assert_eq(r, 0, "policy refused (%d): %s", r, first);
-        cr_assert_eq(diags.count, 0);
-        unotify_diags_clear(&diags);
-        return p;
-}
-
-/* Every diagnostic, formatted, one per line. */
-static char *diags_text(const struct unotify_diags *diags)
-{
-        char *text = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&text, &size);
-
-        cr_assert_not_null(f);
-        for (size_t i = 0; i < diags->count; i++) {
-                char line[1024];
-
-                unotify_diag_format(&diags->items[i], line, sizeof(line));
-                fprintf(f, "%s%s", i ? "\n" : "", line);
-        }
-        fclose(f);
-        return text;
-}
-
-static struct unotify_decision decide(const struct unotify_policy *p, uint32_t arch, int nr,
-                                      const uint64_t args[6])
-{
-        struct seccomp_data data = { .nr = nr, .arch = arch };
-        struct unotify_decision d = {};
-
-        for (int i = 0; args && i < 6; i++)
-                data.args[i] = args[i];
-        unotify_policy_decide(p, &data, &d);
-        return d;
-}
-
-static uint32_t native_arch(void)
-{
-        return seccomp_arch_native();
 }
 
 /* Parameterized tests get the index of their row: Criterion copies the
@@ -728,54 +662,7 @@ Test(digest, policy_syscalls_sorted_unique, .timeout = 10)
 
 /* ---- directories ------------------------------------------------------ */
 
-static char tmpdir[] = "/tmp/unotify-policy-test.XXXXXX";
-
-static void make_tmpdir(void)
-{
-        cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %m");
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st, (void)flag, (void)ftw;
-        return remove(path);
-}
-
-static void remove_tmpdir(void)
-{
-        nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 TestSuite(dir, .init = make_tmpdir, .fini = remove_tmpdir, .timeout = 10);
-
-static void write_file(const char *name, const char *sq)
-{
-        _cleanup_(freep) char *path = NULL, *json = dq(sq);
-        FILE *f;
-
-        cr_assert(asprintf(&path, "%s/%s", tmpdir, name) > 0);
-        f = fopen(path, "we");
-        cr_assert_not_null(f, "%s: %m", path);
-        fputs(json, f);
-        cr_assert_eq(fclose(f), 0);
-}
-
-/* s with every @ replaced by the temporary directory. */
-static char *at_tmp(const char *s)
-{
-        char *text = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&text, &size);
-
-        cr_assert_not_null(f);
-        for (; *s; s++)
-                if (*s == '@')
-                        fputs(tmpdir, f);
-                else
-                        fputc(*s, f);
-        fclose(f);
-        return text;
-}
 
 #define POLICY_NAMED(n) "{'name':'" n "','defaultAction':'SCMP_ACT_ALLOW','syscalls':[]}"
 
