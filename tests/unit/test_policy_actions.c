@@ -61,7 +61,7 @@ static const struct action_case action_cases[] = {
 
 ROWS(actions, rule, action_cases)
 
-ParameterizedTest(size_t *row, actions, rule, .timeout = 10)
+ParameterizedTest(size_t *row, actions, rule, .timeout = 60)
 {
         const struct action_case *c = &action_cases[*row];
         struct unotify_policy *p = load_ok(c->policy);
@@ -104,7 +104,7 @@ static const struct default_case default_cases[] = {
 
 ROWS(actions, defaults, default_cases)
 
-ParameterizedTest(size_t *row, actions, defaults, .timeout = 10)
+ParameterizedTest(size_t *row, actions, defaults, .timeout = 60)
 {
         const struct default_case *c = &default_cases[*row];
         _cleanup_(freep) char *policy = NULL;
@@ -207,7 +207,7 @@ static const struct bad_case bad_cases[] = {
 
 ROWS(actions, bad, bad_cases)
 
-ParameterizedTest(size_t *row, actions, bad, .timeout = 10)
+ParameterizedTest(size_t *row, actions, bad, .timeout = 60)
 {
         const struct bad_case *c = &bad_cases[*row];
 
@@ -215,7 +215,7 @@ ParameterizedTest(size_t *row, actions, bad, .timeout = 10)
         assert_refused(c->json, NULL, c->diags);
 }
 
-Test(actions, names, .timeout = 10)
+Test(actions, names, .timeout = 60)
 {
         static const struct {
                 enum unotify_action a;
@@ -246,7 +246,7 @@ Test(actions, names, .timeout = 10)
 
 /* A rule's action decides only its own syscalls; the first rule that
  * matches wins even when a later one would kill. */
-Test(actions, first_match_across_actions, .timeout = 10)
+Test(actions, first_match_across_actions, .timeout = 60)
 {
         struct unotify_policy *p =
                 load_ok("{'name':'m','defaultAction':'SCMP_ACT_KILL_PROCESS','syscalls':["

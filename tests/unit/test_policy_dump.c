@@ -36,7 +36,7 @@ static void assert_json(const json_t *v, const char *sq)
 }
 
 #if defined(__x86_64__)
-Test(dump, rules_numbers_values, .timeout = 10)
+Test(dump, rules_numbers_values, .timeout = 60)
 {
         struct unotify_policy *p = NULL;
         struct unotify_diags diags = {};
@@ -99,7 +99,7 @@ Test(dump, rules_numbers_values, .timeout = 10)
 }
 #endif
 
-TestSuite(dumpdir, .init = make_tmpdir, .fini = remove_tmpdir, .timeout = 10);
+TestSuite(dumpdir, .init = make_tmpdir, .fini = remove_tmpdir, .timeout = 60);
 
 Test(dumpdir, includes_expanded)
 {
@@ -143,7 +143,7 @@ Test(dumpdir, includes_expanded)
         unotify_policy_set_free(s);
 }
 
-Test(dump, deny_all, .timeout = 10)
+Test(dump, deny_all, .timeout = 60)
 {
         struct unotify_policy *p = NULL;
         json_t *o;

@@ -34,7 +34,7 @@ static const struct arch_case arch_cases[] = {
 ROWS(filters, arches, arch_cases)
 
 /* umask is 95 on x86_64, 60 on x86, 95 | X32_BIT on x32. */
-ParameterizedTest(size_t *row, filters, arches, .timeout = 10)
+ParameterizedTest(size_t *row, filters, arches, .timeout = 60)
 {
         const struct arch_case *c = &arch_cases[*row];
         _cleanup_(freep) char *policy = NULL;
@@ -79,7 +79,7 @@ static const struct kernel_case kernel_cases[] = {
 
 ROWS(filters, kernel, kernel_cases)
 
-ParameterizedTest(size_t *row, filters, kernel, .timeout = 10)
+ParameterizedTest(size_t *row, filters, kernel, .timeout = 60)
 {
         const struct kernel_case *c = &kernel_cases[*row];
         const struct unotify_load_options opts = { .kernel_release = c->release };
@@ -143,7 +143,7 @@ static int read_caps(void *userdata, uint64_t *ret)
         return 0;
 }
 
-ParameterizedTest(size_t *row, filters, caps, .timeout = 10)
+ParameterizedTest(size_t *row, filters, caps, .timeout = 60)
 {
         const struct caps_case *c = &caps_cases[*row];
         _cleanup_(freep) char *policy = NULL;
@@ -170,7 +170,7 @@ ParameterizedTest(size_t *row, filters, caps, .timeout = 10)
 }
 
 /* Without a view the target has no capabilities. */
-Test(filters, caps_without_view, .timeout = 10)
+Test(filters, caps_without_view, .timeout = 60)
 {
         struct unotify_policy *p =
                 load_ok(RULES("{'names':['umask'],'action':'SCMP_ACT_ALLOW','includes':{'caps':['"
@@ -193,7 +193,7 @@ Test(filters, caps_without_view, .timeout = 10)
 
 /* Capabilities are read only once the arguments match, and a failure to
  * read them fails the call closed. */
-Test(filters, caps_read_lazily_and_failure, .timeout = 10)
+Test(filters, caps_read_lazily_and_failure, .timeout = 60)
 {
         struct unotify_policy *p =
                 load_ok(RULES("{'names':['umask'],'action':'SCMP_ACT_ALLOW','includes':{'caps':['"
@@ -217,7 +217,7 @@ Test(filters, caps_read_lazily_and_failure, .timeout = 10)
         unotify_policy_unref(p);
 }
 
-Test(filters, needs_view, .timeout = 10)
+Test(filters, needs_view, .timeout = 60)
 {
         struct unotify_policy *p =
                 load_ok(RULES(DENY_UMASK(",'includes':{'arches':['x86'],'minKernel':'4.0'}")));
@@ -284,7 +284,7 @@ static const struct bad_case bad_cases[] = {
 
 ROWS(filters, bad, bad_cases)
 
-ParameterizedTest(size_t *row, filters, bad, .timeout = 10)
+ParameterizedTest(size_t *row, filters, bad, .timeout = 60)
 {
         const struct bad_case *c = &bad_cases[*row];
 
@@ -292,7 +292,7 @@ ParameterizedTest(size_t *row, filters, bad, .timeout = 10)
         assert_refused(c->json, NULL, c->diags);
 }
 
-Test(filters, bad_kernel_release, .timeout = 10)
+Test(filters, bad_kernel_release, .timeout = 60)
 {
         const struct unotify_load_options opts = { .kernel_release = "linux-6.1" };
 
@@ -300,7 +300,7 @@ Test(filters, bad_kernel_release, .timeout = 10)
                        "test.json: kernel release \"linux-6.1\" does not start with MAJOR.MINOR");
 }
 
-Test(filters, comments_everywhere, .timeout = 10)
+Test(filters, comments_everywhere, .timeout = 60)
 {
         struct unotify_policy *p =
                 load_ok(RULES("{'names':['umask'],'action':'SCMP_ACT_ERRNO','comment':'r',"
@@ -311,7 +311,7 @@ Test(filters, comments_everywhere, .timeout = 10)
         unotify_policy_unref(p);
 }
 
-Test(filters, capability_names, .timeout = 10)
+Test(filters, capability_names, .timeout = 60)
 {
         cr_assert_eq(unotify_capability_from_name("CAP_CHOWN"), CAP_CHOWN);
         cr_assert_eq(unotify_capability_from_name("CAP_SYS_ADMIN"), CAP_SYS_ADMIN);

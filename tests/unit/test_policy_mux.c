@@ -17,7 +17,7 @@
 
 /* The direct numbers the library uses are the kernel's, as libseccomp
  * names them (it knows them by number, not by name). */
-Test(mux, direct_numbers_match_libseccomp, .timeout = 10)
+Test(mux, direct_numbers_match_libseccomp, .timeout = 60)
 {
         static const struct {
                 const char *name;
@@ -103,7 +103,7 @@ static const struct mux_case mux_cases[] = {
 
 ROWS(mux, table, mux_cases)
 
-ParameterizedTest(size_t *row, mux, table, .timeout = 10)
+ParameterizedTest(size_t *row, mux, table, .timeout = 60)
 {
         const struct mux_case *c = &mux_cases[*row];
         struct unotify_policy *p = NULL;
@@ -122,7 +122,7 @@ ParameterizedTest(size_t *row, mux, table, .timeout = 10)
         unotify_policy_unref(p);
 }
 
-Test(mux, warnings, .timeout = 10)
+Test(mux, warnings, .timeout = 60)
 {
         struct unotify_policy *p = NULL;
         struct unotify_diags diags = {};
@@ -149,7 +149,7 @@ Test(mux, warnings, .timeout = 10)
 
 /* "send" and "recv" exist only multiplexed on x86: known, and decided
  * there only. */
-Test(mux, x86_only_names, .timeout = 10)
+Test(mux, x86_only_names, .timeout = 60)
 {
         struct unotify_policy *p =
                 load_ok("{'name':'m','defaultAction':'SCMP_ACT_ALLOW','syscalls':["

@@ -91,7 +91,7 @@ static const struct match_case match_cases[] = {
 
 ROWS(paths, match, match_cases)
 
-ParameterizedTest(size_t *row, paths, match, .timeout = 10)
+ParameterizedTest(size_t *row, paths, match, .timeout = 60)
 {
         const struct match_case *c = &match_cases[*row];
         _cleanup_(freep) char *policy = NULL;
@@ -129,7 +129,7 @@ ParameterizedTest(size_t *row, paths, match, .timeout = 10)
               "{'names':['openat','open'],'action':'SCMP_ACT_LOG'}")
 
 /* Several rules of one syscall share one read. */
-Test(paths, first_match_one_read, .timeout = 10)
+Test(paths, first_match_one_read, .timeout = 60)
 {
         struct unotify_policy *p = load_ok(SHADOW);
         struct fake f = { .path = "/etc/passwd" };
@@ -154,7 +154,7 @@ Test(paths, first_match_one_read, .timeout = 10)
 }
 
 /* The reader is not called when the argument conditions already fail. */
-Test(paths, read_only_when_needed, .timeout = 10)
+Test(paths, read_only_when_needed, .timeout = 60)
 {
         struct unotify_policy *p = load_ok(RULES(
                 "{'names':['openat'],'action':'SCMP_ACT_ERRNO','paths':[{'index':1,'exact':'/x'}],"
@@ -204,7 +204,7 @@ ROWS(paths, failure, failure_cases)
 
 /* A path that cannot be read fails the call: the rule is not skipped,
  * which could let a later rule allow it. */
-ParameterizedTest(size_t *row, paths, failure, .timeout = 10)
+ParameterizedTest(size_t *row, paths, failure, .timeout = 60)
 {
         const struct failure_case *c = &failure_cases[*row];
         struct unotify_policy *p = load_ok(SHADOW);
@@ -220,7 +220,7 @@ ParameterizedTest(size_t *row, paths, failure, .timeout = 10)
 }
 
 /* No view, or a view without a reader: fail closed with EFAULT. */
-Test(paths, without_reader, .timeout = 10)
+Test(paths, without_reader, .timeout = 60)
 {
         struct unotify_policy *p = load_ok(SHADOW);
         struct unotify_target_view view = { .caps_effective = ~UINT64_C(0) };
@@ -253,7 +253,7 @@ static int two_read(void *userdata, unsigned index, int dirfd, char *buf, size_t
         return snprintf(buf, size, index == 1 ? "/src/a" : "/dst/b");
 }
 
-Test(paths, two_arguments, .timeout = 10)
+Test(paths, two_arguments, .timeout = 60)
 {
         struct unotify_policy *p =
                 load_ok(RULES("{'names':['renameat2'],'action':'SCMP_ACT_ERRNO','errnoRet':'EXDEV',"
@@ -340,7 +340,7 @@ static const struct bad_case bad_cases[] = {
 
 ROWS(paths, bad, bad_cases)
 
-ParameterizedTest(size_t *row, paths, bad, .timeout = 10)
+ParameterizedTest(size_t *row, paths, bad, .timeout = 60)
 {
         const struct bad_case *c = &bad_cases[*row];
 
@@ -349,7 +349,7 @@ ParameterizedTest(size_t *row, paths, bad, .timeout = 10)
 }
 
 /* Every action that does not continue may follow a read. */
-Test(paths, actions_allowed_after_read, .timeout = 10)
+Test(paths, actions_allowed_after_read, .timeout = 60)
 {
         static const char *const actions[] = {
                 "'action':'SCMP_ACT_ERRNO'",
@@ -371,7 +371,7 @@ Test(paths, actions_allowed_after_read, .timeout = 10)
         }
 }
 
-Test(paths, pattern_too_long, .timeout = 10)
+Test(paths, pattern_too_long, .timeout = 60)
 {
         char pattern[PATH_MAX + 2];
         _cleanup_(freep) char *policy = NULL, *expected = NULL;

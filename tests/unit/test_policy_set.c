@@ -7,7 +7,7 @@
 
 #include "policy_helpers.h"
 
-TestSuite(set, .init = make_tmpdir, .fini = remove_tmpdir, .timeout = 10);
+TestSuite(set, .init = make_tmpdir, .fini = remove_tmpdir, .timeout = 60);
 
 #define POLICY(name, rest) "{'name':'" name "','defaultAction':'SCMP_ACT_ALLOW'" rest "}"
 #define DENY(names, err) "{'names':[" names "],'action':'SCMP_ACT_ERRNO','errnoRet':'" err "'}"
@@ -309,7 +309,7 @@ static const struct overlap_case overlap_cases[] = {
 
 ROWS(set, overlap, overlap_cases)
 
-ParameterizedTest(size_t *row, set, overlap, .timeout = 10)
+ParameterizedTest(size_t *row, set, overlap, .timeout = 60)
 {
         const struct overlap_case *c = &overlap_cases[*row];
         _cleanup_(freep) char *a = NULL, *b = NULL;
@@ -410,7 +410,7 @@ static const struct bad_case bad_cases[] = {
 
 ROWS(set, bad, bad_cases)
 
-ParameterizedTest(size_t *row, set, bad, .timeout = 10)
+ParameterizedTest(size_t *row, set, bad, .timeout = 60)
 {
         const struct bad_case *c = &bad_cases[*row];
 
@@ -437,7 +437,7 @@ static struct unotify_policy_set *load_examples(const struct unotify_load_option
 }
 
 /* Strict too: the examples are what admins copy. */
-Test(examples, all_load_together_strictly, .timeout = 10)
+Test(examples, all_load_together_strictly, .timeout = 60)
 {
         const struct unotify_load_options strict = { .strict = true, .kernel_release = "6.1.0" };
         struct unotify_policy_set *s = load_examples(&strict);
@@ -450,7 +450,7 @@ Test(examples, all_load_together_strictly, .timeout = 10)
         unotify_policy_set_free(s);
 }
 
-Test(examples, container_hardening, .timeout = 10)
+Test(examples, container_hardening, .timeout = 60)
 {
         struct unotify_policy_set *s = load_examples(NULL);
         struct unotify_policy *p = unotify_policy_set_find(s, "container-hardening");
@@ -485,7 +485,7 @@ Test(examples, container_hardening, .timeout = 10)
         unotify_policy_set_free(s);
 }
 
-Test(examples, audit_logs_everything, .timeout = 10)
+Test(examples, audit_logs_everything, .timeout = 60)
 {
         struct unotify_policy_set *s = load_examples(NULL);
         struct unotify_policy *p = unotify_policy_set_find(s, "audit");
@@ -508,7 +508,7 @@ Test(examples, audit_logs_everything, .timeout = 10)
         unotify_policy_set_free(s);
 }
 
-Test(examples, selection, .timeout = 10)
+Test(examples, selection, .timeout = 60)
 {
         struct unotify_policy_set *s = load_examples(NULL);
         struct unotify_selector sel = { .fallback_name = "default" };

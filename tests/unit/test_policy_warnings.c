@@ -20,7 +20,7 @@ static const struct warn_case warn_cases[] = {
 
 ROWS(warnings, runtime, warn_cases)
 
-ParameterizedTest(size_t *row, warnings, runtime, .timeout = 10)
+ParameterizedTest(size_t *row, warnings, runtime, .timeout = 60)
 {
         const char *name = warn_cases[*row].name;
         const struct unotify_load_options strict = { .strict = true };
@@ -58,7 +58,7 @@ ParameterizedTest(size_t *row, warnings, runtime, .timeout = 10)
 }
 
 /* Warnings come with errors in document order, and do not hide them. */
-Test(warnings, with_errors, .timeout = 10)
+Test(warnings, with_errors, .timeout = 60)
 {
         assert_refused("{'name':'w','defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['read'],"
                        "'action':'SCMP_ACT_LOG'},{'names':['mkdri'],'action':'SCMP_ACT_LOG'}]}",
@@ -72,7 +72,7 @@ Test(warnings, with_errors, .timeout = 10)
 }
 
 /* A directory loads with its warnings; strict refuses it. */
-TestSuite(warndir, .init = make_tmpdir, .fini = remove_tmpdir, .timeout = 10);
+TestSuite(warndir, .init = make_tmpdir, .fini = remove_tmpdir, .timeout = 60);
 
 Test(warndir, strict_directory)
 {
@@ -95,7 +95,7 @@ Test(warndir, strict_directory)
         unotify_diags_clear(&diags);
 }
 
-Test(warnings, diag_format, .timeout = 10)
+Test(warnings, diag_format, .timeout = 60)
 {
         struct unotify_diag w = {
                 .file = "a.json", .pointer = "/x", .message = "m", .severity = UNOTIFY_DIAG_WARNING

@@ -15,7 +15,7 @@ static int scan_all(const char *s, size_t *end)
         return r;
 }
 
-Test(json_scan, complete_object_ends_at_brace, .timeout = 10)
+Test(json_scan, complete_object_ends_at_brace, .timeout = 60)
 {
         size_t end;
 
@@ -23,7 +23,7 @@ Test(json_scan, complete_object_ends_at_brace, .timeout = 10)
         cr_assert_eq(end, strlen("{\"a\":{\"b\":[1,2]}}"));
 }
 
-Test(json_scan, braces_inside_strings_do_not_count, .timeout = 10)
+Test(json_scan, braces_inside_strings_do_not_count, .timeout = 60)
 {
         size_t end;
 
@@ -32,7 +32,7 @@ Test(json_scan, braces_inside_strings_do_not_count, .timeout = 10)
         cr_assert_eq(scan_all("{\"a\":\"}", &end), 0);
 }
 
-Test(json_scan, byte_by_byte_gives_same_end, .timeout = 10)
+Test(json_scan, byte_by_byte_gives_same_end, .timeout = 60)
 {
         const char *s = "  {\"metadata\":\"a=b\\n\",\"fds\":[\"seccompFd\"]}  trailing";
         struct json_scan sc = {};
@@ -45,7 +45,7 @@ Test(json_scan, byte_by_byte_gives_same_end, .timeout = 10)
         cr_assert_eq(sc.end, strlen("  {\"metadata\":\"a=b\\n\",\"fds\":[\"seccompFd\"]}"));
 }
 
-Test(json_scan, rejects_non_objects_and_deep_nesting, .timeout = 10)
+Test(json_scan, rejects_non_objects_and_deep_nesting, .timeout = 60)
 {
         char deep[200];
         size_t end;
@@ -64,7 +64,7 @@ Test(json_scan, rejects_non_objects_and_deep_nesting, .timeout = 10)
         "{\"ociVersion\":\"1.0.2\",\"fds\":" fds ",\"pid\":" pid meta ",\"state\":" state "}"
 #define GOOD_STATE "{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\",\"pid\":42,\"bundle\":\"/b\"}"
 
-Test(handoff_msg, runc_style_state, .timeout = 10)
+Test(handoff_msg, runc_style_state, .timeout = 60)
 {
         const char *s = STATE("[\"seccompFd\"]", "42",
                               ",\"metadata\":\"policy=deny-mkdir\\nunotify.syscalls-digest=00ff\\nother=x\"",
@@ -85,7 +85,7 @@ Test(handoff_msg, runc_style_state, .timeout = 10)
         handoff_msg_clear(&m);
 }
 
-Test(handoff_msg, crun_exec_pid_zero_and_pretty_json, .timeout = 10)
+Test(handoff_msg, crun_exec_pid_zero_and_pretty_json, .timeout = 60)
 {
         const char *s = "{\n  \"ociVersion\": \"1.0.0\",\n  \"fds\": [\n    \"seccompFd\"\n  ],\n"
                         "  \"pid\": 0,\n  \"state\": {\n    \"ociVersion\": \"1.0.0\",\n    \"id\": \"ctr\",\n"
@@ -100,7 +100,7 @@ Test(handoff_msg, crun_exec_pid_zero_and_pretty_json, .timeout = 10)
         handoff_msg_clear(&m);
 }
 
-Test(handoff_msg, annotations_are_kept_for_selection, .timeout = 10)
+Test(handoff_msg, annotations_are_kept_for_selection, .timeout = 60)
 {
         const char *s = STATE("[\"seccompFd\"]", "7", "",
                               "{\"id\":\"pod\",\"annotations\":{\"io.kubernetes.pod.name\":\"web\","
@@ -118,7 +118,7 @@ Test(handoff_msg, annotations_are_kept_for_selection, .timeout = 10)
         handoff_msg_clear(&m);
 }
 
-Test(handoff_msg, query, .timeout = 10)
+Test(handoff_msg, query, .timeout = 60)
 {
         const char *s = "{\"unotifyQuery\":\"policy\",\"policy\":\"demo\"}";
         struct handoff_msg m;
@@ -178,7 +178,7 @@ ParameterizedTestParameters(handoff_msg, bad)
         return cr_make_param_array(struct bad_msg, bad_msgs, ELEMENTSOF(bad_msgs));
 }
 
-ParameterizedTest(struct bad_msg *b, handoff_msg, bad, .timeout = 10)
+ParameterizedTest(struct bad_msg *b, handoff_msg, bad, .timeout = 60)
 {
         struct handoff_msg m = { .pid = 12345 };
         char err[256] = "";
@@ -189,7 +189,7 @@ ParameterizedTest(struct bad_msg *b, handoff_msg, bad, .timeout = 10)
         cr_assert_eq(m.pid, 12345, "ret must be untouched on failure");
 }
 
-Test(handoff_msg, metadata_limits, .timeout = 10)
+Test(handoff_msg, metadata_limits, .timeout = 60)
 {
         static char meta[HANDOFF_METADATA_MAX + 2];
         char *s;
