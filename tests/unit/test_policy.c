@@ -25,19 +25,6 @@ static int load(const char *sq, struct unotify_policy **ret, struct unotify_diag
         return unotify_policy_load_buffer(json, strlen(json), "test.json", ret, diags);
 }
 
-/* Parameterized tests get the index of their row: Criterion copies the
- * parameters into a worker that may have another address layout, where
- * the pointers inside a row would dangle; the worker's own copy of the
- * table does not. */
-#define ROWS(suite, name, table)                                             \
-        ParameterizedTestParameters(suite, name)                             \
-        {                                                                    \
-                static size_t rows[ELEMENTSOF(table)];                       \
-                for (size_t i = 0; i < ELEMENTSOF(table); i++)               \
-                        rows[i] = i;                                         \
-                return cr_make_param_array(size_t, rows, ELEMENTSOF(table)); \
-        }
-
 /* ---- argument conditions ---------------------------------------------- */
 
 struct cond_case {
