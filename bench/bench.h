@@ -11,9 +11,24 @@ enum filter_kind {
         FILTER_NONE = 1, /* baseline: no filter */
         FILTER_ALLOW,    /* baseline: a filter that allows everything */
         FILTER_NOTIFY,   /* getppid -> SECCOMP_RET_USER_NOTIF */
+        FILTER_NOTIFY_OPENAT, /* openat -> SECCOMP_RET_USER_NOTIF; the target opens BENCH_DENIED_PATH */
 };
 
-/* A target process: threads calling getppid(2) in a loop. */
+/* What the path-read scenario opens: the supervisors refuse it after reading it. */
+#define BENCH_DENIED_PATH "/unotify-bench/denied"
+
+/* Where the supervisor and the target run. */
+enum placement {
+        PLACE_ANY = 0, /* wherever the scheduler puts them */
+        PLACE_SAME_CPU,
+        PLACE_SPLIT_CPUS,
+};
+
+/* Pin pid (all its threads, when it has several: do it before they exist,
+ * or with every_thread) to one CPU, or let it run anywhere (cpu < 0). */
+int bench_pin(pid_t pid, int cpu, bool every_thread);
+
+/* A target process: threads calling getppid(2) (or openat(2)) in a loop. */
 struct target {
         pid_t pid;
         int listener; /* -1 unless FILTER_NOTIFY */
@@ -27,7 +42,9 @@ struct target_result {
         uint64_t failed; /* calls that did not return the parent pid or an errno */
 };
 
-int target_spawn(enum filter_kind kind, int threads, uint64_t calls_per_thread, struct target *ret);
+/* cpu: the CPU the target runs on, or -1 for any. */
+int target_spawn(enum filter_kind kind, int threads, uint64_t calls_per_thread, int cpu,
+                 struct target *ret);
 /* Let it go (after the supervisor has the listener), then wait for its
  * result and reap it. target_wait returns 0 or -errno. */
 void target_start(struct target *t);
@@ -37,11 +54,12 @@ enum ref_mode {
         REF_CONTINUE = 1,
         REF_ERRNO,
         REF_MEMREAD, /* read 64 bytes of target memory + ID_VALID, then CONTINUE */
+        REF_PATHDENY, /* read the path (64 bytes) + ID_VALID, then EACCES */
 };
 
 /* The reference supervisor: a process with one thread per listener, each a
  * blocking RECV/SEND loop. It takes its own copies of the fds. */
-pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up);
+pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up, int cpu);
 void reference_stop(pid_t pid);
 
 /* unotifyd under the bench: started once, its policies in a temp dir. */
@@ -54,3 +72,17 @@ struct bench_daemon {
 int bench_daemon_start(const char *unotifyd, const char *extra_arg, struct bench_daemon *d);
 int bench_daemon_hand(const struct bench_daemon *d, int listener, const char *policy);
 void bench_daemon_stop(struct bench_daemon *d);
+/* VmRSS of a process in KiB, or -1. */
+long bench_rss_kib(pid_t pid);
+
+/* Idle listeners: a process with one thread per listener, each with a
+ * filter of its own (a filter chain has at most one listener) that
+ * notifies a syscall nobody calls. The listeners go to d; the threads
+ * sleep until idle_farm_stop. */
+struct idle_farm {
+        pid_t pid;
+        int stop; /* close: the farm exits */
+        int count;
+};
+int idle_farm_start(const struct bench_daemon *d, int count, struct idle_farm *ret);
+void idle_farm_stop(struct idle_farm *f);

@@ -22,6 +22,13 @@ static const char *const policies[][2] = {
         { "bench-errno",
           "{\"name\":\"bench-errno\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
           "[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}" },
+        /* Read and resolve the path, refuse it; any other openat fails too,
+         * so no path decision ends in CONTINUE. */
+        { "bench-path",
+          "{\"name\":\"bench-path\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+          "{\"names\":[\"openat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","
+          "\"paths\":[{\"index\":1,\"dirfd\":0,\"prefix\":\"" BENCH_DENIED_PATH "\"}]},"
+          "{\"names\":[\"openat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"ENOENT\"}]}" },
 };
 
 static int write_policies(const char *dir)

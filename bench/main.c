@@ -12,28 +12,64 @@
 #include "bench.h"
 #include "report.h"
 
-static struct bench_daemon daemon_, daemon_nosync;
+static struct bench_daemon daemon_, daemon_nosync, daemon_idle;
+
+#define IDLE_LISTENERS 10000
+
+static const struct bench_daemon *daemon_of(enum supervisor sup)
+{
+        switch (sup) {
+        case SUP_UNOTIFYD:
+                return &daemon_;
+        case SUP_UNOTIFYD_NOSYNC:
+                return &daemon_nosync;
+        case SUP_UNOTIFYD_IDLE:
+                return &daemon_idle;
+        case SUP_NONE:
+        case SUP_REF:
+        case SUP_REF_SYNC:
+                break;
+        }
+        return NULL;
+}
+
+static const char *policy_of(enum ref_mode mode)
+{
+        return mode == REF_ERRNO ? "bench-errno" : mode == REF_PATHDENY ? "bench-path" : "bench-continue";
+}
+
+/* The supervisor's CPU: 0 when placed; the target's follows from it. */
+static int supervisor_cpu(enum placement p)
+{
+        return p == PLACE_ANY ? -1 : 0;
+}
+
+static int target_cpu(enum placement p)
+{
+        return p == PLACE_ANY ? -1 : p == PLACE_SAME_CPU ? 0 : 1;
+}
 
 /* Hand the listeners to the configuration's supervisor. Returns the
  * reference's pid, 0 for unotifyd or none, or -errno. */
 static pid_t supervise(const struct config *c, struct target *t, int procs)
 {
+        const struct bench_daemon *d = daemon_of(c->sup);
         int fds[MAX_PROCS];
         int r = 0;
 
         for (int i = 0; i < procs; i++)
                 fds[i] = t[i].listener;
-        if (c->sup == SUP_UNOTIFYD || c->sup == SUP_UNOTIFYD_NOSYNC) {
-                const struct bench_daemon *d = c->sup == SUP_UNOTIFYD ? &daemon_ : &daemon_nosync;
-
+        if (d) {
+                if (c->place != PLACE_ANY)
+                        r = bench_pin(d->pid, supervisor_cpu(c->place), true);
                 for (int i = 0; i < procs && r == 0; i++)
-                        r = bench_daemon_hand(d, fds[i],
-                                              c->mode == REF_ERRNO ? "bench-errno" : "bench-continue");
+                        r = bench_daemon_hand(d, fds[i], policy_of(c->mode));
                 return r;
         }
         if (c->sup == SUP_NONE)
                 return 0;
-        return reference_spawn(fds, (size_t)procs, c->mode, c->sup == SUP_REF_SYNC);
+        return reference_spawn(fds, (size_t)procs, c->mode, c->sup == SUP_REF_SYNC,
+                               supervisor_cpu(c->place));
 }
 
 /* One run of one configuration: ns per call (wall time / calls; with
@@ -47,7 +83,7 @@ static double run_once(const struct config *c, uint64_t calls)
         pid_t ref;
 
         for (int i = 0; i < procs; i++)
-                if (target_spawn(c->filter, c->threads / procs, calls, &t[i]) < 0)
+                if (target_spawn(c->filter, c->threads / procs, calls, target_cpu(c->place), &t[i]) < 0)
                         return -1;
         ref = supervise(c, t, procs);
         for (int i = 0; i < procs; i++)
@@ -60,10 +96,31 @@ static double run_once(const struct config *c, uint64_t calls)
         }
         if (ref > 0)
                 reference_stop(ref);
+        if (daemon_of(c->sup) && c->place != PLACE_ANY)
+                bench_pin(daemon_of(c->sup)->pid, -1, true);
         if (failed)
                 fprintf(stderr, "unotify-bench: %s: %llu calls got a wrong answer\n", c->key,
                         (unsigned long long)failed);
         return ok && ref >= 0 && total ? (double)wall / (double)total : -1;
+}
+
+/* The rounds, while daemon_idle holds IDLE_LISTENERS idle listeners. */
+static int with_idle_listeners(struct run_plan *plan)
+{
+        struct idle_farm farm = {};
+        int r;
+
+        plan->idle_listeners = IDLE_LISTENERS;
+        plan->idle_rss_before_kib = bench_rss_kib(daemon_idle.pid);
+        fprintf(stderr, "unotify-bench: handing %d idle listeners to unotifyd\n", IDLE_LISTENERS);
+        if (idle_farm_start(&daemon_idle, IDLE_LISTENERS, &farm) < 0) {
+                fprintf(stderr, "unotify-bench: could not set up the idle listeners\n");
+                return 1;
+        }
+        plan->idle_rss_after_kib = bench_rss_kib(daemon_idle.pid);
+        r = report_run(plan, run_once);
+        idle_farm_stop(&farm);
+        return r;
 }
 
 static void usage(void)
@@ -113,12 +170,14 @@ int main(int argc, char **argv)
                 return 64;
         }
         if (bench_daemon_start(unotifyd, NULL, &daemon_) < 0 ||
-            bench_daemon_start(unotifyd, "--no-sync-wake-up", &daemon_nosync) < 0) {
+            bench_daemon_start(unotifyd, "--no-sync-wake-up", &daemon_nosync) < 0 ||
+            bench_daemon_start(unotifyd, NULL, &daemon_idle) < 0) {
                 fprintf(stderr, "unotify-bench: cannot start %s\n", unotifyd);
                 return 69;
         }
-        c = report_run(&plan, run_once);
+        c = with_idle_listeners(&plan);
         bench_daemon_stop(&daemon_);
         bench_daemon_stop(&daemon_nosync);
+        bench_daemon_stop(&daemon_idle);
         return c;
 }

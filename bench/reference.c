@@ -20,26 +20,46 @@ struct loop {
         enum ref_mode mode;
 };
 
+/* Read 64 bytes at addr, then check the id is still valid. */
+static int read_target(int fd, const struct seccomp_notif *req, uint64_t addr, char *buf, size_t size)
+{
+        struct iovec local = { .iov_base = buf, .iov_len = size };
+        struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = size };
+
+        if (process_vm_readv((pid_t)req->pid, &local, 1, &remote, 1, 0) < 0 ||
+            ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+                return -1;
+        return 0;
+}
+
 static void answer(int fd, enum ref_mode mode, struct seccomp_notif *req,
                    struct seccomp_notif_resp *resp)
 {
+        char buf[64];
+
         memset(resp, 0, sizeof(*resp));
         resp->id = req->id;
-        if (mode == REF_ERRNO) {
+        switch (mode) {
+        case REF_ERRNO:
                 resp->error = -EPERM;
-        } else {
-                if (mode == REF_MEMREAD) {
-                        char buf[64];
-                        struct iovec local = { .iov_base = buf, .iov_len = sizeof(buf) };
-                        struct iovec remote = { .iov_base = (void *)(uintptr_t)req->data.instruction_pointer,
-                                                .iov_len = sizeof(buf) };
-
-                        /* Read, then check the id is still valid. */
-                        if (process_vm_readv((pid_t)req->pid, &local, 1, &remote, 1, 0) < 0 ||
-                            ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
-                                return;
-                }
+                break;
+        case REF_PATHDENY:
+                /* openat's path; the bench's is shorter than the buffer */
+                if (read_target(fd, req, req->data.args[1], buf, sizeof(buf)) < 0)
+                        return;
+                if (strncmp(buf, BENCH_DENIED_PATH, sizeof(buf)) == 0)
+                        resp->error = -EACCES;
+                else
+                        resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+                break;
+        case REF_MEMREAD:
+                if (read_target(fd, req, req->data.instruction_pointer, buf, sizeof(buf)) < 0)
+                        return;
                 resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+                break;
+        case REF_CONTINUE:
+                resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+                break;
         }
         ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
 }
@@ -61,12 +81,14 @@ static void *serve(void *arg)
         }
 }
 
-pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up)
+pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up, int cpu)
 {
         pid_t pid = fork();
 
         if (pid != 0)
                 return pid;
+        if (bench_pin(0, cpu, false) < 0)
+                _exit(1);
         for (size_t i = 0; i < n; i++) {
                 struct loop *l = malloc(sizeof(*l));
                 pthread_t t;

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #define C(key, group, label, filter, threads, procs, sup, mode) \
-        { key, group, label, filter, threads, procs, sup, mode }
+        { key, group, label, filter, threads, procs, sup, mode, PLACE_ANY }
+#define PLACED(key, label, sup, place) \
+        { key, "placement", label, FILTER_NOTIFY, 1, 1, sup, REF_CONTINUE, place }
 
 static const struct config configs[] = {
         C("nofilter", "one", "no filter", FILTER_NONE, 1, 1, SUP_NONE, REF_CONTINUE),
@@ -28,13 +30,34 @@ static const struct config configs[] = {
           SUP_REF, REF_MEMREAD),
         C("refsync-memread", "one", "reference + SYNC_WAKE_UP, 64-byte read + ID_VALID", FILTER_NOTIFY,
           1, 1, SUP_REF_SYNC, REF_MEMREAD),
+        C("ref-path", "one", "reference, openat: read the path + ID_VALID, EACCES", FILTER_NOTIFY_OPENAT,
+          1, 1, SUP_REF, REF_PATHDENY),
+        C("refsync-path", "one", "reference + SYNC_WAKE_UP, openat: read the path + ID_VALID, EACCES",
+          FILTER_NOTIFY_OPENAT, 1, 1, SUP_REF_SYNC, REF_PATHDENY),
+        C("unotifyd-path", "one", "unotifyd, openat: deny by path prefix (EACCES)", FILTER_NOTIFY_OPENAT,
+          1, 1, SUP_UNOTIFYD, REF_PATHDENY),
+        C("unotifyd-idle-continue", "scale", "unotifyd holding the idle listeners, CONTINUE",
+          FILTER_NOTIFY, 1, 1, SUP_UNOTIFYD_IDLE, REF_CONTINUE),
+        PLACED("refsync-same", "reference + SYNC_WAKE_UP, same CPU", SUP_REF_SYNC, PLACE_SAME_CPU),
+        PLACED("refsync-split", "reference + SYNC_WAKE_UP, different CPUs", SUP_REF_SYNC,
+               PLACE_SPLIT_CPUS),
+        PLACED("ref-same", "reference, same CPU", SUP_REF, PLACE_SAME_CPU),
+        PLACED("ref-split", "reference, different CPUs", SUP_REF, PLACE_SPLIT_CPUS),
+        PLACED("unotifyd-same", "unotifyd, same CPU", SUP_UNOTIFYD, PLACE_SAME_CPU),
+        PLACED("unotifyd-split", "unotifyd, different CPUs", SUP_UNOTIFYD, PLACE_SPLIT_CPUS),
+        PLACED("unotifyd-nosync-same", "unotifyd --no-sync-wake-up, same CPU", SUP_UNOTIFYD_NOSYNC,
+               PLACE_SAME_CPU),
+        PLACED("unotifyd-nosync-split", "unotifyd --no-sync-wake-up, different CPUs",
+               SUP_UNOTIFYD_NOSYNC, PLACE_SPLIT_CPUS),
 #define CONC(n)                                                                                    \
         C("ref-t" #n, "threads", "reference, " #n " threads", FILTER_NOTIFY, n, 1, SUP_REF,           \
           REF_CONTINUE),                                                                           \
         C("refsync-t" #n, "threads", "reference + SYNC_WAKE_UP, " #n " threads", FILTER_NOTIFY, n, 1, \
           SUP_REF_SYNC, REF_CONTINUE),                                                             \
         C("unotifyd-t" #n, "threads", "unotifyd, " #n " threads", FILTER_NOTIFY, n, 1, SUP_UNOTIFYD, \
-          REF_CONTINUE)
+          REF_CONTINUE),                                                                           \
+        C("unotifyd-nosync-t" #n, "threads", "unotifyd --no-sync-wake-up, " #n " threads",            \
+          FILTER_NOTIFY, n, 1, SUP_UNOTIFYD_NOSYNC, REF_CONTINUE)
         CONC(2),
         CONC(8),
         CONC(64),
@@ -69,6 +92,18 @@ static const struct ratio ratios[] = {
           "<= 1.00" },
         { "64 listeners: reference throughput / unotifyd throughput", "unotifyd-l64", "ref-l64",
           "<= 1.00" },
+        { "idle listeners: CONTINUE with them / without", "unotifyd-idle-continue", "unotifyd-continue",
+          "<= 1.10" },
+        { "1 target, path read + deny: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-path",
+          "refsync-path", "(none set)" },
+        { "1 target, path read + deny: unotifyd / plain reference", "unotifyd-path", "ref-path",
+          "(none set)" },
+        { "64 threads: unotifyd / unotifyd --no-sync-wake-up", "unotifyd-t64", "unotifyd-nosync-t64",
+          "(SYNC_WAKE_UP's effect)" },
+        { "same CPU: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-same", "refsync-same",
+          "(placement)" },
+        { "different CPUs: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-split", "refsync-split",
+          "(placement)" },
 };
 
 #define N_RATIOS (sizeof(ratios) / sizeof(ratios[0]))
@@ -170,15 +205,33 @@ static FILE *open_out(const struct run_plan *plan, const char *name)
         return f;
 }
 
+static double idle_bytes_per_listener(const struct run_plan *plan)
+{
+        return (double)(plan->idle_rss_after_kib - plan->idle_rss_before_kib) * 1024.0 /
+               (double)plan->idle_listeners;
+}
+
+static void write_scale(FILE *f, const struct run_plan *plan)
+{
+        fprintf(f, "## Scale\n\n%d idle listeners (one thread with a filter of its own each) were handed "
+                   "to one daemon before the rounds. Its RSS went from %ld KiB to %ld KiB: **%.0f bytes "
+                   "per idle listener** beyond the kernel's own (target: under 4096). \"idle listeners\" "
+                   "below compares that daemon with one that holds none, side by side.\n\n",
+                plan->idle_listeners, plan->idle_rss_before_kib, plan->idle_rss_after_kib,
+                idle_bytes_per_listener(plan));
+}
+
 static void write_markdown(FILE *f, const struct run_plan *plan)
 {
         char m[256];
 
         machine(m, sizeof(m));
         fprintf(f, "# Benchmarks\n\nGenerated by `unotify-bench%s` on %s: %d rounds, configurations "
-                   "interleaved within each round; `getppid(2)` is the notified call. Only the ratios "
-                   "(each the median of per-round ratios) mean something across machines.\n\n",
+                   "interleaved within each round; `getppid(2)` is the notified call (`openat(2)` in the "
+                   "path scenario). Only the ratios (each the median of per-round ratios) mean something "
+                   "across machines.\n\n",
                 plan->quick ? " --quick" : "", m, plan->rounds);
+        write_scale(f, plan);
         fprintf(f, "## Ratios\n\n| comparison | ratio | target |\n|---|---:|---|\n");
         for (size_t i = 0; i < N_RATIOS; i++)
                 fprintf(f, "| %s | %.2f | %s |\n", ratios[i].name, ratio_value(&ratios[i], plan->rounds),
@@ -200,8 +253,12 @@ static void write_json(FILE *f, const struct run_plan *plan)
         char m[256];
 
         machine(m, sizeof(m));
-        fprintf(f, "{\n  \"machine\": \"%s\",\n  \"rounds\": %d,\n  \"quick\": %s,\n  \"configs\": [\n", m,
-                plan->rounds, plan->quick ? "true" : "false");
+        fprintf(f, "{\n  \"machine\": \"%s\",\n  \"rounds\": %d,\n  \"quick\": %s,\n", m, plan->rounds,
+                plan->quick ? "true" : "false");
+        fprintf(f, "  \"idle_listeners\": %d,\n  \"idle_rss_before_kib\": %ld,\n  \"idle_rss_after_kib\": %ld,\n"
+                   "  \"idle_bytes_per_listener\": %.0f,\n  \"configs\": [\n",
+                plan->idle_listeners, plan->idle_rss_before_kib, plan->idle_rss_after_kib,
+                idle_bytes_per_listener(plan));
         for (size_t i = 0; i < N_CONFIGS; i++) {
                 fprintf(f, "    {\"key\": \"%s\", \"label\": \"%s\", \"threads\": %d, \"listeners\": %d, "
                            "\"median_ns\": %.1f, \"samples_ns\": [",
@@ -222,7 +279,7 @@ static void write_json(FILE *f, const struct run_plan *plan)
 /* Latency vs concurrency for the three supervisors, drawn by gnuplot. */
 static void write_plot(const struct run_plan *plan)
 {
-        static const char *const sups[] = { "ref", "refsync", "unotifyd" };
+        static const char *const sups[] = { "ref", "refsync", "unotifyd", "unotifyd-nosync" };
         static const int threads[] = { 1, 2, 8, 64 };
         char cmd[600];
         FILE *g;
@@ -234,8 +291,9 @@ static void write_plot(const struct run_plan *plan)
         fprintf(g, "set terminal png size 800,500\nset logscale x 2\nset xlabel 'threads on one listener'\n"
                    "set ylabel 'ns per notified getppid (median)'\nset key top right\nset grid\n"
                    "plot '-' with linespoints title 'reference', '-' with linespoints title "
-                   "'reference + SYNC\\_WAKE\\_UP', '-' with linespoints title 'unotifyd'\n");
-        for (size_t s = 0; s < 3; s++) {
+                   "'reference + SYNC\\_WAKE\\_UP', '-' with linespoints title 'unotifyd', "
+                   "'-' with linespoints title 'unotifyd --no-sync-wake-up'\n");
+        for (size_t s = 0; s < 4; s++) {
                 for (size_t t = 0; t < 4; t++) {
                         char key[32];
 

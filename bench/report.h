@@ -15,6 +15,7 @@ enum supervisor {
         SUP_REF_SYNC, /* reference with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
         SUP_UNOTIFYD, /* unotifyd in its default configuration */
         SUP_UNOTIFYD_NOSYNC, /* unotifyd --no-sync-wake-up */
+        SUP_UNOTIFYD_IDLE,   /* unotifyd, default configuration, holding the idle listeners */
 };
 
 struct config {
@@ -26,6 +27,7 @@ struct config {
         int procs;   /* target processes = listeners */
         enum supervisor sup;
         enum ref_mode mode;
+        enum placement place;
 };
 
 struct run_plan {
@@ -33,6 +35,10 @@ struct run_plan {
         uint64_t calls; /* per thread for one thread; fewer per thread when there are more */
         const char *out;
         bool quick;
+        /* The cost of scale: listeners held by SUP_UNOTIFYD_IDLE, and that
+         * daemon's RSS before and after they were handed to it. */
+        int idle_listeners;
+        long idle_rss_before_kib, idle_rss_after_kib;
 };
 
 /* ns per call for one run of c, or < 0 on failure. */

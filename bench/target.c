@@ -1,6 +1,6 @@
 /* Target processes for the benchmark: install a filter, hand the listener
  * to the bench over a socketpair (sendmsg is not notified: only getppid
- * is), then time getppid(2) calls in N threads. */
+ * or openat is), then time getppid(2) (or openat(2)) calls in N threads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -32,12 +32,13 @@ static uint64_t mono_ns(void)
 
 static int install(enum filter_kind kind)
 {
+        const int notified = kind == FILTER_NOTIFY_OPENAT ? SYS_openat : SYS_getppid;
         struct sock_filter notify[] = {
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
                 BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)notified, 0, 1),
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         };
@@ -97,31 +98,39 @@ static int recv_fd(int sock)
 struct worker {
         pthread_t thread;
         pthread_barrier_t *ready;
+        bool opens; /* openat(BENCH_DENIED_PATH), else getppid */
         uint64_t calls;
         pid_t parent;
         uint64_t start, end, failed;
 };
+
+static long call(const struct worker *w)
+{
+        if (w->opens)
+                return syscall(SYS_openat, AT_FDCWD, BENCH_DENIED_PATH, O_RDONLY | O_CLOEXEC);
+        return syscall(SYS_getppid);
+}
 
 static void *work(void *arg)
 {
         struct worker *w = arg;
 
         for (int i = 0; i < WARMUP_CALLS; i++)
-                syscall(SYS_getppid);
+                call(w);
         pthread_barrier_wait(w->ready);
         w->start = mono_ns();
         for (uint64_t i = 0; i < w->calls; i++) {
-                long r = syscall(SYS_getppid);
+                long r = call(w);
 
-                /* errno answers come back as -1; anything else is wrong */
-                if (r != w->parent && r != -1)
+                /* errno answers come back as -1; the path is always refused */
+                if ((w->opens || r != w->parent) && r != -1)
                         w->failed++;
         }
         w->end = mono_ns();
         return NULL;
 }
 
-static void run_threads(int threads, uint64_t calls, int go, int result)
+static void run_threads(bool opens, int threads, uint64_t calls, int go, int result)
 {
         struct worker *w = calloc((size_t)threads, sizeof(*w));
         struct target_result res = {};
@@ -133,7 +142,8 @@ static void run_threads(int threads, uint64_t calls, int go, int result)
                 _exit(1);
         pthread_barrier_init(&ready, NULL, (unsigned)threads);
         for (int i = 0; i < threads; i++) {
-                w[i] = (struct worker){ .ready = &ready, .calls = calls, .parent = getppid() };
+                w[i] = (struct worker){ .ready = &ready, .opens = opens, .calls = calls,
+                                        .parent = (pid_t)syscall(SYS_getppid) };
                 pthread_create(&w[i].thread, NULL, work, &w[i]);
         }
         for (int i = 0; i < threads; i++) {
@@ -147,8 +157,10 @@ static void run_threads(int threads, uint64_t calls, int go, int result)
         _exit(write(result, &res, sizeof(res)) == sizeof(res) ? 0 : 1);
 }
 
-int target_spawn(enum filter_kind kind, int threads, uint64_t calls_per_thread, struct target *ret)
+int target_spawn(enum filter_kind kind, int threads, uint64_t calls_per_thread, int cpu,
+                 struct target *ret)
 {
+        const bool notify = kind == FILTER_NOTIFY || kind == FILTER_NOTIFY_OPENAT;
         int sp[2], go[2], result[2];
         pid_t pid;
 
@@ -159,20 +171,21 @@ int target_spawn(enum filter_kind kind, int threads, uint64_t calls_per_thread, 
         if (pid < 0)
                 return -errno;
         if (pid == 0) {
-                int listener = install(kind);
+                /* Pinned before the threads exist: they inherit it. */
+                int listener = bench_pin(0, cpu, false) < 0 ? -1 : install(kind);
 
-                if (listener < 0 || send_fd(sp[1], kind == FILTER_NOTIFY ? listener : -1) < 0)
+                if (listener < 0 || send_fd(sp[1], notify ? listener : -1) < 0)
                         _exit(1);
-                if (kind == FILTER_NOTIFY)
+                if (notify)
                         close(listener);
-                run_threads(threads, calls_per_thread, go[0], result[1]);
+                run_threads(kind == FILTER_NOTIFY_OPENAT, threads, calls_per_thread, go[0], result[1]);
         }
         close(sp[1]);
         close(go[0]);
         close(result[1]);
         *ret = (struct target){ .pid = pid, .listener = recv_fd(sp[0]), .go = go[1], .result = result[0] };
         close(sp[0]);
-        if (kind == FILTER_NOTIFY && ret->listener < 0)
+        if (notify && ret->listener < 0)
                 return -EIO;
         return 0;
 }
