@@ -47,10 +47,11 @@ struct daemon {
         size_t n_conns;
 
         /* RECV/SEND buffers, sized once by SECCOMP_GET_NOTIF_SIZES: the
-         * kernel's structs may be larger than the ones we compiled with. */
-        struct seccomp_notif *req;
+         * kernel's structs may be larger than the ones we compiled with.
+         * The _next pair holds a second notification of a busy listener. */
+        struct seccomp_notif *req, *req_next;
         size_t req_size;
-        struct seccomp_notif_resp *resp;
+        struct seccomp_notif_resp *resp, *resp_next;
         size_t resp_size;
 
         struct daemon_stats stats;

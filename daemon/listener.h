@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "list.h"
+#include "wakeup.h"
 
 struct daemon;
 struct unotify_policy;
@@ -23,6 +24,7 @@ struct listener {
         pid_t pid;
         uint64_t received;
         uint64_t send_gone;
+        struct wakeup wakeup;
 };
 
 /* The listener set: the RECV/SEND buffers, sized by SECCOMP_GET_NOTIF_SIZES
