@@ -32,7 +32,8 @@ static void *idle_thread(void *arg)
         };
         struct sock_fprog prog = { .len = 4, .filter = insns };
         int report = (int)(intptr_t)arg;
-        int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                              SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 
         if (fd < 0)
                 fd = -errno;
@@ -68,7 +69,8 @@ static int farm(const struct bench_daemon *d, int count, int ready)
         for (int i = 0; i < count; i++) {
                 int fd;
 
-                if (spawn_idle_thread(report[1]) < 0 || read(report[0], &fd, sizeof(fd)) != sizeof(fd))
+                if (spawn_idle_thread(report[1]) < 0 ||
+                    read(report[0], &fd, sizeof(fd)) != sizeof(fd))
                         return 1;
                 if (fd < 0) {
                         fprintf(stderr, "unotify-bench: idle listener %d: %s\n", i, strerror(-fd));

@@ -9,7 +9,8 @@
 
 static int set_flag(int fd, bool on)
 {
-        return ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, on ? SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP : 0) < 0
+        return ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+                     on ? SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP : 0) < 0
                        ? -errno
                        : 0;
 }

@@ -67,6 +67,8 @@ static void exec_daemon(const struct test_daemon *d, const char *notify_path)
                        "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
                        UNOTIFYD, "-v", "--no-sync-wake-up", "--socket", d->socket, "--policy-dir",
                        d->policy_dir, NULL);
+        else if (d->default_log_level)
+                execl(UNOTIFYD, UNOTIFYD, "--socket", d->socket, "--policy-dir", d->policy_dir, NULL);
         else
                 execl(UNOTIFYD, UNOTIFYD, "-v", "--socket", d->socket, "--policy-dir", d->policy_dir, NULL);
         _exit(127);
@@ -117,7 +119,7 @@ void daemon_start(struct test_daemon *d, const struct test_policy *policies, boo
         char notify_path[320];
         int nfd;
 
-        memset(d, 0, sizeof(*d));
+        *d = (struct test_daemon){ .default_log_level = d->default_log_level };
         d->valgrind = valgrind;
         strcpy(d->dir, "/tmp/unotify-test.XXXXXX");
         cr_assert_not_null(mkdtemp(d->dir));

@@ -23,6 +23,7 @@ struct test_daemon {
         char policy_dir[300];
         char log[300];
         bool valgrind;
+        bool default_log_level; /* set before daemon_start: no -v */
 };
 
 /* Start unotifyd with these policies (NULL-terminated by .file == NULL)
