@@ -231,12 +231,13 @@ static void write_markdown(FILE *f, const struct run_plan *plan)
                    "path scenario). Only the ratios (each the median of per-round ratios) mean something "
                    "across machines.\n\n",
                 plan->quick ? " --quick" : "", m, plan->rounds);
-        write_scale(f, plan);
         fprintf(f, "## Ratios\n\n| comparison | ratio | target |\n|---|---:|---|\n");
         for (size_t i = 0; i < N_RATIOS; i++)
                 fprintf(f, "| %s | %.2f | %s |\n", ratios[i].name, ratio_value(&ratios[i], plan->rounds),
                         ratios[i].target);
-        fprintf(f, "\n## All configurations\n\nns per call is wall time divided by calls (with several "
+        fprintf(f, "\n");
+        write_scale(f, plan);
+        fprintf(f, "## All configurations\n\nns per call is wall time divided by calls (with several "
                    "threads, the inverse of throughput).\n\n"
                    "| configuration | median ns/call | min | max | calls/s |\n|---|---:|---:|---:|---:|\n");
         for (size_t i = 0; i < N_CONFIGS; i++) {
@@ -245,7 +246,8 @@ static void write_markdown(FILE *f, const struct run_plan *plan)
                 fprintf(f, "| %s | %.0f | %.0f | %.0f | %.0f |\n", configs[i].label, med,
                         min_of(samples[i], plan->rounds), max_of(samples[i], plan->rounds), 1e9 / med);
         }
-        fprintf(f, "\n![ns per call vs concurrency](benchmarks.png)\n");
+        fprintf(f, "\n![ns per call vs concurrency](benchmarks.png)\n\nWhere the time goes, and what was "
+                   "changed because of these figures: [performance.md](performance.md).\n");
 }
 
 static void write_json(FILE *f, const struct run_plan *plan)
