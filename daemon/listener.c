@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "emulate.h"
+#include "handlers/journal.h"
 #include "log.h"
 #include "respond.h"
 #include "unotify/kernel.h"
@@ -53,6 +55,9 @@ int listener_set_init(struct daemon *d)
 
         if (r < 0)
                 return r;
+        r = emulate_init(d);
+        if (r < 0)
+                return r;
         d->listeners_epfd = epoll_create1(EPOLL_CLOEXEC);
         if (d->listeners_epfd < 0)
                 return negative_errno();
@@ -63,6 +68,8 @@ int listener_set_init(struct daemon *d)
 
 void listener_set_done(struct daemon *d)
 {
+        /* First: the pool hands back every job, which may free a listener. */
+        emulate_done(d);
         while (!list_empty(&d->listeners))
                 listener_free(container_of(d->listeners.next, struct listener, node));
         if (d->listeners_epfd >= 0) {
@@ -121,6 +128,8 @@ static int answer_one(struct listener *l)
         d->stats.received++;
 
         respond_decide(l, d->req, &dec);
+        if (dec.action == UNOTIFY_ACTION_EMULATE && emulate_start(l, d->req, &dec))
+                return 0; /* answered when its handler is done */
         memset(d->resp, 0, d->resp_size);
         respond_fill(l, d->req, &dec, d->resp);
         send_response(l);
@@ -215,9 +224,30 @@ int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const 
         return 0;
 }
 
+static void listener_destroy(struct listener *l)
+{
+        if (l->journal_recorded)
+                log_info("listener %llu: %llu emulated answers lost to signals, %llu restarted "
+                         "calls answered from the journal",
+                         (unsigned long long)l->id, (unsigned long long)l->journal_recorded,
+                         (unsigned long long)l->journal_replayed);
+        journal_free(l->journal);
+        safe_close(l->fd);
+        unotify_policy_unref(l->policy);
+        free(l->container_id);
+        free(l);
+}
+
+void listener_job_done(struct listener *l)
+{
+        l->jobs--;
+        if (l->dead && l->jobs == 0)
+                listener_destroy(l);
+}
+
 struct listener *listener_free(struct listener *l)
 {
-        if (!l)
+        if (!l || l->dead)
                 return NULL;
         /* Out of the set before the fd is closed (a dup elsewhere would keep
          * it registered). ENOENT: it never got in. */
@@ -225,9 +255,10 @@ struct listener *listener_free(struct listener *l)
         list_del(&l->node);
         l->daemon->n_listeners--;
         l->daemon->stats.listeners_freed++;
-        safe_close(l->fd);
-        unotify_policy_unref(l->policy);
-        free(l->container_id);
-        free(l);
+        if (l->jobs > 0) {
+                l->dead = true;
+                return NULL;
+        }
+        listener_destroy(l);
         return NULL;
 }

@@ -112,7 +112,8 @@ Test(ctl, exit_codes)
         "'paths':[{'index':1,'dirfd':0,'prefix':'/etc/ssl/private'}]},"                        \
         "{'names':['mount'],'action':'SCMP_ACT_ALLOW','includes':{'caps':['CAP_SYS_ADMIN']}}," \
         "{'names':['mount'],'action':'UNOTIFY_ACT_RETURN','returnValue':0},"                   \
-        "{'names':['socket'],'action':'UNOTIFY_ACT_EMULATE','handler':'inject'}]}"
+        "{'names':['socket'],'action':'UNOTIFY_ACT_EMULATE','handler':'inject',"                \
+        "'handlerOptions':{'path':'/dev/null'}}]}"
 
 Test(ctl, paths_caps_includes_arches)
 {
