@@ -25,7 +25,7 @@ static struct ratelimit refusals = RATELIMIT_INIT(10ull * 1000000000u, 10);
 
 /* ADDFD + SEND in one: returns 0, or -errno (-ENOENT: the task was
  * interrupted or died; the fd was not installed). */
-static int send_fd(struct listener *l, const struct emul_call *c)
+static int send_fd(struct listener *l, const struct emul_call *c, int *ret_fd)
 {
         struct seccomp_notif_addfd addfd = {
                 .id = c->req.id,
@@ -34,7 +34,12 @@ static int send_fd(struct listener *l, const struct emul_call *c)
                 .newfd_flags = c->cloexec ? O_CLOEXEC : 0,
         };
 
-        return ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0 ? negative_errno() : 0;
+        int r = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+
+        if (r < 0)
+                return negative_errno();
+        *ret_fd = r; /* the task's fd number */
+        return 0;
 }
 
 static int send_plain(struct listener *l, const struct emul_call *c, int error)
@@ -46,6 +51,24 @@ static int send_plain(struct listener *l, const struct emul_call *c, int error)
         resp->error = -error;
         resp->val = error ? 0 : c->val;
         return ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 ? negative_errno() : 0;
+}
+
+/* Verbose only, like respond.c's decisions: the name costs an allocation. */
+static void log_answer(struct listener *l, const struct job *job, int fd)
+{
+        const struct emul_call *c = &job->call;
+        _cleanup_(freep) char *name = seccomp_syscall_resolve_num_arch(c->req.data.arch, c->req.data.nr);
+        char result[48];
+
+        if (c->error)
+                snprintf(result, sizeof(result), "%s", unotify_errno_name(c->error) ?: "an errno");
+        else if (c->fd >= 0)
+                snprintf(result, sizeof(result), "fd %d", fd);
+        else
+                snprintf(result, sizeof(result), "%lld", (long long)c->val);
+        log_info("listener %llu (%s): pid %u %s -> UNOTIFY_ACT_EMULATE %s: %s%s", (unsigned long long)l->id,
+                 l->container_id, c->req.pid, name ? name : "?", job->handler->name, result,
+                 c->replayed ? " (from the journal)" : "");
 }
 
 static void log_refusal(struct listener *l, const struct job *job)
@@ -63,19 +86,27 @@ static void answer(struct job *job)
 {
         struct listener *l = job->listener;
         struct emul_call *c = &job->call;
-        int r;
+        int r, target_fd = -1;
 
         if (c->error == 0 && c->fd >= 0) {
-                r = send_fd(l, c);
-                /* EMFILE/EBADF: the task's RLIMIT_NOFILE; it gets that. */
-                if (r < 0 && r != -ENOENT)
+                r = send_fd(l, c, &target_fd);
+                /* ESRCH: the task was interrupted with the fd queued, which
+                 * it then dropped. EMFILE/EBADF: the task's RLIMIT_NOFILE;
+                 * it gets that. */
+                if (r == -ESRCH)
+                        r = -ENOENT;
+                else if (r < 0 && r != -ENOENT)
                         r = send_plain(l, c, -r);
         } else {
                 r = send_plain(l, c, c->error);
         }
+        if (r == 0 && l->journal)
+                journal_answered(l->journal, c);
         if (r == 0) {
                 l->daemon->stats.answered++;
                 log_refusal(l, job);
+                if (log_enabled(LOG_INFO))
+                        log_answer(l, job, target_fd);
                 return;
         }
         if (r != -ENOENT) {
@@ -84,13 +115,11 @@ static void answer(struct job *job)
                                           (unsigned long long)l->id);
                 return;
         }
-        /* Interrupted after RECV: a restarted call must not redo it. */
+        /* Interrupted after RECV: normal (the journal has it). */
         l->send_gone++;
         l->daemon->stats.send_gone++;
-        if (c->side_effect && l->journal) {
-                journal_record(l->journal, c);
+        if (c->side_effect)
                 l->journal_recorded++;
-        }
 }
 
 static void on_job_done(struct job *job, void *userdata)

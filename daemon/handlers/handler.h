@@ -42,7 +42,8 @@ struct emul_call {
          * restarted call (journal.h). key_digest identifies the call. */
         bool side_effect;
         uint64_t key_digest;
-        bool replayed; /* the result came from the journal */
+        bool replayed;  /* the result came from the journal */
+        bool journaled; /* journal_begin() noted it */
         /* Why the handler refused, for the log (static string); NULL. */
         const char *why;
 };

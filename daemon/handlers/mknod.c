@@ -86,6 +86,7 @@ static int make_node(struct emul_call *c, struct worker *w, const struct mknod_c
                 r = target_id_valid(c->listener_fd, c->req.id); /* right before the side effect */
         if (r >= 0 && mknodat(dir, name, m->mode, m->dev) < 0)
                 r = negative_errno();
+        c->side_effect = r >= 0;
         safe_close(dir);
         worker_restore(w);
         task_dirs_close(&dirs);
@@ -123,19 +124,22 @@ static void mknod_run(struct emul_call *c, struct worker *w)
                 c->error = (int)-n;
                 return;
         }
-        c->key_digest = journal_digest(&c->req, m.path, (size_t)n);
-        c->side_effect = true;
-        if (c->journal && journal_take(c->journal, c))
+        c->key_digest = journal_digest(&c->req, m.path, strlen(m.path));
+        if (c->journal && journal_begin(c->journal, c))
                 return;
         caps = needed_caps(c, &m);
         if (caps < 0) {
                 c->why = "not an allowed device";
                 c->error = (int)-caps;
+                if (c->journal)
+                        journal_end(c->journal, c);
                 return;
         }
         r = make_node(c, w, &m, (uint64_t)caps);
         if (r < 0)
                 c->error = -r;
+        if (c->journal)
+                journal_end(c->journal, c);
 }
 
 const struct handler handler_mknod = {

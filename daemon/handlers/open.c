@@ -155,8 +155,10 @@ static int create(struct emul_call *c, struct worker *w, int base_fd, const stru
                 return r;
         /* A dangling symlink as the last component gives ELOOP here where
          * the kernel would create its target (docs/handlers.md). */
-        return openat2_fd(dir, name, (o->how.flags & ~(uint64_t)O_NOFOLLOW) | O_CLOEXEC | O_NOCTTY,
-                          o->how.mode, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        r = openat2_fd(dir, name, (o->how.flags & ~(uint64_t)O_NOFOLLOW) | O_CLOEXEC | O_NOCTTY,
+                       o->how.mode, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        c->side_effect = r >= 0;
+        return r;
 }
 
 /* The checked object opened again with the task's flags. */
@@ -186,10 +188,38 @@ static int open_found(struct emul_call *c, struct worker *w, int obj, const stru
                 r = openat(obj, ".", (int)(f | O_CLOEXEC | O_NOCTTY), (mode_t)o->how.mode);
                 return r < 0 ? negative_errno() : r;
         }
-        return worker_reopen(w, obj, (int)(f & ~(uint64_t)(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY);
+        r = worker_reopen(w, obj, (int)(f & ~(uint64_t)(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY);
+        c->side_effect = r >= 0 && (f & O_TRUNC);
+        return r;
 }
 
-static int open_as_task(struct emul_call *c, struct worker *w, const struct open_call *o)
+/* "/proc/self" and "/proc/thread-self" name whoever resolves them: the
+ * task's, in its pid namespace (what its /proc shows), not the daemon's. */
+static void name_task_self(struct open_call *o, const struct task_creds *creds)
+{
+        static const char *const selves[] = { "/proc/self", "/proc/thread-self" };
+        char head[64], tail[PATH_MAX];
+
+        for (size_t i = 0; i < ELEMENTSOF(selves); i++) {
+                size_t n = strlen(selves[i]);
+
+                if (strncmp(o->path, selves[i], n) != 0 || (o->path[n] != '/' && o->path[n]))
+                        continue;
+                if (i == 0)
+                        snprintf(head, sizeof(head), "/proc/%d", (int)creds->ns_tgid);
+                else
+                        snprintf(head, sizeof(head), "/proc/%d/task/%d", (int)creds->ns_tgid,
+                                 (int)creds->ns_tid);
+                snprintf(tail, sizeof(tail), "%s", o->path + n);
+                if (strlen(head) + strlen(tail) < sizeof(o->path)) {
+                        strcpy(o->path, head);
+                        strcat(o->path, tail);
+                }
+                return;
+        }
+}
+
+static int open_as_task(struct emul_call *c, struct worker *w, struct open_call *o)
 {
         uint64_t find = o->how.flags & (O_NOFOLLOW | O_DIRECTORY);
         struct task_dirs dirs;
@@ -199,6 +229,7 @@ static int open_as_task(struct emul_call *c, struct worker *w, const struct open
         r = task_creds_read((pid_t)c->req.pid, &creds);
         if (r < 0)
                 return r;
+        name_task_self(o, &creds);
         r = task_dirs_open(c, w, o->path, o->dirfd_arg, &dirs);
         if (r >= 0)
                 r = target_id_valid(c->listener_fd, c->req.id); /* the /proc reads */
@@ -243,17 +274,19 @@ static void open_run(struct emul_call *c, struct worker *w)
         }
         c->key_digest = journal_digest(&c->req, o.path, strlen(o.path));
         c->key_digest = journal_digest_more(c->key_digest, &o.how, sizeof(o.how));
-        c->side_effect = o.how.flags & (O_CREAT | O_TRUNC | K_O_TMPFILE);
-        if (c->side_effect && c->journal && journal_take(c->journal, c))
+        /* A restarted call whose first run created or truncated. */
+        if ((o.how.flags & (O_CREAT | O_TRUNC)) && c->journal && journal_begin(c->journal, c))
                 return;
         to = rewrite_of(c, &o);
         r = to ? open_rewritten(&o, to) : open_as_task(c, w, &o);
-        if (r < 0) {
+        if (r < 0)
                 c->error = -r;
-                return;
+        else {
+                c->fd = r;
+                c->cloexec = o.how.flags & O_CLOEXEC;
         }
-        c->fd = r;
-        c->cloexec = o.how.flags & O_CLOEXEC;
+        if (c->journal)
+                journal_end(c->journal, c);
 }
 
 const struct handler handler_open = {

@@ -130,41 +130,55 @@ static int recheck(struct emul_call *c, const char *real)
         return d.action == UNOTIFY_ACTION_ERRNO ? -d.error : -EACCES;
 }
 
-static int refuse_procfs(struct emul_call *c, int fd)
+/* A procfs object of the daemon itself (reached through a relative
+ * "self", or a symlink to it) is not the task's: refused. real: its path
+ * in the task's root; the worker is in that root. */
+static int refuse_daemon_proc(struct emul_call *c, int fd, const char *real)
 {
+        char self[32], prefix[64];
         struct statfs s;
+        ssize_t n;
+        size_t len;
 
         if (fstatfs(fd, &s) < 0)
                 return negative_errno();
         if (s.f_type != PROC_SUPER_MAGIC)
                 return 0;
-        c->why = "procfs is not emulated (its self links name the daemon)";
+        /* Our pid in the task's /proc; none: we are not visible there. */
+        n = readlink("/proc/self", self, sizeof(self) - 1);
+        if (n <= 0)
+                return 0;
+        self[n] = '\0';
+        len = (size_t)snprintf(prefix, sizeof(prefix), "/proc/%s", self);
+        if (strncmp(real, prefix, len) != 0 || (real[len] != '/' && real[len] != '\0'))
+                return 0;
+        c->why = "the object is the daemon's own in procfs";
         return -EACCES;
 }
 
 int check_object(struct emul_call *c, struct worker *w, int fd)
 {
         char real[PATH_MAX];
-        int r = refuse_procfs(c, fd);
+        int r = worker_fd_path(w, fd, real, sizeof(real));
 
         if (r < 0)
                 return r;
-        r = worker_fd_path(w, fd, real, sizeof(real));
+        r = refuse_daemon_proc(c, fd, real);
         return r < 0 ? r : recheck(c, real);
 }
 
 int check_new(struct emul_call *c, struct worker *w, int dir_fd, const char *name)
 {
         char real[PATH_MAX];
-        int r = refuse_procfs(c, dir_fd);
+        int r = worker_fd_path(w, dir_fd, real, sizeof(real));
         size_t n;
 
         if (r < 0)
                 return r;
-        r = worker_fd_path(w, dir_fd, real, sizeof(real));
+        r = refuse_daemon_proc(c, dir_fd, real);
         if (r < 0)
                 return r;
-        n = (size_t)r;
+        n = strlen(real);
         if (n + 1 + strlen(name) + 1 > sizeof(real))
                 return -ENAMETOOLONG;
         snprintf(real + n, sizeof(real) - n, "%s%s", n > 1 ? "/" : "", name);

@@ -133,6 +133,18 @@ static bool same_userns(pid_t tid)
                a.st_dev == b.st_dev;
 }
 
+/* The last of the ids of an NStgid/NSpid line: the innermost namespace's. */
+static pid_t last_id(const char *s)
+{
+        const char *end = s + strlen(s);
+
+        while (end > s && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+        while (end > s && end[-1] >= '0' && end[-1] <= '9')
+                end--;
+        return (pid_t)strtol(end, NULL, 10);
+}
+
 static int parse_status_line(const char *line, struct task_creds *ret, unsigned *seen)
 {
         unsigned long v = 0;
@@ -141,6 +153,10 @@ static int parse_status_line(const char *line, struct task_creds *ret, unsigned 
         if (!strncmp(line, "Tgid:", 5)) {
                 ret->tgid = (pid_t)strtol(line + 5, NULL, 10);
                 *seen |= 1;
+        } else if (!strncmp(line, "NStgid:", 7)) {
+                ret->ns_tgid = last_id(line + 7);
+        } else if (!strncmp(line, "NSpid:", 6)) {
+                ret->ns_tid = last_id(line + 6);
         } else if (!strncmp(line, "Uid:", 4)) {
                 r = parse_ids(line + 4, 3, &v); /* real, effective, saved, fs */
                 ret->fsuid = (uid_t)v;

@@ -22,6 +22,8 @@ struct job;
 /* What the task's credentials are, from /proc/TID/status. */
 struct task_creds {
         pid_t tgid;
+        pid_t ns_tgid; /* its thread group and thread ids in its own pid namespace */
+        pid_t ns_tid;
         uid_t fsuid;
         gid_t fsgid;
         gid_t *groups; /* malloc'ed */
