@@ -8,7 +8,9 @@
  *
  * Scenarios:
  *   open PATH FLAGS            FLAGS: comma list of rdonly wronly rdwr creat excl
- *                              trunc cloexec directory nofollow path
+ *                              trunc cloexec directory nofollow path; a PATH of
+ *                              0xHEX is passed as that raw pointer
+ *   memfd                      memfd_create(2) (a test policy injects a file)
  *   openat DIR PATH            dirfd from open(DIR, O_DIRECTORY), then openat
  *   cwd DIR PATH               chdir(DIR), open(PATH)
  *   chroot ROOT MNT PATH       unshare a mount namespace, tmpfs on ROOT/MNT, chroot
@@ -31,6 +33,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,7 +215,7 @@ static int do_cloexec(const char *path, const char *self)
 {
         long a = syscall(SYS_open, path, O_RDONLY | O_CLOEXEC);
         long b = syscall(SYS_open, path, O_RDONLY);
-        char fa[16], fb[16];
+        char fa[24], fb[24];
 
         if (a < 0 || b < 0) {
                 printf("cloexec: %s\n", errname(errno));
@@ -361,8 +364,14 @@ int main(int argc, char **argv)
         argv += i - 1;
         argc -= i - 1;
         setvbuf(stdout, NULL, _IOLBF, 0);
-        if (!strcmp(argv[1], "open") && argc == 4)
-                report("open", syscall(SYS_open, argv[2], parse_flags(argv[3]), 0644));
+        if (!strcmp(argv[1], "open") && argc == 4) {
+                const char *path = argv[2];
+
+                if (!strncmp(path, "0x", 2))
+                        path = (const char *)(uintptr_t)strtoull(path, NULL, 16);
+                report("open", syscall(SYS_open, path, parse_flags(argv[3]), 0644));
+        } else if (!strcmp(argv[1], "memfd") && argc == 2)
+                report("memfd", syscall(SYS_memfd_create, "x", 0));
         else if (!strcmp(argv[1], "openat") && argc == 4) {
                 long dir = syscall(SYS_open, argv[2], O_RDONLY | O_DIRECTORY);
 

@@ -60,8 +60,10 @@ static void make_policies(void)
                  "\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\",\"handlerOptions\":"
                  "{\"rewrite\":[{\"from\":\"%s/resolv.conf\",\"to\":\"%s/policy-resolv.conf\"}]}},"
                  "{\"names\":[\"mknod\",\"mknodat\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
-                 "\"handler\":\"mknod\"}]}",
-                 t, t, t, t, t);
+                 "\"handler\":\"mknod\"},"
+                 "{\"names\":[\"memfd_create\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
+                 "\"handler\":\"inject\",\"handlerOptions\":{\"path\":\"%s/injected\"}}]}",
+                 t, t, t, t, t, t);
         snprintf(journal_policy, sizeof(journal_policy),
                  "{\"name\":\"j\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
                  "{\"names\":[\"open\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"},"
@@ -76,6 +78,7 @@ static void setup(void)
         cr_assert_not_null(mkdtemp(t));
         chmod(t, 0755);
         file_at("allowed", "ALLOWED\n");
+        file_at("injected", "INJECTED\n");
         file_at("resolv.conf", "nameserver 10.0.0.1\n");
         file_at("policy-resolv.conf", "nameserver 192.0.2.53\n");
         dir_at("secret", 0755);
@@ -157,10 +160,22 @@ Test(handlers, open_allowed_denied_rewritten_and_errnos)
         path_of(p, sizeof(p), "allowed");
         expect_open(p, "rdonly,directory", "open: ENOTDIR\n");
         expect_open(p, "wronly,creat,excl", "open: EEXIST\n");
+        /* Hostile pointers: EFAULT, as the kernel answers. */
+        expect_open("0x1", "rdonly", "open: EFAULT\n");
+        expect_open("0xffffffffff600000", "rdonly", "open: EFAULT\n");
         /* /proc/self is the task's, not the daemon's. */
         expect_open("/proc/self/comm", "rdonly", "open: ok unotify-htarget\n");
         cr_assert(strstr(daemon_log(&d), " open -> UNOTIFY_ACT_EMULATE open: fd "), "log: %s",
                   daemon_log(&d));
+}
+
+Test(handlers, inject_answers_with_the_policys_file)
+{
+        struct cmd_result r;
+
+        TARGET(&r, "memfd");
+        cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+        cr_assert_str_eq(r.out, "memfd: ok INJECTED\n");
 }
 
 Test(handlers, open_creates_with_the_tasks_mode_and_checks_the_parent)

@@ -180,14 +180,17 @@ Test(ctl, schema_matches_examples)
                 "jsonschema.Draft202012Validator.check_schema(s)\n"
                 "v = jsonschema.Draft202012Validator(s)\n"
                 "files = sorted(glob.glob(sys.argv[1] + '/policy/examples/*.json'))\n"
-                "assert len(files) == 5, files\n"
+                "assert len(files) == 6, files\n"
                 "for f in files:\n"
                 "    errors = [e.message for e in v.iter_errors(json.load(open(f)))]\n"
                 "    assert not errors, (f, errors)\n"
                 "bad = {'name': 'x', 'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': "
                 "['openat'], 'action': 'SCMP_ACT_ALLOW', 'paths': [{'index': 1, 'exact': "
                 "'/x'}]}]}\n"
-                "assert list(v.iter_errors(bad)), 'TOCTOU rule accepted'\n";
+                "assert list(v.iter_errors(bad)), 'TOCTOU rule accepted'\n"
+                "bad = {'name': 'x', 'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': "
+                "['socket'], 'action': 'UNOTIFY_ACT_EMULATE', 'handler': 'inject'}]}\n"
+                "assert list(v.iter_errors(bad)), 'inject without a path accepted'\n";
         int status;
         pid_t pid = fork();
 
