@@ -56,6 +56,8 @@ static int64_t needed_caps(const struct emul_call *c, const struct mknod_call *m
                 return -c->opts->refuse_errno;
         case S_IFBLK:
                 return -c->opts->refuse_errno;
+        case S_IFDIR:
+                return -EPERM; /* may_mknod() of fs/namei.c */
         default:
                 return -EINVAL;
         }
