@@ -110,3 +110,22 @@ Test(handlers, options_reach_the_daemon, .timeout = 60)
         cr_assert_null(unotify_policy_handler_options(p, -1));
         unotify_policy_unref(p);
 }
+
+Test(handlers, options_in_the_effective_dump, .timeout = 60)
+{
+        struct unotify_policy *p = load_ok(
+                "{" HEAD ",'syscalls':["
+                "{'names':['socket'],'action':'UNOTIFY_ACT_EMULATE','handler':'inject',"
+                "'handlerOptions':{'path':'/dev/urandom','access':'write'}},"
+                "{'names':['mknod'],'action':'UNOTIFY_ACT_EMULATE','handler':'mknod'}]}");
+        char *json = unotify_policy_to_json(p);
+
+        cr_assert_not_null(json);
+        cr_assert(strstr(json, "\"handlerOptions\""), "%s", json);
+        cr_assert(strstr(json, "\"path\": \"/dev/urandom\""), "%s", json);
+        cr_assert(strstr(json, "\"access\": \"write\""), "%s", json);
+        cr_assert(strstr(json, "\"cloexec\": false"), "%s", json);
+        cr_assert(strstr(json, "\"errno\": \"EPERM\""), "%s", json);
+        free(json);
+        unotify_policy_unref(p);
+}
