@@ -11,6 +11,7 @@
 
 struct seccomp_notif;
 struct seccomp_notif_resp;
+struct pool;
 
 struct daemon_stats {
         uint64_t listeners_added;
@@ -55,6 +56,8 @@ struct daemon {
         size_t resp_size;
 
         struct daemon_stats stats;
+
+        struct pool *pool; /* emulations' worker threads (emulate.h) */
 };
 
 /* Load o->policy_dir (minKernel against the running kernel, --strict).

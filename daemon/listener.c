@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "emulate.h"
+#include "handlers/journal.h"
 #include "log.h"
 #include "respond.h"
 #include "unotify/kernel.h"
@@ -58,6 +60,9 @@ int listener_set_init(struct daemon *d)
 
         if (r < 0)
                 return r;
+        r = emulate_init(d);
+        if (r < 0)
+                return r;
         d->listeners_epfd = epoll_create1(EPOLL_CLOEXEC);
         if (d->listeners_epfd < 0)
                 return negative_errno();
@@ -68,6 +73,8 @@ int listener_set_init(struct daemon *d)
 
 void listener_set_done(struct daemon *d)
 {
+        /* First: the pool hands back every job, which may free a listener. */
+        emulate_done(d);
         while (!list_empty(&d->listeners))
                 listener_free(container_of(d->listeners.next, struct listener, node));
         if (d->listeners_epfd >= 0) {
@@ -114,7 +121,10 @@ static void send_response(struct listener *l, struct seccomp_notif_resp *resp)
                                   (unsigned long long)l->id);
 }
 
-/* RECV into req, decide, fill resp. Returns 0, or -errno when RECV failed. */
+/* RECV into req, decide, fill resp. Returns 0 (resp is the answer to
+ * send), TAKEN_BY_HANDLER, or -errno when RECV failed. */
+#define TAKEN_BY_HANDLER 1
+
 static int receive_and_decide(struct listener *l, struct seccomp_notif *req,
                               struct seccomp_notif_resp *resp)
 {
@@ -130,6 +140,8 @@ static int receive_and_decide(struct listener *l, struct seccomp_notif *req,
         wakeup_note(&l->wakeup, l->fd, req->pid);
 
         respond_decide(l, req, &dec);
+        if (dec.action == UNOTIFY_ACTION_EMULATE && emulate_start(l, req, &dec))
+                return TAKEN_BY_HANDLER; /* answered when its handler is done */
         memset(resp, 0, d->resp_size);
         respond_fill(l, req, &dec, resp);
         return 0;
@@ -154,11 +166,14 @@ static int answer_held(struct listener *l)
         struct seccomp_notif_resp *resp[2] = { d->resp, d->resp_next };
         int held = 0, r = receive_and_decide(l, req[0], resp[0]);
 
-        if (r < 0)
-                return r;
+        if (r != 0)
+                return r < 0 ? r : 0;
         for (int i = 0; i < LISTENER_HOLD_BATCH && more_queued(l->fd); i++) {
-                if (receive_and_decide(l, req[!held], resp[!held]) < 0)
+                r = receive_and_decide(l, req[!held], resp[!held]);
+                if (r < 0)
                         break;
+                if (r == TAKEN_BY_HANDLER)
+                        continue; /* nothing to send for it here: keep holding */
                 send_response(l, resp[held]);
                 held = !held;
         }
@@ -177,7 +192,7 @@ static int answer_one(struct listener *l)
         r = receive_and_decide(l, d->req, d->resp);
         if (r == 0)
                 send_response(l, d->resp);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 static void listener_ready(struct listener *l, uint32_t events)
@@ -259,9 +274,30 @@ int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const 
         return 0;
 }
 
+static void listener_destroy(struct listener *l)
+{
+        if (l->journal_recorded)
+                log_info("listener %llu: %llu emulated answers lost to signals, %llu restarted "
+                         "calls answered from the journal",
+                         (unsigned long long)l->id, (unsigned long long)l->journal_recorded,
+                         (unsigned long long)l->journal_replayed);
+        journal_free(l->journal);
+        safe_close(l->fd);
+        unotify_policy_unref(l->policy);
+        free(l->container_id);
+        free(l);
+}
+
+void listener_job_done(struct listener *l)
+{
+        l->jobs--;
+        if (l->dead && l->jobs == 0)
+                listener_destroy(l);
+}
+
 struct listener *listener_free(struct listener *l)
 {
-        if (!l)
+        if (!l || l->dead)
                 return NULL;
         /* Out of the set before the fd is closed (a dup elsewhere would keep
          * it registered). ENOENT: it never got in. */
@@ -269,9 +305,10 @@ struct listener *listener_free(struct listener *l)
         list_del(&l->node);
         l->daemon->n_listeners--;
         l->daemon->stats.listeners_freed++;
-        safe_close(l->fd);
-        unotify_policy_unref(l->policy);
-        free(l->container_id);
-        free(l);
+        if (l->jobs > 0) {
+                l->dead = true;
+                return NULL;
+        }
+        listener_destroy(l);
         return NULL;
 }

@@ -11,6 +11,7 @@
 #include "wakeup.h"
 
 struct daemon;
+struct journal;
 struct unotify_policy;
 
 struct listener {
@@ -25,6 +26,14 @@ struct listener {
         uint64_t received;
         uint64_t send_gone;
         struct wakeup wakeup;
+        /* Emulations (emulate.h): jobs in the pool hold the listener; a
+         * listener freed meanwhile is only marked dead and goes with its
+         * last job. The journal is made at the first emulation. */
+        unsigned jobs;
+        bool dead;
+        struct journal *journal;
+        uint64_t journal_recorded; /* answers lost after a side effect */
+        uint64_t journal_replayed; /* restarted calls answered from the journal */
 };
 
 /* The listener set: the RECV/SEND buffers, sized by SECCOMP_GET_NOTIF_SIZES
@@ -42,5 +51,9 @@ bool listener_fd_is_seccomp(int fd);
 int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
                  pid_t pid, struct listener **ret);
 
-/* Leave the epoll set, close the fd, drop the policy. Accepts NULL. */
+/* Leave the epoll set, close the fd, drop the policy. Accepts NULL.
+ * With emulations still running, only leaves the set: the rest happens
+ * when the last one is done. */
 struct listener *listener_free(struct listener *l);
+/* An emulation of l is done (emulate.c). */
+void listener_job_done(struct listener *l);

@@ -17,7 +17,7 @@
 #include "unotify/macro.h"
 
 static struct ratelimit view_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
-static struct ratelimit unimplemented = RATELIMIT_INIT(60ull * 1000000000u, 5);
+static struct ratelimit unstarted = RATELIMIT_INIT(60ull * 1000000000u, 5);
 
 void respond_decide(struct listener *l, const struct seccomp_notif *req, struct unotify_decision *ret)
 {
@@ -103,9 +103,10 @@ void respond_fill(struct listener *l, const struct seccomp_notif *req,
                 log_decision(LOG_NOTICE, l, req, dec);
                 break;
         case UNOTIFY_ACTION_EMULATE:
-                /* Handlers come with the emulation work; fail closed. */
-                if (ratelimit_allow(&unimplemented))
-                        log_warning("listener %llu: handler \"%s\" is not implemented yet; answering %s",
+                /* Only when emulate_start() could not hand it to its
+                 * handler (out of memory): fail closed. */
+                if (ratelimit_allow(&unstarted))
+                        log_warning("listener %llu: handler \"%s\" could not start; answering %s",
                                     (unsigned long long)l->id, unotify_handler_name(dec->handler),
                                     unotify_errno_name(dec->error));
                 resp->error = -dec->error;

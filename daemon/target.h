@@ -32,3 +32,23 @@ ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size);
  * the notification is still alive, so the pidfd is the notifying task's.
  * Returns the pidfd or -errno. */
 int target_pidfd(int listener_fd, const struct seccomp_notif *req);
+
+/* SECCOMP_IOCTL_NOTIF_ID_VALID: 0 while notification id is pending,
+ * -ENOENT once it is not (answered, interrupted, the task gone). */
+int target_id_valid(int listener_fd, uint64_t id);
+
+/* Read exactly n bytes at addr in pid, page by page. Returns 0, -EFAULT
+ * (some byte is unmapped) or -errno. */
+int target_read(pid_t pid, uint64_t addr, void *buf, size_t n);
+
+/* rel (read from the task) made absolute as target_read_path() does:
+ * against the task's cwd, or the directory of its fd in argument
+ * dirfd_arg_index (-1: cwd), as the task sees them. For messages and
+ * rewrites: nothing here follows symlinks. Returns the length or -errno. */
+int target_absolute_path(const struct target_ctx *t, int dirfd_arg_index, const char *rel, char *buf,
+                         size_t size);
+
+/* A copy of the task's fd (pidfd_getfd(2), Linux 5.6), through a pidfd
+ * validated against req. Returns the new fd (O_CLOEXEC) or -EBADF (no such
+ * fd), -ENOENT (the task is gone), -errno. */
+int target_dup_fd(int listener_fd, const struct seccomp_notif *req, int fd);

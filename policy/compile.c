@@ -228,6 +228,9 @@ static int copy_rule(struct unotify_policy *p, size_t k, const struct draft_rule
         r->decision.rule = (int)k;
         for (unsigned i = 0; i < r->n_paths; i++)
                 r->paths[i].pattern = NULL;
+        r->options = NULL;
+        if (d->rule.options && handler_options_copy(d->rule.options, &r->options) < 0)
+                return -ENOMEM;
         for (unsigned i = 0; i < r->n_paths; i++) {
                 r->paths[i].pattern = strdup(d->rule.paths[i].pattern);
                 if (!r->paths[i].pattern)

@@ -70,6 +70,41 @@ static void dump_decision(struct dump *d, json_t *o, const struct unotify_decisi
         }
 }
 
+/* A rule's handlerOptions as a policy would write them. */
+static json_t *dump_handler_options(struct dump *d, const struct rule *r)
+{
+        static const char *const access[] = { "read", "write", "readwrite" };
+        const struct unotify_handler_options *h = r->options;
+        json_t *o = json_object();
+
+        switch (r->decision.handler) {
+        case UNOTIFY_HANDLER_OPEN: {
+                json_t *arr = json_array();
+
+                for (size_t i = 0; i < h->n_rewrites; i++) {
+                        json_t *rw = json_object();
+
+                        add(d, rw, "from", json_string(h->rewrites[i].from));
+                        add(d, rw, "to", json_string(h->rewrites[i].to));
+                        push(d, arr, rw);
+                }
+                add(d, o, "rewrite", arr);
+                break;
+        }
+        case UNOTIFY_HANDLER_MKNOD:
+                add(d, o, "errno", json_string(unotify_errno_name(h->refuse_errno)));
+                break;
+        case UNOTIFY_HANDLER_INJECT:
+                add(d, o, "path", json_string(h->inject_path));
+                add(d, o, "access", json_string(access[h->inject_access >= 0 && h->inject_access <= 2 ? h->inject_access : 0]));
+                add(d, o, "cloexec", json_boolean(h->inject_cloexec));
+                break;
+        case UNOTIFY_HANDLER_NONE:
+                break;
+        }
+        return o;
+}
+
 static json_t *dump_args(struct dump *d, const struct rule *r)
 {
         json_t *arr = json_array();
@@ -136,6 +171,8 @@ static json_t *dump_rule(struct dump *d, const struct unotify_policy *p, size_t 
         add(d, o, "from", dump_from(d, p, i));
         add(d, o, "names", strings(d, p->info[i].names, p->info[i].n_names));
         dump_decision(d, o, &r->decision, "action", "errnoRet");
+        if (r->options)
+                add(d, o, "handlerOptions", dump_handler_options(d, r));
         if (r->n_conds)
                 add(d, o, "args", dump_args(d, r));
         if (r->n_paths)

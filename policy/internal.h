@@ -63,6 +63,11 @@ struct rule {
         struct cond conds[RULE_MAX_CONDS];
         unsigned n_paths;
         struct path_cond paths[RULE_MAX_PATHS];
+        /* UNOTIFY_ACTION_EMULATE: the handler's options. Owned by the rule
+         * in a policy (deep copy, handlers.c), by the draft in a draft
+         * (strings borrowed from the document); variants share their
+         * rule's. NULL for other actions. */
+        struct unotify_handler_options *options;
 };
 
 /* includes/excludes evaluated when the policy is compiled. Arches are
@@ -317,6 +322,17 @@ size_t units_expand(struct unit *units, size_t n, size_t i, struct compile_part 
 /* select.c: at most one default, no two selectors that may overlap;
  * policies in load order. Returns 0, -EINVAL or -ENOMEM. */
 int check_selection(struct unotify_policy *const *policies, size_t n, struct unotify_diags *diags);
+
+/* handlers.c: the handlers' schemas. Checks that every name of r is a
+ * syscall its handler serves and parses "handlerOptions" of rule object
+ * obj into r->rule.options (after the decision and names are parsed). */
+struct parser;
+void parse_handler_options(struct parser *p, json_t *obj, struct draft_rule *r);
+/* A policy's own copy of a draft's options. Returns 0 or -ENOMEM. */
+int handler_options_copy(const struct unotify_handler_options *from,
+                         struct unotify_handler_options **ret);
+/* Free options; owned: the strings too (a policy's copy). Accepts NULL. */
+void handler_options_free(struct unotify_handler_options *o, bool owned);
 
 /* mux.c: how variant rule ref decides number nr, for dumps. */
 json_t *mux_describe(const struct unotify_policy *p, uint32_t ref, uint32_t nr);

@@ -65,8 +65,10 @@ int policy_parse(json_t *root, const char *origin, const struct load_opts *opts,
 
 void draft_done(struct draft *d)
 {
-        for (size_t i = 0; i < d->n_rules; i++)
+        for (size_t i = 0; i < d->n_rules; i++) {
                 free(d->rules[i].names);
+                handler_options_free(d->rules[i].rule.options, false);
+        }
         free(d->rules);
         free(d->includes);
         free(d->select.meta);

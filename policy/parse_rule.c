@@ -9,8 +9,8 @@
 #define SUGGEST_MAX_PER_FILE 16
 
 static const char *const rule_keys[] = { "names",       "action",   "errnoRet", "errno",
-                                         "returnValue", "handler",  "args",     "paths",
-                                         "includes",    "excludes", "comment" };
+                                         "returnValue", "handler",  "handlerOptions", "args",
+                                         "paths",       "includes", "excludes", "comment" };
 static const char *const cond_keys[] = { "index", "value", "valueTwo", "op", "comment" };
 
 const char *const policy_op_names[COND_MASKED_EQ + 1] = {
@@ -492,6 +492,7 @@ static void parse_rule(struct parser *p, json_t *v, size_t index, struct draft_r
         parse_args(p, v, &r->rule);
         parse_paths(p, v, r);
         parse_filters(p, v, r);
+        parse_handler_options(p, v, r);
         parse_comment(p, v);
         check_multiplexed(p, r);
 }

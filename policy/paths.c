@@ -66,3 +66,8 @@ bool path_matches(const struct path_cond *c, const char *path)
         }
         return false;
 }
+
+size_t unotify_path_normalize(char *path)
+{
+        return path_normalize(path);
+}

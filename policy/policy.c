@@ -45,6 +45,7 @@ static void free_rules(struct unotify_policy *p)
         for (size_t i = 0; i < p->n_rules; i++) {
                 for (unsigned j = 0; j < p->rules[i].n_paths; j++)
                         free(p->rules[i].paths[j].pattern);
+                handler_options_free(p->rules[i].options, true);
                 if (p->info)
                         free_strings(p->info[i].names, p->info[i].n_names);
         }
@@ -366,4 +367,12 @@ int unotify_policy_rule_source(const struct unotify_policy *p, int rule, const c
         if (ret_index)
                 *ret_index = p->info[rule].index;
         return 0;
+}
+
+const struct unotify_handler_options *unotify_policy_handler_options(const struct unotify_policy *p,
+                                                                     int rule)
+{
+        if (rule < 0 || (size_t)rule >= p->n_rules)
+                return NULL;
+        return p->rules[rule].options;
 }

@@ -64,13 +64,40 @@ enum unotify_action {
 };
 
 /* The emulation handlers the policy language knows (UNOTIFY_ACT_EMULATE
- * with "handler": NAME). The daemon implements them; until it does, it
- * answers a decision's `error` (ENOSYS). */
+ * with "handler": NAME, options in "handlerOptions"). The library knows
+ * their names, the syscalls each serves and their options; the daemon
+ * implements them (docs/handlers.md). When one cannot do its work the
+ * daemon answers the decision's `error` (ENOSYS: fail closed). */
 enum unotify_handler {
         UNOTIFY_HANDLER_NONE = 0,
         UNOTIFY_HANDLER_OPEN,   /* "open" */
         UNOTIFY_HANDLER_MKNOD,  /* "mknod" */
         UNOTIFY_HANDLER_INJECT, /* "inject" */
+};
+
+/* One "rewrite" of the open handler: an open of `from` (an absolute,
+ * normalized path as the target names it) opens `to` (a file of the
+ * supervisor's) instead. */
+struct unotify_rewrite {
+        const char *from;
+        const char *to;
+};
+
+/* What a rule's "handlerOptions" say, checked at load. Borrowed from the
+ * policy that holds the rule. */
+struct unotify_handler_options {
+        /* "open": rewrites, in file order; no two share `from`. */
+        const struct unotify_rewrite *rewrites;
+        size_t n_rewrites;
+        /* "inject": the file the supervisor opens (absolute), the open(2)
+         * access mode (O_RDONLY, O_WRONLY or O_RDWR) and whether the
+         * target's fd gets O_CLOEXEC. NULL for other handlers. */
+        const char *inject_path;
+        int inject_access;
+        bool inject_cloexec;
+        /* "mknod": the errno for a node it does not create (default EPERM,
+         * what an unprivileged mknod(2) of a device gets). */
+        int refuse_errno;
 };
 
 struct unotify_decision {
@@ -292,6 +319,16 @@ const char *unotify_action_to_string(enum unotify_action a);
 /* The action as a policy writes it: unotify_action_to_string(), except
  * "SCMP_ACT_LOG" for a CONTINUE with `log` set. */
 const char *unotify_decision_action_name(const struct unotify_decision *d);
+/* The handlerOptions of effective rule `rule` (a decision's .rule) when
+ * it is an UNOTIFY_ACT_EMULATE rule; borrowed from p. NULL otherwise.
+ * Every EMULATE rule has options (defaults when it gives none). */
+const struct unotify_handler_options *unotify_policy_handler_options(const struct unotify_policy *p,
+                                                                     int rule);
+
+/* Normalize an absolute path in place as path conditions see it ("//",
+ * "/./", ".." resolved lexically, no trailing "/"); returns its length. */
+size_t unotify_path_normalize(char *path);
+
 /* "open" for UNOTIFY_HANDLER_OPEN; NULL for NONE and unknown values. */
 const char *unotify_handler_name(enum unotify_handler h);
 /* 21 for "CAP_SYS_ADMIN" (capabilities(7), as in "caps"); -EINVAL when

@@ -808,7 +808,7 @@ Test(examples, load_and_decide, .timeout = 60)
         r = unotify_policy_set_load_dir(UNOTIFY_SOURCE_DIR "/policy/examples", &s, &diags);
         text = diags_text(&diags);
         cr_assert_eq(r, 0, "%s", text);
-        cr_assert_eq(unotify_policy_set_count(s), 5);
+        cr_assert_eq(unotify_policy_set_count(s), 6);
         demo = unotify_policy_set_find(s, "demo");
         deny = unotify_policy_set_find(s, "deny-mkdir");
         def = unotify_policy_set_find(s, "default");
@@ -826,5 +826,7 @@ Test(examples, load_and_decide, .timeout = 60)
         cr_assert(d.action == ERRNO && d.error == EPERM && d.rule == 0);
         d = decide(def, native_arch(), SYS_getpid, NULL);
         cr_assert(d.action == CONTINUE && d.rule == -1);
+        d = decide(unotify_policy_set_find(s, "emulate"), native_arch(), SYS_mknodat, NULL);
+        cr_assert(d.action == UNOTIFY_ACTION_EMULATE && d.handler == UNOTIFY_HANDLER_MKNOD && d.rule == 3);
         unotify_policy_set_free(s);
 }

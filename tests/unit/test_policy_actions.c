@@ -8,6 +8,7 @@
 
 #define HEAD "'name':'act','defaultAction':'SCMP_ACT_ALLOW'"
 #define RULE(r) "{" HEAD ",'syscalls':[{'names':['umask']," r "}]}"
+#define RULE_ON(names, r) "{" HEAD ",'syscalls':[{'names':[" names "]," r "}]}"
 
 struct action_case {
         const char *row;
@@ -18,6 +19,7 @@ struct action_case {
         enum unotify_handler handler;
         bool log;
         const char *name; /* unotify_decision_action_name() */
+        long nr;          /* the syscall the rule names; 0: umask */
 };
 
 static const struct action_case action_cases[] = {
@@ -51,11 +53,14 @@ static const struct action_case action_cases[] = {
         { "return INT64_MIN",
           RULE("'action':'UNOTIFY_ACT_RETURN','returnValue':-9223372036854775808"),
           UNOTIFY_ACTION_RETURN, 0, INT64_MIN, 0, false, "UNOTIFY_ACT_RETURN" },
-        { "emulate open", RULE("'action':'UNOTIFY_ACT_EMULATE','handler':'open'"),
-          UNOTIFY_ACTION_EMULATE, ENOSYS, 0, UNOTIFY_HANDLER_OPEN, false, "UNOTIFY_ACT_EMULATE" },
-        { "emulate mknod", RULE("'action':'UNOTIFY_ACT_EMULATE','handler':'mknod'"),
-          UNOTIFY_ACTION_EMULATE, ENOSYS, 0, UNOTIFY_HANDLER_MKNOD, false, "UNOTIFY_ACT_EMULATE" },
-        { "emulate inject", RULE("'action':'UNOTIFY_ACT_EMULATE','handler':'inject'"),
+        { "emulate open", RULE_ON("'openat'", "'action':'UNOTIFY_ACT_EMULATE','handler':'open'"),
+          UNOTIFY_ACTION_EMULATE, ENOSYS, 0, UNOTIFY_HANDLER_OPEN, false, "UNOTIFY_ACT_EMULATE",
+          SYS_openat },
+        { "emulate mknod", RULE_ON("'mknod'", "'action':'UNOTIFY_ACT_EMULATE','handler':'mknod'"),
+          UNOTIFY_ACTION_EMULATE, ENOSYS, 0, UNOTIFY_HANDLER_MKNOD, false, "UNOTIFY_ACT_EMULATE",
+          SYS_mknod },
+        { "emulate inject",
+          RULE("'action':'UNOTIFY_ACT_EMULATE','handler':'inject','handlerOptions':{'path':'/dev/null'}"),
           UNOTIFY_ACTION_EMULATE, ENOSYS, 0, UNOTIFY_HANDLER_INJECT, false, "UNOTIFY_ACT_EMULATE" },
 };
 
@@ -65,7 +70,7 @@ ParameterizedTest(size_t *row, actions, rule, .timeout = 60)
 {
         const struct action_case *c = &action_cases[*row];
         struct unotify_policy *p = load_ok(c->policy);
-        struct unotify_decision d = decide(p, native_arch(), SYS_umask, NULL);
+        struct unotify_decision d = decide(p, native_arch(), c->nr ?: SYS_umask, NULL);
 
         cr_assert_eq(d.action, c->action, "%s: action %d", c->row, d.action);
         cr_assert_eq(d.error, c->error, "%s: error %d", c->row, d.error);

@@ -112,7 +112,8 @@ Test(ctl, exit_codes)
         "'paths':[{'index':1,'dirfd':0,'prefix':'/etc/ssl/private'}]},"                        \
         "{'names':['mount'],'action':'SCMP_ACT_ALLOW','includes':{'caps':['CAP_SYS_ADMIN']}}," \
         "{'names':['mount'],'action':'UNOTIFY_ACT_RETURN','returnValue':0},"                   \
-        "{'names':['socket'],'action':'UNOTIFY_ACT_EMULATE','handler':'inject'}]}"
+        "{'names':['socket'],'action':'UNOTIFY_ACT_EMULATE','handler':'inject',"                \
+        "'handlerOptions':{'path':'/dev/null'}}]}"
 
 Test(ctl, paths_caps_includes_arches)
 {
@@ -179,14 +180,17 @@ Test(ctl, schema_matches_examples)
                 "jsonschema.Draft202012Validator.check_schema(s)\n"
                 "v = jsonschema.Draft202012Validator(s)\n"
                 "files = sorted(glob.glob(sys.argv[1] + '/policy/examples/*.json'))\n"
-                "assert len(files) == 5, files\n"
+                "assert len(files) == 6, files\n"
                 "for f in files:\n"
                 "    errors = [e.message for e in v.iter_errors(json.load(open(f)))]\n"
                 "    assert not errors, (f, errors)\n"
                 "bad = {'name': 'x', 'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': "
                 "['openat'], 'action': 'SCMP_ACT_ALLOW', 'paths': [{'index': 1, 'exact': "
                 "'/x'}]}]}\n"
-                "assert list(v.iter_errors(bad)), 'TOCTOU rule accepted'\n";
+                "assert list(v.iter_errors(bad)), 'TOCTOU rule accepted'\n"
+                "bad = {'name': 'x', 'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': "
+                "['socket'], 'action': 'UNOTIFY_ACT_EMULATE', 'handler': 'inject'}]}\n"
+                "assert list(v.iter_errors(bad)), 'inject without a path accepted'\n";
         int status;
         pid_t pid = fork();
 

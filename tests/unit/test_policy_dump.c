@@ -50,6 +50,7 @@ Test(dump, rules_numbers_values, .timeout = 60)
                         "'args':[{'index':1,'value':'0xffffffffffffffff','op':'SCMP_CMP_NE'},"
                         "{'index':2,'value':'0xff','valueTwo':7,'op':'SCMP_CMP_MASKED_EQ'}]},"
                         "{'names':['openat'],'action':'UNOTIFY_ACT_EMULATE','handler':'open',"
+                        "'handlerOptions':{'rewrite':[]},"
                         "'paths':[{'index':1,'dirfd':0,'prefix':'/etc'}],"
                         "'includes':{'caps':['CAP_SYS_ADMIN','CAP_CHOWN'],'arches':['amd64']},"
                         "'excludes':{'caps':['CAP_BPF']}},"
@@ -78,6 +79,7 @@ Test(dump, rules_numbers_values, .timeout = 60)
         assert_json(json_array_get(rules, 1),
                     "{'from':{'policy':'d','origin':'test.json','pointer':'/syscalls/1'},"
                     "'names':['openat'],'action':'UNOTIFY_ACT_EMULATE','handler':'open',"
+                    "'handlerOptions':{'rewrite':[]},"
                     "'paths':[{'index':1,'dirfd':0,'prefix':'/etc'}],"
                     "'includes':{'caps':['CAP_CHOWN','CAP_SYS_ADMIN']},"
                     "'excludes':{'caps':['CAP_BPF']},'numbers':{'SCMP_ARCH_X86_64':[257]}}");

@@ -1,0 +1,176 @@
+#include "emulate.h"
+
+#include <errno.h>
+#include <ev.h> /* before seccomp.h: its linux/elf.h defines EV_NONE */
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "daemon.h"
+#include "handlers/journal.h"
+#include "handlers/pool.h"
+#include "listener.h"
+#include "log.h"
+#include "unotify/kernel.h"
+#include "unotify/macro.h"
+
+/* Enough for a few blocking opens (FIFOs) without starving the rest; the
+ * stale-job check frees workers held by tasks that are gone. */
+#define EMULATE_WORKERS 4
+
+static struct ratelimit answer_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
+static struct ratelimit refusals = RATELIMIT_INIT(10ull * 1000000000u, 10);
+
+/* ADDFD + SEND in one: returns 0, or -errno (-ENOENT: the task was
+ * interrupted or died; the fd was not installed). */
+static int send_fd(struct listener *l, const struct emul_call *c, int *ret_fd)
+{
+        struct seccomp_notif_addfd addfd = {
+                .id = c->req.id,
+                .flags = SECCOMP_ADDFD_FLAG_SEND,
+                .srcfd = (uint32_t)c->fd,
+                .newfd_flags = c->cloexec ? O_CLOEXEC : 0,
+        };
+
+        int r = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+
+        if (r < 0)
+                return negative_errno();
+        *ret_fd = r; /* the task's fd number */
+        return 0;
+}
+
+static int send_plain(struct listener *l, const struct emul_call *c, int error)
+{
+        struct seccomp_notif_resp *resp = l->daemon->resp;
+
+        memset(resp, 0, l->daemon->resp_size);
+        resp->id = c->req.id;
+        resp->error = -error;
+        resp->val = error ? 0 : c->val;
+        return ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 ? negative_errno() : 0;
+}
+
+/* Verbose only, like respond.c's decisions: the name costs an allocation. */
+static void log_answer(struct listener *l, const struct job *job, int fd)
+{
+        const struct emul_call *c = &job->call;
+        _cleanup_(freep) char *name = seccomp_syscall_resolve_num_arch(c->req.data.arch, c->req.data.nr);
+        char result[48];
+
+        if (c->error)
+                snprintf(result, sizeof(result), "%s", unotify_errno_name(c->error) ?: "an errno");
+        else if (c->fd >= 0)
+                snprintf(result, sizeof(result), "fd %d", fd);
+        else
+                snprintf(result, sizeof(result), "%lld", (long long)c->val);
+        log_info("listener %llu (%s): pid %u %s -> UNOTIFY_ACT_EMULATE %s: %s%s", (unsigned long long)l->id,
+                 l->container_id, c->req.pid, name ? name : "?", job->handler->name, result,
+                 c->replayed ? " (from the journal)" : "");
+}
+
+static void log_refusal(struct listener *l, const struct job *job)
+{
+        const struct emul_call *c = &job->call;
+
+        if (!c->why || !ratelimit_allow(&refusals))
+                return;
+        log_info("listener %llu (%s): pid %u: handler \"%s\" answers %s: %s",
+                 (unsigned long long)l->id, l->container_id, c->req.pid, job->handler->name,
+                 unotify_errno_name(c->error) ?: "an errno", c->why);
+}
+
+static void answer(struct job *job)
+{
+        struct listener *l = job->listener;
+        struct emul_call *c = &job->call;
+        int r, target_fd = -1;
+
+        if (c->error == 0 && c->fd >= 0) {
+                r = send_fd(l, c, &target_fd);
+                /* ESRCH: the task was interrupted with the fd queued, which
+                 * it then dropped. EMFILE/EBADF: the task's RLIMIT_NOFILE;
+                 * it gets that. */
+                if (r == -ESRCH)
+                        r = -ENOENT;
+                else if (r < 0 && r != -ENOENT)
+                        r = send_plain(l, c, -r);
+        } else {
+                r = send_plain(l, c, c->error);
+        }
+        if (r == 0 && l->journal)
+                journal_answered(l->journal, c);
+        if (r == 0) {
+                l->daemon->stats.answered++;
+                log_refusal(l, job);
+                if (log_enabled(LOG_INFO))
+                        log_answer(l, job, target_fd);
+                return;
+        }
+        if (r != -ENOENT) {
+                if (ratelimit_allow(&answer_errors))
+                        log_warning_errno(r, "listener %llu: answering an emulated call",
+                                          (unsigned long long)l->id);
+                return;
+        }
+        /* Interrupted after RECV: normal (the journal has it). */
+        l->send_gone++;
+        l->daemon->stats.send_gone++;
+        if (c->side_effect)
+                l->journal_recorded++;
+}
+
+static void on_job_done(struct job *job, void *userdata)
+{
+        struct listener *l = job->listener;
+
+        (void)userdata;
+        if (!l->dead)
+                answer(job);
+        if (job->call.replayed)
+                l->journal_replayed++;
+        safe_close(job->call.fd);
+        listener_job_done(l);
+        free(job);
+}
+
+int emulate_init(struct daemon *d)
+{
+        return pool_new(d->loop, EMULATE_WORKERS, on_job_done, d, &d->pool);
+}
+
+void emulate_done(struct daemon *d)
+{
+        d->pool = pool_free(d->pool);
+}
+
+bool emulate_start(struct listener *l, const struct seccomp_notif *req,
+                   const struct unotify_decision *dec)
+{
+        const struct handler *h = handler_lookup(dec->handler);
+        struct job *job;
+
+        if (!h || !l->daemon->pool)
+                return false;
+        if (!l->journal && !(l->journal = journal_new()))
+                return false;
+        job = calloc(1, sizeof(*job));
+        if (!job)
+                return false;
+        job->handler = h;
+        job->listener = l;
+        job->call = (struct emul_call){
+                .req = *req,
+                .listener_fd = l->fd,
+                .policy = l->policy,
+                .dec = *dec,
+                .opts = unotify_policy_handler_options(l->policy, dec->rule),
+                .journal = l->journal,
+                .fd = -1,
+        };
+        l->jobs++;
+        pool_submit(l->daemon->pool, job);
+        return true;
+}

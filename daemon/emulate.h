@@ -1,0 +1,26 @@
+/* UNOTIFY_ACT_EMULATE: a decision handed to its handler in the worker
+ * pool, and the answer sent when it is done — an fd with
+ * SECCOMP_IOCTL_NOTIF_ADDFD + SECCOMP_ADDFD_FLAG_SEND (installed and
+ * answered in one step, so the task never gets one without the other),
+ * anything else with SECCOMP_IOCTL_NOTIF_SEND. A side effect whose answer
+ * is lost goes to the listener's journal (handlers/journal.h). */
+#pragma once
+
+#include <linux/seccomp.h>
+#include <stdbool.h>
+
+#include "unotify/policy.h"
+
+struct daemon;
+struct listener;
+
+/* Start the worker pool. Returns 0 or -errno. */
+int emulate_init(struct daemon *d);
+/* Stop it: every job still in it is answered (ENOSYS if it did not run). */
+void emulate_done(struct daemon *d);
+
+/* Hand req, decided dec (EMULATE), to its handler. Returns true when the
+ * answer follows from the pool; false when it cannot start (the caller
+ * answers dec->error). */
+bool emulate_start(struct listener *l, const struct seccomp_notif *req,
+                   const struct unotify_decision *dec);

@@ -1,0 +1,296 @@
+/* The "open" handler: open(2), openat(2), openat2(2), creat(2) done by
+ * the supervisor in the task's root with the task's credentials, the fd
+ * handed over with ADDFD + SEND.
+ *
+ * The path is resolved in two steps so that no check and no side effect
+ * happens on a different object than the one checked:
+ *   1. resolve it to an O_PATH fd (no side effect: no creation, no
+ *      truncation, no FIFO wait) and decide the rule again on that
+ *      object's real path (resolve.h);
+ *   2. open that same inode with the task's flags through
+ *      /proc/thread-self/fd (no second path walk).
+ * A file to create is created in its parent directory, opened (O_PATH) and
+ * checked first, with RESOLVE_NO_SYMLINKS for the last component. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "resolve.h"
+#include "target.h"
+#include "unotify/macro.h"
+
+/* The kernel's values where glibc's differ (glibc's O_TMPFILE includes
+ * O_DIRECTORY; its O_LARGEFILE is 0 on 64-bit ABIs). */
+#define K_O_TMPFILE 020000000
+#if defined(__aarch64__)
+#define K_O_LARGEFILE 0400000
+#else
+#define K_O_LARGEFILE 0100000
+#endif
+/* VALID_OPEN_FLAGS and O_PATH_FLAGS of fs/fcntl.c and fs/open.c. */
+#define VALID_OPEN_FLAGS                                                                             \
+        (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_SYNC |      \
+         O_DSYNC | FASYNC | O_DIRECT | K_O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |       \
+         O_CLOEXEC | O_PATH | K_O_TMPFILE)
+#define O_PATH_FLAGS (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
+#define OPEN_HOW_SIZE_VER0 24
+
+static const char *const served[] = { "open", "openat", "openat2", "creat" };
+
+enum { SYS_OPEN, SYS_OPENAT, SYS_OPENAT2, SYS_CREAT };
+
+struct open_call {
+        unsigned path_arg;
+        int dirfd_arg; /* -1: relative to the cwd */
+        struct open_how how;
+        char path[PATH_MAX];
+};
+
+/* build_open_how() of fs/open.c: what open(2) makes of its flags and mode
+ * (unknown flags ignored, O_PATH beats the rest, mode only to create). */
+static struct open_how legacy_how(uint64_t flags, uint64_t mode)
+{
+        struct open_how how = { .flags = flags & (uint64_t)VALID_OPEN_FLAGS, .mode = mode & 07777 };
+
+        if (how.flags & O_PATH)
+                how.flags &= O_PATH_FLAGS;
+        if (!(how.flags & (O_CREAT | K_O_TMPFILE)))
+                how.mode = 0;
+        return how;
+}
+
+/* openat2's struct: at least VER0, at most a page, unknown tail zero
+ * (copy_struct_from_user()). */
+static int read_how(const struct emul_call *c, struct open_how *ret)
+{
+        uint64_t addr = c->req.data.args[2], size = c->req.data.args[3];
+        unsigned char buf[4096];
+        int r;
+
+        if (size < OPEN_HOW_SIZE_VER0)
+                return -EINVAL;
+        if (size > sizeof(buf))
+                return -E2BIG;
+        r = target_read((pid_t)c->req.pid, addr, buf, (size_t)size);
+        if (r < 0)
+                return r;
+        for (size_t i = sizeof(*ret); i < size; i++)
+                if (buf[i])
+                        return -E2BIG;
+        *ret = (struct open_how){};
+        memcpy(ret, buf, size < sizeof(*ret) ? (size_t)size : sizeof(*ret));
+        return 0;
+}
+
+static int parse_call(struct emul_call *c, struct open_call *o)
+{
+        const __u64 *a = c->req.data.args;
+
+        switch (syscall_pick(&c->req, served, ELEMENTSOF(served))) {
+        case SYS_OPEN:
+                *o = (struct open_call){ .path_arg = 0, .dirfd_arg = -1, .how = legacy_how(a[1], a[2]) };
+                return 0;
+        case SYS_OPENAT:
+                *o = (struct open_call){ .path_arg = 1, .dirfd_arg = 0, .how = legacy_how(a[2], a[3]) };
+                return 0;
+        case SYS_CREAT:
+                *o = (struct open_call){ .path_arg = 0, .dirfd_arg = -1,
+                                         .how = legacy_how(O_CREAT | O_WRONLY | O_TRUNC, a[1]) };
+                return 0;
+        case SYS_OPENAT2:
+                *o = (struct open_call){ .path_arg = 1, .dirfd_arg = 0 };
+                return read_how(c, &o->how);
+        default:
+                return -ENOSYS; /* the loader lets "open" serve only these */
+        }
+}
+
+/* The admin's file instead of the task's: opened by the daemon, read-only. */
+static int open_rewritten(const struct open_call *o, const char *to)
+{
+        int fd;
+
+        if ((o->how.flags & O_ACCMODE) != O_RDONLY || (o->how.flags & (O_CREAT | O_TRUNC | K_O_TMPFILE)))
+                return -EACCES;
+        fd = open(to, O_RDONLY | O_CLOEXEC | O_NOCTTY | (int)(o->how.flags & (O_NONBLOCK | O_NOATIME)));
+        return fd < 0 ? negative_errno() : fd;
+}
+
+static const char *rewrite_of(struct emul_call *c, const struct open_call *o)
+{
+        const struct target_ctx t = { .listener_fd = c->listener_fd, .req = &c->req };
+        char abs[PATH_MAX];
+
+        if (!c->opts || c->opts->n_rewrites == 0)
+                return NULL;
+        if (target_absolute_path(&t, o->dirfd_arg, o->path, abs, sizeof(abs)) < 0)
+                return NULL;
+        unotify_path_normalize(abs);
+        for (size_t i = 0; i < c->opts->n_rewrites; i++)
+                if (strcmp(c->opts->rewrites[i].from, abs) == 0)
+                        return c->opts->rewrites[i].to;
+        return NULL;
+}
+
+/* O_CREAT and nothing there: create it in its (checked) parent. */
+static int create(struct emul_call *c, struct worker *w, int base_fd, const struct open_call *o)
+{
+        const char *name;
+        _cleanup_(closep) int dir = open_parent(base_fd, o->path, o->how.resolve, &name);
+        int r;
+
+        if (dir < 0)
+                return dir;
+        r = check_new(c, w, dir, name);
+        if (r < 0)
+                return r;
+        /* Right before the side effect: still the task that asked? */
+        r = target_id_valid(c->listener_fd, c->req.id);
+        if (r < 0)
+                return r;
+        /* A dangling symlink as the last component gives ELOOP here where
+         * the kernel would create its target (docs/handlers.md). */
+        r = openat2_fd(dir, name, (o->how.flags & ~(uint64_t)O_NOFOLLOW) | O_CLOEXEC | O_NOCTTY,
+                       o->how.mode, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        c->side_effect = r >= 0;
+        return r;
+}
+
+/* The checked object opened again with the task's flags. */
+static int open_found(struct emul_call *c, struct worker *w, int obj, const struct open_call *o)
+{
+        uint64_t f = o->how.flags;
+        struct stat st;
+        int r;
+
+        if ((f & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+                return -EEXIST;
+        if (fstat(obj, &st) < 0)
+                return negative_errno();
+        if (S_ISLNK(st.st_mode) && !(f & O_PATH))
+                return -ELOOP; /* O_NOFOLLOW on a symlink */
+        r = check_object(c, w, obj);
+        if (r < 0)
+                return r;
+        if (f & O_PATH) {
+                r = fcntl(obj, F_DUPFD_CLOEXEC, 0);
+                return r < 0 ? negative_errno() : r;
+        }
+        r = target_id_valid(c->listener_fd, c->req.id);
+        if (r < 0)
+                return r;
+        if (f & K_O_TMPFILE) {
+                r = openat(obj, ".", (int)(f | O_CLOEXEC | O_NOCTTY), (mode_t)o->how.mode);
+                return r < 0 ? negative_errno() : r;
+        }
+        r = worker_reopen(w, obj, (int)(f & ~(uint64_t)(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY);
+        c->side_effect = r >= 0 && (f & O_TRUNC);
+        return r;
+}
+
+/* "/proc/self" and "/proc/thread-self" name whoever resolves them: the
+ * task's, in its pid namespace (what its /proc shows), not the daemon's. */
+static void name_task_self(struct open_call *o, const struct task_creds *creds)
+{
+        static const char *const selves[] = { "/proc/self", "/proc/thread-self" };
+        char head[64], tail[PATH_MAX];
+
+        for (size_t i = 0; i < ELEMENTSOF(selves); i++) {
+                size_t n = strlen(selves[i]);
+
+                if (strncmp(o->path, selves[i], n) != 0 || (o->path[n] != '/' && o->path[n]))
+                        continue;
+                if (i == 0)
+                        snprintf(head, sizeof(head), "/proc/%d", (int)creds->ns_tgid);
+                else
+                        snprintf(head, sizeof(head), "/proc/%d/task/%d", (int)creds->ns_tgid,
+                                 (int)creds->ns_tid);
+                snprintf(tail, sizeof(tail), "%s", o->path + n);
+                if (strlen(head) + strlen(tail) < sizeof(o->path)) {
+                        strcpy(o->path, head);
+                        strcat(o->path, tail);
+                }
+                return;
+        }
+}
+
+static int open_as_task(struct emul_call *c, struct worker *w, struct open_call *o)
+{
+        uint64_t find = o->how.flags & (O_NOFOLLOW | O_DIRECTORY);
+        struct task_dirs dirs;
+        struct task_creds creds;
+        int r, obj;
+
+        r = task_creds_read((pid_t)c->req.pid, &creds);
+        if (r < 0)
+                return r;
+        name_task_self(o, &creds);
+        r = task_dirs_open(c, w, o->path, o->dirfd_arg, &dirs);
+        if (r >= 0)
+                r = target_id_valid(c->listener_fd, c->req.id); /* the /proc reads */
+        if (r >= 0)
+                r = worker_enter_root(w, dirs.root_fd);
+        if (r >= 0)
+                r = worker_assume(w, &creds, 0);
+        if (r >= 0) {
+                obj = openat2_fd(dirs.base_fd, o->path, O_PATH | O_CLOEXEC | find, 0,
+                                 o->how.resolve | RESOLVE_NO_MAGICLINKS);
+                if (obj == -ENOENT && (o->how.flags & O_CREAT))
+                        r = create(c, w, dirs.base_fd, o);
+                else if (obj < 0)
+                        r = obj;
+                else {
+                        r = open_found(c, w, obj, o);
+                        safe_close(obj);
+                }
+        }
+        worker_restore(w);
+        task_dirs_close(&dirs);
+        task_creds_done(&creds);
+        return r;
+}
+
+static void open_run(struct emul_call *c, struct worker *w)
+{
+        struct open_call o;
+        const char *to;
+        ssize_t n;
+        int r;
+
+        r = parse_call(c, &o);
+        n = r < 0 ? r
+                  : target_read_string((pid_t)c->req.pid, c->req.data.args[o.path_arg], o.path,
+                                       sizeof(o.path));
+        if (n >= 0)
+                n = target_id_valid(c->listener_fd, c->req.id);
+        if (n < 0) {
+                c->error = (int)-n;
+                return;
+        }
+        c->key_digest = journal_digest(&c->req, o.path, strlen(o.path));
+        c->key_digest = journal_digest_more(c->key_digest, &o.how, sizeof(o.how));
+        /* A restarted call whose first run created or truncated. */
+        if ((o.how.flags & (O_CREAT | O_TRUNC)) && c->journal && journal_begin(c->journal, c))
+                return;
+        to = rewrite_of(c, &o);
+        r = to ? open_rewritten(&o, to) : open_as_task(c, w, &o);
+        if (r < 0)
+                c->error = -r;
+        else {
+                c->fd = r;
+                c->cloexec = o.how.flags & O_CLOEXEC;
+        }
+        if (c->journal)
+                journal_end(c->journal, c);
+}
+
+const struct handler handler_open = {
+        .id = UNOTIFY_HANDLER_OPEN,
+        .name = "open",
+        .run = open_run,
+};

@@ -1,0 +1,35 @@
+/* The worker threads emulations run in: the loop submits a job, a worker
+ * runs its handler (which may block: a FIFO without a writer, a slow
+ * filesystem), and the loop gets it back through an ev_async and sends
+ * the answer. Nothing here blocks the loop. */
+#pragma once
+
+#include <ev.h>
+
+#include "handler.h"
+#include "list.h"
+
+struct listener;
+
+struct job {
+        struct emul_call call;
+        const struct handler *handler;
+        struct listener *listener; /* the owner's; the pool does not touch it */
+        struct list_node node;
+};
+
+struct pool;
+
+/* Called in the loop for every job the pool is done with (run, or not
+ * run because the pool is being freed: then call.error is ENOSYS). The
+ * callee owns the job. */
+typedef void (*pool_done_fn)(struct job *job, void *userdata);
+
+/* Start n worker threads. Returns 0 or -errno. */
+int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata,
+             struct pool **ret);
+/* Queue job (taken). */
+void pool_submit(struct pool *p, struct job *job);
+/* Wake and join the workers (one blocked in open(2) is interrupted),
+ * hand every job back through done. Accepts NULL; returns NULL. */
+struct pool *pool_free(struct pool *p);

@@ -1,0 +1,80 @@
+/* A worker thread's view of the world, and how a handler borrows the
+ * target's for one call.
+ *
+ * Each worker has its own fs_struct (unshare(CLONE_FS)), so chroot(2),
+ * fchdir(2) and umask(2) in it change nothing for the other threads; and
+ * the kernel keeps credentials per thread, so raw setfsuid(2),
+ * setfsgid(2), setgroups(2) and capset(2) (not glibc's setgroups, which
+ * changes every thread) change this thread's only. A handler resolves and
+ * opens paths with the task's root, umask, fsuid, fsgid, groups and (in
+ * the same user namespace) capabilities: the kernel then checks them as it
+ * would for the task (docs/handlers.md, "Credential model"). */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct job;
+
+/* What the task's credentials are, from /proc/TID/status. */
+struct task_creds {
+        pid_t tgid;
+        pid_t ns_tgid; /* its thread group and thread ids in its own pid namespace */
+        pid_t ns_tid;
+        uid_t fsuid;
+        gid_t fsgid;
+        gid_t *groups; /* malloc'ed */
+        size_t n_groups;
+        uint64_t caps;  /* CapEff; 0 when the task is in another user namespace */
+        mode_t umask;
+};
+
+struct worker {
+        pthread_t thread;
+        struct pool *pool;
+        struct job *job; /* running; under the pool's lock */
+        bool started;
+        int own_root;    /* O_PATH "/" of the daemon */
+        int proc_fd;     /* the daemon's /proc */
+        /* The daemon's credentials, put back after each call. */
+        uint32_t caps[6]; /* effective, permitted, inheritable x 2 (capget v3) */
+        gid_t *groups;
+        int n_groups;
+        uid_t fsuid;
+        gid_t fsgid;
+        mode_t umask;
+        bool chrooted;
+        bool assumed;
+};
+
+/* In the worker thread, once: its own fs_struct, fds, saved credentials.
+ * Returns 0 or -errno. */
+int worker_init(struct worker *w);
+void worker_done(struct worker *w);
+
+/* Read tid's credentials. Returns 0, -ENOENT (gone) or -errno. */
+int task_creds_read(pid_t tid, struct task_creds *ret);
+void task_creds_done(struct task_creds *c);
+
+/* Make root_fd (a directory, e.g. /proc/TID/root) this thread's root: paths
+ * then resolve as for the task (absolute symlinks, "..", its mounts).
+ * Skipped when it is the daemon's own root. Returns 0 or -errno. */
+int worker_enter_root(struct worker *w, int root_fd);
+/* Take on the task's fsuid, fsgid, groups, umask and capabilities (only
+ * those the daemon has), plus extra_caps (a mask of CAP_* bits) on top.
+ * Returns 0 or -EPERM (the daemon cannot take them: a call then fails
+ * rather than running with the daemon's rights). */
+int worker_assume(struct worker *w, const struct task_creds *c, uint64_t extra_caps);
+/* Back to the daemon's root and credentials. */
+void worker_restore(struct worker *w);
+
+/* The path of this thread's fd as the thread sees it (after
+ * worker_enter_root: as the task does). Returns its length or -errno. */
+int worker_fd_path(struct worker *w, int fd, char *buf, size_t size);
+/* The object open at fd (any fd, O_PATH too) opened again with flags,
+ * through /proc/thread-self/fd: no path walk, so it is the same inode,
+ * with permission checked for this thread's credentials. */
+int worker_reopen(struct worker *w, int fd, int flags);
