@@ -27,6 +27,7 @@ static struct ratelimit recv_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
 static struct ratelimit send_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
 
 static void on_listeners_ready(struct ev_loop *loop, ev_io *w, int revents);
+static void log_counters(const struct listener *l, const char *why);
 
 static int buffers_init(struct daemon *d)
 {
@@ -63,8 +64,12 @@ int listener_set_init(struct daemon *d)
 
 void listener_set_done(struct daemon *d)
 {
-        while (!list_empty(&d->listeners))
-                listener_free(container_of(d->listeners.next, struct listener, node));
+        while (!list_empty(&d->listeners)) {
+                struct listener *l = container_of(d->listeners.next, struct listener, node);
+
+                log_counters(l, "closed at exit");
+                listener_free(l);
+        }
         if (d->listeners_epfd >= 0) {
                 ev_io_stop(d->loop, &d->listeners_io);
                 d->listeners_epfd = safe_close(d->listeners_epfd);
@@ -93,11 +98,15 @@ static void send_response(struct listener *l)
         struct daemon *d = l->daemon;
 
         if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, d->resp) == 0) {
+                l->counters.answered++;
                 d->stats.answered++;
                 return;
         }
         if (errno == ENOENT) {
-                /* Interrupted by a signal or killed after RECV: normal. */
+                /* Interrupted by a signal or killed after RECV: normal. The
+                 * kernel has dropped the notification; we hold nothing for
+                 * it (an fd injected with ADDFD_FLAG_SEND is never
+                 * installed without the answer). */
                 l->send_gone++;
                 d->stats.send_gone++;
                 return;
@@ -107,11 +116,36 @@ static void send_response(struct listener *l)
                                   (unsigned long long)l->id);
 }
 
+static bool notification_alive(const struct listener *l, uint64_t id)
+{
+        return ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/* After a decision that read the target: false when the notification
+ * must be dropped unanswered because its ID is no longer valid (the task
+ * died or was interrupted, and its pid may already be another task's:
+ * what we read may not be the caller's). The reads validate the ID
+ * themselves (target.c); -ENOENT from them says the task is gone, which
+ * one more ID_VALID confirms. */
+static bool decision_stands(struct listener *l, int view_result)
+{
+        if (view_result == -EFAULT)
+                l->counters.efault++;
+        if (view_result != -ENOENT || notification_alive(l, l->daemon->req->id))
+                return true;
+        l->counters.stale++;
+        l->daemon->stats.stale++;
+        log_debug("listener %llu: notification %llu of pid %u went stale while the target was read; dropped",
+                  (unsigned long long)l->id, (unsigned long long)l->daemon->req->id, l->daemon->req->pid);
+        return false;
+}
+
 /* One RECV -> decide -> SEND. Returns 0, or -errno when RECV failed. */
 static int answer_one(struct listener *l)
 {
         struct daemon *d = l->daemon;
         struct unotify_decision dec;
+        int r;
 
         /* Since 5.5 RECV wants a zeroed buffer. */
         memset(d->req, 0, d->req_size);
@@ -120,11 +154,27 @@ static int answer_one(struct listener *l)
         l->received++;
         d->stats.received++;
 
-        respond_decide(l, d->req, &dec);
+        r = respond_decide(l, d->req, &dec);
+        if (!decision_stands(l, r))
+                return 0;
         memset(d->resp, 0, d->resp_size);
         respond_fill(l, d->req, &dec, d->resp);
         send_response(l);
         return 0;
+}
+
+/* One line a test or an admin can read the counters from; the control
+ * socket reports the same fields. */
+static void log_counters(const struct listener *l, const char *why)
+{
+        const struct listener_counters *c = &l->counters;
+
+        log_info("listener %llu (%s): %s; %llu notifications, %llu answered, %llu gone before RECV, "
+                 "%llu gone before SEND, %llu stale dropped, %llu EFAULT; WAIT_KILLABLE_RECV %s",
+                 (unsigned long long)l->id, l->container_id, why, (unsigned long long)l->received,
+                 (unsigned long long)c->answered, (unsigned long long)c->recv_gone,
+                 (unsigned long long)l->send_gone, (unsigned long long)c->stale,
+                 (unsigned long long)c->efault, listener_wait_killable_str(l));
 }
 
 static void listener_ready(struct listener *l, uint32_t events)
@@ -135,16 +185,18 @@ static void listener_ready(struct listener *l, uint32_t events)
          * has no users left RECV blocks forever (it ignores O_NONBLOCK). */
         if (events & EPOLLIN) {
                 r = answer_one(l);
-                if (r == -ENOENT)
-                        l->daemon->stats.recv_gone++; /* the target went away first */
+                if (r == -ENOENT) {
+                        /* The target went away first: normal. */
+                        l->counters.recv_gone++;
+                        l->daemon->stats.recv_gone++;
+                }
                 else if (r < 0 && r != -EINTR && ratelimit_allow(&recv_errors))
                         log_warning_errno(r, "listener %llu: SECCOMP_IOCTL_NOTIF_RECV",
                                           (unsigned long long)l->id);
                 return;
         }
         if (events & (EPOLLHUP | EPOLLERR)) {
-                log_info("listener %llu (%s): no task uses the filter any more; %llu notifications",
-                         (unsigned long long)l->id, l->container_id, (unsigned long long)l->received);
+                log_counters(l, "no task uses the filter any more");
                 listener_free(l);
         }
 }
@@ -213,6 +265,30 @@ int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const 
         if (ret)
                 *ret = l;
         return 0;
+}
+
+void listener_set_seccomp_flags(struct listener *l, bool has_flags, uint64_t flags)
+{
+        l->seccomp_flags = has_flags ? flags : 0;
+        if (!has_flags)
+                l->wait_killable = LISTENER_WAIT_KILLABLE_UNKNOWN;
+        else if (flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+                l->wait_killable = LISTENER_WAIT_KILLABLE_YES;
+        else
+                l->wait_killable = LISTENER_WAIT_KILLABLE_NO;
+}
+
+const char *listener_wait_killable_str(const struct listener *l)
+{
+        switch (l->wait_killable) {
+        case LISTENER_WAIT_KILLABLE_YES:
+                return "yes";
+        case LISTENER_WAIT_KILLABLE_NO:
+                return "no";
+        case LISTENER_WAIT_KILLABLE_UNKNOWN:
+                break;
+        }
+        return "unknown";
 }
 
 struct listener *listener_free(struct listener *l)
