@@ -316,7 +316,7 @@ static int exchange(const char *socket_path, const char *msg, int fd, const char
  * lines whose field is set; "" when none is. */
 static int build_metadata(const struct unotify_handoff *h, char **ret)
 {
-        char digest[64] = "";
+        char digest[64] = "", flags[64] = "";
 
         /* A newline in the name would forge another metadata line. */
         if (h->policy && (!*h->policy || strchr(h->policy, '\n')))
@@ -324,8 +324,11 @@ static int build_metadata(const struct unotify_handoff *h, char **ret)
         if (h->syscalls_digest)
                 snprintf(digest, sizeof(digest), UNOTIFY_META_DIGEST "=%016" PRIx64 "\n",
                          h->syscalls_digest);
-        if (asprintf(ret, "%s%s%s%s%s", h->policy ? UNOTIFY_META_POLICY "=" : "", h->policy ?: "",
-                     h->policy ? "\n" : "", digest, h->extra_metadata ?: "") < 0)
+        if (h->seccomp_flags)
+                snprintf(flags, sizeof(flags), UNOTIFY_META_SECCOMP_FLAGS "=%" PRIx64 "\n",
+                         h->seccomp_flags);
+        if (asprintf(ret, "%s%s%s%s%s%s", h->policy ? UNOTIFY_META_POLICY "=" : "", h->policy ?: "",
+                     h->policy ? "\n" : "", digest, flags, h->extra_metadata ?: "") < 0)
                 return -ENOMEM;
         return 0;
 }

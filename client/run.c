@@ -185,7 +185,8 @@ static int on_handoff(int listener_fd, pid_t pid, void *userdata)
         struct run *run = userdata;
         struct unotify_handoff h = { .pid = pid,
                                      .policy = run->policy,
-                                     .syscalls_digest = run->digest };
+                                     .syscalls_digest = run->digest,
+                                     .seccomp_flags = run->launch->flags };
         int r;
 
         report_flags(run);

@@ -161,9 +161,12 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                 conn_refuse(c, "out of memory");
                 return;
         }
-        log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u)",
+        listener_set_seccomp_flags(l, m->has_seccomp_flags, m->seccomp_flags);
+        log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u); "
+                   "WAIT_KILLABLE_RECV %s",
                    (unsigned long long)l->id, m->container_id, (long long)m->pid,
-                   unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid);
+                   unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid,
+                   listener_wait_killable_str(l));
         if (!p) {
                 conn_refuse(c, "%s", why);
                 return;

@@ -32,6 +32,7 @@ static struct ratelimit recv_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
 static struct ratelimit send_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
 
 static void on_listeners_ready(struct ev_loop *loop, ev_io *w, int revents);
+static void log_counters(const struct listener *l, const char *why);
 
 static int buffers_init(struct daemon *d)
 {
@@ -75,8 +76,12 @@ void listener_set_done(struct daemon *d)
 {
         /* First: the pool hands back every job, which may free a listener. */
         emulate_done(d);
-        while (!list_empty(&d->listeners))
-                listener_free(container_of(d->listeners.next, struct listener, node));
+        while (!list_empty(&d->listeners)) {
+                struct listener *l = container_of(d->listeners.next, struct listener, node);
+
+                log_counters(l, "closed at exit");
+                listener_free(l);
+        }
         if (d->listeners_epfd >= 0) {
                 ev_io_stop(d->loop, &d->listeners_io);
                 d->listeners_epfd = safe_close(d->listeners_epfd);
@@ -107,11 +112,15 @@ static void send_response(struct listener *l, struct seccomp_notif_resp *resp)
         struct daemon *d = l->daemon;
 
         if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp) == 0) {
+                l->counters.answered++;
                 d->stats.answered++;
                 return;
         }
         if (errno == ENOENT) {
-                /* Interrupted by a signal or killed after RECV: normal. */
+                /* Interrupted by a signal or killed after RECV: normal. The
+                 * kernel has dropped the notification; we hold nothing for
+                 * it (an fd injected with ADDFD_FLAG_SEND is never
+                 * installed without the answer). */
                 l->send_gone++;
                 d->stats.send_gone++;
                 return;
@@ -121,15 +130,41 @@ static void send_response(struct listener *l, struct seccomp_notif_resp *resp)
                                   (unsigned long long)l->id);
 }
 
+static bool notification_alive(const struct listener *l, uint64_t id)
+{
+        return ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/* After a decision that read the target: false when the notification
+ * must be dropped unanswered because its ID is no longer valid (the task
+ * died or was interrupted, and its pid may already be another task's:
+ * what we read may not be the caller's). The reads validate the ID
+ * themselves (target.c); -ENOENT from them says the task is gone, which
+ * one more ID_VALID confirms. */
+static bool decision_stands(struct listener *l, const struct seccomp_notif *req, int view_result)
+{
+        if (view_result == -EFAULT)
+                l->counters.efault++;
+        if (view_result != -ENOENT || notification_alive(l, req->id))
+                return true;
+        l->counters.stale++;
+        l->daemon->stats.stale++;
+        log_debug("listener %llu: notification %llu of pid %u went stale while the target was read; dropped",
+                  (unsigned long long)l->id, (unsigned long long)req->id, req->pid);
+        return false;
+}
+
 /* RECV into req, decide, fill resp. Returns 0 (resp is the answer to
- * send), TAKEN_BY_HANDLER, or -errno when RECV failed. */
+ * send), TAKEN_BY_HANDLER, DROPPED_STALE, or -errno when RECV failed. */
 #define TAKEN_BY_HANDLER 1
+#define DROPPED_STALE 2
 
 static int receive_and_decide(struct listener *l, struct seccomp_notif *req,
                               struct seccomp_notif_resp *resp)
 {
         struct daemon *d = l->daemon;
         struct unotify_decision dec;
+        int r;
 
         /* Since 5.5 RECV wants a zeroed buffer. */
         memset(req, 0, d->req_size);
@@ -139,7 +174,9 @@ static int receive_and_decide(struct listener *l, struct seccomp_notif *req,
         d->stats.received++;
         wakeup_note(&l->wakeup, l->fd, req->pid);
 
-        respond_decide(l, req, &dec);
+        r = respond_decide(l, req, &dec);
+        if (!decision_stands(l, req, r))
+                return DROPPED_STALE;
         if (dec.action == UNOTIFY_ACTION_EMULATE && emulate_start(l, req, &dec))
                 return TAKEN_BY_HANDLER; /* answered when its handler is done */
         memset(resp, 0, d->resp_size);
@@ -172,7 +209,7 @@ static int answer_held(struct listener *l)
                 r = receive_and_decide(l, req[!held], resp[!held]);
                 if (r < 0)
                         break;
-                if (r == TAKEN_BY_HANDLER)
+                if (r != 0)
                         continue; /* nothing to send for it here: keep holding */
                 send_response(l, resp[held]);
                 held = !held;
@@ -195,6 +232,20 @@ static int answer_one(struct listener *l)
         return r < 0 ? r : 0;
 }
 
+/* One line a test or an admin can read the counters from; the control
+ * socket reports the same fields. */
+static void log_counters(const struct listener *l, const char *why)
+{
+        const struct listener_counters *c = &l->counters;
+
+        log_info("listener %llu (%s): %s; %llu notifications, %llu answered, %llu gone before RECV, "
+                 "%llu gone before SEND, %llu stale dropped, %llu EFAULT; WAIT_KILLABLE_RECV %s",
+                 (unsigned long long)l->id, l->container_id, why, (unsigned long long)l->received,
+                 (unsigned long long)c->answered, (unsigned long long)c->recv_gone,
+                 (unsigned long long)l->send_gone, (unsigned long long)c->stale,
+                 (unsigned long long)c->efault, listener_wait_killable_str(l));
+}
+
 static void listener_ready(struct listener *l, uint32_t events)
 {
         int r;
@@ -203,16 +254,18 @@ static void listener_ready(struct listener *l, uint32_t events)
          * has no users left RECV blocks forever (it ignores O_NONBLOCK). */
         if (events & EPOLLIN) {
                 r = answer_one(l);
-                if (r == -ENOENT)
-                        l->daemon->stats.recv_gone++; /* the target went away first */
+                if (r == -ENOENT) {
+                        /* The target went away first: normal. */
+                        l->counters.recv_gone++;
+                        l->daemon->stats.recv_gone++;
+                }
                 else if (r < 0 && r != -EINTR && ratelimit_allow(&recv_errors))
                         log_warning_errno(r, "listener %llu: SECCOMP_IOCTL_NOTIF_RECV",
                                           (unsigned long long)l->id);
                 return;
         }
         if (events & (EPOLLHUP | EPOLLERR)) {
-                log_info("listener %llu (%s): no task uses the filter any more; %llu notifications",
-                         (unsigned long long)l->id, l->container_id, (unsigned long long)l->received);
+                log_counters(l, "no task uses the filter any more");
                 listener_free(l);
         }
 }
@@ -311,4 +364,28 @@ struct listener *listener_free(struct listener *l)
         }
         listener_destroy(l);
         return NULL;
+}
+
+void listener_set_seccomp_flags(struct listener *l, bool has_flags, uint64_t flags)
+{
+        l->seccomp_flags = has_flags ? flags : 0;
+        if (!has_flags)
+                l->wait_killable = LISTENER_WAIT_KILLABLE_UNKNOWN;
+        else if (flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+                l->wait_killable = LISTENER_WAIT_KILLABLE_YES;
+        else
+                l->wait_killable = LISTENER_WAIT_KILLABLE_NO;
+}
+
+const char *listener_wait_killable_str(const struct listener *l)
+{
+        switch (l->wait_killable) {
+        case LISTENER_WAIT_KILLABLE_YES:
+                return "yes";
+        case LISTENER_WAIT_KILLABLE_NO:
+                return "no";
+        case LISTENER_WAIT_KILLABLE_UNKNOWN:
+                break;
+        }
+        return "unknown";
 }

@@ -14,6 +14,26 @@ struct daemon;
 struct journal;
 struct unotify_policy;
 
+/* Whether the filter was installed with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+ * (Linux 5.19): once received, only a fatal signal interrupts the target's
+ * wait. Nothing in the listener fd tells; the sender may say so in the
+ * handoff ("unotify.seccomp-flags" metadata, sent by libunotify users such
+ * as unotify-run). Informational only: no decision depends on it. */
+enum listener_wait_killable {
+        LISTENER_WAIT_KILLABLE_UNKNOWN,
+        LISTENER_WAIT_KILLABLE_NO,
+        LISTENER_WAIT_KILLABLE_YES,
+};
+
+/* Per-listener counters, for logs and the control socket. */
+struct listener_counters {
+        uint64_t answered;  /* SEND succeeded */
+        uint64_t recv_gone; /* RECV ENOENT: the target went away before we read it */
+        uint64_t stale;     /* dropped unanswered: the ID was no longer valid after
+                             * reading the target (task gone, pid reused) */
+        uint64_t efault;    /* answered EFAULT: a pointer argument could not be read */
+};
+
 struct listener {
         struct daemon *daemon;
         struct list_node node;
@@ -24,7 +44,7 @@ struct listener {
         char *container_id;
         pid_t pid;
         uint64_t received;
-        uint64_t send_gone;
+        uint64_t send_gone; /* SEND ENOENT: interrupted or killed after RECV */
         struct wakeup wakeup;
         /* Emulations (emulate.h): jobs in the pool hold the listener; a
          * listener freed meanwhile is only marked dead and goes with its
@@ -34,6 +54,9 @@ struct listener {
         struct journal *journal;
         uint64_t journal_recorded; /* answers lost after a side effect */
         uint64_t journal_replayed; /* restarted calls answered from the journal */
+        struct listener_counters counters;
+        enum listener_wait_killable wait_killable;
+        uint64_t seccomp_flags; /* as the sender said; valid unless wait_killable is UNKNOWN */
 };
 
 /* The listener set: the RECV/SEND buffers, sized by SECCOMP_GET_NOTIF_SIZES
@@ -50,6 +73,12 @@ bool listener_fd_is_seccomp(int fd);
  * failure); container_id is copied. Returns 0 or -errno. */
 int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
                  pid_t pid, struct listener **ret);
+
+/* Record the seccomp(2) flags the sender says the filter was installed
+ * with (has_flags false: it did not say). */
+void listener_set_seccomp_flags(struct listener *l, bool has_flags, uint64_t flags);
+/* "yes", "no" or "unknown", for logs. */
+const char *listener_wait_killable_str(const struct listener *l);
 
 /* Leave the epoll set, close the fd, drop the policy. Accepts NULL.
  * With emulations still running, only leaves the set: the rest happens

@@ -19,7 +19,7 @@
 static struct ratelimit view_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
 static struct ratelimit unstarted = RATELIMIT_INIT(60ull * 1000000000u, 5);
 
-void respond_decide(struct listener *l, const struct seccomp_notif *req, struct unotify_decision *ret)
+int respond_decide(struct listener *l, const struct seccomp_notif *req, struct unotify_decision *ret)
 {
         struct target_ctx ctx = { .listener_fd = l->fd, .req = req };
         const struct unotify_target_view view = {
@@ -32,12 +32,15 @@ void respond_decide(struct listener *l, const struct seccomp_notif *req, struct 
         /* The common case reads registers only: no /proc, no target memory. */
         if (!l->needs_view) {
                 unotify_policy_decide(l->policy, &req->data, ret);
-                return;
+                return 0;
         }
         r = unotify_policy_decide_target(l->policy, &req->data, &view, ret);
-        if (r < 0 && r != -EFAULT && r != -ENOENT && ratelimit_allow(&view_errors))
+        /* What the target did (a bad pointer or dirfd, a path too long) or
+         * its going away is no daemon error: it gets the errno, we say nothing. */
+        if (r < 0 && !target_error_is_targets(r) && ratelimit_allow(&view_errors))
                 log_warning_errno(r, "listener %llu: pid %u: reading what rule %d needs",
                                   (unsigned long long)l->id, req->pid, ret->rule);
+        return r < 0 ? r : 0;
 }
 
 /* Verbose only: names cost an allocation, the hot path stays free of them.

@@ -32,6 +32,10 @@ static ssize_t read_mem_file(pid_t pid, uint64_t addr, char *buf, size_t n)
         ssize_t r;
         int fd;
 
+        /* Above INT64_MAX the offset would be negative (EINVAL): a kernel
+         * address, as unreadable as any other. */
+        if (addr > (uint64_t)INT64_MAX)
+                return -EFAULT;
         snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -43,6 +47,8 @@ static ssize_t read_mem_file(pid_t pid, uint64_t addr, char *buf, size_t n)
         return r;
 }
 
+/* One chunk that never crosses a page boundary. A chunk of an unmapped
+ * page is -EFAULT whichever way it was read. */
 static ssize_t read_chunk(pid_t pid, uint64_t addr, char *buf, size_t n)
 {
         struct iovec local = { .iov_base = buf, .iov_len = n };
@@ -64,6 +70,9 @@ ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 
         if (addr == 0 || size == 0)
                 return -EFAULT;
+        /* 0: the task is in a pid namespace we cannot see into. */
+        if (pid <= 0)
+                return -ESRCH;
         while (len < size - 1) {
                 /* Up to the end of the page: a fault on a later page is not a
                  * fault on the bytes before it. */
@@ -226,6 +235,20 @@ int target_read_caps(void *userdata, uint64_t *ret)
                 return r;
         *ret = caps;
         return 0;
+}
+
+bool target_error_is_targets(int error)
+{
+        switch (error) {
+        case -EFAULT:       /* a bad pointer */
+        case -ENAMETOOLONG: /* no NUL within PATH_MAX */
+        case -EBADF:        /* a bad dirfd */
+        case -ENOTDIR:      /* a dirfd that is not a directory */
+        case -ENOENT:       /* the task is gone, or its ID no longer valid */
+                return true;
+        default:
+                return false;
+        }
 }
 
 int target_pidfd(int listener_fd, const struct seccomp_notif *req)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -27,6 +28,11 @@ int target_read_path(void *userdata, unsigned arg_index, int dirfd_arg_index, ch
  * never reading past the page that holds its end. Returns its length or
  * -EFAULT / -ENAMETOOLONG / -errno. */
 ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size);
+
+/* True for the errors of the target_read_* functions that the target
+ * caused (a bad pointer or dirfd, a path too long) or that say it is gone:
+ * answered to the target, not logged as the daemon's. */
+bool target_error_is_targets(int error);
 
 /* The thread group of a task, for signalling through a pidfd; then checks
  * the notification is still alive, so the pidfd is the notifying task's.

@@ -222,6 +222,10 @@ struct compile_part {
  * -ENOMEM. */
 int policy_compile(const struct compile_part *parts, size_t n_parts, const struct load_opts *opts,
                    struct unotify_policy **ret);
+/* toctou.c: refuse a policy where a call whose decision read a path can
+ * still end in CONTINUE (a later rule or defaultAction after a path rule
+ * that did not match). Returns 0, -EINVAL (see diags) or -ENOMEM. */
+int policy_check_toctou(const struct unotify_policy *p, struct unotify_diags *diags);
 /* FNV-1a 64 over names already sorted and unique. */
 uint64_t digest_sorted(const char *const *names, size_t count);
 

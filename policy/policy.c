@@ -217,6 +217,7 @@ static int load_json(json_t *root, const char *origin, const struct load_opts *o
                      struct unotify_policy **ret, struct unotify_diags *diags)
 {
         _cleanup_(draft_done) struct draft d = {};
+        _cleanup_(unotify_policy_unrefp) struct unotify_policy *p = NULL;
         struct compile_part part;
         int r;
 
@@ -227,7 +228,14 @@ static int load_json(json_t *root, const char *origin, const struct load_opts *o
         if (r < 0)
                 return r;
         part = (struct compile_part){ .draft = &d, .origin = origin };
-        return policy_compile(&part, 1, o, ret);
+        r = policy_compile(&part, 1, o, &p);
+        if (r < 0)
+                return r;
+        r = policy_check_toctou(p, diags);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
 }
 
 int unotify_policy_load_buffer_full(const char *buf, size_t len, const char *origin,

@@ -152,24 +152,34 @@ static int check_names(struct units *units, struct unotify_diags *diags)
         return r;
 }
 
-static int compile_all(struct units *units, const struct load_opts *o)
+/* Every policy is compiled and checked, so that the admin sees every
+ * refusal in one run. */
+static int compile_all(struct units *units, const struct load_opts *o, struct unotify_diags *diags)
 {
         _cleanup_(freep) struct compile_part *parts = calloc(units->count ?: 1, sizeof(*parts));
+        int ret = 0;
 
         if (!parts)
                 return -ENOMEM;
         for (size_t i = 0; i < units->count; i++) {
+                struct unit *u = &units->items[i];
                 size_t n;
                 int r;
 
-                if (!units->items[i].ok)
+                if (!u->ok)
                         continue;
                 n = units_expand(units->items, units->count, i, parts);
-                r = policy_compile(parts, n, o, &units->items[i].policy);
-                if (r < 0)
+                r = policy_compile(parts, n, o, &u->policy);
+                if (r >= 0)
+                        r = policy_check_toctou(u->policy, diags);
+                if (r == -ENOMEM)
                         return r;
+                if (r < 0) {
+                        u->policy = unotify_policy_unref(u->policy);
+                        ret = r;
+                }
         }
-        return 0;
+        return ret;
 }
 
 /* The set, from units that all compiled; sorted by name. */
@@ -233,7 +243,7 @@ int unotify_policy_set_load_dir_full(const char *dir, const struct unotify_load_
         r = load_units(dir, &units, &o, diags);
         if (r < 0)
                 return r;
-        r = compile_all(&units, &o);
+        r = compile_all(&units, &o, diags);
         if (r < 0)
                 return r;
         return assemble(&units, diags, ret);

@@ -20,6 +20,9 @@
 /* listenerMetadata keys ("KEY=VALUE" lines). */
 #define UNOTIFY_META_POLICY "policy"
 #define UNOTIFY_META_DIGEST "unotify.syscalls-digest"
+/* The seccomp(2) flags the filter was installed with, in hex: tells the
+ * daemon whether it has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV. */
+#define UNOTIFY_META_SECCOMP_FLAGS "unotify.seccomp-flags"
 
 /* Bounds the daemon enforces on one connection. */
 #define UNOTIFY_HANDOFF_MAX_MESSAGE (256 * 1024)
@@ -32,6 +35,7 @@ struct unotify_handoff {
         const char *policy;        /* written as "policy=NAME" metadata; may be NULL */
         uint64_t syscalls_digest;  /* 0: not sent; else see unotify_policy_syscalls_digest */
         const char *extra_metadata; /* more "KEY=VALUE\n" lines; may be NULL */
+        uint64_t seccomp_flags;    /* 0: not sent; else the seccomp(2) flags of the filter */
 };
 
 /* The daemon's answer. Strings are malloc'ed; free with unotify_reply_clear. */

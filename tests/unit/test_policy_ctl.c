@@ -113,7 +113,8 @@ Test(ctl, exit_codes)
         "{'names':['mount'],'action':'SCMP_ACT_ALLOW','includes':{'caps':['CAP_SYS_ADMIN']}}," \
         "{'names':['mount'],'action':'UNOTIFY_ACT_RETURN','returnValue':0},"                   \
         "{'names':['socket'],'action':'UNOTIFY_ACT_EMULATE','handler':'inject',"                \
-        "'handlerOptions':{'path':'/dev/null'}}]}"
+        "'handlerOptions':{'path':'/dev/null'}},"                                             \
+        "{'names':['openat'],'action':'UNOTIFY_ACT_EMULATE','handler':'open'}]}"
 
 Test(ctl, paths_caps_includes_arches)
 {
@@ -124,8 +125,8 @@ Test(ctl, paths_caps_includes_arches)
                    "AT_FDCWD", "\"/etc/ssl/private/key\"", "O_RDONLY");
         CTL_EXPECT(0, "/syscalls/0 -> SCMP_ACT_ERRNO EACCES\n", "test", "-p", tmpdir, "--cwd",
                    "/etc/ssl", "p", "openat", "AT_FDCWD", "\"./private//key\"", "0");
-        CTL_EXPECT(0, "/defaultAction -> SCMP_ACT_ALLOW\n", "test", "-p", tmpdir, "p", "openat",
-                   "AT_FDCWD", "\"/etc/passwd\"", "0");
+        CTL_EXPECT(0, "/syscalls/4 -> UNOTIFY_ACT_EMULATE open\n", "test", "-p", tmpdir, "p",
+                   "openat", "AT_FDCWD", "\"/etc/passwd\"", "0");
         CTL_EXPECT(0,
                    "/syscalls/0 -> SCMP_ACT_ERRNO EBADF (a path could not be read: Bad file "
                    "descriptor)\n",

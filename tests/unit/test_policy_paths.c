@@ -8,7 +8,11 @@
 
 #include "policy_helpers.h"
 
-#define RULES(r) "{'name':'p','defaultAction':'SCMP_ACT_ALLOW','syscalls':[" r "]}"
+/* defaultAction denies: a call that reached a path rule must not end in
+ * CONTINUE (test_policy_toctou.c). */
+#define RULES(r)                                                                          \
+        "{'name':'p','defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':'ENOSYS','syscalls':[" r \
+        "]}"
 
 /* A reader that answers every argument with one path (or an error) and
  * records what it was asked. */
@@ -112,7 +116,8 @@ ParameterizedTest(size_t *row, paths, match, .timeout = 60)
                 cr_assert(d.action == ERRNO && d.error == EACCES && d.rule == 0, "%s: no match",
                           c->row);
         else
-                cr_assert(d.action == CONTINUE && d.rule == -1, "%s: matched", c->row);
+                cr_assert(d.action == ERRNO && d.error == ENOSYS && d.rule == -1, "%s: matched",
+                          c->row);
         cr_assert_eq(f.calls, 1);
         cr_assert_eq(f.index, 1);
         cr_assert_eq(f.dirfd, 0);
@@ -126,7 +131,7 @@ ParameterizedTest(size_t *row, paths, match, .timeout = 60)
               "'paths':[{'index':1,'dirfd':0,'prefix':'/etc'}]},"                                \
               "{'names':['open'],'action':'SCMP_ACT_KILL_PROCESS','paths':[{'index':0,'glob':'/" \
               "dev/mem'}]},"                                                                     \
-              "{'names':['openat','open'],'action':'SCMP_ACT_LOG'}")
+              "{'names':['openat','open'],'action':'SCMP_ACT_ERRNO','errnoRet':'ENOENT'}")
 
 /* Several rules of one syscall share one read. */
 Test(paths, first_match_one_read, .timeout = 60)
@@ -142,7 +147,7 @@ Test(paths, first_match_one_read, .timeout = 60)
         cr_assert_eq(f.calls, 1);
         snprintf(f.path, sizeof(f.path), "/usr/lib/os-release");
         cr_assert_eq(decide_path(p, SYS_openat, &f, &d), 0);
-        cr_assert(d.action == CONTINUE && d.log && d.rule == 3);
+        cr_assert(d.action == ERRNO && d.error == ENOENT && d.rule == 3);
         cr_assert_eq(f.calls, 2);
         /* open has its path in argument 0 and no dirfd: -1. */
         snprintf(f.path, sizeof(f.path), "/dev/mem");
@@ -168,7 +173,7 @@ Test(paths, read_only_when_needed, .timeout = 60)
 
         view.userdata = &f;
         cr_assert_eq(unotify_policy_decide_target(p, &data, &view, &d), 0);
-        cr_assert(d.action == CONTINUE && d.rule == -1);
+        cr_assert(d.action == ERRNO && d.error == ENOSYS && d.rule == -1);
         cr_assert_eq(f.calls, 0);
         data.args[2] = O_WRONLY;
         cr_assert_eq(unotify_policy_decide_target(p, &data, &view, &d), 0);
@@ -234,7 +239,7 @@ Test(paths, without_reader, .timeout = 60)
         cr_assert_eq(unotify_policy_decide_target(p, &data, NULL, &d), -EFAULT);
         /* Rules without paths before the path rule still decide. */
         d = decide(p, native_arch(), SYS_getpid, NULL);
-        cr_assert(d.action == CONTINUE && d.rule == -1);
+        cr_assert(d.action == ERRNO && d.error == ENOSYS && d.rule == -1);
         unotify_policy_unref(p);
 }
 

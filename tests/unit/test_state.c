@@ -85,6 +85,24 @@ Test(handoff_msg, runc_style_state, .timeout = 60)
         handoff_msg_clear(&m);
 }
 
+/* What the sender says about its filter's flags: kept, checked for form. */
+Test(handoff_msg, seccomp_flags_metadata, .timeout = 60)
+{
+        const char *s = STATE("[\"seccompFd\"]", "42", ",\"metadata\":\"unotify.seccomp-flags=2c\"",
+                              GOOD_STATE);
+        const char *bad = STATE("[\"seccompFd\"]", "42", ",\"metadata\":\"unotify.seccomp-flags=yes\"",
+                                GOOD_STATE);
+        struct handoff_msg m;
+        char err[256] = "";
+
+        cr_assert_eq(handoff_msg_parse(s, strlen(s), 1, &m, err, sizeof(err)), 0, "%s", err);
+        cr_assert(m.has_seccomp_flags);
+        cr_assert_eq(m.seccomp_flags, 0x2c);
+        handoff_msg_clear(&m);
+        cr_assert_eq(handoff_msg_parse(bad, strlen(bad), 1, &m, err, sizeof(err)), -EBADMSG);
+        cr_assert_str_eq(err, "metadata \"unotify.seccomp-flags\" is not 1-16 hex digits");
+}
+
 Test(handoff_msg, crun_exec_pid_zero_and_pretty_json, .timeout = 60)
 {
         const char *s = "{\n  \"ociVersion\": \"1.0.0\",\n  \"fds\": [\n    \"seccompFd\"\n  ],\n"
