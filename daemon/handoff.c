@@ -252,7 +252,8 @@ static int conn_grow(struct conn *c)
 }
 
 /* Read what is there. Returns 1 when a whole JSON value is in, 0 for more
- * later, -errno with err set when the connection must be refused. */
+ * later, -ENODATA when the peer closed without sending anything, -errno
+ * with err set when the connection must be refused. */
 static int conn_read(struct conn *c, char *err, size_t size)
 {
         union {
@@ -279,6 +280,8 @@ static int conn_read(struct conn *c, char *err, size_t size)
         r = take_fds(c, &msg, err, size);
         if (r < 0)
                 return r;
+        if (n == 0 && c->len == 0)
+                return -ENODATA; /* see on_conn_io */
         if (n == 0)
                 return snprintf(err, size, "connection closed after %zu bytes, before the JSON value was complete",
                                 c->len),
@@ -305,7 +308,12 @@ static void on_conn_io(struct ev_loop *loop, ev_io *w, int revents)
         r = conn_read(c, err, sizeof(err));
         if (r == 0)
                 return;
-        if (r < 0)
+        if (r == -ENODATA)
+                /* crun connects to the agent before it sets the process up
+                 * and closes without a word when that fails (cgroups, exec
+                 * of a missing file): nothing to refuse. */
+                log_info("handoff connection from pid %d closed without a message", (int)c->peer.pid);
+        else if (r < 0)
                 conn_refuse(c, "%s", err);
         else
                 conn_process(c);

@@ -150,6 +150,11 @@ static void exec_joins_the_container(const char *runtime)
                      daemon_log(&d));
         cr_assert_eq(count_lines_with(daemon_log(&d), "policy ann-x (selected by \"select\" of \"ann-x\";"), 2,
                      "%s", daemon_log(&d));
+        /* crun connects before it looks for the file, then closes: the
+         * daemon must not call that a refused handoff. */
+        rt_exec(&env, id, (const char *const[]){ "/no/such/file", NULL }, &r);
+        cr_assert_neq(r.status, 0);
+        cr_assert_null(strstr(daemon_log(&d), "refused: connection closed"), "%s", daemon_log(&d));
         rt_kill(&env, id);
         /* Both listeners hang up once the container is gone. */
         cr_assert_eq(wait_fd_count(d.pid, baseline, 10000), baseline, "%s", fd_list(d.pid));
