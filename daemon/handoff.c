@@ -140,13 +140,37 @@ static struct unotify_policy *select_policy(struct conn *c, const struct handoff
         return p;
 }
 
+/* "; annotations K=V K=V" for the log, cut at size, control characters as
+ * '?': selection may have used them, and an admin wants to see which pod a
+ * listener belongs to. */
+static void format_annotations(const struct handoff_msg *m, char *buf, size_t size)
+{
+        size_t len = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < m->n_annotations && len < size; i++) {
+                int n = snprintf(buf + len, size - len, "%s%s=%s", i ? " " : "; annotations ",
+                                 m->annotations[2 * i], m->annotations[2 * i + 1]);
+
+                if (n < 0)
+                        break;
+                len += (size_t)n;
+        }
+        if (len >= size && size > 4)
+                memcpy(buf + size - 4, "...", 4);
+        /* The sender chose these bytes: no forged log lines. */
+        for (char *p = buf; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+}
+
 static void bind_listener(struct conn *c, const struct handoff_msg *m)
 {
         _cleanup_(json_decrefp) json_t *reply = NULL;
         int fd = TAKE_FD(c->fds[m->seccomp_fd_index]);
         struct unotify_policy *p;
         struct listener *l;
-        char why[512];
+        char why[512], annotations[512];
         int r;
 
         if (!listener_fd_is_seccomp(fd)) {
@@ -161,9 +185,11 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                 conn_refuse(c, "out of memory");
                 return;
         }
-        log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u)",
+        format_annotations(m, annotations, sizeof(annotations));
+        log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u%s)",
                    (unsigned long long)l->id, m->container_id, (long long)m->pid,
-                   unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid);
+                   unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid,
+                   annotations);
         if (!p) {
                 conn_refuse(c, "%s", why);
                 return;

@@ -150,6 +150,8 @@ static void exec_joins_the_container(const char *runtime)
                      daemon_log(&d));
         cr_assert_eq(count_lines_with(daemon_log(&d), "policy ann-x (selected by \"select\" of \"ann-x\";"), 2,
                      "%s", daemon_log(&d));
+        cr_assert_eq(count_lines_with(daemon_log(&d), "; annotations io.kubernetes.pod.name=x-web)"), 2,
+                     "the log names the pod: %s", daemon_log(&d));
         /* crun connects before it looks for the file, then closes: the
          * daemon must not call that a refused handoff. */
         rt_exec(&env, id, (const char *const[]){ "/no/such/file", NULL }, &r);
