@@ -30,7 +30,7 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct unotify_policy_set *, unotify_policy_set_free);
 
-struct export {
+struct export_opts {
         const char *dir;
         const char *socket;
         const char *config; /* a config.json to print with the section in it */
@@ -116,15 +116,16 @@ static void print_help(void)
                DEFAULT_POLICY_DIR, DEFAULT_SOCKET, known_flags[0], known_flags[1], known_flags[2]);
 }
 
-static int add_flag(struct export *e, const char *flag)
+static int add_flag(struct export_opts *e, const char *flag)
 {
         bool known = false;
 
         for (size_t i = 0; i < ELEMENTSOF(known_flags); i++)
                 known = known || strcmp(flag, known_flags[i]) == 0;
         if (!known)
-                return fail(EX_USAGE, "unknown or unusable seccomp flag \"%s\" (expected %s, %s or %s)",
-                            flag, known_flags[0], known_flags[1], known_flags[2]);
+                return fail(EX_USAGE,
+                            "unknown or unusable seccomp flag \"%s\" (expected %s, %s or %s)", flag,
+                            known_flags[0], known_flags[1], known_flags[2]);
         for (size_t i = 0; i < e->n_flags; i++)
                 if (strcmp(e->flags[i], flag) == 0)
                         return fail(EX_USAGE, "flag \"%s\" given twice", flag);
@@ -133,7 +134,7 @@ static int add_flag(struct export *e, const char *flag)
 }
 
 /* Returns 0 to go on, 1 after --help, or an exit code. */
-static int parse_options(int argc, char **argv, struct export *e)
+static int parse_options(int argc, char **argv, struct export_opts *e)
 {
         static const struct option opts[] = {
                 { "policy-dir", required_argument, NULL, 'p' },
@@ -157,7 +158,8 @@ static int parse_options(int argc, char **argv, struct export *e)
                 case 's':
                         e->socket = optarg;
                         if (optarg[0] != '/')
-                                r = fail(EX_USAGE, "--socket must be an absolute path, got \"%s\"", optarg);
+                                r = fail(EX_USAGE, "--socket must be an absolute path, got \"%s\"",
+                                         optarg);
                         break;
                 case 'a':
                         e->all = true;
@@ -272,8 +274,8 @@ static json_t *notify_rule(const char *const *names, size_t n)
 static json_t *ipc_version_rule(unsigned call)
 {
         return json_pack("{s:[s], s:s, s:[{s:i, s:i, s:i, s:s}]}", "names", "ipc", "action",
-                         "SCMP_ACT_NOTIFY", "args", "index", 0, "value", 0xffff, "valueTwo", (int)call,
-                         "op", "SCMP_CMP_MASKED_EQ");
+                         "SCMP_ACT_NOTIFY", "args", "index", 0, "value", 0xffff, "valueTwo",
+                         (int)call, "op", "SCMP_CMP_MASKED_EQ");
 }
 
 static json_t *syscall_rules(const char *const *names, size_t n)
@@ -293,21 +295,24 @@ static json_t *syscall_rules(const char *const *names, size_t n)
 
 /* What the runtimes do with some of these names, as tried with runc 1.1.5
  * and crun 1.8.1 (docs/runtimes.md). */
-static void warn_runtime_quirks(const char *const *names, size_t n, const struct export *e)
+static void warn_runtime_quirks(const char *const *names, size_t n, const struct export_opts *e)
 {
         for (size_t i = 0; i < n; i++) {
                 if (strcmp(names[i], "write") == 0)
                         warn("\"write\" is notified: runc 1.1 refuses to start such a container "
-                             "(\"SCMP_ACT_NOTIFY cannot be used for the write syscall\"); crun accepts it");
+                             "(\"SCMP_ACT_NOTIFY cannot be used for the write syscall\"); crun "
+                             "accepts it");
                 if (strcmp(names[i], "getppid") == 0)
-                        warn("\"getppid\" is notified: with \"noNewPrivileges\": false runc installs the "
-                             "filter before it checks getppid() against its parent, and kills the "
-                             "container if the answer differs");
+                        warn("\"getppid\" is notified: with \"noNewPrivileges\": false runc "
+                             "installs the filter before it checks getppid() against its parent, "
+                             "and kills the container if the answer differs");
         }
         if (n == 0)
-                warn("no syscall is notified: runc then never connects to the daemon, crun still does");
+                warn("no syscall is notified: runc then never connects to the daemon, crun still "
+                     "does");
         if (e->n_flags > 0)
-                warn("runc 1.1 refuses every seccomp flag (\"seccomp flags are not yet supported by runc\")");
+                warn("runc 1.1 refuses every seccomp flag (\"seccomp flags are not yet supported "
+                     "by runc\")");
 }
 
 /* With --all, a policy's defaultAction also answers the syscalls only the
@@ -321,13 +326,13 @@ static void warn_default_actions(const struct unotify_policy_set *set)
 
                 unotify_policy_decide(p, &data, &d);
                 if (d.action != UNOTIFY_ACTION_CONTINUE)
-                        warn("policy \"%s\" answers %s to every notified syscall it has no rule for, "
-                             "including those only other policies name",
+                        warn("policy \"%s\" answers %s to every notified syscall it has no rule "
+                             "for, including those only other policies name",
                              unotify_policy_name(p), unotify_decision_action_name(&d));
         }
 }
 
-static json_t *metadata(const struct export *e, struct unotify_policy *p)
+static json_t *metadata(const struct export_opts *e, struct unotify_policy *p)
 {
         char *s = NULL;
         json_t *v;
@@ -335,7 +340,8 @@ static json_t *metadata(const struct export *e, struct unotify_policy *p)
         if (!p)
                 return NULL;
         if (e->digest) {
-                if (asprintf(&s, UNOTIFY_META_POLICY "=%s\n" UNOTIFY_META_DIGEST "=%016" PRIx64 "\n",
+                if (asprintf(&s,
+                             UNOTIFY_META_POLICY "=%s\n" UNOTIFY_META_DIGEST "=%016" PRIx64 "\n",
                              unotify_policy_name(p), unotify_policy_syscalls_digest(p)) < 0)
                         return NULL;
         } else if (asprintf(&s, UNOTIFY_META_POLICY "=%s\n", unotify_policy_name(p)) < 0)
@@ -345,7 +351,7 @@ static json_t *metadata(const struct export *e, struct unotify_policy *p)
         return v;
 }
 
-static json_t *flags_array(const struct export *e)
+static json_t *flags_array(const struct export_opts *e)
 {
         json_t *arr = json_array();
 
@@ -355,7 +361,7 @@ static json_t *flags_array(const struct export *e)
 }
 
 /* Keys in the order of the runtime-spec's example. */
-static json_t *build_section(const struct export *e, struct unotify_policy *p,
+static json_t *build_section(const struct export_opts *e, struct unotify_policy *p,
                              const char *const *names, size_t n)
 {
         json_t *s = json_pack("{s:s, s:o, s:s}", "defaultAction", "SCMP_ACT_ALLOW", "architectures",
@@ -402,12 +408,13 @@ static int put_into_config(const char *path, json_t *section, json_t **ret)
 
 static int print_json(json_t *v)
 {
-        if (json_dumpf(v, stdout, JSON_INDENT(2)) < 0 || putchar('\n') == EOF || fflush(stdout) != 0)
+        if (json_dumpf(v, stdout, JSON_INDENT(2)) < 0 || putchar('\n') == EOF ||
+            fflush(stdout) != 0)
                 return fail(EX_IOERR, "writing the output failed");
         return 0;
 }
 
-static int export_names(const struct export *e, struct unotify_policy_set *set,
+static int export_names(const struct export_opts *e, struct unotify_policy_set *set,
                         struct unotify_policy *p)
 {
         struct unotify_policy *one[1] = { p };
@@ -420,7 +427,8 @@ static int export_names(const struct export *e, struct unotify_policy_set *set,
                 r = collect_names(one, 1, &names, &n);
         else {
                 size_t count = unotify_policy_set_count(set);
-                _cleanup_(freep) struct unotify_policy **all = calloc(count ? count : 1, sizeof(*all));
+                _cleanup_(freep) struct unotify_policy **all =
+                        calloc(count ? count : 1, sizeof(*all));
 
                 if (!all)
                         return fail(EX_OSERR, "out of memory");
@@ -444,7 +452,9 @@ static int export_names(const struct export *e, struct unotify_policy_set *set,
 int cmd_export_oci(int argc, char **argv)
 {
         _cleanup_(unotify_policy_set_freep) struct unotify_policy_set *set = NULL;
-        struct export e = { .dir = DEFAULT_POLICY_DIR, .socket = DEFAULT_SOCKET, .digest = true };
+        struct export_opts e = { .dir = DEFAULT_POLICY_DIR,
+                                 .socket = DEFAULT_SOCKET,
+                                 .digest = true };
         struct unotify_policy *p = NULL;
         int r;
 

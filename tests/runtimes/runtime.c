@@ -65,7 +65,8 @@ static bool is_static_elf(const char *path)
                 for (unsigned i = 0; ok && i < eh.e_phnum; i++) {
                         Elf64_Phdr ph;
 
-                        if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * eh.e_phentsize)) != sizeof(ph) ||
+                        if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * eh.e_phentsize)) !=
+                                    sizeof(ph) ||
                             ph.p_type == PT_INTERP)
                                 ok = false;
                 }
@@ -117,10 +118,11 @@ void rt_env_init(struct rt_env *e, const char *runtime)
                 cr_skip_test("the runtime tests run containers: they need root");
         e->rt.name = runtime;
         if (!find_in_path(runtime, e->rt.path, sizeof(e->rt.path)))
-                cr_skip_test("%s is not installed (apt-get install %s): the runtime tests need it", runtime,
-                             runtime);
+                cr_skip_test("%s is not installed (apt-get install %s): the runtime tests need it",
+                             runtime, runtime);
         if (!find_in_path("busybox", busybox, sizeof(busybox)) || !is_static_elf(busybox))
-                cr_skip_test("no static busybox (apt-get install busybox-static): the containers' rootfs needs it");
+                cr_skip_test("no static busybox (apt-get install busybox-static): the containers' "
+                             "rootfs needs it");
         e->rt.hide_unified_cgroup = strcmp(runtime, "crun") == 0 && cgroup_hybrid();
         strcpy(e->dir, "/tmp/unotify-rt.XXXXXX");
         cr_assert_not_null(mkdtemp(e->dir));
@@ -128,7 +130,8 @@ void rt_env_init(struct rt_env *e, const char *runtime)
         snprintf(e->state, sizeof(e->state), "%s/state", e->dir);
         cr_assert_eq(mkdir(e->state, 0700), 0);
         build_rootfs(e, busybox);
-        e->base = json_load_file(UNOTIFY_SOURCE_DIR "/tests/runtimes/config-template.json", 0, &jerr);
+        e->base =
+                json_load_file(UNOTIFY_SOURCE_DIR "/tests/runtimes/config-template.json", 0, &jerr);
         cr_assert_not_null(e->base, "config-template.json: %s", jerr.text);
 }
 
@@ -141,7 +144,8 @@ static void hide_unified_cgroup(void)
 {
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
             umount2("/sys/fs/cgroup/unified", MNT_DETACH) < 0) {
-                dprintf(STDERR_FILENO, "test harness: hiding the cgroup2 mount: %s\n", strerror(errno));
+                dprintf(STDERR_FILENO, "test harness: hiding the cgroup2 mount: %s\n",
+                        strerror(errno));
                 _exit(125);
         }
 }
@@ -197,7 +201,8 @@ static int wait_status(pid_t pid)
 
 void rt_wait(pid_t pid, int out_err[2], struct cmd_result *ret)
 {
-        struct pollfd p[2] = { { .fd = out_err[0], .events = POLLIN }, { .fd = out_err[1], .events = POLLIN } };
+        struct pollfd p[2] = { { .fd = out_err[0], .events = POLLIN },
+                               { .fd = out_err[1], .events = POLLIN } };
         char *bufs[2] = { ret->out, ret->err };
         size_t lens[2] = { 0, 0 };
         long long deadline = ms_now() + RUNTIME_TIMEOUT_MS;
@@ -238,7 +243,9 @@ static void run_argv(const struct rt_env *e, const char *const *argv, struct cmd
 pid_t rt_start(struct rt_env *e, const char *id, int out_err[2])
 {
         char bundle[400];
-        const char *argv[] = { e->rt.path, "--root", e->state, "run", "--bundle", bundle, id, NULL };
+        const char *argv[] = {
+                e->rt.path, "--root", e->state, "run", "--bundle", bundle, id, NULL
+        };
 
         snprintf(bundle, sizeof(bundle), "%s/%s", e->dir, id);
         return spawn(e, argv, out_err);
@@ -255,7 +262,8 @@ void rt_run(struct rt_env *e, const char *id, struct cmd_result *ret)
 void rt_run_detached(struct rt_env *e, const char *id)
 {
         char bundle[400];
-        const char *argv[] = { e->rt.path, "--root", e->state, "run", "-d", "--bundle", bundle, id, NULL };
+        const char *argv[] = { e->rt.path, "--root", e->state, "run", "-d",
+                               "--bundle", bundle,   id,       NULL };
         int status;
 
         snprintf(bundle, sizeof(bundle), "%s/%s", e->dir, id);
@@ -299,8 +307,14 @@ void rt_kill(struct rt_env *e, const char *id)
 
 static json_t *export_oci(const struct test_daemon *d, const char *policy)
 {
-        const char *argv[] = { UNOTIFYCTL, "export-oci", "-p", d->policy_dir, "-s", d->socket,
-                               policy ? policy : "--all", NULL };
+        const char *argv[] = { UNOTIFYCTL,
+                               "export-oci",
+                               "-p",
+                               d->policy_dir,
+                               "-s",
+                               d->socket,
+                               policy ? policy : "--all",
+                               NULL };
         struct cmd_result r;
         json_error_t jerr;
         json_t *section;
@@ -308,7 +322,8 @@ static json_t *export_oci(const struct test_daemon *d, const char *policy)
         run_cmd(argv, 10000, &r);
         cr_assert_eq(r.status, 0, "export-oci %s: %s", policy ? policy : "--all", r.err);
         section = json_loads(r.out, 0, &jerr);
-        cr_assert(json_is_object(section), "export-oci printed no JSON object: %s\n%s", jerr.text, r.out);
+        cr_assert(json_is_object(section), "export-oci printed no JSON object: %s\n%s", jerr.text,
+                  r.out);
         return section;
 }
 

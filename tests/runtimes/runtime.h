@@ -40,11 +40,11 @@ void rt_env_init(struct rt_env *e, const char *runtime);
 void rt_env_cleanup(struct rt_env *e);
 
 struct container {
-        const char *policy;              /* export-oci POLICY; NULL: --all */
-        const char *const *annotations;  /* key, value, ..., NULL; may be NULL */
-        const char *const *args;         /* the container's command */
-        bool privs;                      /* "noNewPrivileges": false */
-        const char *listener_path;       /* instead of the daemon's socket */
+        const char *policy;             /* export-oci POLICY; NULL: --all */
+        const char *const *annotations; /* key, value, ..., NULL; may be NULL */
+        const char *const *args;        /* the container's command */
+        bool privs;                     /* "noNewPrivileges": false */
+        const char *listener_path;      /* instead of the daemon's socket */
 };
 
 /* Write a bundle for c (seccomp from export-oci against d's policies);

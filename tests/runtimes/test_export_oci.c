@@ -18,9 +18,10 @@
 #define UNOTIFYCTL BIN("client/unotifyctl")
 
 static const struct test_policy policies[] = {
-        { "web.json", "{\"name\":\"web\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                      "{\"names\":[\"mkdirat\",\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"},"
-                      "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":7}]}" },
+        { "web.json",
+          "{\"name\":\"web\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+          "{\"names\":[\"mkdirat\",\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"},"
+          "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":7}]}" },
         { "ipc.json", "{\"name\":\"ipc\",\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
                       "{\"names\":[\"semget\",\"shmat\"],\"action\":\"SCMP_ACT_ALLOW\"}]}" },
         { "none.json", "{\"name\":\"none\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}" },
@@ -91,7 +92,8 @@ static struct unotify_policy_set *load(void)
 /* The first rule's names are the policy's notified set, in order. */
 static void assert_names(json_t *section, const struct unotify_policy *p)
 {
-        json_t *names = json_object_get(json_array_get(json_object_get(section, "syscalls"), 0), "names");
+        json_t *names =
+                json_object_get(json_array_get(json_object_get(section, "syscalls"), 0), "names");
         size_t n;
         const char *const *want = unotify_policy_syscalls(p, &n);
 
@@ -118,8 +120,10 @@ Test(export_oci, a_policy_section_notifies_its_set_and_names_it)
         assert_names(s, p);
         cr_assert_eq(json_array_size(json_object_get(s, "syscalls")), 1);
         cr_assert_null(json_object_get(s, "flags"));
-        cr_assert_eq(json_array_size(json_object_get(s, "architectures")), 3); /* x86_64, x86, x32 */
-        cr_assert(strstr(r.err, "\"getppid\" is notified: with \"noNewPrivileges\": false runc"), "%s", r.err);
+        cr_assert_eq(json_array_size(json_object_get(s, "architectures")),
+                     3); /* x86_64, x86, x32 */
+        cr_assert(strstr(r.err, "\"getppid\" is notified: with \"noNewPrivileges\": false runc"),
+                  "%s", r.err);
         json_decref(s);
         unotify_policy_set_free(set);
 }
@@ -137,14 +141,17 @@ Test(export_oci, sysv_ipc_names_also_notify_ipc_with_version_bits)
         cr_assert_str_eq(json_string_value(json_object_get(s, "listenerMetadata")), "policy=ipc\n");
         cr_assert_eq(json_array_size(rules), 3);
         for (size_t i = 0; i < 2; i++) {
-                json_t *arg = json_array_get(json_object_get(json_array_get(rules, i + 1), "args"), 0);
+                json_t *arg =
+                        json_array_get(json_object_get(json_array_get(rules, i + 1), "args"), 0);
 
-                cr_assert_str_eq(json_string_value(json_array_get(
-                                         json_object_get(json_array_get(rules, i + 1), "names"), 0)),
-                                 "ipc");
+                cr_assert_str_eq(
+                        json_string_value(json_array_get(
+                                json_object_get(json_array_get(rules, i + 1), "names"), 0)),
+                        "ipc");
                 cr_assert_eq(json_integer_value(json_object_get(arg, "value")), 0xffff);
                 cr_assert_eq(json_integer_value(json_object_get(arg, "valueTwo")), calls[i]);
-                cr_assert_str_eq(json_string_value(json_object_get(arg, "op")), "SCMP_CMP_MASKED_EQ");
+                cr_assert_str_eq(json_string_value(json_object_get(arg, "op")),
+                                 "SCMP_CMP_MASKED_EQ");
         }
         json_decref(s);
         unotify_policy_set_free(set);
@@ -153,10 +160,13 @@ Test(export_oci, sysv_ipc_names_also_notify_ipc_with_version_bits)
 Test(export_oci, all_notifies_the_union_and_names_no_policy)
 {
         struct cmd_result r;
-        json_t *s = export_json((const char *const[]){ "--all", "-f", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL },
-                                &r);
+        json_t *s =
+                export_json((const char *const[]){ "--all", "-f",
+                                                   "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL },
+                            &r);
         json_t *names = json_object_get(json_array_get(json_object_get(s, "syscalls"), 0), "names");
-        static const char *const want[] = { "getppid", "mkdir", "mkdirat", "semget", "shmat", "write" };
+        static const char *const want[] = { "getppid", "mkdir", "mkdirat",
+                                            "semget",  "shmat", "write" };
 
         cr_assert_null(json_object_get(s, "listenerMetadata"));
         cr_assert_eq(json_array_size(names), 6, "%s", r.out);
@@ -164,8 +174,8 @@ Test(export_oci, all_notifies_the_union_and_names_no_policy)
                 cr_assert_str_eq(json_string_value(json_array_get(names, i)), want[i]);
         cr_assert_str_eq(json_string_value(json_array_get(json_object_get(s, "flags"), 0)),
                          "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
-        cr_assert(strstr(r.err, "policy \"ipc\" answers SCMP_ACT_ERRNO to every notified syscall it has no rule "
-                                "for, including those only other policies name"),
+        cr_assert(strstr(r.err, "policy \"ipc\" answers SCMP_ACT_ERRNO to every notified syscall "
+                                "it has no rule for, including those only other policies name"),
                   "%s", r.err);
         cr_assert(strstr(r.err, "\"write\" is notified: runc 1.1 refuses"), "%s", r.err);
         cr_assert(strstr(r.err, "runc 1.1 refuses every seccomp flag"), "%s", r.err);
@@ -180,14 +190,19 @@ Test(export_oci, config_gets_the_section_and_keeps_the_rest)
 
         snprintf(path, sizeof(path), "%s/config.json", dir);
         write_file(path, "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"]},"
-                         "\"linux\":{\"namespaces\":[{\"type\":\"pid\"}],\"seccomp\":{\"defaultAction\":\"SCMP_ACT_KILL\"}}}");
+                         "\"linux\":{\"namespaces\":[{\"type\":\"pid\"}],\"seccomp\":{"
+                         "\"defaultAction\":\"SCMP_ACT_KILL\"}}}");
         c = export_json((const char *const[]){ "--config", path, "none", NULL }, &r);
         linux_ = json_object_get(c, "linux");
-        cr_assert_str_eq(json_string_value(json_object_get(json_object_get(linux_, "seccomp"), "defaultAction")),
+        cr_assert_str_eq(json_string_value(json_object_get(json_object_get(linux_, "seccomp"),
+                                                           "defaultAction")),
                          "SCMP_ACT_ALLOW");
-        cr_assert_eq(json_array_size(json_object_get(json_object_get(linux_, "seccomp"), "syscalls")), 0);
+        cr_assert_eq(
+                json_array_size(json_object_get(json_object_get(linux_, "seccomp"), "syscalls")),
+                0);
         cr_assert_eq(json_array_size(json_object_get(linux_, "namespaces")), 1);
-        cr_assert_str_eq(json_string_value(json_array_get(json_object_get(json_object_get(c, "process"), "args"), 0)),
+        cr_assert_str_eq(json_string_value(json_array_get(
+                                 json_object_get(json_object_get(c, "process"), "args"), 0)),
                          "sh");
         cr_assert(strstr(r.err, "no syscall is notified: runc then never connects"), "%s", r.err);
         json_decref(c);
@@ -204,8 +219,12 @@ static const struct bad_call bad_calls[] = {
         { { "web", "ipc", NULL }, 64, "export-oci needs one POLICY (or --all)" },
         { { "--all", "web", NULL }, 64, "--all takes no POLICY" },
         { { "nope", NULL }, 78, "no policy \"nope\"" },
-        { { "-f", "SECCOMP_FILTER_FLAG_TSYNC", "web", NULL }, 64, "unknown or unusable seccomp flag \"SECCOMP_FILTER_FLAG_TSYNC\"" },
-        { { "-f", "SECCOMP_FILTER_FLAG_LOG", "-f", "SECCOMP_FILTER_FLAG_LOG", "web", NULL }, 64, "given twice" },
+        { { "-f", "SECCOMP_FILTER_FLAG_TSYNC", "web", NULL },
+          64,
+          "unknown or unusable seccomp flag \"SECCOMP_FILTER_FLAG_TSYNC\"" },
+        { { "-f", "SECCOMP_FILTER_FLAG_LOG", "-f", "SECCOMP_FILTER_FLAG_LOG", "web", NULL },
+          64,
+          "given twice" },
         { { "-s", "relative.sock", "web", NULL }, 64, "--socket must be an absolute path" },
         { { "--config", "/nonexistent/config.json", "web", NULL }, 66, "/nonexistent/config.json" },
         { { "--config", "/proc/version", "web", NULL }, 65, "/proc/version:1:" },
@@ -232,7 +251,8 @@ ParameterizedTest(size_t *row, export_oci, bad_input_gets_a_clear_error)
 
         export(b->args, &r);
         cr_assert_eq(r.status, b->status, "%s: %d\n%s", b->args[0] ?: "(none)", r.status, r.err);
-        cr_assert(strstr(r.err, b->message), "%s: no \"%s\" in %s", b->args[0] ?: "(none)", b->message, r.err);
+        cr_assert(strstr(r.err, b->message), "%s: no \"%s\" in %s", b->args[0] ?: "(none)",
+                  b->message, r.err);
         cr_assert_str_eq(r.out, "");
 }
 

@@ -10,24 +10,28 @@
 #include "harness.h"
 #include "runtime.h"
 
+/* clang-format off */
 #define SELECT_POD(glob) "\"select\":{\"annotations\":{\"io.kubernetes.pod.name\":\"" glob "\"}},"
 /* mkdir and mkdirat fail with ERRNO; getppid returns VAL. */
-#define POLICY(name, select, errno_, val)                                                      \
-        "{\"name\":\"" name "\"," select "\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" \
-        "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"" errno_ "\"}," \
+#define POLICY(name, select, errno_, val)                                                          \
+        "{\"name\":\"" name "\"," select "\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["     \
+        "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\","                       \
+        "\"errnoRet\":\"" errno_ "\"},"                                                            \
         "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":" #val "}]}"
 
 /* What the runtimes themselves call between installing the filter and
  * exec when "noNewPrivileges" is false (runc: about 150 calls, mostly
  * prctl(PR_CAPBSET_DROP); crun: about 140). Neither write (runc 1.1
  * refuses to notify it) nor getppid (runc's parent check, see export-oci). */
-#define PRE_EXEC_POLICY                                                                                 \
-        "{\"name\":\"pre-exec\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                   \
-        "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EROFS\"},"    \
-        "{\"names\":[\"read\",\"close\",\"fcntl\",\"futex\",\"mmap\",\"munmap\",\"mprotect\",\"brk\"," \
-        "\"openat\",\"newfstatat\",\"fstat\",\"rt_sigprocmask\",\"rt_sigaction\",\"execve\",\"prctl\","\
-        "\"capset\",\"setgroups\",\"setuid\",\"setgid\",\"getdents64\",\"nanosleep\",\"getpid\","     \
-        "\"clone\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
+#define PRE_EXEC_POLICY                                                                            \
+        "{\"name\":\"pre-exec\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["               \
+        "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\","                       \
+        "\"errnoRet\":\"EROFS\"},"                                                                \
+        "{\"names\":[\"read\",\"close\",\"fcntl\",\"futex\",\"mmap\",\"munmap\",\"mprotect\","     \
+        "\"brk\",\"openat\",\"newfstatat\",\"fstat\",\"rt_sigprocmask\",\"rt_sigaction\","         \
+        "\"execve\",\"prctl\",\"capset\",\"setgroups\",\"setuid\",\"setgid\",\"getdents64\","     \
+        "\"nanosleep\",\"getpid\",\"clone\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
+/* clang-format on */
 
 static const struct test_policy policies[] = {
         { "ctr.json", POLICY("ctr", "", "EPERM", 4242) },
@@ -45,7 +49,10 @@ static const struct test_policy pre_exec_policies[] = {
 
 /* Make a directory, then print mkdir's status and $PPID (busybox sh reads
  * it with getppid(2) at start). */
-#define PROBE_ARGS(dir) { "sh", "-c", "mkdir /tmp/" dir "; echo mkdir=$?; echo ppid=$PPID", NULL }
+#define PROBE_ARGS(dir)                                                                \
+        {                                                                              \
+                "sh", "-c", "mkdir /tmp/" dir "; echo mkdir=$?; echo ppid=$PPID", NULL \
+        }
 
 static struct rt_env env;
 static struct test_daemon d;
@@ -115,12 +122,15 @@ static void deny_and_return(const char *runtime)
         start(runtime, policies);
         id = rt_bundle(&env, &d, &(struct container){ .policy = "ctr", .args = args });
         rt_run(&env, id, &r);
-        cr_assert_eq(r.status, 0, "%s run: %d\n%s\n%s\n%s", runtime, r.status, r.out, r.err, daemon_log(&d));
+        cr_assert_eq(r.status, 0, "%s run: %d\n%s\n%s\n%s", runtime, r.status, r.out, r.err,
+                     daemon_log(&d));
         cr_assert_str_eq(r.out, "mkdir=1\nppid=4242\n");
-        assert_contains(r.err, "can't create directory '/tmp/denied': Operation not permitted", "stderr");
+        assert_contains(r.err, "can't create directory '/tmp/denied': Operation not permitted",
+                        "stderr");
         assert_absent("denied");
         assert_bound(id, "ctr", "named by metadata");
-        assert_contains(daemon_log(&d), "getppid -> UNOTIFY_ACT_RETURN 4242 (ctr /syscalls/1)", "daemon log");
+        assert_contains(daemon_log(&d), "getppid -> UNOTIFY_ACT_RETURN 4242 (ctr /syscalls/1)",
+                        "daemon log");
 }
 
 /* `exec` makes a new process with a new filter and listener: the daemon
@@ -148,10 +158,12 @@ static void exec_joins_the_container(const char *runtime)
         snprintf(needle, sizeof(needle), ": container %s pid ", id);
         cr_assert_eq(count_lines_with(daemon_log(&d), needle), 2, "two listeners (run, exec):\n%s",
                      daemon_log(&d));
-        cr_assert_eq(count_lines_with(daemon_log(&d), "policy ann-x (selected by \"select\" of \"ann-x\";"), 2,
-                     "%s", daemon_log(&d));
-        cr_assert_eq(count_lines_with(daemon_log(&d), "; annotations io.kubernetes.pod.name=x-web)"), 2,
-                     "the log names the pod: %s", daemon_log(&d));
+        cr_assert_eq(count_lines_with(daemon_log(&d),
+                                      "policy ann-x (selected by \"select\" of \"ann-x\";"),
+                     2, "%s", daemon_log(&d));
+        cr_assert_eq(
+                count_lines_with(daemon_log(&d), "; annotations io.kubernetes.pod.name=x-web)"), 2,
+                "the log names the pod: %s", daemon_log(&d));
         /* crun connects before it looks for the file, then closes: the
          * daemon must not call that a refused handoff. */
         rt_exec(&env, id, (const char *const[]){ "/no/such/file", NULL }, &r);
@@ -208,7 +220,8 @@ static void many_in_parallel(const char *runtime)
                 char want[64];
 
                 rt_wait(pids[i], pipes[i], &r);
-                cr_assert_eq(r.status, 0, "%s: %d\n%s\n%s", ids[i], r.status, r.err, daemon_log(&d));
+                cr_assert_eq(r.status, 0, "%s: %d\n%s\n%s", ids[i], r.status, r.err,
+                             daemon_log(&d));
                 snprintf(want, sizeof(want), "mkdir=1\nppid=%s\n", crowd[i].ppid);
                 cr_assert_str_eq(r.out, want, "%s (%s)", ids[i], crowd[i].policy ?: crowd[i].pod);
                 assert_contains(r.err, crowd[i].answer, ids[i]);
@@ -235,7 +248,8 @@ static void runtime_calls_before_exec(const char *runtime)
         int n;
 
         start(runtime, pre_exec_policies);
-        id = rt_bundle(&env, &d, &(struct container){ .policy = "pre-exec", .args = args, .privs = true });
+        id = rt_bundle(&env, &d,
+                       &(struct container){ .policy = "pre-exec", .args = args, .privs = true });
         rt_run(&env, id, &r);
         cr_assert_eq(r.status, 0, "%s run: %d\n%s\n%s", runtime, r.status, r.err, daemon_log(&d));
         cr_assert_str_eq(r.out, "mkdir=1\nppid=0\n");
@@ -257,7 +271,9 @@ static void daemon_down(const char *runtime, const char *before, const char *aft
 
         start(runtime, policies);
         snprintf(nobody, sizeof(nobody), "%s/nobody.sock", d.dir);
-        id = rt_bundle(&env, &d, &(struct container){ .policy = "ctr", .args = args, .listener_path = nobody });
+        id = rt_bundle(
+                &env, &d,
+                &(struct container){ .policy = "ctr", .args = args, .listener_path = nobody });
         rt_run(&env, id, &r);
         cr_assert_neq(r.status, 0, "%s started a container without its seccomp agent", runtime);
         cr_assert_str_eq(r.out, "");
@@ -267,22 +283,49 @@ static void daemon_down(const char *runtime, const char *before, const char *aft
 
 TestSuite(runtimes, .fini = fini, .timeout = 60);
 
-Test(runtimes, runc_denies_mkdir_and_fakes_getppid) { deny_and_return("runc"); }
-Test(runtimes, crun_denies_mkdir_and_fakes_getppid) { deny_and_return("crun"); }
-Test(runtimes, runc_exec_joins_the_container) { exec_joins_the_container("runc"); }
-Test(runtimes, crun_exec_joins_the_container) { exec_joins_the_container("crun"); }
-Test(runtimes, runc_many_in_parallel) { many_in_parallel("runc"); }
-Test(runtimes, crun_many_in_parallel) { many_in_parallel("crun"); }
-Test(runtimes, runc_calls_before_exec_are_answered) { runtime_calls_before_exec("runc"); }
-Test(runtimes, crun_calls_before_exec_are_answered) { runtime_calls_before_exec("crun"); }
+Test(runtimes, runc_denies_mkdir_and_fakes_getppid)
+{
+        deny_and_return("runc");
+}
+Test(runtimes, crun_denies_mkdir_and_fakes_getppid)
+{
+        deny_and_return("crun");
+}
+Test(runtimes, runc_exec_joins_the_container)
+{
+        exec_joins_the_container("runc");
+}
+Test(runtimes, crun_exec_joins_the_container)
+{
+        exec_joins_the_container("crun");
+}
+Test(runtimes, runc_many_in_parallel)
+{
+        many_in_parallel("runc");
+}
+Test(runtimes, crun_many_in_parallel)
+{
+        many_in_parallel("crun");
+}
+Test(runtimes, runc_calls_before_exec_are_answered)
+{
+        runtime_calls_before_exec("runc");
+}
+Test(runtimes, crun_calls_before_exec_are_answered)
+{
+        runtime_calls_before_exec("crun");
+}
 
 Test(runtimes, runc_without_daemon_fails_clearly)
 {
-        daemon_down("runc", "failed to connect with seccomp agent specified in the seccomp profile: dial unix ",
-                    ": connect: no such file or directory");
+        daemon_down(
+                "runc",
+                "failed to connect with seccomp agent specified in the seccomp profile: dial unix ",
+                ": connect: no such file or directory");
 }
 
 Test(runtimes, crun_without_daemon_fails_clearly)
 {
-        daemon_down("crun", "open seccomp receiver: connect socket to `", "`: No such file or directory");
+        daemon_down("crun", "open seccomp receiver: connect socket to `",
+                    "`: No such file or directory");
 }
