@@ -27,6 +27,7 @@
 #include <sys/utsname.h>
 #include <sysexits.h>
 
+#include "export_oci.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
 
@@ -587,6 +588,8 @@ int main(int argc, char **argv)
                 return cmd_test(argc - 1, argv + 1);
         if (strcmp(verb, "show") == 0)
                 return cmd_show(argc - 1, argv + 1);
+        if (strcmp(verb, "export-oci") == 0)
+                return cmd_export_oci(argc - 1, argv + 1);
         for (size_t i = 0; i < ELEMENTSOF(daemon_verbs); i++)
                 if (strcmp(verb, daemon_verbs[i]) == 0)
                         return usage(EX_UNAVAILABLE,

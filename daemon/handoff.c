@@ -140,13 +140,37 @@ static struct unotify_policy *select_policy(struct conn *c, const struct handoff
         return p;
 }
 
+/* "; annotations K=V K=V" for the log, cut at size, control characters as
+ * '?': selection may have used them, and an admin wants to see which pod a
+ * listener belongs to. */
+static void format_annotations(const struct handoff_msg *m, char *buf, size_t size)
+{
+        size_t len = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < m->n_annotations && len < size; i++) {
+                int n = snprintf(buf + len, size - len, "%s%s=%s", i ? " " : "; annotations ",
+                                 m->annotations[2 * i], m->annotations[2 * i + 1]);
+
+                if (n < 0)
+                        break;
+                len += (size_t)n;
+        }
+        if (len >= size && size > 4)
+                memcpy(buf + size - 4, "...", 4);
+        /* The sender chose these bytes: no forged log lines. */
+        for (char *p = buf; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+}
+
 static void bind_listener(struct conn *c, const struct handoff_msg *m)
 {
         _cleanup_(json_decrefp) json_t *reply = NULL;
         int fd = TAKE_FD(c->fds[m->seccomp_fd_index]);
         struct unotify_policy *p;
         struct listener *l;
-        char why[512];
+        char why[512], annotations[512];
         int r;
 
         if (!listener_fd_is_seccomp(fd)) {
@@ -162,11 +186,12 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                 return;
         }
         listener_set_seccomp_flags(l, m->has_seccomp_flags, m->seccomp_flags);
-        log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u); "
+        format_annotations(m, annotations, sizeof(annotations));
+        log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u%s); "
                    "WAIT_KILLABLE_RECV %s",
                    (unsigned long long)l->id, m->container_id, (long long)m->pid,
                    unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid,
-                   listener_wait_killable_str(l));
+                   annotations, listener_wait_killable_str(l));
         if (!p) {
                 conn_refuse(c, "%s", why);
                 return;
@@ -255,7 +280,8 @@ static int conn_grow(struct conn *c)
 }
 
 /* Read what is there. Returns 1 when a whole JSON value is in, 0 for more
- * later, -errno with err set when the connection must be refused. */
+ * later, -ENODATA when the peer closed without sending anything, -errno
+ * with err set when the connection must be refused. */
 static int conn_read(struct conn *c, char *err, size_t size)
 {
         union {
@@ -282,6 +308,8 @@ static int conn_read(struct conn *c, char *err, size_t size)
         r = take_fds(c, &msg, err, size);
         if (r < 0)
                 return r;
+        if (n == 0 && c->len == 0)
+                return -ENODATA; /* see on_conn_io */
         if (n == 0)
                 return snprintf(err, size, "connection closed after %zu bytes, before the JSON value was complete",
                                 c->len),
@@ -308,7 +336,12 @@ static void on_conn_io(struct ev_loop *loop, ev_io *w, int revents)
         r = conn_read(c, err, sizeof(err));
         if (r == 0)
                 return;
-        if (r < 0)
+        if (r == -ENODATA)
+                /* crun connects to the agent before it sets the process up
+                 * and closes without a word when that fails (cgroups, exec
+                 * of a missing file): nothing to refuse. */
+                log_info("handoff connection from pid %d closed without a message", (int)c->peer.pid);
+        else if (r < 0)
                 conn_refuse(c, "%s", err);
         else
                 conn_process(c);

@@ -30,6 +30,8 @@ struct pool {
         unsigned in_flight;        /* submitted, not yet handed back */
         bool stop;
         unsigned n_workers;
+        unsigned n_ready; /* workers past worker_init: the pool starts when all are */
+        pthread_cond_t ready;
         struct worker workers[POOL_MAX];
 };
 
@@ -67,6 +69,10 @@ static void *worker_main(void *arg)
         int init = worker_init(w);
         struct job *job;
 
+        pthread_mutex_lock(&p->lock);
+        p->n_ready++;
+        pthread_cond_broadcast(&p->ready);
+        pthread_mutex_unlock(&p->lock);
         while ((job = next_job(p, w))) {
                 if (init < 0)
                         job->call.error = ENOSYS; /* cannot borrow the target's view */
@@ -154,6 +160,12 @@ static int start_workers(struct pool *p, unsigned n)
                 }
         }
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+        /* Every worker has its fds before the daemon says READY: nothing
+         * changes behind a caller that counts them (tests, an admin). */
+        pthread_mutex_lock(&p->lock);
+        while (p->n_ready < p->n_workers)
+                pthread_cond_wait(&p->ready, &p->lock);
+        pthread_mutex_unlock(&p->lock);
         return r;
 }
 
@@ -171,6 +183,7 @@ int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata
         p->userdata = userdata;
         pthread_mutex_init(&p->lock, NULL);
         pthread_cond_init(&p->cond, NULL);
+        pthread_cond_init(&p->ready, NULL);
         list_init(&p->queue);
         list_init(&p->finished);
         ev_async_init(&p->wake, on_finished);
@@ -236,6 +249,7 @@ struct pool *pool_free(struct pool *p)
         ev_async_stop(p->loop, &p->wake);
         ev_timer_stop(p->loop, &p->stale);
         pthread_cond_destroy(&p->cond);
+        pthread_cond_destroy(&p->ready);
         pthread_mutex_destroy(&p->lock);
         free(p);
         return NULL;

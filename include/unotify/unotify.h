@@ -15,6 +15,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define UNOTIFY_SECCOMP_FD_NAME "seccompFd"
 #define UNOTIFY_QUERY_KEY "unotifyQuery"
 /* listenerMetadata keys ("KEY=VALUE" lines). */
@@ -62,3 +66,7 @@ int unotify_handoff_send(const char *socket_path, int listener_fd, const struct 
 /* Ask which syscalls policy `name` notifies. Same returns as above;
  * on success ret->syscalls, ret->n_syscalls and ret->digest are set. */
 int unotify_query_policy(const char *socket_path, const char *name, struct unotify_reply *ret);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,473 @@
+/* unotifyctl export-oci: the "linux.seccomp" section of an OCI config.json
+ * that makes runc or crun hand a container's listener to unotifyd.
+ *
+ * The section notifies exactly the syscalls unotify-run's filter notifies
+ * for the same policy (unotify_policy_syscalls(), on the native ABI and its
+ * compat ABIs, plus the ipc(2) version bits of filter.c) and allows the
+ * rest; listenerMetadata names the policy and the digest of that set, so
+ * the daemon refuses a config exported from another version of the policy
+ * (fail closed) just as it refuses unotify-run's stale filters. */
+#include "export_oci.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "unotify/macro.h"
+#include "unotify/policy.h"
+#include "unotify/unotify.h"
+
+#define DEFAULT_POLICY_DIR "/etc/unotifyd/policies"
+#define DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
+#define MAX_FLAGS 4
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct unotify_policy_set *, unotify_policy_set_free);
+
+struct export_opts {
+        const char *dir;
+        const char *socket;
+        const char *config; /* a config.json to print with the section in it */
+        const char *flags[MAX_FLAGS];
+        size_t n_flags;
+        bool all;    /* every policy's syscalls, the daemon selects */
+        bool digest; /* send unotify.syscalls-digest */
+        const char *policy;
+};
+
+/* The seccomp.flags values of the runtime-spec that make sense with a
+ * listener (TSYNC does not: the kernel wants TSYNC_ESRCH with it, which
+ * the spec has no name for). runc 1.1 refuses every flag. */
+static const char *const known_flags[] = {
+        "SECCOMP_FILTER_FLAG_LOG",
+        "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+};
+
+/* x86's ipc(2) call numbers (ipc/syscall.c): the filter also notifies
+ * ipc(CALL | version << 16), which a runtime's libseccomp would let pass
+ * (policy/filter.c, add_ipc_versions). */
+static const struct {
+        const char *name;
+        unsigned call;
+} ipc_calls[] = {
+        { "semop", 1 },   { "semget", 2 },  { "semctl", 3 },  { "semtimedop", 4 },
+        { "msgsnd", 11 }, { "msgrcv", 12 }, { "msgget", 13 }, { "msgctl", 14 },
+        { "shmat", 21 },  { "shmdt", 22 },  { "shmget", 23 }, { "shmctl", 24 },
+};
+
+_printf_(2, 3) static int fail(int code, const char *fmt, ...)
+{
+        va_list ap;
+
+        fputs("unotifyctl export-oci: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        if (code == EX_USAGE)
+                fputs("Try 'unotifyctl export-oci --help'.\n", stderr);
+        return code;
+}
+
+_printf_(1, 2) static void warn(const char *fmt, ...)
+{
+        va_list ap;
+
+        fputs("unotifyctl export-oci: warning: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+static void print_help(void)
+{
+        printf("Usage: unotifyctl export-oci [OPTIONS] POLICY\n"
+               "       unotifyctl export-oci [OPTIONS] --all\n"
+               "\n"
+               "Print the \"linux.seccomp\" section of an OCI config.json (JSON) that hands\n"
+               "the container's listener to unotifyd: SCMP_ACT_NOTIFY for the syscalls the\n"
+               "policy decides (the same set unotify-run's filter sends), SCMP_ACT_ALLOW\n"
+               "for the rest, listenerPath, and listenerMetadata naming the policy and\n"
+               "the digest of its syscall set (a config exported from another version of\n"
+               "the policy is refused by the daemon and served by deny-all).\n"
+               "\n"
+               "  -p, --policy-dir DIR  the policies (default %s)\n"
+               "  -s, --socket PATH     listenerPath (default %s)\n"
+               "  -a, --all             notify every policy's syscalls and name no policy:\n"
+               "                        the daemon selects by annotations, metadata or id\n"
+               "  -f, --flag FLAG       add a seccomp flag (repeatable): %s, %s, %s;\n"
+               "                        runc 1.1 refuses every flag, crun accepts them\n"
+               "      --no-digest       leave the digest out of listenerMetadata\n"
+               "  -c, --config FILE     print FILE (a config.json) with this section as\n"
+               "                        its linux.seccomp instead\n"
+               "  -j, --json            accepted; the output is always JSON\n"
+               "  -h, --help            show this help\n"
+               "\n"
+               "Exit status: 0 printed; 64 usage; 65 FILE is not a JSON object; 66 FILE\n"
+               "cannot be read; 78 the policies have errors or POLICY is not there.\n",
+               DEFAULT_POLICY_DIR, DEFAULT_SOCKET, known_flags[0], known_flags[1], known_flags[2]);
+}
+
+static int add_flag(struct export_opts *e, const char *flag)
+{
+        bool known = false;
+
+        for (size_t i = 0; i < ELEMENTSOF(known_flags); i++)
+                known = known || strcmp(flag, known_flags[i]) == 0;
+        if (!known)
+                return fail(EX_USAGE,
+                            "unknown or unusable seccomp flag \"%s\" (expected %s, %s or %s)", flag,
+                            known_flags[0], known_flags[1], known_flags[2]);
+        for (size_t i = 0; i < e->n_flags; i++)
+                if (strcmp(e->flags[i], flag) == 0)
+                        return fail(EX_USAGE, "flag \"%s\" given twice", flag);
+        e->flags[e->n_flags++] = flag; /* at most one of each: fits */
+        return 0;
+}
+
+/* Returns 0 to go on, 1 after --help, or an exit code. */
+static int parse_options(int argc, char **argv, struct export_opts *e)
+{
+        static const struct option opts[] = {
+                { "policy-dir", required_argument, NULL, 'p' },
+                { "socket", required_argument, NULL, 's' },
+                { "all", no_argument, NULL, 'a' },
+                { "flag", required_argument, NULL, 'f' },
+                { "no-digest", no_argument, NULL, 'D' },
+                { "config", required_argument, NULL, 'c' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+p:s:af:c:jh", opts, NULL)) >= 0) {
+                r = 0;
+                switch (c) {
+                case 'p':
+                        e->dir = optarg;
+                        break;
+                case 's':
+                        e->socket = optarg;
+                        if (optarg[0] != '/')
+                                r = fail(EX_USAGE, "--socket must be an absolute path, got \"%s\"",
+                                         optarg);
+                        break;
+                case 'a':
+                        e->all = true;
+                        break;
+                case 'f':
+                        r = add_flag(e, optarg);
+                        break;
+                case 'D':
+                        e->digest = false;
+                        break;
+                case 'c':
+                        e->config = optarg;
+                        break;
+                case 'j':
+                        break;
+                case 'h':
+                        print_help();
+                        return 1;
+                default:
+                        return EX_USAGE;
+                }
+                if (r)
+                        return r;
+        }
+        if (e->all && argc - optind != 0)
+                return fail(EX_USAGE, "--all takes no POLICY");
+        if (!e->all && argc - optind != 1)
+                return fail(EX_USAGE, "export-oci needs one POLICY (or --all)");
+        e->policy = e->all ? NULL : argv[optind];
+        return 0;
+}
+
+static int load_set(const char *dir, struct unotify_policy_set **ret)
+{
+        struct unotify_diags diags = {};
+        int r = unotify_policy_set_load_dir_full(dir, NULL, ret, &diags);
+
+        for (size_t i = 0; i < diags.count; i++) {
+                char line[2048];
+
+                unotify_diag_format(&diags.items[i], line, sizeof(line));
+                fprintf(stderr, "%s\n", line);
+        }
+        unotify_diags_clear(&diags);
+        if (r == -EINVAL)
+                return fail(EX_CONFIG, "%s: the policies have errors", dir);
+        if (r < 0)
+                return fail(EX_CONFIG, "%s: %s", dir, strerror(-r));
+        return 0;
+}
+
+/* The ABIs unotify_filter_build() covers, in the spec's spelling. */
+static json_t *architectures(void)
+{
+        uint32_t native = seccomp_arch_native();
+
+        if (native == SCMP_ARCH_X86_64)
+                return json_pack("[s, s, s]", "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+        if (native == SCMP_ARCH_AARCH64)
+                return json_pack("[s, s]", "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM");
+        return json_array(); /* the runtime's native ABI only */
+}
+
+static int compare_names(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The sorted, unique union of the policies' syscall names (borrowed). */
+static int collect_names(struct unotify_policy *const *ps, size_t n_ps, const char ***ret,
+                         size_t *ret_n)
+{
+        const char **names = NULL;
+        size_t n = 0, cap = 0, u = 0;
+
+        for (size_t i = 0; i < n_ps; i++) {
+                size_t k;
+                const char *const *s = unotify_policy_syscalls(ps[i], &k);
+                const char **grown;
+
+                if (n + k > cap) {
+                        cap = (n + k) * 2;
+                        grown = realloc(names, cap * sizeof(*names));
+                        if (!grown) {
+                                free(names);
+                                return -ENOMEM;
+                        }
+                        names = grown;
+                }
+                memcpy(names + n, s, k * sizeof(*s));
+                n += k;
+        }
+        if (n > 0)
+                qsort(names, n, sizeof(*names), compare_names);
+        for (size_t i = 0; i < n; i++)
+                if (u == 0 || strcmp(names[u - 1], names[i]) != 0)
+                        names[u++] = names[i];
+        *ret = names;
+        *ret_n = u;
+        return 0;
+}
+
+static json_t *notify_rule(const char *const *names, size_t n)
+{
+        json_t *arr = json_array();
+
+        for (size_t i = 0; arr && i < n; i++)
+                json_array_append_new(arr, json_string(names[i]));
+        return json_pack("{s:o, s:s}", "names", arr, "action", "SCMP_ACT_NOTIFY");
+}
+
+static json_t *ipc_version_rule(unsigned call)
+{
+        return json_pack("{s:[s], s:s, s:[{s:i, s:i, s:i, s:s}]}", "names", "ipc", "action",
+                         "SCMP_ACT_NOTIFY", "args", "index", 0, "value", 0xffff, "valueTwo",
+                         (int)call, "op", "SCMP_CMP_MASKED_EQ");
+}
+
+static json_t *syscall_rules(const char *const *names, size_t n)
+{
+        json_t *rules = json_array();
+
+        if (!rules)
+                return NULL;
+        if (n > 0)
+                json_array_append_new(rules, notify_rule(names, n));
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < ELEMENTSOF(ipc_calls); j++)
+                        if (strcmp(names[i], ipc_calls[j].name) == 0)
+                                json_array_append_new(rules, ipc_version_rule(ipc_calls[j].call));
+        return rules;
+}
+
+/* What the runtimes do with some of these names, as tried with runc 1.1.5
+ * and crun 1.8.1 (docs/runtimes.md). */
+static void warn_runtime_quirks(const char *const *names, size_t n, const struct export_opts *e)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (strcmp(names[i], "write") == 0)
+                        warn("\"write\" is notified: runc 1.1 refuses to start such a container "
+                             "(\"SCMP_ACT_NOTIFY cannot be used for the write syscall\"); crun "
+                             "accepts it");
+                if (strcmp(names[i], "getppid") == 0)
+                        warn("\"getppid\" is notified: with \"noNewPrivileges\": false runc "
+                             "installs the filter before it checks getppid() against its parent, "
+                             "and kills the container if the answer differs");
+        }
+        if (n == 0)
+                warn("no syscall is notified: runc then never connects to the daemon, crun still "
+                     "does");
+        if (e->n_flags > 0)
+                warn("runc 1.1 refuses every seccomp flag (\"seccomp flags are not yet supported "
+                     "by runc\")");
+}
+
+/* With --all, a policy's defaultAction also answers the syscalls only the
+ * other policies name. Ask the policy about a number no ABI has. */
+static void warn_default_actions(const struct unotify_policy_set *set)
+{
+        for (size_t i = 0; i < unotify_policy_set_count(set); i++) {
+                struct unotify_policy *p = unotify_policy_set_at(set, i);
+                struct seccomp_data data = { .nr = 0x7fff, .arch = seccomp_arch_native() };
+                struct unotify_decision d = {};
+
+                unotify_policy_decide(p, &data, &d);
+                if (d.action != UNOTIFY_ACTION_CONTINUE)
+                        warn("policy \"%s\" answers %s to every notified syscall it has no rule "
+                             "for, including those only other policies name",
+                             unotify_policy_name(p), unotify_decision_action_name(&d));
+        }
+}
+
+static json_t *metadata(const struct export_opts *e, struct unotify_policy *p)
+{
+        char *s = NULL;
+        json_t *v;
+
+        if (!p)
+                return NULL;
+        if (e->digest) {
+                if (asprintf(&s,
+                             UNOTIFY_META_POLICY "=%s\n" UNOTIFY_META_DIGEST "=%016" PRIx64 "\n",
+                             unotify_policy_name(p), unotify_policy_syscalls_digest(p)) < 0)
+                        return NULL;
+        } else if (asprintf(&s, UNOTIFY_META_POLICY "=%s\n", unotify_policy_name(p)) < 0)
+                return NULL;
+        v = json_string(s);
+        free(s);
+        return v;
+}
+
+static json_t *flags_array(const struct export_opts *e)
+{
+        json_t *arr = json_array();
+
+        for (size_t i = 0; arr && i < e->n_flags; i++)
+                json_array_append_new(arr, json_string(e->flags[i]));
+        return arr;
+}
+
+/* Keys in the order of the runtime-spec's example. */
+static json_t *build_section(const struct export_opts *e, struct unotify_policy *p,
+                             const char *const *names, size_t n)
+{
+        json_t *s = json_pack("{s:s, s:o, s:s}", "defaultAction", "SCMP_ACT_ALLOW", "architectures",
+                              architectures(), "listenerPath", e->socket);
+
+        if (!s)
+                return NULL;
+        if (p && json_object_set_new(s, "listenerMetadata", metadata(e, p)) < 0)
+                return json_decref(s), NULL;
+        if (e->n_flags > 0 && json_object_set_new(s, "flags", flags_array(e)) < 0)
+                return json_decref(s), NULL;
+        if (json_object_set_new(s, "syscalls", syscall_rules(names, n)) < 0)
+                return json_decref(s), NULL;
+        return s;
+}
+
+/* config with linux.seccomp replaced by section (borrowed). */
+static int put_into_config(const char *path, json_t *section, json_t **ret)
+{
+        _cleanup_(json_decrefp) json_t *config = NULL;
+        json_error_t jerr;
+        json_t *linux_;
+
+        config = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+        if (!config) {
+                if (json_error_code(&jerr) == json_error_cannot_open_file)
+                        return fail(EX_NOINPUT, "%s", jerr.text);
+                return fail(EX_DATAERR, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        }
+        if (!json_is_object(config))
+                return fail(EX_DATAERR, "%s: not a JSON object", path);
+        linux_ = json_object_get(config, "linux");
+        if (!linux_) {
+                linux_ = json_object();
+                json_object_set_new(config, "linux", linux_);
+        }
+        if (!json_is_object(linux_))
+                return fail(EX_DATAERR, "%s: \"linux\" is not an object", path);
+        if (json_object_set(linux_, "seccomp", section) < 0)
+                return fail(EX_OSERR, "out of memory");
+        *ret = TAKE_PTR(config);
+        return 0;
+}
+
+static int print_json(json_t *v)
+{
+        if (json_dumpf(v, stdout, JSON_INDENT(2)) < 0 || putchar('\n') == EOF ||
+            fflush(stdout) != 0)
+                return fail(EX_IOERR, "writing the output failed");
+        return 0;
+}
+
+static int export_names(const struct export_opts *e, struct unotify_policy_set *set,
+                        struct unotify_policy *p)
+{
+        struct unotify_policy *one[1] = { p };
+        _cleanup_(json_decrefp) json_t *out = NULL, *section = NULL;
+        _cleanup_(freep) const char **names = NULL;
+        size_t n = 0;
+        int r;
+
+        if (p)
+                r = collect_names(one, 1, &names, &n);
+        else {
+                size_t count = unotify_policy_set_count(set);
+                _cleanup_(freep) struct unotify_policy **all =
+                        calloc(count ? count : 1, sizeof(*all));
+
+                if (!all)
+                        return fail(EX_OSERR, "out of memory");
+                for (size_t i = 0; i < count; i++)
+                        all[i] = unotify_policy_set_at(set, i);
+                r = collect_names(all, count, &names, &n);
+                warn_default_actions(set);
+        }
+        if (r < 0)
+                return fail(EX_OSERR, "out of memory");
+        warn_runtime_quirks(names, n, e);
+        section = build_section(e, p, names, n);
+        if (!section)
+                return fail(EX_OSERR, "out of memory");
+        if (!e->config)
+                return print_json(section);
+        r = put_into_config(e->config, section, &out);
+        return r ? r : print_json(out);
+}
+
+int cmd_export_oci(int argc, char **argv)
+{
+        _cleanup_(unotify_policy_set_freep) struct unotify_policy_set *set = NULL;
+        struct export_opts e = { .dir = DEFAULT_POLICY_DIR,
+                                 .socket = DEFAULT_SOCKET,
+                                 .digest = true };
+        struct unotify_policy *p = NULL;
+        int r;
+
+        r = parse_options(argc, argv, &e);
+        if (r)
+                return r == 1 ? 0 : r;
+        r = load_set(e.dir, &set);
+        if (r)
+                return r;
+        if (e.policy) {
+                p = unotify_policy_set_find(set, e.policy);
+                if (!p)
+                        return fail(EX_CONFIG, "%s: no policy \"%s\"", e.dir, e.policy);
+        }
+        return export_names(&e, set, p);
+}
