@@ -10,12 +10,18 @@
 enum filter_kind {
         FILTER_NONE = 1, /* baseline: no filter */
         FILTER_ALLOW,    /* baseline: a filter that allows everything */
-        FILTER_NOTIFY,   /* getppid -> SECCOMP_RET_USER_NOTIF */
-        FILTER_NOTIFY_OPENAT, /* openat -> SECCOMP_RET_USER_NOTIF; the target opens BENCH_DENIED_PATH */
+        FILTER_NOTIFY,   /* the target's call -> SECCOMP_RET_USER_NOTIF */
 };
 
-/* What the path-read scenario opens: the supervisors refuse it after reading it. */
+/* What the target calls in its loop. */
+enum target_call {
+        CALL_GETPPID = 0,
+        CALL_OPEN_DENIED,  /* openat(BENCH_DENIED_PATH): the supervisors refuse it after reading it */
+        CALL_OPEN_ALLOWED, /* openat(BENCH_ALLOWED_PATH), then close (not notified) */
+};
+
 #define BENCH_DENIED_PATH "/unotify-bench/denied"
+#define BENCH_ALLOWED_PATH "/dev/null"
 
 /* Where the supervisor and the target run. */
 enum placement {
@@ -28,7 +34,7 @@ enum placement {
  * or with every_thread) to one CPU, or let it run anywhere (cpu < 0). */
 int bench_pin(pid_t pid, int cpu, bool every_thread);
 
-/* A target process: threads calling getppid(2) (or openat(2)) in a loop. */
+/* A target process: threads making one call in a loop. */
 struct target {
         pid_t pid;
         int listener; /* -1 unless FILTER_NOTIFY */
@@ -43,8 +49,8 @@ struct target_result {
 };
 
 /* cpu: the CPU the target runs on, or -1 for any. */
-int target_spawn(enum filter_kind kind, int threads, uint64_t calls_per_thread, int cpu,
-                 struct target *ret);
+int target_spawn(enum filter_kind kind, enum target_call call, int threads, uint64_t calls_per_thread,
+                 int cpu, struct target *ret);
 /* Let it go (after the supervisor has the listener), then wait for its
  * result and reap it. target_wait returns 0 or -errno. */
 void target_start(struct target *t);
@@ -55,6 +61,7 @@ enum ref_mode {
         REF_ERRNO,
         REF_MEMREAD, /* read 64 bytes of target memory + ID_VALID, then CONTINUE */
         REF_PATHDENY, /* read the path (64 bytes) + ID_VALID, then EACCES */
+        REF_EMULATE_OPEN, /* unotifyd only: its open handler (ADDFD + SEND) */
 };
 
 /* The reference supervisor: a process with one thread per listener, each a

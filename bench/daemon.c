@@ -29,6 +29,11 @@ static const char *const policies[][2] = {
           "{\"names\":[\"openat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","
           "\"paths\":[{\"index\":1,\"dirfd\":0,\"prefix\":\"" BENCH_DENIED_PATH "\"}]},"
           "{\"names\":[\"openat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"ENOENT\"}]}" },
+        /* The open handler opens the file in the daemon and injects the fd
+         * with ADDFD + SEND. */
+        { "bench-open",
+          "{\"name\":\"bench-open\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+          "{\"names\":[\"openat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}" },
 };
 
 static int write_policies(const char *dir)

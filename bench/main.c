@@ -35,7 +35,18 @@ static const struct bench_daemon *daemon_of(enum supervisor sup)
 
 static const char *policy_of(enum ref_mode mode)
 {
-        return mode == REF_ERRNO ? "bench-errno" : mode == REF_PATHDENY ? "bench-path" : "bench-continue";
+        switch (mode) {
+        case REF_ERRNO:
+                return "bench-errno";
+        case REF_PATHDENY:
+                return "bench-path";
+        case REF_EMULATE_OPEN:
+                return "bench-open";
+        case REF_CONTINUE:
+        case REF_MEMREAD:
+                break;
+        }
+        return "bench-continue";
 }
 
 /* The supervisor's CPU: 0 when placed; the target's follows from it. */
@@ -83,7 +94,7 @@ static double run_once(const struct config *c, uint64_t calls)
         pid_t ref;
 
         for (int i = 0; i < procs; i++)
-                if (target_spawn(c->filter, c->threads / procs, calls, target_cpu(c->place), &t[i]) < 0)
+                if (target_spawn(c->filter, c->call, c->threads / procs, calls, target_cpu(c->place), &t[i]) < 0)
                         return -1;
         ref = supervise(c, t, procs);
         for (int i = 0; i < procs; i++)

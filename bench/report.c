@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #define C(key, group, label, filter, threads, procs, sup, mode) \
-        { key, group, label, filter, threads, procs, sup, mode, PLACE_ANY }
+        { key, group, label, filter, threads, procs, sup, mode, PLACE_ANY, CALL_GETPPID }
 #define PLACED(key, label, sup, place) \
-        { key, "placement", label, FILTER_NOTIFY, 1, 1, sup, REF_CONTINUE, place }
+        { key, "placement", label, FILTER_NOTIFY, 1, 1, sup, REF_CONTINUE, place, CALL_GETPPID }
+#define OPENS(key, label, filter, sup, mode, call) \
+        { key, "open", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
 
 static const struct config configs[] = {
         C("nofilter", "one", "no filter", FILTER_NONE, 1, 1, SUP_NONE, REF_CONTINUE),
@@ -30,12 +32,20 @@ static const struct config configs[] = {
           SUP_REF, REF_MEMREAD),
         C("refsync-memread", "one", "reference + SYNC_WAKE_UP, 64-byte read + ID_VALID", FILTER_NOTIFY,
           1, 1, SUP_REF_SYNC, REF_MEMREAD),
-        C("ref-path", "one", "reference, openat: read the path + ID_VALID, EACCES", FILTER_NOTIFY_OPENAT,
-          1, 1, SUP_REF, REF_PATHDENY),
-        C("refsync-path", "one", "reference + SYNC_WAKE_UP, openat: read the path + ID_VALID, EACCES",
-          FILTER_NOTIFY_OPENAT, 1, 1, SUP_REF_SYNC, REF_PATHDENY),
-        C("unotifyd-path", "one", "unotifyd, openat: deny by path prefix (EACCES)", FILTER_NOTIFY_OPENAT,
-          1, 1, SUP_UNOTIFYD, REF_PATHDENY),
+        OPENS("ref-path", "reference, openat: read the path + ID_VALID, EACCES", FILTER_NOTIFY, SUP_REF,
+              REF_PATHDENY, CALL_OPEN_DENIED),
+        OPENS("refsync-path", "reference + SYNC_WAKE_UP, openat: read the path + ID_VALID, EACCES",
+              FILTER_NOTIFY, SUP_REF_SYNC, REF_PATHDENY, CALL_OPEN_DENIED),
+        OPENS("unotifyd-path", "unotifyd, openat: deny by path prefix (EACCES)", FILTER_NOTIFY,
+              SUP_UNOTIFYD, REF_PATHDENY, CALL_OPEN_DENIED),
+        OPENS("open-nofilter", "openat + close, no filter", FILTER_NONE, SUP_NONE, REF_CONTINUE,
+              CALL_OPEN_ALLOWED),
+        OPENS("refsync-open", "openat + close, reference + SYNC_WAKE_UP, CONTINUE", FILTER_NOTIFY,
+              SUP_REF_SYNC, REF_CONTINUE, CALL_OPEN_ALLOWED),
+        OPENS("unotifyd-open-continue", "openat + close, unotifyd, CONTINUE", FILTER_NOTIFY, SUP_UNOTIFYD,
+              REF_CONTINUE, CALL_OPEN_ALLOWED),
+        OPENS("unotifyd-open-emulate", "openat + close, unotifyd, open handler (ADDFD + SEND)",
+              FILTER_NOTIFY, SUP_UNOTIFYD, REF_EMULATE_OPEN, CALL_OPEN_ALLOWED),
         C("unotifyd-idle-continue", "scale", "unotifyd holding the idle listeners, CONTINUE",
           FILTER_NOTIFY, 1, 1, SUP_UNOTIFYD_IDLE, REF_CONTINUE),
         PLACED("refsync-same", "reference + SYNC_WAKE_UP, same CPU", SUP_REF_SYNC, PLACE_SAME_CPU),
@@ -98,6 +108,10 @@ static const struct ratio ratios[] = {
           "refsync-path", "(none set)" },
         { "1 target, path read + deny: unotifyd / plain reference", "unotifyd-path", "ref-path",
           "(none set)" },
+        { "openat: emulated by the open handler / CONTINUE (unotifyd)", "unotifyd-open-emulate",
+          "unotifyd-open-continue", "(the cost of emulation)" },
+        { "openat: emulated by the open handler / no filter", "unotifyd-open-emulate", "open-nofilter",
+          "(the cost of emulation)" },
         { "64 threads: unotifyd / unotifyd --no-sync-wake-up", "unotifyd-t64", "unotifyd-nosync-t64",
           "(SYNC_WAKE_UP's effect)" },
         { "same CPU: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-same", "refsync-same",

@@ -28,6 +28,7 @@ struct config {
         enum supervisor sup;
         enum ref_mode mode;
         enum placement place;
+        enum target_call call;
 };
 
 struct run_plan {

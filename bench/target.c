@@ -30,9 +30,9 @@ static uint64_t mono_ns(void)
         return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int install(enum filter_kind kind)
+static int install(enum filter_kind kind, enum target_call call)
 {
-        const int notified = kind == FILTER_NOTIFY_OPENAT ? SYS_openat : SYS_getppid;
+        const int notified = call == CALL_GETPPID ? SYS_getppid : SYS_openat;
         struct sock_filter notify[] = {
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
                 BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
@@ -98,7 +98,7 @@ static int recv_fd(int sock)
 struct worker {
         pthread_t thread;
         pthread_barrier_t *ready;
-        bool opens; /* openat(BENCH_DENIED_PATH), else getppid */
+        enum target_call call;
         uint64_t calls;
         pid_t parent;
         uint64_t start, end, failed;
@@ -106,9 +106,35 @@ struct worker {
 
 static long call(const struct worker *w)
 {
-        if (w->opens)
+        long fd;
+
+        switch (w->call) {
+        case CALL_OPEN_DENIED:
                 return syscall(SYS_openat, AT_FDCWD, BENCH_DENIED_PATH, O_RDONLY | O_CLOEXEC);
+        case CALL_OPEN_ALLOWED:
+                fd = syscall(SYS_openat, AT_FDCWD, BENCH_ALLOWED_PATH, O_RDONLY | O_CLOEXEC);
+                if (fd >= 0)
+                        close((int)fd);
+                return fd;
+        case CALL_GETPPID:
+                break;
+        }
         return syscall(SYS_getppid);
+}
+
+/* errno answers come back as -1; the denied path is always refused, the
+ * allowed one always opened. */
+static bool answer_ok(const struct worker *w, long r)
+{
+        switch (w->call) {
+        case CALL_OPEN_DENIED:
+                return r == -1;
+        case CALL_OPEN_ALLOWED:
+                return r >= 0;
+        case CALL_GETPPID:
+                break;
+        }
+        return r == w->parent || r == -1;
 }
 
 static void *work(void *arg)
@@ -120,17 +146,14 @@ static void *work(void *arg)
         pthread_barrier_wait(w->ready);
         w->start = mono_ns();
         for (uint64_t i = 0; i < w->calls; i++) {
-                long r = call(w);
-
-                /* errno answers come back as -1; the path is always refused */
-                if ((w->opens || r != w->parent) && r != -1)
+                if (!answer_ok(w, call(w)))
                         w->failed++;
         }
         w->end = mono_ns();
         return NULL;
 }
 
-static void run_threads(bool opens, int threads, uint64_t calls, int go, int result)
+static void run_threads(enum target_call what, int threads, uint64_t calls, int go, int result)
 {
         struct worker *w = calloc((size_t)threads, sizeof(*w));
         struct target_result res = {};
@@ -142,7 +165,7 @@ static void run_threads(bool opens, int threads, uint64_t calls, int go, int res
                 _exit(1);
         pthread_barrier_init(&ready, NULL, (unsigned)threads);
         for (int i = 0; i < threads; i++) {
-                w[i] = (struct worker){ .ready = &ready, .opens = opens, .calls = calls,
+                w[i] = (struct worker){ .ready = &ready, .call = what, .calls = calls,
                                         .parent = (pid_t)syscall(SYS_getppid) };
                 pthread_create(&w[i].thread, NULL, work, &w[i]);
         }
@@ -157,10 +180,10 @@ static void run_threads(bool opens, int threads, uint64_t calls, int go, int res
         _exit(write(result, &res, sizeof(res)) == sizeof(res) ? 0 : 1);
 }
 
-int target_spawn(enum filter_kind kind, int threads, uint64_t calls_per_thread, int cpu,
-                 struct target *ret)
+int target_spawn(enum filter_kind kind, enum target_call what, int threads, uint64_t calls_per_thread,
+                 int cpu, struct target *ret)
 {
-        const bool notify = kind == FILTER_NOTIFY || kind == FILTER_NOTIFY_OPENAT;
+        const bool notify = kind == FILTER_NOTIFY;
         int sp[2], go[2], result[2];
         pid_t pid;
 
@@ -172,13 +195,13 @@ int target_spawn(enum filter_kind kind, int threads, uint64_t calls_per_thread, 
                 return -errno;
         if (pid == 0) {
                 /* Pinned before the threads exist: they inherit it. */
-                int listener = bench_pin(0, cpu, false) < 0 ? -1 : install(kind);
+                int listener = bench_pin(0, cpu, false) < 0 ? -1 : install(kind, what);
 
                 if (listener < 0 || send_fd(sp[1], notify ? listener : -1) < 0)
                         _exit(1);
                 if (notify)
                         close(listener);
-                run_threads(kind == FILTER_NOTIFY_OPENAT, threads, calls_per_thread, go[0], result[1]);
+                run_threads(what, threads, calls_per_thread, go[0], result[1]);
         }
         close(sp[1]);
         close(go[0]);
