@@ -31,6 +31,11 @@
         "\"brk\",\"openat\",\"newfstatat\",\"fstat\",\"rt_sigprocmask\",\"rt_sigaction\","         \
         "\"execve\",\"prctl\",\"capset\",\"setgroups\",\"setuid\",\"setgid\",\"getdents64\","     \
         "\"nanosleep\",\"getpid\",\"clone\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
+/* write goes to the daemon too: the container's output is answered. */
+#define WRITE_POLICY                                                                               \
+        "{\"name\":\"write\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                  \
+        "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\"},"                       \
+        "{\"names\":[\"write\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
 /* clang-format on */
 
 static const struct test_policy policies[] = {
@@ -44,6 +49,7 @@ static const struct test_policy policies[] = {
 
 static const struct test_policy pre_exec_policies[] = {
         { "pre-exec.json", PRE_EXEC_POLICY },
+        { "write.json", WRITE_POLICY },
         {},
 };
 
@@ -260,6 +266,44 @@ static void runtime_calls_before_exec(const char *runtime)
         cr_assert_geq(n, 50, "only %d notifications answered:\n%s", n, daemon_log(&d));
 }
 
+/* What runc 1.1 refuses and crun does: seccomp flags (here the one that
+ * makes a received notification's wait killable only), and notifying
+ * write. Where the runtime refuses, it says why and runs nothing. */
+static void flags_and_write(const char *runtime, bool refuses)
+{
+        const char *const args[] = PROBE_ARGS("w");
+        struct cmd_result r;
+        const char *flagged, *writer;
+
+        start(runtime, pre_exec_policies);
+        flagged =
+                rt_bundle(&env, &d,
+                          &(struct container){ .policy = "pre-exec",
+                                               .args = args,
+                                               .flag = "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" });
+        writer = rt_bundle(&env, &d, &(struct container){ .policy = "write", .args = args });
+        rt_run(&env, flagged, &r);
+        if (refuses) {
+                cr_assert_neq(r.status, 0);
+                assert_contains(r.err, "seccomp flags are not yet supported by runc", "stderr");
+        } else {
+                cr_assert_eq(r.status, 0, "%s\n%s", r.err, daemon_log(&d));
+                cr_assert_str_eq(r.out, "mkdir=1\nppid=0\n");
+        }
+        rt_run(&env, writer, &r);
+        if (refuses) {
+                cr_assert_neq(r.status, 0);
+                assert_contains(r.err, "SCMP_ACT_NOTIFY cannot be used for the write syscall",
+                                "stderr");
+                cr_assert_str_eq(r.out, "");
+        } else {
+                cr_assert_eq(r.status, 0, "%s\n%s", r.err, daemon_log(&d));
+                cr_assert_str_eq(r.out, "mkdir=1\nppid=0\n");
+                assert_contains(daemon_log(&d), "write -> SCMP_ACT_ALLOW (write /syscalls/1)",
+                                "log");
+        }
+}
+
 /* No daemon behind listenerPath: the runtime refuses to start the
  * container and says why; the command never runs. */
 static void daemon_down(const char *runtime, const char *before, const char *after)
@@ -314,6 +358,15 @@ Test(runtimes, runc_calls_before_exec_are_answered)
 Test(runtimes, crun_calls_before_exec_are_answered)
 {
         runtime_calls_before_exec("crun");
+}
+
+Test(runtimes, runc_refuses_flags_and_notified_write)
+{
+        flags_and_write("runc", true);
+}
+Test(runtimes, crun_takes_flags_and_notified_write)
+{
+        flags_and_write("crun", false);
 }
 
 Test(runtimes, runc_without_daemon_fails_clearly)
