@@ -5,6 +5,8 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -44,6 +46,7 @@ static const struct test_policy policies[] = {
         { "meta-b.json", POLICY("meta-b", "", "ENOSPC", 1002) },
         { "ann-x.json", POLICY("ann-x", SELECT_POD("x-*"), "EROFS", 2001) },
         { "ann-y.json", POLICY("ann-y", SELECT_POD("y-*"), "EMLINK", 2002) },
+        { "none.json", "{\"name\":\"none\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}" },
         {},
 };
 
@@ -304,25 +307,57 @@ static void flags_and_write(const char *runtime, bool refuses)
         }
 }
 
-/* No daemon behind listenerPath: the runtime refuses to start the
- * container and says why; the command never runs. */
-static void daemon_down(const char *runtime, const char *before, const char *after)
+/* A policy that names no syscall: the section has no SCMP_ACT_NOTIFY
+ * rule. crun still connects and hands over a listener that never fires;
+ * runc does not connect. Either way the container runs. */
+static void nothing_notified(const char *runtime, bool connects)
 {
         const char *const args[] = { "echo", "ran", NULL };
-        char nobody[400], want[600];
         struct cmd_result r;
+        char needle[256];
         const char *id;
 
         start(runtime, policies);
-        snprintf(nobody, sizeof(nobody), "%s/nobody.sock", d.dir);
-        id = rt_bundle(
-                &env, &d,
-                &(struct container){ .policy = "ctr", .args = args, .listener_path = nobody });
+        id = rt_bundle(&env, &d, &(struct container){ .policy = "none", .args = args });
         rt_run(&env, id, &r);
-        cr_assert_neq(r.status, 0, "%s started a container without its seccomp agent", runtime);
-        cr_assert_str_eq(r.out, "");
-        snprintf(want, sizeof(want), "%s%s%s", before, nobody, after);
-        assert_contains(r.err, want, "stderr");
+        cr_assert_eq(r.status, 0, "%s\n%s", r.err, daemon_log(&d));
+        cr_assert_str_eq(r.out, "ran\n");
+        snprintf(needle, sizeof(needle), ": container %s pid ", id);
+        cr_assert_eq(strstr(daemon_log(&d), needle) != NULL, connects, "%s", daemon_log(&d));
+}
+
+/* No daemon behind listenerPath (no socket file; a socket nobody listens
+ * on): the runtime refuses to start the container and says why; the
+ * command never runs. */
+static void daemon_down(const char *runtime, const char *before, const char *missing,
+                        const char *refused)
+{
+        const char *const args[] = { "echo", "ran", NULL };
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char path[2][400], want[1024];
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        start(runtime, policies);
+        snprintf(path[0], sizeof(path[0]), "%s/nobody.sock", d.dir);
+        snprintf(path[1], sizeof(path[1]), "%s/deaf.sock", d.dir);
+        cr_assert_lt(snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path[1]),
+                     (int)sizeof(sa.sun_path));
+        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0); /* and no listen() */
+        for (int i = 0; i < 2; i++) {
+                struct cmd_result r;
+                const char *id = rt_bundle(&env, &d,
+                                           &(struct container){ .policy = "ctr",
+                                                                .args = args,
+                                                                .listener_path = path[i] });
+
+                rt_run(&env, id, &r);
+                cr_assert_neq(r.status, 0, "%s started a container without its seccomp agent",
+                              runtime);
+                cr_assert_str_eq(r.out, "");
+                snprintf(want, sizeof(want), "%s%s%s", before, path[i], i ? refused : missing);
+                assert_contains(r.err, want, "stderr");
+        }
+        close(fd);
 }
 
 TestSuite(runtimes, .fini = fini, .timeout = 60);
@@ -374,11 +409,21 @@ Test(runtimes, runc_without_daemon_fails_clearly)
         daemon_down(
                 "runc",
                 "failed to connect with seccomp agent specified in the seccomp profile: dial unix ",
-                ": connect: no such file or directory");
+                ": connect: no such file or directory", ": connect: connection refused");
 }
 
 Test(runtimes, crun_without_daemon_fails_clearly)
 {
         daemon_down("crun", "open seccomp receiver: connect socket to `",
-                    "`: No such file or directory");
+                    "`: No such file or directory", "`: Connection refused");
+}
+
+Test(runtimes, runc_skips_the_agent_when_nothing_is_notified)
+{
+        nothing_notified("runc", false);
+}
+
+Test(runtimes, crun_hands_over_a_listener_even_when_nothing_is_notified)
+{
+        nothing_notified("crun", true);
 }
