@@ -240,6 +240,8 @@ static int collect_names(struct unotify_policy *const *ps, size_t n_ps, const ch
                 const char *const *s = unotify_policy_syscalls(ps[i], &k);
                 const char **grown;
 
+                if (k == 0)
+                        continue; /* s may be NULL then */
                 if (n + k > cap) {
                         cap = (n + k) * 2;
                         grown = realloc(names, cap * sizeof(*names));

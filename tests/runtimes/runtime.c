@@ -305,22 +305,24 @@ void rt_kill(struct rt_env *e, const char *id)
 
 /* ---- bundles ---- */
 
-static json_t *export_oci(const struct test_daemon *d, const char *policy)
+/* unotifyctl export-oci [-f FLAG] POLICY|--all against d's policies. */
+static json_t *export_oci(const struct test_daemon *d, const struct container *c)
 {
-        const char *argv[] = { UNOTIFYCTL,
-                               "export-oci",
-                               "-p",
-                               d->policy_dir,
-                               "-s",
-                               d->socket,
-                               policy ? policy : "--all",
-                               NULL };
+        const char *argv[10] = { UNOTIFYCTL, "export-oci", "-p", d->policy_dir, "-s", d->socket };
+        const char *what = c->policy ? c->policy : "--all";
+        size_t n = 6;
         struct cmd_result r;
         json_error_t jerr;
         json_t *section;
 
+        if (c->flag) {
+                argv[n++] = "-f";
+                argv[n++] = c->flag;
+        }
+        argv[n++] = what;
+        argv[n] = NULL;
         run_cmd(argv, 10000, &r);
-        cr_assert_eq(r.status, 0, "export-oci %s: %s", policy ? policy : "--all", r.err);
+        cr_assert_eq(r.status, 0, "export-oci %s: %s", what, r.err);
         section = json_loads(r.out, 0, &jerr);
         cr_assert(json_is_object(section), "export-oci printed no JSON object: %s\n%s", jerr.text,
                   r.out);
@@ -350,7 +352,7 @@ static json_t *annotations(const char *const *kv)
 const char *rt_bundle(struct rt_env *e, const struct test_daemon *d, const struct container *c)
 {
         json_t *config = json_deep_copy(e->base);
-        json_t *section = export_oci(d, c->policy);
+        json_t *section = export_oci(d, c);
         json_t *process = json_object_get(config, "process");
         char *id, path[512];
 

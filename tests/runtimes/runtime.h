@@ -45,6 +45,7 @@ struct container {
         const char *const *args;        /* the container's command */
         bool privs;                     /* "noNewPrivileges": false */
         const char *listener_path;      /* instead of the daemon's socket */
+        const char *flag;               /* a seccomp flag (export-oci -f) */
 };
 
 /* Write a bundle for c (seccomp from export-oci against d's policies);

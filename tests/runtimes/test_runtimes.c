@@ -5,6 +5,8 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -31,6 +33,11 @@
         "\"brk\",\"openat\",\"newfstatat\",\"fstat\",\"rt_sigprocmask\",\"rt_sigaction\","         \
         "\"execve\",\"prctl\",\"capset\",\"setgroups\",\"setuid\",\"setgid\",\"getdents64\","     \
         "\"nanosleep\",\"getpid\",\"clone\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
+/* write goes to the daemon too: the container's output is answered. */
+#define WRITE_POLICY                                                                               \
+        "{\"name\":\"write\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                  \
+        "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\"},"                       \
+        "{\"names\":[\"write\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
 /* clang-format on */
 
 static const struct test_policy policies[] = {
@@ -39,11 +46,13 @@ static const struct test_policy policies[] = {
         { "meta-b.json", POLICY("meta-b", "", "ENOSPC", 1002) },
         { "ann-x.json", POLICY("ann-x", SELECT_POD("x-*"), "EROFS", 2001) },
         { "ann-y.json", POLICY("ann-y", SELECT_POD("y-*"), "EMLINK", 2002) },
+        { "none.json", "{\"name\":\"none\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}" },
         {},
 };
 
 static const struct test_policy pre_exec_policies[] = {
         { "pre-exec.json", PRE_EXEC_POLICY },
+        { "write.json", WRITE_POLICY },
         {},
 };
 
@@ -260,25 +269,95 @@ static void runtime_calls_before_exec(const char *runtime)
         cr_assert_geq(n, 50, "only %d notifications answered:\n%s", n, daemon_log(&d));
 }
 
-/* No daemon behind listenerPath: the runtime refuses to start the
- * container and says why; the command never runs. */
-static void daemon_down(const char *runtime, const char *before, const char *after)
+/* What runc 1.1 refuses and crun does: seccomp flags (here the one that
+ * makes a received notification's wait killable only), and notifying
+ * write. Where the runtime refuses, it says why and runs nothing. */
+static void flags_and_write(const char *runtime, bool refuses)
+{
+        const char *const args[] = PROBE_ARGS("w");
+        struct cmd_result r;
+        const char *flagged, *writer;
+
+        start(runtime, pre_exec_policies);
+        flagged =
+                rt_bundle(&env, &d,
+                          &(struct container){ .policy = "pre-exec",
+                                               .args = args,
+                                               .flag = "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" });
+        writer = rt_bundle(&env, &d, &(struct container){ .policy = "write", .args = args });
+        rt_run(&env, flagged, &r);
+        if (refuses) {
+                cr_assert_neq(r.status, 0);
+                assert_contains(r.err, "seccomp flags are not yet supported by runc", "stderr");
+        } else {
+                cr_assert_eq(r.status, 0, "%s\n%s", r.err, daemon_log(&d));
+                cr_assert_str_eq(r.out, "mkdir=1\nppid=0\n");
+        }
+        rt_run(&env, writer, &r);
+        if (refuses) {
+                cr_assert_neq(r.status, 0);
+                assert_contains(r.err, "SCMP_ACT_NOTIFY cannot be used for the write syscall",
+                                "stderr");
+                cr_assert_str_eq(r.out, "");
+        } else {
+                cr_assert_eq(r.status, 0, "%s\n%s", r.err, daemon_log(&d));
+                cr_assert_str_eq(r.out, "mkdir=1\nppid=0\n");
+                assert_contains(daemon_log(&d), "write -> SCMP_ACT_ALLOW (write /syscalls/1)",
+                                "log");
+        }
+}
+
+/* A policy that names no syscall: the section has no SCMP_ACT_NOTIFY
+ * rule. crun still connects and hands over a listener that never fires;
+ * runc does not connect. Either way the container runs. */
+static void nothing_notified(const char *runtime, bool connects)
 {
         const char *const args[] = { "echo", "ran", NULL };
-        char nobody[400], want[600];
         struct cmd_result r;
+        char needle[256];
         const char *id;
 
         start(runtime, policies);
-        snprintf(nobody, sizeof(nobody), "%s/nobody.sock", d.dir);
-        id = rt_bundle(
-                &env, &d,
-                &(struct container){ .policy = "ctr", .args = args, .listener_path = nobody });
+        id = rt_bundle(&env, &d, &(struct container){ .policy = "none", .args = args });
         rt_run(&env, id, &r);
-        cr_assert_neq(r.status, 0, "%s started a container without its seccomp agent", runtime);
-        cr_assert_str_eq(r.out, "");
-        snprintf(want, sizeof(want), "%s%s%s", before, nobody, after);
-        assert_contains(r.err, want, "stderr");
+        cr_assert_eq(r.status, 0, "%s\n%s", r.err, daemon_log(&d));
+        cr_assert_str_eq(r.out, "ran\n");
+        snprintf(needle, sizeof(needle), ": container %s pid ", id);
+        cr_assert_eq(strstr(daemon_log(&d), needle) != NULL, connects, "%s", daemon_log(&d));
+}
+
+/* No daemon behind listenerPath (no socket file; a socket nobody listens
+ * on): the runtime refuses to start the container and says why; the
+ * command never runs. */
+static void daemon_down(const char *runtime, const char *before, const char *missing,
+                        const char *refused)
+{
+        const char *const args[] = { "echo", "ran", NULL };
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char path[2][400], want[1024];
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        start(runtime, policies);
+        snprintf(path[0], sizeof(path[0]), "%s/nobody.sock", d.dir);
+        snprintf(path[1], sizeof(path[1]), "%s/deaf.sock", d.dir);
+        cr_assert_lt(snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path[1]),
+                     (int)sizeof(sa.sun_path));
+        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0); /* and no listen() */
+        for (int i = 0; i < 2; i++) {
+                struct cmd_result r;
+                const char *id = rt_bundle(&env, &d,
+                                           &(struct container){ .policy = "ctr",
+                                                                .args = args,
+                                                                .listener_path = path[i] });
+
+                rt_run(&env, id, &r);
+                cr_assert_neq(r.status, 0, "%s started a container without its seccomp agent",
+                              runtime);
+                cr_assert_str_eq(r.out, "");
+                snprintf(want, sizeof(want), "%s%s%s", before, path[i], i ? refused : missing);
+                assert_contains(r.err, want, "stderr");
+        }
+        close(fd);
 }
 
 TestSuite(runtimes, .fini = fini, .timeout = 60);
@@ -316,16 +395,35 @@ Test(runtimes, crun_calls_before_exec_are_answered)
         runtime_calls_before_exec("crun");
 }
 
+Test(runtimes, runc_refuses_flags_and_notified_write)
+{
+        flags_and_write("runc", true);
+}
+Test(runtimes, crun_takes_flags_and_notified_write)
+{
+        flags_and_write("crun", false);
+}
+
 Test(runtimes, runc_without_daemon_fails_clearly)
 {
         daemon_down(
                 "runc",
                 "failed to connect with seccomp agent specified in the seccomp profile: dial unix ",
-                ": connect: no such file or directory");
+                ": connect: no such file or directory", ": connect: connection refused");
 }
 
 Test(runtimes, crun_without_daemon_fails_clearly)
 {
         daemon_down("crun", "open seccomp receiver: connect socket to `",
-                    "`: No such file or directory");
+                    "`: No such file or directory", "`: Connection refused");
+}
+
+Test(runtimes, runc_skips_the_agent_when_nothing_is_notified)
+{
+        nothing_notified("runc", false);
+}
+
+Test(runtimes, crun_hands_over_a_listener_even_when_nothing_is_notified)
+{
+        nothing_notified("crun", true);
 }
