@@ -165,8 +165,8 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
         log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u); "
                    "WAIT_KILLABLE_RECV %s",
                    (unsigned long long)l->id, m->container_id, (long long)m->pid,
-                   unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid,
-                   listener_wait_killable_str(l));
+                   unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid,
+                   c->peer.uid, listener_wait_killable_str(l));
         if (!p) {
                 conn_refuse(c, "%s", why);
                 return;

@@ -98,7 +98,8 @@ static int install_filter(int nr)
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return -1;
         /* NEW_LISTENER only: no WAIT_KILLABLE_RECV. */
-        return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                            &prog);
 #else
         (void)nr;
         errno = ENOSYS;
@@ -113,7 +114,9 @@ static int send_fd(int sock, int fd)
                 char buf[CMSG_SPACE(sizeof(int))];
         } control = {};
         struct iovec iov = { .iov_base = "L", .iov_len = 1 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+        struct msghdr msg = { .msg_iov = &iov,
+                              .msg_iovlen = 1,
+                              .msg_control = control.buf,
                               .msg_controllen = sizeof(control.buf) };
         struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
@@ -259,14 +262,16 @@ static int do_badptr(const char *good)
 {
         long page = sysconf(_SC_PAGESIZE);
         size_t len = strlen(good) + 1;
-        char *m = mmap(NULL, (size_t)page * 3, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        char *m = mmap(NULL, (size_t)page * 3, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
         char *unmapped;
 
         if (m == MAP_FAILED || len > (size_t)page)
                 return 1;
         /* m: a page of 'a' without a NUL, then a PROT_NONE guard page, then
          * a page we unmap. */
-        if (mprotect(m + page, (size_t)page, PROT_NONE) < 0 || munmap(m + 2 * page, (size_t)page) < 0)
+        if (mprotect(m + page, (size_t)page, PROT_NONE) < 0 ||
+            munmap(m + 2 * page, (size_t)page) < 0)
                 return 1;
         unmapped = m + 2 * page;
         try_mkdir("null", NULL);
@@ -322,7 +327,8 @@ static int do_uffd(void)
         int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
         struct uffdio_api api = { .api = UFFD_API };
         struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-        char *m = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        char *m = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                       0);
         pthread_t t;
 
         if (uffd < 0 || m == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) < 0) {
@@ -330,7 +336,8 @@ static int do_uffd(void)
                 return 2;
         }
         reg.range = (struct uffdio_range){ .start = (uintptr_t)m, .len = (size_t)page };
-        if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0 || pthread_create(&t, NULL, uffd_monitor, &uffd) != 0)
+        if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0 ||
+            pthread_create(&t, NULL, uffd_monitor, &uffd) != 0)
                 return 2;
         try_mkdir("uffd", m);
         return 0; /* not reached: the monitor kills us first */

@@ -36,17 +36,17 @@
  * below) fails with EACCES, any other mkdir pretends to succeed without
  * running: neither outcome is CONTINUE, so a rewritten path cannot get a
  * directory created. */
-#define RACE_POLICY                                                                                \
-        "{\"name\":\"race\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                    \
-        "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242},"          \
-        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","              \
-        "\"paths\":[{\"index\":0,\"prefix\":\"" FORBIDDEN "\"}]},"                                   \
+#define RACE_POLICY                                                                         \
+        "{\"name\":\"race\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["            \
+        "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242}," \
+        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","     \
+        "\"paths\":[{\"index\":0,\"prefix\":\"" FORBIDDEN "\"}]},"                          \
         "{\"names\":[\"mkdir\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":0}]}"
 
 /* The same rule with the fall-through the loader must refuse. */
-#define UNSAFE_POLICY                                                                              \
-        "{\"name\":\"unsafe\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                  \
-        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","              \
+#define UNSAFE_POLICY                                                                   \
+        "{\"name\":\"unsafe\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["      \
+        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\"," \
         "\"paths\":[{\"index\":0,\"prefix\":\"" FORBIDDEN "\"}]}]}"
 
 static const struct test_policy policies[] = {
@@ -121,9 +121,10 @@ static bool parse_counters(const char *log, uint64_t id, struct counters *c)
                         continue;
                 return sscanf(tail + strlen("no task uses the filter any more; "),
                               "%llu notifications, %llu answered, %llu gone before RECV, %llu gone "
-                              "before SEND, %llu stale dropped, %llu EFAULT; WAIT_KILLABLE_RECV %15s",
-                              &c->notifications, &c->answered, &c->recv_gone, &c->send_gone, &c->stale,
-                              &c->efault, c->wait_killable) == 7;
+                              "before SEND, %llu stale dropped, %llu EFAULT; WAIT_KILLABLE_RECV "
+                              "%15s",
+                              &c->notifications, &c->answered, &c->recv_gone, &c->send_gone,
+                              &c->stale, &c->efault, c->wait_killable) == 7;
         }
         return false;
 }
@@ -142,10 +143,11 @@ static void listener_counters(uint64_t id, struct counters *c)
                              daemon_log(&d));
                 poll(NULL, 0, 20);
         }
-        cr_log_info("listener %" PRIu64 ": %llu notifications, %llu answered, %llu gone before RECV, "
+        cr_log_info("listener %" PRIu64
+                    ": %llu notifications, %llu answered, %llu gone before RECV, "
                     "%llu gone before SEND, %llu stale, %llu EFAULT, WAIT_KILLABLE_RECV %s",
-                    id, c->notifications, c->answered, c->recv_gone, c->send_gone, c->stale, c->efault,
-                    c->wait_killable);
+                    id, c->notifications, c->answered, c->recv_gone, c->send_gone, c->stale,
+                    c->efault, c->wait_killable);
         /* Every notification received is answered, found gone at SEND, or
          * dropped as stale: nothing is lost or answered twice. */
         cr_assert_eq(c->notifications, c->answered + c->send_gone + c->stale,
@@ -164,8 +166,8 @@ static uint64_t bound_listener(const char *err)
 
 static uint64_t run_racer(const char *const args[], struct cmd_result *r)
 {
-        const char *argv[16] = { UNOTIFY_RUN, "--socket", d.socket, "--policy", "race", "--verbose",
-                                 "--", RACER };
+        const char *argv[16] = { UNOTIFY_RUN, "--socket",  d.socket, "--policy",
+                                 "race",      "--verbose", "--",     RACER };
         size_t n = 8;
 
         for (size_t i = 0; args[i]; i++)
@@ -184,8 +186,9 @@ static uint64_t run_racer_own_filter(int nr, const char *const args[], struct cm
         char nrbuf[16], fdbuf[16], buf[CMSG_SPACE(sizeof(int))];
         const char *argv[16] = { RACER, "--own-filter", fdbuf, nrbuf };
         struct iovec iov = { .iov_base = (char[1]){ 0 }, .iov_len = 1 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-                              .msg_controllen = sizeof(buf) };
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)
+        };
         int sv[2], out[2], listener, status;
         size_t n = 4, len = 0;
         uint64_t id;
@@ -213,20 +216,22 @@ static uint64_t run_racer_own_filter(int nr, const char *const args[], struct cm
         close(out[1]);
         cr_assert_eq(recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC), 1, "the racer sent no listener");
         memcpy(&listener, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
-        cr_assert_eq(unotify_handoff_send(d.socket, listener,
-                                          &(struct unotify_handoff){
-                                                  .pid = pid,
-                                                  .policy = "race",
-                                                  .seccomp_flags = SECCOMP_FILTER_FLAG_NEW_LISTENER },
-                                          &reply),
-                     0, "handoff: %s", reply.error ? reply.error : "");
+        cr_assert_eq(
+                unotify_handoff_send(d.socket, listener,
+                                     &(struct unotify_handoff){
+                                             .pid = pid,
+                                             .policy = "race",
+                                             .seccomp_flags = SECCOMP_FILTER_FLAG_NEW_LISTENER },
+                                     &reply),
+                0, "handoff: %s", reply.error ? reply.error : "");
         id = reply.listener_id;
         unotify_reply_clear(&reply);
         close(listener);
         cr_assert_eq(write(sv[0], "g", 1), 1);
         close(sv[0]);
         memset(ret, 0, sizeof(*ret));
-        while (len < sizeof(ret->out) - 1 && (k = read(out[0], ret->out + len, sizeof(ret->out) - 1 - len)) > 0)
+        while (len < sizeof(ret->out) - 1 &&
+               (k = read(out[0], ret->out + len, sizeof(ret->out) - 1 - len)) > 0)
                 len += (size_t)k;
         close(out[0]);
         cr_assert_eq(waitpid(pid, &status, 0), pid);
@@ -243,8 +248,8 @@ struct signal_result {
 static void parse_signals(const struct cmd_result *r, struct signal_result *s)
 {
         cr_assert_eq(r->status, 0, "racer: %s %s", r->out, r->err);
-        cr_assert_eq(sscanf(r->out, "signals: 4242 x%d, eintr %d, other %d, handled %d", &s->value, &s->eintr,
-                            &s->other, &s->handled),
+        cr_assert_eq(sscanf(r->out, "signals: 4242 x%d, eintr %d, other %d, handled %d", &s->value,
+                            &s->eintr, &s->other, &s->handled),
                      4, "%s", r->out);
         cr_log_info("%s", r->out);
         cr_assert_eq(s->other, 0, "a wrong answer: %s", r->out);
@@ -272,8 +277,8 @@ Test(races, signals_with_wait_killable)
                 listener_counters(id, &c);
                 cr_assert_str_eq(c.wait_killable, "yes");
                 cr_assert_eq(c.send_gone, 0, "%s: SEND ENOENT with WAIT_KILLABLE_RECV", modes[i]);
-                cr_assert_eq(c.notifications, (unsigned long long)s.value, "%s: one decision per answered call",
-                             modes[i]);
+                cr_assert_eq(c.notifications, (unsigned long long)s.value,
+                             "%s: one decision per answered call", modes[i]);
                 cr_assert_eq(c.answered, (unsigned long long)s.value);
                 if (i == 0)
                         cr_assert_eq(s.eintr, 0, "SA_RESTART: no call may fail with EINTR");
@@ -296,7 +301,8 @@ Test(races, signals_without_wait_killable)
                 uint64_t id;
 
                 snprintf(calls, sizeof(calls), "%d", CALLS);
-                id = run_racer_own_filter(SYS_getppid, (const char *[]){ "signals", calls, modes[i], NULL }, &r);
+                id = run_racer_own_filter(SYS_getppid,
+                                          (const char *[]){ "signals", calls, modes[i], NULL }, &r);
                 parse_signals(&r, &s);
                 listener_counters(id, &c);
                 cr_assert_str_eq(c.wait_killable, "no");
@@ -321,7 +327,8 @@ Test(races, path_flip_never_creates_the_forbidden_path)
         snprintf(calls, sizeof(calls), "%d", 4 * CALLS);
         id = run_racer((const char *[]){ "flip", calls, ALLOWED, FORBIDDEN, NULL }, &r);
         cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
-        cr_assert_eq(sscanf(r.out, "flip: ok %d EACCES %d other %d", &ok, &eacces, &other), 3, "%s", r.out);
+        cr_assert_eq(sscanf(r.out, "flip: ok %d EACCES %d other %d", &ok, &eacces, &other), 3, "%s",
+                     r.out);
         cr_log_info("%s", r.out);
         cr_assert_eq(other, 0, "%s", r.out);
         cr_assert_eq(ok + eacces, 4 * CALLS);
@@ -346,9 +353,10 @@ Test(races, loader_refuses_the_continue_variant)
         unlink(path);
         rmdir(dir);
         cr_assert_eq(r.status, 78, "%s", r.err);
-        cr_assert(strstr(r.err, "/unsafe.json: /syscalls/0: this rule decides mkdir by a path in the "
-                                "target's memory, and a call whose path does not match goes on to "
-                                "defaultAction (SCMP_ACT_ALLOW)"),
+        cr_assert(strstr(r.err,
+                         "/unsafe.json: /syscalls/0: this rule decides mkdir by a path in the "
+                         "target's memory, and a call whose path does not match goes on to "
+                         "defaultAction (SCMP_ACT_ALLOW)"),
                   "%s", r.err);
 }
 
@@ -425,8 +433,12 @@ static pid_t read_ready(int fd)
 Test(races, targets_killed_while_pending)
 {
         for (int i = 0; i < 20; i++) {
-                const char *argv[] = { UNOTIFY_RUN, "--socket", d.socket, "--policy", "race", "--verbose",
-                                       "--", RACER, "spin", i % 2 ? FORBIDDEN "/x" : ALLOWED, NULL };
+                const char *argv[] = { UNOTIFY_RUN, "--socket",
+                                       d.socket,    "--policy",
+                                       "race",      "--verbose",
+                                       "--",        RACER,
+                                       "spin",      i % 2 ? FORBIDDEN "/x" : ALLOWED,
+                                       NULL };
                 int out[2], err[2], status;
                 char errbuf[4096];
                 struct counters c;
