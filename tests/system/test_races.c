@@ -24,6 +24,7 @@
 
 #include "harness.h"
 #include "policies.h"
+#include "rawclient.h"
 #include "unotify/macro.h"
 #include "unotify/unotify.h"
 
@@ -283,6 +284,8 @@ Test(races, signals_with_wait_killable)
                 if (i == 0)
                         cr_assert_eq(s.eintr, 0, "SA_RESTART: no call may fail with EINTR");
         }
+        cr_assert_eq(wait_fd_count(d.pid, baseline_fds, 5000), baseline_fds, "fds leaked:\n%s",
+                     fd_list(d.pid));
 }
 
 /* Without it, a signal can interrupt a call the daemon has received and
@@ -312,6 +315,22 @@ Test(races, signals_without_wait_killable)
                 if (i == 0)
                         cr_assert_eq(s.eintr, 0, "SA_RESTART: no call may fail with EINTR");
         }
+        cr_assert_eq(wait_fd_count(d.pid, baseline_fds, 5000), baseline_fds, "fds leaked:\n%s",
+                     fd_list(d.pid));
+}
+
+/* A sender that does not say how its filter was installed (as runc and
+ * crun do not): the daemon records that it does not know. */
+Test(races, wait_killable_unknown_without_metadata)
+{
+        char path[400];
+
+        snprintf(path, sizeof(path), "%s/x", d.dir);
+        cr_assert_str_eq(filtered_child_handoff(d.socket, "race", 0, path),
+                         "handoff=0 ok=1 error=\nmkdir=ok\n");
+        cr_assert(strstr(daemon_log(&d), "policy race (") &&
+                          strstr(daemon_log(&d), "; WAIT_KILLABLE_RECV unknown"),
+                  "%s", daemon_log(&d));
 }
 
 /* ---- a path rewritten while the daemon checks it ---- */
