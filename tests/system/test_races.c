@@ -432,18 +432,98 @@ Test(races, target_killed_mid_read)
                      fd_list(d.pid));
 }
 
-/* Read "ready PID" from the racer's stdout. */
-static pid_t read_ready(int fd)
-{
-        char line[64];
-        size_t len = 0;
-        int pid = 0;
+/* unotify-run -v ... racer ARGS with pipes on its stdio, for tests that
+ * talk to the racer while it runs. */
+struct spawned {
+        pid_t pid;
+        int in, out, err;
+};
 
-        while (len < sizeof(line) - 1 && read(fd, line + len, 1) == 1 && line[len] != '\n')
+static void spawn_racer(const char *const args[], struct spawned *ret)
+{
+        const char *argv[16] = { UNOTIFY_RUN, "--socket",  d.socket, "--policy",
+                                 "race",      "--verbose", "--",     RACER };
+        int in[2], out[2], err[2];
+        size_t n = 8;
+
+        for (size_t i = 0; args[i]; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+        cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+        cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+        cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
+        ret->pid = fork();
+        cr_assert_geq(ret->pid, 0);
+        if (ret->pid == 0) {
+                dup2(in[0], STDIN_FILENO);
+                dup2(out[1], STDOUT_FILENO);
+                dup2(err[1], STDERR_FILENO);
+                close_range(3, ~0u, 0);
+                execv(UNOTIFY_RUN, (char *const *)argv);
+                _exit(127);
+        }
+        close(in[0]);
+        close(out[1]);
+        close(err[1]);
+        ret->in = in[1];
+        ret->out = out[0];
+        ret->err = err[0];
+}
+
+/* One line of the racer's stdout, without its newline (static). */
+static const char *read_line(const struct spawned *s)
+{
+        static char line[256];
+        size_t len = 0;
+
+        while (len < sizeof(line) - 1 && read(s->out, line + len, 1) == 1 && line[len] != '\n')
                 len++;
         line[len] = '\0';
-        cr_assert_eq(sscanf(line, "ready %d", &pid), 1, "racer said: %s", line);
-        return pid;
+        return line;
+}
+
+/* Wait for unotify-run; returns the listener it reported. */
+static uint64_t finish(struct spawned *s, int *ret_status)
+{
+        char err[4096];
+        ssize_t n;
+        int status;
+
+        close(s->in);
+        cr_assert_eq(waitpid(s->pid, &status, 0), s->pid);
+        n = read(s->err, err, sizeof(err) - 1);
+        err[n > 0 ? n : 0] = '\0';
+        close(s->out);
+        close(s->err);
+        *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return bound_listener(err);
+}
+
+/* A read that faults on a page the target never resolves: the daemon
+ * gives up on it after its timeout (the target gets EFAULT) and serves
+ * other listeners meanwhile; the abandoned read ends when the target
+ * exits. */
+Test(races, stuck_read_does_not_stall_the_loop)
+{
+        struct spawned s;
+        struct cmd_result r;
+        struct counters c;
+        int status;
+
+        spawn_racer((const char *[]){ "uffd-hold", NULL }, &s);
+        cr_assert_str_eq(read_line(&s), "fault seen; holding it");
+        /* The daemon's read of the racer's page is stuck now. */
+        run_sandboxed(&d, "race", (const char *[]){ PROBE, "getppid", NULL }, &r);
+        cr_assert_str_eq(r.out, "getppid: 4242\n", "another listener must be served: %s", r.err);
+        cr_assert_str_eq(read_line(&s), "uffd: EFAULT");
+        cr_assert_eq(write(s.in, "x", 1), 1);
+        listener_counters(finish(&s, &status), &c);
+        cr_assert_eq(status, 0);
+        cr_assert_eq(c.efault, 1);
+        cr_assert_eq(c.answered, 1);
+        cr_assert(strstr(daemon_log(&d), "gave up reading its memory at 0x"), "%s", daemon_log(&d));
+        cr_assert_eq(wait_fd_count(d.pid, baseline_fds, 5000), baseline_fds, "fds leaked:\n%s",
+                     fd_list(d.pid));
 }
 
 /* Short-lived targets SIGKILLed while their calls are pending, at
@@ -452,41 +532,17 @@ static pid_t read_ready(int fd)
 Test(races, targets_killed_while_pending)
 {
         for (int i = 0; i < 20; i++) {
-                const char *argv[] = { UNOTIFY_RUN, "--socket",
-                                       d.socket,    "--policy",
-                                       "race",      "--verbose",
-                                       "--",        RACER,
-                                       "spin",      i % 2 ? FORBIDDEN "/x" : ALLOWED,
-                                       NULL };
-                int out[2], err[2], status;
-                char errbuf[4096];
+                struct spawned s;
                 struct counters c;
-                ssize_t n;
-                pid_t run, target;
+                int status, target = 0;
 
-                cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-                cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
-                run = fork();
-                cr_assert_geq(run, 0);
-                if (run == 0) {
-                        dup2(out[1], STDOUT_FILENO);
-                        dup2(err[1], STDERR_FILENO);
-                        close_range(3, ~0u, 0);
-                        execv(UNOTIFY_RUN, (char *const *)argv);
-                        _exit(127);
-                }
-                close(out[1]);
-                close(err[1]);
-                target = read_ready(out[0]);
+                spawn_racer((const char *[]){ "spin", i % 2 ? FORBIDDEN "/x" : ALLOWED, NULL }, &s);
+                cr_assert_eq(sscanf(read_line(&s), "ready %d", &target), 1);
                 /* Let it make 0..9 ms of calls. */
                 poll(NULL, 0, i % 10);
                 cr_assert_eq(kill(target, SIGKILL), 0);
-                cr_assert_eq(waitpid(run, &status, 0), run);
-                n = read(err[0], errbuf, sizeof(errbuf) - 1);
-                errbuf[n > 0 ? n : 0] = '\0';
-                close(out[0]);
-                close(err[0]);
-                listener_counters(bound_listener(errbuf), &c);
+                listener_counters(finish(&s, &status), &c);
+                cr_assert_eq(status, 128 + SIGKILL);
         }
         cr_assert_eq(access(FORBIDDEN, F_OK), -1);
         cr_assert_eq(wait_fd_count(d.pid, baseline_fds, 5000), baseline_fds, "fds leaked:\n%s",
