@@ -399,6 +399,8 @@ Test(races, bad_pointers_get_efault)
         listener_counters(id, &c);
         cr_assert_eq(c.efault, 5);
         cr_assert_eq(c.answered, 7);
+        /* The target's errors, not the daemon's: nothing logged above -v. */
+        cr_assert_null(strstr(daemon_log(&d), "reading what rule"), "%s", daemon_log(&d));
         run_sandboxed(&d, "race", (const char *[]){ PROBE, "getppid", NULL }, &r);
         cr_assert_str_eq(r.out, "getppid: 4242\n", "the daemon must serve on: %s", r.err);
         cr_assert_eq(wait_fd_count(d.pid, baseline_fds, 5000), baseline_fds, "fds leaked:\n%s",
