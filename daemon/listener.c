@@ -149,7 +149,8 @@ static bool decision_stands(struct listener *l, const struct seccomp_notif *req,
                 return true;
         l->counters.stale++;
         l->daemon->stats.stale++;
-        log_debug("listener %llu: notification %llu of pid %u went stale while the target was read; dropped",
+        log_debug("listener %llu: notification %llu of pid %u went stale while the target was "
+                  "read; dropped",
                   (unsigned long long)l->id, (unsigned long long)req->id, req->pid);
         return false;
 }
@@ -238,12 +239,13 @@ static void log_counters(const struct listener *l, const char *why)
 {
         const struct listener_counters *c = &l->counters;
 
-        log_info("listener %llu (%s): %s; %llu notifications, %llu answered, %llu gone before RECV, "
-                 "%llu gone before SEND, %llu stale dropped, %llu EFAULT; WAIT_KILLABLE_RECV %s",
-                 (unsigned long long)l->id, l->container_id, why, (unsigned long long)l->received,
-                 (unsigned long long)c->answered, (unsigned long long)c->recv_gone,
-                 (unsigned long long)l->send_gone, (unsigned long long)c->stale,
-                 (unsigned long long)c->efault, listener_wait_killable_str(l));
+        log_info(
+                "listener %llu (%s): %s; %llu notifications, %llu answered, %llu gone before RECV, "
+                "%llu gone before SEND, %llu stale dropped, %llu EFAULT; WAIT_KILLABLE_RECV %s",
+                (unsigned long long)l->id, l->container_id, why, (unsigned long long)l->received,
+                (unsigned long long)c->answered, (unsigned long long)c->recv_gone,
+                (unsigned long long)l->send_gone, (unsigned long long)c->stale,
+                (unsigned long long)c->efault, listener_wait_killable_str(l));
 }
 
 static void listener_ready(struct listener *l, uint32_t events)
@@ -258,8 +260,7 @@ static void listener_ready(struct listener *l, uint32_t events)
                         /* The target went away first: normal. */
                         l->counters.recv_gone++;
                         l->daemon->stats.recv_gone++;
-                }
-                else if (r < 0 && r != -EINTR && ratelimit_allow(&recv_errors))
+                } else if (r < 0 && r != -EINTR && ratelimit_allow(&recv_errors))
                         log_warning_errno(r, "listener %llu: SECCOMP_IOCTL_NOTIF_RECV",
                                           (unsigned long long)l->id);
                 return;

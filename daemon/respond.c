@@ -19,7 +19,8 @@
 static struct ratelimit view_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
 static struct ratelimit unstarted = RATELIMIT_INIT(60ull * 1000000000u, 5);
 
-int respond_decide(struct listener *l, const struct seccomp_notif *req, struct unotify_decision *ret)
+int respond_decide(struct listener *l, const struct seccomp_notif *req,
+                   struct unotify_decision *ret)
 {
         struct target_ctx ctx = { .listener_fd = l->fd, .req = req };
         const struct unotify_target_view view = {

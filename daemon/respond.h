@@ -13,7 +13,8 @@ struct listener;
  * the failing rule's errno (EFAULT for a bad pointer), as the policy says.
  * Returns 0, or what reading the target failed with: -EFAULT (a bad
  * pointer), -ENOENT (the task is gone or the ID no longer valid), ... */
-int respond_decide(struct listener *l, const struct seccomp_notif *req, struct unotify_decision *ret);
+int respond_decide(struct listener *l, const struct seccomp_notif *req,
+                   struct unotify_decision *ret);
 
 /* Carry out dec and fill resp (zeroed by the caller). */
 void respond_fill(struct listener *l, const struct seccomp_notif *req,

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "log.h"
+#include "offload.h"
 #include "unotify/kernel.h"
 #include "unotify/macro.h"
 
@@ -49,7 +52,7 @@ static ssize_t read_mem_file(pid_t pid, uint64_t addr, char *buf, size_t n)
 
 /* One chunk that never crosses a page boundary. A chunk of an unmapped
  * page is -EFAULT whichever way it was read. */
-static ssize_t read_chunk(pid_t pid, uint64_t addr, char *buf, size_t n)
+static ssize_t read_chunk_now(pid_t pid, uint64_t addr, char *buf, size_t n)
 {
         struct iovec local = { .iov_base = buf, .iov_len = n };
         struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = n };
@@ -61,6 +64,46 @@ static ssize_t read_chunk(pid_t pid, uint64_t addr, char *buf, size_t n)
                 return -EFAULT;
         r = read_mem_file(pid, addr, buf, n);
         return r == -EIO ? -EFAULT : r; /* pread of an unmapped address: EIO */
+}
+
+/* A chunk read on a helper thread (offload.h): however the target pages
+ * that memory in (userfaultfd, a FUSE mapping), the loop waits at most
+ * OFFLOAD_TIMEOUT_NS; the target then gets EFAULT. Chunks are shorter
+ * than PATH_MAX (target_read_string). */
+struct chunk_job {
+        pid_t pid;
+        uint64_t addr;
+        size_t n;
+        ssize_t result;
+        char buf[PATH_MAX];
+};
+
+static void chunk_job_run(void *p)
+{
+        struct chunk_job *j = p;
+
+        j->result = read_chunk_now(j->pid, j->addr, j->buf, j->n);
+}
+
+static ssize_t read_chunk(pid_t pid, uint64_t addr, char *buf, size_t n)
+{
+        static struct ratelimit slow = RATELIMIT_INIT(10ull * 1000000000u, 5);
+        struct chunk_job j = { .pid = pid, .addr = addr, .n = n < PATH_MAX ? n : PATH_MAX };
+        int r = offload_run(chunk_job_run, &j, sizeof(j), OFFLOAD_TIMEOUT_NS);
+
+        if ((r == -ETIMEDOUT || r == -EAGAIN) && ratelimit_allow(&slow))
+                log_warning("pid %d: %s its memory at 0x%" PRIx64 " (a userfaultfd or FUSE page?); "
+                            "answering EFAULT; %u such reads still waiting",
+                            (int)pid,
+                            r == -ETIMEDOUT ? "gave up reading" : "too many slow reads of", addr,
+                            offload_stuck());
+        if (r == -ETIMEDOUT || r == -EAGAIN)
+                return -EFAULT;
+        if (r < 0)
+                return r;
+        if (j.result > 0)
+                memcpy(buf, j.buf, (size_t)j.result);
+        return j.result;
 }
 
 ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
@@ -177,12 +220,11 @@ int target_absolute_path(const struct target_ctx *t, int dirfd_arg_index, const 
         return (int)strlen(buf);
 }
 
-int target_read_path(void *userdata, unsigned arg_index, int dirfd_arg_index, char *buf, size_t size)
+static int read_path(const struct target_ctx *t, unsigned arg_index, int dirfd_arg_index, char *buf,
+                     size_t size)
 {
-        const struct target_ctx *t = userdata;
         char rel[PATH_MAX];
         ssize_t n;
-        int r;
 
         if (arg_index > 5)
                 return -EINVAL;
@@ -190,13 +232,20 @@ int target_read_path(void *userdata, unsigned arg_index, int dirfd_arg_index, ch
                                size < sizeof(rel) ? size : sizeof(rel));
         if (n < 0)
                 return (int)n;
-        r = target_absolute_path(t, dirfd_arg_index, rel, buf, size);
-        if (r < 0)
-                return r;
+        return target_absolute_path(t, dirfd_arg_index, rel, buf, size);
+}
+
+int target_read_path(void *userdata, unsigned arg_index, int dirfd_arg_index, char *buf, size_t size)
+{
+        const struct target_ctx *t = userdata;
+        int r = read_path(t, arg_index, dirfd_arg_index, buf, size);
+        int v = id_valid(t);
+
         /* The bytes and the /proc links count only if the task that made
-         * the call is still the one we read. */
-        r = id_valid(t);
-        return r < 0 ? r : (int)strlen(buf);
+         * the call is still the one we read; and a read that failed
+         * because the task is gone is a stale notification, not the
+         * target's error. */
+        return v < 0 ? v : r;
 }
 
 static int parse_status_field(pid_t pid, const char *field, char *buf, size_t size)
@@ -226,13 +275,13 @@ int target_read_caps(void *userdata, uint64_t *ret)
         char value[64];
         uint64_t caps;
         int r = parse_status_field((pid_t)t->req->pid, "CapEff", value, sizeof(value));
+        int v = id_valid(t); /* as in target_read_path */
 
+        if (v < 0)
+                return v;
         if (r < 0)
                 return r;
         caps = strtoull(value, NULL, 16);
-        r = id_valid(t);
-        if (r < 0)
-                return r;
         *ret = caps;
         return 0;
 }

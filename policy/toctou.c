@@ -136,8 +136,7 @@ static long continue_after(const struct unotify_policy *p, const struct arch_tab
  * Variants (x86 socketcall/ipc) are named by the rule they come from. */
 static void describe_target(const struct unotify_policy *p, long ref, char *buf, size_t size)
 {
-        const struct unotify_decision *d =
-                ref < 0 ? &p->default_decision : &p->rules[ref].decision;
+        const struct unotify_decision *d = ref < 0 ? &p->default_decision : &p->rules[ref].decision;
         const char *name;
         unsigned index;
 
@@ -155,7 +154,8 @@ static void describe_target(const struct unotify_policy *p, long ref, char *buf,
 static int report(const struct unotify_policy *p, const struct arch_table *t, uint32_t nr,
                   uint32_t ref, long target, struct unotify_diags *diags)
 {
-        _cleanup_(freep) char *syscall = seccomp_syscall_resolve_num_arch(t->token, (int)(nr + t->nr_base));
+        _cleanup_(freep) char *syscall =
+                seccomp_syscall_resolve_num_arch(t->token, (int)(nr + t->nr_base));
         const struct rule *r = &p->rules[ref];
         char pointer[64], where[256], to[256];
         const char *name, *origin;

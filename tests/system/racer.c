@@ -26,6 +26,9 @@
  *   uffd
  *       mkdir with a pointer into a userfaultfd-registered page; when the
  *       supervisor's read faults on it, a thread SIGKILLs the process
+ *   uffd-hold
+ *       the same, but the thread leaves the fault unresolved until a byte
+ *       arrives on stdin; then the process exits
  *   spin PATH
  *       prints "ready PID", then calls mkdir(PATH) until killed */
 #include <errno.h>
@@ -98,7 +101,8 @@ static int install_filter(int nr)
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return -1;
         /* NEW_LISTENER only: no WAIT_KILLABLE_RECV. */
-        return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                            &prog);
 #else
         (void)nr;
         errno = ENOSYS;
@@ -113,7 +117,9 @@ static int send_fd(int sock, int fd)
                 char buf[CMSG_SPACE(sizeof(int))];
         } control = {};
         struct iovec iov = { .iov_base = "L", .iov_len = 1 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+        struct msghdr msg = { .msg_iov = &iov,
+                              .msg_iovlen = 1,
+                              .msg_control = control.buf,
                               .msg_controllen = sizeof(control.buf) };
         struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
@@ -259,14 +265,16 @@ static int do_badptr(const char *good)
 {
         long page = sysconf(_SC_PAGESIZE);
         size_t len = strlen(good) + 1;
-        char *m = mmap(NULL, (size_t)page * 3, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        char *m = mmap(NULL, (size_t)page * 3, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
         char *unmapped;
 
         if (m == MAP_FAILED || len > (size_t)page)
                 return 1;
         /* m: a page of 'a' without a NUL, then a PROT_NONE guard page, then
          * a page we unmap. */
-        if (mprotect(m + page, (size_t)page, PROT_NONE) < 0 || munmap(m + 2 * page, (size_t)page) < 0)
+        if (mprotect(m + page, (size_t)page, PROT_NONE) < 0 ||
+            munmap(m + 2 * page, (size_t)page) < 0)
                 return 1;
         unmapped = m + 2 * page;
         try_mkdir("null", NULL);
@@ -300,40 +308,57 @@ static int do_toolong(void)
 
 /* ---- uffd ---- */
 
+struct uffd_monitor {
+        int uffd;
+        bool hold;
+};
+
 static void *uffd_monitor(void *arg)
 {
-        int uffd = *(int *)arg;
-        struct pollfd p = { .fd = uffd, .events = POLLIN };
+        const struct uffd_monitor *m = arg;
+        struct pollfd p = { .fd = m->uffd, .events = POLLIN };
         struct uffd_msg msg;
+        char c;
 
         /* The supervisor is reading our page: it is between RECV and SEND. */
-        if (poll(&p, 1, -1) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg) &&
-            msg.event == UFFD_EVENT_PAGEFAULT) {
+        if (poll(&p, 1, -1) != 1 || read(m->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+            msg.event != UFFD_EVENT_PAGEFAULT) {
+                printf("no fault\n");
+                _exit(1);
+        }
+        if (!m->hold) {
                 printf("fault seen; killing ourselves\n");
                 kill(getpid(), SIGKILL);
         }
-        printf("no fault\n");
-        _exit(1);
+        /* Never resolved: the supervisor's read waits until we exit. */
+        printf("fault seen; holding it\n");
+        if (read(STDIN_FILENO, &c, 1) < 0)
+                _exit(1);
+        return NULL;
 }
 
-static int do_uffd(void)
+static int do_uffd(bool hold)
 {
         long page = sysconf(_SC_PAGESIZE);
-        int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+        struct uffd_monitor mon = { .uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC),
+                                    .hold = hold };
         struct uffdio_api api = { .api = UFFD_API };
         struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-        char *m = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        char *m = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                       0);
         pthread_t t;
 
-        if (uffd < 0 || m == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) < 0) {
+        if (mon.uffd < 0 || m == MAP_FAILED || ioctl(mon.uffd, UFFDIO_API, &api) < 0) {
                 perror("racer: userfaultfd");
                 return 2;
         }
         reg.range = (struct uffdio_range){ .start = (uintptr_t)m, .len = (size_t)page };
-        if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0 || pthread_create(&t, NULL, uffd_monitor, &uffd) != 0)
+        if (ioctl(mon.uffd, UFFDIO_REGISTER, &reg) < 0 ||
+            pthread_create(&t, NULL, uffd_monitor, &mon) != 0)
                 return 2;
         try_mkdir("uffd", m);
-        return 0; /* not reached: the monitor kills us first */
+        pthread_join(t, NULL);
+        return 0;
 }
 
 /* ---- spin ---- */
@@ -361,7 +386,9 @@ int main(int argc, char **argv)
         if (argc == 3 && !strcmp(argv[1], "badptr"))
                 return do_badptr(argv[2]) || do_toolong();
         if (argc == 2 && !strcmp(argv[1], "uffd"))
-                return do_uffd();
+                return do_uffd(false);
+        if (argc == 2 && !strcmp(argv[1], "uffd-hold"))
+                return do_uffd(true);
         if (argc == 3 && !strcmp(argv[1], "spin"))
                 do_spin(argv[2]);
         fprintf(stderr, "usage: see the comment at the top of racer.c\n");

@@ -24,6 +24,7 @@
 
 #include "harness.h"
 #include "policies.h"
+#include "rawclient.h"
 #include "unotify/macro.h"
 #include "unotify/unotify.h"
 
@@ -36,17 +37,17 @@
  * below) fails with EACCES, any other mkdir pretends to succeed without
  * running: neither outcome is CONTINUE, so a rewritten path cannot get a
  * directory created. */
-#define RACE_POLICY                                                                                \
-        "{\"name\":\"race\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                    \
-        "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242},"          \
-        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","              \
-        "\"paths\":[{\"index\":0,\"prefix\":\"" FORBIDDEN "\"}]},"                                   \
+#define RACE_POLICY                                                                         \
+        "{\"name\":\"race\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["            \
+        "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242}," \
+        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","     \
+        "\"paths\":[{\"index\":0,\"prefix\":\"" FORBIDDEN "\"}]},"                          \
         "{\"names\":[\"mkdir\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":0}]}"
 
 /* The same rule with the fall-through the loader must refuse. */
-#define UNSAFE_POLICY                                                                              \
-        "{\"name\":\"unsafe\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                  \
-        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","              \
+#define UNSAFE_POLICY                                                                   \
+        "{\"name\":\"unsafe\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["      \
+        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\"," \
         "\"paths\":[{\"index\":0,\"prefix\":\"" FORBIDDEN "\"}]}]}"
 
 static const struct test_policy policies[] = {
@@ -121,9 +122,10 @@ static bool parse_counters(const char *log, uint64_t id, struct counters *c)
                         continue;
                 return sscanf(tail + strlen("no task uses the filter any more; "),
                               "%llu notifications, %llu answered, %llu gone before RECV, %llu gone "
-                              "before SEND, %llu stale dropped, %llu EFAULT; WAIT_KILLABLE_RECV %15s",
-                              &c->notifications, &c->answered, &c->recv_gone, &c->send_gone, &c->stale,
-                              &c->efault, c->wait_killable) == 7;
+                              "before SEND, %llu stale dropped, %llu EFAULT; WAIT_KILLABLE_RECV "
+                              "%15s",
+                              &c->notifications, &c->answered, &c->recv_gone, &c->send_gone,
+                              &c->stale, &c->efault, c->wait_killable) == 7;
         }
         return false;
 }
@@ -142,10 +144,11 @@ static void listener_counters(uint64_t id, struct counters *c)
                              daemon_log(&d));
                 poll(NULL, 0, 20);
         }
-        cr_log_info("listener %" PRIu64 ": %llu notifications, %llu answered, %llu gone before RECV, "
+        cr_log_info("listener %" PRIu64
+                    ": %llu notifications, %llu answered, %llu gone before RECV, "
                     "%llu gone before SEND, %llu stale, %llu EFAULT, WAIT_KILLABLE_RECV %s",
-                    id, c->notifications, c->answered, c->recv_gone, c->send_gone, c->stale, c->efault,
-                    c->wait_killable);
+                    id, c->notifications, c->answered, c->recv_gone, c->send_gone, c->stale,
+                    c->efault, c->wait_killable);
         /* Every notification received is answered, found gone at SEND, or
          * dropped as stale: nothing is lost or answered twice. */
         cr_assert_eq(c->notifications, c->answered + c->send_gone + c->stale,
@@ -164,8 +167,8 @@ static uint64_t bound_listener(const char *err)
 
 static uint64_t run_racer(const char *const args[], struct cmd_result *r)
 {
-        const char *argv[16] = { UNOTIFY_RUN, "--socket", d.socket, "--policy", "race", "--verbose",
-                                 "--", RACER };
+        const char *argv[16] = { UNOTIFY_RUN, "--socket",  d.socket, "--policy",
+                                 "race",      "--verbose", "--",     RACER };
         size_t n = 8;
 
         for (size_t i = 0; args[i]; i++)
@@ -184,8 +187,9 @@ static uint64_t run_racer_own_filter(int nr, const char *const args[], struct cm
         char nrbuf[16], fdbuf[16], buf[CMSG_SPACE(sizeof(int))];
         const char *argv[16] = { RACER, "--own-filter", fdbuf, nrbuf };
         struct iovec iov = { .iov_base = (char[1]){ 0 }, .iov_len = 1 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-                              .msg_controllen = sizeof(buf) };
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)
+        };
         int sv[2], out[2], listener, status;
         size_t n = 4, len = 0;
         uint64_t id;
@@ -213,20 +217,22 @@ static uint64_t run_racer_own_filter(int nr, const char *const args[], struct cm
         close(out[1]);
         cr_assert_eq(recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC), 1, "the racer sent no listener");
         memcpy(&listener, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
-        cr_assert_eq(unotify_handoff_send(d.socket, listener,
-                                          &(struct unotify_handoff){
-                                                  .pid = pid,
-                                                  .policy = "race",
-                                                  .seccomp_flags = SECCOMP_FILTER_FLAG_NEW_LISTENER },
-                                          &reply),
-                     0, "handoff: %s", reply.error ? reply.error : "");
+        cr_assert_eq(
+                unotify_handoff_send(d.socket, listener,
+                                     &(struct unotify_handoff){
+                                             .pid = pid,
+                                             .policy = "race",
+                                             .seccomp_flags = SECCOMP_FILTER_FLAG_NEW_LISTENER },
+                                     &reply),
+                0, "handoff: %s", reply.error ? reply.error : "");
         id = reply.listener_id;
         unotify_reply_clear(&reply);
         close(listener);
         cr_assert_eq(write(sv[0], "g", 1), 1);
         close(sv[0]);
         memset(ret, 0, sizeof(*ret));
-        while (len < sizeof(ret->out) - 1 && (k = read(out[0], ret->out + len, sizeof(ret->out) - 1 - len)) > 0)
+        while (len < sizeof(ret->out) - 1 &&
+               (k = read(out[0], ret->out + len, sizeof(ret->out) - 1 - len)) > 0)
                 len += (size_t)k;
         close(out[0]);
         cr_assert_eq(waitpid(pid, &status, 0), pid);
@@ -243,8 +249,8 @@ struct signal_result {
 static void parse_signals(const struct cmd_result *r, struct signal_result *s)
 {
         cr_assert_eq(r->status, 0, "racer: %s %s", r->out, r->err);
-        cr_assert_eq(sscanf(r->out, "signals: 4242 x%d, eintr %d, other %d, handled %d", &s->value, &s->eintr,
-                            &s->other, &s->handled),
+        cr_assert_eq(sscanf(r->out, "signals: 4242 x%d, eintr %d, other %d, handled %d", &s->value,
+                            &s->eintr, &s->other, &s->handled),
                      4, "%s", r->out);
         cr_log_info("%s", r->out);
         cr_assert_eq(s->other, 0, "a wrong answer: %s", r->out);
@@ -272,12 +278,14 @@ Test(races, signals_with_wait_killable)
                 listener_counters(id, &c);
                 cr_assert_str_eq(c.wait_killable, "yes");
                 cr_assert_eq(c.send_gone, 0, "%s: SEND ENOENT with WAIT_KILLABLE_RECV", modes[i]);
-                cr_assert_eq(c.notifications, (unsigned long long)s.value, "%s: one decision per answered call",
-                             modes[i]);
+                cr_assert_eq(c.notifications, (unsigned long long)s.value,
+                             "%s: one decision per answered call", modes[i]);
                 cr_assert_eq(c.answered, (unsigned long long)s.value);
                 if (i == 0)
                         cr_assert_eq(s.eintr, 0, "SA_RESTART: no call may fail with EINTR");
         }
+        cr_assert_eq(wait_fd_count(d.pid, baseline_fds, 5000), baseline_fds, "fds leaked:\n%s",
+                     fd_list(d.pid));
 }
 
 /* Without it, a signal can interrupt a call the daemon has received and
@@ -296,7 +304,8 @@ Test(races, signals_without_wait_killable)
                 uint64_t id;
 
                 snprintf(calls, sizeof(calls), "%d", CALLS);
-                id = run_racer_own_filter(SYS_getppid, (const char *[]){ "signals", calls, modes[i], NULL }, &r);
+                id = run_racer_own_filter(SYS_getppid,
+                                          (const char *[]){ "signals", calls, modes[i], NULL }, &r);
                 parse_signals(&r, &s);
                 listener_counters(id, &c);
                 cr_assert_str_eq(c.wait_killable, "no");
@@ -306,6 +315,22 @@ Test(races, signals_without_wait_killable)
                 if (i == 0)
                         cr_assert_eq(s.eintr, 0, "SA_RESTART: no call may fail with EINTR");
         }
+        cr_assert_eq(wait_fd_count(d.pid, baseline_fds, 5000), baseline_fds, "fds leaked:\n%s",
+                     fd_list(d.pid));
+}
+
+/* A sender that does not say how its filter was installed (as runc and
+ * crun do not): the daemon records that it does not know. */
+Test(races, wait_killable_unknown_without_metadata)
+{
+        char path[400];
+
+        snprintf(path, sizeof(path), "%s/x", d.dir);
+        cr_assert_str_eq(filtered_child_handoff(d.socket, "race", 0, path),
+                         "handoff=0 ok=1 error=\nmkdir=ok\n");
+        cr_assert(strstr(daemon_log(&d), "policy race (") &&
+                          strstr(daemon_log(&d), "; WAIT_KILLABLE_RECV unknown"),
+                  "%s", daemon_log(&d));
 }
 
 /* ---- a path rewritten while the daemon checks it ---- */
@@ -321,7 +346,8 @@ Test(races, path_flip_never_creates_the_forbidden_path)
         snprintf(calls, sizeof(calls), "%d", 4 * CALLS);
         id = run_racer((const char *[]){ "flip", calls, ALLOWED, FORBIDDEN, NULL }, &r);
         cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
-        cr_assert_eq(sscanf(r.out, "flip: ok %d EACCES %d other %d", &ok, &eacces, &other), 3, "%s", r.out);
+        cr_assert_eq(sscanf(r.out, "flip: ok %d EACCES %d other %d", &ok, &eacces, &other), 3, "%s",
+                     r.out);
         cr_log_info("%s", r.out);
         cr_assert_eq(other, 0, "%s", r.out);
         cr_assert_eq(ok + eacces, 4 * CALLS);
@@ -346,9 +372,10 @@ Test(races, loader_refuses_the_continue_variant)
         unlink(path);
         rmdir(dir);
         cr_assert_eq(r.status, 78, "%s", r.err);
-        cr_assert(strstr(r.err, "/unsafe.json: /syscalls/0: this rule decides mkdir by a path in the "
-                                "target's memory, and a call whose path does not match goes on to "
-                                "defaultAction (SCMP_ACT_ALLOW)"),
+        cr_assert(strstr(r.err,
+                         "/unsafe.json: /syscalls/0: this rule decides mkdir by a path in the "
+                         "target's memory, and a call whose path does not match goes on to "
+                         "defaultAction (SCMP_ACT_ALLOW)"),
                   "%s", r.err);
 }
 
@@ -372,6 +399,8 @@ Test(races, bad_pointers_get_efault)
         listener_counters(id, &c);
         cr_assert_eq(c.efault, 5);
         cr_assert_eq(c.answered, 7);
+        /* The target's errors, not the daemon's: nothing logged above -v. */
+        cr_assert_null(strstr(daemon_log(&d), "reading what rule"), "%s", daemon_log(&d));
         run_sandboxed(&d, "race", (const char *[]){ PROBE, "getppid", NULL }, &r);
         cr_assert_str_eq(r.out, "getppid: 4242\n", "the daemon must serve on: %s", r.err);
         cr_assert_eq(wait_fd_count(d.pid, baseline_fds, 5000), baseline_fds, "fds leaked:\n%s",
@@ -405,18 +434,98 @@ Test(races, target_killed_mid_read)
                      fd_list(d.pid));
 }
 
-/* Read "ready PID" from the racer's stdout. */
-static pid_t read_ready(int fd)
-{
-        char line[64];
-        size_t len = 0;
-        int pid = 0;
+/* unotify-run -v ... racer ARGS with pipes on its stdio, for tests that
+ * talk to the racer while it runs. */
+struct spawned {
+        pid_t pid;
+        int in, out, err;
+};
 
-        while (len < sizeof(line) - 1 && read(fd, line + len, 1) == 1 && line[len] != '\n')
+static void spawn_racer(const char *const args[], struct spawned *ret)
+{
+        const char *argv[16] = { UNOTIFY_RUN, "--socket",  d.socket, "--policy",
+                                 "race",      "--verbose", "--",     RACER };
+        int in[2], out[2], err[2];
+        size_t n = 8;
+
+        for (size_t i = 0; args[i]; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+        cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+        cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+        cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
+        ret->pid = fork();
+        cr_assert_geq(ret->pid, 0);
+        if (ret->pid == 0) {
+                dup2(in[0], STDIN_FILENO);
+                dup2(out[1], STDOUT_FILENO);
+                dup2(err[1], STDERR_FILENO);
+                close_range(3, ~0u, 0);
+                execv(UNOTIFY_RUN, (char *const *)argv);
+                _exit(127);
+        }
+        close(in[0]);
+        close(out[1]);
+        close(err[1]);
+        ret->in = in[1];
+        ret->out = out[0];
+        ret->err = err[0];
+}
+
+/* One line of the racer's stdout, without its newline (static). */
+static const char *read_line(const struct spawned *s)
+{
+        static char line[256];
+        size_t len = 0;
+
+        while (len < sizeof(line) - 1 && read(s->out, line + len, 1) == 1 && line[len] != '\n')
                 len++;
         line[len] = '\0';
-        cr_assert_eq(sscanf(line, "ready %d", &pid), 1, "racer said: %s", line);
-        return pid;
+        return line;
+}
+
+/* Wait for unotify-run; returns the listener it reported. */
+static uint64_t finish(struct spawned *s, int *ret_status)
+{
+        char err[4096];
+        ssize_t n;
+        int status;
+
+        close(s->in);
+        cr_assert_eq(waitpid(s->pid, &status, 0), s->pid);
+        n = read(s->err, err, sizeof(err) - 1);
+        err[n > 0 ? n : 0] = '\0';
+        close(s->out);
+        close(s->err);
+        *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return bound_listener(err);
+}
+
+/* A read that faults on a page the target never resolves: the daemon
+ * gives up on it after its timeout (the target gets EFAULT) and serves
+ * other listeners meanwhile; the abandoned read ends when the target
+ * exits. */
+Test(races, stuck_read_does_not_stall_the_loop)
+{
+        struct spawned s;
+        struct cmd_result r;
+        struct counters c;
+        int status;
+
+        spawn_racer((const char *[]){ "uffd-hold", NULL }, &s);
+        cr_assert_str_eq(read_line(&s), "fault seen; holding it");
+        /* The daemon's read of the racer's page is stuck now. */
+        run_sandboxed(&d, "race", (const char *[]){ PROBE, "getppid", NULL }, &r);
+        cr_assert_str_eq(r.out, "getppid: 4242\n", "another listener must be served: %s", r.err);
+        cr_assert_str_eq(read_line(&s), "uffd: EFAULT");
+        cr_assert_eq(write(s.in, "x", 1), 1);
+        listener_counters(finish(&s, &status), &c);
+        cr_assert_eq(status, 0);
+        cr_assert_eq(c.efault, 1);
+        cr_assert_eq(c.answered, 1);
+        cr_assert(strstr(daemon_log(&d), "gave up reading its memory at 0x"), "%s", daemon_log(&d));
+        cr_assert_eq(wait_fd_count(d.pid, baseline_fds, 5000), baseline_fds, "fds leaked:\n%s",
+                     fd_list(d.pid));
 }
 
 /* Short-lived targets SIGKILLed while their calls are pending, at
@@ -425,37 +534,17 @@ static pid_t read_ready(int fd)
 Test(races, targets_killed_while_pending)
 {
         for (int i = 0; i < 20; i++) {
-                const char *argv[] = { UNOTIFY_RUN, "--socket", d.socket, "--policy", "race", "--verbose",
-                                       "--", RACER, "spin", i % 2 ? FORBIDDEN "/x" : ALLOWED, NULL };
-                int out[2], err[2], status;
-                char errbuf[4096];
+                struct spawned s;
                 struct counters c;
-                ssize_t n;
-                pid_t run, target;
+                int status, target = 0;
 
-                cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-                cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
-                run = fork();
-                cr_assert_geq(run, 0);
-                if (run == 0) {
-                        dup2(out[1], STDOUT_FILENO);
-                        dup2(err[1], STDERR_FILENO);
-                        close_range(3, ~0u, 0);
-                        execv(UNOTIFY_RUN, (char *const *)argv);
-                        _exit(127);
-                }
-                close(out[1]);
-                close(err[1]);
-                target = read_ready(out[0]);
+                spawn_racer((const char *[]){ "spin", i % 2 ? FORBIDDEN "/x" : ALLOWED, NULL }, &s);
+                cr_assert_eq(sscanf(read_line(&s), "ready %d", &target), 1);
                 /* Let it make 0..9 ms of calls. */
                 poll(NULL, 0, i % 10);
                 cr_assert_eq(kill(target, SIGKILL), 0);
-                cr_assert_eq(waitpid(run, &status, 0), run);
-                n = read(err[0], errbuf, sizeof(errbuf) - 1);
-                errbuf[n > 0 ? n : 0] = '\0';
-                close(out[0]);
-                close(err[0]);
-                listener_counters(bound_listener(errbuf), &c);
+                listener_counters(finish(&s, &status), &c);
+                cr_assert_eq(status, 128 + SIGKILL);
         }
         cr_assert_eq(access(FORBIDDEN, F_OK), -1);
         cr_assert_eq(wait_fd_count(d.pid, baseline_fds, 5000), baseline_fds, "fds leaked:\n%s",

@@ -7,7 +7,7 @@
 #include "policy_helpers.h"
 
 #define POLICY(dflt, rules) "{'name':'p','defaultAction':'" dflt "','syscalls':[" rules "]}"
-#define DENY_SHADOW(extra)                                                                  \
+#define DENY_SHADOW(extra)                                                                     \
         "{'names':['openat'],'action':'SCMP_ACT_ERRNO','errnoRet':'EACCES'" extra ",'paths':[" \
         "{'index':1,'dirfd':0,'prefix':'/etc/shadow'}]}"
 #define RULE(names, action, extra) "{'names':[" names "],'action':'" action "'" extra "}"
@@ -33,28 +33,35 @@ static const struct toctou_case cases[] = {
           "test.json: /syscalls/0: this rule decides openat by a path in the target's memory, "
           "and a call whose path does not match goes on to /syscalls/1 (SCMP_ACT_ALLOW)" },
         { "a later rule allows some of the same calls",
-          POLICY("SCMP_ACT_ERRNO", DENY_SHADOW(O_CREAT_SET) "," RULE("'openat'", "SCMP_ACT_ALLOW",
-                                                                     ",'args':[{'index':3,'value':0,'op':'SCMP_CMP_EQ'}]")),
+          POLICY("SCMP_ACT_ERRNO", DENY_SHADOW(O_CREAT_SET) "," RULE(
+                                           "'openat'", "SCMP_ACT_ALLOW",
+                                           ",'args':[{'index':3,'value':0,'op':'SCMP_CMP_EQ'}]")),
           "test.json: /syscalls/0: this rule decides openat by a path in the target's memory, "
           "and a call whose path does not match goes on to /syscalls/1 (SCMP_ACT_ALLOW)" },
         { "overlapping ranges",
           POLICY("SCMP_ACT_ERRNO",
                  DENY_SHADOW(",'args':[{'index':2,'value':10,'op':'SCMP_CMP_LT'}]") "," RULE(
-                         "'openat'", "SCMP_ACT_ALLOW", ",'args':[{'index':2,'value':5,'op':'SCMP_CMP_GE'}]")),
+                         "'openat'", "SCMP_ACT_ALLOW",
+                         ",'args':[{'index':2,'value':5,'op':'SCMP_CMP_GE'}]")),
           "test.json: /syscalls/0: this rule decides openat by a path" },
         { "a second path rule falls through too",
-          POLICY("SCMP_ACT_ALLOW",
-                 DENY_SHADOW("") "," RULE("'openat'", "SCMP_ACT_ERRNO",
-                                          ",'paths':[{'index':1,'dirfd':0,'prefix':'/root'}]") "," RULE("'mkdir'", "SCMP_ACT_ERRNO", "")),
+          POLICY("SCMP_ACT_ALLOW", DENY_SHADOW(
+                                           "") "," RULE("'openat'", "SCMP_ACT_ERRNO",
+                                                        ",'paths':[{'index':1,'dirfd':0,'prefix':'/"
+                                                        "root'}]") "," RULE("'mkdir'",
+                                                                            "SCMP_ACT_ERRNO", "")),
           "test.json: /syscalls/0: this rule decides openat by a path in the target's memory, "
-          "and a call whose path does not match goes on to defaultAction (SCMP_ACT_ALLOW)", 1 },
+          "and a call whose path does not match goes on to defaultAction (SCMP_ACT_ALLOW)",
+          1 },
         { "default denies", POLICY("SCMP_ACT_ERRNO", DENY_SHADOW("")), NULL },
         { "a later rule denies the rest",
-          POLICY("SCMP_ACT_ALLOW", DENY_SHADOW("") "," RULE("'openat'", "SCMP_ACT_ERRNO", "")), NULL },
+          POLICY("SCMP_ACT_ALLOW", DENY_SHADOW("") "," RULE("'openat'", "SCMP_ACT_ERRNO", "")),
+          NULL },
         { "a later rule emulates the rest",
           POLICY("SCMP_ACT_ALLOW",
-                 DENY_SHADOW("") "," RULE("'openat'", "UNOTIFY_ACT_EMULATE", ",'handler':'open'") "," RULE(
-                         "'openat'", "SCMP_ACT_ALLOW", "")),
+                 DENY_SHADOW("") "," RULE("'openat'", "UNOTIFY_ACT_EMULATE",
+                                          ",'handler':'open'") "," RULE("'openat'",
+                                                                        "SCMP_ACT_ALLOW", "")),
           NULL },
         { "the same conditions catch the rest",
           POLICY("SCMP_ACT_ALLOW",
@@ -67,24 +74,29 @@ static const struct toctou_case cases[] = {
         { "a later allow for another value only",
           POLICY("SCMP_ACT_ERRNO",
                  DENY_SHADOW(",'args':[{'index':0,'value':3,'op':'SCMP_CMP_EQ'}]") "," RULE(
-                         "'openat'", "SCMP_ACT_ALLOW", ",'args':[{'index':0,'value':3,'op':'SCMP_CMP_NE'}]")),
+                         "'openat'", "SCMP_ACT_ALLOW",
+                         ",'args':[{'index':0,'value':3,'op':'SCMP_CMP_NE'}]")),
           NULL },
         { "disjoint ranges",
           POLICY("SCMP_ACT_ERRNO",
                  DENY_SHADOW(",'args':[{'index':2,'value':10,'op':'SCMP_CMP_LT'}]") "," RULE(
-                         "'openat'", "SCMP_ACT_ALLOW", ",'args':[{'index':2,'value':10,'op':'SCMP_CMP_GE'}]")),
+                         "'openat'", "SCMP_ACT_ALLOW",
+                         ",'args':[{'index':2,'value':10,'op':'SCMP_CMP_GE'}]")),
           NULL },
         { "a later allow for other capabilities only",
           POLICY("SCMP_ACT_ERRNO",
                  DENY_SHADOW(",'includes':{'caps':['CAP_DAC_OVERRIDE']}") "," RULE(
-                         "'openat'", "SCMP_ACT_ALLOW", ",'excludes':{'caps':['CAP_DAC_OVERRIDE']}")),
+                         "'openat'", "SCMP_ACT_ALLOW",
+                         ",'excludes':{'caps':['CAP_DAC_OVERRIDE']}")),
           NULL },
         { "other syscalls may allow",
-          POLICY("SCMP_ACT_ERRNO", DENY_SHADOW("") "," RULE("'uname','getpid'", "SCMP_ACT_ALLOW", "")),
+          POLICY("SCMP_ACT_ERRNO",
+                 DENY_SHADOW("") "," RULE("'uname','getpid'", "SCMP_ACT_ALLOW", "")),
           NULL },
         { "a rule before the path rule may allow",
           POLICY("SCMP_ACT_ERRNO",
-                 RULE("'openat'", "SCMP_ACT_ALLOW", ",'args':[{'index':0,'value':3,'op':'SCMP_CMP_EQ'}]") "," DENY_SHADOW("")),
+                 RULE("'openat'", "SCMP_ACT_ALLOW",
+                      ",'args':[{'index':0,'value':3,'op':'SCMP_CMP_EQ'}]") "," DENY_SHADOW("")),
           NULL },
 };
 
@@ -137,14 +149,19 @@ Test(toctou, include, .timeout = 60)
         _cleanup_(freep) char *text = NULL, *expected = NULL;
 
         make_tmpdir();
-        write_file("base.json", "{'name':'base','defaultAction':'SCMP_ACT_ERRNO','syscalls':[" DENY_SHADOW("") "]}");
-        write_file("app.json", "{'name':'app','defaultAction':'SCMP_ACT_ALLOW','include':['base'],'syscalls':[]}");
+        write_file("base.json",
+                   "{'name':'base','defaultAction':'SCMP_ACT_ERRNO','syscalls':[" DENY_SHADOW(
+                           "") "]}");
+        write_file(
+                "app.json",
+                "{'name':'app','defaultAction':'SCMP_ACT_ALLOW','include':['base'],'syscalls':[]}");
         cr_assert_eq(unotify_policy_set_load_dir(tmpdir, &s, &diags), -EINVAL);
         cr_assert_null(s);
         text = diags_text(&diags);
-        expected = at_tmp("@/app.json: /include: rule /syscalls/0 of included policy \"base\" "
-                          "(@/base.json) decides openat by a path in the target's memory, and a "
-                          "call whose path does not match goes on to defaultAction (SCMP_ACT_ALLOW)");
+        expected =
+                at_tmp("@/app.json: /include: rule /syscalls/0 of included policy \"base\" "
+                       "(@/base.json) decides openat by a path in the target's memory, and a "
+                       "call whose path does not match goes on to defaultAction (SCMP_ACT_ALLOW)");
         cr_assert_eq(unotify_diags_errors(&diags), 1, "%s", text);
         cr_assert_eq(strncmp(text, expected, strlen(expected)), 0, "got\n%s\nexpected\n%s...", text,
                      expected);

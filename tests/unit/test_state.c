@@ -90,8 +90,8 @@ Test(handoff_msg, seccomp_flags_metadata, .timeout = 60)
 {
         const char *s = STATE("[\"seccompFd\"]", "42", ",\"metadata\":\"unotify.seccomp-flags=2c\"",
                               GOOD_STATE);
-        const char *bad = STATE("[\"seccompFd\"]", "42", ",\"metadata\":\"unotify.seccomp-flags=yes\"",
-                                GOOD_STATE);
+        const char *bad = STATE("[\"seccompFd\"]", "42",
+                                ",\"metadata\":\"unotify.seccomp-flags=yes\"", GOOD_STATE);
         struct handoff_msg m;
         char err[256] = "";
 
