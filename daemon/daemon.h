@@ -3,6 +3,8 @@
 #pragma once
 
 #include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "list.h"
@@ -34,6 +36,18 @@ struct daemon {
         ev_io accept_io;
         ev_signal sigterm, sigint, sighup;
 
+        /* The control socket (control.c) and its connections. */
+        int control_fd;
+        ev_io control_io;
+        struct list_node ctl_conns;
+        size_t n_ctl_conns;
+        /* Sockets we bound ourselves are unlinked at exit; activated ones
+         * belong to systemd. */
+        bool own_socket, own_control;
+
+        uint64_t started_ns;
+        uint64_t reloads, reload_failures;
+
         /* Listeners are watched through one epoll set of our own, itself one
          * ev_io in the loop: epoll tells EPOLLIN from EPOLLHUP exactly
          * (libev folds both into EV_READ), so no extra poll() per
@@ -60,6 +74,10 @@ struct daemon {
  * Every diagnostic is logged, warnings as warnings. Returns 0, -EINVAL or
  * the -errno of opening the directory. */
 int daemon_load_policies(const struct options *o, struct unotify_policy_set **ret);
+
+/* Reload the policies (SIGHUP, unotifyctl reload). On failure the old ones
+ * stay; err says why. Returns 0 or a negative errno. */
+int daemon_reload(struct daemon *d, char *err, size_t err_size);
 
 int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies);
 void daemon_run(struct daemon *d);

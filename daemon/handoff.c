@@ -161,6 +161,8 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                 conn_refuse(c, "out of memory");
                 return;
         }
+        if (listener_set_origin(l, m->metadata, m->annotations, m->n_annotations) < 0)
+                log_warning("listener %llu: out of memory keeping its metadata", (unsigned long long)l->id);
         log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u)",
                    (unsigned long long)l->id, m->container_id, (long long)m->pid,
                    unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid);

@@ -93,6 +93,7 @@ static void send_response(struct listener *l)
         struct daemon *d = l->daemon;
 
         if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, d->resp) == 0) {
+                l->answered++;
                 d->stats.answered++;
                 return;
         }
@@ -215,6 +216,34 @@ int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const 
         return 0;
 }
 
+static void origin_clear(struct listener *l)
+{
+        for (size_t i = 0; i < 2 * l->n_annotations; i++)
+                free(l->annotations[i]);
+        free(l->annotations);
+        free(l->metadata);
+        l->annotations = NULL;
+        l->metadata = NULL;
+        l->n_annotations = 0;
+}
+
+int listener_set_origin(struct listener *l, const char *metadata, char *const *annotations, size_t n)
+{
+        origin_clear(l);
+        if (metadata && !(l->metadata = strdup(metadata)))
+                return -ENOMEM;
+        if (n == 0)
+                return 0;
+        l->annotations = calloc(2 * n, sizeof(char *));
+        if (!l->annotations)
+                return origin_clear(l), -ENOMEM;
+        l->n_annotations = n;
+        for (size_t i = 0; i < 2 * n; i++)
+                if (!(l->annotations[i] = strdup(annotations[i])))
+                        return origin_clear(l), -ENOMEM;
+        return 0;
+}
+
 struct listener *listener_free(struct listener *l)
 {
         if (!l)
@@ -227,6 +256,7 @@ struct listener *listener_free(struct listener *l)
         l->daemon->stats.listeners_freed++;
         safe_close(l->fd);
         unotify_policy_unref(l->policy);
+        origin_clear(l);
         free(l->container_id);
         free(l);
         return NULL;

@@ -22,7 +22,13 @@ struct listener {
         char *container_id;
         pid_t pid;
         uint64_t received;
+        uint64_t answered;
         uint64_t send_gone;
+        /* What the runtime said about it, for unotifyctl list and for
+         * resuming after a restart. NULL/0 when it said nothing. */
+        char *metadata;
+        char **annotations; /* key, value, key, value, ... */
+        size_t n_annotations;
 };
 
 /* The listener set: the RECV/SEND buffers, sized by SECCOMP_GET_NOTIF_SIZES
@@ -39,6 +45,10 @@ bool listener_fd_is_seccomp(int fd);
  * failure); container_id is copied. Returns 0 or -errno. */
 int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
                  pid_t pid, struct listener **ret);
+
+/* Remember the handoff's metadata and annotations (n pairs; copied).
+ * Returns 0 or -ENOMEM (then l keeps none). */
+int listener_set_origin(struct listener *l, const char *metadata, char *const *annotations, size_t n);
 
 /* Leave the epoll set, close the fd, drop the policy. Accepts NULL. */
 struct listener *listener_free(struct listener *l);

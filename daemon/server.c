@@ -10,6 +10,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "activation.h"
+#include "control.h"
 #include "daemon.h"
 #include "handoff.h"
 #include "listener.h"
@@ -50,78 +52,27 @@ int daemon_load_policies(const struct options *o, struct unotify_policy_set **re
         return 0;
 }
 
-/* A socket file left behind by a daemon that died is removed; one that
- * still answers belongs to a running daemon and is kept. */
-static int remove_stale_socket(const struct sockaddr_un *sa)
-{
-        struct stat st;
-        int fd, r;
-
-        if (lstat(sa->sun_path, &st) < 0)
-                return errno == ENOENT ? 0 : negative_errno();
-        if (!S_ISSOCK(st.st_mode))
-                return log_error_errno(-EEXIST, "%s exists and is not a socket", sa->sun_path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return negative_errno();
-        r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-        safe_close(fd);
-        if (r == 0)
-                return log_error_errno(-EADDRINUSE, "%s: another daemon is serving it", sa->sun_path);
-        if (unlink(sa->sun_path) < 0 && errno != ENOENT)
-                return log_error_errno(negative_errno(), "%s: cannot remove the stale socket", sa->sun_path);
-        return 0;
-}
-
-static int open_socket(const struct options *o)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_(freep) char *dir = strdup(o->socket_path);
-        char *slash;
-        int fd, r;
-
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (slash && slash != dir) {
-                *slash = '\0';
-                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                        return log_error_errno(negative_errno(), "cannot create %s", dir);
-        }
-        /* options_parse() checked that the path fits. */
-        memcpy(sa.sun_path, o->socket_path, strlen(o->socket_path) + 1);
-        r = remove_stale_socket(&sa);
-        if (r < 0)
-                return r;
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return log_error_errno(negative_errno(), "socket");
-        /* Bind under a umask that leaves no window with a wider mode. */
-        mode_t old = umask(0777 & ~o->socket_mode);
-        r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-        umask(old);
-        if (r < 0 || chmod(o->socket_path, o->socket_mode) < 0 || listen(fd, 128) < 0) {
-                r = negative_errno();
-                safe_close(fd);
-                return log_error_errno(r, "cannot listen on %s", o->socket_path);
-        }
-        return fd;
-}
-
-static void reload(struct daemon *d)
+int daemon_reload(struct daemon *d, char *err, size_t err_size)
 {
         struct unotify_policy_set *set;
+        int r;
 
         log_notice("reloading policies from %s", d->opts->policy_dir);
-        if (daemon_load_policies(d->opts, &set) < 0) {
+        r = daemon_load_policies(d->opts, &set);
+        if (r < 0) {
+                d->reload_failures++;
+                snprintf(err, err_size, "%s: the policies have errors (see the daemon's log); "
+                         "the policies loaded before stay in force", d->opts->policy_dir);
                 log_error("reload failed; the policies loaded before stay in force");
-                return;
+                return r;
         }
         /* Listeners hold their own references: they keep the policy they
          * were given, and in-flight decisions finish under it. */
         unotify_policy_set_free(d->policies);
         d->policies = set;
+        d->reloads++;
         log_notice("%zu policies loaded", unotify_policy_set_count(set));
+        return 0;
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -130,7 +81,9 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 
         (void)revents;
         if (w->signum == SIGHUP) {
-                reload(d);
+                char err[512];
+
+                (void)daemon_reload(d, err, sizeof(err));
                 return;
         }
         log_notice("%s received; exiting", strsignal(w->signum));
@@ -148,9 +101,11 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
 {
         int r;
 
-        *d = (struct daemon){ .opts = opts, .socket_fd = -1, .listeners_epfd = -1 };
+        *d = (struct daemon){ .opts = opts, .socket_fd = -1, .control_fd = -1, .listeners_epfd = -1 };
+        d->started_ns = now_ns();
         list_init(&d->listeners);
         list_init(&d->conns);
+        list_init(&d->ctl_conns);
         d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOENV);
         if (!d->loop)
                 return log_error_errno(-ENOMEM, "cannot create the event loop");
@@ -162,14 +117,20 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
                 return log_error_errno(r, "cannot set up the listener set");
         /* A target that dies with our answer unsent must not kill us. */
         signal(SIGPIPE, SIG_IGN);
-        d->socket_fd = open_socket(opts);
+        d->socket_fd = activation_bind(opts->socket_path, opts->socket_mode);
         if (d->socket_fd < 0)
                 return d->socket_fd;
+        d->own_socket = true;
+        d->control_fd = activation_bind(opts->control_path, 0600);
+        if (d->control_fd < 0)
+                return d->control_fd;
+        d->own_control = true;
         d->policies = policies;
         start_signal(d, &d->sigterm, SIGTERM);
         start_signal(d, &d->sigint, SIGINT);
         start_signal(d, &d->sighup, SIGHUP);
         handoff_start(d);
+        control_start(d);
         return 0;
 }
 
@@ -187,15 +148,18 @@ void daemon_done(struct daemon *d)
                    (unsigned long long)d->stats.send_gone, (unsigned long long)d->stats.handoffs_refused);
         if (d->loop) {
                 handoff_stop(d);
+                control_stop(d);
                 listener_set_done(d);
                 ev_signal_stop(d->loop, &d->sigterm);
                 ev_signal_stop(d->loop, &d->sigint);
                 ev_signal_stop(d->loop, &d->sighup);
         }
-        if (d->socket_fd >= 0) {
+        if (d->socket_fd >= 0 && d->own_socket)
                 unlink(d->opts->socket_path);
-                d->socket_fd = safe_close(d->socket_fd);
-        }
+        d->socket_fd = safe_close(d->socket_fd);
+        if (d->control_fd >= 0 && d->own_control)
+                unlink(d->opts->control_path);
+        d->control_fd = safe_close(d->control_fd);
         d->deny_all = unotify_policy_unref(d->deny_all);
         d->policies = unotify_policy_set_free(d->policies);
         if (d->loop)
