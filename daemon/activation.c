@@ -3,12 +3,15 @@
 #include "activation.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "log.h"
 #include "unotify/macro.h"
@@ -71,3 +74,119 @@ int activation_bind(const char *path, mode_t mode)
         return fd;
 }
 
+
+static int inherited_add(struct inherited *in, int fd, const char *name)
+{
+        struct inherited_fd *n = realloc(in->fds, (in->n + 1) * sizeof(*n));
+
+        if (!n)
+                return -ENOMEM;
+        in->fds = n;
+        n[in->n].fd = fd;
+        n[in->n].name = strdup(name);
+        if (!n[in->n].name)
+                return -ENOMEM;
+        in->n++;
+        return 0;
+}
+
+/* "12:handoff 13:control 14:listener-3", written by upgrade.c. */
+static int collect_upgrade(const char *spec, struct inherited *in)
+{
+        _cleanup_(freep) char *copy = strdup(spec);
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        in->upgrade = true;
+        for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+                char *colon = strchr(t, ':'), *end;
+                long fd;
+                int r;
+
+                errno = 0;
+                fd = colon ? strtol(t, &end, 10) : -1;
+                if (!colon || errno || end != colon || fd < 3 || fd > 1 << 20 || fcntl((int)fd, F_GETFD) < 0)
+                        return log_error_errno(-EBADF, "%s: bad entry \"%s\"", UNOTIFYD_UPGRADE_ENV, t);
+                if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
+                        return negative_errno();
+                r = inherited_add(in, (int)fd, colon + 1);
+                if (r < 0)
+                        return safe_close((int)fd), r;
+        }
+        return 0;
+}
+
+int activation_collect(struct inherited *ret)
+{
+        const char *upgrade = getenv(UNOTIFYD_UPGRADE_ENV);
+        char **names = NULL;
+        int n, r = 0;
+
+        *ret = (struct inherited){};
+        if (upgrade) {
+                r = collect_upgrade(upgrade, ret);
+                unsetenv(UNOTIFYD_UPGRADE_ENV);
+                return r;
+        }
+        /* Sets FD_CLOEXEC on each and unsets LISTEN_*: nothing leaks into
+         * what we may exec later. */
+        n = sd_listen_fds_with_names(1, &names);
+        if (n < 0)
+                return log_error_errno(n, "sd_listen_fds_with_names");
+        for (int i = 0; i < n; i++) {
+                if (r == 0)
+                        r = inherited_add(ret, SD_LISTEN_FDS_START + i, names && names[i] ? names[i] : "unknown");
+                if (r < 0)
+                        safe_close(SD_LISTEN_FDS_START + i);
+                free(names ? names[i] : NULL);
+        }
+        free(names);
+        if (n > 0)
+                log_info("%d fds passed by the service manager", n);
+        return r;
+}
+
+int activation_take(struct inherited *in, const char *name)
+{
+        for (size_t i = 0; i < in->n; i++)
+                if (in->fds[i].fd >= 0 && strcmp(in->fds[i].name, name) == 0)
+                        return TAKE_FD(in->fds[i].fd);
+        return -1;
+}
+
+int activation_take_socket(struct inherited *in, const char *name)
+{
+        int fd = activation_take(in, name);
+        int flags;
+
+        if (fd < 0)
+                return -ENOENT;
+        if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0) {
+                safe_close(fd);
+                return log_error_errno(-EINVAL, "the fd named \"%s\" is not a listening unix stream socket",
+                                       name);
+        }
+        flags = fcntl(fd, F_GETFL);
+        if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+                int r = negative_errno();
+
+                safe_close(fd);
+                return log_error_errno(r, "\"%s\" socket: O_NONBLOCK", name);
+        }
+        return fd;
+}
+
+void activation_done(struct inherited *in)
+{
+        for (size_t i = 0; i < in->n; i++) {
+                if (in->fds[i].fd >= 0) {
+                        log_warning("closing fd %d passed as \"%s\": not ours to use", in->fds[i].fd,
+                                    in->fds[i].name);
+                        safe_close(in->fds[i].fd);
+                }
+                free(in->fds[i].name);
+        }
+        free(in->fds);
+        *in = (struct inherited){};
+}

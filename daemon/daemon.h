@@ -48,6 +48,14 @@ struct daemon {
         uint64_t started_ns;
         uint64_t reloads, reload_failures;
 
+        /* sdnotify.c: the heartbeat (WATCHDOG=1, STATUS= updates) and the
+         * figures the last STATUS= showed. */
+        ev_timer heartbeat;
+        uint64_t watchdog_usec;
+        size_t notified_listeners;
+        uint64_t notified_answered;
+        bool notified_once;
+
         /* Listeners are watched through one epoll set of our own, itself one
          * ev_io in the loop: epoll tells EPOLLIN from EPOLLHUP exactly
          * (libev folds both into EV_READ), so no extra poll() per
@@ -79,6 +87,12 @@ int daemon_load_policies(const struct options *o, struct unotify_policy_set **re
  * stay; err says why. Returns 0 or a negative errno. */
 int daemon_reload(struct daemon *d, char *err, size_t err_size);
 
-int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies);
+struct inherited;
+
+/* Set up the loop, the sockets (taken from `in` when systemd or an
+ * upgrade passed them, else bound), signals. policies is taken on
+ * success. Returns 0 or -errno (logged). */
+int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies,
+                struct inherited *in);
 void daemon_run(struct daemon *d);
 void daemon_done(struct daemon *d);

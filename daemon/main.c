@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
-#include <systemd/sd-daemon.h>
-
+#include "activation.h"
 #include "daemon.h"
 #include "log.h"
+#include "sdnotify.h"
 
 /* -T: every effective policy as a JSON array on stdout. */
 static int dump_policies(const struct unotify_policy_set *set)
@@ -27,6 +27,7 @@ int main(int argc, char **argv)
 {
         struct unotify_policy_set *policies = NULL;
         struct options opts;
+        struct inherited in = {};
         struct daemon d = {};
         int r;
 
@@ -49,7 +50,14 @@ int main(int argc, char **argv)
                 return 0;
         }
 
-        r = daemon_init(&d, &opts, policies);
+        r = activation_collect(&in);
+        if (r < 0) {
+                activation_done(&in);
+                unotify_policy_set_free(policies);
+                return EX_UNAVAILABLE;
+        }
+        r = daemon_init(&d, &opts, policies, &in);
+        activation_done(&in);
         if (r < 0) {
                 if (!d.policies)
                         unotify_policy_set_free(policies);
@@ -58,11 +66,10 @@ int main(int argc, char **argv)
         }
         log_notice("serving %s with %zu policies from %s", opts.socket_path,
                    unotify_policy_set_count(policies), opts.policy_dir);
-        /* Harmless without systemd; tests use NOTIFY_SOCKET to know when
-         * the socket is served. */
-        sd_notify(0, "READY=1");
+        /* Policies loaded, sockets listening, listeners resumed. */
+        sdnotify_ready(&d);
         daemon_run(&d);
-        sd_notify(0, "STOPPING=1");
+        sdnotify_stopping(&d);
         daemon_done(&d);
         return 0;
 }

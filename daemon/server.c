@@ -16,6 +16,7 @@
 #include "handoff.h"
 #include "listener.h"
 #include "log.h"
+#include "sdnotify.h"
 #include "unotify/macro.h"
 
 int daemon_load_policies(const struct options *o, struct unotify_policy_set **ret)
@@ -58,8 +59,11 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
         int r;
 
         log_notice("reloading policies from %s", d->opts->policy_dir);
+        sdnotify_reloading(d);
         r = daemon_load_policies(d->opts, &set);
+        /* Either way the service is ready again: the old or the new set. */
         if (r < 0) {
+                sdnotify_ready(d);
                 d->reload_failures++;
                 snprintf(err, err_size, "%s: the policies have errors (see the daemon's log); "
                          "the policies loaded before stay in force", d->opts->policy_dir);
@@ -72,6 +76,7 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
         d->policies = set;
         d->reloads++;
         log_notice("%zu policies loaded", unotify_policy_set_count(set));
+        sdnotify_ready(d);
         return 0;
 }
 
@@ -87,6 +92,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
                 return;
         }
         log_notice("%s received; exiting", strsignal(w->signum));
+        sdnotify_stopping(d);
         ev_break(loop, EVBREAK_ALL);
 }
 
@@ -97,7 +103,23 @@ static void start_signal(struct daemon *d, ev_signal *w, int signum)
         ev_signal_start(d->loop, w);
 }
 
-int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies)
+/* A socket passed by systemd or by the process we replaced, else our own. */
+static int take_or_bind(struct inherited *in, const char *name, const char *path, mode_t mode, bool *ret_own)
+{
+        int fd = activation_take_socket(in, name);
+
+        if (fd != -ENOENT) {
+                if (fd >= 0)
+                        log_info("%s socket passed in (%s)", name, in->upgrade ? "upgrade" : "socket activation");
+                *ret_own = fd >= 0 && in->upgrade && in->own_sockets;
+                return fd;
+        }
+        *ret_own = true;
+        return activation_bind(path, mode);
+}
+
+int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies,
+                struct inherited *in)
 {
         int r;
 
@@ -117,14 +139,12 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
                 return log_error_errno(r, "cannot set up the listener set");
         /* A target that dies with our answer unsent must not kill us. */
         signal(SIGPIPE, SIG_IGN);
-        d->socket_fd = activation_bind(opts->socket_path, opts->socket_mode);
+        d->socket_fd = take_or_bind(in, "handoff", opts->socket_path, opts->socket_mode, &d->own_socket);
         if (d->socket_fd < 0)
                 return d->socket_fd;
-        d->own_socket = true;
-        d->control_fd = activation_bind(opts->control_path, 0600);
+        d->control_fd = take_or_bind(in, "control", opts->control_path, 0600, &d->own_control);
         if (d->control_fd < 0)
                 return d->control_fd;
-        d->own_control = true;
         d->policies = policies;
         start_signal(d, &d->sigterm, SIGTERM);
         start_signal(d, &d->sigint, SIGINT);
