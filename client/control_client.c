@@ -325,3 +325,15 @@ int unotifyctl_reload(int argc, char **argv)
         printf("reloaded: %lld policies\n", num(r, "policies"));
         return 0;
 }
+
+int unotifyctl_upgrade(int argc, char **argv)
+{
+        _cleanup_(json_decrefp) json_t *r = NULL;
+        struct ctl_opts o;
+        int code = run_verb(argc, argv, false, EX_UNAVAILABLE, &o, &r);
+
+        if (code >= 0)
+                return code;
+        printf("upgrading: pid %lld execs %s\n", num(r, "pid"), str(r, "exec"));
+        return 0;
+}

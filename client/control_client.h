@@ -9,3 +9,4 @@ int unotifyctl_status(int argc, char **argv);
 int unotifyctl_list(int argc, char **argv);
 int unotifyctl_stats(int argc, char **argv);
 int unotifyctl_reload(int argc, char **argv);
+int unotifyctl_upgrade(int argc, char **argv);

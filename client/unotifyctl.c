@@ -2,7 +2,7 @@
  *
  *   unotifyctl test [OPTIONS] POLICY SYSCALL [ARG...]
  *   unotifyctl show [--policy-dir DIR] POLICY
- *   unotifyctl status|list|stats|reload [--socket PATH] [--json]
+ *   unotifyctl status|list|stats|reload|upgrade [--socket PATH] [--json]
  *
  * "test" is a dry run: it loads the policy directory as the daemon does and
  * decides one made-up notification with the library's own matching code
@@ -74,6 +74,8 @@ static void print_help(void)
                "        The daemon's counters (Prometheus text format with --prometheus).\n"
                "  reload [--socket PATH] [--json]\n"
                "        Reload the policies (like SIGHUP); on errors the old ones stay.\n"
+               "  upgrade [--socket PATH] [--json]\n"
+               "        Re-exec the daemon's binary (like SIGUSR2), keeping every listener.\n"
                "\n"
                "POLICY is a policy name in the policy directory, or the path of one of\n"
                "its files (then its directory is loaded). ARGs are numbers (42, 0x2a,\n"
@@ -588,6 +590,7 @@ static const struct verb {
         { "list", unotifyctl_list },
         { "stats", unotifyctl_stats },
         { "reload", unotifyctl_reload },
+        { "upgrade", unotifyctl_upgrade },
 };
 
 int main(int argc, char **argv)

@@ -126,7 +126,11 @@ int activation_collect(struct inherited *ret)
         *ret = (struct inherited){};
         if (upgrade) {
                 r = collect_upgrade(upgrade, ret);
+                ret->own_sockets = getenv("UNOTIFYD_UPGRADE_OWN_SOCKETS") != NULL;
                 unsetenv(UNOTIFYD_UPGRADE_ENV);
+                unsetenv("UNOTIFYD_UPGRADE_OWN_SOCKETS");
+                if (r == 0)
+                        log_info("%zu fds passed by the process we replaced", ret->n);
                 return r;
         }
         /* Sets FD_CLOEXEC on each and unsets LISTEN_*: nothing leaks into

@@ -10,6 +10,7 @@
 #include "listener.h"
 #include "log.h"
 #include "unotify/macro.h"
+#include "upgrade.h"
 
 static json_t *figures(const struct daemon *d)
 {
@@ -98,11 +99,22 @@ static json_t *cmd_reload(struct daemon *d, const json_t *req, char *err, size_t
         return json_pack("{s:I}", "policies", (json_int_t)unotify_policy_set_count(d->policies));
 }
 
+static json_t *cmd_upgrade(struct daemon *d, const json_t *req, char *err, size_t size)
+{
+        (void)req;
+        (void)err;
+        (void)size;
+        /* After this reply is written: the loop runs the timer next. */
+        upgrade_request(d);
+        return json_pack("{s:I, s:s}", "pid", (json_int_t)getpid(), "exec", d->self_exe);
+}
+
 static const struct control_command commands[] = {
         { "status", cmd_status },
         { "list", cmd_list },
         { "stats", cmd_stats },
         { "reload", cmd_reload },
+        { "upgrade", cmd_upgrade },
 };
 
 const struct control_command *control_command_find(const char *name)

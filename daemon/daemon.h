@@ -11,6 +11,7 @@
 #include "options.h"
 #include "unotify/policy.h"
 
+struct journal_file;
 struct seccomp_notif;
 struct seccomp_notif_resp;
 
@@ -55,6 +56,19 @@ struct daemon {
         size_t notified_listeners;
         uint64_t notified_answered;
         bool notified_once;
+
+        /* fdstore.c, journal.c: the state memfd and the in-flight journal. */
+        int state_fd;
+        int journal_fd;
+        bool journal_created;
+        struct journal_file *journal;
+        unsigned journal_hint;
+
+        /* upgrade.c: how to exec ourselves again. */
+        ev_signal sigusr2;
+        ev_timer upgrade_timer;
+        char *self_exe;
+        char **argv;
 
         /* Listeners are watched through one epoll set of our own, itself one
          * ev_io in the loop: epoll tells EPOLLIN from EPOLLHUP exactly

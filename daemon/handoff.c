@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fdstore.h"
 #include "listener.h"
 #include "log.h"
 #include "state.h"
@@ -163,6 +164,7 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
         }
         if (listener_set_origin(l, m->metadata, m->annotations, m->n_annotations) < 0)
                 log_warning("listener %llu: out of memory keeping its metadata", (unsigned long long)l->id);
+        fdstore_listener_added(c->d, l);
         log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u)",
                    (unsigned long long)l->id, m->container_id, (long long)m->pid,
                    unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid);

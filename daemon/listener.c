@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fdstore.h"
+#include "journal.h"
 #include "log.h"
 #include "respond.h"
 #include "unotify/kernel.h"
@@ -61,6 +63,18 @@ int listener_set_init(struct daemon *d)
         return 0;
 }
 
+void listener_set_drain(struct daemon *d)
+{
+        /* Bounded: a target that keeps calling must not keep us alive. */
+        for (int i = 0; i < 64; i++) {
+                uint64_t before = d->stats.received;
+
+                on_listeners_ready(d->loop, &d->listeners_io, EV_READ);
+                if (d->stats.received == before)
+                        return;
+        }
+}
+
 void listener_set_done(struct daemon *d)
 {
         while (!list_empty(&d->listeners))
@@ -108,11 +122,23 @@ static void send_response(struct listener *l)
                                   (unsigned long long)l->id);
 }
 
-/* One RECV -> decide -> SEND. Returns 0, or -errno when RECV failed. */
-static int answer_one(struct listener *l)
+void listener_answer(struct listener *l, const struct seccomp_notif *req)
 {
         struct daemon *d = l->daemon;
         struct unotify_decision dec;
+
+        respond_decide(l, req, &dec);
+        memset(d->resp, 0, d->resp_size);
+        respond_fill(l, req, &dec, d->resp);
+        send_response(l);
+}
+
+/* One RECV -> decide -> SEND, journalled in between. Returns 0, or
+ * -errno when RECV failed. */
+static int answer_one(struct listener *l)
+{
+        struct daemon *d = l->daemon;
+        int slot;
 
         /* Since 5.5 RECV wants a zeroed buffer. */
         memset(d->req, 0, d->req_size);
@@ -120,11 +146,9 @@ static int answer_one(struct listener *l)
                 return negative_errno();
         l->received++;
         d->stats.received++;
-
-        respond_decide(l, d->req, &dec);
-        memset(d->resp, 0, d->resp_size);
-        respond_fill(l, d->req, &dec, d->resp);
-        send_response(l);
+        slot = journal_begin(d, l->id, d->req);
+        listener_answer(l, d->req);
+        journal_end(d, slot);
         return 0;
 }
 
@@ -146,6 +170,7 @@ static void listener_ready(struct listener *l, uint32_t events)
         if (events & (EPOLLHUP | EPOLLERR)) {
                 log_info("listener %llu (%s): no task uses the filter any more; %llu notifications",
                          (unsigned long long)l->id, l->container_id, (unsigned long long)l->received);
+                fdstore_listener_gone(l->daemon, l);
                 listener_free(l);
         }
 }
@@ -186,6 +211,12 @@ static void set_sync_wake_up(struct listener *l)
 int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
                  pid_t pid, struct listener **ret)
 {
+        return listener_add_id(d, fd, policy, container_id, pid, d->next_listener_id + 1, ret);
+}
+
+int listener_add_id(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
+                    pid_t pid, uint64_t id, struct listener **ret)
+{
         struct listener *l = calloc(1, sizeof(*l));
 
         if (!l || !(l->container_id = strdup(container_id))) {
@@ -199,7 +230,9 @@ int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const 
         l->policy = policy;
         l->needs_view = unotify_policy_needs_target_view(policy);
         l->pid = pid;
-        l->id = ++d->next_listener_id;
+        l->id = id;
+        if (id > d->next_listener_id)
+                d->next_listener_id = id;
         list_add_tail(&d->listeners, &l->node);
         d->n_listeners++;
         d->stats.listeners_added++;

@@ -46,6 +46,19 @@ bool listener_fd_is_seccomp(int fd);
 int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
                  pid_t pid, struct listener **ret);
 
+/* The same with a given id (a listener resumed after a restart keeps its
+ * id); later ids continue above it. */
+int listener_add_id(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
+                    pid_t pid, uint64_t id, struct listener **ret);
+
+struct seccomp_notif;
+/* Decide req by l's policy, carry it out and SEND the answer. */
+void listener_answer(struct listener *l, const struct seccomp_notif *req);
+
+/* Answer whatever is pending on every listener now (SIGTERM: nobody is
+ * left waiting for an answer that would never come). */
+void listener_set_drain(struct daemon *d);
+
 /* Remember the handoff's metadata and annotations (n pairs; copied).
  * Returns 0 or -ENOMEM (then l keeps none). */
 int listener_set_origin(struct listener *l, const char *metadata, char *const *annotations, size_t n);

@@ -1,4 +1,5 @@
 /* unotifyd: answer seccomp user notifications from JSON policies. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
@@ -6,6 +7,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "sdnotify.h"
+#include "upgrade.h"
 
 /* -T: every effective policy as a JSON array on stdout. */
 static int dump_policies(const struct unotify_policy_set *set)
@@ -30,6 +32,11 @@ int main(int argc, char **argv)
         struct inherited in = {};
         struct daemon d = {};
         int r;
+
+        /* A re-exec inherits the signal mask; start from a clean one. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
 
         r = options_parse(argc, argv, &opts);
         if (r != 0)
@@ -58,6 +65,8 @@ int main(int argc, char **argv)
         }
         r = daemon_init(&d, &opts, policies, &in);
         activation_done(&in);
+        if (r >= 0)
+                r = upgrade_setup(&d, argv);
         if (r < 0) {
                 if (!d.policies)
                         unotify_policy_set_free(policies);

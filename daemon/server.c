@@ -13,10 +13,12 @@
 #include "activation.h"
 #include "control.h"
 #include "daemon.h"
+#include "fdstore.h"
 #include "handoff.h"
 #include "listener.h"
 #include "log.h"
 #include "sdnotify.h"
+#include "upgrade.h"
 #include "unotify/macro.h"
 
 int daemon_load_policies(const struct options *o, struct unotify_policy_set **ret)
@@ -93,6 +95,9 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
         }
         log_notice("%s received; exiting", strsignal(w->signum));
         sdnotify_stopping(d);
+        /* Nobody left waiting: what is pending gets its answer now. The
+         * listeners themselves stay in the fd store for the next start. */
+        listener_set_drain(d);
         ev_break(loop, EVBREAK_ALL);
 }
 
@@ -123,7 +128,8 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
 {
         int r;
 
-        *d = (struct daemon){ .opts = opts, .socket_fd = -1, .control_fd = -1, .listeners_epfd = -1 };
+        *d = (struct daemon){ .opts = opts, .socket_fd = -1, .control_fd = -1, .listeners_epfd = -1,
+                              .state_fd = -1, .journal_fd = -1 };
         d->started_ns = now_ns();
         list_init(&d->listeners);
         list_init(&d->conns);
@@ -146,6 +152,9 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
         if (d->control_fd < 0)
                 return d->control_fd;
         d->policies = policies;
+        r = fdstore_init(d, in);
+        if (r < 0)
+                return r;
         start_signal(d, &d->sigterm, SIGTERM);
         start_signal(d, &d->sigint, SIGINT);
         start_signal(d, &d->sighup, SIGHUP);
@@ -169,7 +178,9 @@ void daemon_done(struct daemon *d)
         if (d->loop) {
                 handoff_stop(d);
                 control_stop(d);
+                upgrade_stop(d);
                 listener_set_done(d);
+                fdstore_done(d);
                 ev_signal_stop(d->loop, &d->sigterm);
                 ev_signal_stop(d->loop, &d->sigint);
                 ev_signal_stop(d->loop, &d->sighup);
