@@ -156,9 +156,11 @@ static void resume_listener(struct daemon *d, int fd, uint64_t id, json_t *state
         if (e)
                 restore_origin(l, e);
         if (p)
-                log_notice("listener %" PRIu64 ": container %s resumed with policy %s", id, cid, name);
+                log_emit_id(LOG_NOTICE, 0, LOG_MID_LISTENER_RESUMED, l->pid,
+                            "listener %" PRIu64 ": container %s resumed with policy %s", id, cid, name);
         else
-                log_warning("listener %" PRIu64 ": container %s resumed with deny-all: %s%s%s", id, cid,
+                log_emit_id(LOG_WARNING, 0, LOG_MID_LISTENER_RESUMED, l->pid,
+                            "listener %" PRIu64 ": container %s resumed with deny-all: %s%s%s", id, cid,
                             !e ? "the state does not describe it" : "policy \"", e ? (name ? name : "?") : "",
                             e ? "\" is not loaded" : "");
 }

@@ -165,7 +165,8 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
         if (listener_set_origin(l, m->metadata, m->annotations, m->n_annotations) < 0)
                 log_warning("listener %llu: out of memory keeping its metadata", (unsigned long long)l->id);
         fdstore_listener_added(c->d, l);
-        log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u)",
+        log_emit_id(LOG_NOTICE, 0, LOG_MID_LISTENER_ADDED, m->pid > 0 ? (pid_t)m->pid : 0,
+                    "listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u)",
                    (unsigned long long)l->id, m->container_id, (long long)m->pid,
                    unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid);
         if (!p) {

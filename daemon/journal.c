@@ -135,8 +135,9 @@ void journal_replay(struct daemon *d)
                                  (unsigned long long)id);
                         continue;
                 }
-                log_notice("journal: answering notification %llu (pid %u) of listener %llu, left unanswered by the "
-                           "previous process", (unsigned long long)req.id, req.pid, (unsigned long long)id);
+                log_emit_id(LOG_NOTICE, 0, LOG_MID_ORPHAN_ANSWERED, (pid_t)req.pid,
+                            "journal: answering notification %llu (pid %u) of listener %llu, left unanswered by "
+                            "the previous process", (unsigned long long)req.id, req.pid, (unsigned long long)id);
                 listener_answer(l, &req);
         }
 }

@@ -73,7 +73,7 @@ int main(int argc, char **argv)
                 daemon_done(&d);
                 return EX_UNAVAILABLE;
         }
-        log_notice("serving %s with %zu policies from %s", opts.socket_path,
+        log_emit_id(LOG_NOTICE, 0, LOG_MID_READY, 0, "serving %s with %zu policies from %s", opts.socket_path,
                    unotify_policy_set_count(policies), opts.policy_dir);
         /* Policies loaded, sockets listening, listeners resumed. */
         sdnotify_ready(&d);

@@ -69,7 +69,8 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
                 d->reload_failures++;
                 snprintf(err, err_size, "%s: the policies have errors (see the daemon's log); "
                          "the policies loaded before stay in force", d->opts->policy_dir);
-                log_error("reload failed; the policies loaded before stay in force");
+                log_emit_id(LOG_ERR, 0, LOG_MID_RELOAD_FAILED, 0,
+                            "reload failed; the policies loaded before stay in force");
                 return r;
         }
         /* Listeners hold their own references: they keep the policy they

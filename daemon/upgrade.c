@@ -90,7 +90,8 @@ static void upgrade_now(struct daemon *d)
                 log_error_errno(r, "upgrade: cannot prepare the handover; still running");
                 goto out;
         }
-        log_notice("upgrade: exec %s with %zu listeners", d->self_exe, d->n_listeners);
+        log_emit_id(LOG_NOTICE, 0, LOG_MID_UPGRADE, 0, "upgrade: exec %s with %zu listeners", d->self_exe,
+                    d->n_listeners);
         sdnotify_reloading(d);
         /* Only what is named in the variable crosses exec; everything else
          * (epoll set, connections) is O_CLOEXEC and goes away. */

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -68,6 +70,27 @@ static void child_layout(const int *fds, size_t n)
         close_range(3 + (unsigned)n, ~0u, 0);
 }
 
+/* In the child: a private /run whose journal socket is the test's. */
+static void child_fake_journal(const char *socket_path)
+{
+        struct stat st;
+        char v[64];
+        int fd;
+
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0 || mkdir("/run/systemd", 0755) < 0 ||
+            mkdir("/run/systemd/journal", 0755) < 0)
+                _exit(122);
+        fd = open("/run/systemd/journal/socket", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        if (fd < 0 || mount(socket_path, "/run/systemd/journal/socket", NULL, MS_BIND, NULL) < 0)
+                _exit(123);
+        close(fd);
+        if (fstat(STDERR_FILENO, &st) < 0)
+                _exit(124);
+        snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+        setenv("JOURNAL_STREAM", v, 1);
+}
+
 void svc_exec(struct svc *s, const int *fds, const char *const *names, size_t n, const char *const *extra_env)
 {
         int all[2 * SVC_MAX_FDS];
@@ -93,6 +116,8 @@ void svc_exec(struct svc *s, const int *fds, const char *const *names, size_t n,
 
                 if (log < 0 || null < 0 || dup2(log, 2) < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
                         _exit(127);
+                if (s->journal_socket)
+                        child_fake_journal(s->journal_socket);
                 child_layout(all, total);
                 if (total) {
                         /* The wrapper's job: LISTEN_PID is the pid that execs. */

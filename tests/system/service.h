@@ -25,6 +25,10 @@ struct svc {
         struct svc_fd store[SVC_MAX_FDS]; /* the emulated fd store */
         size_t n_store;
         char messages[65536]; /* every message so far, each ending in "\n--\n" */
+        /* When set, the daemon runs in its own mount namespace where this
+         * datagram socket is /run/systemd/journal/socket, and its stderr
+         * is "the journal" (JOURNAL_STREAM). */
+        const char *journal_socket;
         size_t messages_len;
 };
 
