@@ -2,13 +2,13 @@
  *
  *   unotifyctl test [OPTIONS] POLICY SYSCALL [ARG...]
  *   unotifyctl show [--policy-dir DIR] POLICY
+ *   unotifyctl status|list|stats|reload|upgrade [--socket PATH] [--json]
  *
  * "test" is a dry run: it loads the policy directory as the daemon does and
  * decides one made-up notification with the library's own matching code
  * (unotify_policy_decide_target), so what it prints is what the daemon
  * would answer. No daemon is needed. The verbs that talk to a running
- * daemon (status, list, stats, reload) need its control socket, which does
- * not exist yet: they say so and exit 69. */
+ * daemon (status, list, stats, reload) are in control_client.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,6 +27,7 @@
 #include <sys/utsname.h>
 #include <sysexits.h>
 
+#include "control_client.h"
 #include "export_oci.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
@@ -66,8 +67,16 @@ static void print_help(void)
                "        rule matches (its JSON pointer) and the answer.\n"
                "  show [--policy-dir DIR] POLICY\n"
                "        Print the effective policy (includes expanded, numbers per arch).\n"
-               "  status, list, stats, reload\n"
-               "        Not implemented yet: they need the daemon's control socket.\n"
+               "  status [--socket PATH] [--json]\n"
+               "        The running daemon: version, sockets, policies, listeners.\n"
+               "  list [--socket PATH] [--json]\n"
+               "        Each listener: id, container, pid, policy, annotations, counts.\n"
+               "  stats [--socket PATH] [--json | --prometheus]\n"
+               "        The daemon's counters (Prometheus text format with --prometheus).\n"
+               "  reload [--socket PATH] [--json]\n"
+               "        Reload the policies (like SIGHUP); on errors the old ones stay.\n"
+               "  upgrade [--socket PATH] [--json]\n"
+               "        Re-exec the daemon's binary (like SIGUSR2), keeping every listener.\n"
                "\n"
                "POLICY is a policy name in the policy directory, or the path of one of\n"
                "its files (then its directory is loaded). ARGs are numbers (42, 0x2a,\n"
@@ -86,9 +95,12 @@ static void print_help(void)
                "  -h, --help            show this help\n"
                "  -V, --version         show the version\n"
                "\n"
-               "Exit status: 0 decided; 64 usage error; 65 unknown syscall; 69 command\n"
-               "needs the daemon; 78 the policies have errors or POLICY is not there.\n",
-               DEFAULT_POLICY_DIR);
+               "The daemon verbs talk to the control socket (default %s).\n"
+               "\n"
+               "Exit status: 0 done; 64 usage error; 65 unknown syscall; 69 the daemon\n"
+               "cannot be reached or refused; 76 malformed reply; 78 the policies have\n"
+               "errors or POLICY is not there.\n",
+               DEFAULT_POLICY_DIR, UNOTIFYCTL_DEFAULT_CONTROL_SOCKET);
 }
 
 _printf_(2, 3) static int usage(int code, const char *fmt, ...)
@@ -568,9 +580,23 @@ static int cmd_show(int argc, char **argv)
         return 0;
 }
 
+/* Every verb, in one place. Each gets its own argv (argv[0] is the verb). */
+static const struct verb {
+        const char *name;
+        int (*run)(int argc, char **argv);
+} verbs[] = {
+        { "test", cmd_test },
+        { "show", cmd_show },
+        { "status", unotifyctl_status },
+        { "list", unotifyctl_list },
+        { "stats", unotifyctl_stats },
+        { "reload", unotifyctl_reload },
+        { "upgrade", unotifyctl_upgrade },
+        { "export-oci", cmd_export_oci },
+};
+
 int main(int argc, char **argv)
 {
-        static const char *const daemon_verbs[] = { "status", "list", "stats", "reload" };
         const char *verb = argc > 1 ? argv[1] : NULL;
 
         if (!verb)
@@ -583,16 +609,8 @@ int main(int argc, char **argv)
                 printf("unotifyctl %s\n", UNOTIFY_VERSION);
                 return 0;
         }
-        /* getopt from the verb's own arguments on. */
-        if (strcmp(verb, "test") == 0)
-                return cmd_test(argc - 1, argv + 1);
-        if (strcmp(verb, "show") == 0)
-                return cmd_show(argc - 1, argv + 1);
-        if (strcmp(verb, "export-oci") == 0)
-                return cmd_export_oci(argc - 1, argv + 1);
-        for (size_t i = 0; i < ELEMENTSOF(daemon_verbs); i++)
-                if (strcmp(verb, daemon_verbs[i]) == 0)
-                        return usage(EX_UNAVAILABLE,
-                                     "%s: not implemented yet: needs the control socket", verb);
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (strcmp(verb, verbs[i].name) == 0)
+                        return verbs[i].run(argc - 1, argv + 1);
         return usage(EX_USAGE, "unknown command \"%s\"", verb);
 }

@@ -3,12 +3,15 @@
 #pragma once
 
 #include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "list.h"
 #include "options.h"
 #include "unotify/policy.h"
 
+struct journal_file;
 struct seccomp_notif;
 struct seccomp_notif_resp;
 struct pool;
@@ -35,6 +38,39 @@ struct daemon {
         int socket_fd;
         ev_io accept_io;
         ev_signal sigterm, sigint, sighup;
+
+        /* The control socket (control.c) and its connections. */
+        int control_fd;
+        ev_io control_io;
+        struct list_node ctl_conns;
+        size_t n_ctl_conns;
+        /* Sockets we bound ourselves are unlinked at exit; activated ones
+         * belong to systemd. */
+        bool own_socket, own_control;
+
+        uint64_t started_ns;
+        uint64_t reloads, reload_failures;
+
+        /* sdnotify.c: the heartbeat (WATCHDOG=1, STATUS= updates) and the
+         * figures the last STATUS= showed. */
+        ev_timer heartbeat;
+        uint64_t watchdog_usec;
+        size_t notified_listeners;
+        uint64_t notified_answered;
+        bool notified_once;
+
+        /* fdstore.c, journal.c: the state memfd and the in-flight journal. */
+        int state_fd;
+        int inflight_fd;
+        bool journal_created;
+        struct journal_file *journal;
+        unsigned journal_hint;
+
+        /* upgrade.c: how to exec ourselves again. */
+        ev_signal sigusr2;
+        ev_timer upgrade_timer;
+        char *self_exe;
+        char **argv;
 
         /* Listeners are watched through one epoll set of our own, itself one
          * ev_io in the loop: epoll tells EPOLLIN from EPOLLHUP exactly
@@ -66,6 +102,16 @@ struct daemon {
  * the -errno of opening the directory. */
 int daemon_load_policies(const struct options *o, struct unotify_policy_set **ret);
 
-int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies);
+/* Reload the policies (SIGHUP, unotifyctl reload). On failure the old ones
+ * stay; err says why. Returns 0 or a negative errno. */
+int daemon_reload(struct daemon *d, char *err, size_t err_size);
+
+struct inherited;
+
+/* Set up the loop, the sockets (taken from `in` when systemd or an
+ * upgrade passed them, else bound), signals. policies is taken on
+ * success. Returns 0 or -errno (logged). */
+int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies,
+                struct inherited *in);
 void daemon_run(struct daemon *d);
 void daemon_done(struct daemon *d);

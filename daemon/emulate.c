@@ -103,6 +103,7 @@ static void answer(struct job *job)
         if (r == 0 && l->journal)
                 journal_answered(l->journal, c);
         if (r == 0) {
+                l->counters.answered++;
                 l->daemon->stats.answered++;
                 log_refusal(l, job);
                 if (log_enabled(LOG_INFO))

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fdstore.h"
 #include "listener.h"
 #include "log.h"
 #include "state.h"
@@ -186,9 +187,13 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                 return;
         }
         listener_set_seccomp_flags(l, m->has_seccomp_flags, m->seccomp_flags);
+        if (listener_set_origin(l, m->metadata, m->annotations, m->n_annotations) < 0)
+                log_warning("listener %llu: out of memory keeping its metadata", (unsigned long long)l->id);
+        fdstore_listener_added(c->d, l);
         format_annotations(m, annotations, sizeof(annotations));
-        log_notice("listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u%s); "
-                   "WAIT_KILLABLE_RECV %s",
+        log_emit_id(LOG_NOTICE, 0, LOG_MID_LISTENER_ADDED, m->pid > 0 ? (pid_t)m->pid : 0,
+                    "listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u%s); "
+                    "WAIT_KILLABLE_RECV %s",
                    (unsigned long long)l->id, m->container_id, (long long)m->pid,
                    unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid,
                    annotations, listener_wait_killable_str(l));

@@ -14,7 +14,9 @@
 
 #include "daemon.h"
 #include "emulate.h"
+#include "fdstore.h"
 #include "handlers/journal.h"
+#include "inflight.h"
 #include "log.h"
 #include "respond.h"
 #include "unotify/kernel.h"
@@ -72,6 +74,18 @@ int listener_set_init(struct daemon *d)
         return 0;
 }
 
+void listener_set_drain(struct daemon *d)
+{
+        /* Bounded: a target that keeps calling must not keep us alive. */
+        for (int i = 0; i < 64; i++) {
+                uint64_t before = d->stats.received;
+
+                on_listeners_ready(d->loop, &d->listeners_io, EV_READ);
+                if (d->stats.received == before)
+                        return;
+        }
+}
+
 void listener_set_done(struct daemon *d)
 {
         /* First: the pool hands back every job, which may free a listener. */
@@ -107,11 +121,15 @@ bool listener_fd_is_seccomp(int fd)
         return strcmp(target, UNOTIFY_LISTENER_LINK) == 0;
 }
 
-static void send_response(struct listener *l, struct seccomp_notif_resp *resp)
+/* SEND, then the in-flight journal forgets the notification (slot < 0:
+ * it was not journalled). */
+static void send_response(struct listener *l, struct seccomp_notif_resp *resp, int slot)
 {
         struct daemon *d = l->daemon;
+        int r = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
 
-        if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp) == 0) {
+        inflight_end(d, slot);
+        if (r == 0) {
                 l->counters.answered++;
                 d->stats.answered++;
                 return;
@@ -155,18 +173,36 @@ static bool decision_stands(struct listener *l, const struct seccomp_notif *req,
         return false;
 }
 
-/* RECV into req, decide, fill resp. Returns 0 (resp is the answer to
- * send), TAKEN_BY_HANDLER, DROPPED_STALE, or -errno when RECV failed. */
+/* Decide req and fill resp. Returns 0 (resp is the answer to send),
+ * TAKEN_BY_HANDLER or DROPPED_STALE. */
 #define TAKEN_BY_HANDLER 1
 #define DROPPED_STALE 2
 
+static int decide_and_fill(struct listener *l, const struct seccomp_notif *req,
+                           struct seccomp_notif_resp *resp)
+{
+        struct unotify_decision dec;
+        int r = respond_decide(l, req, &dec);
+
+        if (!decision_stands(l, req, r))
+                return DROPPED_STALE;
+        if (dec.action == UNOTIFY_ACTION_EMULATE && emulate_start(l, req, &dec))
+                return TAKEN_BY_HANDLER; /* answered when its handler is done */
+        memset(resp, 0, l->daemon->resp_size);
+        respond_fill(l, req, &dec, resp);
+        return 0;
+}
+
+/* RECV into req, journal it as in flight (*slot), decide, fill resp.
+ * Returns what decide_and_fill does, or -errno when RECV failed. Only a
+ * 0 leaves *slot for send_response to end. */
 static int receive_and_decide(struct listener *l, struct seccomp_notif *req,
-                              struct seccomp_notif_resp *resp)
+                              struct seccomp_notif_resp *resp, int *slot)
 {
         struct daemon *d = l->daemon;
-        struct unotify_decision dec;
         int r;
 
+        *slot = -1;
         /* Since 5.5 RECV wants a zeroed buffer. */
         memset(req, 0, d->req_size);
         if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
@@ -174,15 +210,22 @@ static int receive_and_decide(struct listener *l, struct seccomp_notif *req,
         l->received++;
         d->stats.received++;
         wakeup_note(&l->wakeup, l->fd, req->pid);
+        *slot = inflight_begin(d, l->id, req);
+        r = decide_and_fill(l, req, resp);
+        if (r != 0) {
+                /* A handler answers on its own; a stale one has nobody left. */
+                inflight_end(d, *slot);
+                *slot = -1;
+        }
+        return r;
+}
 
-        r = respond_decide(l, req, &dec);
-        if (!decision_stands(l, req, r))
-                return DROPPED_STALE;
-        if (dec.action == UNOTIFY_ACTION_EMULATE && emulate_start(l, req, &dec))
-                return TAKEN_BY_HANDLER; /* answered when its handler is done */
-        memset(resp, 0, d->resp_size);
-        respond_fill(l, req, &dec, resp);
-        return 0;
+void listener_answer(struct listener *l, const struct seccomp_notif *req)
+{
+        struct daemon *d = l->daemon;
+
+        if (decide_and_fill(l, req, d->resp) == 0)
+                send_response(l, d->resp, -1);
 }
 
 static bool more_queued(int fd)
@@ -202,20 +245,20 @@ static int answer_held(struct listener *l)
         struct daemon *d = l->daemon;
         struct seccomp_notif *req[2] = { d->req, d->req_next };
         struct seccomp_notif_resp *resp[2] = { d->resp, d->resp_next };
-        int held = 0, r = receive_and_decide(l, req[0], resp[0]);
+        int slot[2], held = 0, r = receive_and_decide(l, req[0], resp[0], &slot[0]);
 
         if (r != 0)
                 return r < 0 ? r : 0;
         for (int i = 0; i < LISTENER_HOLD_BATCH && more_queued(l->fd); i++) {
-                r = receive_and_decide(l, req[!held], resp[!held]);
+                r = receive_and_decide(l, req[!held], resp[!held], &slot[!held]);
                 if (r < 0)
                         break;
                 if (r != 0)
                         continue; /* nothing to send for it here: keep holding */
-                send_response(l, resp[held]);
+                send_response(l, resp[held], slot[held]);
                 held = !held;
         }
-        send_response(l, resp[held]);
+        send_response(l, resp[held], slot[held]);
         return 0;
 }
 
@@ -223,13 +266,13 @@ static int answer_held(struct listener *l)
 static int answer_one(struct listener *l)
 {
         struct daemon *d = l->daemon;
-        int r;
+        int slot, r;
 
         if (l->wakeup.busy)
                 return answer_held(l);
-        r = receive_and_decide(l, d->req, d->resp);
+        r = receive_and_decide(l, d->req, d->resp, &slot);
         if (r == 0)
-                send_response(l, d->resp);
+                send_response(l, d->resp, slot);
         return r < 0 ? r : 0;
 }
 
@@ -267,6 +310,7 @@ static void listener_ready(struct listener *l, uint32_t events)
         }
         if (events & (EPOLLHUP | EPOLLERR)) {
                 log_counters(l, "no task uses the filter any more");
+                fdstore_listener_gone(l->daemon, l);
                 listener_free(l);
         }
 }
@@ -293,6 +337,12 @@ static void on_listeners_ready(struct ev_loop *loop, ev_io *w, int revents)
 int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
                  pid_t pid, struct listener **ret)
 {
+        return listener_add_id(d, fd, policy, container_id, pid, d->next_listener_id + 1, ret);
+}
+
+int listener_add_id(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
+                    pid_t pid, uint64_t id, struct listener **ret)
+{
         struct listener *l = calloc(1, sizeof(*l));
 
         if (!l || !(l->container_id = strdup(container_id))) {
@@ -306,7 +356,9 @@ int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const 
         l->policy = policy;
         l->needs_view = unotify_policy_needs_target_view(policy);
         l->pid = pid;
-        l->id = ++d->next_listener_id;
+        l->id = id;
+        if (id > d->next_listener_id)
+                d->next_listener_id = id;
         list_add_tail(&d->listeners, &l->node);
         d->n_listeners++;
         d->stats.listeners_added++;
@@ -328,6 +380,34 @@ int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const 
         return 0;
 }
 
+static void origin_clear(struct listener *l)
+{
+        for (size_t i = 0; i < 2 * l->n_annotations; i++)
+                free(l->annotations[i]);
+        free(l->annotations);
+        free(l->metadata);
+        l->annotations = NULL;
+        l->metadata = NULL;
+        l->n_annotations = 0;
+}
+
+int listener_set_origin(struct listener *l, const char *metadata, char *const *annotations, size_t n)
+{
+        origin_clear(l);
+        if (metadata && !(l->metadata = strdup(metadata)))
+                return -ENOMEM;
+        if (n == 0)
+                return 0;
+        l->annotations = calloc(2 * n, sizeof(char *));
+        if (!l->annotations)
+                return origin_clear(l), -ENOMEM;
+        l->n_annotations = n;
+        for (size_t i = 0; i < 2 * n; i++)
+                if (!(l->annotations[i] = strdup(annotations[i])))
+                        return origin_clear(l), -ENOMEM;
+        return 0;
+}
+
 static void listener_destroy(struct listener *l)
 {
         if (l->journal_recorded)
@@ -338,6 +418,7 @@ static void listener_destroy(struct listener *l)
         journal_free(l->journal);
         safe_close(l->fd);
         unotify_policy_unref(l->policy);
+        origin_clear(l);
         free(l->container_id);
         free(l);
 }

@@ -57,6 +57,11 @@ struct listener {
         struct listener_counters counters;
         enum listener_wait_killable wait_killable;
         uint64_t seccomp_flags; /* as the sender said; valid unless wait_killable is UNKNOWN */
+        /* What the runtime said about it, for unotifyctl list and for
+         * resuming after a restart. NULL/0 when it said nothing. */
+        char *metadata;
+        char **annotations; /* key, value, key, value, ... */
+        size_t n_annotations;
 };
 
 /* The listener set: the RECV/SEND buffers, sized by SECCOMP_GET_NOTIF_SIZES
@@ -73,6 +78,23 @@ bool listener_fd_is_seccomp(int fd);
  * failure); container_id is copied. Returns 0 or -errno. */
 int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
                  pid_t pid, struct listener **ret);
+
+/* The same with a given id (a listener resumed after a restart keeps its
+ * id); later ids continue above it. */
+int listener_add_id(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
+                    pid_t pid, uint64_t id, struct listener **ret);
+
+struct seccomp_notif;
+/* Decide req by l's policy, carry it out and SEND the answer. */
+void listener_answer(struct listener *l, const struct seccomp_notif *req);
+
+/* Answer whatever is pending on every listener now (SIGTERM: nobody is
+ * left waiting for an answer that would never come). */
+void listener_set_drain(struct daemon *d);
+
+/* Remember the handoff's metadata and annotations (n pairs; copied).
+ * Returns 0 or -ENOMEM (then l keeps none). */
+int listener_set_origin(struct listener *l, const char *metadata, char *const *annotations, size_t n);
 
 /* Record the seccomp(2) flags the sender says the filter was installed
  * with (has_flags false: it did not say). */

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
+
+#include <systemd/sd-journal.h>
 
 static int max_level = LOG_INFO;
 static bool to_journal;
@@ -54,25 +57,70 @@ static const char *level_name(int level)
         }
 }
 
-int log_emit(int level, int error, const char *fmt, ...)
+/* One structured entry; false when the journal cannot be reached. */
+static bool journal_send(int level, int error, const char *message_id, pid_t object_pid, const char *msg)
+{
+        char message[2200], priority[16], errno_field[24], mid[48], opid[32];
+        struct iovec iov[6];
+        int n = 0;
+
+        snprintf(message, sizeof(message), "MESSAGE=%s%s%s", msg, error ? ": " : "", error ? strerror(-error) : "");
+        snprintf(priority, sizeof(priority), "PRIORITY=%d", level);
+        iov[n++] = (struct iovec){ message, strlen(message) };
+        iov[n++] = (struct iovec){ priority, strlen(priority) };
+        iov[n++] = (struct iovec){ (char *)"SYSLOG_IDENTIFIER=unotifyd", 26 };
+        if (error) {
+                snprintf(errno_field, sizeof(errno_field), "ERRNO=%d", -error);
+                iov[n++] = (struct iovec){ errno_field, strlen(errno_field) };
+        }
+        if (message_id) {
+                snprintf(mid, sizeof(mid), "MESSAGE_ID=%s", message_id);
+                iov[n++] = (struct iovec){ mid, strlen(mid) };
+        }
+        if (object_pid > 0) {
+                snprintf(opid, sizeof(opid), "OBJECT_PID=%d", (int)object_pid);
+                iov[n++] = (struct iovec){ opid, strlen(opid) };
+        }
+        return sd_journal_sendv(iov, n) >= 0;
+}
+
+static int vemit(int level, int error, const char *message_id, pid_t object_pid, const char *fmt, va_list ap)
 {
         char msg[2048];
-        va_list ap;
 
         if (!log_enabled(level))
                 return error;
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        if (to_journal && journal_send(level, error, message_id, object_pid, msg))
+                return error;
+        if (to_journal) /* the stream still reaches journald: priority prefix */
+                fprintf(stderr, "<%d>%s%s%s\n", level, msg, error ? ": " : "", error ? strerror(-error) : "");
+        else
+                fprintf(stderr, "unotifyd: %s: %s%s%s\n", level_name(level), msg, error ? ": " : "",
+                        error ? strerror(-error) : "");
+        return error;
+}
+
+int log_emit(int level, int error, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        r = vemit(level, error, NULL, 0, fmt, ap);
         va_end(ap);
+        return r;
+}
 
-        if (to_journal)
-                fprintf(stderr, "<%d>%s%s%s\n", level, msg, error ? ": " : "",
-                        error ? strerror(-error) : "");
-        else
-                fprintf(stderr, "unotifyd: %s: %s%s%s\n", level_name(level), msg,
-                        error ? ": " : "", error ? strerror(-error) : "");
-        return error;
+int log_emit_id(int level, int error, const char *message_id, pid_t object_pid, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vemit(level, error, message_id, object_pid, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 uint64_t now_ns(void)

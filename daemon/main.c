@@ -1,11 +1,13 @@
 /* unotifyd: answer seccomp user notifications from JSON policies. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
-#include <systemd/sd-daemon.h>
-
+#include "activation.h"
 #include "daemon.h"
 #include "log.h"
+#include "sdnotify.h"
+#include "upgrade.h"
 
 /* -T: every effective policy as a JSON array on stdout. */
 static int dump_policies(const struct unotify_policy_set *set)
@@ -27,8 +29,14 @@ int main(int argc, char **argv)
 {
         struct unotify_policy_set *policies = NULL;
         struct options opts;
+        struct inherited in = {};
         struct daemon d = {};
         int r;
+
+        /* A re-exec inherits the signal mask; start from a clean one. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
 
         r = options_parse(argc, argv, &opts);
         if (r != 0)
@@ -49,20 +57,28 @@ int main(int argc, char **argv)
                 return 0;
         }
 
-        r = daemon_init(&d, &opts, policies);
+        r = activation_collect(&in);
+        if (r < 0) {
+                activation_done(&in);
+                unotify_policy_set_free(policies);
+                return EX_UNAVAILABLE;
+        }
+        r = daemon_init(&d, &opts, policies, &in);
+        activation_done(&in);
+        if (r >= 0)
+                r = upgrade_setup(&d, argv);
         if (r < 0) {
                 if (!d.policies)
                         unotify_policy_set_free(policies);
                 daemon_done(&d);
                 return EX_UNAVAILABLE;
         }
-        log_notice("serving %s with %zu policies from %s", opts.socket_path,
+        log_emit_id(LOG_NOTICE, 0, LOG_MID_READY, 0, "serving %s with %zu policies from %s", opts.socket_path,
                    unotify_policy_set_count(policies), opts.policy_dir);
-        /* Harmless without systemd; tests use NOTIFY_SOCKET to know when
-         * the socket is served. */
-        sd_notify(0, "READY=1");
+        /* Policies loaded, sockets listening, listeners resumed. */
+        sdnotify_ready(&d);
         daemon_run(&d);
-        sd_notify(0, "STOPPING=1");
+        sdnotify_stopping(&d);
         daemon_done(&d);
         return 0;
 }

@@ -22,6 +22,8 @@ static void print_help(void)
                "                             policy selects, unless one has \"default\": true\n"
                "                             (default \"%s\"; if it is not loaded they are denied)\n"
                "  -m, --socket-mode MODE     octal mode of the handoff socket (default 0600)\n"
+               "  -c, --control-socket PATH  control socket for unotifyctl (mode 0600; default\n"
+               "                             %s next to the handoff socket)\n"
                "      --no-sync-wake-up      do not ask the kernel (6.6+) to wake targets on\n"
                "                             the daemon's CPU (for benchmarks)\n"
                "  -t, --test-config          load every policy, report errors, exit (0 or 78)\n"
@@ -34,7 +36,8 @@ static void print_help(void)
                "\n"
                "Signals: SIGHUP reloads the policies (the old ones stay on any error),\n"
                "SIGTERM/SIGINT stop the daemon.\n",
-               UNOTIFYD_DEFAULT_SOCKET, UNOTIFYD_DEFAULT_POLICY_DIR, UNOTIFYD_DEFAULT_POLICY);
+               UNOTIFYD_DEFAULT_SOCKET, UNOTIFYD_CONTROL_SOCKET_NAME, UNOTIFYD_DEFAULT_POLICY_DIR,
+               UNOTIFYD_DEFAULT_POLICY);
 }
 
 static int parse_mode(const char *s, mode_t *ret)
@@ -50,6 +53,20 @@ static int parse_mode(const char *s, mode_t *ret)
         return 0;
 }
 
+/* DIR/handoff.sock -> DIR/control.sock; a bare name -> control.sock. */
+static int default_control_path(struct options *o)
+{
+        const char *slash = strrchr(o->socket_path, '/');
+        int dir_len = slash ? (int)(slash - o->socket_path + 1) : 0;
+        int n = snprintf(o->control_buf, sizeof(o->control_buf), "%.*s%s", dir_len, o->socket_path,
+                         UNOTIFYD_CONTROL_SOCKET_NAME);
+
+        if (n < 0 || (size_t)n >= sizeof(o->control_buf))
+                return -ENAMETOOLONG;
+        o->control_path = o->control_buf;
+        return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *ret)
 {
         static const struct option longopts[] = {
@@ -57,6 +74,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                 { "policy-dir", required_argument, NULL, 'p' },
                 { "default-policy", required_argument, NULL, 'd' },
                 { "socket-mode", required_argument, NULL, 'm' },
+                { "control-socket", required_argument, NULL, 'c' },
                 { "test-config", no_argument, NULL, 't' },
                 { "no-sync-wake-up", no_argument, NULL, 'W' },
                 { "dump-config", no_argument, NULL, 'T' },
@@ -77,10 +95,13 @@ int options_parse(int argc, char **argv, struct options *ret)
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "s:p:d:m:tTvqhV", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "s:p:d:m:c:tTvqhV", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 's':
                         o.socket_path = optarg;
+                        break;
+                case 'c':
+                        o.control_path = optarg;
                         break;
                 case 'p':
                         o.policy_dir = optarg;
@@ -132,6 +153,18 @@ int options_parse(int argc, char **argv, struct options *ret)
                 fprintf(stderr, "unotifyd: --socket: path longer than 107 bytes: %s\n", o.socket_path);
                 return EX_USAGE;
         }
+        if (!o.control_path && default_control_path(&o) < 0) {
+                fprintf(stderr, "unotifyd: the control socket next to %s would be longer than 107 bytes; "
+                                "use --control-socket\n", o.socket_path);
+                return EX_USAGE;
+        }
+        if (strlen(o.control_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+                fprintf(stderr, "unotifyd: --control-socket: path longer than 107 bytes: %s\n",
+                        o.control_path);
+                return EX_USAGE;
+        }
         *ret = o;
+        if (o.control_path == o.control_buf)
+                ret->control_path = ret->control_buf;
         return 0;
 }

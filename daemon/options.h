@@ -5,11 +5,15 @@
 #include <sys/types.h>
 
 #define UNOTIFYD_DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
+/* The control socket's default: control.sock next to the handoff socket. */
+#define UNOTIFYD_CONTROL_SOCKET_NAME "control.sock"
 #define UNOTIFYD_DEFAULT_POLICY_DIR "/etc/unotifyd/policies"
 #define UNOTIFYD_DEFAULT_POLICY "default"
 
 struct options {
         const char *socket_path;
+        const char *control_path; /* --control-socket, or next to socket_path */
+        char control_buf[108];
         const char *policy_dir;
         const char *default_policy;
         mode_t socket_mode;

@@ -10,10 +10,15 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "activation.h"
+#include "control.h"
 #include "daemon.h"
+#include "fdstore.h"
 #include "handoff.h"
 #include "listener.h"
 #include "log.h"
+#include "sdnotify.h"
+#include "upgrade.h"
 #include "unotify/macro.h"
 
 int daemon_load_policies(const struct options *o, struct unotify_policy_set **ret)
@@ -50,78 +55,32 @@ int daemon_load_policies(const struct options *o, struct unotify_policy_set **re
         return 0;
 }
 
-/* A socket file left behind by a daemon that died is removed; one that
- * still answers belongs to a running daemon and is kept. */
-static int remove_stale_socket(const struct sockaddr_un *sa)
-{
-        struct stat st;
-        int fd, r;
-
-        if (lstat(sa->sun_path, &st) < 0)
-                return errno == ENOENT ? 0 : negative_errno();
-        if (!S_ISSOCK(st.st_mode))
-                return log_error_errno(-EEXIST, "%s exists and is not a socket", sa->sun_path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return negative_errno();
-        r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-        safe_close(fd);
-        if (r == 0)
-                return log_error_errno(-EADDRINUSE, "%s: another daemon is serving it", sa->sun_path);
-        if (unlink(sa->sun_path) < 0 && errno != ENOENT)
-                return log_error_errno(negative_errno(), "%s: cannot remove the stale socket", sa->sun_path);
-        return 0;
-}
-
-static int open_socket(const struct options *o)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_(freep) char *dir = strdup(o->socket_path);
-        char *slash;
-        int fd, r;
-
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (slash && slash != dir) {
-                *slash = '\0';
-                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                        return log_error_errno(negative_errno(), "cannot create %s", dir);
-        }
-        /* options_parse() checked that the path fits. */
-        memcpy(sa.sun_path, o->socket_path, strlen(o->socket_path) + 1);
-        r = remove_stale_socket(&sa);
-        if (r < 0)
-                return r;
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return log_error_errno(negative_errno(), "socket");
-        /* Bind under a umask that leaves no window with a wider mode. */
-        mode_t old = umask(0777 & ~o->socket_mode);
-        r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-        umask(old);
-        if (r < 0 || chmod(o->socket_path, o->socket_mode) < 0 || listen(fd, 128) < 0) {
-                r = negative_errno();
-                safe_close(fd);
-                return log_error_errno(r, "cannot listen on %s", o->socket_path);
-        }
-        return fd;
-}
-
-static void reload(struct daemon *d)
+int daemon_reload(struct daemon *d, char *err, size_t err_size)
 {
         struct unotify_policy_set *set;
+        int r;
 
         log_notice("reloading policies from %s", d->opts->policy_dir);
-        if (daemon_load_policies(d->opts, &set) < 0) {
-                log_error("reload failed; the policies loaded before stay in force");
-                return;
+        sdnotify_reloading(d);
+        r = daemon_load_policies(d->opts, &set);
+        /* Either way the service is ready again: the old or the new set. */
+        if (r < 0) {
+                sdnotify_ready(d);
+                d->reload_failures++;
+                snprintf(err, err_size, "%s: the policies have errors (see the daemon's log); "
+                         "the policies loaded before stay in force", d->opts->policy_dir);
+                log_emit_id(LOG_ERR, 0, LOG_MID_RELOAD_FAILED, 0,
+                            "reload failed; the policies loaded before stay in force");
+                return r;
         }
         /* Listeners hold their own references: they keep the policy they
          * were given, and in-flight decisions finish under it. */
         unotify_policy_set_free(d->policies);
         d->policies = set;
+        d->reloads++;
         log_notice("%zu policies loaded", unotify_policy_set_count(set));
+        sdnotify_ready(d);
+        return 0;
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -130,10 +89,16 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 
         (void)revents;
         if (w->signum == SIGHUP) {
-                reload(d);
+                char err[512];
+
+                (void)daemon_reload(d, err, sizeof(err));
                 return;
         }
         log_notice("%s received; exiting", strsignal(w->signum));
+        sdnotify_stopping(d);
+        /* Nobody left waiting: what is pending gets its answer now. The
+         * listeners themselves stay in the fd store for the next start. */
+        listener_set_drain(d);
         ev_break(loop, EVBREAK_ALL);
 }
 
@@ -144,13 +109,32 @@ static void start_signal(struct daemon *d, ev_signal *w, int signum)
         ev_signal_start(d->loop, w);
 }
 
-int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies)
+/* A socket passed by systemd or by the process we replaced, else our own. */
+static int take_or_bind(struct inherited *in, const char *name, const char *path, mode_t mode, bool *ret_own)
+{
+        int fd = activation_take_socket(in, name);
+
+        if (fd != -ENOENT) {
+                if (fd >= 0)
+                        log_info("%s socket passed in (%s)", name, in->upgrade ? "upgrade" : "socket activation");
+                *ret_own = fd >= 0 && in->upgrade && in->own_sockets;
+                return fd;
+        }
+        *ret_own = true;
+        return activation_bind(path, mode);
+}
+
+int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies,
+                struct inherited *in)
 {
         int r;
 
-        *d = (struct daemon){ .opts = opts, .socket_fd = -1, .listeners_epfd = -1 };
+        *d = (struct daemon){ .opts = opts, .socket_fd = -1, .control_fd = -1, .listeners_epfd = -1,
+                              .state_fd = -1, .inflight_fd = -1 };
+        d->started_ns = now_ns();
         list_init(&d->listeners);
         list_init(&d->conns);
+        list_init(&d->ctl_conns);
         d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOENV);
         if (!d->loop)
                 return log_error_errno(-ENOMEM, "cannot create the event loop");
@@ -162,14 +146,21 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
                 return log_error_errno(r, "cannot set up the listener set");
         /* A target that dies with our answer unsent must not kill us. */
         signal(SIGPIPE, SIG_IGN);
-        d->socket_fd = open_socket(opts);
+        d->socket_fd = take_or_bind(in, "handoff", opts->socket_path, opts->socket_mode, &d->own_socket);
         if (d->socket_fd < 0)
                 return d->socket_fd;
+        d->control_fd = take_or_bind(in, "control", opts->control_path, 0600, &d->own_control);
+        if (d->control_fd < 0)
+                return d->control_fd;
         d->policies = policies;
+        r = fdstore_init(d, in);
+        if (r < 0)
+                return r;
         start_signal(d, &d->sigterm, SIGTERM);
         start_signal(d, &d->sigint, SIGINT);
         start_signal(d, &d->sighup, SIGHUP);
         handoff_start(d);
+        control_start(d);
         return 0;
 }
 
@@ -187,15 +178,20 @@ void daemon_done(struct daemon *d)
                    (unsigned long long)d->stats.send_gone, (unsigned long long)d->stats.handoffs_refused);
         if (d->loop) {
                 handoff_stop(d);
+                control_stop(d);
+                upgrade_stop(d);
                 listener_set_done(d);
+                fdstore_done(d);
                 ev_signal_stop(d->loop, &d->sigterm);
                 ev_signal_stop(d->loop, &d->sigint);
                 ev_signal_stop(d->loop, &d->sighup);
         }
-        if (d->socket_fd >= 0) {
+        if (d->socket_fd >= 0 && d->own_socket)
                 unlink(d->opts->socket_path);
-                d->socket_fd = safe_close(d->socket_fd);
-        }
+        d->socket_fd = safe_close(d->socket_fd);
+        if (d->control_fd >= 0 && d->own_control)
+                unlink(d->opts->control_path);
+        d->control_fd = safe_close(d->control_fd);
         d->deny_all = unotify_policy_unref(d->deny_all);
         d->policies = unotify_policy_set_free(d->policies);
         if (d->loop)

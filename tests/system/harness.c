@@ -124,6 +124,7 @@ void daemon_start(struct test_daemon *d, const struct test_policy *policies, boo
         strcpy(d->dir, "/tmp/unotify-test.XXXXXX");
         cr_assert_not_null(mkdtemp(d->dir));
         snprintf(d->socket, sizeof(d->socket), "%s/handoff.sock", d->dir);
+        snprintf(d->control, sizeof(d->control), "%s/control.sock", d->dir);
         snprintf(d->policy_dir, sizeof(d->policy_dir), "%s/policies", d->dir);
         snprintf(d->log, sizeof(d->log), "%s/daemon.log", d->dir);
         snprintf(notify_path, sizeof(notify_path), "%s/notify.sock", d->dir);

@@ -10,6 +10,7 @@
 #define UNOTIFYD BIN("daemon/unotifyd")
 #define UNOTIFY_RUN BIN("client/unotify-run")
 #define PROBE BIN("tests/unotify-probe")
+#define UNOTIFYCTL BIN("client/unotifyctl")
 
 struct test_policy {
         const char *file; /* name inside the policy dir */
@@ -20,6 +21,7 @@ struct test_daemon {
         pid_t pid;
         char dir[256];
         char socket[300];
+        char control[300]; /* the control socket, next to the handoff socket */
         char policy_dir[300];
         char log[300];
         bool valgrind;

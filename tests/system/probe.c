@@ -12,7 +12,10 @@
  *                             prints how many calls got each result
  *   probe block PATH          prints "ready PID", waits for a line on stdin,
  *                             then mkdir(PATH) (a test stops the daemon in
- *                             between, so the call stays pending) */
+ *                             between, so the call stays pending)
+ *   probe repeat PATH         prints "ready PID", then one mkdir(PATH) per
+ *                             line on stdin, printing each result, until
+ *                             EOF (a task that lives across daemon restarts) */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -142,6 +145,16 @@ static int do_block(const char *path)
         return do_mkdir(path);
 }
 
+static int do_repeat(const char *path)
+{
+        char line[16];
+
+        printf("ready %d\n", (int)getpid());
+        while (fgets(line, sizeof(line), stdin))
+                do_mkdir(path);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -159,6 +172,8 @@ int main(int argc, char **argv)
                 return do_threads(atoi(argv[2]), atoi(argv[3]), argv[4]);
         if (argc == 3 && !strcmp(argv[1], "block"))
                 return do_block(argv[2]);
+        if (argc == 3 && !strcmp(argv[1], "repeat"))
+                return do_repeat(argv[2]);
         fprintf(stderr, "usage: see the comment at the top of probe.c\n");
         return 64;
 }

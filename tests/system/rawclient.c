@@ -82,7 +82,7 @@ const char *raw_exchange(const char *socket_path, const char *data, const int *f
         return reply;
 }
 
-static int install_mkdir_filter(void)
+int raw_install_mkdir_filter(void)
 {
         struct sock_filter f[] = {
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -129,7 +129,7 @@ static void hand_over(int out, int listener, const struct handoff_args *a)
 /* Runs in the forked child only: the filter never touches the test worker. */
 static void child_handoff(int out, const struct handoff_args *a, const char *path)
 {
-        int listener = install_mkdir_filter();
+        int listener = raw_install_mkdir_filter();
         int r;
 
         if (listener < 0) {

@@ -14,6 +14,10 @@ const char *raw_reply(int fd, int timeout_ms);
 /* One round trip on a fresh connection; returns the reply. */
 const char *raw_exchange(const char *socket_path, const char *data, const int *fds, size_t n_fds);
 
+/* In a child about to be sandboxed: NO_NEW_PRIVS and a filter that
+ * notifies mkdir(2) (x86_64). Returns the listener fd or -1 (errno). */
+int raw_install_mkdir_filter(void);
+
 /* Fork a child that installs a filter notifying mkdir(2) (x86_64), hands
  * its listener over with libunotify (policy may be NULL; digest 0 = none)
  * and then calls mkdir(path). Returns its report: "handoff=<r> ok=<0|1>

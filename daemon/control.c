@@ -1,0 +1,271 @@
+/* The control socket. Like the handoff socket, and like OpenSSH's monitor:
+ * the peer is checked once (SO_PEERCRED), every request is re-checked, and
+ * a table maps each command to its handler. Requests and replies are one
+ * JSON object per line; a peer can make us hold at most one line of
+ * CONTROL_MAX_LINE bytes and one reply. */
+#include "control.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "control_cmds.h"
+#include "daemon.h"
+#include "log.h"
+#include "unotify/macro.h"
+
+#define CONTROL_MAX_LINE 4096
+#define CONTROL_MAX_CONNS 64
+#define CONTROL_IDLE_TIMEOUT 30.0 /* seconds */
+
+struct ctl_conn {
+        ev_io io;
+        ev_timer timer;
+        struct daemon *d;
+        struct list_node node;
+        int fd;
+        struct ucred peer;
+        char in[CONTROL_MAX_LINE + 1];
+        size_t in_len;
+        char *out; /* the reply being written */
+        size_t out_len, out_off;
+        bool close_after_write;
+};
+
+static struct ratelimit ctl_warnings = RATELIMIT_INIT(10ull * 1000000000u, 10);
+
+static void ctl_conn_free(struct ctl_conn *c)
+{
+        ev_io_stop(c->d->loop, &c->io);
+        ev_timer_stop(c->d->loop, &c->timer);
+        safe_close(c->fd);
+        list_del(&c->node);
+        c->d->n_ctl_conns--;
+        free(c->out);
+        free(c);
+}
+
+/* Queue reply (taken) as one line. Returns 0 or -ENOMEM. */
+static int ctl_queue(struct ctl_conn *c, json_t *reply)
+{
+        char *s = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+        size_t n;
+
+        json_decref(reply);
+        if (!s)
+                return -ENOMEM;
+        n = strlen(s);
+        s[n] = '\n'; /* replaces the NUL: n + 1 bytes go out */
+        c->out = s;
+        c->out_len = n + 1;
+        c->out_off = 0;
+        return 0;
+}
+
+_printf_(2, 3) static json_t *ctl_error(struct ctl_conn *c, const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (ratelimit_allow(&ctl_warnings))
+                log_warning("control request from pid %d uid %u refused: %s", (int)c->peer.pid, c->peer.uid,
+                            msg);
+        return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+/* One request line -> one reply object. */
+static json_t *ctl_handle_line(struct ctl_conn *c, const char *line, size_t len)
+{
+        _cleanup_(json_decrefp) json_t *req = NULL, *body = NULL;
+        const struct control_command *cmd;
+        json_error_t jerr;
+        const char *name;
+        char err[512] = "";
+        json_t *reply;
+
+        req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!req)
+                return ctl_error(c, "not valid JSON: %s (column %d)", jerr.text, jerr.column);
+        if (!json_is_object(req))
+                return ctl_error(c, "a request is a JSON object");
+        name = json_string_value(json_object_get(req, "command"));
+        if (!name)
+                return ctl_error(c, "\"command\" must be a string (one of %s)", control_command_names());
+        cmd = control_command_find(name);
+        if (!cmd)
+                return ctl_error(c, "unknown command \"%s\" (one of %s)", name, control_command_names());
+        body = cmd->run(c->d, req, err, sizeof(err));
+        if (!body)
+                return err[0] ? ctl_error(c, "%s: %s", name, err) : ctl_error(c, "%s: out of memory", name);
+        log_debug("control: %s from pid %d uid %u", name, (int)c->peer.pid, c->peer.uid);
+        /* "ok" first, for people reading replies with their eyes. */
+        reply = json_pack("{s:b}", "ok", 1);
+        if (reply && json_object_update(reply, body) < 0)
+                reply = (json_decref(reply), NULL);
+        return reply;
+}
+
+static void ctl_watch(struct ctl_conn *c, int events)
+{
+        ev_io_stop(c->d->loop, &c->io);
+        ev_io_set(&c->io, c->fd, events);
+        ev_io_start(c->d->loop, &c->io);
+}
+
+/* Answer the first complete line, if any. Returns true when one was. */
+static bool ctl_process(struct ctl_conn *c)
+{
+        char *nl = memchr(c->in, '\n', c->in_len);
+        size_t used;
+
+        if (!nl) {
+                if (c->in_len < CONTROL_MAX_LINE)
+                        return false;
+                c->close_after_write = true;
+                c->in_len = 0;
+                return ctl_queue(c, ctl_error(c, "request longer than %d bytes", CONTROL_MAX_LINE)) == 0;
+        }
+        used = (size_t)(nl - c->in) + 1;
+        if (ctl_queue(c, ctl_handle_line(c, c->in, used - 1)) < 0)
+                c->close_after_write = true;
+        memmove(c->in, c->in + used, c->in_len - used);
+        c->in_len -= used;
+        return c->out != NULL;
+}
+
+/* Write what the socket takes. Returns 1 when done, 0 for later, -errno. */
+static int ctl_flush(struct ctl_conn *c)
+{
+        while (c->out_off < c->out_len) {
+                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+                if (n < 0)
+                        return errno == EAGAIN ? 0 : errno == EINTR ? 0 : negative_errno();
+                c->out_off += (size_t)n;
+        }
+        free(c->out);
+        c->out = NULL;
+        return 1;
+}
+
+/* Read, answer, write; one reply in flight at a time, so a peer that
+ * does not read its replies only stalls itself. */
+static void on_ctl_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+        struct ctl_conn *c = container_of(w, struct ctl_conn, io);
+        ssize_t n;
+        int r;
+
+        (void)loop;
+        ev_timer_again(c->d->loop, &c->timer);
+        if (revents & EV_READ) {
+                n = recv(c->fd, c->in + c->in_len, CONTROL_MAX_LINE - c->in_len, MSG_DONTWAIT);
+                if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+                        ctl_conn_free(c);
+                        return;
+                }
+                if (n > 0)
+                        c->in_len += (size_t)n;
+        }
+        for (;;) {
+                if (!c->out && !ctl_process(c))
+                        break;
+                r = ctl_flush(c);
+                if (r < 0 || (r > 0 && c->close_after_write)) {
+                        ctl_conn_free(c);
+                        return;
+                }
+                if (r == 0) {
+                        ctl_watch(c, EV_WRITE);
+                        return;
+                }
+        }
+        ctl_watch(c, EV_READ);
+}
+
+static void on_ctl_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+        (void)loop;
+        (void)revents;
+        ctl_conn_free(container_of(w, struct ctl_conn, timer));
+}
+
+/* Only root and the daemon's own user: reload and upgrade change how
+ * every sandboxed task is answered, and list shows what runs where. */
+static bool ctl_peer_allowed(const struct ucred *peer)
+{
+        return peer->uid == 0 || peer->uid == geteuid();
+}
+
+static void ctl_conn_new(struct daemon *d, int fd)
+{
+        struct ctl_conn *c = calloc(1, sizeof(*c));
+        socklen_t len = sizeof(c->peer);
+
+        if (!c) {
+                safe_close(fd);
+                return;
+        }
+        c->d = d;
+        c->fd = fd;
+        list_add_tail(&d->ctl_conns, &c->node);
+        d->n_ctl_conns++;
+        ev_io_init(&c->io, on_ctl_io, fd, EV_READ);
+        ev_init(&c->timer, on_ctl_timeout);
+        c->timer.repeat = CONTROL_IDLE_TIMEOUT;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0 || !ctl_peer_allowed(&c->peer)) {
+                if (ctl_queue(c, ctl_error(c, "uid %u may not use the control socket", c->peer.uid)) == 0)
+                        (void)ctl_flush(c);
+                ctl_conn_free(c);
+                return;
+        }
+        ev_io_start(d->loop, &c->io);
+        ev_timer_again(d->loop, &c->timer);
+}
+
+static void on_ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+        struct daemon *d = container_of(w, struct daemon, control_io);
+
+        (void)loop;
+        (void)revents;
+        for (int i = 0; i < 16; i++) {
+                int fd = accept4(d->control_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+                if (fd < 0) {
+                        if (errno == ECONNABORTED || errno == EINTR)
+                                continue;
+                        if (errno != EAGAIN && ratelimit_allow(&ctl_warnings))
+                                log_warning_errno(negative_errno(), "accept on the control socket");
+                        return;
+                }
+                if (d->n_ctl_conns >= CONTROL_MAX_CONNS) {
+                        if (ratelimit_allow(&ctl_warnings))
+                                log_warning("%d control connections open; refusing more", CONTROL_MAX_CONNS);
+                        safe_close(fd);
+                        continue;
+                }
+                ctl_conn_new(d, fd);
+        }
+}
+
+void control_start(struct daemon *d)
+{
+        ev_io_init(&d->control_io, on_ctl_accept, d->control_fd, EV_READ);
+        ev_io_start(d->loop, &d->control_io);
+}
+
+void control_stop(struct daemon *d)
+{
+        ev_io_stop(d->loop, &d->control_io);
+        while (!list_empty(&d->ctl_conns))
+                ctl_conn_free(container_of(d->ctl_conns.next, struct ctl_conn, node));
+}

@@ -1,0 +1,243 @@
+#include "fdstore.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "activation.h"
+#include "daemon.h"
+#include "inflight.h"
+#include "listener.h"
+#include "log.h"
+#include "unotify/macro.h"
+
+#define STATE_MAX (64u << 20)
+
+static void store_fd(int fd, const char *name)
+{
+        char msg[128];
+        int r;
+
+        snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
+        r = sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
+        if (r < 0)
+                log_warning_errno(r, "cannot put %s in the service manager's fd store", name);
+}
+
+static json_t *listener_state(const struct listener *l)
+{
+        json_t *ann = json_object();
+
+        for (size_t i = 0; ann && i < l->n_annotations; i++)
+                json_object_set_new(ann, l->annotations[2 * i], json_string(l->annotations[2 * i + 1]));
+        return json_pack("{s:I, s:s, s:s, s:I, s:s?, s:o*, s:I, s:I}", "id", (json_int_t)l->id, "policy",
+                         unotify_policy_name(l->policy), "container_id", l->container_id, "pid",
+                         (json_int_t)l->pid, "metadata", l->metadata, "annotations", ann, "received",
+                         (json_int_t)l->received, "answered", (json_int_t)l->counters.answered);
+}
+
+/* skip: a listener being freed, left out. */
+static int write_state(struct daemon *d, const struct listener *skip)
+{
+        _cleanup_(json_decrefp) json_t *root = NULL;
+        _cleanup_(freep) char *text = NULL;
+        json_t *list = json_array();
+        size_t len;
+
+        if (d->state_fd < 0)
+                return 0;
+        root = json_pack("{s:i, s:o*}", "version", 1, "listeners", list);
+        for (struct list_node *n = d->listeners.next; root && n != &d->listeners; n = n->next) {
+                struct listener *l = container_of(n, struct listener, node);
+
+                if (l != skip)
+                        json_array_append_new(list, listener_state(l));
+        }
+        text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+        if (!text)
+                return -ENOMEM;
+        len = strlen(text);
+        /* Shrink after writing: a reader never sees a shorter text with
+         * the old tail glued to it. */
+        if (pwrite(d->state_fd, text, len, 0) != (ssize_t)len || ftruncate(d->state_fd, (off_t)len) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int fdstore_write_state(struct daemon *d)
+{
+        int r = write_state(d, NULL);
+
+        if (r < 0)
+                log_warning_errno(r, "cannot write the daemon state");
+        return r;
+}
+
+static json_t *read_state(int fd)
+{
+        _cleanup_(freep) char *buf = NULL;
+        json_error_t e;
+        struct stat st;
+        json_t *j;
+
+        if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > STATE_MAX)
+                return NULL;
+        buf = malloc((size_t)st.st_size);
+        if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size)
+                return NULL;
+        j = json_loadb(buf, (size_t)st.st_size, 0, &e);
+        if (!j)
+                log_warning("the daemon state passed in is not valid JSON: %s (column %d)", e.text, e.column);
+        return j;
+}
+
+static json_t *state_entry(json_t *state, uint64_t id)
+{
+        size_t i;
+        json_t *e;
+
+        json_array_foreach(json_object_get(state, "listeners"), i, e)
+                if (json_integer_value(json_object_get(e, "id")) == (json_int_t)id)
+                        return e;
+        return NULL;
+}
+
+static void restore_origin(struct listener *l, json_t *e)
+{
+        const char *key;
+        json_t *v;
+        char **ann;
+        size_t n = 0, cap = 2 * json_object_size(json_object_get(e, "annotations"));
+
+        ann = calloc(cap + 1, sizeof(char *));
+        json_object_foreach(json_object_get(e, "annotations"), key, v)
+                if (ann && json_is_string(v)) {
+                        ann[2 * n] = (char *)key;
+                        ann[2 * n + 1] = (char *)json_string_value(v);
+                        n++;
+                }
+        if (listener_set_origin(l, json_string_value(json_object_get(e, "metadata")), ann, ann ? n : 0) < 0)
+                log_warning("listener %llu: out of memory restoring its metadata", (unsigned long long)l->id);
+        free(ann);
+}
+
+/* "listener-N" with its state entry -> a listener served again. */
+static void resume_listener(struct daemon *d, int fd, uint64_t id, json_t *state)
+{
+        json_t *e = state_entry(state, id);
+        const char *name = json_string_value(json_object_get(e, "policy"));
+        const char *cid = json_string_value(json_object_get(e, "container_id"));
+        struct unotify_policy *p = name ? unotify_policy_set_find(d->policies, name) : NULL;
+        struct listener *l;
+        char fallback[64];
+
+        if (!listener_fd_is_seccomp(fd)) {
+                log_warning("fd passed as listener-%" PRIu64 " is not a seccomp listener; closed", id);
+                safe_close(fd);
+                return;
+        }
+        if (!cid) {
+                snprintf(fallback, sizeof(fallback), "restored-%" PRIu64, id);
+                cid = fallback;
+        }
+        if (listener_add_id(d, fd, unotify_policy_ref(p ? p : d->deny_all), cid,
+                            (pid_t)json_integer_value(json_object_get(e, "pid")), id, &l) < 0) {
+                log_error("listener %" PRIu64 ": out of memory resuming it", id);
+                return;
+        }
+        if (e)
+                restore_origin(l, e);
+        if (p)
+                log_emit_id(LOG_NOTICE, 0, LOG_MID_LISTENER_RESUMED, l->pid,
+                            "listener %" PRIu64 ": container %s resumed with policy %s", id, cid, name);
+        else
+                log_emit_id(LOG_WARNING, 0, LOG_MID_LISTENER_RESUMED, l->pid,
+                            "listener %" PRIu64 ": container %s resumed with deny-all: %s%s%s", id, cid,
+                            !e ? "the state does not describe it" : "policy \"", e ? (name ? name : "?") : "",
+                            e ? "\" is not loaded" : "");
+}
+
+static void resume_listeners(struct daemon *d, struct inherited *in, json_t *state)
+{
+        for (size_t i = 0; i < in->n; i++) {
+                char *end;
+                uint64_t id;
+
+                if (in->fds[i].fd < 0 || strncmp(in->fds[i].name, "listener-", 9) != 0)
+                        continue;
+                errno = 0;
+                id = strtoull(in->fds[i].name + 9, &end, 10);
+                if (errno || *end || id == 0)
+                        continue; /* activation_done() closes it, naming it */
+                resume_listener(d, TAKE_FD(in->fds[i].fd), id, state);
+        }
+}
+
+static int open_state(struct daemon *d, int passed)
+{
+        if (passed >= 0) {
+                d->state_fd = passed;
+                return 0;
+        }
+        d->state_fd = memfd_create("unotifyd-state", MFD_CLOEXEC);
+        if (d->state_fd < 0)
+                return log_error_errno(negative_errno(), "memfd_create");
+        store_fd(d->state_fd, "state");
+        return 0;
+}
+
+int fdstore_init(struct daemon *d, struct inherited *in)
+{
+        _cleanup_(json_decrefp) json_t *state = NULL;
+        int passed = activation_take(in, "state");
+        int r;
+
+        if (passed >= 0)
+                state = read_state(passed);
+        r = open_state(d, passed);
+        if (r < 0)
+                return r;
+        r = inflight_open(d, activation_take(in, "inflight"));
+        if (r < 0)
+                return log_error_errno(r, "cannot set up the in-flight journal");
+        if (d->journal_created)
+                store_fd(d->inflight_fd, "inflight");
+        resume_listeners(d, in, state);
+        if (d->n_listeners)
+                log_notice("%zu listeners resumed", d->n_listeners);
+        inflight_replay(d);
+        return fdstore_write_state(d);
+}
+
+void fdstore_listener_added(struct daemon *d, struct listener *l)
+{
+        char name[64];
+
+        snprintf(name, sizeof(name), "listener-%" PRIu64, l->id);
+        store_fd(l->fd, name);
+        (void)fdstore_write_state(d);
+}
+
+void fdstore_listener_gone(struct daemon *d, struct listener *l)
+{
+        char msg[96];
+
+        snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=listener-%" PRIu64, l->id);
+        (void)sd_notify(0, msg);
+        if (write_state(d, l) < 0)
+                log_warning("cannot write the daemon state");
+}
+
+void fdstore_done(struct daemon *d)
+{
+        d->state_fd = safe_close(d->state_fd);
+        inflight_close(d);
+}
