@@ -3,6 +3,7 @@
  *   unotifyctl test [OPTIONS] POLICY SYSCALL [ARG...]
  *   unotifyctl show [--policy-dir DIR] POLICY
  *   unotifyctl status|list|stats|reload|upgrade [--socket PATH] [--json]
+ *   unotifyctl export-oci [OPTIONS] POLICY
  *
  * "test" is a dry run: it loads the policy directory as the daemon does and
  * decides one made-up notification with the library's own matching code
@@ -77,6 +78,9 @@ static void print_help(void)
                "        Reload the policies (like SIGHUP); on errors the old ones stay.\n"
                "  upgrade [--socket PATH] [--json]\n"
                "        Re-exec the daemon's binary (like SIGUSR2), keeping every listener.\n"
+               "  export-oci [OPTIONS] POLICY\n"
+               "        Print the linux.seccomp section of an OCI config.json for runc or\n"
+               "        crun (unotifyctl export-oci --help).\n"
                "\n"
                "POLICY is a policy name in the policy directory, or the path of one of\n"
                "its files (then its directory is loaded). ARGs are numbers (42, 0x2a,\n"

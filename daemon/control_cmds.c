@@ -55,7 +55,7 @@ static json_t *listener_json(const struct listener *l)
 
         for (size_t i = 0; ann && i < l->n_annotations; i++)
                 json_object_set_new(ann, l->annotations[2 * i], json_string(l->annotations[2 * i + 1]));
-        o = json_pack("{s:I, s:s, s:I, s:s, s:s?, s:o*, s:I, s:I, s:I}",
+        o = json_pack("{s:I, s:s, s:I, s:s, s:s?, s:o*, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:b}",
                       "id", (json_int_t)l->id,
                       "container_id", l->container_id,
                       "pid", (json_int_t)l->pid,
@@ -64,7 +64,12 @@ static json_t *listener_json(const struct listener *l)
                       "annotations", ann,
                       "received", (json_int_t)l->received,
                       "answered", (json_int_t)l->counters.answered,
-                      "gone_before_send", (json_int_t)l->send_gone);
+                      "gone_before_send", (json_int_t)l->send_gone,
+                      "gone_before_recv", (json_int_t)l->counters.recv_gone,
+                      "stale_dropped", (json_int_t)l->counters.stale,
+                      "efault", (json_int_t)l->counters.efault,
+                      "wait_killable_recv", listener_wait_killable_str(l),
+                      "sync_wake_up", l->wakeup.on);
         return o;
 }
 
