@@ -73,7 +73,7 @@ static int make_node(struct emul_call *c, struct worker *w, const struct mknod_c
         r = task_creds_read((pid_t)c->req.pid, &creds);
         if (r < 0)
                 return r;
-        r = task_dirs_open(c, w, m->path, m->dirfd_arg, &dirs);
+        r = task_dirs_open(c, w, m->path, m->dirfd_arg, false, &dirs);
         if (r >= 0)
                 r = target_id_valid(c->listener_fd, c->req.id);
         if (r >= 0)

@@ -121,12 +121,18 @@ static int open_rewritten(const struct open_call *o, const char *to)
         return fd < 0 ? negative_errno() : fd;
 }
 
+static bool scoped(const struct open_call *o)
+{
+        return o->how.resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH);
+}
+
 static const char *rewrite_of(struct emul_call *c, const struct open_call *o)
 {
         const struct target_ctx t = { .listener_fd = c->listener_fd, .req = &c->req };
         char abs[PATH_MAX];
 
-        if (!c->opts || c->opts->n_rewrites == 0)
+        /* Rewrites name paths of the task's root: not one below a dirfd. */
+        if (!c->opts || c->opts->n_rewrites == 0 || scoped(o))
                 return NULL;
         if (target_absolute_path(&t, o->dirfd_arg, o->path, abs, sizeof(abs)) < 0)
                 return NULL;
@@ -230,7 +236,7 @@ static int open_as_task(struct emul_call *c, struct worker *w, struct open_call 
         if (r < 0)
                 return r;
         name_task_self(o, &creds);
-        r = task_dirs_open(c, w, o->path, o->dirfd_arg, &dirs);
+        r = task_dirs_open(c, w, o->path, o->dirfd_arg, scoped(o), &dirs);
         if (r >= 0)
                 r = target_id_valid(c->listener_fd, c->req.id); /* the /proc reads */
         if (r >= 0)

@@ -72,7 +72,9 @@ static void *worker_main(void *arg)
                         job->call.error = ENOSYS; /* cannot borrow the target's view */
                 else
                         job->handler->run(&job->call, w);
-                worker_restore(w);
+                /* A worker left with a task's root or rights serves no one. */
+                if (init >= 0 && (worker_restore(w) < 0 || w->broken))
+                        init = -EIO;
                 pthread_mutex_lock(&p->lock);
                 w->job = NULL;
                 list_add_tail(&p->finished, &job->node);

@@ -48,6 +48,7 @@ struct worker {
         mode_t umask;
         bool chrooted;
         bool assumed;
+        bool broken; /* a restore failed: it serves no more calls */
 };
 
 /* In the worker thread, once: its own fs_struct, fds, saved credentials.
@@ -68,8 +69,9 @@ int worker_enter_root(struct worker *w, int root_fd);
  * Returns 0 or -EPERM (the daemon cannot take them: a call then fails
  * rather than running with the daemon's rights). */
 int worker_assume(struct worker *w, const struct task_creds *c, uint64_t extra_caps);
-/* Back to the daemon's root and credentials. */
-void worker_restore(struct worker *w);
+/* Back to the daemon's root and credentials. Returns 0, or -EIO when
+ * that failed (then w->broken: it must not serve another call). */
+int worker_restore(struct worker *w);
 
 /* The path of this thread's fd as the thread sees it (after
  * worker_enter_root: as the task does). Returns its length or -errno. */

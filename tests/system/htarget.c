@@ -12,6 +12,8 @@
  *                              0xHEX is passed as that raw pointer
  *   memfd                      memfd_create(2) (a test policy injects a file)
  *   openat DIR PATH            dirfd from open(DIR, O_DIRECTORY), then openat
+ *   openat2 DIR PATH RESOLVE   the same with openat2(2); RESOLVE: in_root, beneath
+ *                              or none
  *   cwd DIR PATH               chdir(DIR), open(PATH)
  *   chroot ROOT MNT PATH       unshare a mount namespace, tmpfs on ROOT/MNT, chroot
  *                              ROOT, read PATH, create /MNT/made
@@ -28,6 +30,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
@@ -72,6 +75,8 @@ static const char *errname(int e)
         case EFAULT: return "EFAULT";
         case EBADF: return "EBADF";
         case EINTR: return "EINTR";
+        case EXDEV: return "EXDEV";
+        case EINVAL: return "EINVAL";
         case ENOSYS: return "ENOSYS";
         default: snprintf(buf, sizeof(buf), "errno %d", e); return buf;
         }
@@ -384,6 +389,16 @@ int main(int argc, char **argv)
                 long dir = syscall(SYS_open, argv[2], O_RDONLY | O_DIRECTORY);
 
                 report("openat", syscall(SYS_openat, (int)dir, argv[3], O_RDONLY));
+        } else if (!strcmp(argv[1], "openat2") && argc == 5) {
+                long dir = syscall(SYS_open, argv[2], O_RDONLY | O_DIRECTORY);
+                struct open_how how = {
+                        .flags = O_RDONLY,
+                        .resolve = !strcmp(argv[4], "in_root")   ? RESOLVE_IN_ROOT
+                                   : !strcmp(argv[4], "beneath") ? RESOLVE_BENEATH
+                                                                 : 0,
+                };
+
+                report("openat2", syscall(SYS_openat2, (int)dir, argv[3], &how, sizeof(how)));
         } else if (!strcmp(argv[1], "cwd") && argc == 4) {
                 if (chdir(argv[2]) < 0)
                         return perror("chdir"), 1;

@@ -209,6 +209,13 @@ Test(handlers, relative_paths_dirfd_and_cwd)
         cr_assert_str_eq(r.out, "open: ok ALLOWED\n");
         TARGET(&r, "cwd", p, "../secret/file");
         cr_assert_str_eq(r.out, "open: EACCES\n");
+        /* openat2's own resolution: "/" is the dirfd, or ".." may not leave it. */
+        TARGET(&r, "openat2", p, "/inner", "in_root");
+        cr_assert_str_eq(r.out, "openat2: ok INNER\n", "stderr: %s", r.err);
+        TARGET(&r, "openat2", p, "../allowed", "beneath");
+        cr_assert_str_eq(r.out, "openat2: EXDEV\n");
+        TARGET(&r, "openat2", p, "inner", "none");
+        cr_assert_str_eq(r.out, "openat2: ok INNER\n");
 }
 
 Test(handlers, mount_namespace_and_chroot_are_the_tasks)
@@ -371,6 +378,21 @@ Test(handlers, blocking_fifo_open_does_not_stall_other_listeners)
         cr_assert_gt(read(out[0], buf, sizeof(buf) - 1), 0);
         close(out[0]);
         cr_assert_str_eq(buf, "fifo: ok\n");
+
+        /* A reader killed while its open waits frees the worker. */
+        pid = fork();
+        if (pid == 0) {
+                execl(HTARGET, HTARGET, d.socket, "h", "fifo", fifo, (char *)NULL);
+                _exit(127);
+        }
+        for (int i = 0; i < 1000 && !daemon_waits_on_fifo(); i++)
+                poll(NULL, 0, 10);
+        cr_assert(daemon_waits_on_fifo());
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        for (int i = 0; i < 1000 && daemon_waits_on_fifo(); i++)
+                poll(NULL, 0, 10);
+        cr_assert_not(daemon_waits_on_fifo(), "the worker is still held by a dead task");
 }
 
 static unsigned count_entries(const char *dir)
