@@ -23,12 +23,12 @@ struct journal;
 /* One emulated call, owned by the pool while it runs. */
 struct emul_call {
         /* In; valid for the whole call. */
-        struct seccomp_notif req;                    /* a copy */
-        int listener_fd;                             /* borrowed (the job holds the listener) */
-        const struct unotify_policy *policy;         /* borrowed, likewise */
-        struct unotify_decision dec;                 /* the EMULATE decision */
-        const struct unotify_handler_options *opts;  /* dec's rule's, borrowed */
-        struct journal *journal;                     /* the listener's; NULL: none */
+        struct seccomp_notif req;                   /* a copy */
+        int listener_fd;                            /* borrowed (the job holds the listener) */
+        const struct unotify_policy *policy;        /* borrowed, likewise */
+        struct unotify_decision dec;                /* the EMULATE decision */
+        const struct unotify_handler_options *opts; /* dec's rule's, borrowed */
+        struct journal *journal;                    /* the listener's; NULL: none */
 
         /* Out, set by the handler. error > 0: fail the call with it. Else
          * fd >= 0: inject it (owned; closed after the answer) and return

@@ -33,9 +33,9 @@
 #define K_O_LARGEFILE 0100000
 #endif
 /* VALID_OPEN_FLAGS and O_PATH_FLAGS of fs/fcntl.c and fs/open.c. */
-#define VALID_OPEN_FLAGS                                                                             \
-        (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_SYNC |      \
-         O_DSYNC | FASYNC | O_DIRECT | K_O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |       \
+#define VALID_OPEN_FLAGS                                                                      \
+        (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_SYNC | \
+         O_DSYNC | FASYNC | O_DIRECT | K_O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | \
          O_CLOEXEC | O_PATH | K_O_TMPFILE)
 #define O_PATH_FLAGS (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
 #define OPEN_HOW_SIZE_VER0 24
@@ -93,13 +93,18 @@ static int parse_call(struct emul_call *c, struct open_call *o)
 
         switch (syscall_pick(&c->req, served, ELEMENTSOF(served))) {
         case SYS_OPEN:
-                *o = (struct open_call){ .path_arg = 0, .dirfd_arg = -1, .how = legacy_how(a[1], a[2]) };
+                *o = (struct open_call){ .path_arg = 0,
+                                         .dirfd_arg = -1,
+                                         .how = legacy_how(a[1], a[2]) };
                 return 0;
         case SYS_OPENAT:
-                *o = (struct open_call){ .path_arg = 1, .dirfd_arg = 0, .how = legacy_how(a[2], a[3]) };
+                *o = (struct open_call){ .path_arg = 1,
+                                         .dirfd_arg = 0,
+                                         .how = legacy_how(a[2], a[3]) };
                 return 0;
         case SYS_CREAT:
-                *o = (struct open_call){ .path_arg = 0, .dirfd_arg = -1,
+                *o = (struct open_call){ .path_arg = 0,
+                                         .dirfd_arg = -1,
                                          .how = legacy_how(O_CREAT | O_WRONLY | O_TRUNC, a[1]) };
                 return 0;
         case SYS_OPENAT2:
@@ -115,9 +120,11 @@ static int open_rewritten(const struct open_call *o, const char *to)
 {
         int fd;
 
-        if ((o->how.flags & O_ACCMODE) != O_RDONLY || (o->how.flags & (O_CREAT | O_TRUNC | K_O_TMPFILE)))
+        if ((o->how.flags & O_ACCMODE) != O_RDONLY ||
+            (o->how.flags & (O_CREAT | O_TRUNC | K_O_TMPFILE)))
                 return -EACCES;
-        fd = open(to, O_RDONLY | O_CLOEXEC | O_NOCTTY | (int)(o->how.flags & (O_NONBLOCK | O_NOATIME)));
+        fd = open(to,
+                  O_RDONLY | O_CLOEXEC | O_NOCTTY | (int)(o->how.flags & (O_NONBLOCK | O_NOATIME)));
         return fd < 0 ? negative_errno() : fd;
 }
 

@@ -28,6 +28,7 @@ struct pool {
         struct list_node queue;    /* submitted */
         struct list_node finished; /* run, for the loop */
         unsigned in_flight;        /* submitted, not yet handed back */
+        unsigned n_ready;          /* workers past worker_init() */
         bool stop;
         unsigned n_workers;
         struct worker workers[POOL_MAX];
@@ -67,6 +68,10 @@ static void *worker_main(void *arg)
         int init = worker_init(w);
         struct job *job;
 
+        pthread_mutex_lock(&p->lock);
+        p->n_ready++;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
         while ((job = next_job(p, w))) {
                 if (init < 0)
                         job->call.error = ENOSYS; /* cannot borrow the target's view */
@@ -159,8 +164,7 @@ static int start_workers(struct pool *p, unsigned n)
         return r;
 }
 
-int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata,
-             struct pool **ret)
+int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata, struct pool **ret)
 {
         struct sigaction sa = { .sa_handler = on_wake_signal };
         struct pool *p = calloc(1, sizeof(*p));
@@ -185,6 +189,12 @@ int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata
                 pool_free(p);
                 return r;
         }
+        /* Their fds (root, /proc) are open before the daemon says READY:
+         * its fd count is settled from then on. */
+        pthread_mutex_lock(&p->lock);
+        while (p->n_ready < p->n_workers)
+                pthread_cond_wait(&p->cond, &p->lock);
+        pthread_mutex_unlock(&p->lock);
         *ret = p;
         return 0;
 }

@@ -28,7 +28,7 @@ struct task_creds {
         gid_t fsgid;
         gid_t *groups; /* malloc'ed */
         size_t n_groups;
-        uint64_t caps;  /* CapEff; 0 when the task is in another user namespace */
+        uint64_t caps; /* CapEff; 0 when the task is in another user namespace */
         mode_t umask;
 };
 
@@ -37,8 +37,8 @@ struct worker {
         struct pool *pool;
         struct job *job; /* running; under the pool's lock */
         bool started;
-        int own_root;    /* O_PATH "/" of the daemon */
-        int proc_fd;     /* the daemon's /proc */
+        int own_root; /* O_PATH "/" of the daemon */
+        int proc_fd;  /* the daemon's /proc */
         /* The daemon's credentials, put back after each call. */
         uint32_t caps[6]; /* effective, permitted, inheritable x 2 (capget v3) */
         gid_t *groups;

@@ -65,20 +65,35 @@ static const char *errname(int e)
         static char buf[32];
 
         switch (e) {
-        case 0: return "ok";
-        case EPERM: return "EPERM";
-        case EACCES: return "EACCES";
-        case ENOENT: return "ENOENT";
-        case EEXIST: return "EEXIST";
-        case ELOOP: return "ELOOP";
-        case ENOTDIR: return "ENOTDIR";
-        case EFAULT: return "EFAULT";
-        case EBADF: return "EBADF";
-        case EINTR: return "EINTR";
-        case EXDEV: return "EXDEV";
-        case EINVAL: return "EINVAL";
-        case ENOSYS: return "ENOSYS";
-        default: snprintf(buf, sizeof(buf), "errno %d", e); return buf;
+        case 0:
+                return "ok";
+        case EPERM:
+                return "EPERM";
+        case EACCES:
+                return "EACCES";
+        case ENOENT:
+                return "ENOENT";
+        case EEXIST:
+                return "EEXIST";
+        case ELOOP:
+                return "ELOOP";
+        case ENOTDIR:
+                return "ENOTDIR";
+        case EFAULT:
+                return "EFAULT";
+        case EBADF:
+                return "EBADF";
+        case EINTR:
+                return "EINTR";
+        case EXDEV:
+                return "EXDEV";
+        case EINVAL:
+                return "EINVAL";
+        case ENOSYS:
+                return "ENOSYS";
+        default:
+                snprintf(buf, sizeof(buf), "errno %d", e);
+                return buf;
         }
 }
 
@@ -121,9 +136,10 @@ static int parse_flags(const char *s)
         static const struct {
                 const char *name;
                 int flag;
-        } names[] = { { "rdonly", O_RDONLY }, { "wronly", O_WRONLY }, { "rdwr", O_RDWR },
-                      { "creat", O_CREAT },   { "excl", O_EXCL },     { "trunc", O_TRUNC },
-                      { "cloexec", O_CLOEXEC }, { "directory", O_DIRECTORY },
+        } names[] = { { "rdonly", O_RDONLY },     { "wronly", O_WRONLY },
+                      { "rdwr", O_RDWR },         { "creat", O_CREAT },
+                      { "excl", O_EXCL },         { "trunc", O_TRUNC },
+                      { "cloexec", O_CLOEXEC },   { "directory", O_DIRECTORY },
                       { "nofollow", O_NOFOLLOW }, { "path", O_PATH } };
         char buf[256], *save = NULL;
         int flags = 0;
@@ -234,7 +250,8 @@ static int do_cloexec(const char *path, const char *self)
                 printf("cloexec: %s\n", errname(errno));
                 return 0;
         }
-        printf("flags %d %d\n", fcntl((int)a, F_GETFD) & FD_CLOEXEC, fcntl((int)b, F_GETFD) & FD_CLOEXEC);
+        printf("flags %d %d\n", fcntl((int)a, F_GETFD) & FD_CLOEXEC,
+               fcntl((int)b, F_GETFD) & FD_CLOEXEC);
         fflush(stdout);
         snprintf(fa, sizeof(fa), "%ld", a);
         snprintf(fb, sizeof(fb), "%ld", b);
@@ -246,20 +263,24 @@ static int do_cloexec(const char *path, const char *self)
 static int check_fds(int argc, char **argv)
 {
         for (int i = 2; i < argc; i++)
-                printf("fd %s %s\n", argv[i], fcntl(atoi(argv[i]), F_GETFD) < 0 ? "closed" : "open");
+                printf("fd %s %s\n", argv[i],
+                       fcntl(atoi(argv[i]), F_GETFD) < 0 ? "closed" : "open");
         return 0;
 }
 
 static int do_mknod(int argc, char **argv)
 {
-        mode_t type = argv[3][0] == 'c' ? S_IFCHR : argv[3][0] == 'b' ? S_IFBLK
-                                                  : argv[3][0] == 'p' ? S_IFIFO : S_IFREG;
+        mode_t type = argv[3][0] == 'c'   ? S_IFCHR
+                      : argv[3][0] == 'b' ? S_IFBLK
+                      : argv[3][0] == 'p' ? S_IFIFO
+                                          : S_IFREG;
         long r;
 
         if (argc > 6) {
                 uid_t id = (uid_t)atoi(argv[6]);
 
-                if (setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 || setresuid(id, id, id) < 0) {
+                if (setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 ||
+                    setresuid(id, id, id) < 0) {
                         perror("setresuid");
                         return 1;
                 }

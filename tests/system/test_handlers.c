@@ -19,7 +19,7 @@
 #define HTARGET BIN("tests/unotify-htarget")
 
 static struct test_daemon d;
-static char t[128];  /* the files the targets work on */
+static char t[128]; /* the files the targets work on */
 static char policy[4096], journal_policy[1024];
 
 static void path_of(char *buf, size_t size, const char *name)
@@ -50,9 +50,11 @@ static void make_policies(void)
 {
         snprintf(policy, sizeof(policy),
                  "{\"name\":\"h\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                 "{\"names\":[\"open\",\"creat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","
+                 "{\"names\":[\"open\",\"creat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":"
+                 "\"EACCES\","
                  "\"paths\":[{\"index\":0,\"prefix\":\"%s/secret\"}]},"
-                 "{\"names\":[\"openat\",\"openat2\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","
+                 "{\"names\":[\"openat\",\"openat2\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":"
+                 "\"EACCES\","
                  "\"paths\":[{\"index\":1,\"dirfd\":0,\"prefix\":\"%s/secret\"}]},"
                  "{\"names\":[\"mknod\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","
                  "\"paths\":[{\"index\":0,\"prefix\":\"%s/secret\"}]},"
@@ -67,7 +69,8 @@ static void make_policies(void)
         snprintf(journal_policy, sizeof(journal_policy),
                  "{\"name\":\"j\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
                  "{\"names\":[\"open\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"},"
-                 "{\"names\":[\"mknod\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mknod\"}]}");
+                 "{\"names\":[\"mknod\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mknod\"}]"
+                 "}");
 }
 
 static void setup(void)
@@ -137,7 +140,8 @@ static void expect_open(const char *path, const char *flags, const char *want)
         struct cmd_result r;
 
         TARGET(&r, "open", path, flags);
-        cr_assert_eq(r.status, 0, "open %s %s: status %d, stderr: %s", path, flags, r.status, r.err);
+        cr_assert_eq(r.status, 0, "open %s %s: status %d, stderr: %s", path, flags, r.status,
+                     r.err);
         cr_assert_str_eq(r.out, want, "open %s %s: %s", path, flags, r.out);
 }
 
@@ -244,8 +248,8 @@ Test(handlers, swapped_symlink_never_opens_the_denied_file)
         path_of(p, sizeof(p), "swap");
         TARGET(&r, "swap", p, "2000");
         cr_assert_eq(r.status, 0, "stderr: %s", r.err);
-        cr_assert_eq(sscanf(r.out, "swap: allowed %u denied %u refused %u other %u", &allowed, &denied,
-                            &refused, &other),
+        cr_assert_eq(sscanf(r.out, "swap: allowed %u denied %u refused %u other %u", &allowed,
+                            &denied, &refused, &other),
                      4, "%s", r.out);
         cr_log_info("%s", r.out);
         cr_assert_eq(denied, 0, "the denied file was opened: %s", r.out);
@@ -261,7 +265,8 @@ Test(handlers, cloexec_is_honoured_across_exec)
         path_of(p, sizeof(p), "allowed");
         TARGET(&r, "cloexec", p, HTARGET);
         cr_assert_eq(r.status, 0, "stderr: %s", r.err);
-        cr_assert_eq(sscanf(r.out, "flags 1 0\nfd %d closed\nfd %d open\n", &a, &b), 2, "%s", r.out);
+        cr_assert_eq(sscanf(r.out, "flags 1 0\nfd %d closed\nfd %d open\n", &a, &b), 2, "%s",
+                     r.out);
 }
 
 Test(handlers, mknod_allowed_and_forbidden_devices)
@@ -420,7 +425,8 @@ static void journal_figures(const char *log, unsigned long *lost, unsigned long 
 
                 while (start > log && start[-1] != ':')
                         start--;
-                if (sscanf(start, " %lu emulated answers lost to signals, %lu restarted", &a, &b) == 2) {
+                if (sscanf(start, " %lu emulated answers lost to signals, %lu restarted", &a, &b) ==
+                    2) {
                         *lost += a;
                         *replayed += b;
                 }
