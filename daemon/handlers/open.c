@@ -10,7 +10,8 @@
  *   2. open that same inode with the task's flags through
  *      /proc/thread-self/fd (no second path walk).
  * A file to create is created in its parent directory, opened (O_PATH) and
- * checked first, with RESOLVE_NO_SYMLINKS for the last component. */
+ * checked first, with RESOLVE_NO_SYMLINKS for the last component (a
+ * dangling symlink there is followed by hand, step by step). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -150,30 +151,6 @@ static const char *rewrite_of(struct emul_call *c, const struct open_call *o)
         return NULL;
 }
 
-/* O_CREAT and nothing there: create it in its (checked) parent. */
-static int create(struct emul_call *c, struct worker *w, int base_fd, const struct open_call *o)
-{
-        const char *name;
-        _cleanup_(closep) int dir = open_parent(base_fd, o->path, o->how.resolve, &name);
-        int r;
-
-        if (dir < 0)
-                return dir;
-        r = check_new(c, w, dir, name);
-        if (r < 0)
-                return r;
-        /* Right before the side effect: still the task that asked? */
-        r = target_id_valid(c->listener_fd, c->req.id);
-        if (r < 0)
-                return r;
-        /* A dangling symlink as the last component gives ELOOP here where
-         * the kernel would create its target (docs/handlers.md). */
-        r = openat2_fd(dir, name, (o->how.flags & ~(uint64_t)O_NOFOLLOW) | O_CLOEXEC | O_NOCTTY,
-                       o->how.mode, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-        c->side_effect = r >= 0;
-        return r;
-}
-
 /* The checked object opened again with the task's flags. */
 static int open_found(struct emul_call *c, struct worker *w, int obj, const struct open_call *o)
 {
@@ -206,6 +183,72 @@ static int open_found(struct emul_call *c, struct worker *w, int obj, const stru
         return r;
 }
 
+static int resolve_open(struct emul_call *c, struct worker *w, int base_fd, const char *path,
+                        const struct open_call *o, unsigned depth);
+
+/* The last component is a symlink to a name that does not exist: the
+ * kernel creates the name it points to (not with O_EXCL or O_NOFOLLOW).
+ * So do we, resolving that name from the link's directory. */
+static int create_through_link(struct emul_call *c, struct worker *w, int dir, const char *name,
+                               const struct open_call *o, unsigned depth)
+{
+        char target[PATH_MAX];
+        ssize_t n;
+
+        if ((o->how.flags & (O_EXCL | O_NOFOLLOW)) || depth >= 40)
+                return -ELOOP;
+        n = readlinkat(dir, name, target, sizeof(target) - 1);
+        if (n < 0)
+                return -ELOOP;
+        target[n] = '\0';
+        return resolve_open(c, w, target[0] == '/' ? AT_FDCWD : dir, target, o, depth + 1);
+}
+
+/* O_CREAT and nothing there: create it in its (checked) parent. */
+static int create(struct emul_call *c, struct worker *w, int base_fd, const char *path,
+                  const struct open_call *o, unsigned depth)
+{
+        const char *name;
+        _cleanup_(closep) int dir = open_parent(base_fd, path, o->how.resolve, &name);
+        int r;
+
+        if (dir < 0)
+                return dir;
+        r = check_new(c, w, dir, name);
+        if (r < 0)
+                return r;
+        /* Right before the side effect: still the task that asked? */
+        r = target_id_valid(c->listener_fd, c->req.id);
+        if (r < 0)
+                return r;
+        /* The last component may not be a symlink here: it would be
+         * followed after the check. */
+        r = openat2_fd(dir, name, (o->how.flags & ~(uint64_t)O_NOFOLLOW) | O_CLOEXEC | O_NOCTTY,
+                       o->how.mode, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        if (r == -ELOOP)
+                return create_through_link(c, w, dir, name, o, depth);
+        c->side_effect = r >= 0;
+        return r;
+}
+
+/* Find path from base_fd without side effects, then open or create. */
+static int resolve_open(struct emul_call *c, struct worker *w, int base_fd, const char *path,
+                        const struct open_call *o, unsigned depth)
+{
+        uint64_t find = o->how.flags & (O_NOFOLLOW | O_DIRECTORY);
+        int obj, r;
+
+        obj = openat2_fd(base_fd, path, O_PATH | O_CLOEXEC | find, 0,
+                         o->how.resolve | RESOLVE_NO_MAGICLINKS);
+        if (obj == -ENOENT && (o->how.flags & O_CREAT))
+                return create(c, w, base_fd, path, o, depth);
+        if (obj < 0)
+                return obj;
+        r = open_found(c, w, obj, o);
+        safe_close(obj);
+        return r;
+}
+
 /* "/proc/self" and "/proc/thread-self" name whoever resolves them: the
  * task's, in its pid namespace (what its /proc shows), not the daemon's. */
 static void name_task_self(struct open_call *o, const struct task_creds *creds)
@@ -234,10 +277,9 @@ static void name_task_self(struct open_call *o, const struct task_creds *creds)
 
 static int open_as_task(struct emul_call *c, struct worker *w, struct open_call *o)
 {
-        uint64_t find = o->how.flags & (O_NOFOLLOW | O_DIRECTORY);
         struct task_dirs dirs;
         struct task_creds creds;
-        int r, obj;
+        int r;
 
         r = task_creds_read((pid_t)c->req.pid, &creds);
         if (r < 0)
@@ -250,18 +292,8 @@ static int open_as_task(struct emul_call *c, struct worker *w, struct open_call 
                 r = worker_enter_root(w, dirs.root_fd);
         if (r >= 0)
                 r = worker_assume(w, &creds, 0);
-        if (r >= 0) {
-                obj = openat2_fd(dirs.base_fd, o->path, O_PATH | O_CLOEXEC | find, 0,
-                                 o->how.resolve | RESOLVE_NO_MAGICLINKS);
-                if (obj == -ENOENT && (o->how.flags & O_CREAT))
-                        r = create(c, w, dirs.base_fd, o);
-                else if (obj < 0)
-                        r = obj;
-                else {
-                        r = open_found(c, w, obj, o);
-                        safe_close(obj);
-                }
-        }
+        if (r >= 0)
+                r = resolve_open(c, w, dirs.base_fd, o->path, o, 0);
         worker_restore(w);
         task_dirs_close(&dirs);
         task_creds_done(&creds);

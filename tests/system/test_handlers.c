@@ -194,6 +194,20 @@ Test(handlers, open_creates_with_the_tasks_mode_and_checks_the_parent)
         path_of(p, sizeof(p), "secret/new");
         expect_open(p, "wronly,creat", "open: EACCES\n");
         cr_assert_eq(access(p, F_OK), -1, "a denied file must not be created");
+
+        /* Through a dangling symlink: its target is created, as by the
+         * kernel, and checked as such. */
+        path_of(p, sizeof(p), "dangling");
+        cr_assert_eq(symlink("made-through-link", p), 0);
+        expect_open(p, "wronly,creat", "open: ok\n");
+        expect_open(p, "wronly,creat,excl", "open: EEXIST\n");
+        path_of(p, sizeof(p), "made-through-link");
+        cr_assert_eq(access(p, F_OK), 0);
+        path_of(p, sizeof(p), "to-secret");
+        cr_assert_eq(symlink("secret/through", p), 0);
+        expect_open(p, "wronly,creat", "open: EACCES\n");
+        path_of(p, sizeof(p), "secret/through");
+        cr_assert_eq(access(p, F_OK), -1, "a denied file must not be created through a link");
 }
 
 Test(handlers, relative_paths_dirfd_and_cwd)
