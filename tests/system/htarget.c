@@ -214,6 +214,7 @@ static int do_swap(const char *dir, int n)
 {
         struct swapper s = { .dir = dir };
         unsigned allowed = 0, denied = 0, refused = 0, other = 0;
+        int other_errno = 0;
         char link[512], buf[32];
         pthread_t t;
 
@@ -224,7 +225,12 @@ static int do_swap(const char *dir, int n)
                 ssize_t r;
 
                 if (fd < 0) {
-                        errno == EACCES ? refused++ : other++;
+                        if (errno == EACCES)
+                                refused++;
+                        else {
+                                other++;
+                                other_errno = errno;
+                        }
                         continue;
                 }
                 r = read((int)fd, buf, sizeof(buf));
@@ -237,6 +243,8 @@ static int do_swap(const char *dir, int n)
         atomic_store(&s.stop, true);
         pthread_join(t, NULL);
         printf("swap: allowed %u denied %u refused %u other %u\n", allowed, denied, refused, other);
+        if (other)
+                fprintf(stderr, "other: %s\n", errname(other_errno));
         return 0;
 }
 

@@ -265,8 +265,10 @@ Test(handlers, swapped_symlink_never_opens_the_denied_file)
         cr_assert_eq(sscanf(r.out, "swap: allowed %u denied %u refused %u other %u", &allowed,
                             &denied, &refused, &other),
                      4, "%s", r.out);
-        cr_log_info("%s", r.out);
+        cr_log_info("%s%s", r.out, r.err);
         cr_assert_eq(denied, 0, "the denied file was opened: %s", r.out);
+        /* "other" (a rare ENOENT while the link is being replaced) is not
+         * a security question: only the denied content is. */
         cr_assert_gt(allowed, 0, "%s", r.out);
 }
 
