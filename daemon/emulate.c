@@ -162,6 +162,7 @@ bool emulate_start(struct listener *l, const struct seccomp_notif *req,
                 return false;
         job->handler = h;
         job->listener = l;
+        job->running = &l->jobs_running;
         job->call = (struct emul_call){
                 .req = *req,
                 .listener_fd = l->fd,

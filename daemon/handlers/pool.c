@@ -45,16 +45,29 @@ static void on_wake_signal(int sig)
         (void)sig;
 }
 
+/* The oldest queued job whose owner has fewer than n_workers - 1 jobs
+ * running, or NULL. Under the lock. */
+static struct job *runnable(struct pool *p)
+{
+        for (struct list_node *n = p->queue.next; n != &p->queue; n = n->next) {
+                struct job *job = container_of(n, struct job, node);
+
+                if (*job->running + 1 < p->n_workers)
+                        return job;
+        }
+        return NULL;
+}
+
 static struct job *next_job(struct pool *p, struct worker *w)
 {
         struct job *job = NULL;
 
         pthread_mutex_lock(&p->lock);
-        while (!p->stop && list_empty(&p->queue))
+        while (!p->stop && !(job = runnable(p)))
                 pthread_cond_wait(&p->cond, &p->lock);
-        if (!p->stop) {
-                job = container_of(p->queue.next, struct job, node);
+        if (job) {
                 list_del(&job->node);
+                (*job->running)++;
                 w->job = job;
         }
         pthread_mutex_unlock(&p->lock);
@@ -82,7 +95,10 @@ static void *worker_main(void *arg)
                         init = -EIO;
                 pthread_mutex_lock(&p->lock);
                 w->job = NULL;
+                (*job->running)--;
                 list_add_tail(&p->finished, &job->node);
+                /* A job of the same owner may have waited for this one. */
+                pthread_cond_broadcast(&p->cond);
                 pthread_mutex_unlock(&p->lock);
                 ev_async_send(p->loop, &p->wake);
         }
@@ -157,7 +173,9 @@ static int start_workers(struct pool *p, unsigned n)
                 r = -pthread_create(&w->thread, NULL, worker_main, w);
                 if (r == 0) {
                         w->started = true;
+                        pthread_mutex_lock(&p->lock);
                         p->n_workers++;
+                        pthread_mutex_unlock(&p->lock);
                 }
         }
         pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -184,7 +202,7 @@ int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata
         ev_timer_init(&p->stale, on_stale_check, STALE_CHECK_SECONDS, STALE_CHECK_SECONDS);
         sigemptyset(&sa.sa_mask);
         sigaction(wake_signal(), &sa, NULL);
-        r = start_workers(p, n < POOL_MAX ? n : POOL_MAX);
+        r = start_workers(p, n < 2 ? 2 : n < POOL_MAX ? n : POOL_MAX);
         if (r < 0) {
                 pool_free(p);
                 return r;

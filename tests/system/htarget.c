@@ -23,6 +23,7 @@
  *   mknod PATH TYPE MAJ MIN [UID]  (TYPE c, b, p, f), as UID if given
  *   count N PATH               N open+close; the fd count before and after
  *   fifo PATH                  open(PATH, O_RDONLY), blocking
+ *   fifos PATH N               the same in N threads at once
  *   hammer N DIR KIND          a thread makes N calls, each on a new name (KIND mknod:
  *                              FIFOs; open: O_CREAT|O_EXCL files), while this one
  *                              sends it SIGUSR1 (SA_RESTART) without pause */
@@ -327,6 +328,34 @@ static int do_count(int n, const char *path)
         return 0;
 }
 
+static void *open_fifo(void *arg)
+{
+        long fd = syscall(SYS_open, (const char *)arg, O_RDONLY);
+
+        if (fd >= 0)
+                close((int)fd);
+        return (void *)(intptr_t)(fd >= 0);
+}
+
+static int do_fifos(const char *path, int n)
+{
+        pthread_t t[16];
+        int ok = 0;
+
+        if (n > 16)
+                n = 16;
+        for (int i = 0; i < n; i++)
+                pthread_create(&t[i], NULL, open_fifo, (void *)path);
+        for (int i = 0; i < n; i++) {
+                void *r;
+
+                pthread_join(t[i], &r);
+                ok += r != NULL;
+        }
+        printf("fifos: ok %d\n", ok);
+        return 0;
+}
+
 struct hammered {
         const char *dir;
         const char *kind;
@@ -444,6 +473,8 @@ int main(int argc, char **argv)
                 return do_count(atoi(argv[2]), argv[3]);
         else if (!strcmp(argv[1], "fifo") && argc == 3)
                 report("fifo", syscall(SYS_open, argv[2], O_RDONLY));
+        else if (!strcmp(argv[1], "fifos") && argc == 4)
+                return do_fifos(argv[2], atoi(argv[3]));
         else if (!strcmp(argv[1], "hammer") && argc == 5)
                 return do_hammer(atoi(argv[2]), argv[3], argv[4]);
         else {

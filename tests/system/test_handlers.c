@@ -337,30 +337,36 @@ Test(handlers, no_fd_leaks_after_thousands_of_calls)
                      "daemon fds leaked (%d before):\n%s", baseline, fd_list(d.pid));
 }
 
-/* A worker thread of the daemon blocked opening a FIFO (fs/pipe.c). */
-static bool daemon_waits_on_fifo(void)
+/* How many worker threads of the daemon are blocked opening a FIFO
+ * (fs/pipe.c). */
+static int daemon_fifo_waiters(void)
 {
         char dir[64], path[384], wchan[64];
         struct dirent *e;
-        bool found = false;
+        int found = 0;
         DIR *tasks;
 
         snprintf(dir, sizeof(dir), "/proc/%d/task", (int)d.pid);
         tasks = opendir(dir);
         if (!tasks)
-                return false;
-        while (!found && (e = readdir(tasks))) {
+                return 0;
+        while ((e = readdir(tasks))) {
                 FILE *f;
 
                 snprintf(path, sizeof(path), "%s/%s/wchan", dir, e->d_name);
                 f = fopen(path, "re");
                 if (!f)
                         continue;
-                found = fgets(wchan, sizeof(wchan), f) && strstr(wchan, "wait_for_partner");
+                found += fgets(wchan, sizeof(wchan), f) && strstr(wchan, "wait_for_partner");
                 fclose(f);
         }
         closedir(tasks);
         return found;
+}
+
+static bool daemon_waits_on_fifo(void)
+{
+        return daemon_fifo_waiters() > 0;
 }
 
 Test(handlers, blocking_fifo_open_does_not_stall_other_listeners)
@@ -414,6 +420,44 @@ Test(handlers, blocking_fifo_open_does_not_stall_other_listeners)
         for (int i = 0; i < 1000 && daemon_waits_on_fifo(); i++)
                 poll(NULL, 0, 10);
         cr_assert_not(daemon_waits_on_fifo(), "the worker is still held by a dead task");
+}
+
+/* One listener blocking in more opens than there are workers holds at
+ * most all but one: another listener's emulations still run. */
+Test(handlers, blocked_listener_never_holds_every_worker)
+{
+        char fifo[512], p[512];
+        struct cmd_result r;
+        int out[2], status, wfd;
+        char buf[256] = "";
+        pid_t pid;
+
+        path_of(fifo, sizeof(fifo), "fifo4");
+        cr_assert_eq(mkfifo(fifo, 0666), 0);
+        cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+        pid = fork();
+        if (pid == 0) {
+                dup2(out[1], STDOUT_FILENO);
+                execl(HTARGET, HTARGET, d.socket, "h", "fifos", fifo, "8", (char *)NULL);
+                _exit(127);
+        }
+        close(out[1]);
+        for (int i = 0; i < 1000 && daemon_fifo_waiters() < 3; i++)
+                poll(NULL, 0, 10);
+        cr_assert_eq(daemon_fifo_waiters(), 3, "3 of the 4 workers, no more");
+
+        path_of(p, sizeof(p), "allowed");
+        TARGET(&r, "count", "100", p);
+        cr_assert(!strncmp(r.out, "count: ok 100 ", 14), "%s (stderr %s)", r.out, r.err);
+
+        /* A writer lets every reader through, queued ones too. */
+        wfd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        cr_assert_geq(wfd, 0);
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        close(wfd);
+        cr_assert_gt(read(out[0], buf, sizeof(buf) - 1), 0);
+        close(out[0]);
+        cr_assert_str_eq(buf, "fifos: ok 8\n");
 }
 
 static unsigned count_entries(const char *dir)
