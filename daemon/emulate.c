@@ -139,6 +139,14 @@ static void on_job_done(struct job *job, void *userdata)
 
 int emulate_init(struct daemon *d)
 {
+        const char *why = NULL;
+
+        /* The loader lets a handler's syscalls reach it: the two lists
+         * must be one. A build where they differ does not start. */
+        if (handlers_check(&why) < 0)
+                return log_error_errno(-EINVAL, "handler \"%s\": registered syscalls differ from "
+                                                "the policy library's",
+                                       why);
         return pool_new(d->loop, EMULATE_WORKERS, on_job_done, d, &d->pool);
 }
 

@@ -282,3 +282,12 @@ void handler_options_free(struct unotify_handler_options *o, bool owned)
         free((struct unotify_rewrite *)o->rewrites);
         free(o);
 }
+
+const char *const *unotify_handler_syscalls(enum unotify_handler h, size_t *ret_count)
+{
+        *ret_count = 0;
+        if (h <= UNOTIFY_HANDLER_NONE || (size_t)h > ELEMENTSOF(schemas))
+                return NULL;
+        *ret_count = schemas[h - 1].n_syscalls;
+        return schemas[h - 1].syscalls;
+}

@@ -152,5 +152,7 @@ static void mknod_run(struct emul_call *c, struct worker *w)
 const struct handler handler_mknod = {
         .id = UNOTIFY_HANDLER_MKNOD,
         .name = "mknod",
+        .syscalls = served,
+        .n_syscalls = ELEMENTSOF(served),
         .run = mknod_run,
 };

@@ -337,5 +337,7 @@ static void open_run(struct emul_call *c, struct worker *w)
 const struct handler handler_open = {
         .id = UNOTIFY_HANDLER_OPEN,
         .name = "open",
+        .syscalls = served,
+        .n_syscalls = ELEMENTSOF(served),
         .run = open_run,
 };

@@ -133,3 +133,19 @@ Test(handlers, options_in_the_effective_dump, .timeout = 60)
         free(json);
         unotify_policy_unref(p);
 }
+
+Test(handlers, syscalls_served, .timeout = 60)
+{
+        size_t n;
+        const char *const *s = unotify_handler_syscalls(UNOTIFY_HANDLER_OPEN, &n);
+
+        cr_assert_eq(n, 4);
+        cr_assert_str_eq(s[0], "open");
+        cr_assert_str_eq(s[3], "creat");
+        s = unotify_handler_syscalls(UNOTIFY_HANDLER_MKNOD, &n);
+        cr_assert(n == 2 && !strcmp(s[1], "mknodat"));
+        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_INJECT, &n), "any syscall");
+        cr_assert_eq(n, 0);
+        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_NONE, &n));
+        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_INJECT + 1, &n));
+}
