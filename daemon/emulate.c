@@ -57,7 +57,8 @@ static int send_plain(struct listener *l, const struct emul_call *c, int error)
 static void log_answer(struct listener *l, const struct job *job, int fd)
 {
         const struct emul_call *c = &job->call;
-        _cleanup_(freep) char *name = seccomp_syscall_resolve_num_arch(c->req.data.arch, c->req.data.nr);
+        _cleanup_(freep) char *name =
+                seccomp_syscall_resolve_num_arch(c->req.data.arch, c->req.data.nr);
         char result[48];
 
         if (c->error)
@@ -66,9 +67,9 @@ static void log_answer(struct listener *l, const struct job *job, int fd)
                 snprintf(result, sizeof(result), "fd %d", fd);
         else
                 snprintf(result, sizeof(result), "%lld", (long long)c->val);
-        log_info("listener %llu (%s): pid %u %s -> UNOTIFY_ACT_EMULATE %s: %s%s", (unsigned long long)l->id,
-                 l->container_id, c->req.pid, name ? name : "?", job->handler->name, result,
-                 c->replayed ? " (from the journal)" : "");
+        log_info("listener %llu (%s): pid %u %s -> UNOTIFY_ACT_EMULATE %s: %s%s",
+                 (unsigned long long)l->id, l->container_id, c->req.pid, name ? name : "?",
+                 job->handler->name, result, c->replayed ? " (from the journal)" : "");
 }
 
 static void log_refusal(struct listener *l, const struct job *job)
@@ -139,6 +140,14 @@ static void on_job_done(struct job *job, void *userdata)
 
 int emulate_init(struct daemon *d)
 {
+        const char *why = NULL;
+
+        /* The loader lets a handler's syscalls reach it: the two lists
+         * must be one. A build where they differ does not start. */
+        if (handlers_check(&why) < 0)
+                return log_error_errno(-EINVAL, "handler \"%s\": registered syscalls differ from "
+                                                "the policy library's",
+                                       why);
         return pool_new(d->loop, EMULATE_WORKERS, on_job_done, d, &d->pool);
 }
 
@@ -162,6 +171,7 @@ bool emulate_start(struct listener *l, const struct seccomp_notif *req,
                 return false;
         job->handler = h;
         job->listener = l;
+        job->running = &l->jobs_running;
         job->call = (struct emul_call){
                 .req = *req,
                 .listener_fd = l->fd,

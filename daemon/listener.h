@@ -50,6 +50,7 @@ struct listener {
          * listener freed meanwhile is only marked dead and goes with its
          * last job. The journal is made at the first emulation. */
         unsigned jobs;
+        unsigned jobs_running; /* of those, in a worker now (the pool's lock) */
         bool dead;
         struct journal *journal;
         uint64_t journal_recorded; /* answers lost after a side effect */

@@ -17,14 +17,11 @@
 #include "unotify/kernel.h"
 #include "unotify/macro.h"
 
-int target_id_valid(int listener_fd, uint64_t id)
-{
-        return ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0 : -ENOENT;
-}
-
 static int id_valid(const struct target_ctx *t)
 {
-        return target_id_valid(t->listener_fd, t->req->id);
+        uint64_t id = t->req->id;
+
+        return ioctl(t->listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0 : -ENOENT;
 }
 
 /* /proc/PID/mem works where process_vm_readv's ptrace check does not
@@ -136,27 +133,6 @@ ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
         return -ENAMETOOLONG;
 }
 
-int target_read(pid_t pid, uint64_t addr, void *buf, size_t n)
-{
-        size_t done = 0;
-        long page = sysconf(_SC_PAGESIZE);
-
-        if (addr == 0)
-                return -EFAULT;
-        while (done < n) {
-                size_t chunk = (size_t)page - (size_t)((addr + done) % (uint64_t)page);
-                ssize_t r;
-
-                if (chunk > n - done)
-                        chunk = n - done;
-                r = read_chunk(pid, addr + done, (char *)buf + done, chunk);
-                if (r <= 0)
-                        return r < 0 ? (int)r : -EFAULT;
-                done += (size_t)r;
-        }
-        return 0;
-}
-
 static int read_link(const char *path, char *buf, size_t size)
 {
         ssize_t n = readlink(path, buf, size - 1);
@@ -196,28 +172,6 @@ static int base_dir(const struct target_ctx *t, int dirfd_arg, char *buf, size_t
         if (buf[0] == '\0')
                 strcpy(buf, "/");
         return 0;
-}
-
-int target_absolute_path(const struct target_ctx *t, int dirfd_arg_index, const char *rel, char *buf,
-                         size_t size)
-{
-        size_t n = strlen(rel);
-        int r;
-
-        if (n + 1 > size)
-                return -ENAMETOOLONG;
-        if (rel[0] == '/') {
-                memcpy(buf, rel, n + 1);
-                return (int)n;
-        }
-        r = base_dir(t, dirfd_arg_index, buf, size);
-        if (r < 0)
-                return r;
-        if (strlen(buf) + 1 + n + 1 > size)
-                return -ENAMETOOLONG;
-        strcat(buf, strcmp(buf, "/") ? "/" : "");
-        strcat(buf, rel);
-        return (int)strlen(buf);
 }
 
 static int read_path(const struct target_ctx *t, unsigned arg_index, int dirfd_arg_index, char *buf,
@@ -319,6 +273,56 @@ int target_pidfd(int listener_fd, const struct seccomp_notif *req)
         if (r < 0)
                 return safe_close(fd), r;
         return fd;
+}
+
+/* ---- for emulation handlers (handlers/) ------------------------------ */
+
+int target_id_valid(int listener_fd, uint64_t id)
+{
+        return ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0 : -ENOENT;
+}
+
+int target_read(pid_t pid, uint64_t addr, void *buf, size_t n)
+{
+        size_t done = 0;
+        long page = sysconf(_SC_PAGESIZE);
+
+        if (addr == 0)
+                return -EFAULT;
+        while (done < n) {
+                size_t chunk = (size_t)page - (size_t)((addr + done) % (uint64_t)page);
+                ssize_t r;
+
+                if (chunk > n - done)
+                        chunk = n - done;
+                r = read_chunk(pid, addr + done, (char *)buf + done, chunk);
+                if (r <= 0)
+                        return r < 0 ? (int)r : -EFAULT;
+                done += (size_t)r;
+        }
+        return 0;
+}
+
+int target_absolute_path(const struct target_ctx *t, int dirfd_arg_index, const char *rel, char *buf,
+                         size_t size)
+{
+        size_t n = strlen(rel);
+        int r;
+
+        if (n + 1 > size)
+                return -ENAMETOOLONG;
+        if (rel[0] == '/') {
+                memcpy(buf, rel, n + 1);
+                return (int)n;
+        }
+        r = base_dir(t, dirfd_arg_index, buf, size);
+        if (r < 0)
+                return r;
+        if (strlen(buf) + 1 + n + 1 > size)
+                return -ENAMETOOLONG;
+        strcat(buf, strcmp(buf, "/") ? "/" : "");
+        strcat(buf, rel);
+        return (int)strlen(buf);
 }
 
 int target_dup_fd(int listener_fd, const struct seccomp_notif *req, int fd)

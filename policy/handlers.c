@@ -135,7 +135,8 @@ static void parse_inject(struct parser *p, json_t *opts, struct unotify_handler_
 
         ret->inject_path = abs_path(p, opts, "path", false);
         if ((v = json_object_get(opts, "access"))) {
-                const char *s = expect_string(p, "access", v, "\"read\", \"write\" or \"readwrite\"");
+                const char *s =
+                        expect_string(p, "access", v, "\"read\", \"write\" or \"readwrite\"");
                 bool found = false;
 
                 for (size_t i = 0; s && i < ELEMENTSOF(modes); i++)
@@ -208,15 +209,17 @@ void parse_handler_options(struct parser *p, json_t *obj, struct draft_rule *r)
         }
         r->rule.options->refuse_errno = EPERM;
         if (d->handler == UNOTIFY_HANDLER_INJECT && !opts) {
-                fail(p, NULL, "missing required key \"handlerOptions\" (handler \"inject\" needs "
-                              "a \"path\")");
+                fail(p, NULL,
+                     "missing required key \"handlerOptions\" (handler \"inject\" needs "
+                     "a \"path\")");
                 return;
         }
         if (!opts)
                 return;
         if (!json_is_object(opts)) {
-                fail(p, "handlerOptions", "expected an object (the options of handler \"%s\"), got %s",
-                     s->name, type_name(opts));
+                fail(p, "handlerOptions",
+                     "expected an object (the options of handler \"%s\"), got %s", s->name,
+                     type_name(opts));
                 return;
         }
         mark = ptr_push_key(p, "handlerOptions");
@@ -278,4 +281,13 @@ void handler_options_free(struct unotify_handler_options *o, bool owned)
         }
         free((struct unotify_rewrite *)o->rewrites);
         free(o);
+}
+
+const char *const *unotify_handler_syscalls(enum unotify_handler h, size_t *ret_count)
+{
+        *ret_count = 0;
+        if (h <= UNOTIFY_HANDLER_NONE || (size_t)h > ELEMENTSOF(schemas))
+                return NULL;
+        *ret_count = schemas[h - 1].n_syscalls;
+        return schemas[h - 1].syscalls;
 }

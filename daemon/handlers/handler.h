@@ -13,6 +13,7 @@
 
 #include <linux/seccomp.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "unotify/policy.h"
@@ -23,12 +24,12 @@ struct journal;
 /* One emulated call, owned by the pool while it runs. */
 struct emul_call {
         /* In; valid for the whole call. */
-        struct seccomp_notif req;                    /* a copy */
-        int listener_fd;                             /* borrowed (the job holds the listener) */
-        const struct unotify_policy *policy;         /* borrowed, likewise */
-        struct unotify_decision dec;                 /* the EMULATE decision */
-        const struct unotify_handler_options *opts;  /* dec's rule's, borrowed */
-        struct journal *journal;                     /* the listener's; NULL: none */
+        struct seccomp_notif req;                   /* a copy */
+        int listener_fd;                            /* borrowed (the job holds the listener) */
+        const struct unotify_policy *policy;        /* borrowed, likewise */
+        struct unotify_decision dec;                /* the EMULATE decision */
+        const struct unotify_handler_options *opts; /* dec's rule's, borrowed */
+        struct journal *journal;                    /* the listener's; NULL: none */
 
         /* Out, set by the handler. error > 0: fail the call with it. Else
          * fd >= 0: inject it (owned; closed after the answer) and return
@@ -51,6 +52,10 @@ struct emul_call {
 struct handler {
         enum unotify_handler id;
         const char *name;
+        /* The syscalls it serves (NULL: any); must be the policy
+         * library's list (unotify_handler_syscalls), checked at start. */
+        const char *const *syscalls;
+        size_t n_syscalls;
         /* In a worker: do the work, fill the result. The worker's root,
          * cwd and credentials are the daemon's on entry and must be on
          * return (worker.h does both). */
@@ -59,6 +64,10 @@ struct handler {
 
 /* registry.c: the handler for id, or NULL. */
 const struct handler *handler_lookup(enum unotify_handler id);
+/* registry.c: whether every handler the policy language knows is
+ * registered and serves exactly the syscalls the loader lets reach it.
+ * Returns 0, or -EINVAL with the first mismatch in *ret_why. */
+int handlers_check(const char **ret_why);
 
 /* The handlers (one file each). */
 extern const struct handler handler_open;

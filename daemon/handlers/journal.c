@@ -97,7 +97,8 @@ static void drop(struct journal *j, size_t i)
 static void expire(struct journal *j, uint64_t now)
 {
         for (size_t i = j->n; i-- > 0;)
-                if (!j->entries[i].running && now - j->entries[i].recorded_ns > j->entries[i].window_ns)
+                if (!j->entries[i].running &&
+                    now - j->entries[i].recorded_ns > j->entries[i].window_ns)
                         drop(j, i);
 }
 
@@ -118,7 +119,8 @@ static bool make_room(struct journal *j)
                 return true;
         for (size_t i = 0; i < j->n; i++)
                 if (!j->entries[i].running &&
-                    (oldest == SIZE_MAX || j->entries[i].recorded_ns < j->entries[oldest].recorded_ns))
+                    (oldest == SIZE_MAX ||
+                     j->entries[i].recorded_ns < j->entries[oldest].recorded_ns))
                         oldest = i;
         if (oldest == SIZE_MAX)
                 return false;
@@ -158,10 +160,9 @@ bool journal_begin(struct journal *j, struct emul_call *c)
                 c->side_effect = true;
                 replayed = true;
         } else if (!e && make_room(j)) {
-                j->entries[j->n++] = (struct entry){ .tid = (pid_t)c->req.pid,
-                                                     .digest = c->key_digest,
-                                                     .running = true,
-                                                     .fd = -1 };
+                j->entries[j->n++] = (struct entry){
+                        .tid = (pid_t)c->req.pid, .digest = c->key_digest, .running = true, .fd = -1
+                };
                 c->journaled = true;
         }
         pthread_mutex_unlock(&j->lock);
@@ -177,7 +178,8 @@ void journal_end(struct journal *j, struct emul_call *c)
         pthread_mutex_lock(&j->lock);
         e = find(j, c);
         if (e && e->running) {
-                if (!c->side_effect || (c->fd >= 0 && (e->fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0)) < 0)) {
+                if (!c->side_effect ||
+                    (c->fd >= 0 && (e->fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0)) < 0)) {
                         drop(j, (size_t)(e - j->entries));
                 } else {
                         e->running = false;

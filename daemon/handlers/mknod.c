@@ -63,7 +63,8 @@ static int64_t needed_caps(const struct emul_call *c, const struct mknod_call *m
         }
 }
 
-static int make_node(struct emul_call *c, struct worker *w, const struct mknod_call *m, uint64_t caps)
+static int make_node(struct emul_call *c, struct worker *w, const struct mknod_call *m,
+                     uint64_t caps)
 {
         struct task_creds creds;
         struct task_dirs dirs;
@@ -73,7 +74,7 @@ static int make_node(struct emul_call *c, struct worker *w, const struct mknod_c
         r = task_creds_read((pid_t)c->req.pid, &creds);
         if (r < 0)
                 return r;
-        r = task_dirs_open(c, w, m->path, m->dirfd_arg, &dirs);
+        r = task_dirs_open(c, w, m->path, m->dirfd_arg, false, &dirs);
         if (r >= 0)
                 r = target_id_valid(c->listener_fd, c->req.id);
         if (r >= 0)
@@ -106,11 +107,15 @@ static void mknod_run(struct emul_call *c, struct worker *w)
 
         switch (syscall_pick(&c->req, served, ELEMENTSOF(served))) {
         case 0:
-                m = (struct mknod_call){ .path_arg = 0, .dirfd_arg = -1, .mode = (mode_t)a[1],
+                m = (struct mknod_call){ .path_arg = 0,
+                                         .dirfd_arg = -1,
+                                         .mode = (mode_t)a[1],
                                          .dev = (dev_t)(unsigned)a[2] };
                 break;
         case 1:
-                m = (struct mknod_call){ .path_arg = 1, .dirfd_arg = 0, .mode = (mode_t)a[2],
+                m = (struct mknod_call){ .path_arg = 1,
+                                         .dirfd_arg = 0,
+                                         .mode = (mode_t)a[2],
                                          .dev = (dev_t)(unsigned)a[3] };
                 break;
         default:
@@ -147,5 +152,7 @@ static void mknod_run(struct emul_call *c, struct worker *w)
 const struct handler handler_mknod = {
         .id = UNOTIFY_HANDLER_MKNOD,
         .name = "mknod",
+        .syscalls = served,
+        .n_syscalls = ELEMENTSOF(served),
         .run = mknod_run,
 };

@@ -10,7 +10,8 @@
  *   2. open that same inode with the task's flags through
  *      /proc/thread-self/fd (no second path walk).
  * A file to create is created in its parent directory, opened (O_PATH) and
- * checked first, with RESOLVE_NO_SYMLINKS for the last component. */
+ * checked first, with RESOLVE_NO_SYMLINKS for the last component (a
+ * dangling symlink there is followed by hand, step by step). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,9 +34,9 @@
 #define K_O_LARGEFILE 0100000
 #endif
 /* VALID_OPEN_FLAGS and O_PATH_FLAGS of fs/fcntl.c and fs/open.c. */
-#define VALID_OPEN_FLAGS                                                                             \
-        (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_SYNC |      \
-         O_DSYNC | FASYNC | O_DIRECT | K_O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |       \
+#define VALID_OPEN_FLAGS                                                                      \
+        (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_SYNC | \
+         O_DSYNC | FASYNC | O_DIRECT | K_O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | \
          O_CLOEXEC | O_PATH | K_O_TMPFILE)
 #define O_PATH_FLAGS (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
 #define OPEN_HOW_SIZE_VER0 24
@@ -93,13 +94,18 @@ static int parse_call(struct emul_call *c, struct open_call *o)
 
         switch (syscall_pick(&c->req, served, ELEMENTSOF(served))) {
         case SYS_OPEN:
-                *o = (struct open_call){ .path_arg = 0, .dirfd_arg = -1, .how = legacy_how(a[1], a[2]) };
+                *o = (struct open_call){ .path_arg = 0,
+                                         .dirfd_arg = -1,
+                                         .how = legacy_how(a[1], a[2]) };
                 return 0;
         case SYS_OPENAT:
-                *o = (struct open_call){ .path_arg = 1, .dirfd_arg = 0, .how = legacy_how(a[2], a[3]) };
+                *o = (struct open_call){ .path_arg = 1,
+                                         .dirfd_arg = 0,
+                                         .how = legacy_how(a[2], a[3]) };
                 return 0;
         case SYS_CREAT:
-                *o = (struct open_call){ .path_arg = 0, .dirfd_arg = -1,
+                *o = (struct open_call){ .path_arg = 0,
+                                         .dirfd_arg = -1,
                                          .how = legacy_how(O_CREAT | O_WRONLY | O_TRUNC, a[1]) };
                 return 0;
         case SYS_OPENAT2:
@@ -115,10 +121,17 @@ static int open_rewritten(const struct open_call *o, const char *to)
 {
         int fd;
 
-        if ((o->how.flags & O_ACCMODE) != O_RDONLY || (o->how.flags & (O_CREAT | O_TRUNC | K_O_TMPFILE)))
+        if ((o->how.flags & O_ACCMODE) != O_RDONLY ||
+            (o->how.flags & (O_CREAT | O_TRUNC | K_O_TMPFILE)))
                 return -EACCES;
-        fd = open(to, O_RDONLY | O_CLOEXEC | O_NOCTTY | (int)(o->how.flags & (O_NONBLOCK | O_NOATIME)));
+        fd = open(to,
+                  O_RDONLY | O_CLOEXEC | O_NOCTTY | (int)(o->how.flags & (O_NONBLOCK | O_NOATIME)));
         return fd < 0 ? negative_errno() : fd;
+}
+
+static bool scoped(const struct open_call *o)
+{
+        return o->how.resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH);
 }
 
 static const char *rewrite_of(struct emul_call *c, const struct open_call *o)
@@ -126,7 +139,8 @@ static const char *rewrite_of(struct emul_call *c, const struct open_call *o)
         const struct target_ctx t = { .listener_fd = c->listener_fd, .req = &c->req };
         char abs[PATH_MAX];
 
-        if (!c->opts || c->opts->n_rewrites == 0)
+        /* Rewrites name paths of the task's root: not one below a dirfd. */
+        if (!c->opts || c->opts->n_rewrites == 0 || scoped(o))
                 return NULL;
         if (target_absolute_path(&t, o->dirfd_arg, o->path, abs, sizeof(abs)) < 0)
                 return NULL;
@@ -135,30 +149,6 @@ static const char *rewrite_of(struct emul_call *c, const struct open_call *o)
                 if (strcmp(c->opts->rewrites[i].from, abs) == 0)
                         return c->opts->rewrites[i].to;
         return NULL;
-}
-
-/* O_CREAT and nothing there: create it in its (checked) parent. */
-static int create(struct emul_call *c, struct worker *w, int base_fd, const struct open_call *o)
-{
-        const char *name;
-        _cleanup_(closep) int dir = open_parent(base_fd, o->path, o->how.resolve, &name);
-        int r;
-
-        if (dir < 0)
-                return dir;
-        r = check_new(c, w, dir, name);
-        if (r < 0)
-                return r;
-        /* Right before the side effect: still the task that asked? */
-        r = target_id_valid(c->listener_fd, c->req.id);
-        if (r < 0)
-                return r;
-        /* A dangling symlink as the last component gives ELOOP here where
-         * the kernel would create its target (docs/handlers.md). */
-        r = openat2_fd(dir, name, (o->how.flags & ~(uint64_t)O_NOFOLLOW) | O_CLOEXEC | O_NOCTTY,
-                       o->how.mode, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-        c->side_effect = r >= 0;
-        return r;
 }
 
 /* The checked object opened again with the task's flags. */
@@ -193,6 +183,72 @@ static int open_found(struct emul_call *c, struct worker *w, int obj, const stru
         return r;
 }
 
+static int resolve_open(struct emul_call *c, struct worker *w, int base_fd, const char *path,
+                        const struct open_call *o, unsigned depth);
+
+/* The last component is a symlink to a name that does not exist: the
+ * kernel creates the name it points to (not with O_EXCL or O_NOFOLLOW).
+ * So do we, resolving that name from the link's directory. */
+static int create_through_link(struct emul_call *c, struct worker *w, int dir, const char *name,
+                               const struct open_call *o, unsigned depth)
+{
+        char target[PATH_MAX];
+        ssize_t n;
+
+        if ((o->how.flags & (O_EXCL | O_NOFOLLOW)) || depth >= 40)
+                return -ELOOP;
+        n = readlinkat(dir, name, target, sizeof(target) - 1);
+        if (n < 0)
+                return -ELOOP;
+        target[n] = '\0';
+        return resolve_open(c, w, target[0] == '/' ? AT_FDCWD : dir, target, o, depth + 1);
+}
+
+/* O_CREAT and nothing there: create it in its (checked) parent. */
+static int create(struct emul_call *c, struct worker *w, int base_fd, const char *path,
+                  const struct open_call *o, unsigned depth)
+{
+        const char *name;
+        _cleanup_(closep) int dir = open_parent(base_fd, path, o->how.resolve, &name);
+        int r;
+
+        if (dir < 0)
+                return dir;
+        r = check_new(c, w, dir, name);
+        if (r < 0)
+                return r;
+        /* Right before the side effect: still the task that asked? */
+        r = target_id_valid(c->listener_fd, c->req.id);
+        if (r < 0)
+                return r;
+        /* The last component may not be a symlink here: it would be
+         * followed after the check. */
+        r = openat2_fd(dir, name, (o->how.flags & ~(uint64_t)O_NOFOLLOW) | O_CLOEXEC | O_NOCTTY,
+                       o->how.mode, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        if (r == -ELOOP)
+                return create_through_link(c, w, dir, name, o, depth);
+        c->side_effect = r >= 0;
+        return r;
+}
+
+/* Find path from base_fd without side effects, then open or create. */
+static int resolve_open(struct emul_call *c, struct worker *w, int base_fd, const char *path,
+                        const struct open_call *o, unsigned depth)
+{
+        uint64_t find = o->how.flags & (O_NOFOLLOW | O_DIRECTORY);
+        int obj, r;
+
+        obj = openat2_fd(base_fd, path, O_PATH | O_CLOEXEC | find, 0,
+                         o->how.resolve | RESOLVE_NO_MAGICLINKS);
+        if (obj == -ENOENT && (o->how.flags & O_CREAT))
+                return create(c, w, base_fd, path, o, depth);
+        if (obj < 0)
+                return obj;
+        r = open_found(c, w, obj, o);
+        safe_close(obj);
+        return r;
+}
+
 /* "/proc/self" and "/proc/thread-self" name whoever resolves them: the
  * task's, in its pid namespace (what its /proc shows), not the daemon's. */
 static void name_task_self(struct open_call *o, const struct task_creds *creds)
@@ -221,34 +277,23 @@ static void name_task_self(struct open_call *o, const struct task_creds *creds)
 
 static int open_as_task(struct emul_call *c, struct worker *w, struct open_call *o)
 {
-        uint64_t find = o->how.flags & (O_NOFOLLOW | O_DIRECTORY);
         struct task_dirs dirs;
         struct task_creds creds;
-        int r, obj;
+        int r;
 
         r = task_creds_read((pid_t)c->req.pid, &creds);
         if (r < 0)
                 return r;
         name_task_self(o, &creds);
-        r = task_dirs_open(c, w, o->path, o->dirfd_arg, &dirs);
+        r = task_dirs_open(c, w, o->path, o->dirfd_arg, scoped(o), &dirs);
         if (r >= 0)
                 r = target_id_valid(c->listener_fd, c->req.id); /* the /proc reads */
         if (r >= 0)
                 r = worker_enter_root(w, dirs.root_fd);
         if (r >= 0)
                 r = worker_assume(w, &creds, 0);
-        if (r >= 0) {
-                obj = openat2_fd(dirs.base_fd, o->path, O_PATH | O_CLOEXEC | find, 0,
-                                 o->how.resolve | RESOLVE_NO_MAGICLINKS);
-                if (obj == -ENOENT && (o->how.flags & O_CREAT))
-                        r = create(c, w, dirs.base_fd, o);
-                else if (obj < 0)
-                        r = obj;
-                else {
-                        r = open_found(c, w, obj, o);
-                        safe_close(obj);
-                }
-        }
+        if (r >= 0)
+                r = resolve_open(c, w, dirs.base_fd, o->path, o, 0);
         worker_restore(w);
         task_dirs_close(&dirs);
         task_creds_done(&creds);
@@ -292,5 +337,7 @@ static void open_run(struct emul_call *c, struct worker *w)
 const struct handler handler_open = {
         .id = UNOTIFY_HANDLER_OPEN,
         .name = "open",
+        .syscalls = served,
+        .n_syscalls = ELEMENTSOF(served),
         .run = open_run,
 };

@@ -28,10 +28,9 @@ struct pool {
         struct list_node queue;    /* submitted */
         struct list_node finished; /* run, for the loop */
         unsigned in_flight;        /* submitted, not yet handed back */
+        unsigned n_ready;          /* workers past worker_init() */
         bool stop;
         unsigned n_workers;
-        unsigned n_ready; /* workers past worker_init: the pool starts when all are */
-        pthread_cond_t ready;
         struct worker workers[POOL_MAX];
 };
 
@@ -46,16 +45,29 @@ static void on_wake_signal(int sig)
         (void)sig;
 }
 
+/* The oldest queued job whose owner has fewer than n_workers - 1 jobs
+ * running, or NULL. Under the lock. */
+static struct job *runnable(struct pool *p)
+{
+        for (struct list_node *n = p->queue.next; n != &p->queue; n = n->next) {
+                struct job *job = container_of(n, struct job, node);
+
+                if (*job->running + 1 < p->n_workers)
+                        return job;
+        }
+        return NULL;
+}
+
 static struct job *next_job(struct pool *p, struct worker *w)
 {
         struct job *job = NULL;
 
         pthread_mutex_lock(&p->lock);
-        while (!p->stop && list_empty(&p->queue))
+        while (!p->stop && !(job = runnable(p)))
                 pthread_cond_wait(&p->cond, &p->lock);
-        if (!p->stop) {
-                job = container_of(p->queue.next, struct job, node);
+        if (job) {
                 list_del(&job->node);
+                (*job->running)++;
                 w->job = job;
         }
         pthread_mutex_unlock(&p->lock);
@@ -71,17 +83,22 @@ static void *worker_main(void *arg)
 
         pthread_mutex_lock(&p->lock);
         p->n_ready++;
-        pthread_cond_broadcast(&p->ready);
+        pthread_cond_broadcast(&p->cond);
         pthread_mutex_unlock(&p->lock);
         while ((job = next_job(p, w))) {
                 if (init < 0)
                         job->call.error = ENOSYS; /* cannot borrow the target's view */
                 else
                         job->handler->run(&job->call, w);
-                worker_restore(w);
+                /* A worker left with a task's root or rights serves no one. */
+                if (init >= 0 && (worker_restore(w) < 0 || w->broken))
+                        init = -EIO;
                 pthread_mutex_lock(&p->lock);
                 w->job = NULL;
+                (*job->running)--;
                 list_add_tail(&p->finished, &job->node);
+                /* A job of the same owner may have waited for this one. */
+                pthread_cond_broadcast(&p->cond);
                 pthread_mutex_unlock(&p->lock);
                 ev_async_send(p->loop, &p->wake);
         }
@@ -156,21 +173,16 @@ static int start_workers(struct pool *p, unsigned n)
                 r = -pthread_create(&w->thread, NULL, worker_main, w);
                 if (r == 0) {
                         w->started = true;
+                        pthread_mutex_lock(&p->lock);
                         p->n_workers++;
+                        pthread_mutex_unlock(&p->lock);
                 }
         }
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-        /* Every worker has its fds before the daemon says READY: nothing
-         * changes behind a caller that counts them (tests, an admin). */
-        pthread_mutex_lock(&p->lock);
-        while (p->n_ready < p->n_workers)
-                pthread_cond_wait(&p->ready, &p->lock);
-        pthread_mutex_unlock(&p->lock);
         return r;
 }
 
-int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata,
-             struct pool **ret)
+int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata, struct pool **ret)
 {
         struct sigaction sa = { .sa_handler = on_wake_signal };
         struct pool *p = calloc(1, sizeof(*p));
@@ -183,7 +195,6 @@ int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata
         p->userdata = userdata;
         pthread_mutex_init(&p->lock, NULL);
         pthread_cond_init(&p->cond, NULL);
-        pthread_cond_init(&p->ready, NULL);
         list_init(&p->queue);
         list_init(&p->finished);
         ev_async_init(&p->wake, on_finished);
@@ -191,11 +202,17 @@ int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata
         ev_timer_init(&p->stale, on_stale_check, STALE_CHECK_SECONDS, STALE_CHECK_SECONDS);
         sigemptyset(&sa.sa_mask);
         sigaction(wake_signal(), &sa, NULL);
-        r = start_workers(p, n < POOL_MAX ? n : POOL_MAX);
+        r = start_workers(p, n < 2 ? 2 : n < POOL_MAX ? n : POOL_MAX);
         if (r < 0) {
                 pool_free(p);
                 return r;
         }
+        /* Their fds (root, /proc) are open before the daemon says READY:
+         * its fd count is settled from then on. */
+        pthread_mutex_lock(&p->lock);
+        while (p->n_ready < p->n_workers)
+                pthread_cond_wait(&p->cond, &p->lock);
+        pthread_mutex_unlock(&p->lock);
         *ret = p;
         return 0;
 }
@@ -249,7 +266,6 @@ struct pool *pool_free(struct pool *p)
         ev_async_stop(p->loop, &p->wake);
         ev_timer_stop(p->loop, &p->stale);
         pthread_cond_destroy(&p->cond);
-        pthread_cond_destroy(&p->ready);
         pthread_mutex_destroy(&p->lock);
         free(p);
         return NULL;

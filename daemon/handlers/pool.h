@@ -15,6 +15,11 @@ struct job {
         struct emul_call call;
         const struct handler *handler;
         struct listener *listener; /* the owner's; the pool does not touch it */
+        /* The owner's count of its jobs running in workers (under the
+         * pool's lock): one listener never holds every worker, so tasks
+         * blocked in opens (FIFOs without a writer) cannot stall the
+         * others' emulations. */
+        unsigned *running;
         struct list_node node;
 };
 
@@ -25,7 +30,8 @@ struct pool;
  * callee owns the job. */
 typedef void (*pool_done_fn)(struct job *job, void *userdata);
 
-/* Start n worker threads. Returns 0 or -errno. */
+/* Start n worker threads (n >= 2: one listener gets at most n - 1 of
+ * them at a time). Returns 0 or -errno. */
 int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata,
              struct pool **ret);
 /* Queue job (taken). */

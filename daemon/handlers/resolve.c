@@ -7,6 +7,7 @@
 #include <linux/openat2.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -53,7 +54,7 @@ static int open_proc_dir(struct worker *w, pid_t tid, const char *what)
 }
 
 int task_dirs_open(struct emul_call *c, struct worker *w, const char *path, int dirfd_arg,
-                   struct task_dirs *ret)
+                   bool scoped, struct task_dirs *ret)
 {
         int dirfd = dirfd_arg >= 0 ? (int)c->req.data.args[dirfd_arg] : AT_FDCWD;
 
@@ -61,7 +62,7 @@ int task_dirs_open(struct emul_call *c, struct worker *w, const char *path, int 
         ret->root_fd = open_proc_dir(w, (pid_t)c->req.pid, "root");
         if (ret->root_fd < 0)
                 return ret->root_fd;
-        if (path[0] == '/')
+        if (path[0] == '/' && !scoped)
                 return 0;
         if (dirfd == AT_FDCWD)
                 ret->base_fd = open_proc_dir(w, (pid_t)c->req.pid, "cwd");
@@ -86,7 +87,8 @@ void task_dirs_close(struct task_dirs *d)
 
 struct real_view {
         const char *path;
-        struct target_ctx ctx;
+        const struct emul_call *call;
+        struct worker *worker;
 };
 
 static int read_real_path(void *userdata, unsigned arg_index, int dirfd_arg_index, char *buf,
@@ -103,17 +105,34 @@ static int read_real_path(void *userdata, unsigned arg_index, int dirfd_arg_inde
         return (int)n;
 }
 
+/* CapEff through the daemon's /proc: the worker may be in the task's
+ * root, where "/proc" is the task's (or nothing). */
 static int read_caps(void *userdata, uint64_t *ret)
 {
-        struct real_view *v = userdata;
+        const struct real_view *v = userdata;
+        _cleanup_(fclosep) FILE *f = NULL;
+        char path[64], line[256];
+        int fd;
 
-        return target_read_caps(&v->ctx, ret);
+        snprintf(path, sizeof(path), "%u/status", v->call->req.pid);
+        fd = openat(v->worker->proc_fd, path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        f = fdopen(fd, "re");
+        if (!f)
+                return safe_close(fd), -ENOMEM;
+        while (fgets(line, sizeof(line), f))
+                if (!strncmp(line, "CapEff:", 7)) {
+                        *ret = strtoull(line + 7, NULL, 16);
+                        return target_id_valid(v->call->listener_fd, v->call->req.id);
+                }
+        return -EBADMSG;
 }
 
 /* Decide again with the real path in place of the one the task passed. */
-static int recheck(struct emul_call *c, const char *real)
+static int recheck(struct emul_call *c, struct worker *w, const char *real)
 {
-        struct real_view v = { .path = real, .ctx = { .listener_fd = c->listener_fd, .req = &c->req } };
+        struct real_view v = { .path = real, .call = c, .worker = w };
         const struct unotify_target_view view = {
                 .read_caps = read_caps,
                 .read_path = read_real_path,
@@ -164,7 +183,7 @@ int check_object(struct emul_call *c, struct worker *w, int fd)
         if (r < 0)
                 return r;
         r = refuse_daemon_proc(c, fd, real);
-        return r < 0 ? r : recheck(c, real);
+        return r < 0 ? r : recheck(c, w, real);
 }
 
 int check_new(struct emul_call *c, struct worker *w, int dir_fd, const char *name)
@@ -182,7 +201,7 @@ int check_new(struct emul_call *c, struct worker *w, int dir_fd, const char *nam
         if (n + 1 + strlen(name) + 1 > sizeof(real))
                 return -ENAMETOOLONG;
         snprintf(real + n, sizeof(real) - n, "%s%s", n > 1 ? "/" : "", name);
-        return recheck(c, real);
+        return recheck(c, w, real);
 }
 
 int open_parent(int base_fd, const char *path, uint64_t resolve, const char **ret_name)

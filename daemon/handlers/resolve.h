@@ -22,10 +22,12 @@ struct task_dirs {
         int base_fd; /* /proc/TID/cwd, a copy of its dirfd, or AT_FDCWD for an absolute path */
 };
 
-/* dirfd_arg: the argument with the directory fd; -1: the cwd. Returns 0,
- * -EBADF (not an fd of the task), -ENOENT (gone) or -errno. */
+/* dirfd_arg: the argument with the directory fd; -1: the cwd. scoped:
+ * the resolution starts at the dirfd even for an absolute path (openat2's
+ * RESOLVE_IN_ROOT, RESOLVE_BENEATH). Returns 0, -EBADF (not an fd of the
+ * task), -ENOENT (gone) or -errno. */
 int task_dirs_open(struct emul_call *c, struct worker *w, const char *path, int dirfd_arg,
-                   struct task_dirs *ret);
+                   bool scoped, struct task_dirs *ret);
 void task_dirs_close(struct task_dirs *d);
 
 /* Whether the object at fd (opened in the task's root) may be emulated

@@ -252,13 +252,17 @@ int worker_assume(struct worker *w, const struct task_creds *c, uint64_t extra_c
         return capset_self(caps) < 0 ? -EPERM : 0;
 }
 
-void worker_restore(struct worker *w)
+int worker_restore(struct worker *w)
 {
+        int r = 0;
+
         if (w->assumed) {
-                syscall(SYS_setfsuid, w->fsuid);
-                syscall(SYS_setfsgid, w->fsgid);
-                syscall(SYS_setgroups, (size_t)w->n_groups, w->groups);
-                capset_self(w->caps);
+                /* Capabilities first: setgroups needs CAP_SETGID back. */
+                if (capset_self(w->caps) < 0 || set_fsid(SYS_setfsuid, w->fsuid) < 0 ||
+                    set_fsid(SYS_setfsgid, w->fsgid) < 0 ||
+                    syscall(SYS_setgroups, (size_t)w->n_groups, w->groups) < 0 ||
+                    capset_self(w->caps) < 0)
+                        r = -EIO;
                 umask(w->umask);
                 w->assumed = false;
         }
@@ -267,8 +271,14 @@ void worker_restore(struct worker *w)
                  * chroot, and chroot(".") makes it the root again. */
                 if (fchdir(w->own_root) == 0 && chroot(".") == 0)
                         w->chrooted = false;
+                else
+                        r = -EIO;
         }
-        (void)!fchdir(w->own_root);
+        if (fchdir(w->own_root) < 0)
+                r = -EIO;
+        if (r < 0)
+                w->broken = true;
+        return r;
 }
 
 int worker_fd_path(struct worker *w, int fd, char *buf, size_t size)

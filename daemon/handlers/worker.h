@@ -28,7 +28,7 @@ struct task_creds {
         gid_t fsgid;
         gid_t *groups; /* malloc'ed */
         size_t n_groups;
-        uint64_t caps;  /* CapEff; 0 when the task is in another user namespace */
+        uint64_t caps; /* CapEff; 0 when the task is in another user namespace */
         mode_t umask;
 };
 
@@ -37,8 +37,8 @@ struct worker {
         struct pool *pool;
         struct job *job; /* running; under the pool's lock */
         bool started;
-        int own_root;    /* O_PATH "/" of the daemon */
-        int proc_fd;     /* the daemon's /proc */
+        int own_root; /* O_PATH "/" of the daemon */
+        int proc_fd;  /* the daemon's /proc */
         /* The daemon's credentials, put back after each call. */
         uint32_t caps[6]; /* effective, permitted, inheritable x 2 (capget v3) */
         gid_t *groups;
@@ -48,6 +48,7 @@ struct worker {
         mode_t umask;
         bool chrooted;
         bool assumed;
+        bool broken; /* a restore failed: it serves no more calls */
 };
 
 /* In the worker thread, once: its own fs_struct, fds, saved credentials.
@@ -68,8 +69,9 @@ int worker_enter_root(struct worker *w, int root_fd);
  * Returns 0 or -EPERM (the daemon cannot take them: a call then fails
  * rather than running with the daemon's rights). */
 int worker_assume(struct worker *w, const struct task_creds *c, uint64_t extra_caps);
-/* Back to the daemon's root and credentials. */
-void worker_restore(struct worker *w);
+/* Back to the daemon's root and credentials. Returns 0, or -EIO when
+ * that failed (then w->broken: it must not serve another call). */
+int worker_restore(struct worker *w);
 
 /* The path of this thread's fd as the thread sees it (after
  * worker_enter_root: as the task does). Returns its length or -errno. */

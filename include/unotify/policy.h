@@ -325,6 +325,11 @@ const char *unotify_decision_action_name(const struct unotify_decision *d);
 const struct unotify_handler_options *unotify_policy_handler_options(const struct unotify_policy *p,
                                                                      int rule);
 
+/* The syscalls handler h serves, as the loader checks rules against them
+ * (borrowed, static). NULL with *ret_count 0: any syscall (inject), or an
+ * unknown h. */
+const char *const *unotify_handler_syscalls(enum unotify_handler h, size_t *ret_count);
+
 /* Normalize an absolute path in place as path conditions see it ("//",
  * "/./", ".." resolved lexically, no trailing "/"); returns its length. */
 size_t unotify_path_normalize(char *path);

@@ -12,6 +12,8 @@
  *                              0xHEX is passed as that raw pointer
  *   memfd                      memfd_create(2) (a test policy injects a file)
  *   openat DIR PATH            dirfd from open(DIR, O_DIRECTORY), then openat
+ *   openat2 DIR PATH RESOLVE   the same with openat2(2); RESOLVE: in_root, beneath
+ *                              or none
  *   cwd DIR PATH               chdir(DIR), open(PATH)
  *   chroot ROOT MNT PATH       unshare a mount namespace, tmpfs on ROOT/MNT, chroot
  *                              ROOT, read PATH, create /MNT/made
@@ -21,6 +23,7 @@
  *   mknod PATH TYPE MAJ MIN [UID]  (TYPE c, b, p, f), as UID if given
  *   count N PATH               N open+close; the fd count before and after
  *   fifo PATH                  open(PATH, O_RDONLY), blocking
+ *   fifos PATH N               the same in N threads at once
  *   hammer N DIR KIND          a thread makes N calls, each on a new name (KIND mknod:
  *                              FIFOs; open: O_CREAT|O_EXCL files), while this one
  *                              sends it SIGUSR1 (SA_RESTART) without pause */
@@ -28,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
@@ -62,18 +66,35 @@ static const char *errname(int e)
         static char buf[32];
 
         switch (e) {
-        case 0: return "ok";
-        case EPERM: return "EPERM";
-        case EACCES: return "EACCES";
-        case ENOENT: return "ENOENT";
-        case EEXIST: return "EEXIST";
-        case ELOOP: return "ELOOP";
-        case ENOTDIR: return "ENOTDIR";
-        case EFAULT: return "EFAULT";
-        case EBADF: return "EBADF";
-        case EINTR: return "EINTR";
-        case ENOSYS: return "ENOSYS";
-        default: snprintf(buf, sizeof(buf), "errno %d", e); return buf;
+        case 0:
+                return "ok";
+        case EPERM:
+                return "EPERM";
+        case EACCES:
+                return "EACCES";
+        case ENOENT:
+                return "ENOENT";
+        case EEXIST:
+                return "EEXIST";
+        case ELOOP:
+                return "ELOOP";
+        case ENOTDIR:
+                return "ENOTDIR";
+        case EFAULT:
+                return "EFAULT";
+        case EBADF:
+                return "EBADF";
+        case EINTR:
+                return "EINTR";
+        case EXDEV:
+                return "EXDEV";
+        case EINVAL:
+                return "EINVAL";
+        case ENOSYS:
+                return "ENOSYS";
+        default:
+                snprintf(buf, sizeof(buf), "errno %d", e);
+                return buf;
         }
 }
 
@@ -116,9 +137,10 @@ static int parse_flags(const char *s)
         static const struct {
                 const char *name;
                 int flag;
-        } names[] = { { "rdonly", O_RDONLY }, { "wronly", O_WRONLY }, { "rdwr", O_RDWR },
-                      { "creat", O_CREAT },   { "excl", O_EXCL },     { "trunc", O_TRUNC },
-                      { "cloexec", O_CLOEXEC }, { "directory", O_DIRECTORY },
+        } names[] = { { "rdonly", O_RDONLY },     { "wronly", O_WRONLY },
+                      { "rdwr", O_RDWR },         { "creat", O_CREAT },
+                      { "excl", O_EXCL },         { "trunc", O_TRUNC },
+                      { "cloexec", O_CLOEXEC },   { "directory", O_DIRECTORY },
                       { "nofollow", O_NOFOLLOW }, { "path", O_PATH } };
         char buf[256], *save = NULL;
         int flags = 0;
@@ -193,6 +215,7 @@ static int do_swap(const char *dir, int n)
 {
         struct swapper s = { .dir = dir };
         unsigned allowed = 0, denied = 0, refused = 0, other = 0;
+        int other_errno = 0;
         char link[512], buf[32];
         pthread_t t;
 
@@ -203,7 +226,12 @@ static int do_swap(const char *dir, int n)
                 ssize_t r;
 
                 if (fd < 0) {
-                        errno == EACCES ? refused++ : other++;
+                        if (errno == EACCES)
+                                refused++;
+                        else {
+                                other++;
+                                other_errno = errno;
+                        }
                         continue;
                 }
                 r = read((int)fd, buf, sizeof(buf));
@@ -216,6 +244,8 @@ static int do_swap(const char *dir, int n)
         atomic_store(&s.stop, true);
         pthread_join(t, NULL);
         printf("swap: allowed %u denied %u refused %u other %u\n", allowed, denied, refused, other);
+        if (other)
+                fprintf(stderr, "other: %s\n", errname(other_errno));
         return 0;
 }
 
@@ -229,7 +259,8 @@ static int do_cloexec(const char *path, const char *self)
                 printf("cloexec: %s\n", errname(errno));
                 return 0;
         }
-        printf("flags %d %d\n", fcntl((int)a, F_GETFD) & FD_CLOEXEC, fcntl((int)b, F_GETFD) & FD_CLOEXEC);
+        printf("flags %d %d\n", fcntl((int)a, F_GETFD) & FD_CLOEXEC,
+               fcntl((int)b, F_GETFD) & FD_CLOEXEC);
         fflush(stdout);
         snprintf(fa, sizeof(fa), "%ld", a);
         snprintf(fb, sizeof(fb), "%ld", b);
@@ -241,20 +272,24 @@ static int do_cloexec(const char *path, const char *self)
 static int check_fds(int argc, char **argv)
 {
         for (int i = 2; i < argc; i++)
-                printf("fd %s %s\n", argv[i], fcntl(atoi(argv[i]), F_GETFD) < 0 ? "closed" : "open");
+                printf("fd %s %s\n", argv[i],
+                       fcntl(atoi(argv[i]), F_GETFD) < 0 ? "closed" : "open");
         return 0;
 }
 
 static int do_mknod(int argc, char **argv)
 {
-        mode_t type = argv[3][0] == 'c' ? S_IFCHR : argv[3][0] == 'b' ? S_IFBLK
-                                                  : argv[3][0] == 'p' ? S_IFIFO : S_IFREG;
+        mode_t type = argv[3][0] == 'c'   ? S_IFCHR
+                      : argv[3][0] == 'b' ? S_IFBLK
+                      : argv[3][0] == 'p' ? S_IFIFO
+                                          : S_IFREG;
         long r;
 
         if (argc > 6) {
                 uid_t id = (uid_t)atoi(argv[6]);
 
-                if (setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 || setresuid(id, id, id) < 0) {
+                if (setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 ||
+                    setresuid(id, id, id) < 0) {
                         perror("setresuid");
                         return 1;
                 }
@@ -290,6 +325,34 @@ static int do_count(int n, const char *path)
                 }
         }
         printf("count: ok %d fds %d %d\n", ok, before, count_own_fds());
+        return 0;
+}
+
+static void *open_fifo(void *arg)
+{
+        long fd = syscall(SYS_open, (const char *)arg, O_RDONLY);
+
+        if (fd >= 0)
+                close((int)fd);
+        return (void *)(intptr_t)(fd >= 0);
+}
+
+static int do_fifos(const char *path, int n)
+{
+        pthread_t t[16];
+        int ok = 0;
+
+        if (n > 16)
+                n = 16;
+        for (int i = 0; i < n; i++)
+                pthread_create(&t[i], NULL, open_fifo, (void *)path);
+        for (int i = 0; i < n; i++) {
+                void *r;
+
+                pthread_join(t[i], &r);
+                ok += r != NULL;
+        }
+        printf("fifos: ok %d\n", ok);
         return 0;
 }
 
@@ -384,6 +447,16 @@ int main(int argc, char **argv)
                 long dir = syscall(SYS_open, argv[2], O_RDONLY | O_DIRECTORY);
 
                 report("openat", syscall(SYS_openat, (int)dir, argv[3], O_RDONLY));
+        } else if (!strcmp(argv[1], "openat2") && argc == 5) {
+                long dir = syscall(SYS_open, argv[2], O_RDONLY | O_DIRECTORY);
+                struct open_how how = {
+                        .flags = O_RDONLY,
+                        .resolve = !strcmp(argv[4], "in_root")   ? RESOLVE_IN_ROOT
+                                   : !strcmp(argv[4], "beneath") ? RESOLVE_BENEATH
+                                                                 : 0,
+                };
+
+                report("openat2", syscall(SYS_openat2, (int)dir, argv[3], &how, sizeof(how)));
         } else if (!strcmp(argv[1], "cwd") && argc == 4) {
                 if (chdir(argv[2]) < 0)
                         return perror("chdir"), 1;
@@ -400,6 +473,8 @@ int main(int argc, char **argv)
                 return do_count(atoi(argv[2]), argv[3]);
         else if (!strcmp(argv[1], "fifo") && argc == 3)
                 report("fifo", syscall(SYS_open, argv[2], O_RDONLY));
+        else if (!strcmp(argv[1], "fifos") && argc == 4)
+                return do_fifos(argv[2], atoi(argv[3]));
         else if (!strcmp(argv[1], "hammer") && argc == 5)
                 return do_hammer(atoi(argv[2]), argv[3], argv[4]);
         else {

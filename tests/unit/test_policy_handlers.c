@@ -7,9 +7,9 @@
 #include "policy_helpers.h"
 
 #define HEAD "'name':'h','defaultAction':'SCMP_ACT_ALLOW'"
-#define EMU(names, handler, opts)                                                            \
-        "{" HEAD ",'syscalls':[{'names':[" names "],'action':'UNOTIFY_ACT_EMULATE','handler':'" \
-        handler "'" opts "}]}"
+#define EMU(names, handler, opts)                \
+        "{" HEAD ",'syscalls':[{'names':[" names \
+        "],'action':'UNOTIFY_ACT_EMULATE','handler':'" handler "'" opts "}]}"
 
 struct bad_case {
         const char *row;
@@ -24,8 +24,9 @@ static const struct bad_case bad_cases[] = {
         { "mknod serves no open", EMU("'open'", "mknod", ""),
           "test.json: /syscalls/0/names/0: handler \"mknod\" does not serve \"open\" (it serves "
           "mknod, mknodat)" },
-        { "options with errno", "{" HEAD ",'syscalls':[{'names':['openat'],'action':'SCMP_ACT_ERRNO',"
-                                "'handlerOptions':{}}]}",
+        { "options with errno",
+          "{" HEAD ",'syscalls':[{'names':['openat'],'action':'SCMP_ACT_ERRNO',"
+          "'handlerOptions':{}}]}",
           "test.json: /syscalls/0/handlerOptions: \"handlerOptions\" is only valid with "
           "UNOTIFY_ACT_EMULATE, not SCMP_ACT_ERRNO" },
         { "options not an object", EMU("'openat'", "open", ",'handlerOptions':[]"),
@@ -37,20 +38,22 @@ static const struct bad_case bad_cases[] = {
         { "rewrite not an array", EMU("'openat'", "open", ",'handlerOptions':{'rewrite':{}}"),
           "test.json: /syscalls/0/handlerOptions/rewrite: expected an array of {\"from\", \"to\"} "
           "objects, got an object" },
-        { "rewrite relative", EMU("'openat'", "open",
-                                  ",'handlerOptions':{'rewrite':[{'from':'etc/x','to':'/y'}]}"),
+        { "rewrite relative",
+          EMU("'openat'", "open", ",'handlerOptions':{'rewrite':[{'from':'etc/x','to':'/y'}]}"),
           "test.json: /syscalls/0/handlerOptions/rewrite/0/from: expected an absolute path shorter "
           "than 4096 bytes, got \"etc/x\"" },
-        { "rewrite not normalized", EMU("'openat'", "open",
-                                        ",'handlerOptions':{'rewrite':[{'from':'/etc//x/','to':'/y'}]}"),
+        { "rewrite not normalized",
+          EMU("'openat'", "open", ",'handlerOptions':{'rewrite':[{'from':'/etc//x/','to':'/y'}]}"),
           "test.json: /syscalls/0/handlerOptions/rewrite/0/from: \"/etc//x/\" is not normalized "
           "(write \"/etc/x\")" },
-        { "rewrite twice", EMU("'openat'", "open",
-                               ",'handlerOptions':{'rewrite':[{'from':'/a','to':'/y'},"
-                               "{'from':'/a','to':'/z'}]}"),
+        { "rewrite twice",
+          EMU("'openat'", "open",
+              ",'handlerOptions':{'rewrite':[{'from':'/a','to':'/y'},"
+              "{'from':'/a','to':'/z'}]}"),
           "test.json: /syscalls/0/handlerOptions/rewrite/1/from: \"/a\" is rewritten already (by "
           "rewrite 0)" },
-        { "rewrite without to", EMU("'openat'", "open", ",'handlerOptions':{'rewrite':[{'from':'/a'}]}"),
+        { "rewrite without to",
+          EMU("'openat'", "open", ",'handlerOptions':{'rewrite':[{'from':'/a'}]}"),
           "test.json: /syscalls/0/handlerOptions/rewrite/0: missing required key \"to\"" },
         { "mknod errno unknown", EMU("'mknod'", "mknod", ",'handlerOptions':{'errno':'EFOO'}"),
           "test.json: /syscalls/0/handlerOptions/errno: unknown errno name \"EFOO\" (expected a "
@@ -60,12 +63,12 @@ static const struct bad_case bad_cases[] = {
           "needs a \"path\")" },
         { "inject without path", EMU("'socket'", "inject", ",'handlerOptions':{'access':'read'}"),
           "test.json: /syscalls/0/handlerOptions: missing required key \"path\"" },
-        { "inject bad access", EMU("'socket'", "inject",
-                                   ",'handlerOptions':{'path':'/dev/null','access':'exec'}"),
+        { "inject bad access",
+          EMU("'socket'", "inject", ",'handlerOptions':{'path':'/dev/null','access':'exec'}"),
           "test.json: /syscalls/0/handlerOptions/access: unknown access \"exec\" (expected one of "
           "read, write, readwrite)" },
-        { "inject cloexec not a bool", EMU("'socket'", "inject",
-                                           ",'handlerOptions':{'path':'/dev/null','cloexec':1}"),
+        { "inject cloexec not a bool",
+          EMU("'socket'", "inject", ",'handlerOptions':{'path':'/dev/null','cloexec':1}"),
           "test.json: /syscalls/0/handlerOptions/cloexec: expected true or false, got an integer" },
 };
 
@@ -84,7 +87,8 @@ Test(handlers, options_reach_the_daemon, .timeout = 60)
         struct unotify_policy *p = load_ok(
                 "{" HEAD ",'syscalls':["
                 "{'names':['openat','open'],'action':'UNOTIFY_ACT_EMULATE','handler':'open',"
-                "'handlerOptions':{'rewrite':[{'from':'/etc/resolv.conf','to':'/srv/resolv.conf'}]}},"
+                "'handlerOptions':{'rewrite':[{'from':'/etc/resolv.conf','to':'/srv/"
+                "resolv.conf'}]}},"
                 "{'names':['mknodat'],'action':'UNOTIFY_ACT_EMULATE','handler':'mknod',"
                 "'handlerOptions':{'errno':'EACCES'}},"
                 "{'names':['socket'],'action':'UNOTIFY_ACT_EMULATE','handler':'inject',"
@@ -113,11 +117,11 @@ Test(handlers, options_reach_the_daemon, .timeout = 60)
 
 Test(handlers, options_in_the_effective_dump, .timeout = 60)
 {
-        struct unotify_policy *p = load_ok(
-                "{" HEAD ",'syscalls':["
-                "{'names':['socket'],'action':'UNOTIFY_ACT_EMULATE','handler':'inject',"
-                "'handlerOptions':{'path':'/dev/urandom','access':'write'}},"
-                "{'names':['mknod'],'action':'UNOTIFY_ACT_EMULATE','handler':'mknod'}]}");
+        struct unotify_policy *p =
+                load_ok("{" HEAD ",'syscalls':["
+                        "{'names':['socket'],'action':'UNOTIFY_ACT_EMULATE','handler':'inject',"
+                        "'handlerOptions':{'path':'/dev/urandom','access':'write'}},"
+                        "{'names':['mknod'],'action':'UNOTIFY_ACT_EMULATE','handler':'mknod'}]}");
         char *json = unotify_policy_to_json(p);
 
         cr_assert_not_null(json);
@@ -128,4 +132,20 @@ Test(handlers, options_in_the_effective_dump, .timeout = 60)
         cr_assert(strstr(json, "\"errno\": \"EPERM\""), "%s", json);
         free(json);
         unotify_policy_unref(p);
+}
+
+Test(handlers, syscalls_served, .timeout = 60)
+{
+        size_t n;
+        const char *const *s = unotify_handler_syscalls(UNOTIFY_HANDLER_OPEN, &n);
+
+        cr_assert_eq(n, 4);
+        cr_assert_str_eq(s[0], "open");
+        cr_assert_str_eq(s[3], "creat");
+        s = unotify_handler_syscalls(UNOTIFY_HANDLER_MKNOD, &n);
+        cr_assert(n == 2 && !strcmp(s[1], "mknodat"));
+        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_INJECT, &n), "any syscall");
+        cr_assert_eq(n, 0);
+        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_NONE, &n));
+        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_INJECT + 1, &n));
 }
