@@ -61,6 +61,8 @@ struct daemon {
 
         /* fdstore.c, journal.c: the state memfd and the in-flight journal. */
         int state_fd;
+        size_t state_len;     /* bytes in it: the snapshot and the changes after it */
+        size_t state_changes; /* change lines after the snapshot */
         int inflight_fd;
         bool journal_created;
         struct journal_file *journal;

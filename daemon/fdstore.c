@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -20,6 +21,9 @@
 #include "unotify/macro.h"
 
 #define STATE_MAX (64u << 20)
+/* Changes appended beyond the number of listeners before the state is
+ * rewritten as one snapshot. */
+#define STATE_COMPACT_SLACK 64
 
 static void store_fd(int fd, const char *name)
 {
@@ -44,7 +48,13 @@ static json_t *listener_state(const struct listener *l)
                          (json_int_t)l->received, "answered", (json_int_t)l->counters.answered);
 }
 
-/* skip: a listener being freed, left out. */
+/* The state memfd is a snapshot, {"version":1,"listeners":[...]}, then one
+ * line per change since: {"add":{...}} or {"remove":ID}. Appending keeps a
+ * handoff O(1) with thousands of listeners (rewriting everything each time
+ * made 10,000 handoffs take minutes); the snapshot is rewritten once the
+ * changes outnumber the listeners, so the file stays O(listeners).
+ *
+ * skip: a listener being freed, left out. */
 static int write_state(struct daemon *d, const struct listener *skip)
 {
         _cleanup_(json_decrefp) json_t *root = NULL;
@@ -67,9 +77,39 @@ static int write_state(struct daemon *d, const struct listener *skip)
         len = strlen(text);
         /* Shrink after writing: a reader never sees a shorter text with
          * the old tail glued to it. */
-        if (pwrite(d->state_fd, text, len, 0) != (ssize_t)len || ftruncate(d->state_fd, (off_t)len) < 0)
+        if (pwritev(d->state_fd, (struct iovec[]){ { text, len }, { (char *)"\n", 1 } }, 2, 0) !=
+                    (ssize_t)len + 1 ||
+            ftruncate(d->state_fd, (off_t)len + 1) < 0)
                 return negative_errno();
+        d->state_len = len + 1;
+        d->state_changes = 0;
         return 0;
+}
+
+/* One change line after the snapshot (record is taken). */
+static int append_state(struct daemon *d, json_t *record)
+{
+        _cleanup_(json_decrefp) json_t *rec = record;
+        _cleanup_(freep) char *text = NULL;
+        size_t len;
+
+        if (d->state_fd < 0)
+                return 0;
+        text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+        if (!text)
+                return -ENOMEM;
+        len = strlen(text);
+        if (pwritev(d->state_fd, (struct iovec[]){ { text, len }, { (char *)"\n", 1 } }, 2,
+                    (off_t)d->state_len) != (ssize_t)len + 1)
+                return negative_errno();
+        d->state_len += len + 1;
+        d->state_changes++;
+        return 0;
+}
+
+static bool state_wants_snapshot(const struct daemon *d)
+{
+        return d->state_changes >= d->n_listeners + STATE_COMPACT_SLACK;
 }
 
 int fdstore_write_state(struct daemon *d)
@@ -81,33 +121,82 @@ int fdstore_write_state(struct daemon *d)
         return r;
 }
 
+static json_t *find_listener(json_t *list, json_int_t id, size_t *ret_index)
+{
+        size_t i;
+        json_t *e;
+
+        json_array_foreach(list, i, e)
+                if (json_integer_value(json_object_get(e, "id")) == id) {
+                        *ret_index = i;
+                        return e;
+                }
+        return NULL;
+}
+
+/* One change line onto the snapshot's list. */
+static void apply_change(json_t *list, json_t *change)
+{
+        json_t *add = json_object_get(change, "add");
+        json_t *removed = json_object_get(change, "remove");
+        size_t i;
+
+        if (json_is_object(add))
+                json_array_append(list, add);
+        else if (json_is_integer(removed) && find_listener(list, json_integer_value(removed), &i))
+                json_array_remove(list, i);
+}
+
+/* The snapshot with the changes after it applied. A torn last line (the
+ * writer died mid-write) ends the reading. */
+static json_t *parse_state(const char *buf, size_t size)
+{
+        json_error_t e;
+        json_t *state = json_loadb(buf, size, JSON_DISABLE_EOF_CHECK, &e);
+        size_t at = state ? e.position : 0;
+
+        if (!state || !json_is_array(json_object_get(state, "listeners"))) {
+                log_warning("the daemon state passed in is not valid: %s (column %d)", e.text, e.column);
+                json_decref(state);
+                return NULL;
+        }
+        for (;;) {
+                json_t *change;
+
+                while (at < size && (buf[at] == '\n' || buf[at] == ' '))
+                        at++;
+                if (at >= size)
+                        break;
+                change = json_loadb(buf + at, size - at, JSON_DISABLE_EOF_CHECK, &e);
+                if (!change) {
+                        log_warning("the daemon state ends in a torn change at byte %zu; ignored", at);
+                        break;
+                }
+                apply_change(json_object_get(state, "listeners"), change);
+                json_decref(change);
+                at += e.position;
+        }
+        return state;
+}
+
 static json_t *read_state(int fd)
 {
         _cleanup_(freep) char *buf = NULL;
-        json_error_t e;
         struct stat st;
-        json_t *j;
 
         if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > STATE_MAX)
                 return NULL;
         buf = malloc((size_t)st.st_size);
         if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size)
                 return NULL;
-        j = json_loadb(buf, (size_t)st.st_size, 0, &e);
-        if (!j)
-                log_warning("the daemon state passed in is not valid JSON: %s (column %d)", e.text, e.column);
-        return j;
+        return parse_state(buf, (size_t)st.st_size);
 }
 
 static json_t *state_entry(json_t *state, uint64_t id)
 {
         size_t i;
-        json_t *e;
 
-        json_array_foreach(json_object_get(state, "listeners"), i, e)
-                if (json_integer_value(json_object_get(e, "id")) == (json_int_t)id)
-                        return e;
-        return NULL;
+        return find_listener(json_object_get(state, "listeners"), (json_int_t)id, &i);
 }
 
 static void restore_origin(struct listener *l, json_t *e)
@@ -223,7 +312,10 @@ void fdstore_listener_added(struct daemon *d, struct listener *l)
 
         snprintf(name, sizeof(name), "listener-%" PRIu64, l->id);
         store_fd(l->fd, name);
-        (void)fdstore_write_state(d);
+        if (state_wants_snapshot(d))
+                (void)fdstore_write_state(d);
+        else if (append_state(d, json_pack("{s:o*}", "add", listener_state(l))) < 0)
+                log_warning("cannot write the daemon state");
 }
 
 void fdstore_listener_gone(struct daemon *d, struct listener *l)
@@ -232,7 +324,8 @@ void fdstore_listener_gone(struct daemon *d, struct listener *l)
 
         snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=listener-%" PRIu64, l->id);
         (void)sd_notify(0, msg);
-        if (write_state(d, l) < 0)
+        if (state_wants_snapshot(d) ? write_state(d, l) < 0
+                                    : append_state(d, json_pack("{s:I}", "remove", (json_int_t)l->id)) < 0)
                 log_warning("cannot write the daemon state");
 }
 
