@@ -343,19 +343,19 @@ Test(races, path_flip_never_creates_the_forbidden_path)
         int ok, eacces, other;
         uint64_t id;
 
-        snprintf(calls, sizeof(calls), "%d", 4 * CALLS);
+        snprintf(calls, sizeof(calls), "%d", 2 * CALLS);
         id = run_racer((const char *[]){ "flip", calls, ALLOWED, FORBIDDEN, NULL }, &r);
         cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
         cr_assert_eq(sscanf(r.out, "flip: ok %d EACCES %d other %d", &ok, &eacces, &other), 3, "%s",
                      r.out);
         cr_log_info("%s", r.out);
         cr_assert_eq(other, 0, "%s", r.out);
-        cr_assert_eq(ok + eacces, 4 * CALLS);
+        cr_assert_eq(ok + eacces, 2 * CALLS);
         /* Whatever the daemon saw, it never let the kernel run mkdir. */
         cr_assert_eq(access(FORBIDDEN, F_OK), -1, FORBIDDEN " was created");
         cr_assert_eq(access(ALLOWED, F_OK), -1, ALLOWED " was created");
         listener_counters(id, &c);
-        cr_assert_eq(c.notifications, (unsigned long long)(4 * CALLS));
+        cr_assert_eq(c.notifications, (unsigned long long)(2 * CALLS));
 }
 
 /* The variant that would be unsafe (a non-matching path falls through to
@@ -533,7 +533,7 @@ Test(races, stuck_read_does_not_stall_the_loop)
  * daemon survives, accounts for every notification and keeps no fd. */
 Test(races, targets_killed_while_pending)
 {
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 12; i++) {
                 struct spawned s;
                 struct counters c;
                 int status, target = 0;
