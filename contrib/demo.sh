@@ -44,9 +44,12 @@ run() {
 run deny-mkdir -- mkdir "$tmp/x"
 run demo -- mkdir "$tmp/x"
 run demo -- uname -sr
+run emulate -- head -c 64 /etc/os-release
 run nonexistent -- true
 
 say "What the daemon decided (its log):"
 sleep 0.2
-grep -E 'listener|refused' "$tmp/daemon.log" || true
-[ ! -e "$tmp/x" ] && say "OK: mkdir was denied by the daemon, uname was allowed through it."
+grep -E 'listener|refused' "$tmp/daemon.log" | grep -v 'UNOTIFY_ACT_EMULATE open' || true
+say "... and $(grep -c 'UNOTIFY_ACT_EMULATE open' "$tmp/daemon.log") opens (the loader's and head's) done by the daemon, the fds handed over, e.g.:"
+grep -m 3 'UNOTIFY_ACT_EMULATE open' "$tmp/daemon.log" || true
+[ ! -e "$tmp/x" ] && say "OK: mkdir was denied by the daemon, uname was allowed through it, head read a file the daemon opened."
