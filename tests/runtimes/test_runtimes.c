@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -360,6 +361,142 @@ static void daemon_down(const char *runtime, const char *before, const char *mis
         close(fd);
 }
 
+/* The open handler serves open and openat (busybox-static's glibc calls
+ * openat; open is there for other builds). A path condition denies
+ * /secret in the container's view; every other open is emulated, so no
+ * call that reached the path rule ends in CONTINUE (docs/policy.md,
+ * "Deny by path"). /etc/motd is rewritten to a file of the host. The
+ * arguments: the policy's name, rules before the path rule, the host
+ * file. */
+/* clang-format off */
+#define EMULATE_POLICY                                                                             \
+        "{\"name\":\"%s\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[%s"                   \
+        "{\"names\":[\"openat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","              \
+        "\"paths\":[{\"index\":1,\"dirfd\":0,\"prefix\":\"/secret\"}]},"                          \
+        "{\"names\":[\"open\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","                \
+        "\"paths\":[{\"index\":0,\"prefix\":\"/secret\"}]},"                                      \
+        "{\"names\":[\"open\",\"openat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"," \
+        "\"handlerOptions\":{\"rewrite\":[{\"from\":\"/etc/motd\",\"to\":\"%s\"}]}}]}"
+/* runc 1.1 init, after loading the filter, reopens its exec FIFO through
+ * the magic link /proc/self/fd/N (openat(AT_FDCWD, ..., O_WRONLY |
+ * O_CLOEXEC)); the handler follows no magic link (ELOOP), so runc cannot
+ * start a container whose every openat is emulated. This rule, before the
+ * path rule (where allowing is safe), lets the kernel do opens with
+ * exactly those flags. What it costs: an open with exactly those flags
+ * escapes the /secret rule too. */
+#define RUNC_FIFO_RULE                                                                             \
+        "{\"names\":[\"openat\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":2,"            \
+        "\"value\":\"0xffffffff\",\"valueTwo\":\"0x80001\",\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+/* clang-format on */
+
+/* Files of the container's rootfs that the host does not have at those
+ * paths: an open done in the daemon's root would fail with ENOENT. */
+static void write_rootfs_files(char *proof, size_t size)
+{
+        char path[600];
+
+        snprintf(proof, size, "only in the container's root, test pid %d\n", (int)getpid());
+        cr_assert_eq(access("/unotify-proof", F_OK), -1, "the host has /unotify-proof");
+        cr_assert_eq(access("/secret", F_OK), -1, "the host has /secret");
+        snprintf(path, sizeof(path), "%s/unotify-proof", env.rootfs);
+        write_file(path, proof);
+        snprintf(path, sizeof(path), "%s/secret", env.rootfs);
+        cr_assert_eq(mkdir(path, 0755), 0);
+        strcat(path, "/key");
+        write_file(path, "the container's secret\n");
+        /* A harmless name for the secret: the handler checks the object
+         * it opened (its real path in the container's root), not the
+         * string. */
+        snprintf(path, sizeof(path), "%s/innocent", env.rootfs);
+        cr_assert_eq(symlink("/secret/key", path), 0);
+}
+
+/* runc, with every openat emulated, fails at its own FIFO reopen. */
+static void runc_refuses_full_emulation(void)
+{
+        const char *const args[] = { "true", NULL };
+        struct cmd_result r;
+
+        rt_run(&env, rt_bundle(&env, &d, &(struct container){ .policy = "emulate", .args = args }),
+               &r);
+        cr_assert_neq(r.status, 0, "runc started:\n%s", daemon_log(&d));
+        cr_assert_str_eq(r.out, "");
+        assert_contains(r.err, "open exec fifo /proc/self/fd/", "stderr");
+        assert_contains(r.err, ": too many levels of symbolic links", "stderr");
+        assert_contains(daemon_log(&d), "openat -> UNOTIFY_ACT_EMULATE open: ELOOP", "daemon log");
+}
+
+/* The container's opens are done by the daemon, in the container's root
+ * (/proc/PID/root, which carries the container's mount namespace) with
+ * its credentials, the fd handed over with ADDFD: it reads its own file,
+ * creates one in its rootfs, is refused /secret by name and through a
+ * symlink, and reads the admin's file in place of /etc/motd (read-only). */
+static void emulated_open(const char *runtime, bool reopens_fifo)
+{
+        static const char script[] = "cat /unotify-proof; echo proof=$?; "
+                                     "cat /secret/key; echo secret=$?; "
+                                     "cat /innocent; echo symlink=$?; "
+                                     "echo made >/tmp/made; echo create=$?; cat /tmp/made; "
+                                     "cat /etc/motd; echo motd=$?; "
+                                     "echo x >/etc/motd; echo motd_write=$?";
+        const char *const args[] = { "sh", "-c", script, NULL };
+        const char *policy = reopens_fifo ? "emulate-runc" : "emulate";
+        char json[2][2048], motd[400], proof[128], want[512], path[600];
+        struct test_policy set[] = { { "emulate.json", json[0] },
+                                     { "emulate-runc.json", json[1] },
+                                     {} };
+        struct cmd_result r;
+        const char *log;
+
+        rt_env_init(&env, runtime);
+        snprintf(motd, sizeof(motd), "%s/motd.host", env.dir);
+        write_file(motd, "the admin's motd\n");
+        snprintf(json[0], sizeof(json[0]), EMULATE_POLICY, "emulate", "", motd);
+        snprintf(json[1], sizeof(json[1]), EMULATE_POLICY, "emulate-runc", RUNC_FIFO_RULE, motd);
+        daemon_start(&d, set, false);
+        daemon_up = true;
+        write_rootfs_files(proof, sizeof(proof));
+        if (reopens_fifo)
+                runc_refuses_full_emulation();
+
+        rt_run(&env, rt_bundle(&env, &d, &(struct container){ .policy = policy, .args = args }),
+               &r);
+        log = daemon_log(&d);
+        cr_assert_eq(r.status, 0, "%s run: %d\n%s\n%s\n%s", runtime, r.status, r.out, r.err, log);
+        snprintf(want, sizeof(want),
+                 "%sproof=0\nsecret=1\nsymlink=1\ncreate=0\nmade\nthe admin's motd\nmotd=0\n"
+                 "motd_write=1\n",
+                 proof);
+        cr_assert_str_eq(r.out, want, "stderr:\n%s\nlog:\n%s", r.err, log);
+        cr_assert_str_eq(r.err,
+                         "cat: can't open '/secret/key': Permission denied\n"
+                         "cat: can't open '/innocent': Permission denied\n"
+                         "sh: can't create /etc/motd: Permission denied\n",
+                         "log:\n%s", log);
+        /* Made in the bundle's rootfs, by the daemon, as the task. */
+        snprintf(path, sizeof(path), "%s/tmp/made", env.rootfs);
+        cr_assert_eq(access(path, F_OK), 0, "the emulated create did not reach the rootfs");
+        /* The proof, the create, its read, the rewritten motd; with runc
+         * also runc init's own open of /proc/self/fd after the FIFO (it
+         * closes the fds it lists there before exec: Debian's fix for
+         * CVE-2024-21626), served in the container's /proc. */
+        cr_assert_eq(count_lines_with(log, "openat -> UNOTIFY_ACT_EMULATE open: fd "),
+                     reopens_fifo ? 5 : 4, "%s", log);
+        /* /secret/key by name; /innocent and the write to /etc/motd. */
+        snprintf(want, sizeof(want), "openat -> SCMP_ACT_ERRNO EACCES (%s /syscalls/%d)", policy,
+                 reopens_fifo ? 1 : 0);
+        cr_assert_eq(count_lines_with(log, want), 1, "%s", log);
+        cr_assert_eq(count_lines_with(log, "openat -> UNOTIFY_ACT_EMULATE open: EACCES"), 2, "%s",
+                     log);
+        assert_contains(log,
+                        "handler \"open\" answers EACCES: the object's real path is decided "
+                        "by another rule",
+                        "daemon log");
+        if (reopens_fifo)
+                assert_contains(log, "openat -> SCMP_ACT_ALLOW (emulate-runc /syscalls/0)",
+                                "daemon log");
+}
+
 TestSuite(runtimes, .fini = fini, .timeout = 60);
 
 Test(runtimes, runc_denies_mkdir_and_fakes_getppid)
@@ -426,4 +563,14 @@ Test(runtimes, runc_skips_the_agent_when_nothing_is_notified)
 Test(runtimes, crun_hands_over_a_listener_even_when_nothing_is_notified)
 {
         nothing_notified("crun", true);
+}
+
+Test(runtimes, runc_emulates_open_in_the_container_root)
+{
+        emulated_open("runc", true);
+}
+
+Test(runtimes, crun_emulates_open_in_the_container_root)
+{
+        emulated_open("crun", false);
 }
