@@ -43,7 +43,8 @@ void svc_exec(struct svc *s, const int *fds, const char *const *names, size_t n,
 const char *svc_wait_message(struct svc *s, const char *needle, int timeout_ms);
 /* Read whatever messages are queued now, without waiting. */
 void svc_drain_messages(struct svc *s);
-/* Send sig and wait for a clean exit (status 0); messages are drained. */
+/* Send sig (0: none, only wait) and wait for a clean exit (status 0);
+ * messages are drained. */
 void svc_stop(struct svc *s, int sig);
 /* Stop (if running), close the store, remove the temp dir. */
 void svc_cleanup(struct svc *s);

@@ -291,7 +291,9 @@ Test(restart, sigterm_leaves_no_call_unanswered)
         cr_assert_eq(kill(s.d.pid, SIGTERM), 0);
         cr_assert_eq(kill(s.d.pid, SIGCONT), 0);
         assert_pending_answered(&box, "mkdir: EPERM\n");
-        svc_stop(&s, SIGTERM);
+        /* Only wait (signal 0): the first SIGTERM is already ending it, and a
+         * second one during the exit would find the default action. */
+        svc_stop(&s, 0);
         /* Without the store the next call has no one to answer it. */
         for (size_t i = 0; i < s.n_store; i++)
                 close(s.store[i].fd);
