@@ -185,6 +185,11 @@ void daemon_done(struct daemon *d)
                 ev_signal_stop(d->loop, &d->sigterm);
                 ev_signal_stop(d->loop, &d->sigint);
                 ev_signal_stop(d->loop, &d->sighup);
+                /* Exiting already: a second SIGTERM (an impatient admin, a
+                 * test) must not cut the clean-up short. */
+                signal(SIGTERM, SIG_IGN);
+                signal(SIGINT, SIG_IGN);
+                signal(SIGHUP, SIG_IGN);
         }
         if (d->socket_fd >= 0 && d->own_socket)
                 unlink(d->opts->socket_path);
