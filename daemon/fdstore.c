@@ -18,6 +18,7 @@
 #include "inflight.h"
 #include "listener.h"
 #include "log.h"
+#include "notify_nowait.h"
 #include "unotify/macro.h"
 
 #define STATE_MAX (64u << 20)
@@ -25,15 +26,18 @@
  * rewritten as one snapshot. */
 #define STATE_COMPACT_SLACK 64
 
+static struct ratelimit store_errors = RATELIMIT_INIT(10ull * 1000000000u, 5);
+
 static void store_fd(int fd, const char *name)
 {
         char msg[128];
         int r;
 
         snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
-        r = sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
-        if (r < 0)
-                log_warning_errno(r, "cannot put %s in the service manager's fd store", name);
+        r = notify_nowait(msg, &fd, 1);
+        if (r < 0 && ratelimit_allow(&store_errors))
+                log_warning_errno(r, "cannot put %s in the service manager's fd store%s", name,
+                                  r == -EAGAIN ? " (its queue is full; it will not survive a restart)" : "");
 }
 
 static json_t *listener_state(const struct listener *l)
@@ -323,7 +327,7 @@ void fdstore_listener_gone(struct daemon *d, struct listener *l)
         char msg[96];
 
         snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=listener-%" PRIu64, l->id);
-        (void)sd_notify(0, msg);
+        (void)notify_nowait(msg, NULL, 0);
         if (state_wants_snapshot(d) ? write_state(d, l) < 0
                                     : append_state(d, json_pack("{s:I}", "remove", (json_int_t)l->id)) < 0)
                 log_warning("cannot write the daemon state");

@@ -122,6 +122,40 @@ Test(restart, listeners_survive_through_the_fd_store)
         svc_stop(&s, SIGTERM);
 }
 
+/* The state memfd is a snapshot plus appended changes, compacted past
+ * STATE_COMPACT_SLACK (64) changes: 70 listeners come and go around one
+ * that stays, and the restarted daemon still knows the survivor. */
+Test(restart, the_state_log_keeps_the_survivor_through_churn, .timeout = 120)
+{
+        struct sandbox keep, brief;
+        struct cmd_result r;
+        char id[32];
+
+        svc_exec(&s, NULL, NULL, 0, NULL);
+        svc_wait_message(&s, "READY=1", 10000);
+        start_sandbox(&keep);
+        cr_assert_str_eq(sandbox_mkdir(&keep), "EPERM");
+        for (int i = 0; i < 70; i++) {
+                start_sandbox(&brief);
+                cr_assert_str_eq(sandbox_mkdir(&brief), "EPERM");
+                sandbox_stop(&brief);
+        }
+        svc_stop(&s, SIGTERM);
+        svc_exec(&s, NULL, NULL, 0, NULL);
+        svc_wait_message(&s, "READY=1", 10000);
+        cr_assert_str_eq(sandbox_mkdir(&keep), "EPERM");
+        cr_assert(strstr(daemon_log(&s.d), "listener 1: container unotify-"), "%s", daemon_log(&s.d));
+        cr_assert(strstr(daemon_log(&s.d), "resumed with policy demo"), "%s", daemon_log(&s.d));
+        cr_assert_null(strstr(daemon_log(&s.d), "not valid"), "%s", daemon_log(&s.d));
+        cr_assert_null(strstr(daemon_log(&s.d), "torn"), "%s", daemon_log(&s.d));
+        ctl("list", &r);
+        snprintf(id, sizeof(id), "\"container_id\": \"unotify-%d\"", (int)keep.task);
+        cr_assert(strstr(r.out, id), "%s", r.out);
+        cr_assert_null(strstr(r.out, "\"id\": 2,"), "a listener that left came back: %s", r.out);
+        sandbox_stop(&keep);
+        svc_stop(&s, SIGTERM);
+}
+
 /* What the fd store buys: the same restart without it. */
 Test(restart, without_the_store_the_task_gets_enosys)
 {
