@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "notify_nowait.h"
 #include "log.h"
 
 /* STATUS= is refreshed at most this often when nothing else sends it. */
@@ -30,7 +31,10 @@ void sdnotify_status(struct daemon *d)
         d->notified_answered = d->stats.answered;
         d->notified_once = true;
         format_status(d, status, sizeof(status));
-        (void)sd_notify(0, status);
+        /* Figures and keep-alives may be dropped; the loop must not wait
+         * on a full queue (notify_nowait.h). READY, RELOADING and STOPPING
+         * below must arrive, and are rare. */
+        (void)notify_nowait(status, NULL, 0);
 }
 
 static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
@@ -41,7 +45,7 @@ static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
         (void)revents;
         /* The loop turning is what the watchdog vouches for. */
         if (d->watchdog_usec)
-                (void)sd_notify(0, "WATCHDOG=1");
+                (void)notify_nowait("WATCHDOG=1", NULL, 0);
         sdnotify_status(d);
 }
 
