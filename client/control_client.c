@@ -1,13 +1,13 @@
 /* The client side of the control protocol: one request line, one reply
  * line, rendered as JSON (--json), a table, or Prometheus text. */
 #include "control_client.h"
+#include "ctl_msg.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <poll.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,23 +22,13 @@
 #define REPLY_MAX (64u << 20)
 #define REPLY_TIMEOUT_MS 30000
 
+static const char WHO[] = "unotifyctl";
+
 struct ctl_opts {
         const char *socket;
         bool json;
         bool prometheus;
 };
-
-_printf_(2, 3) static int fail(int code, const char *fmt, ...)
-{
-        va_list ap;
-
-        fputs("unotifyctl: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        return code;
-}
 
 static int parse_opts(int argc, char **argv, bool allow_prometheus, struct ctl_opts *ret)
 {
@@ -63,7 +53,7 @@ static int parse_opts(int argc, char **argv, bool allow_prometheus, struct ctl_o
                         break;
                 case 'P':
                         if (!allow_prometheus)
-                                return fail(EX_USAGE, "%s: --prometheus is an option of stats only", argv[0]);
+                                return ctl_fail(WHO, EX_USAGE, "%s: --prometheus is an option of stats only", argv[0]);
                         ret->prometheus = true;
                         break;
                 case 'h':
@@ -73,13 +63,14 @@ static int parse_opts(int argc, char **argv, bool allow_prometheus, struct ctl_o
                                UNOTIFYCTL_DEFAULT_CONTROL_SOCKET);
                         return -1;
                 default:
-                        return fail(EX_USAGE, "Try 'unotifyctl --help'.");
+                        fprintf(stderr, "Try 'unotifyctl --help'.\n");
+                        return EX_USAGE;
                 }
         }
         if (optind < argc)
-                return fail(EX_USAGE, "%s: unexpected argument: %s", argv[0], argv[optind]);
+                return ctl_fail(WHO, EX_USAGE, "%s: unexpected argument: %s", argv[0], argv[optind]);
         if (strlen(ret->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-                return fail(EX_USAGE, "--socket: path longer than 107 bytes: %s", ret->socket);
+                return ctl_fail(WHO, EX_USAGE, "--socket: path longer than 107 bytes: %s", ret->socket);
         return 0;
 }
 
@@ -115,20 +106,20 @@ static char *read_line(int fd, const char *path)
                         char *b;
 
                         if (cap >= REPLY_MAX)
-                                return fail(0, "%s: reply longer than %u bytes", path, REPLY_MAX), NULL;
+                                return ctl_fail(WHO, 0, "%s: reply longer than %u bytes", path, REPLY_MAX), NULL;
                         cap = cap ? cap * 2 : 65536;
                         b = realloc(buf, cap + 1);
                         if (!b)
-                                return fail(0, "out of memory"), NULL;
+                                return ctl_fail(WHO, 0, "out of memory"), NULL;
                         buf = b;
                 }
                 if (poll(&p, 1, REPLY_TIMEOUT_MS) == 0)
-                        return fail(0, "%s: no reply within %d ms", path, REPLY_TIMEOUT_MS), NULL;
+                        return ctl_fail(WHO, 0, "%s: no reply within %d ms", path, REPLY_TIMEOUT_MS), NULL;
                 n = read(fd, buf + len, cap - len);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0)
-                        return fail(0, "%s: the daemon closed the connection without a reply", path), NULL;
+                        return ctl_fail(WHO, 0, "%s: the daemon closed the connection without a reply", path), NULL;
                 nl = memchr(buf + len, '\n', (size_t)n);
                 len += (size_t)n;
                 if (nl) {
@@ -150,18 +141,18 @@ static int request(const char *path, const char *verb, json_t **ret_reply)
         int n;
 
         if (fd < 0)
-                return fail(EX_UNAVAILABLE, "cannot connect to the daemon's control socket %s: %s", path,
+                return ctl_fail(WHO, EX_UNAVAILABLE, "cannot connect to the daemon's control socket %s: %s", path,
                             strerror(-fd));
         n = snprintf(req, sizeof(req), "{\"command\":\"%s\"}\n", verb);
         if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
-                return fail(EX_UNAVAILABLE, "%s: send: %s", path, strerror(errno));
+                return ctl_fail(WHO, EX_UNAVAILABLE, "%s: send: %s", path, strerror(errno));
         line = read_line(fd, path);
         if (!line)
                 return EX_UNAVAILABLE;
         reply = json_loads(line, 0, &jerr);
         if (!json_is_object(reply)) {
                 json_decref(reply);
-                return fail(EX_PROTOCOL, "%s: malformed reply: %s", path, line);
+                return ctl_fail(WHO, EX_PROTOCOL, "%s: malformed reply: %s", path, line);
         }
         *ret_reply = reply;
         return 0;
@@ -187,7 +178,7 @@ static int run_verb(int argc, char **argv, bool allow_prometheus, int error_code
                 if (o->json)
                         json_dumpf(reply, stdout, JSON_INDENT(2)), putchar('\n');
                 else
-                        fail(0, "%s", e ? e : "the daemon refused the request");
+                        ctl_fail(WHO, 0, "%s", e ? e : "the daemon refused the request");
                 json_decref(reply);
                 return error_code;
         }

@@ -8,13 +8,13 @@
  * the daemon refuses a config exported from another version of the policy
  * (fail closed) just as it refuses unotify-run's stale filters. */
 #include "export_oci.h"
+#include "ctl_msg.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <seccomp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +53,8 @@ static const char *const known_flags[] = {
 /* x86's ipc(2) call numbers (ipc/syscall.c): the filter also notifies
  * ipc(CALL | version << 16), which a runtime's libseccomp would let pass
  * (policy/filter.c, add_ipc_versions). */
+static const char WHO[] = "unotifyctl export-oci";
+
 static const struct {
         const char *name;
         unsigned call;
@@ -61,31 +63,6 @@ static const struct {
         { "msgsnd", 11 }, { "msgrcv", 12 }, { "msgget", 13 }, { "msgctl", 14 },
         { "shmat", 21 },  { "shmdt", 22 },  { "shmget", 23 }, { "shmctl", 24 },
 };
-
-_printf_(2, 3) static int fail(int code, const char *fmt, ...)
-{
-        va_list ap;
-
-        fputs("unotifyctl export-oci: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        if (code == EX_USAGE)
-                fputs("Try 'unotifyctl export-oci --help'.\n", stderr);
-        return code;
-}
-
-_printf_(1, 2) static void warn(const char *fmt, ...)
-{
-        va_list ap;
-
-        fputs("unotifyctl export-oci: warning: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
 
 static void print_help(void)
 {
@@ -123,12 +100,12 @@ static int add_flag(struct export_opts *e, const char *flag)
         for (size_t i = 0; i < ELEMENTSOF(known_flags); i++)
                 known = known || strcmp(flag, known_flags[i]) == 0;
         if (!known)
-                return fail(EX_USAGE,
+                return ctl_fail(WHO, EX_USAGE,
                             "unknown or unusable seccomp flag \"%s\" (expected %s, %s or %s)", flag,
                             known_flags[0], known_flags[1], known_flags[2]);
         for (size_t i = 0; i < e->n_flags; i++)
                 if (strcmp(e->flags[i], flag) == 0)
-                        return fail(EX_USAGE, "flag \"%s\" given twice", flag);
+                        return ctl_fail(WHO, EX_USAGE, "flag \"%s\" given twice", flag);
         e->flags[e->n_flags++] = flag; /* at most one of each: fits */
         return 0;
 }
@@ -158,7 +135,7 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 case 's':
                         e->socket = optarg;
                         if (optarg[0] != '/')
-                                r = fail(EX_USAGE, "--socket must be an absolute path, got \"%s\"",
+                                r = ctl_fail(WHO, EX_USAGE, "--socket must be an absolute path, got \"%s\"",
                                          optarg);
                         break;
                 case 'a':
@@ -185,9 +162,9 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                         return r;
         }
         if (e->all && argc - optind != 0)
-                return fail(EX_USAGE, "--all takes no POLICY");
+                return ctl_fail(WHO, EX_USAGE, "--all takes no POLICY");
         if (!e->all && argc - optind != 1)
-                return fail(EX_USAGE, "export-oci needs one POLICY (or --all)");
+                return ctl_fail(WHO, EX_USAGE, "export-oci needs one POLICY (or --all)");
         e->policy = e->all ? NULL : argv[optind];
         return 0;
 }
@@ -205,9 +182,9 @@ static int load_set(const char *dir, struct unotify_policy_set **ret)
         }
         unotify_diags_clear(&diags);
         if (r == -EINVAL)
-                return fail(EX_CONFIG, "%s: the policies have errors", dir);
+                return ctl_fail(WHO, EX_CONFIG, "%s: the policies have errors", dir);
         if (r < 0)
-                return fail(EX_CONFIG, "%s: %s", dir, strerror(-r));
+                return ctl_fail(WHO, EX_CONFIG, "%s: %s", dir, strerror(-r));
         return 0;
 }
 
@@ -301,19 +278,19 @@ static void warn_runtime_quirks(const char *const *names, size_t n, const struct
 {
         for (size_t i = 0; i < n; i++) {
                 if (strcmp(names[i], "write") == 0)
-                        warn("\"write\" is notified: runc 1.1 refuses to start such a container "
+                        ctl_warn(WHO, "\"write\" is notified: runc 1.1 refuses to start such a container "
                              "(\"SCMP_ACT_NOTIFY cannot be used for the write syscall\"); crun "
                              "accepts it");
                 if (strcmp(names[i], "getppid") == 0)
-                        warn("\"getppid\" is notified: with \"noNewPrivileges\": false runc "
+                        ctl_warn(WHO, "\"getppid\" is notified: with \"noNewPrivileges\": false runc "
                              "installs the filter before it checks getppid() against its parent, "
                              "and kills the container if the answer differs");
         }
         if (n == 0)
-                warn("no syscall is notified: runc then never connects to the daemon, crun still "
+                ctl_warn(WHO, "no syscall is notified: runc then never connects to the daemon, crun still "
                      "does");
         if (e->n_flags > 0)
-                warn("runc 1.1 refuses every seccomp flag (\"seccomp flags are not yet supported "
+                ctl_warn(WHO, "runc 1.1 refuses every seccomp flag (\"seccomp flags are not yet supported "
                      "by runc\")");
 }
 
@@ -328,7 +305,7 @@ static void warn_default_actions(const struct unotify_policy_set *set)
 
                 unotify_policy_decide(p, &data, &d);
                 if (d.action != UNOTIFY_ACTION_CONTINUE)
-                        warn("policy \"%s\" answers %s to every notified syscall it has no rule "
+                        ctl_warn(WHO, "policy \"%s\" answers %s to every notified syscall it has no rule "
                              "for, including those only other policies name",
                              unotify_policy_name(p), unotify_decision_action_name(&d));
         }
@@ -390,20 +367,20 @@ static int put_into_config(const char *path, json_t *section, json_t **ret)
         config = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
         if (!config) {
                 if (json_error_code(&jerr) == json_error_cannot_open_file)
-                        return fail(EX_NOINPUT, "%s", jerr.text);
-                return fail(EX_DATAERR, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+                        return ctl_fail(WHO, EX_NOINPUT, "%s", jerr.text);
+                return ctl_fail(WHO, EX_DATAERR, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
         }
         if (!json_is_object(config))
-                return fail(EX_DATAERR, "%s: not a JSON object", path);
+                return ctl_fail(WHO, EX_DATAERR, "%s: not a JSON object", path);
         linux_ = json_object_get(config, "linux");
         if (!linux_) {
                 linux_ = json_object();
                 json_object_set_new(config, "linux", linux_);
         }
         if (!json_is_object(linux_))
-                return fail(EX_DATAERR, "%s: \"linux\" is not an object", path);
+                return ctl_fail(WHO, EX_DATAERR, "%s: \"linux\" is not an object", path);
         if (json_object_set(linux_, "seccomp", section) < 0)
-                return fail(EX_OSERR, "out of memory");
+                return ctl_fail(WHO, EX_OSERR, "out of memory");
         *ret = TAKE_PTR(config);
         return 0;
 }
@@ -412,7 +389,7 @@ static int print_json(json_t *v)
 {
         if (json_dumpf(v, stdout, JSON_INDENT(2)) < 0 || putchar('\n') == EOF ||
             fflush(stdout) != 0)
-                return fail(EX_IOERR, "writing the output failed");
+                return ctl_fail(WHO, EX_IOERR, "writing the output failed");
         return 0;
 }
 
@@ -433,18 +410,18 @@ static int export_names(const struct export_opts *e, struct unotify_policy_set *
                         calloc(count ? count : 1, sizeof(*all));
 
                 if (!all)
-                        return fail(EX_OSERR, "out of memory");
+                        return ctl_fail(WHO, EX_OSERR, "out of memory");
                 for (size_t i = 0; i < count; i++)
                         all[i] = unotify_policy_set_at(set, i);
                 r = collect_names(all, count, &names, &n);
                 warn_default_actions(set);
         }
         if (r < 0)
-                return fail(EX_OSERR, "out of memory");
+                return ctl_fail(WHO, EX_OSERR, "out of memory");
         warn_runtime_quirks(names, n, e);
         section = build_section(e, p, names, n);
         if (!section)
-                return fail(EX_OSERR, "out of memory");
+                return ctl_fail(WHO, EX_OSERR, "out of memory");
         if (!e->config)
                 return print_json(section);
         r = put_into_config(e->config, section, &out);
@@ -469,7 +446,7 @@ int cmd_export_oci(int argc, char **argv)
         if (e.policy) {
                 p = unotify_policy_set_find(set, e.policy);
                 if (!p)
-                        return fail(EX_CONFIG, "%s: no policy \"%s\"", e.dir, e.policy);
+                        return ctl_fail(WHO, EX_CONFIG, "%s: no policy \"%s\"", e.dir, e.policy);
         }
         return export_names(&e, set, p);
 }

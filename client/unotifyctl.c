@@ -29,6 +29,7 @@
 #include <sysexits.h>
 
 #include "control_client.h"
+#include "ctl_msg.h"
 #include "export_oci.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
@@ -57,6 +58,8 @@ struct test {
         const char *paths[MAX_ARGS]; /* the quoted arguments */
         int n_args;
 };
+
+static const char WHO[] = "unotifyctl";
 
 static void print_help(void)
 {
@@ -105,20 +108,6 @@ static void print_help(void)
                "cannot be reached or refused; 76 malformed reply; 78 the policies have\n"
                "errors or POLICY is not there.\n",
                DEFAULT_POLICY_DIR, UNOTIFYCTL_DEFAULT_CONTROL_SOCKET);
-}
-
-_printf_(2, 3) static int usage(int code, const char *fmt, ...)
-{
-        va_list ap;
-
-        fputs("unotifyctl: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        if (code == EX_USAGE)
-                fputs("Try 'unotifyctl --help'.\n", stderr);
-        return code;
 }
 
 /* ---- arguments -------------------------------------------------------- */
@@ -189,7 +178,8 @@ static const char *as_path(const char *s)
 static int parse_call_args(struct test *t, char **argv, int argc)
 {
         if (argc > MAX_ARGS)
-                return usage(EX_USAGE, "at most %d syscall arguments, got %d", MAX_ARGS, argc);
+                return ctl_fail(WHO, EX_USAGE, "at most %d syscall arguments, got %d", MAX_ARGS,
+                                argc);
         for (int i = 0; i < argc; i++) {
                 t->paths[i] = as_path(argv[i]);
                 if (t->paths[i]) {
@@ -197,10 +187,10 @@ static int parse_call_args(struct test *t, char **argv, int argc)
                         continue;
                 }
                 if (parse_number(argv[i], &t->args[i]) < 0)
-                        return usage(EX_USAGE,
-                                     "argument %d: \"%s\" is not a number, a known symbol or a "
-                                     "path",
-                                     i, argv[i]);
+                        return ctl_fail(WHO, EX_USAGE,
+                                        "argument %d: \"%s\" is not a number, a known symbol or a "
+                                        "path",
+                                        i, argv[i]);
         }
         t->n_args = argc;
         return 0;
@@ -218,7 +208,7 @@ static int parse_caps(const char *s, uint64_t *ret)
                 int cap = unotify_capability_from_name(c);
 
                 if (cap < 0)
-                        return usage(EX_USAGE, "unknown capability \"%s\"", c);
+                        return ctl_fail(WHO, EX_USAGE, "unknown capability \"%s\"", c);
                 *ret |= UINT64_C(1) << cap;
         }
         return 0;
@@ -242,7 +232,8 @@ static int parse_arch(struct test *t, const char *name)
                         t->audit_arch = arches[i].audit;
                         return 0;
                 }
-        return usage(EX_USAGE, "unknown architecture \"%s\" (expected x86_64, x86 or x32)", name);
+        return ctl_fail(WHO, EX_USAGE, "unknown architecture \"%s\" (expected x86_64, x86 or x32)",
+                        name);
 }
 
 /* libseccomp has no number by name for x86's multiplexed calls (socket
@@ -337,16 +328,16 @@ static int load_policy(const char *dir, const char *policy, const struct unotify
         int r;
 
         if (!copy || !base)
-                return usage(EX_OSERR, "out of memory");
+                return ctl_fail(WHO, EX_OSERR, "out of memory");
         if (by_path)
                 dir = dirname(copy);
         r = unotify_policy_set_load_dir_full(dir, o, ret_set, &diags);
         print_diags(&diags);
         unotify_diags_clear(&diags);
         if (r == -EINVAL)
-                return usage(EX_CONFIG, "%s: the policies have errors", dir);
+                return ctl_fail(WHO, EX_CONFIG, "%s: the policies have errors", dir);
         if (r < 0)
-                return usage(EX_CONFIG, "%s: %s", dir, strerror(-r));
+                return ctl_fail(WHO, EX_CONFIG, "%s: %s", dir, strerror(-r));
         for (size_t i = 0; by_path && i < unotify_policy_set_count(*ret_set); i++) {
                 struct unotify_policy *p = unotify_policy_set_at(*ret_set, i);
                 _cleanup_(freep) char *origin = strdup(unotify_policy_origin(p));
@@ -357,7 +348,7 @@ static int load_policy(const char *dir, const char *policy, const struct unotify
         if (!by_path)
                 *ret = unotify_policy_set_find(*ret_set, policy);
         if (!*ret)
-                return usage(EX_CONFIG, "%s: no policy %s", dir, policy);
+                return ctl_fail(WHO, EX_CONFIG, "%s: no policy %s", dir, policy);
         return 0;
 }
 
@@ -543,7 +534,7 @@ static int cmd_test(int argc, char **argv)
         if (r)
                 return r == 1 ? 0 : r;
         if (argc - optind < 2)
-                return usage(EX_USAGE, "test needs POLICY and SYSCALL");
+                return ctl_fail(WHO, EX_USAGE, "test needs POLICY and SYSCALL");
         t.policy = argv[optind];
         t.syscall = argv[optind + 1];
         r = parse_call_args(&t, argv + optind + 2, argc - optind - 2);
@@ -551,7 +542,8 @@ static int cmd_test(int argc, char **argv)
                 return r;
         t.nr = resolve_syscall(&t, t.syscall);
         if (t.nr < 0)
-                return usage(EX_DATAERR, "unknown syscall \"%s\" on %s", t.syscall, t.arch_name);
+                return ctl_fail(WHO, EX_DATAERR, "unknown syscall \"%s\" on %s", t.syscall,
+                                t.arch_name);
         r = run_test(&t);
         for (int i = 0; i < MAX_ARGS; i++)
                 free((char *)t.paths[i]);
@@ -570,7 +562,7 @@ static int cmd_show(int argc, char **argv)
         if (r)
                 return r == 1 ? 0 : r;
         if (argc - optind != 1)
-                return usage(EX_USAGE, "show needs POLICY");
+                return ctl_fail(WHO, EX_USAGE, "show needs POLICY");
         r = load_policy(
                 t.dir, argv[optind],
                 &(struct unotify_load_options){ .kernel_release = t.kernel, .strict = t.strict },
@@ -579,7 +571,7 @@ static int cmd_show(int argc, char **argv)
                 return r;
         text = unotify_policy_to_json(p);
         if (!text)
-                return usage(EX_OSERR, "out of memory");
+                return ctl_fail(WHO, EX_OSERR, "out of memory");
         puts(text);
         return 0;
 }
@@ -604,7 +596,7 @@ int main(int argc, char **argv)
         const char *verb = argc > 1 ? argv[1] : NULL;
 
         if (!verb)
-                return usage(EX_USAGE, "missing command");
+                return ctl_fail(WHO, EX_USAGE, "missing command");
         if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {
                 print_help();
                 return 0;
@@ -616,5 +608,5 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (strcmp(verb, verbs[i].name) == 0)
                         return verbs[i].run(argc - 1, argv + 1);
-        return usage(EX_USAGE, "unknown command \"%s\"", verb);
+        return ctl_fail(WHO, EX_USAGE, "unknown command \"%s\"", verb);
 }

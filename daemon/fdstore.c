@@ -125,46 +125,59 @@ int fdstore_write_state(struct daemon *d)
         return r;
 }
 
-static json_t *find_listener(json_t *list, json_int_t id, size_t *ret_index)
+/* The state's listeners by id ("7" -> entry): resuming thousands of them
+ * looks each up once. */
+static void key_of(json_int_t id, char *buf, size_t size)
 {
-        size_t i;
-        json_t *e;
-
-        json_array_foreach(list, i, e)
-                if (json_integer_value(json_object_get(e, "id")) == id) {
-                        *ret_index = i;
-                        return e;
-                }
-        return NULL;
+        snprintf(buf, size, "%" JSON_INTEGER_FORMAT, id);
 }
 
-/* One change line onto the snapshot's list. */
-static void apply_change(json_t *list, json_t *change)
+static void index_listener(json_t *by_id, json_t *entry)
+{
+        json_t *id = json_object_get(entry, "id");
+        char key[32];
+
+        if (!json_is_integer(id))
+                return;
+        key_of(json_integer_value(id), key, sizeof(key));
+        json_object_set(by_id, key, entry);
+}
+
+/* One change line onto the listeners by id. */
+static void apply_change(json_t *by_id, json_t *change)
 {
         json_t *add = json_object_get(change, "add");
         json_t *removed = json_object_get(change, "remove");
-        size_t i;
+        char key[32];
 
-        if (json_is_object(add))
-                json_array_append(list, add);
-        else if (json_is_integer(removed) && find_listener(list, json_integer_value(removed), &i))
-                json_array_remove(list, i);
+        if (json_is_object(add)) {
+                index_listener(by_id, add);
+        } else if (json_is_integer(removed)) {
+                key_of(json_integer_value(removed), key, sizeof(key));
+                json_object_del(by_id, key);
+        }
 }
 
-/* The snapshot with the changes after it applied. A torn last line (the
- * writer died mid-write) ends the reading. */
+/* The listeners by id: the snapshot with the changes after it applied. A
+ * torn last line (the writer died mid-write) ends the reading. */
 static json_t *parse_state(const char *buf, size_t size)
 {
+        _cleanup_(json_decrefp) json_t *snapshot = NULL;
         json_error_t e;
-        json_t *state = json_loadb(buf, size, JSON_DISABLE_EOF_CHECK, &e);
-        size_t at = state ? e.position : 0;
+        json_t *by_id, *entry;
+        size_t at, i;
 
-        if (!state || !json_is_array(json_object_get(state, "listeners"))) {
+        snapshot = json_loadb(buf, size, JSON_DISABLE_EOF_CHECK, &e);
+        if (!snapshot || !json_is_array(json_object_get(snapshot, "listeners"))) {
                 log_warning("the daemon state passed in is not valid: %s (column %d)", e.text, e.column);
-                json_decref(state);
                 return NULL;
         }
-        for (;;) {
+        by_id = json_object();
+        if (!by_id)
+                return NULL;
+        json_array_foreach(json_object_get(snapshot, "listeners"), i, entry)
+                index_listener(by_id, entry);
+        for (at = e.position;;) {
                 json_t *change;
 
                 while (at < size && (buf[at] == '\n' || buf[at] == ' '))
@@ -176,11 +189,11 @@ static json_t *parse_state(const char *buf, size_t size)
                         log_warning("the daemon state ends in a torn change at byte %zu; ignored", at);
                         break;
                 }
-                apply_change(json_object_get(state, "listeners"), change);
+                apply_change(by_id, change);
                 json_decref(change);
                 at += e.position;
         }
-        return state;
+        return by_id;
 }
 
 static json_t *read_state(int fd)
@@ -196,11 +209,12 @@ static json_t *read_state(int fd)
         return parse_state(buf, (size_t)st.st_size);
 }
 
-static json_t *state_entry(json_t *state, uint64_t id)
+static json_t *state_entry(json_t *by_id, uint64_t id)
 {
-        size_t i;
+        char key[32];
 
-        return find_listener(json_object_get(state, "listeners"), (json_int_t)id, &i);
+        key_of((json_int_t)id, key, sizeof(key));
+        return json_object_get(by_id, key);
 }
 
 static void restore_origin(struct listener *l, json_t *e)

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -342,4 +343,23 @@ void run_sandboxed(const struct test_daemon *d, const char *policy, const char *
         }
         full[n] = NULL;
         run_cmd(full, 30000, ret);
+}
+
+void wait_parked_in_mkdir(pid_t pid)
+{
+        char path[64], buf[64], want[16];
+
+        snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+        snprintf(want, sizeof(want), "%d ", SYS_mkdir);
+        for (int waited = 0;; waited += 5) {
+                FILE *f = fopen(path, "re");
+                bool parked = f && fgets(buf, sizeof(buf), f) && !strncmp(buf, want, strlen(want));
+
+                if (f)
+                        fclose(f);
+                if (parked)
+                        return;
+                cr_assert_lt(waited, 5000, "pid %d never blocked in mkdir", (int)pid);
+                poll(NULL, 0, 5);
+        }
 }

@@ -247,26 +247,6 @@ static pid_t spawn_blocking_probe(const char *path, int *in, int *out)
         return pid;
 }
 
-/* The task is parked in mkdir(2) once /proc/PID/syscall names it. */
-static void wait_parked_in_mkdir(pid_t pid)
-{
-        char path[64], buf[64], want[16];
-
-        snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-        snprintf(want, sizeof(want), "%d ", SYS_mkdir);
-        for (int waited = 0;; waited += 5) {
-                FILE *f = fopen(path, "re");
-                bool parked = f && fgets(buf, sizeof(buf), f) && !strncmp(buf, want, strlen(want));
-
-                if (f)
-                        fclose(f);
-                if (parked)
-                        return;
-                cr_assert_lt(waited, 5000, "the probe never blocked in mkdir");
-                poll(NULL, 0, 5);
-        }
-}
-
 Test(handoff, target_killed_while_its_notification_is_pending)
 {
         int baseline = count_fds(d.pid), in, out, status, probe_pid = 0;

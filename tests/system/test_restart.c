@@ -55,26 +55,6 @@ static void assert_pending_answered(struct sandbox *box, const char *want)
         cr_assert_str_eq(line, want);
 }
 
-/* The task is parked in mkdir(2) once /proc/PID/syscall names it. */
-static void wait_parked_in_mkdir(pid_t pid)
-{
-        char path[64], buf[64], want[16];
-
-        snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-        snprintf(want, sizeof(want), "%d ", SYS_mkdir);
-        for (int waited = 0;; waited += 5) {
-                FILE *f = fopen(path, "re");
-                bool parked = f && fgets(buf, sizeof(buf), f) && !strncmp(buf, want, strlen(want));
-
-                if (f)
-                        fclose(f);
-                if (parked)
-                        return;
-                cr_assert_lt(waited, 5000, "the task never blocked in mkdir");
-                poll(NULL, 0, 5);
-        }
-}
-
 static void ctl(const char *verb, struct cmd_result *r)
 {
         const char *argv[] = { UNOTIFYCTL, verb, "--socket", s.d.control, "--json", NULL };
