@@ -16,7 +16,7 @@ static json_t *figures(const struct daemon *d)
 {
         const struct daemon_stats *s = &d->stats;
 
-        return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+        return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                          "listeners", (json_int_t)d->n_listeners,
                          "listeners_added", (json_int_t)s->listeners_added,
                          "listeners_freed", (json_int_t)s->listeners_freed,
@@ -26,6 +26,8 @@ static json_t *figures(const struct daemon *d)
                          "gone_before_recv", (json_int_t)s->recv_gone,
                          "gone_before_send", (json_int_t)s->send_gone,
                          "sync_wake_up_listeners", (json_int_t)s->sync_wake_up,
+                         "streaks", (json_int_t)s->streaks,
+                         "streak_waits", (json_int_t)s->streak_waits,
                          "policies", (json_int_t)unotify_policy_set_count(d->policies),
                          "reloads", (json_int_t)d->reloads,
                          "reload_failures", (json_int_t)d->reload_failures);

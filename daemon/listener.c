@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -19,6 +20,7 @@
 #include "inflight.h"
 #include "log.h"
 #include "respond.h"
+#include "streak.h"
 #include "unotify/kernel.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
@@ -29,6 +31,11 @@
 #define LISTENER_DRAIN_ROUNDS 16
 /* Notifications answered in a row from one busy listener. */
 #define LISTENER_HOLD_BATCH 64
+/* Notifications answered in one streak. */
+#define LISTENER_STREAK_MAX 64
+/* A listener counts as hot when it is ready again this soon after it was
+ * last answered. */
+#define LISTENER_HOT_NS 200000ull
 
 static struct ratelimit recv_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
 static struct ratelimit send_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
@@ -66,6 +73,7 @@ int listener_set_init(struct daemon *d)
         r = emulate_init(d);
         if (r < 0)
                 return r;
+        streak_init(); /* without it, never a streak */
         d->listeners_epfd = epoll_create1(EPOLL_CLOEXEC);
         if (d->listeners_epfd < 0)
                 return negative_errno();
@@ -100,6 +108,7 @@ void listener_set_done(struct daemon *d)
                 ev_io_stop(d->loop, &d->listeners_io);
                 d->listeners_epfd = safe_close(d->listeners_epfd);
         }
+        streak_done();
         free(d->req);
         free(d->resp);
         free(d->req_next);
@@ -262,6 +271,36 @@ static int answer_held(struct listener *l)
         return 0;
 }
 
+/* The only ready listener, and a hot one: RECV -> decide -> SEND in a row
+ * without asking epoll in between (streak.h), until a RECV comes back
+ * EINTR (nothing queued for a period), the period is over, or
+ * LISTENER_STREAK_MAX answers. Returns 0, or -errno when the first RECV
+ * failed. */
+static int answer_streak(struct listener *l)
+{
+        struct daemon *d = l->daemon;
+        int slot, r = 0;
+
+        d->stats.streaks++;
+        for (int i = 0; i < LISTENER_STREAK_MAX && !streak_expired(); i++) {
+                r = receive_and_decide(l, d->req, d->resp, &slot);
+                if (r < 0 && i > 0) {
+                        /* Nothing was known to be queued: EINTR is the
+                         * timer (or the pool), ENOENT the filter's last
+                         * user gone while we waited. */
+                        d->stats.streak_waits += r == -EINTR;
+                        return 0;
+                }
+                if (r < 0)
+                        return r;
+                if (r == TAKEN_BY_HANDLER)
+                        break; /* its caller waits for the loop, not for RECV */
+                if (r == 0)
+                        send_response(l, d->resp, slot);
+        }
+        return 0;
+}
+
 /* One RECV -> decide -> SEND. Returns 0, or -errno when RECV failed. */
 static int answer_one(struct listener *l)
 {
@@ -274,6 +313,31 @@ static int answer_one(struct listener *l)
         if (r == 0)
                 send_response(l, d->resp, slot);
         return r < 0 ? r : 0;
+}
+
+static uint64_t monotonic_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Streak when l is the only ready listener and was answered a moment ago
+ * too: then it is likely to have more queued, or soon. */
+static int answer_ready(struct listener *l, bool alone)
+{
+        bool hot = alone && monotonic_ns() - l->last_answered_ns < LISTENER_HOT_NS;
+        int r;
+
+        if (!hot || !streak_begin())
+                r = answer_one(l);
+        else {
+                r = answer_streak(l);
+                streak_end();
+        }
+        l->last_answered_ns = alone ? monotonic_ns() : 0;
+        return r;
 }
 
 /* One line a test or an admin can read the counters from; the control
@@ -291,14 +355,14 @@ static void log_counters(const struct listener *l, const char *why)
                 (unsigned long long)c->efault, listener_wait_killable_str(l));
 }
 
-static void listener_ready(struct listener *l, uint32_t events)
+static void listener_ready(struct listener *l, uint32_t events, bool alone)
 {
         int r;
 
         /* Only a real EPOLLIN may lead to RECV: on a listener whose filter
          * has no users left RECV blocks forever (it ignores O_NONBLOCK). */
         if (events & EPOLLIN) {
-                r = answer_one(l);
+                r = answer_ready(l, alone);
                 if (r == -ENOENT) {
                         /* The target went away first: normal. */
                         l->counters.recv_gone++;
@@ -330,7 +394,7 @@ static void on_listeners_ready(struct ev_loop *loop, ev_io *w, int revents)
                 if (n <= 0)
                         return;
                 for (int i = 0; i < n; i++)
-                        listener_ready(events[i].data.ptr, events[i].events);
+                        listener_ready(events[i].data.ptr, events[i].events, n == 1);
         }
 }
 

@@ -46,6 +46,7 @@ struct listener {
         uint64_t received;
         uint64_t send_gone; /* SEND ENOENT: interrupted or killed after RECV */
         struct wakeup wakeup;
+        uint64_t last_answered_ns; /* CLOCK_MONOTONIC, when last answered as the only ready one */
         /* Emulations (emulate.h): jobs in the pool hold the listener; a
          * listener freed meanwhile is only marked dead and goes with its
          * last job. The journal is made at the first emulation. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "streak.h"
 #include "target.h"
 #include "unotify/macro.h"
 #include "worker.h"
@@ -100,7 +101,9 @@ static void *worker_main(void *arg)
                 /* A job of the same owner may have waited for this one. */
                 pthread_cond_broadcast(&p->cond);
                 pthread_mutex_unlock(&p->lock);
+                streak_interrupt_ask();
                 ev_async_send(p->loop, &p->wake);
+                streak_interrupt();
         }
         worker_done(w);
         return NULL;
@@ -126,6 +129,7 @@ static void on_finished(struct ev_loop *loop, ev_async *w, int revents)
 
         (void)loop;
         (void)revents;
+        streak_interrupt_seen();
         list_init(&batch);
         pthread_mutex_lock(&p->lock);
         if (!list_empty(&p->finished)) {

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -362,4 +363,21 @@ void wait_parked_in_mkdir(pid_t pid)
                 cr_assert_lt(waited, 5000, "pid %d never blocked in mkdir", (int)pid);
                 poll(NULL, 0, 5);
         }
+}
+
+long long daemon_stat(const struct test_daemon *d, const char *name)
+{
+        const char *argv[] = { UNOTIFYCTL, "stats", "--json", "--socket", d->control, NULL };
+        struct cmd_result r;
+        json_t *j, *v;
+        long long n;
+
+        run_cmd(argv, 10000, &r);
+        cr_assert_eq(r.status, 0, "unotifyctl stats: %s%s", r.out, r.err);
+        j = json_loads(r.out, 0, NULL);
+        v = json_object_get(json_object_get(j, "stats"), name);
+        cr_assert(json_is_integer(v), "no counter \"%s\" in %s", name, r.out);
+        n = (long long)json_integer_value(v);
+        json_decref(j);
+        return n;
 }

@@ -37,6 +37,8 @@ void daemon_stop(struct test_daemon *d);
 const char *daemon_last_log(void);
 /* The daemon's log so far, its last 64 KiB (static buffer). */
 char *daemon_log(const struct test_daemon *d);
+/* One counter of `unotifyctl stats --json` (docs/control.md). Asserts. */
+long long daemon_stat(const struct test_daemon *d, const char *name);
 /* Wait (asserting, up to 5 s) until task pid is blocked in mkdir(2), as
  * /proc/PID/syscall says: its notification is then pending. */
 void wait_parked_in_mkdir(pid_t pid);

@@ -15,7 +15,9 @@
  *                             between, so the call stays pending)
  *   probe repeat PATH         prints "ready PID", then one mkdir(PATH) per
  *                             line on stdin, printing each result, until
- *                             EOF (a task that lives across daemon restarts) */
+ *                             EOF (a task that lives across daemon restarts);
+ *                             a line "N" makes N calls in a row instead and
+ *                             prints the last one's result */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -150,8 +152,11 @@ static int do_repeat(const char *path)
         char line[16];
 
         printf("ready %d\n", (int)getpid());
-        while (fgets(line, sizeof(line), stdin))
+        while (fgets(line, sizeof(line), stdin)) {
+                for (int n = atoi(line); n > 1; n--)
+                        syscall(SYS_mkdir, path, 0700);
                 do_mkdir(path);
+        }
         return 0;
 }
 

@@ -20,5 +20,7 @@ void sandbox_start_run(struct sandbox *s, const char *socket, const char *policy
 void sandbox_start_raw(struct sandbox *s, const char *socket, const char *state, const char *path);
 /* One mkdir(PATH) in the task: "EPERM", "ok", "ENOSYS", ... (static). */
 const char *sandbox_mkdir(struct sandbox *s);
+/* n mkdir(PATH) calls in a row; the last one's result (static). */
+const char *sandbox_mkdir_burst(struct sandbox *s, int n);
 /* EOF on its stdin; asserts it exits 0. */
 void sandbox_stop(struct sandbox *s);

@@ -1,0 +1,107 @@
+#include "streak.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static timer_t timer;
+static bool available;
+static pid_t loop_tid;
+static volatile sig_atomic_t expired;
+/* Set by streak_interrupt (any thread), read by the loop. Either the
+ * interrupter sees `active` and signals the RECV, or the loop sees
+ * `interrupted` before its next RECV. */
+static atomic_bool active, interrupted;
+
+static int streak_signal(void)
+{
+        /* SIGRTMIN itself wakes pool workers (handlers/pool.c). */
+        return SIGRTMIN + 1;
+}
+
+static void on_streak_signal(int sig)
+{
+        (void)sig;
+        expired = 1;
+}
+
+static int set_timer(uint64_t ns)
+{
+        struct itimerspec its = {
+                .it_value = { .tv_sec = ns / 1000000000u, .tv_nsec = ns % 1000000000u },
+        };
+
+        its.it_interval = its.it_value;
+        return timer_settime(timer, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+int streak_init(void)
+{
+        struct sigaction sa = { .sa_handler = on_streak_signal }; /* no SA_RESTART */
+        struct sigevent sev = {
+                .sigev_notify = SIGEV_THREAD_ID,
+                .sigev_signo = streak_signal(),
+        };
+
+        loop_tid = gettid();
+        sev._sigev_un._tid = loop_tid;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(streak_signal(), &sa, NULL) < 0 ||
+            timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0) {
+                log_debug("streaks unavailable: %m");
+                return -errno;
+        }
+        available = true;
+        return 0;
+}
+
+void streak_done(void)
+{
+        if (!available)
+                return;
+        timer_delete(timer);
+        available = false;
+}
+
+bool streak_begin(void)
+{
+        if (!available || atomic_load(&interrupted))
+                return false;
+        expired = 0;
+        if (set_timer(STREAK_PERIOD_NS) < 0)
+                return false;
+        atomic_store(&active, true);
+        return true;
+}
+
+bool streak_expired(void)
+{
+        return expired || atomic_load(&interrupted);
+}
+
+void streak_end(void)
+{
+        atomic_store(&active, false);
+        set_timer(0);
+}
+
+void streak_interrupt_ask(void)
+{
+        atomic_store(&interrupted, true);
+}
+
+void streak_interrupt(void)
+{
+        if (atomic_load(&active))
+                tgkill(getpid(), loop_tid, streak_signal());
+}
+
+void streak_interrupt_seen(void)
+{
+        atomic_store(&interrupted, false);
+}
