@@ -123,6 +123,8 @@ static int with_idle_listeners(struct run_plan *plan)
         struct idle_farm farm = {};
         int r;
 
+        if (!report_selects(plan, "scale"))
+                return report_run(plan, run_once);
         plan->idle_listeners = plan->quick ? IDLE_LISTENERS_QUICK : IDLE_LISTENERS;
         plan->idle_rss_before_kib = bench_rss_kib(daemon_idle.pid);
         fprintf(stderr, "unotify-bench: handing %d idle listeners to unotifyd\n", plan->idle_listeners);
@@ -139,8 +141,12 @@ static int with_idle_listeners(struct run_plan *plan)
 static void usage(void)
 {
         printf("Usage: unotify-bench [--quick] [--rounds N] [--out DIR] [--unotifyd PATH]\n"
+               "                     [--only GROUP[,GROUP...]]\n"
                "Writes DIR/benchmarks.md, DIR/benchmarks.json and DIR/benchmarks.png\n"
-               "(default DIR: docs of the source tree).\n");
+               "(default DIR: docs of the source tree).\n"
+               "--only runs the configurations of these groups (one, open, scale,\n"
+               "placement, threads, listeners) and prints their table; it writes files\n"
+               "only with --out, and never the plot.\n");
 }
 
 int main(int argc, char **argv)
@@ -148,13 +154,15 @@ int main(int argc, char **argv)
         static const struct option longopts[] = {
                 { "quick", no_argument, NULL, 'q' },     { "rounds", required_argument, NULL, 'r' },
                 { "out", required_argument, NULL, 'o' }, { "unotifyd", required_argument, NULL, 'u' },
-                { "help", no_argument, NULL, 'h' },      {},
+                { "only", required_argument, NULL, 'O' }, { "help", no_argument, NULL, 'h' },
+                {},
         };
         struct run_plan plan = { .rounds = 9, .calls = 20000, .out = UNOTIFY_SOURCE_DIR "/docs" };
         const char *unotifyd = UNOTIFY_BUILD_DIR "/daemon/unotifyd";
+        bool out_given = false;
         int c;
 
-        while ((c = getopt_long(argc, argv, "qr:o:u:h", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "qr:o:u:O:h", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'q':
                         plan.quick = true;
@@ -166,6 +174,10 @@ int main(int argc, char **argv)
                         break;
                 case 'o':
                         plan.out = optarg;
+                        out_given = true;
+                        break;
+                case 'O':
+                        plan.only = optarg;
                         break;
                 case 'u':
                         unotifyd = optarg;
@@ -177,6 +189,13 @@ int main(int argc, char **argv)
                         usage();
                         return 64;
                 }
+        }
+        if (plan.only && !out_given)
+                plan.out = NULL;
+        if (report_unknown_group(&plan)) {
+                fprintf(stderr, "unotify-bench: --only: no group \"%s\" (one, open, scale, placement, threads, listeners)\n",
+                        report_unknown_group(&plan));
+                return 64;
         }
         if (plan.rounds < 1 || plan.rounds > MAX_ROUNDS) {
                 fprintf(stderr, "unotify-bench: --rounds must be 1..%d\n", MAX_ROUNDS);

@@ -34,7 +34,8 @@ struct config {
 struct run_plan {
         int rounds;
         uint64_t calls; /* per thread for one thread; fewer per thread when there are more */
-        const char *out;
+        const char *out; /* NULL: stdout only (--only without --out) */
+        const char *only; /* comma-separated groups, or NULL for all */
         bool quick;
         /* The cost of scale: listeners held by SUP_UNOTIFYD_IDLE, and that
          * daemon's RSS before and after they were handed to it. */
@@ -48,3 +49,8 @@ typedef double (*run_fn)(const struct config *c, uint64_t calls_per_thread);
 /* Run every configuration plan->rounds times, interleaved, and write the
  * report. Returns an exit code. */
 int report_run(const struct run_plan *plan, run_fn run);
+
+/* Whether --only (plan->only) includes this group of configurations. */
+bool report_selects(const struct run_plan *plan, const char *group);
+/* The first group named in --only that no configuration has, or NULL. */
+const char *report_unknown_group(const struct run_plan *plan);

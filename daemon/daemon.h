@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "list.h"
+#include "wakeup.h"
 #include "options.h"
 #include "unotify/policy.h"
 
@@ -85,6 +86,14 @@ struct daemon {
         struct list_node listeners;
         size_t n_listeners;
         uint64_t next_listener_id;
+        /* Which listener was answered last, and until when the loop counts
+         * as shared between several (listener.c: shorter batches). */
+        /* The distinct threads among the latest notifications, across
+         * listeners: whether sync wake-ups pay off (wakeup.h). */
+        struct thread_window load;
+        uint64_t last_answered_id;
+        uint64_t last_answered_ns;
+        uint64_t shared_until_ns;
         struct list_node conns;
         size_t n_conns;
 

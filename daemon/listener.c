@@ -29,10 +29,14 @@
  * other watchers get a turn. */
 #define LISTENER_BATCH 64
 #define LISTENER_DRAIN_ROUNDS 16
-/* Notifications answered in a row from one busy listener. */
-#define LISTENER_HOLD_BATCH 64
-/* Notifications answered in one streak. */
-#define LISTENER_STREAK_MAX 64
+/* Notifications answered in a row from one listener (held answers or a
+ * streak); fewer while other listeners are being answered too, so a busy
+ * one does not keep them waiting for a whole batch at every call. */
+#define LISTENER_BATCH_ALONE 64
+#define LISTENER_BATCH_SHARED 8
+/* The loop counts as shared this long after it last went from one
+ * listener to another within LISTENER_HOT_NS. */
+#define LISTENER_SHARED_NS 10000000ull
 /* A listener counts as hot when it is ready again this soon after it was
  * last answered. */
 #define LISTENER_HOT_NS 200000ull
@@ -218,7 +222,7 @@ static int receive_and_decide(struct listener *l, struct seccomp_notif *req,
                 return negative_errno();
         l->received++;
         d->stats.received++;
-        wakeup_note(&l->wakeup, l->fd, req->pid);
+        wakeup_note(&l->wakeup, &d->load, l->fd, req->pid);
         *slot = inflight_begin(d, l->id, req);
         r = decide_and_fill(l, req, resp);
         if (r != 0) {
@@ -249,7 +253,7 @@ static bool more_queued(int fd)
  * and a waiting notification; with the oldest one held that is two steps,
  * not the whole queue (the walk was 15% of the daemon's time with 64
  * threads queueing). Each answer waits one poll and one RECV longer. */
-static int answer_held(struct listener *l)
+static int answer_held(struct listener *l, int batch)
 {
         struct daemon *d = l->daemon;
         struct seccomp_notif *req[2] = { d->req, d->req_next };
@@ -258,7 +262,7 @@ static int answer_held(struct listener *l)
 
         if (r != 0)
                 return r < 0 ? r : 0;
-        for (int i = 0; i < LISTENER_HOLD_BATCH && more_queued(l->fd); i++) {
+        for (int i = 0; i < batch && more_queued(l->fd); i++) {
                 r = receive_and_decide(l, req[!held], resp[!held], &slot[!held]);
                 if (r < 0)
                         break;
@@ -274,15 +278,15 @@ static int answer_held(struct listener *l)
 /* The only ready listener, and a hot one: RECV -> decide -> SEND in a row
  * without asking epoll in between (streak.h), until a RECV comes back
  * EINTR (nothing queued for a period), the period is over, or
- * LISTENER_STREAK_MAX answers. Returns 0, or -errno when the first RECV
+ * `batch` answers. Returns 0, or -errno when the first RECV
  * failed. */
-static int answer_streak(struct listener *l)
+static int answer_streak(struct listener *l, int batch)
 {
         struct daemon *d = l->daemon;
         int slot, r = 0;
 
         d->stats.streaks++;
-        for (int i = 0; i < LISTENER_STREAK_MAX && !streak_expired(); i++) {
+        for (int i = 0; i < batch && !streak_expired(); i++) {
                 r = receive_and_decide(l, d->req, d->resp, &slot);
                 if (r < 0 && i > 0) {
                         /* Nothing was known to be queued: EINTR is the
@@ -302,13 +306,13 @@ static int answer_streak(struct listener *l)
 }
 
 /* One RECV -> decide -> SEND. Returns 0, or -errno when RECV failed. */
-static int answer_one(struct listener *l)
+static int answer_one(struct listener *l, int batch)
 {
         struct daemon *d = l->daemon;
         int slot, r;
 
         if (l->wakeup.busy)
-                return answer_held(l);
+                return answer_held(l, batch);
         r = receive_and_decide(l, d->req, d->resp, &slot);
         if (r == 0)
                 send_response(l, d->resp, slot);
@@ -327,16 +331,24 @@ static uint64_t monotonic_ns(void)
  * too: then it is likely to have more queued, or soon. */
 static int answer_ready(struct listener *l, bool alone)
 {
-        bool hot = alone && monotonic_ns() - l->last_answered_ns < LISTENER_HOT_NS;
-        int r;
+        struct daemon *d = l->daemon;
+        uint64_t now = monotonic_ns();
+        bool hot = alone && now - l->last_answered_ns < LISTENER_HOT_NS;
+        int batch, r;
 
+        /* Shared: another listener was answered a moment ago. */
+        if (d->last_answered_id != l->id && now - d->last_answered_ns < LISTENER_HOT_NS)
+                d->shared_until_ns = now + LISTENER_SHARED_NS;
+        d->last_answered_id = l->id;
+        batch = now < d->shared_until_ns ? LISTENER_BATCH_SHARED : LISTENER_BATCH_ALONE;
         if (!hot || !streak_begin())
-                r = answer_one(l);
+                r = answer_one(l, batch);
         else {
-                r = answer_streak(l);
+                r = answer_streak(l, batch);
                 streak_end();
         }
-        l->last_answered_ns = alone ? monotonic_ns() : 0;
+        d->last_answered_ns = monotonic_ns();
+        l->last_answered_ns = alone ? d->last_answered_ns : 0;
         return r;
 }
 

@@ -30,25 +30,28 @@ void wakeup_init(struct wakeup *w, int fd, bool enabled)
         w->available = w->on = true;
 }
 
-static void end_window(struct wakeup *w, int fd)
-{
-        w->busy = w->threads > WAKEUP_BUSY_THREADS;
-        if (w->available && w->busy == w->on && set_flag(fd, !w->busy) == 0)
-                w->on = !w->busy;
-        memset(w->seen, 0, sizeof(w->seen));
-        w->calls = w->threads = 0;
-}
-
-void wakeup_note(struct wakeup *w, int fd, uint32_t tid)
+static void window_note(struct thread_window *t, uint32_t tid)
 {
         /* Fibonacci hashing: consecutive tids land on distant bits. */
         unsigned bit = (unsigned)((tid * 2654435761u) >> 24);
         uint64_t mask = 1ull << (bit & 63);
 
-        if (!(w->seen[bit >> 6] & mask)) {
-                w->seen[bit >> 6] |= mask;
-                w->threads++;
+        if (!(t->seen[bit >> 6] & mask)) {
+                t->seen[bit >> 6] |= mask;
+                t->threads++;
         }
-        if (++w->calls == WAKEUP_WINDOW)
-                end_window(w, fd);
+        if (++t->calls < WAKEUP_WINDOW)
+                return;
+        t->busy = t->threads > WAKEUP_BUSY_THREADS;
+        memset(t->seen, 0, sizeof(t->seen));
+        t->calls = t->threads = 0;
+}
+
+void wakeup_note(struct wakeup *w, struct thread_window *load, int fd, uint32_t tid)
+{
+        window_note(&w->window, tid);
+        w->busy = w->window.busy;
+        window_note(load, tid);
+        if (w->available && w->on == load->busy && set_flag(fd, !load->busy) == 0)
+                w->on = !load->busy;
 }
