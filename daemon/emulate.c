@@ -34,8 +34,14 @@ static int send_fd(struct listener *l, const struct emul_call *c, int *ret_fd)
                 .newfd_flags = c->cloexec ? O_CLOEXEC : 0,
         };
 
-        int r = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+        int r;
 
+        /* ADDFD waits for the task to take the fd; a signal ends that wait
+         * with EINTR only while the fd is still queued, and the kernel
+         * then drops it: trying again installs it once. */
+        do
+                r = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+        while (r < 0 && errno == EINTR);
         if (r < 0)
                 return negative_errno();
         *ret_fd = r; /* the task's fd number */

@@ -1,6 +1,7 @@
 #include "streak.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <signal.h>
 #include <string.h>
@@ -15,8 +16,12 @@ static pid_t loop_tid;
 static volatile sig_atomic_t expired;
 /* Set by streak_interrupt (any thread), read by the loop. Either the
  * interrupter sees `active` and signals the RECV, or the loop sees
- * `interrupted` before its next RECV. */
+ * `interrupted` before its next RECV. `signalling` counts interrupters
+ * between reading `active` and their tgkill: streak_end waits for them,
+ * so that no signal of theirs lands after the streak, in some other wait
+ * of the loop's (ADDFD waits for the task, interruptibly). */
 static atomic_bool active, interrupted;
+static atomic_uint signalling;
 
 static int streak_signal(void)
 {
@@ -87,6 +92,9 @@ bool streak_expired(void)
 void streak_end(void)
 {
         atomic_store(&active, false);
+        while (atomic_load(&signalling))
+                sched_yield();
+        /* A signal still pending is delivered as this call returns. */
         set_timer(0);
 }
 
@@ -97,8 +105,10 @@ void streak_interrupt_ask(void)
 
 void streak_interrupt(void)
 {
+        atomic_fetch_add(&signalling, 1);
         if (atomic_load(&active))
                 tgkill(getpid(), loop_tid, streak_signal());
+        atomic_fetch_sub(&signalling, 1);
 }
 
 void streak_interrupt_seen(void)

@@ -232,12 +232,26 @@ static int set_fsid(long nr, unsigned id)
         return (unsigned)syscall(nr, -1) == id ? 0 : -EPERM;
 }
 
+/* The worker already holds exactly these credentials (a task running as
+ * the daemon's own user, with the same groups, umask and capabilities):
+ * switching to them and back would change nothing. */
+static bool holds_already(const struct worker *w, const struct task_creds *c, uint64_t eff)
+{
+        uint64_t own_eff = (uint64_t)w->caps[3] << 32 | w->caps[0];
+
+        return c->fsuid == w->fsuid && c->fsgid == w->fsgid && c->umask == w->umask &&
+               eff == own_eff && c->n_groups == (size_t)w->n_groups &&
+               (c->n_groups == 0 || memcmp(c->groups, w->groups, c->n_groups * sizeof(gid_t)) == 0);
+}
+
 int worker_assume(struct worker *w, const struct task_creds *c, uint64_t extra_caps)
 {
         uint64_t permitted = (uint64_t)w->caps[4] << 32 | w->caps[1];
         uint64_t eff = (c->caps | extra_caps) & permitted;
         uint32_t caps[6];
 
+        if (holds_already(w, c, eff))
+                return 0;
         w->assumed = true;
         umask(c->umask);
         if (syscall(SYS_setgroups, c->n_groups, c->groups) < 0)
