@@ -7,9 +7,9 @@
  *   htarget check-fds FD...       (after exec: which fds survived)
  *
  * Scenarios:
- *   open PATH FLAGS            FLAGS: comma list of rdonly wronly rdwr creat excl
+ *   open PATH FLAGS [UID]      FLAGS: comma list of rdonly wronly rdwr creat excl
  *                              trunc cloexec directory nofollow path; a PATH of
- *                              0xHEX is passed as that raw pointer
+ *                              0xHEX is passed as that raw pointer; as UID if given
  *   memfd                      memfd_create(2) (a test policy injects a file)
  *   openat DIR PATH            dirfd from open(DIR, O_DIRECTORY), then openat
  *   openat2 DIR PATH RESOLVE   the same with openat2(2); RESOLVE: in_root, beneath
@@ -277,6 +277,18 @@ static int check_fds(int argc, char **argv)
         return 0;
 }
 
+/* Drop to uid:gid ID with no supplementary groups. */
+static int become(const char *id_str)
+{
+        uid_t id = (uid_t)atoi(id_str);
+
+        if (setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 || setresuid(id, id, id) < 0) {
+                perror("setresuid");
+                return -1;
+        }
+        return 0;
+}
+
 static int do_mknod(int argc, char **argv)
 {
         mode_t type = argv[3][0] == 'c'   ? S_IFCHR
@@ -285,15 +297,8 @@ static int do_mknod(int argc, char **argv)
                                           : S_IFREG;
         long r;
 
-        if (argc > 6) {
-                uid_t id = (uid_t)atoi(argv[6]);
-
-                if (setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 ||
-                    setresuid(id, id, id) < 0) {
-                        perror("setresuid");
-                        return 1;
-                }
-        }
+        if (argc > 6 && become(argv[6]) < 0)
+                return 1;
         r = syscall(SYS_mknod, argv[2], type | 0666, makedev(atoi(argv[4]), atoi(argv[5])));
         printf("mknod: %s\n", errname(r < 0 ? errno : 0));
         return 0;
@@ -435,9 +440,11 @@ int main(int argc, char **argv)
         argv += i - 1;
         argc -= i - 1;
         setvbuf(stdout, NULL, _IOLBF, 0);
-        if (!strcmp(argv[1], "open") && argc == 4) {
+        if (!strcmp(argv[1], "open") && (argc == 4 || argc == 5)) {
                 const char *path = argv[2];
 
+                if (argc == 5 && become(argv[4]) < 0)
+                        return 1;
                 if (!strncmp(path, "0x", 2))
                         path = (const char *)(uintptr_t)strtoull(path, NULL, 16);
                 report("open", syscall(SYS_open, path, parse_flags(argv[3]), 0644));

@@ -285,6 +285,22 @@ Test(handlers, cloexec_is_honoured_across_exec)
                      r.out);
 }
 
+/* The open is the task's: as uid 1000 a root-only file is refused by the
+ * kernel's own check, as root it opens (the daemon skips the credential
+ * switch only when the credentials are its own already). */
+Test(handlers, open_is_checked_with_the_tasks_credentials)
+{
+        char p[512];
+        struct cmd_result r;
+
+        path_of(p, sizeof(p), "root-only");
+        write_file(p, "ROOT");
+        cr_assert_eq(chmod(p, 0600), 0);
+        TARGET(&r, "open", p, "rdonly", "1000");
+        cr_assert_str_eq(r.out, "open: EACCES\n", "stderr: %s", r.err);
+        expect_open(p, "rdonly", "open: ok ROOT\n");
+}
+
 Test(handlers, mknod_allowed_and_forbidden_devices)
 {
         char p[512];
