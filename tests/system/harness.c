@@ -381,3 +381,12 @@ long long daemon_stat(const struct test_daemon *d, const char *name)
         json_decref(j);
         return n;
 }
+
+void skip_unless_valgrind_runs(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+        cr_skip_test("valgrind cannot run an AddressSanitizer build");
+#endif
+        if (system("valgrind --version >/dev/null 2>&1") != 0)
+                cr_skip_test("valgrind is not installed");
+}

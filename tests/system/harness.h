@@ -31,6 +31,9 @@ struct test_daemon {
 /* Start unotifyd with these policies (NULL-terminated by .file == NULL)
  * and wait until it reports READY=1 on a NOTIFY_SOCKET we own. Asserts. */
 void daemon_start(struct test_daemon *d, const struct test_policy *policies, bool valgrind);
+/* Skips the test when daemon_start(..., true) cannot work: an
+ * AddressSanitizer build, or no valgrind installed. */
+void skip_unless_valgrind_runs(void);
 /* SIGTERM, wait, assert a clean exit (status 0); removes the temp dir. */
 void daemon_stop(struct test_daemon *d);
 /* The whole log of the daemon daemon_stop() stopped last (static). */

@@ -281,11 +281,7 @@ Test(valgrind, daemon_is_clean, .timeout = 240)
         char path[400];
         struct cmd_result r;
 
-#if defined(__SANITIZE_ADDRESS__)
-        cr_skip_test("valgrind cannot run an AddressSanitizer build");
-#endif
-        if (system("valgrind --version >/dev/null 2>&1") != 0)
-                cr_skip_test("valgrind is not installed");
+        skip_unless_valgrind_runs();
         daemon_start(&d, standard_policies, true);
         snprintf(path, sizeof(path), "%s/x", d.dir);
         run_sandboxed(&d, "demo", (const char *[]){ PROBE, "mkdir", path, NULL }, &r);

@@ -6,7 +6,6 @@
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,11 +110,7 @@ Test(streak_valgrind, a_quiet_streak_under_valgrind, .fini = teardown, .timeout 
         struct sandbox hot;
         char path[320];
 
-#if defined(__SANITIZE_ADDRESS__)
-        cr_skip_test("valgrind cannot run an AddressSanitizer build");
-#endif
-        if (system("valgrind --version >/dev/null 2>&1") != 0)
-                cr_skip_test("valgrind is not installed");
+        skip_unless_valgrind_runs();
         daemon_start(&d, standard_policies, true);
         path_in(path, sizeof(path), "denied");
         sandbox_start_run(&hot, d.socket, "demo", path);
