@@ -145,8 +145,9 @@ static void usage(void)
                "Writes DIR/benchmarks.md, DIR/benchmarks.json and DIR/benchmarks.png\n"
                "(default DIR: docs of the source tree).\n"
                "--only runs the configurations of these groups (one, open, scale,\n"
-               "placement, threads, listeners) and prints their table; it writes files\n"
-               "only with --out, and never the plot.\n");
+               "placement, threads, listeners) or keys (e.g. ref-t8, unotifyd-t8: see\n"
+               "benchmarks.json) and prints their table; it writes files only with\n"
+               "--out, and never the plot.\n");
 }
 
 int main(int argc, char **argv)
@@ -193,7 +194,7 @@ int main(int argc, char **argv)
         if (plan.only && !out_given)
                 plan.out = NULL;
         if (report_unknown_group(&plan)) {
-                fprintf(stderr, "unotify-bench: --only: no group \"%s\" (one, open, scale, placement, threads, listeners)\n",
+                fprintf(stderr, "unotify-bench: --only: no group or configuration \"%s\" (groups: one, open, scale, placement, threads, listeners)\n",
                         report_unknown_group(&plan));
                 return 64;
         }

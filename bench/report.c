@@ -201,7 +201,8 @@ const char *report_unknown_group(const struct run_plan *plan)
                 size_t len = strcspn(p, ","), i;
 
                 for (i = 0; i < N_CONFIGS; i++)
-                        if (strlen(configs[i].group) == len && !strncmp(p, configs[i].group, len))
+                        if ((strlen(configs[i].group) == len && !strncmp(p, configs[i].group, len)) ||
+                            (strlen(configs[i].key) == len && !strncmp(p, configs[i].key, len)))
                                 break;
                 if (i == N_CONFIGS) {
                         snprintf(name, sizeof(name), "%.*s", (int)len, p);
@@ -234,7 +235,8 @@ static int run_rounds(const struct run_plan *plan, run_fn run)
         for (int r = 0; r < plan->rounds; r++) {
                 fprintf(stderr, "unotify-bench: round %d/%d\n", r + 1, plan->rounds);
                 for (size_t i = 0; i < N_CONFIGS; i++) {
-                        if (!report_selects(plan, configs[i].group))
+                        if (!report_selects(plan, configs[i].group) &&
+                            !report_selects(plan, configs[i].key))
                                 continue;
                         samples[i][r] = run(&configs[i], calls_for(&configs[i], plan->calls));
                         if (samples[i][r] <= 0) {

@@ -50,7 +50,8 @@ typedef double (*run_fn)(const struct config *c, uint64_t calls_per_thread);
  * report. Returns an exit code. */
 int report_run(const struct run_plan *plan, run_fn run);
 
-/* Whether --only (plan->only) includes this group of configurations. */
+/* Whether --only (plan->only) names this group of configurations, or
+ * this configuration's key. */
 bool report_selects(const struct run_plan *plan, const char *group);
-/* The first group named in --only that no configuration has, or NULL. */
+/* The first name in --only that is no group and no key, or NULL. */
 const char *report_unknown_group(const struct run_plan *plan);
