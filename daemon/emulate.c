@@ -33,7 +33,6 @@ static int send_fd(struct listener *l, const struct emul_call *c, int *ret_fd)
                 .srcfd = (uint32_t)c->fd,
                 .newfd_flags = c->cloexec ? O_CLOEXEC : 0,
         };
-
         int r;
 
         /* ADDFD waits for the task to take the fd; a signal ends that wait

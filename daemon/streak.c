@@ -58,8 +58,10 @@ int streak_init(void)
         sigemptyset(&sa.sa_mask);
         if (sigaction(streak_signal(), &sa, NULL) < 0 ||
             timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0) {
-                log_debug("streaks unavailable: %m");
-                return -errno;
+                int r = -errno;
+
+                log_debug("streaks unavailable: %s", strerror(-r));
+                return r;
         }
         available = true;
         return 0;
