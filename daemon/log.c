@@ -1,5 +1,6 @@
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-journal.h>
 
@@ -84,9 +86,26 @@ static bool journal_send(int level, int error, const char *message_id, pid_t obj
         return sd_journal_sendv(iov, n) >= 0;
 }
 
+/* The line in one write (atomic on a pipe), again after EINTR: a
+ * streak's timer signal (streak.h) may interrupt a write to a full pipe. */
+static void write_line(const char *line, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(STDERR_FILENO, line, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return;
+                line += n;
+                len -= (size_t)n;
+        }
+}
+
 static int vemit(int level, int error, const char *message_id, pid_t object_pid, const char *fmt, va_list ap)
 {
-        char msg[2048];
+        char msg[2048], line[2400];
+        int len;
 
         if (!log_enabled(level))
                 return error;
@@ -94,10 +113,18 @@ static int vemit(int level, int error, const char *message_id, pid_t object_pid,
         if (to_journal && journal_send(level, error, message_id, object_pid, msg))
                 return error;
         if (to_journal) /* the stream still reaches journald: priority prefix */
-                fprintf(stderr, "<%d>%s%s%s\n", level, msg, error ? ": " : "", error ? strerror(-error) : "");
+                len = snprintf(line, sizeof(line), "<%d>%s%s%s\n", level, msg, error ? ": " : "",
+                               error ? strerror(-error) : "");
         else
-                fprintf(stderr, "unotifyd: %s: %s%s%s\n", level_name(level), msg, error ? ": " : "",
-                        error ? strerror(-error) : "");
+                len = snprintf(line, sizeof(line), "unotifyd: %s: %s%s%s\n", level_name(level), msg,
+                               error ? ": " : "", error ? strerror(-error) : "");
+        if (len <= 0)
+                return error;
+        if ((size_t)len >= sizeof(line)) { /* cut: still one line */
+                len = sizeof(line) - 1;
+                line[len - 1] = '\n';
+        }
+        write_line(line, (size_t)len);
         return error;
 }
 
