@@ -371,8 +371,8 @@ static void listener_ready(struct listener *l, uint32_t events, bool alone)
 {
         int r;
 
-        /* Only a real EPOLLIN may lead to RECV: on a listener whose filter
-         * has no users left RECV blocks forever (it ignores O_NONBLOCK). */
+        /* Only a real EPOLLIN may lead to RECV outside a streak: RECV
+         * blocks on an empty queue (it ignores O_NONBLOCK). */
         if (events & EPOLLIN) {
                 r = answer_ready(l, alone);
                 if (r == -ENOENT) {

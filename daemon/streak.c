@@ -100,13 +100,9 @@ void streak_end(void)
         set_timer(0);
 }
 
-void streak_interrupt_ask(void)
-{
-        atomic_store(&interrupted, true);
-}
-
 void streak_interrupt(void)
 {
+        atomic_store(&interrupted, true);
         atomic_fetch_add(&signalling, 1);
         if (atomic_load(&active))
                 tgkill(getpid(), loop_tid, streak_signal());

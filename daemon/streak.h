@@ -35,10 +35,10 @@ bool streak_expired(void);
 /* Stop the timer. */
 void streak_end(void);
 
-/* From any thread that queues work for the loop: streak_interrupt_ask
- * before the ev_async_send, streak_interrupt after it. The current
- * streak ends (its RECV interrupted) and none starts until the loop
- * calls streak_interrupt_seen, before it takes the work. */
-void streak_interrupt_ask(void);
+/* From any thread, after queueing work for the loop and before its
+ * ev_async_send: the current streak ends (its RECV interrupted) and none
+ * starts until the loop calls streak_interrupt_seen, before it takes the
+ * work. Called after the send, the loop could take the work and clear
+ * the flag in between, leaving it set with nothing queued. */
 void streak_interrupt(void);
 void streak_interrupt_seen(void);

@@ -101,9 +101,8 @@ static void *worker_main(void *arg)
                 /* A job of the same owner may have waited for this one. */
                 pthread_cond_broadcast(&p->cond);
                 pthread_mutex_unlock(&p->lock);
-                streak_interrupt_ask();
-                ev_async_send(p->loop, &p->wake);
                 streak_interrupt();
+                ev_async_send(p->loop, &p->wake);
         }
         worker_done(w);
         return NULL;
