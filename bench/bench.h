@@ -22,6 +22,8 @@ enum target_call {
 
 #define BENCH_DENIED_PATH "/unotify-bench/denied"
 #define BENCH_ALLOWED_PATH "/dev/null"
+/* The reference given unotifyd's default priority (daemon/priority.h). */
+#define REF_NICE (-10)
 
 /* Where the supervisor and the target run. */
 enum placement {
@@ -66,7 +68,8 @@ enum ref_mode {
 
 /* The reference supervisor: a process with one thread per listener, each a
  * blocking RECV/SEND loop. It takes its own copies of the fds. */
-pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up, int cpu);
+pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up, int cpu,
+                      int nice);
 void reference_stop(pid_t pid);
 
 /* unotifyd under the bench: started once, its policies in a temp dir. */

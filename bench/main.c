@@ -12,7 +12,7 @@
 #include "bench.h"
 #include "report.h"
 
-static struct bench_daemon daemon_, daemon_nosync, daemon_idle;
+static struct bench_daemon daemon_, daemon_nosync, daemon_nice0, daemon_idle;
 
 /* Idle listeners held by daemon_idle: the 10,000; fewer with --quick. */
 #define IDLE_LISTENERS 10000
@@ -25,11 +25,14 @@ static const struct bench_daemon *daemon_of(enum supervisor sup)
                 return &daemon_;
         case SUP_UNOTIFYD_NOSYNC:
                 return &daemon_nosync;
+        case SUP_UNOTIFYD_NICE0:
+                return &daemon_nice0;
         case SUP_UNOTIFYD_IDLE:
                 return &daemon_idle;
         case SUP_NONE:
         case SUP_REF:
         case SUP_REF_SYNC:
+        case SUP_REF_NICE:
                 break;
         }
         return NULL;
@@ -82,7 +85,7 @@ static pid_t supervise(const struct config *c, struct target *t, int procs)
         if (c->sup == SUP_NONE)
                 return 0;
         return reference_spawn(fds, (size_t)procs, c->mode, c->sup == SUP_REF_SYNC,
-                               supervisor_cpu(c->place));
+                               supervisor_cpu(c->place), c->sup == SUP_REF_NICE ? REF_NICE : 0);
 }
 
 /* One run of one configuration: ns per call (wall time / calls; with
@@ -204,6 +207,7 @@ int main(int argc, char **argv)
         }
         if (bench_daemon_start(unotifyd, NULL, &daemon_) < 0 ||
             bench_daemon_start(unotifyd, "--no-sync-wake-up", &daemon_nosync) < 0 ||
+            bench_daemon_start(unotifyd, "--nice=0", &daemon_nice0) < 0 ||
             bench_daemon_start(unotifyd, NULL, &daemon_idle) < 0) {
                 fprintf(stderr, "unotify-bench: cannot start %s\n", unotifyd);
                 return 69;
@@ -211,6 +215,7 @@ int main(int argc, char **argv)
         c = with_idle_listeners(&plan);
         bench_daemon_stop(&daemon_);
         bench_daemon_stop(&daemon_nosync);
+        bench_daemon_stop(&daemon_nice0);
         bench_daemon_stop(&daemon_idle);
         return c;
 }

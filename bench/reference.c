@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,14 +84,16 @@ static void *serve(void *arg)
         }
 }
 
-pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up, int cpu)
+pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up, int cpu,
+                      int nice)
 {
         pid_t pid = fork();
 
         if (pid != 0)
                 return pid;
-        if (bench_pin(0, cpu, false) < 0)
+        if (bench_pin(0, cpu, false) < 0 || (nice != 0 && setpriority(PRIO_PROCESS, 0, nice) < 0))
                 _exit(1);
+        prctl(PR_SET_NAME, "ref-supervisor"); /* its own name in perf and ps */
         for (size_t i = 0; i < n; i++) {
                 struct loop *l = malloc(sizeof(*l));
                 pthread_t t;

@@ -24,6 +24,10 @@ static const struct config configs[] = {
           REF_CONTINUE),
         C("unotifyd-nosync-continue", "one", "unotifyd --no-sync-wake-up, CONTINUE", FILTER_NOTIFY, 1,
           1, SUP_UNOTIFYD_NOSYNC, REF_CONTINUE),
+        C("refnice-continue", "one", "reference at nice -10, CONTINUE", FILTER_NOTIFY, 1, 1,
+          SUP_REF_NICE, REF_CONTINUE),
+        C("unotifyd-nice0-continue", "one", "unotifyd --nice 0, CONTINUE", FILTER_NOTIFY, 1, 1,
+          SUP_UNOTIFYD_NICE0, REF_CONTINUE),
         C("ref-errno", "one", "reference, errno", FILTER_NOTIFY, 1, 1, SUP_REF, REF_ERRNO),
         C("refsync-errno", "one", "reference + SYNC_WAKE_UP, errno", FILTER_NOTIFY, 1, 1, SUP_REF_SYNC,
           REF_ERRNO),
@@ -67,8 +71,13 @@ static const struct config configs[] = {
         C("unotifyd-t" #n, "threads", "unotifyd, " #n " threads", FILTER_NOTIFY, n, 1, SUP_UNOTIFYD, \
           REF_CONTINUE),                                                                           \
         C("unotifyd-nosync-t" #n, "threads", "unotifyd --no-sync-wake-up, " #n " threads",            \
-          FILTER_NOTIFY, n, 1, SUP_UNOTIFYD_NOSYNC, REF_CONTINUE)
+          FILTER_NOTIFY, n, 1, SUP_UNOTIFYD_NOSYNC, REF_CONTINUE),                                 \
+        C("refnice-t" #n, "threads", "reference at nice -10, " #n " threads", FILTER_NOTIFY, n, 1,    \
+          SUP_REF_NICE, REF_CONTINUE),                                                             \
+        C("unotifyd-nice0-t" #n, "threads", "unotifyd --nice 0, " #n " threads", FILTER_NOTIFY, n, 1, \
+          SUP_UNOTIFYD_NICE0, REF_CONTINUE)
         CONC(2),
+        CONC(4),
         CONC(8),
         CONC(64),
         C("ref-l64", "listeners", "reference, 64 targets on 64 listeners", FILTER_NOTIFY, 64, 64,
@@ -77,6 +86,10 @@ static const struct config configs[] = {
           FILTER_NOTIFY, 64, 64, SUP_REF_SYNC, REF_CONTINUE),
         C("unotifyd-l64", "listeners", "unotifyd, 64 targets on 64 listeners", FILTER_NOTIFY, 64, 64,
           SUP_UNOTIFYD, REF_CONTINUE),
+        C("refnice-l64", "listeners", "reference at nice -10, 64 targets on 64 listeners",
+          FILTER_NOTIFY, 64, 64, SUP_REF_NICE, REF_CONTINUE),
+        C("unotifyd-nice0-l64", "listeners", "unotifyd --nice 0, 64 targets on 64 listeners",
+          FILTER_NOTIFY, 64, 64, SUP_UNOTIFYD_NICE0, REF_CONTINUE),
 };
 
 #define N_CONFIGS (sizeof(configs) / sizeof(configs[0]))
@@ -114,6 +127,18 @@ static const struct ratio ratios[] = {
           "(the cost of emulation)" },
         { "64 threads: unotifyd / unotifyd --no-sync-wake-up", "unotifyd-t64", "unotifyd-nosync-t64",
           "(SYNC_WAKE_UP's effect)" },
+        { "8 threads: unotifyd / unotifyd --nice 0", "unotifyd-t8", "unotifyd-nice0-t8",
+          "(the priority's effect)" },
+        { "64 threads: unotifyd / unotifyd --nice 0", "unotifyd-t64", "unotifyd-nice0-t64",
+          "(the priority's effect)" },
+        { "64 listeners: unotifyd / unotifyd --nice 0", "unotifyd-l64", "unotifyd-nice0-l64",
+          "(the priority's effect)" },
+        { "8 threads: reference at nice -10 throughput / unotifyd throughput", "unotifyd-t8",
+          "refnice-t8", "(same priority)" },
+        { "64 threads: reference at nice -10 throughput / unotifyd throughput", "unotifyd-t64",
+          "refnice-t64", "(same priority)" },
+        { "64 listeners: reference at nice -10 throughput / unotifyd throughput", "unotifyd-l64",
+          "refnice-l64", "(same priority)" },
         { "same CPU: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-same", "refsync-same",
           "(placement)" },
         { "different CPUs: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-split", "refsync-split",
@@ -355,8 +380,9 @@ static void write_json(FILE *f, const struct run_plan *plan)
 /* Latency vs concurrency for the three supervisors, drawn by gnuplot. */
 static void write_plot(const struct run_plan *plan)
 {
-        static const char *const sups[] = { "ref", "refsync", "unotifyd", "unotifyd-nosync" };
-        static const int threads[] = { 1, 2, 8, 64 };
+        static const char *const sups[] = { "ref", "refsync", "refnice", "unotifyd", "unotifyd-nosync",
+                                            "unotifyd-nice0" };
+        static const int threads[] = { 1, 2, 4, 8, 64 };
         char cmd[600];
         FILE *g;
 
@@ -367,10 +393,11 @@ static void write_plot(const struct run_plan *plan)
         fprintf(g, "set terminal png size 800,500\nset logscale x 2\nset xlabel 'threads on one listener'\n"
                    "set ylabel 'ns per notified getppid (median)'\nset key top right\nset grid\n"
                    "plot '-' with linespoints title 'reference', '-' with linespoints title "
-                   "'reference + SYNC\\_WAKE\\_UP', '-' with linespoints title 'unotifyd', "
-                   "'-' with linespoints title 'unotifyd --no-sync-wake-up'\n");
-        for (size_t s = 0; s < 4; s++) {
-                for (size_t t = 0; t < 4; t++) {
+                   "'reference + SYNC\\_WAKE\\_UP', '-' with linespoints title 'reference at nice -10', "
+                   "'-' with linespoints title 'unotifyd', '-' with linespoints title "
+                   "'unotifyd --no-sync-wake-up', '-' with linespoints title 'unotifyd --nice 0'\n");
+        for (size_t s = 0; s < sizeof(sups) / sizeof(sups[0]); s++) {
+                for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
                         char key[32];
 
                         if (threads[t] == 1)

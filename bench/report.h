@@ -13,8 +13,10 @@ enum supervisor {
         SUP_NONE = 1,
         SUP_REF,      /* reference, plain blocking loop */
         SUP_REF_SYNC, /* reference with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
+        SUP_REF_NICE, /* reference at unotifyd's default nice value */
         SUP_UNOTIFYD, /* unotifyd in its default configuration */
         SUP_UNOTIFYD_NOSYNC, /* unotifyd --no-sync-wake-up */
+        SUP_UNOTIFYD_NICE0,  /* unotifyd --nice 0 */
         SUP_UNOTIFYD_IDLE,   /* unotifyd, default configuration, holding the idle listeners */
 };
 

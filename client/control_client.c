@@ -266,10 +266,11 @@ int unotifyctl_list(int argc, char **argv)
         return 0;
 }
 
-/* Counters get Prometheus' _total suffix; these two are gauges. */
+/* Counters get Prometheus' _total suffix; these are gauges. */
 static bool is_gauge(const char *key)
 {
-        return !strcmp(key, "listeners") || !strcmp(key, "policies") || !strcmp(key, "sync_wake_up_listeners");
+        return !strcmp(key, "listeners") || !strcmp(key, "policies") ||
+               !strcmp(key, "sync_wake_up_listeners") || !strcmp(key, "loop_nice");
 }
 
 static void print_prometheus(const json_t *stats)

@@ -16,7 +16,8 @@ static json_t *figures(const struct daemon *d)
 {
         const struct daemon_stats *s = &d->stats;
 
-        return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+        return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+                         "s:I}",
                          "listeners", (json_int_t)d->n_listeners,
                          "listeners_added", (json_int_t)s->listeners_added,
                          "listeners_freed", (json_int_t)s->listeners_freed,
@@ -28,6 +29,9 @@ static json_t *figures(const struct daemon *d)
                          "sync_wake_up_listeners", (json_int_t)s->sync_wake_up,
                          "streaks", (json_int_t)s->streaks,
                          "streak_waits", (json_int_t)s->streak_waits,
+                         "loop_nice", (json_int_t)(d->priority.raised ? d->priority.busy
+                                                                      : d->priority.base),
+                         "priority_switches", (json_int_t)d->priority.switches,
                          "policies", (json_int_t)unotify_policy_set_count(d->policies),
                          "reloads", (json_int_t)d->reloads,
                          "reload_failures", (json_int_t)d->reload_failures);

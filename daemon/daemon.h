@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "list.h"
+#include "priority.h"
 #include "wakeup.h"
 #include "options.h"
 #include "unotify/policy.h"
@@ -91,6 +92,7 @@ struct daemon {
         /* The distinct threads among the latest notifications, across
          * listeners: whether sync wake-ups pay off (wakeup.h). */
         struct thread_window load;
+        struct priority priority; /* the loop's, following load (priority.h) */
         uint64_t last_answered_id;
         uint64_t last_answered_ns;
         uint64_t shared_until_ns;

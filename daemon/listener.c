@@ -223,6 +223,7 @@ static int receive_and_decide(struct listener *l, struct seccomp_notif *req,
         l->received++;
         d->stats.received++;
         wakeup_note(&l->wakeup, &d->load, l->fd, req->pid);
+        priority_follow(&d->priority, d->load.busy);
         *slot = inflight_begin(d, l->id, req);
         r = decide_and_fill(l, req, resp);
         if (r != 0) {

@@ -9,6 +9,8 @@
 #include <sys/un.h>
 #include <sysexits.h>
 
+#include "priority.h"
+
 static void print_help(void)
 {
         printf("Usage: unotifyd [OPTIONS]\n"
@@ -26,6 +28,8 @@ static void print_help(void)
                "                             %s next to the handoff socket)\n"
                "      --no-sync-wake-up      do not ask the kernel (6.6+) to wake targets on\n"
                "                             the daemon's CPU (for benchmarks)\n"
+               "      --nice N               nice value of the loop while many threads call in,\n"
+               "                             -20 to 0 (default %d; 0: never raise it)\n"
                "  -t, --test-config          load every policy, report errors, exit (0 or 78)\n"
                "  -T, --dump-config          print the effective policies as JSON, exit\n"
                "      --strict               policy warnings are errors\n"
@@ -36,8 +40,21 @@ static void print_help(void)
                "\n"
                "Signals: SIGHUP reloads the policies (the old ones stay on any error),\n"
                "SIGTERM/SIGINT stop the daemon.\n",
-               UNOTIFYD_DEFAULT_SOCKET, UNOTIFYD_CONTROL_SOCKET_NAME, UNOTIFYD_DEFAULT_POLICY_DIR,
-               UNOTIFYD_DEFAULT_POLICY);
+               UNOTIFYD_DEFAULT_SOCKET, UNOTIFYD_DEFAULT_POLICY_DIR, UNOTIFYD_DEFAULT_POLICY,
+               UNOTIFYD_CONTROL_SOCKET_NAME, UNOTIFYD_DEFAULT_NICE);
+}
+
+static int parse_nice(const char *s, int *ret)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < -20 || v > 0)
+                return -EINVAL;
+        *ret = (int)v;
+        return 0;
 }
 
 static int parse_mode(const char *s, mode_t *ret)
@@ -77,6 +94,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                 { "control-socket", required_argument, NULL, 'c' },
                 { "test-config", no_argument, NULL, 't' },
                 { "no-sync-wake-up", no_argument, NULL, 'W' },
+                { "nice", required_argument, NULL, 'N' },
                 { "dump-config", no_argument, NULL, 'T' },
                 { "strict", no_argument, NULL, 'S' },
                 { "verbose", no_argument, NULL, 'v' },
@@ -92,6 +110,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                 .socket_mode = 0600,
                 .log_level = LOG_NOTICE,
                 .sync_wake_up = true,
+                .nice = UNOTIFYD_DEFAULT_NICE,
         };
         int c;
 
@@ -126,6 +145,13 @@ int options_parse(int argc, char **argv, struct options *ret)
                         break;
                 case 'W':
                         o.sync_wake_up = false;
+                        break;
+                case 'N':
+                        if (parse_nice(optarg, &o.nice) < 0) {
+                                fprintf(stderr, "unotifyd: --nice: not a nice value from -20 to 0: %s\n",
+                                        optarg);
+                                return EX_USAGE;
+                        }
                         break;
                 case 'v':
                         o.log_level = o.log_level < LOG_INFO ? LOG_INFO : LOG_DEBUG;

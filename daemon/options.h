@@ -22,6 +22,7 @@ struct options {
         bool dump_config; /* -T */
         bool strict;      /* policy warnings are errors */
         bool sync_wake_up; /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on each listener */
+        int nice;          /* the loop's nice value while busy (priority.h) */
 };
 
 /* Parse argv. Returns 0 to run, 1 when --help/--version was printed (exit

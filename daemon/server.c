@@ -144,6 +144,13 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
         r = listener_set_init(d);
         if (r < 0)
                 return log_error_errno(r, "cannot set up the listener set");
+        r = priority_init(&d->priority, opts->nice);
+        if (r < 0)
+                /* Not fatal: at its own priority the loop still answers. */
+                log_notice("cannot raise the loop's priority to nice %d under load (%s); it stays at "
+                           "nice %d. Give it CAP_SYS_NICE or RLIMIT_NICE (systemd: LimitNICE=%d), "
+                           "or --nice 0 to not ask",
+                           opts->nice, strerror(-r), d->priority.base, opts->nice);
         /* A target that dies with our answer unsent must not kill us. */
         signal(SIGPIPE, SIG_IGN);
         d->socket_fd = take_or_bind(in, "handoff", opts->socket_path, opts->socket_mode, &d->own_socket);

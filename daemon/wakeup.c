@@ -30,7 +30,7 @@ void wakeup_init(struct wakeup *w, int fd, bool enabled)
         w->available = w->on = true;
 }
 
-static void window_note(struct thread_window *t, uint32_t tid)
+static void window_note(struct thread_window *t, uint32_t tid, unsigned busy_above)
 {
         /* Fibonacci hashing: consecutive tids land on distant bits. */
         unsigned bit = (unsigned)((tid * 2654435761u) >> 24);
@@ -42,16 +42,16 @@ static void window_note(struct thread_window *t, uint32_t tid)
         }
         if (++t->calls < WAKEUP_WINDOW)
                 return;
-        t->busy = t->threads > WAKEUP_BUSY_THREADS;
+        t->busy = t->threads > busy_above;
         memset(t->seen, 0, sizeof(t->seen));
         t->calls = t->threads = 0;
 }
 
 void wakeup_note(struct wakeup *w, struct thread_window *load, int fd, uint32_t tid)
 {
-        window_note(&w->window, tid);
+        window_note(&w->window, tid, WAKEUP_HOLD_THREADS);
         w->busy = w->window.busy;
-        window_note(load, tid);
+        window_note(load, tid, WAKEUP_LOAD_BUSY_THREADS);
         if (w->available && w->on == load->busy && set_flag(fd, !load->busy) == 0)
                 w->on = !load->busy;
 }

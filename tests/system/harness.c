@@ -49,8 +49,44 @@ static int notify_socket(const char *path)
         return fd;
 }
 
+/* The daemon's command line: d->wrapper first if set (say, setpriv),
+ * valgrind if asked, then unotifyd and its options. A wrapper has at
+ * most a few words: argv has room for 64. */
+static void daemon_argv(const struct test_daemon *d, const char *argv[], size_t size)
+{
+        size_t n = 0;
+
+        for (const char *const *w = d->wrapper; w && *w && n < 16; w++)
+                argv[n++] = *w;
+        /* valgrind 3.19 reads SET_FLAGS' value argument as a pointer (a
+         * false "unaddressable byte"), so that run leaves it out. */
+        if (d->valgrind) {
+                static const char *const vg[] = { "valgrind", "--quiet", "--error-exitcode=99",
+                                                  "--leak-check=full", "--show-leak-kinds=definite,indirect",
+                                                  "--errors-for-leak-kinds=definite,indirect" };
+
+                for (size_t i = 0; i < sizeof(vg) / sizeof(vg[0]); i++)
+                        argv[n++] = vg[i];
+        }
+        argv[n++] = UNOTIFYD;
+        if (d->valgrind)
+                argv[n++] = "--no-sync-wake-up";
+        if (!d->default_log_level)
+                argv[n++] = "-v";
+        if (d->extra_arg)
+                argv[n++] = d->extra_arg;
+        argv[n++] = "--socket";
+        argv[n++] = d->socket;
+        argv[n++] = "--policy-dir";
+        argv[n++] = d->policy_dir;
+        argv[n] = NULL;
+        if (n >= size)
+                _exit(127); /* a child of the test: no assertion here */
+}
+
 static void exec_daemon(const struct test_daemon *d, const char *notify_path)
 {
+        const char *argv[64];
         int log = open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -62,17 +98,8 @@ static void exec_daemon(const struct test_daemon *d, const char *notify_path)
                 _exit(127);
         close_range(3, ~0u, 0); /* nothing of the test worker's */
         setenv("NOTIFY_SOCKET", notify_path, 1);
-        /* valgrind 3.19 reads SET_FLAGS' value argument as a pointer (a
-         * false "unaddressable byte"), so that run leaves it out. */
-        if (d->valgrind)
-                execlp("valgrind", "valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
-                       "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
-                       UNOTIFYD, "-v", "--no-sync-wake-up", "--socket", d->socket, "--policy-dir",
-                       d->policy_dir, NULL);
-        else if (d->default_log_level)
-                execl(UNOTIFYD, UNOTIFYD, "--socket", d->socket, "--policy-dir", d->policy_dir, NULL);
-        else
-                execl(UNOTIFYD, UNOTIFYD, "-v", "--socket", d->socket, "--policy-dir", d->policy_dir, NULL);
+        daemon_argv(d, argv, sizeof(argv) / sizeof(argv[0]));
+        execvp(argv[0], (char *const *)argv);
         _exit(127);
 }
 
@@ -121,7 +148,9 @@ void daemon_start(struct test_daemon *d, const struct test_policy *policies, boo
         char notify_path[320];
         int nfd;
 
-        *d = (struct test_daemon){ .default_log_level = d->default_log_level };
+        *d = (struct test_daemon){ .default_log_level = d->default_log_level,
+                                   .extra_arg = d->extra_arg,
+                                   .wrapper = d->wrapper };
         d->valgrind = valgrind;
         strcpy(d->dir, "/tmp/unotify-test.XXXXXX");
         cr_assert_not_null(mkdtemp(d->dir));

@@ -26,6 +26,8 @@ struct test_daemon {
         char log[300];
         bool valgrind;
         bool default_log_level; /* set before daemon_start: no -v */
+        const char *extra_arg;  /* set before daemon_start: one more option */
+        const char *const *wrapper; /* set before daemon_start: argv run first */
 };
 
 /* Start unotifyd with these policies (NULL-terminated by .file == NULL)
