@@ -27,14 +27,26 @@
 #define STATE_COMPACT_SLACK 64
 
 static struct ratelimit store_errors = RATELIMIT_INIT(10ull * 1000000000u, 5);
+/* NOTIFY_SOCKET names a socket nobody reads any more (the service manager
+ * that started us is gone, or a launcher closed it after READY=1): said
+ * once, and no fd is sent after. */
+static bool manager_gone;
 
 static void store_fd(int fd, const char *name)
 {
         char msg[128];
         int r;
 
+        if (manager_gone)
+                return;
         snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
         r = notify_nowait(msg, &fd, 1);
+        if (r == -ECONNREFUSED || r == -ENOENT) {
+                manager_gone = true;
+                log_warning_errno(r, "nobody reads NOTIFY_SOCKET any more; no listener is put in the "
+                                     "service manager's fd store from now on, so none survives a restart");
+                return;
+        }
         if (r < 0 && ratelimit_allow(&store_errors))
                 log_warning_errno(r, "cannot put %s in the service manager's fd store%s", name,
                                   r == -EAGAIN ? " (its queue is full; it will not survive a restart)" : "");

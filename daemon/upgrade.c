@@ -99,6 +99,9 @@ static void upgrade_now(struct daemon *d)
         setenv(UNOTIFYD_UPGRADE_ENV, p.spec, 1);
         if (d->own_socket && d->own_control)
                 setenv(UPGRADE_OWN_SOCKETS_ENV, "1", 1);
+        /* The new process starts at this thread's nice value and takes it
+         * for the one it was started with. */
+        priority_follow(&d->priority, false);
         execv(d->self_exe, d->argv);
         r = negative_errno();
         set_cloexec(&p, true);

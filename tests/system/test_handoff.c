@@ -47,6 +47,26 @@ Test(handoff, runtime_style_handoff_binds_the_named_policy)
         cr_assert_str_eq(rep, "handoff=0 ok=1 error=\nmkdir=Operation not permitted\n");
 }
 
+/* The harness closes its NOTIFY_SOCKET after READY=1, as the bench and
+ * some launchers do: one warning, not one per listener handed over. */
+Test(handoff, a_notify_socket_nobody_reads_is_reported_once)
+{
+        const char *log;
+        const char *first;
+
+        for (int i = 0; i < 3; i++) {
+                struct cmd_result r;
+
+                run_sandboxed(&d, "demo", (const char *[]){ PROBE, "uname", NULL }, &r);
+                cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+        }
+        log = daemon_log(&d);
+        first = strstr(log, "nobody reads NOTIFY_SOCKET any more");
+        cr_assert_not_null(first, "%s", log);
+        cr_expect_null(strstr(first + 1, "nobody reads NOTIFY_SOCKET"), "%s", log);
+        cr_expect_null(strstr(log, "cannot put listener"), "%s", log);
+}
+
 Test(handoff, unknown_policy_fails_closed)
 {
         char path[400];

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,13 +103,10 @@ static void calls_from(const struct test_daemon *d, const char *threads, const c
         cr_assert_str_eq(r.out, want);
 }
 
-/* The lowest nice value the loop ran at while many threads called in:
- * polled while a long burst runs beside, since the loop goes back as the
- * last threads finish. */
-static int loop_nice_under_load(const struct test_daemon *d)
+/* MANY_THREADS threads making 2000 mkdir(2) calls each, in the background. */
+static pid_t burst_start(const struct test_daemon *d)
 {
         char path[400];
-        int lowest, status;
         pid_t pid;
 
         snprintf(path, sizeof(path), "%s/m", d->dir);
@@ -123,15 +121,30 @@ static int loop_nice_under_load(const struct test_daemon *d)
                       PROBE, "threads", MANY_THREADS, "2000", path, (char *)NULL);
                 _exit(127);
         }
-        lowest = loop_nice(d);
+        return pid;
+}
+
+static void burst_finished(pid_t pid, int status)
+{
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the burst %d failed: status %d",
+                  (int)pid, status);
+}
+
+/* The lowest nice value the loop ran at while many threads called in:
+ * polled while a burst runs, since the loop goes back as its last
+ * threads finish. */
+static int loop_nice_under_load(const struct test_daemon *d)
+{
+        pid_t pid = burst_start(d);
+        int lowest = loop_nice(d), status;
+
         while (waitpid(pid, &status, WNOHANG) == 0) {
                 int now = loop_nice(d);
 
                 lowest = now < lowest ? now : lowest;
                 usleep(1000);
         }
-        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the burst failed: status %d",
-                  status);
+        burst_finished(pid, status);
         return lowest;
 }
 
@@ -205,13 +218,51 @@ Test(priority, rlimit_nice_is_enough)
         int base = our_nice();
         struct cmd_result r;
 
-        run_cmd((const char *[]){ "prlimit", "--nice=30", "true", NULL }, 5000, &r);
+        run_cmd((const char *[]){ "/usr/bin/prlimit", "--nice=30", "/bin/true", NULL }, 5000, &r);
         if (r.status != 0)
                 cr_skip_test(
                         "cannot set RLIMIT_NICE here (prlimit exit %d; it needs CAP_SYS_RESOURCE)",
                         r.status);
         daemon_start(&d, standard_policies, false);
         cr_expect_eq(loop_nice_under_load(&d), -10);
+        calls_from(&d, "1", "100");
+        cr_expect_eq(loop_nice(&d), base);
+        daemon_stop(&d);
+}
+
+static int count_in_log(const struct test_daemon *d, const char *what)
+{
+        int n = 0;
+
+        for (const char *p = daemon_log(d); (p = strstr(p, what)); p += strlen(what))
+                n++;
+        return n;
+}
+
+/* A re-exec takes the loop thread's nice value for the one it was started
+ * with: it must not be the raised one. */
+Test(priority, an_upgrade_under_load_keeps_the_started_priority)
+{
+        struct test_daemon d = { .default_log_level = true };
+        int base = our_nice(), status;
+        pid_t pid;
+
+        daemon_start(&d, standard_policies, false);
+        pid = burst_start(&d);
+        for (int waited = 0; loop_nice(&d) != -10; waited++) {
+                cr_assert_eq(waitpid(pid, &status, WNOHANG), 0,
+                             "the burst ended before the loop rose");
+                cr_assert_lt(waited, 10000, "the loop did not rise within 10 s");
+                usleep(1000);
+        }
+        cr_assert_eq(kill(d.pid, SIGUSR2), 0);
+        /* The new binary says "serving" again once it runs. */
+        for (int waited = 0; count_in_log(&d, ": serving ") < 2; waited++) {
+                cr_assert_lt(waited, 1000, "no upgrade within 10 s:\n%s", daemon_log(&d));
+                usleep(10000);
+        }
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        burst_finished(pid, status);
         calls_from(&d, "1", "100");
         cr_expect_eq(loop_nice(&d), base);
         daemon_stop(&d);
