@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "priority.h"
+
 enum filter_kind {
         FILTER_NONE = 1, /* baseline: no filter */
         FILTER_ALLOW,    /* baseline: a filter that allows everything */
@@ -22,8 +24,8 @@ enum target_call {
 
 #define BENCH_DENIED_PATH "/unotify-bench/denied"
 #define BENCH_ALLOWED_PATH "/dev/null"
-/* The reference given unotifyd's default priority (daemon/priority.h). */
-#define REF_NICE (-10)
+/* The reference given unotifyd's default priority. */
+#define REF_NICE UNOTIFYD_DEFAULT_NICE
 
 /* Where the supervisor and the target run. */
 enum placement {

@@ -14,6 +14,9 @@
 #define OPENS(key, label, filter, sup, mode, call) \
         { key, "open", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
 
+/* The labels below name the reference's priority. */
+_Static_assert(REF_NICE == -10, "the labels say \"reference at nice -10\"");
+
 static const struct config configs[] = {
         C("nofilter", "one", "no filter", FILTER_NONE, 1, 1, SUP_NONE, REF_CONTINUE),
         C("allowall", "one", "allow-all filter", FILTER_ALLOW, 1, 1, SUP_NONE, REF_CONTINUE),

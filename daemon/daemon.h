@@ -87,12 +87,12 @@ struct daemon {
         struct list_node listeners;
         size_t n_listeners;
         uint64_t next_listener_id;
-        /* Which listener was answered last, and until when the loop counts
-         * as shared between several (listener.c: shorter batches). */
         /* The distinct threads among the latest notifications, across
          * listeners: whether sync wake-ups pay off (wakeup.h). */
         struct thread_window load;
         struct priority priority; /* the loop's, following load (priority.h) */
+        /* Which listener was answered last, and until when the loop counts
+         * as shared between several (listener.c: shorter batches). */
         uint64_t last_answered_id;
         uint64_t last_answered_ns;
         uint64_t shared_until_ns;

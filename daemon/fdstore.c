@@ -353,7 +353,8 @@ void fdstore_listener_gone(struct daemon *d, struct listener *l)
         char msg[96];
 
         snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=listener-%" PRIu64, l->id);
-        (void)notify_nowait(msg, NULL, 0);
+        if (!manager_gone)
+                (void)notify_nowait(msg, NULL, 0);
         if (state_wants_snapshot(d) ? write_state(d, l) < 0
                                     : append_state(d, json_pack("{s:I}", "remove", (json_int_t)l->id)) < 0)
                 log_warning("cannot write the daemon state");

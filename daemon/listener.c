@@ -312,7 +312,7 @@ static int answer_one(struct listener *l, int batch)
         struct daemon *d = l->daemon;
         int slot, r;
 
-        if (l->wakeup.busy)
+        if (l->wakeup.window.busy)
                 return answer_held(l, batch);
         r = receive_and_decide(l, d->req, d->resp, &slot);
         if (r == 0)

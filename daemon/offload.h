@@ -19,10 +19,10 @@
 /* Run fn on a copy of job (size bytes) on the helper thread (every signal
  * blocked; started at the first job, and again after one is abandoned),
  * and wait up to timeout_ns for it. Called from any thread but the main
- * one (the loop's), fn just runs there: such threads may block. job is borrowed: on success
- * the copy, as fn left it, is copied back into it. fn must not touch
- * anything but its copy: when the wait times out the thread is left to
- * finish on its own, and frees the copy then.
+ * one (the loop's), fn just runs there: such threads may block. job is
+ * borrowed: on success the copy, as fn left it, is copied back into it.
+ * fn must not touch anything but its copy: when the wait times out the
+ * thread is left to finish on its own, and frees the copy then.
  * Returns 0; -ETIMEDOUT (abandoned); -EAGAIN when OFFLOAD_STUCK_MAX jobs
  * are still running abandoned (fn was not run); -ENOMEM or the -errno of
  * pthread_create. */

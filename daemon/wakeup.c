@@ -50,7 +50,6 @@ static void window_note(struct thread_window *t, uint32_t tid, unsigned busy_abo
 void wakeup_note(struct wakeup *w, struct thread_window *load, int fd, uint32_t tid)
 {
         window_note(&w->window, tid, WAKEUP_HOLD_THREADS);
-        w->busy = w->window.busy;
         window_note(load, tid, WAKEUP_LOAD_BUSY_THREADS);
         if (w->available && w->on == load->busy && set_flag(fd, !load->busy) == 0)
                 w->on = !load->busy;

@@ -20,10 +20,11 @@
 
 /* Notifications per decision, and the distinct threads among them above
  * which the daemon counts as busy (sync wake-ups off, priority.h raised),
- * or a listener does (answers held). Measured on 2 CPUs: from 6 threads
- * on, the daemon busy is 0.7-0.8x the time per call of the daemon not
- * (bench, 3 to 64 threads); at 3 and 4 threads sync wake-ups still pay.
- * Holding answers from 6 threads on made 64 threads 1.2x slower. */
+ * or a listener does (answers held). Measured on 2 CPUs: with the daemon
+ * busy from 6 threads on instead of 25, 6 and 8 threads took 0.70-0.75x
+ * the time per call; at 3 and 4 threads sync wake-ups still pay. Holding
+ * answers from a few threads on (before streaks) made 64 threads 1.2x
+ * slower, so that threshold stays high. */
 #define WAKEUP_WINDOW 64
 #define WAKEUP_LOAD_BUSY_THREADS 5
 #define WAKEUP_HOLD_THREADS 24
@@ -37,10 +38,9 @@ struct thread_window {
 };
 
 struct wakeup {
-        struct thread_window window;
+        struct thread_window window; /* this listener's threads: .busy holds answers */
         bool available; /* the kernel has the flag (6.6+) and the options allow it */
         bool on;
-        bool busy; /* this listener's threads: many in its last window */
 };
 
 /* Turn sync wake-ups on for fd if enabled and the kernel has them. */
