@@ -18,22 +18,22 @@
 static const char *const policies[][2] = {
         { "bench-continue",
           "{\"name\":\"bench-continue\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
-          "[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ALLOW\"}]}" },
+          "[{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}" },
         { "bench-errno",
           "{\"name\":\"bench-errno\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
-          "[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}" },
+          "[{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}" },
         /* Read and resolve the path, refuse it; any other openat fails too,
          * so no path decision ends in CONTINUE. */
         { "bench-path",
           "{\"name\":\"bench-path\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-          "{\"names\":[\"openat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","
+          "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","
           "\"paths\":[{\"index\":1,\"dirfd\":0,\"prefix\":\"" BENCH_DENIED_PATH "\"}]},"
-          "{\"names\":[\"openat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"ENOENT\"}]}" },
+          "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"ENOENT\"}]}" },
         /* The open handler opens the file in the daemon and injects the fd
          * with ADDFD + SEND. */
         { "bench-open",
           "{\"name\":\"bench-open\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-          "{\"names\":[\"openat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}" },
+          "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}" },
 };
 
 static int write_policies(const char *dir)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <linux/filter.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,9 @@
 #define _public_ __attribute__((visibility("default")))
 
 #define OCI_VERSION "1.0.2"
-#define REPLY_MAX (64 * 1024)
+/* A query's answer carries the filter, at most BPF_MAXINSNS (4096)
+ * instructions of 8 bytes, in hex. */
+#define REPLY_MAX (96 * 1024)
 #define REPLY_TIMEOUT_SEC 10
 #define QUERY_MAX_SYSCALLS 4096
 #define SYSCALL_NAME_MAX 64
@@ -35,6 +38,7 @@ _public_ void unotify_reply_clear(struct unotify_reply *r)
         for (size_t i = 0; i < r->n_syscalls; i++)
                 free(r->syscalls[i]);
         free(r->syscalls);
+        free(r->filter);
         *r = (struct unotify_reply){};
 }
 
@@ -216,6 +220,41 @@ static int parse_syscalls(json_t *v, struct unotify_reply *r)
         return 0;
 }
 
+static int hex_digit(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        return -1;
+}
+
+/* "filter": the BPF program in hex, whole sock_filter instructions. */
+static int parse_filter(json_t *v, struct unotify_reply *r)
+{
+        const char *s = json_string_value(v);
+        size_t n = json_string_length(v), insn = 2 * sizeof(struct sock_filter);
+        unsigned char *bytes;
+
+        if (!s || n == 0 || n % insn != 0 || n / insn > BPF_MAXINSNS)
+                return -EBADMSG;
+        bytes = malloc(n / 2);
+        if (!bytes)
+                return -ENOMEM;
+        for (size_t i = 0; i < n / 2; i++) {
+                int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+
+                if (hi < 0 || lo < 0) {
+                        free(bytes);
+                        return -EBADMSG;
+                }
+                bytes[i] = (unsigned char)(hi << 4 | lo);
+        }
+        r->filter = (struct sock_filter *)bytes;
+        r->filter_len = n / insn;
+        return 0;
+}
+
 /* {"ok":false,"error":"..."}: the daemon said no. */
 static int parse_refusal(json_t *root, struct unotify_reply *r)
 {
@@ -244,8 +283,8 @@ static int parse_handoff_ok(json_t *root, struct unotify_reply *r)
         return 0;
 }
 
-/* {"ok":true,"policy":NAME,"syscalls":[...],"digest":"16 hex"}: all required,
- * and it must describe the policy we asked about. */
+/* {"ok":true,"policy":NAME,"syscalls":[...],"digest":"16 hex","filter":
+ * "hex"}: all required, and it must describe the policy we asked about. */
 static int parse_query_ok(json_t *root, const char *name, struct unotify_reply *r)
 {
         int k;
@@ -256,6 +295,9 @@ static int parse_query_ok(json_t *root, const char *name, struct unotify_reply *
         if (strcmp(r->policy, name) != 0)
                 return -EBADMSG;
         k = parse_digest(json_object_get(root, "digest"), &r->digest);
+        if (k < 0)
+                return k;
+        k = parse_filter(json_object_get(root, "filter"), r);
         if (k < 0)
                 return k;
         return parse_syscalls(json_object_get(root, "syscalls"), r);

@@ -113,8 +113,8 @@ static bool is_policy_error(const char *error)
         return strncmp(error, "unknown policy", 14) == 0 || strncmp(error, "policy \"", 8) == 0;
 }
 
-/* Ask the daemon for the policy's syscalls and build the filter. Returns
- * 0 or an exit code (reported). */
+/* Ask the daemon for the policy's filter. Returns 0 or an exit code
+ * (reported). */
 static int make_filter(struct run *run, struct sock_fprog *ret)
 {
         _cleanup_(unotify_reply_clear) struct unotify_reply q = {};
@@ -134,31 +134,19 @@ static int make_filter(struct run *run, struct sock_fprog *ret)
                         strerror(-r));
                 return EX_UNAVAILABLE;
         }
-        /* Send back the digest of the very names the filter is built from:
-         * the daemon then checks the filter itself against its policy. */
-        run->digest = unotify_syscalls_digest((const char *const *)q.syscalls, q.n_syscalls);
-        if (run->digest != q.digest) {
-                fprintf(stderr,
-                        "unotify-run: %s: unotifyd's syscall list does not match its digest\n",
-                        run->socket);
-                return EX_UNAVAILABLE;
-        }
-        r = unotify_filter_build((const char *const *)q.syscalls, q.n_syscalls, ret);
-        if (r == -EINVAL) {
-                fprintf(stderr,
-                        "unotify-run: policy \"%s\" names a syscall unknown on this architecture\n",
-                        run->policy);
-                return EX_CONFIG;
-        }
-        if (r < 0) {
-                fprintf(stderr, "unotify-run: cannot build the seccomp filter: %s\n", strerror(-r));
-                return EX_OSERR;
-        }
+        /* The daemon builds the filter from its policy (the kernel decides
+         * what it can, the rest is notified) and checks the digest at
+         * handoff: a policy edited in between refuses the listener. */
+        run->digest = q.digest;
+        ret->filter = TAKE_PTR(q.filter);
+        ret->len = (unsigned short)q.filter_len;
         if (run->verbose) {
                 fprintf(stderr,
                         "unotify-run: policy \"%s\" (digest %016" PRIx64
-                        ") notifies %zu syscall%s:",
-                        run->policy, q.digest, q.n_syscalls, q.n_syscalls == 1 ? "" : "s");
+                        "): a filter of %zu instructions; the kernel decides all but %zu "
+                        "syscall%s, which go to unotifyd:",
+                        run->policy, q.digest, q.filter_len, q.n_syscalls,
+                        q.n_syscalls == 1 ? "" : "s");
                 for (size_t i = 0; i < q.n_syscalls; i++)
                         fprintf(stderr, " %s", q.syscalls[i]);
                 fprintf(stderr, "\n");

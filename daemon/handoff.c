@@ -15,6 +15,7 @@
 #include "listener.h"
 #include "log.h"
 #include "state.h"
+#include "unotify/filter.h"
 #include "unotify/macro.h"
 #include "unotify/unotify.h"
 
@@ -83,25 +84,49 @@ _printf_(2, 3) static void conn_refuse(struct conn *c, const char *fmt, ...)
                 conn_reply(c, reply);
 }
 
+/* The launcher's filter in hex: a few KiB, sent once per launch. */
+static char *filter_hex(const struct unotify_policy *p)
+{
+        _cleanup_(unotify_filter_free) struct sock_fprog prog = {};
+        const unsigned char *bytes;
+        size_t n;
+        char *hex;
+
+        if (unotify_filter_build_plan(unotify_policy_kernel_plan(p), true, &prog) < 0)
+                return NULL;
+        bytes = (const unsigned char *)prog.filter;
+        n = prog.len * sizeof(struct sock_filter);
+        hex = malloc(2 * n + 1);
+        for (size_t i = 0; hex && i < n; i++)
+                snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+        return hex;
+}
+
 static void answer_query(struct conn *c, const struct handoff_msg *m)
 {
         _cleanup_(json_decrefp) json_t *reply = NULL, *names = NULL;
         struct unotify_policy *p = unotify_policy_set_find(c->d->policies, m->query_policy);
-        const char *const *syscalls;
+        const struct unotify_kernel_plan *plan;
+        _cleanup_(freep) char *hex = NULL;
         char digest[17];
-        size_t n;
 
         if (!p) {
                 conn_refuse(c, "unknown policy \"%s\" (not in %s)", m->query_policy, c->d->opts->policy_dir);
                 return;
         }
-        syscalls = unotify_policy_syscalls(p, &n);
+        hex = filter_hex(p);
+        if (!hex) {
+                conn_refuse(c, "policy \"%s\": cannot build its filter", unotify_policy_name(p));
+                return;
+        }
+        plan = unotify_policy_kernel_plan(p);
         names = json_array();
-        for (size_t i = 0; names && i < n; i++)
-                json_array_append_new(names, json_string(syscalls[i]));
+        for (size_t i = 0; names && i < plan->n_entries; i++)
+                if (plan->entries[i].kind == UNOTIFY_KERNEL_NOTIFY)
+                        json_array_append_new(names, json_string(plan->entries[i].name));
         snprintf(digest, sizeof(digest), "%016" PRIx64, unotify_policy_syscalls_digest(p));
-        reply = json_pack("{s:b, s:s, s:O, s:s}", "ok", 1, "policy", unotify_policy_name(p), "syscalls",
-                          names, "digest", digest);
+        reply = json_pack("{s:b, s:s, s:O, s:s, s:s}", "ok", 1, "policy", unotify_policy_name(p),
+                          "syscalls", names, "digest", digest, "filter", hex);
         if (reply)
                 conn_reply(c, reply);
 }

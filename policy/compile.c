@@ -308,7 +308,7 @@ static int compile_rules(struct compiler *c, const struct compile_part *parts, s
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return policy_plan_compile(c->p);
 }
 
 int policy_compile(const struct compile_part *parts, size_t n_parts, const struct load_opts *opts,

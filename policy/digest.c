@@ -4,10 +4,9 @@
 
 #include "internal.h"
 
-#define FNV64_OFFSET 0xcbf29ce484222325ULL
 #define FNV64_PRIME 0x100000001b3ULL
 
-static uint64_t fnv1a(uint64_t h, const char *s)
+uint64_t digest_add(uint64_t h, const char *s)
 {
         /* The terminating NUL is hashed too: {"ab","c"} != {"a","bc"}. */
         do {
@@ -19,10 +18,10 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 
 uint64_t digest_sorted(const char *const *names, size_t count)
 {
-        uint64_t h = FNV64_OFFSET;
+        uint64_t h = DIGEST_INIT;
 
         for (size_t i = 0; i < count; i++)
-                h = fnv1a(h, names[i]);
+                h = digest_add(h, names[i]);
         return h;
 }
 
@@ -30,7 +29,7 @@ uint64_t digest_sorted(const char *const *names, size_t count)
  * return; the lists are a few hundred names at most, hashed once. */
 uint64_t unotify_syscalls_digest(const char *const *names, size_t count)
 {
-        uint64_t h = FNV64_OFFSET;
+        uint64_t h = DIGEST_INIT;
         const char *prev = NULL;
 
         for (;;) {
@@ -42,7 +41,7 @@ uint64_t unotify_syscalls_digest(const char *const *names, size_t count)
                                 next = names[i];
                 if (!next)
                         return h;
-                h = fnv1a(h, next);
+                h = digest_add(h, next);
                 prev = next;
         }
 }

@@ -236,6 +236,26 @@ static json_t *dump_select(struct dump *d, const struct selector *s)
         return o;
 }
 
+/* "notified": what the policy's filter sends to the daemon, "why": the
+ * reason for each, "kernel": the names it decides by rules in the kernel
+ * (the rest of the names, and every other syscall: defaultAction). */
+static void dump_plan(struct dump *d, json_t *o, const struct unotify_kernel_plan *plan)
+{
+        json_t *notified = add(d, o, "notified", json_array());
+        json_t *why = add(d, o, "why", json_object());
+        json_t *kernel = add(d, o, "kernel", json_array());
+
+        for (size_t i = 0; plan && i < plan->n_entries && !d->oom; i++) {
+                const struct unotify_kernel_entry *e = &plan->entries[i];
+
+                if (e->kind == UNOTIFY_KERNEL_NOTIFY) {
+                        push(d, notified, json_string(e->name));
+                        add(d, why, e->name, json_string(e->why));
+                } else if (e->kind == UNOTIFY_KERNEL_RULES)
+                        push(d, kernel, json_string(e->name));
+        }
+}
+
 static json_t *dump_policy(struct dump *d, const struct unotify_policy *p)
 {
         json_t *o = json_object(), *rules;
@@ -255,8 +275,8 @@ static json_t *dump_policy(struct dump *d, const struct unotify_policy *p)
                 push(d, rules, dump_rule(d, p, i));
         for (size_t i = 0; !d->oom && i < p->n_tables; i++)
                 dump_table(d, p, &p->tables[i], rules);
-        add(d, o, "notified", strings(d, p->syscalls, p->n_syscalls));
-        snprintf(digest, sizeof(digest), "%016" PRIx64, p->digest);
+        dump_plan(d, o, p->plan);
+        snprintf(digest, sizeof(digest), "%016" PRIx64, unotify_policy_syscalls_digest(p));
         add(d, o, "digest", json_string(digest));
         return o;
 }

@@ -1,8 +1,8 @@
-/* Filter synthesis: a BPF program that sends the named syscalls to the
- * supervisor and allows everything else, for the native ABI and its compat
- * ABIs. We only export the program; the launcher loads it itself, with
- * seccomp(2) flags (TSYNC_ESRCH, WAIT_KILLABLE_RECV) that libseccomp 2.5.4
- * does not know. */
+/* Filter synthesis: the BPF program of a kernel plan (kernel.c) for the
+ * native ABI and its compat ABIs: the plan's rules and defaultAction in
+ * the kernel, SECCOMP_RET_USER_NOTIF for what the daemon decides. We only
+ * export the program; the launcher loads it itself, with seccomp(2) flags
+ * (TSYNC_ESRCH, WAIT_KILLABLE_RECV) that libseccomp 2.5.4 does not know. */
 #include "unotify/filter.h"
 
 #include <errno.h>
@@ -75,7 +75,7 @@ static bool resolves_somewhere(const char *name)
  * SHMGET | 1 << 16, ...) would run unnotified. Notify every ipc call whose
  * low bits name it as well. The pseudo number of "ipc" makes libseccomp
  * add the rule on x86 only. */
-static int add_ipc_versions(scmp_filter_ctx ctx, const char *name)
+static int add_ipc_versions(scmp_filter_ctx ctx, uint32_t action, const char *name)
 {
         const struct mux_entry *e = mux_lookup(name);
         int nr;
@@ -85,8 +85,7 @@ static int add_ipc_versions(scmp_filter_ctx ctx, const char *name)
         nr = seccomp_syscall_resolve_name("ipc");
         if (nr == __NR_SCMP_ERROR)
                 return 0;
-        return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
-                                SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffff, e->call));
+        return seccomp_rule_add(ctx, action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffff, e->call));
 }
 
 /* One NOTIFY rule for the name, on every ABI of ctx where it exists.
@@ -110,7 +109,7 @@ static int add_rule(scmp_filter_ctx ctx, const char *name)
         r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
         if (r < 0)
                 return r;
-        return add_ipc_versions(ctx, name);
+        return add_ipc_versions(ctx, SCMP_ACT_NOTIFY, name);
 }
 
 /* Export through a memfd: libseccomp 2.5 can only write BPF to an fd. */
@@ -150,6 +149,144 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *ret)
         return 0;
 }
 
+/* libseccomp's action for a decision the kernel makes. */
+static uint32_t scmp_action(const struct unotify_decision *d)
+{
+        switch (d->action) {
+        case UNOTIFY_ACTION_CONTINUE:
+                return d->log ? SCMP_ACT_LOG : SCMP_ACT_ALLOW;
+        case UNOTIFY_ACTION_ERRNO:
+                return SCMP_ACT_ERRNO((uint32_t)d->error);
+        case UNOTIFY_ACTION_KILL_PROCESS:
+                return SCMP_ACT_KILL_PROCESS;
+        case UNOTIFY_ACTION_KILL_THREAD:
+                return SCMP_ACT_KILL_THREAD;
+        case UNOTIFY_ACTION_RETURN:
+        case UNOTIFY_ACTION_EMULATE:
+                break;
+        }
+        return SCMP_ACT_NOTIFY; /* not a kernel decision: kernel.c never plans it */
+}
+
+static int add_kernel_rule(scmp_filter_ctx ctx, int nr, const char *name,
+                           const struct unotify_kernel_rule *k)
+{
+        struct scmp_arg_cmp cmps[6];
+        uint32_t action = scmp_action(&k->decision);
+        int r;
+
+        for (unsigned i = 0; i < k->n_conds; i++)
+                cmps[i] = (struct scmp_arg_cmp){ .arg = k->conds[i].index,
+                                                 .op = (enum scmp_compare)k->conds[i].op,
+                                                 .datum_a = k->conds[i].value,
+                                                 .datum_b = k->conds[i].value_two };
+        r = seccomp_rule_add_array(ctx, action, nr, k->n_conds, cmps);
+        if (r < 0 || k->n_conds)
+                return r;
+        /* kernel.c plans multiplexed names without conditions only. */
+        return add_ipc_versions(ctx, action, name);
+}
+
+static bool plain_allow(const struct unotify_decision *d)
+{
+        return d->action == UNOTIFY_ACTION_CONTINUE && !d->log;
+}
+
+/* The launcher's helper thread ends with exit(MAGIC) (filter.h): an
+ * unconditional rule on exit that does not let it through gets the
+ * condition "not MAGIC" (kernel.c notifies exit when its rules have
+ * conditions), and add_launcher_exit() lets MAGIC through. */
+static struct unotify_kernel_rule launcher_exit_rule(const struct unotify_kernel_rule *k)
+{
+        struct unotify_kernel_rule x = *k;
+
+        if (x.n_conds == 0 && !plain_allow(&x.decision))
+                x.conds[x.n_conds++] = (struct unotify_kernel_cond){
+                        .index = 0, .op = SCMP_CMP_NE, .value = UNOTIFY_LAUNCH_EXIT_MAGIC
+                };
+        return x;
+}
+
+static int add_entry(scmp_filter_ctx ctx, const struct unotify_kernel_entry *e, bool launcher)
+{
+        bool exit_rule = launcher && strcmp(e->name, "exit") == 0;
+        int nr, r = 0;
+
+        if (e->kind == UNOTIFY_KERNEL_NOTIFY)
+                return add_rule(ctx, e->name);
+        if (e->kind == UNOTIFY_KERNEL_DEFAULT || !resolves_somewhere(e->name))
+                return 0;
+        nr = seccomp_syscall_resolve_name(e->name);
+        if (nr == __NR_SCMP_ERROR)
+                return -EINVAL;
+        for (size_t i = 0; i < e->n_rules && r >= 0; i++) {
+                struct unotify_kernel_rule k = exit_rule ? launcher_exit_rule(&e->rules[i])
+                                                         : e->rules[i];
+
+                r = add_kernel_rule(ctx, nr, e->name, &k);
+        }
+        return r;
+}
+
+/* Let exit(MAGIC) through where the plan does not already. */
+static int add_launcher_exit(scmp_filter_ctx ctx, const struct unotify_kernel_plan *plan)
+{
+        const struct unotify_kernel_entry *e = unotify_kernel_plan_find(plan, "exit");
+
+        if (e && e->kind == UNOTIFY_KERNEL_NOTIFY)
+                return 0; /* add_rule() notifies exit but MAGIC */
+        if (e && e->kind == UNOTIFY_KERNEL_RULES && plain_allow(&e->rules[0].decision))
+                return 0;
+        if ((!e || e->kind == UNOTIFY_KERNEL_DEFAULT) && plain_allow(&plan->default_decision))
+                return 0;
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit), 1,
+                                SCMP_A0(SCMP_CMP_EQ, UNOTIFY_LAUNCH_EXIT_MAGIC));
+}
+
+static int new_ctx(uint32_t default_action, scmp_filter_ctx *ret)
+{
+        scmp_filter_ctx ctx = seccomp_init(default_action);
+        int r;
+
+        if (!ctx)
+                return -ENOMEM;
+        r = add_compat_arches(ctx);
+        /* A binary tree instead of a linear list of compares: every syscall
+         * the target makes runs this program. */
+        if (r >= 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        if (r < 0) {
+                seccomp_release(ctx);
+                return r;
+        }
+        *ret = ctx;
+        return 0;
+}
+
+int unotify_filter_build_plan(const struct unotify_kernel_plan *plan, bool launcher,
+                              struct sock_fprog *ret)
+{
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        int r;
+
+        if (!plan || !ret)
+                return -EINVAL;
+        r = new_ctx(scmp_action(&plan->default_decision), &ctx);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < plan->n_entries; i++) {
+                r = add_entry(ctx, &plan->entries[i], launcher);
+                if (r < 0)
+                        return r;
+        }
+        if (launcher) {
+                r = add_launcher_exit(ctx, plan);
+                if (r < 0)
+                        return r;
+        }
+        return export_bpf(ctx, ret);
+}
+
 int unotify_filter_build(const char *const *names, size_t count, struct sock_fprog *ret)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
@@ -157,15 +294,7 @@ int unotify_filter_build(const char *const *names, size_t count, struct sock_fpr
 
         if (!ret || (count > 0 && !names))
                 return -EINVAL;
-        ctx = seccomp_init(SCMP_ACT_ALLOW);
-        if (!ctx)
-                return -ENOMEM;
-        r = add_compat_arches(ctx);
-        if (r < 0)
-                return r;
-        /* A binary tree instead of a linear list of compares: every syscall
-         * the target makes runs this program. */
-        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        r = new_ctx(SCMP_ACT_ALLOW, &ctx);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < count; i++) {
@@ -183,4 +312,10 @@ void unotify_filter_free(struct sock_fprog *prog)
         free(prog->filter);
         prog->filter = NULL;
         prog->len = 0;
+}
+
+void unotify_filter_assume_user_notif(void)
+{
+        if (seccomp_api_get() < 6)
+                (void)seccomp_api_set(6);
 }

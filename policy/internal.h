@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "unotify/macro.h"
+#include "unotify/filter.h"
 #include "unotify/policy.h"
 
 #define RULE_MAX_CONDS 6
@@ -59,6 +60,7 @@ struct rule {
         struct unotify_decision decision; /* copied out as is when the rule matches */
         uint64_t caps_all;                /* includes.caps: every one must be effective */
         uint64_t caps_none;               /* excludes.caps: none may be effective */
+        bool notify;                      /* "notify": the daemon decides, not the kernel */
         unsigned n_conds;
         struct cond conds[RULE_MAX_CONDS];
         unsigned n_paths;
@@ -101,6 +103,10 @@ struct arch_table {
         uint32_t size;
         struct slot *slots;
         uint32_t *refs; /* indices into policy->rules, file order within a slot */
+        /* Bit idx set: the policy's own filter notifies number idx + nr_base
+         * (kernel.c); the others the kernel decides without the daemon. */
+        uint64_t *notified;
+        uint32_t notified_bits;
 };
 
 /* Where an effective rule was written, and its names (for dumps). */
@@ -149,6 +155,8 @@ struct unotify_policy {
         struct selector *select; /* NULL: selected by name or as default only */
         bool is_default;
         bool needs_view; /* some rule has caps or path conditions */
+        struct unotify_kernel_plan *plan; /* the filter made from it (kernel.c) */
+        bool no_filter; /* deny-all stand-in: no filter was made from it */
 };
 
 struct unotify_policy_set {
@@ -226,6 +234,19 @@ int policy_compile(const struct compile_part *parts, size_t n_parts, const struc
  * still end in CONTINUE (a later rule or defaultAction after a path rule
  * that did not match). Returns 0, -EINVAL (see diags) or -ENOMEM. */
 int policy_check_toctou(const struct unotify_policy *p, struct unotify_diags *diags);
+/* toctou.c: true when no call can satisfy the conditions (arguments and
+ * capabilities) of both rules; sound, not complete. */
+bool policy_rules_exclusive(const struct rule *a, const struct rule *b);
+/* kernel.c: the policy's own kernel plan (capabilities unknown) and the
+ * per-ABI bitmaps of the numbers it notifies. Returns 0 or -ENOMEM. */
+int policy_plan_compile(struct unotify_policy *p);
+/* plan_check.c: warnings about what the policy's filter notifies (calls
+ * runtimes need before exec, process creation without WAIT_KILLABLE_RECV).
+ * Returns 0, -EINVAL (strict: a warning was given) or -ENOMEM. */
+int policy_check_plan(const struct unotify_policy *p, bool strict, struct unotify_diags *diags);
+/* FNV-1a 64: the empty digest, and one string (with its NUL) added. */
+#define DIGEST_INIT 0xcbf29ce484222325ULL
+uint64_t digest_add(uint64_t h, const char *s);
 /* FNV-1a 64 over names already sorted and unique. */
 uint64_t digest_sorted(const char *const *names, size_t count);
 

@@ -10,7 +10,8 @@
 
 static const char *const rule_keys[] = { "names",       "action",   "errnoRet", "errno",
                                          "returnValue", "handler",  "handlerOptions", "args",
-                                         "paths",       "includes", "excludes", "comment" };
+                                         "paths",       "includes", "excludes", "comment",
+                                         "notify" };
 static const char *const cond_keys[] = { "index", "value", "valueTwo", "op", "comment" };
 
 const char *const policy_op_names[COND_MASKED_EQ + 1] = {
@@ -281,22 +282,6 @@ static void fail_unknown_syscall(struct parser *p, const char *name)
                 fail(p, NULL, "unknown syscall \"%s\"", name);
 }
 
-/* What runc and crun call between installing the filter and handing the
- * listener off, or exec: while the daemon is slow or gone, a container
- * whose policy notifies them cannot start (crun #1002, runc #4328). */
-static const char *const runtime_syscalls[] = { "fcntl", "fcntl64", "sendmsg",
-                                                "write", "close",   "read" };
-
-static void check_runtime_syscall(struct parser *p, const char *name)
-{
-        if (in_list(name, runtime_syscalls, ELEMENTSOF(runtime_syscalls)))
-                warn(p, NULL,
-                     "\"%s\" goes to the supervisor: container runtimes need it between installing "
-                     "the filter and exec, so containers cannot start while the daemon is slow or "
-                     "stopped (crun #1002, runc #4328)",
-                     name);
-}
-
 /* One element of "names"; returns it when it can be compiled. */
 static const char *check_syscall(struct parser *p, json_t *v, const struct draft_rule *r)
 {
@@ -316,7 +301,6 @@ static const char *check_syscall(struct parser *p, json_t *v, const struct draft
                 fail_unknown_syscall(p, name);
                 return NULL;
         }
-        check_runtime_syscall(p, name);
         return name;
 }
 
@@ -479,6 +463,21 @@ static void check_multiplexed(struct parser *p, const struct draft_rule *r)
         }
 }
 
+/* "notify": true sends the rule's syscalls to the daemon even where the
+ * kernel could decide them (for the daemon's log and counters). */
+static void parse_notify(struct parser *p, json_t *obj, struct rule *r)
+{
+        json_t *v = json_object_get(obj, "notify");
+
+        if (!v || json_is_null(v))
+                return;
+        if (!json_is_boolean(v)) {
+                fail(p, "notify", "expected true or false, got %s", type_name(v));
+                return;
+        }
+        r->notify = json_is_true(v);
+}
+
 static void parse_rule(struct parser *p, json_t *v, size_t index, struct draft_rule *r)
 {
         if (!json_is_object(v)) {
@@ -490,6 +489,7 @@ static void parse_rule(struct parser *p, json_t *v, size_t index, struct draft_r
         parse_rule_decision(p, v, &r->rule.decision);
         r->rule.decision.rule = (int)index;
         parse_args(p, v, &r->rule);
+        parse_notify(p, v, &r->rule);
         parse_paths(p, v, r);
         parse_filters(p, v, r);
         parse_handler_options(p, v, r);

@@ -58,7 +58,9 @@ static void policy_free(struct unotify_policy *p)
         for (size_t i = 0; i < p->n_tables; i++) {
                 free(p->tables[i].slots);
                 free(p->tables[i].refs);
+                free(p->tables[i].notified);
         }
+        unotify_kernel_plan_free(p->plan);
         free_rules(p);
         free_strings(p->syscalls, p->n_syscalls);
         for (size_t i = 0; i < p->n_sources; i++) {
@@ -106,7 +108,7 @@ const char *const *unotify_policy_syscalls(const struct unotify_policy *p, size_
 
 uint64_t unotify_policy_syscalls_digest(const struct unotify_policy *p)
 {
-        return p->digest;
+        return p->plan ? p->plan->digest : p->digest;
 }
 
 int unotify_policy_new_deny_all(const char *name, int error, struct unotify_policy **ret)
@@ -118,9 +120,14 @@ int unotify_policy_new_deny_all(const char *name, int error, struct unotify_poli
         const struct compile_part part = { .draft = &d, .origin = "(built-in)" };
         const struct load_opts opts = {};
 
+        int r;
+
         if (!name || name[0] == '\0' || error < 1 || error > ERRNO_MAX)
                 return -EINVAL;
-        return policy_compile(&part, 1, &opts, ret);
+        r = policy_compile(&part, 1, &opts, ret);
+        if (r >= 0)
+                (*ret)->no_filter = true;
+        return r;
 }
 
 static bool parse_number(const char **s, unsigned *ret)
@@ -232,6 +239,8 @@ static int load_json(json_t *root, const char *origin, const struct load_opts *o
         if (r < 0)
                 return r;
         r = policy_check_toctou(p, diags);
+        if (r >= 0)
+                r = policy_check_plan(p, o->strict, diags);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);

@@ -172,6 +172,8 @@ static int compile_all(struct units *units, const struct load_opts *o, struct un
                 r = policy_compile(parts, n, o, &u->policy);
                 if (r >= 0)
                         r = policy_check_toctou(u->policy, diags);
+                if (r >= 0)
+                        r = policy_check_plan(u->policy, o->strict, diags);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {

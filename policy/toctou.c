@@ -72,8 +72,7 @@ static bool conds_exclusive(const struct cond *a, const struct cond *b)
         return ahi < blo || bhi < alo;
 }
 
-/* True when no call can satisfy the conditions of both rules. */
-static bool rules_exclusive(const struct rule *a, const struct rule *b)
+bool policy_rules_exclusive(const struct rule *a, const struct rule *b)
 {
         if ((a->caps_all & b->caps_none) || (a->caps_none & b->caps_all))
                 return true;
@@ -121,7 +120,7 @@ static long continue_after(const struct unotify_policy *p, const struct arch_tab
                 uint32_t ref = t->refs[s->first + k];
                 const struct rule *r = &p->rules[ref];
 
-                if (rules_exclusive(from, r))
+                if (policy_rules_exclusive(from, r))
                         continue;
                 if (r->decision.action == UNOTIFY_ACTION_CONTINUE)
                         return (long)ref;

@@ -1,50 +1,45 @@
 /* A minimal launcher built on libunotify: run a command under a policy
  * that unotifyd serves, the way a container runtime written in C would.
  *
- *   cc -o handoff handoff.c $(pkg-config --cflags --libs unotify libseccomp)
+ *   cc -o handoff handoff.c $(pkg-config --cflags --libs unotify)
  *   ./handoff /run/unotifyd/handoff.sock deny-mkdir mkdir /tmp/x
  *   mkdir: cannot create directory '/tmp/x': Operation not permitted
  *
- * 1. Ask the daemon which syscalls the policy decides.
- * 2. Load a filter that sends exactly those to a listener (libseccomp).
+ * 1. Ask the daemon for the policy's filter: the kernel decides what it
+ *    can (here mkdir's EPERM), the rest goes to the listener.
+ * 2. Load it with a listener (seccomp(2), SECCOMP_FILTER_FLAG_NEW_LISTENER).
  * 3. Hand the listener to the daemon with the policy's name and the digest
- *    of the names the filter was built from, then close our copy.
+ *    the daemon gave with the filter, then close our copy.
  * 4. exec the command: from now on the daemon answers its notified calls.
  *
  * Steps 3 and 4 run under the filter already: this only works for policies
- * that do not notify what the handoff itself calls (socket, connect,
- * sendmsg, read, close, execve, ...). unotify-run installs the filter from a
- * helper thread and hands the listener over from an unfiltered parent,
- * which lifts that limit (docs/protocol.md). */
+ * that do not notify or deny what the handoff itself calls (socket,
+ * connect, sendmsg, read, close, execve, ...). unotify-run installs the
+ * filter from a helper thread and hands the listener over from an
+ * unfiltered parent, which lifts that limit (docs/protocol.md). */
 #include <errno.h>
-#include <seccomp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <unotify/unotify.h>
 
 static int load_filter(const struct unotify_reply *policy, int *ret_listener)
 {
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-        int r = ctx ? 0 : -ENOMEM;
+        struct sock_fprog prog = { .len = (unsigned short)policy->filter_len,
+                                   .filter = policy->filter };
+        long fd;
 
-        for (size_t i = 0; r == 0 && i < policy->n_syscalls; i++) {
-                int nr = seccomp_syscall_resolve_name(policy->syscalls[i]);
-
-                if (nr != __NR_SCMP_ERROR)
-                        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
-        }
-        if (r == 0)
-                r = seccomp_load(ctx); /* sets NO_NEW_PRIVS first */
-        if (r == 0) {
-                r = seccomp_notify_fd(ctx);
-                if (r >= 0) {
-                        *ret_listener = r;
-                        r = 0;
-                }
-        }
-        seccomp_release(ctx);
-        return r;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        if (fd < 0)
+                return -errno;
+        *ret_listener = (int)fd;
+        return 0;
 }
 
 int main(int argc, char **argv)

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct sock_filter; /* <linux/filter.h> */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -48,9 +50,14 @@ struct unotify_reply {
         char *error;   /* set when !ok */
         char *policy;  /* the policy the daemon bound or described */
         uint64_t listener_id;
-        char **syscalls; /* query only: sorted names */
+        char **syscalls; /* query only: the names the filter notifies, sorted */
         size_t n_syscalls;
-        uint64_t digest; /* query only */
+        uint64_t digest; /* query only: of the policy's kernel plan */
+        /* query only: the policy's whole filter (its rules the kernel can
+         * decide, defaultAction, SECCOMP_RET_USER_NOTIF for the rest), built
+         * by the daemon for a launcher; filter_len instructions. */
+        struct sock_filter *filter;
+        size_t filter_len;
 };
 
 void unotify_reply_clear(struct unotify_reply *r);
@@ -63,8 +70,9 @@ void unotify_reply_clear(struct unotify_reply *r);
 int unotify_handoff_send(const char *socket_path, int listener_fd, const struct unotify_handoff *h,
                          struct unotify_reply *ret);
 
-/* Ask which syscalls policy `name` notifies. Same returns as above;
- * on success ret->syscalls, ret->n_syscalls and ret->digest are set. */
+/* Ask for the filter of policy `name`. Same returns as above; on success
+ * ret->filter, ret->filter_len, ret->syscalls, ret->n_syscalls and
+ * ret->digest are set. */
 int unotify_query_policy(const char *socket_path, const char *name, struct unotify_reply *ret);
 
 #ifdef __cplusplus

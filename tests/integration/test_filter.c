@@ -901,35 +901,44 @@ struct query_case {
 };
 
 static const struct query_case query_cases[] = {
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\",\"mkdirat\"],\"digest\":"
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\",\"mkdirat\"],\"filter\":\"0600000000000000\",\"digest\":"
           "\"0123456789abcdef\"}\n",
           0 },
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[],\"digest\":\"0123456789abcdef\"}", 0 },
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[],\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}", 0 },
         { "{\"ok\":false,\"error\":\"unknown policy \\\"demo\\\"\"}\n", -EREMOTEIO },
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\"],\"digest\":"
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\"],\"filter\":\"0600000000000000\",\"digest\":"
           "\"0123456789ABCDEF\"}\n",
           -EBADMSG },
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\"],\"digest\":"
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\"],\"filter\":\"0600000000000000\",\"digest\":"
           "\"0123456789abcde\"}\n",
           -EBADMSG },
         { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\"]}\n", -EBADMSG },
-        { "{\"ok\":true,\"policy\":\"other\",\"syscalls\":[],\"digest\":\"0123456789abcdef\"}\n",
+        { "{\"ok\":true,\"policy\":\"other\",\"syscalls\":[],\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}\n",
           -EBADMSG },
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":\"mkdir\",\"digest\":\"0123456789abcdef\"}"
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":\"mkdir\",\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}"
           "\n",
           -EBADMSG },
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[1],\"digest\":\"0123456789abcdef\"}\n",
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[1],\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}\n",
           -EBADMSG },
         { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"a "
-          "b\"],\"digest\":\"0123456789abcdef\"}\n",
+          "b\"],\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}\n",
           -EBADMSG },
-        { "{\"ok\":1,\"policy\":\"demo\",\"syscalls\":[],\"digest\":\"0123456789abcdef\"}\n",
+        { "{\"ok\":1,\"policy\":\"demo\",\"syscalls\":[],\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}\n",
           -EBADMSG },
         { "{\"ok\":false}\n", -EBADMSG },
         { "{\"ok\":true,\"ok\":true}\n", -EBADMSG },
         { "[]\n", -EBADMSG },
         { "garbage\n", -EBADMSG },
         { "", -EBADMSG },
+        /* The filter: whole 8-byte instructions, lower-case hex, required. */
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[],\"digest\":\"0123456789abcdef\"}\n",
+          -EBADMSG },
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[],\"filter\":\"06000000000000\","
+          "\"digest\":\"0123456789abcdef\"}\n",
+          -EBADMSG },
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[],\"filter\":\"060000000000000g\","
+          "\"digest\":\"0123456789abcdef\"}\n",
+          -EBADMSG },
 };
 
 /* Criterion re-executes the worker: pass row numbers, not pointers. */
@@ -957,6 +966,8 @@ ParameterizedTest(size_t *row, handoff, query_replies_are_validated, .timeout = 
                 cr_assert(r.ok);
                 cr_assert_eq(r.digest, 0x0123456789abcdefull);
                 cr_assert_str_eq(r.policy, "demo");
+                cr_assert_eq(r.filter_len, 1);
+                cr_assert_eq(r.filter[0].code, 6); /* BPF_RET | BPF_K, little-endian */
         } else if (k == -EREMOTEIO) {
                 cr_assert_str_eq(r.error, "unknown policy \"demo\"");
         } else {

@@ -20,13 +20,13 @@
 static const struct test_policy policies[] = {
         { "web.json",
           "{\"name\":\"web\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-          "{\"names\":[\"mkdirat\",\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"},"
-          "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":7}]}" },
+          "{\"names\":[\"mkdirat\",\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\"},"
+          "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":7}]}" },
         { "ipc.json", "{\"name\":\"ipc\",\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
-                      "{\"names\":[\"semget\",\"shmat\"],\"action\":\"SCMP_ACT_ALLOW\"}]}" },
+                      "{\"names\":[\"semget\",\"shmat\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}" },
         { "none.json", "{\"name\":\"none\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}" },
         { "writer.json", "{\"name\":\"writer\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                         "{\"names\":[\"write\"],\"action\":\"SCMP_ACT_LOG\"}]}" },
+                         "{\"names\":[\"write\"],\"notify\":true,\"action\":\"SCMP_ACT_LOG\"}]}" },
         {},
 };
 

@@ -18,9 +18,9 @@
 /* mkdir and mkdirat fail with ERRNO; getppid returns VAL. */
 #define POLICY(name, select, errno_, val)                                                          \
         "{\"name\":\"" name "\"," select "\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["     \
-        "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\","                       \
+        "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\","                       \
         "\"errnoRet\":\"" errno_ "\"},"                                                            \
-        "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":" #val "}]}"
+        "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":" #val "}]}"
 
 /* What the runtimes themselves call between installing the filter and
  * exec when "noNewPrivileges" is false (runc: about 150 calls, mostly
@@ -28,17 +28,17 @@
  * refuses to notify it) nor getppid (runc's parent check, see export-oci). */
 #define PRE_EXEC_POLICY                                                                            \
         "{\"name\":\"pre-exec\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["               \
-        "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\","                       \
+        "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\","                       \
         "\"errnoRet\":\"EROFS\"},"                                                                \
         "{\"names\":[\"read\",\"close\",\"fcntl\",\"futex\",\"mmap\",\"munmap\",\"mprotect\","     \
         "\"brk\",\"openat\",\"newfstatat\",\"fstat\",\"rt_sigprocmask\",\"rt_sigaction\","         \
         "\"execve\",\"prctl\",\"capset\",\"setgroups\",\"setuid\",\"setgid\",\"getdents64\","     \
-        "\"nanosleep\",\"getpid\",\"clone\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
+        "\"nanosleep\",\"getpid\",\"clone\",\"exit_group\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}"
 /* write goes to the daemon too: the container's output is answered. */
 #define WRITE_POLICY                                                                               \
         "{\"name\":\"write\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                  \
-        "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\"},"                       \
-        "{\"names\":[\"write\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
+        "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\"},"                       \
+        "{\"names\":[\"write\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}"
 /* clang-format on */
 
 static const struct test_policy policies[] = {
@@ -371,11 +371,11 @@ static void daemon_down(const char *runtime, const char *before, const char *mis
 /* clang-format off */
 #define EMULATE_POLICY                                                                             \
         "{\"name\":\"%s\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[%s"                   \
-        "{\"names\":[\"openat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","              \
+        "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","              \
         "\"paths\":[{\"index\":1,\"dirfd\":0,\"prefix\":\"/secret\"}]},"                          \
-        "{\"names\":[\"open\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","                \
+        "{\"names\":[\"open\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","                \
         "\"paths\":[{\"index\":0,\"prefix\":\"/secret\"}]},"                                      \
-        "{\"names\":[\"open\",\"openat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"," \
+        "{\"names\":[\"open\",\"openat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"," \
         "\"handlerOptions\":{\"rewrite\":[{\"from\":\"/etc/motd\",\"to\":\"%s\"}]}}]}"
 /* runc 1.1 init, after loading the filter, reopens its exec FIFO through
  * the magic link /proc/self/fd/N (openat(AT_FDCWD, ..., O_WRONLY |
@@ -385,7 +385,7 @@ static void daemon_down(const char *runtime, const char *before, const char *mis
  * exactly those flags. What it costs: an open with exactly those flags
  * escapes the /secret rule too. */
 #define RUNC_FIFO_RULE                                                                             \
-        "{\"names\":[\"openat\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":2,"            \
+        "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":2,"            \
         "\"value\":\"0xffffffff\",\"valueTwo\":\"0x80001\",\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
 /* clang-format on */
 

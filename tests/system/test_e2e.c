@@ -58,10 +58,10 @@ Test(e2e, argument_conditions_and_default_action)
         static const struct {
                 const char *mode, *want;
         } cases[] = {
-                { "0777", "umask: EPERM\n" },  /* rule 0: arg0 == 0777 */
-                { "022", "umask: ok\n" },      /* rule 1: arg0 == 022 */
-                { "0", "umask: EACCES\n" },    /* defaultAction */
-                { "0700", "umask: EACCES\n" }, /* defaultAction */
+                { "0777", "umask: EPERM\n" }, /* rule 0: arg0 == 0777 */
+                { "022", "umask: EACCES\n" }, /* rule 1: arg0 == 022 */
+                { "0", "umask: ok\n" },       /* defaultAction, from the daemon */
+                { "0700", "umask: ok\n" },    /* defaultAction, from the daemon */
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -50,26 +50,26 @@ static void make_policies(void)
 {
         snprintf(policy, sizeof(policy),
                  "{\"name\":\"h\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                 "{\"names\":[\"open\",\"creat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":"
+                 "{\"names\":[\"open\",\"creat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errno\":"
                  "\"EACCES\","
                  "\"paths\":[{\"index\":0,\"prefix\":\"%s/secret\"}]},"
-                 "{\"names\":[\"openat\",\"openat2\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":"
+                 "{\"names\":[\"openat\",\"openat2\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errno\":"
                  "\"EACCES\","
                  "\"paths\":[{\"index\":1,\"dirfd\":0,\"prefix\":\"%s/secret\"}]},"
-                 "{\"names\":[\"mknod\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","
+                 "{\"names\":[\"mknod\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","
                  "\"paths\":[{\"index\":0,\"prefix\":\"%s/secret\"}]},"
                  "{\"names\":[\"open\",\"openat\",\"openat2\",\"creat\"],"
-                 "\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\",\"handlerOptions\":"
+                 "\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\",\"handlerOptions\":"
                  "{\"rewrite\":[{\"from\":\"%s/resolv.conf\",\"to\":\"%s/policy-resolv.conf\"}]}},"
-                 "{\"names\":[\"mknod\",\"mknodat\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
+                 "{\"names\":[\"mknod\",\"mknodat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\","
                  "\"handler\":\"mknod\"},"
-                 "{\"names\":[\"memfd_create\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
+                 "{\"names\":[\"memfd_create\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\","
                  "\"handler\":\"inject\",\"handlerOptions\":{\"path\":\"%s/injected\"}}]}",
                  t, t, t, t, t, t);
         snprintf(journal_policy, sizeof(journal_policy),
                  "{\"name\":\"j\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                 "{\"names\":[\"open\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"},"
-                 "{\"names\":[\"mknod\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mknod\"}]"
+                 "{\"names\":[\"open\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"},"
+                 "{\"names\":[\"mknod\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mknod\"}]"
                  "}");
 }
 

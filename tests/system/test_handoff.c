@@ -231,8 +231,8 @@ Test(handoff, sighup_reloads_and_a_bad_reload_keeps_the_old_policies)
         cr_assert_str_eq(sandboxed_mkdir(), "mkdir: EPERM\n");
         snprintf(path, sizeof(path), "%s/demo.json", d.policy_dir);
         write_file(path, "{\"name\":\"demo\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                         "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\"},"
-                         "{\"names\":[\"uname\"],\"action\":\"SCMP_ACT_ALLOW\"}]}");
+                         "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\"},"
+                         "{\"names\":[\"uname\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}");
         cr_assert_eq(kill(d.pid, SIGHUP), 0);
         wait_log("3 policies loaded", 5000);
         cr_assert_str_eq(sandboxed_mkdir(), "mkdir: EACCES\n");
@@ -338,7 +338,7 @@ Test(handoff, reload_under_load_loses_nothing_and_keeps_the_bound_policy, .timeo
 
                         if (f) {
                                 fprintf(f, "{\"name\":\"demo\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
-                                           "[{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\","
+                                           "[{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\","
                                            "\"errnoRet\":\"%s\"},{\"names\":[\"uname\"],\"action\":"
                                            "\"SCMP_ACT_ALLOW\"}]}",
                                         i % 2 ? "EPERM" : "EACCES");

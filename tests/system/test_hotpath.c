@@ -15,13 +15,13 @@
 static const struct test_policy policies[] = {
         { "hot-errno.json", "{\"name\":\"hot-errno\",\"defaultAction\":\"SCMP_ACT_ALLOW\","
                             "\"syscalls\":[{\"names\":[\"mkdir\"],"
-                            "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}" },
+                            "\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}" },
         { "hot-continue.json", "{\"name\":\"hot-continue\",\"defaultAction\":\"SCMP_ACT_ALLOW\","
                                "\"syscalls\":[{\"names\":[\"mkdir\"],"
-                               "\"action\":\"SCMP_ACT_ALLOW\"}]}" },
+                               "\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}" },
         { "hot-return.json", "{\"name\":\"hot-return\",\"defaultAction\":\"SCMP_ACT_ALLOW\","
                              "\"syscalls\":[{\"names\":[\"mkdir\"],"
-                             "\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":0}]}" },
+                             "\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":0}]}" },
         {},
 };
 

@@ -12,18 +12,18 @@
 
 #define LANG_POLICY                                                                                \
         "{\"name\":\"lang\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                    \
-        "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242},"          \
-        "{\"names\":[\"uname\"],\"action\":\"SCMP_ACT_LOG\"},"                                       \
-        "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"},"                              \
-        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","              \
+        "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242},"          \
+        "{\"names\":[\"uname\"],\"notify\":true,\"action\":\"SCMP_ACT_LOG\"},"                                       \
+        "{\"names\":[\"umask\"],\"notify\":true,\"action\":\"SCMP_ACT_KILL_PROCESS\"},"                              \
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","              \
         "\"paths\":[{\"index\":0,\"prefix\":\"/tmp/unotify-test-denied\"}]},"                        \
-        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}"
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}"
 
 /* Chosen by annotation only: no "policy=" in the metadata. */
 #define POD_POLICY                                                                                 \
         "{\"name\":\"pod\",\"select\":{\"annotations\":{\"io.kubernetes.pod.name\":\"web-*\"}},"     \
         "\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                                        \
-        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EROFS\"}]}"
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EROFS\"}]}"
 
 static const struct test_policy policies[] = {
         { "lang.json", LANG_POLICY },
@@ -122,7 +122,7 @@ Test(admin, test_config_and_dump, .timeout = 30)
         write_file(path, "{\"name\":\"a\",\n \"defaultAction\":\"SCMP_ACT_ALLOW\",\n \"syscalls\":[,]}");
         snprintf(path, sizeof(path), "%s/b.json", dir);
         write_file(path, "{\"name\":\"b\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
-                         "[{\"names\":[\"mkdri\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
+                         "[{\"names\":[\"mkdri\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\"}]}");
         run_cmd((const char *[]){ UNOTIFYD, "-t", "--policy-dir", dir, NULL }, 10000, &r);
         cr_assert_eq(r.status, 78);
         cr_assert(strstr(r.err, "/a.json:3:14: unexpected token near ','"), "%s", r.err);
@@ -133,7 +133,7 @@ Test(admin, test_config_and_dump, .timeout = 30)
         unlink(path);
         snprintf(path, sizeof(path), "%s/a.json", dir);
         write_file(path, "{\"name\":\"a\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
-                         "[{\"names\":[\"write\"],\"action\":\"SCMP_ACT_ALLOW\"}]}");
+                         "[{\"names\":[\"write\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}");
         run_cmd((const char *[]){ UNOTIFYD, "-t", "--policy-dir", dir, NULL }, 10000, &r);
         cr_assert_eq(r.status, 0, "%s", r.err);
         cr_assert(strstr(r.err, "warning"), "%s", r.err);

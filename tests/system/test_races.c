@@ -39,15 +39,15 @@
  * directory created. */
 #define RACE_POLICY                                                                         \
         "{\"name\":\"race\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["            \
-        "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242}," \
-        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","     \
+        "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242}," \
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","     \
         "\"paths\":[{\"index\":0,\"prefix\":\"" FORBIDDEN "\"}]},"                          \
-        "{\"names\":[\"mkdir\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":0}]}"
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":0}]}"
 
 /* The same rule with the fall-through the loader must refuse. */
 #define UNSAFE_POLICY                                                                   \
         "{\"name\":\"unsafe\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["      \
-        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\"," \
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\"," \
         "\"paths\":[{\"index\":0,\"prefix\":\"" FORBIDDEN "\"}]}]}"
 
 static const struct test_policy policies[] = {
