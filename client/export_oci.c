@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "unotify/filter.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
 #include "unotify/unotify.h"
@@ -29,6 +30,7 @@
 #define MAX_FLAGS 4
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct unotify_policy_set *, unotify_policy_set_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct unotify_kernel_plan *, unotify_kernel_plan_free);
 
 struct export_opts {
         const char *dir;
@@ -38,6 +40,8 @@ struct export_opts {
         size_t n_flags;
         bool all;    /* every policy's syscalls, the daemon selects */
         bool digest; /* send unotify.syscalls-digest */
+        bool has_caps;
+        uint64_t caps; /* --caps: the container's capabilities */
         const char *policy;
 };
 
@@ -70,16 +74,22 @@ static void print_help(void)
                "       unotifyctl export-oci [OPTIONS] --all\n"
                "\n"
                "Print the \"linux.seccomp\" section of an OCI config.json (JSON) that hands\n"
-               "the container's listener to unotifyd: SCMP_ACT_NOTIFY for the syscalls the\n"
-               "policy decides (the same set unotify-run's filter sends), SCMP_ACT_ALLOW\n"
-               "for the rest, listenerPath, and listenerMetadata naming the policy and\n"
-               "the digest of its syscall set (a config exported from another version of\n"
-               "the policy is refused by the daemon and served by deny-all).\n"
+               "the container's listener to unotifyd. The kernel decides what it can: the\n"
+               "policy's defaultAction, and every rule BPF can express as the policy means\n"
+               "it (the same filter unotify-run installs); SCMP_ACT_NOTIFY sends the rest\n"
+               "to the daemon (paths, capabilities, RETURN, emulation, \"notify\": true;\n"
+               "`unotifyd -T` says why for each). listenerMetadata names the policy and\n"
+               "the digest of that filter (one exported from another version of the\n"
+               "policy is refused by the daemon and served by deny-all).\n"
                "\n"
                "  -p, --policy-dir DIR  the policies (default %s)\n"
                "  -s, --socket PATH     listenerPath (default %s)\n"
                "  -a, --all             notify every policy's syscalls and name no policy:\n"
-               "                        the daemon selects by annotations, metadata or id\n"
+               "                        the daemon selects by annotations, metadata or id;\n"
+               "                        the kernel allows what no policy names\n"
+               "  -C, --caps LIST       the container's capabilities (CAP_A,CAP_B; \"\" for\n"
+               "                        none): decide \"caps\" conditions now, as container\n"
+               "                        engines do, instead of notifying those syscalls\n"
                "  -f, --flag FLAG       add a seccomp flag (repeatable): %s, %s, %s;\n"
                "                        runc 1.1 refuses every flag, crun accepts them\n"
                "      --no-digest       leave the digest out of listenerMetadata\n"
@@ -110,6 +120,26 @@ static int add_flag(struct export_opts *e, const char *flag)
         return 0;
 }
 
+/* "CAP_A,CAP_B" (or "" for none): the container's effective set. */
+static int parse_caps(struct export_opts *e, const char *list)
+{
+        _cleanup_(freep) char *copy = strdup(list);
+        char *save = NULL;
+
+        if (!copy)
+                return ctl_fail(WHO, EX_OSERR, "out of memory");
+        e->caps = 0;
+        e->has_caps = true;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                int cap = unotify_capability_from_name(t);
+
+                if (cap < 0)
+                        return ctl_fail(WHO, EX_USAGE, "--caps: unknown capability \"%s\"", t);
+                e->caps |= 1ull << cap;
+        }
+        return 0;
+}
+
 /* Returns 0 to go on, 1 after --help, or an exit code. */
 static int parse_options(int argc, char **argv, struct export_opts *e)
 {
@@ -119,6 +149,7 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 { "all", no_argument, NULL, 'a' },
                 { "flag", required_argument, NULL, 'f' },
                 { "no-digest", no_argument, NULL, 'D' },
+                { "caps", required_argument, NULL, 'C' },
                 { "config", required_argument, NULL, 'c' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
@@ -126,7 +157,7 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
         };
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "+p:s:af:c:jh", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+p:s:af:C:c:jh", opts, NULL)) >= 0) {
                 r = 0;
                 switch (c) {
                 case 'p':
@@ -147,6 +178,9 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 case 'D':
                         e->digest = false;
                         break;
+                case 'C':
+                        r = parse_caps(e, optarg);
+                        break;
                 case 'c':
                         e->config = optarg;
                         break;
@@ -161,6 +195,8 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 if (r)
                         return r;
         }
+        if (e->all && e->has_caps)
+                return ctl_fail(WHO, EX_USAGE, "--caps needs one POLICY, not --all");
         if (e->all && argc - optind != 0)
                 return ctl_fail(WHO, EX_USAGE, "--all takes no POLICY");
         if (!e->all && argc - optind != 1)
@@ -250,11 +286,11 @@ static json_t *notify_rule(const char *const *names, size_t n)
         return json_pack("{s:o, s:s}", "names", arr, "action", "SCMP_ACT_NOTIFY");
 }
 
-static json_t *ipc_version_rule(unsigned call)
+static json_t *ipc_version_rule(unsigned call, const char *action)
 {
         return json_pack("{s:[s], s:s, s:[{s:i, s:i, s:i, s:s}]}", "names", "ipc", "action",
-                         "SCMP_ACT_NOTIFY", "args", "index", 0, "value", 0xffff, "valueTwo",
-                         (int)call, "op", "SCMP_CMP_MASKED_EQ");
+                         action, "args", "index", 0, "value", 0xffff, "valueTwo", (int)call, "op",
+                         "SCMP_CMP_MASKED_EQ");
 }
 
 static json_t *syscall_rules(const char *const *names, size_t n)
@@ -268,7 +304,8 @@ static json_t *syscall_rules(const char *const *names, size_t n)
         for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j < ELEMENTSOF(ipc_calls); j++)
                         if (strcmp(names[i], ipc_calls[j].name) == 0)
-                                json_array_append_new(rules, ipc_version_rule(ipc_calls[j].call));
+                                json_array_append_new(rules, ipc_version_rule(ipc_calls[j].call,
+                                                                                "SCMP_ACT_NOTIFY"));
         return rules;
 }
 
@@ -311,19 +348,20 @@ static void warn_default_actions(const struct unotify_policy_set *set)
         }
 }
 
-static json_t *metadata(const struct export_opts *e, struct unotify_policy *p)
+static json_t *metadata(const struct export_opts *e, struct unotify_policy *p, uint64_t digest)
 {
-        char *s = NULL;
+        char *s = NULL, caps[64] = "";
         json_t *v;
 
         if (!p)
                 return NULL;
+        if (e->has_caps)
+                snprintf(caps, sizeof(caps), UNOTIFY_META_CAPS "=%" PRIx64 "\n", e->caps);
         if (e->digest) {
-                if (asprintf(&s,
-                             UNOTIFY_META_POLICY "=%s\n" UNOTIFY_META_DIGEST "=%016" PRIx64 "\n",
-                             unotify_policy_name(p), unotify_policy_syscalls_digest(p)) < 0)
+                if (asprintf(&s, UNOTIFY_META_POLICY "=%s\n" UNOTIFY_META_DIGEST "=%016" PRIx64 "\n%s",
+                             unotify_policy_name(p), digest, caps) < 0)
                         return NULL;
-        } else if (asprintf(&s, UNOTIFY_META_POLICY "=%s\n", unotify_policy_name(p)) < 0)
+        } else if (asprintf(&s, UNOTIFY_META_POLICY "=%s\n%s", unotify_policy_name(p), caps) < 0)
                 return NULL;
         v = json_string(s);
         free(s);
@@ -339,6 +377,153 @@ static json_t *flags_array(const struct export_opts *e)
         return arr;
 }
 
+/* ---- the kernel plan as an OCI section --------------------------------- */
+
+static const char *oci_action(const struct unotify_decision *d)
+{
+        switch (d->action) {
+        case UNOTIFY_ACTION_CONTINUE:
+                return d->log ? "SCMP_ACT_LOG" : "SCMP_ACT_ALLOW";
+        case UNOTIFY_ACTION_ERRNO:
+                return "SCMP_ACT_ERRNO";
+        case UNOTIFY_ACTION_KILL_PROCESS:
+                return "SCMP_ACT_KILL_PROCESS";
+        case UNOTIFY_ACTION_KILL_THREAD:
+                return "SCMP_ACT_KILL_THREAD";
+        case UNOTIFY_ACTION_RETURN:
+        case UNOTIFY_ACTION_EMULATE:
+                break;
+        }
+        return "SCMP_ACT_NOTIFY"; /* never planned for the kernel */
+}
+
+/* The spec's op names by libseccomp's enum scmp_compare. */
+static const char *oci_op(int op)
+{
+        static const char *const names[] = {
+                [SCMP_CMP_NE] = "SCMP_CMP_NE", [SCMP_CMP_LT] = "SCMP_CMP_LT",
+                [SCMP_CMP_LE] = "SCMP_CMP_LE", [SCMP_CMP_EQ] = "SCMP_CMP_EQ",
+                [SCMP_CMP_GE] = "SCMP_CMP_GE", [SCMP_CMP_GT] = "SCMP_CMP_GT",
+                [SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+        };
+
+        return op > 0 && (size_t)op < ELEMENTSOF(names) ? names[op] : "SCMP_CMP_EQ";
+}
+
+/* One kernel rule without its names; json integers are signed 64-bit, the
+ * spec's values unsigned: runtimes read them as Go uint64, so write the
+ * bits as they are (jansson prints the int64). */
+static json_t *oci_rule(const struct unotify_kernel_rule *k)
+{
+        json_t *o = json_pack("{s:s}", "action", oci_action(&k->decision));
+        json_t *args = json_array();
+
+        if (!o || !args)
+                return json_decref(o), json_decref(args), NULL;
+        if (k->decision.action == UNOTIFY_ACTION_ERRNO)
+                json_object_set_new(o, "errnoRet", json_integer(k->decision.error));
+        for (unsigned i = 0; i < k->n_conds; i++)
+                json_array_append_new(
+                        args, json_pack("{s:i, s:I, s:I, s:s}", "index", (int)k->conds[i].index,
+                                        "value", (json_int_t)k->conds[i].value, "valueTwo",
+                                        (json_int_t)k->conds[i].value_two, "op",
+                                        oci_op(k->conds[i].op)));
+        if (k->n_conds)
+                json_object_set_new(o, "args", args);
+        else
+                json_decref(args);
+        return o;
+}
+
+/* Add name to the rule of rules that equals r but for its names, or
+ * append r with that name. Takes r (which has no names). Profiles give
+ * hundreds of names one answer: one rule. */
+static void add_grouped(json_t *rules, json_t *r, const char *name)
+{
+        size_t i;
+        json_t *e;
+
+        if (!r)
+                return;
+        json_array_foreach(rules, i, e) {
+                json_t *bare = json_copy(e);
+                bool same;
+
+                json_object_del(bare, "names");
+                same = json_equal(bare, r);
+                json_decref(bare);
+                if (same && json_is_array(json_object_get(e, "names"))) {
+                        json_array_append_new(json_object_get(e, "names"), json_string(name));
+                        json_decref(r);
+                        return;
+                }
+        }
+        json_object_set_new(r, "names", json_pack("[s]", name));
+        json_array_append_new(rules, r);
+}
+
+static const unsigned *ipc_call_of(const char *name)
+{
+        for (size_t j = 0; j < ELEMENTSOF(ipc_calls); j++)
+                if (strcmp(name, ipc_calls[j].name) == 0)
+                        return &ipc_calls[j].call;
+        return NULL;
+}
+
+/* The rules of a plan: the kernel's, then what goes to the daemon. */
+static json_t *plan_rules(const struct unotify_kernel_plan *plan)
+{
+        json_t *rules = json_array(), *notify = json_array();
+
+        for (size_t i = 0; rules && notify && i < plan->n_entries; i++) {
+                const struct unotify_kernel_entry *e = &plan->entries[i];
+                const unsigned *call = ipc_call_of(e->name);
+
+                if (e->kind == UNOTIFY_KERNEL_NOTIFY) {
+                        json_array_append_new(notify, json_string(e->name));
+                        continue;
+                }
+                for (size_t j = 0; j < e->n_rules; j++) {
+                        add_grouped(rules, oci_rule(&e->rules[j]), e->name);
+                        /* The kernel reads only ipc's low 16 bits (filter.c). */
+                        if (call && e->rules[j].n_conds == 0)
+                                json_array_append_new(
+                                        rules, ipc_version_rule(*call, oci_action(&e->rules[j].decision)));
+                }
+        }
+        if (json_array_size(notify) > 0)
+                json_array_append_new(rules, json_pack("{s:O, s:s}", "names", notify, "action",
+                                                       "SCMP_ACT_NOTIFY"));
+        for (size_t i = 0; i < json_array_size(notify); i++) {
+                const unsigned *call = ipc_call_of(json_string_value(json_array_get(notify, i)));
+
+                if (call)
+                        json_array_append_new(rules, ipc_version_rule(*call, "SCMP_ACT_NOTIFY"));
+        }
+        json_decref(notify);
+        return rules;
+}
+
+static json_t *plan_section(const struct export_opts *e, struct unotify_policy *p,
+                            const struct unotify_kernel_plan *plan)
+{
+        const struct unotify_decision *d = &plan->default_decision;
+        json_t *s = json_pack("{s:s}", "defaultAction", oci_action(d));
+
+        if (!s)
+                return NULL;
+        if (d->action == UNOTIFY_ACTION_ERRNO)
+                json_object_set_new(s, "defaultErrnoRet", json_integer(d->error));
+        json_object_set_new(s, "architectures", architectures());
+        json_object_set_new(s, "listenerPath", json_string(e->socket));
+        json_object_set_new(s, "listenerMetadata", metadata(e, p, plan->digest));
+        if (e->n_flags > 0)
+                json_object_set_new(s, "flags", flags_array(e));
+        if (json_object_set_new(s, "syscalls", plan_rules(plan)) < 0)
+                return json_decref(s), NULL;
+        return s;
+}
+
 /* Keys in the order of the runtime-spec's example. */
 static json_t *build_section(const struct export_opts *e, struct unotify_policy *p,
                              const char *const *names, size_t n)
@@ -348,7 +533,8 @@ static json_t *build_section(const struct export_opts *e, struct unotify_policy 
 
         if (!s)
                 return NULL;
-        if (p && json_object_set_new(s, "listenerMetadata", metadata(e, p)) < 0)
+        if (p && json_object_set_new(s, "listenerMetadata",
+                                     metadata(e, p, unotify_policy_syscalls_digest(p))) < 0)
                 return json_decref(s), NULL;
         if (e->n_flags > 0 && json_object_set_new(s, "flags", flags_array(e)) < 0)
                 return json_decref(s), NULL;
@@ -393,39 +579,72 @@ static int print_json(json_t *v)
         return 0;
 }
 
-static int export_names(const struct export_opts *e, struct unotify_policy_set *set,
-                        struct unotify_policy *p)
+/* The names the section notifies, for the runtime warnings. */
+static size_t plan_notified(const struct unotify_kernel_plan *plan, const char **names)
 {
-        struct unotify_policy *one[1] = { p };
-        _cleanup_(json_decrefp) json_t *out = NULL, *section = NULL;
-        _cleanup_(freep) const char **names = NULL;
         size_t n = 0;
+
+        for (size_t i = 0; i < plan->n_entries; i++)
+                if (plan->entries[i].kind == UNOTIFY_KERNEL_NOTIFY)
+                        names[n++] = plan->entries[i].name;
+        return n;
+}
+
+static int print_section(const struct export_opts *e, json_t *section)
+{
+        _cleanup_(json_decrefp) json_t *out = NULL;
         int r;
 
-        if (p)
-                r = collect_names(one, 1, &names, &n);
-        else {
-                size_t count = unotify_policy_set_count(set);
-                _cleanup_(freep) struct unotify_policy **all =
-                        calloc(count ? count : 1, sizeof(*all));
-
-                if (!all)
-                        return ctl_fail(WHO, EX_OSERR, "out of memory");
-                for (size_t i = 0; i < count; i++)
-                        all[i] = unotify_policy_set_at(set, i);
-                r = collect_names(all, count, &names, &n);
-                warn_default_actions(set);
-        }
-        if (r < 0)
-                return ctl_fail(WHO, EX_OSERR, "out of memory");
-        warn_runtime_quirks(names, n, e);
-        section = build_section(e, p, names, n);
         if (!section)
                 return ctl_fail(WHO, EX_OSERR, "out of memory");
         if (!e->config)
                 return print_json(section);
         r = put_into_config(e->config, section, &out);
         return r ? r : print_json(out);
+}
+
+/* One policy: its kernel plan, so that its defaultAction and every rule
+ * BPF can express hold in the kernel, and only the rest is notified. */
+static int export_plan(const struct export_opts *e, struct unotify_policy *p)
+{
+        _cleanup_(unotify_kernel_plan_freep) struct unotify_kernel_plan *own = NULL;
+        const struct unotify_kernel_plan *plan = unotify_policy_kernel_plan(p);
+        _cleanup_(json_decrefp) json_t *section = NULL;
+        _cleanup_(freep) const char **names = NULL;
+
+        /* --caps: "includes"/"excludes" "caps" decided now, as container
+         * engines do; the daemon checks the digest for the same set. */
+        if (e->has_caps && unotify_kernel_plan_new(p, &e->caps, &own) < 0)
+                return ctl_fail(WHO, EX_OSERR, "out of memory");
+        if (own)
+                plan = own;
+        names = calloc(plan->n_entries ?: 1, sizeof(*names));
+        if (!names)
+                return ctl_fail(WHO, EX_OSERR, "out of memory");
+        warn_runtime_quirks(names, plan_notified(plan, names), e);
+        section = plan_section(e, p, plan);
+        return print_section(e, section);
+}
+
+/* --all: every policy's syscalls are notified and the daemon selects; the
+ * kernel lets the rest run, whatever the policies' defaultAction. */
+static int export_all(const struct export_opts *e, struct unotify_policy_set *set)
+{
+        _cleanup_(json_decrefp) json_t *section = NULL;
+        _cleanup_(freep) const char **names = NULL;
+        size_t count = unotify_policy_set_count(set), n = 0;
+        _cleanup_(freep) struct unotify_policy **all = calloc(count ? count : 1, sizeof(*all));
+
+        if (!all)
+                return ctl_fail(WHO, EX_OSERR, "out of memory");
+        for (size_t i = 0; i < count; i++)
+                all[i] = unotify_policy_set_at(set, i);
+        if (collect_names(all, count, &names, &n) < 0)
+                return ctl_fail(WHO, EX_OSERR, "out of memory");
+        warn_default_actions(set);
+        warn_runtime_quirks(names, n, e);
+        section = build_section(e, NULL, names, n);
+        return print_section(e, section);
 }
 
 int cmd_export_oci(int argc, char **argv)
@@ -448,5 +667,5 @@ int cmd_export_oci(int argc, char **argv)
                 if (!p)
                         return ctl_fail(WHO, EX_CONFIG, "%s: no policy \"%s\"", e.dir, e.policy);
         }
-        return export_names(&e, set, p);
+        return p ? export_plan(&e, p) : export_all(&e, set);
 }

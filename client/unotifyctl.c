@@ -31,6 +31,7 @@
 #include "control_client.h"
 #include "ctl_msg.h"
 #include "export_oci.h"
+#include "unotify/filter.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
 
@@ -374,18 +375,6 @@ static int read_path(void *userdata, unsigned index, int dirfd, char *buf, size_
         return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
 }
 
-static bool notified(const struct unotify_policy *p, const char *name)
-{
-        size_t n;
-        const char *const *names = unotify_policy_syscalls(p, &n);
-
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(names[i], name) == 0)
-                        return true;
-        /* The multiplexers carry calls the policy may name otherwise. */
-        return strcmp(name, "socketcall") == 0 || strcmp(name, "ipc") == 0;
-}
-
 /* "/syscalls/2", "base:/syscalls/0" for an included rule, "/defaultAction". */
 static void rule_pointer(const struct unotify_policy *p, int rule, char *buf, size_t size,
                          const char **ret_from)
@@ -455,7 +444,8 @@ static int print_json(const struct test *t, const struct unotify_policy *p, bool
                       "notified", sent);
         if (!o)
                 return EX_OSERR;
-        if (sent) {
+        json_object_set_new(o, "decidedBy", json_string(sent ? "daemon" : "kernel"));
+        {
                 json_object_set_new(o, "rule", d->rule >= 0 ? json_integer(d->rule) : json_null());
                 json_object_set_new(o, "policyOfRule", json_string(from));
                 json_object_set_new(o, "pointer", json_string(strchr(pointer, '/')));
@@ -480,13 +470,12 @@ static int print_result(const struct test *t, const struct unotify_policy *p, bo
 
         if (t->json)
                 return print_json(t, p, sent, d, read_error);
-        if (!sent) {
-                printf("(not notified) -> the filter lets the kernel run %s\n", t->syscall);
-                return 0;
-        }
         rule_pointer(p, d->rule, pointer, sizeof(pointer), &from);
         answer_text(d, answer, sizeof(answer));
-        if (read_error)
+        /* The policy's own filter decides it: the same answer, from BPF. */
+        if (!sent)
+                printf("kernel: %s -> %s\n", pointer, answer);
+        else if (read_error)
                 printf("%s -> %s (a path could not be read: %s)\n", pointer, answer,
                        strerror(-read_error));
         else
@@ -512,8 +501,8 @@ static int run_test(struct test *t)
                 return r;
         data.nr = t->nr;
         memcpy(data.args, t->args, sizeof(data.args));
-        sent = notified(p, t->syscall);
-        r = sent ? unotify_policy_decide_target(p, &data, &view, &d) : 0;
+        sent = unotify_policy_notifies(p, &data);
+        r = unotify_policy_decide_target(p, &data, &view, &d);
         return print_result(t, p, sent, &d, r);
 }
 

@@ -131,6 +131,23 @@ static void answer_query(struct conn *c, const struct handoff_msg *m)
                 conn_reply(c, reply);
 }
 
+/* The digest of the filter the policy makes: for the capabilities the
+ * sender says it was made for, if it says (export-oci --caps). 0 when
+ * that plan cannot be made (ENOMEM): no digest matches then. */
+static uint64_t expected_digest(const struct unotify_policy *p, const struct handoff_msg *m)
+{
+        struct unotify_kernel_plan *plan = NULL;
+        uint64_t digest;
+
+        if (!m->has_caps)
+                return unotify_policy_syscalls_digest(p);
+        if (unotify_kernel_plan_new(p, &m->caps, &plan) < 0)
+                return 0;
+        digest = plan->digest;
+        unotify_kernel_plan_free(plan);
+        return digest;
+}
+
 /* The policy a new listener gets, or NULL with *why set: then it is served
  * by deny-all, so a mistake never turns into a silent allow. Selection is
  * the library's: "policy=NAME" metadata, then "select" blocks (metadata,
@@ -155,11 +172,11 @@ static struct unotify_policy *select_policy(struct conn *c, const struct handoff
                 snprintf(why, size, "%s; the listener is served by deny-all", how);
                 return NULL;
         }
-        if (m->has_digest && m->digest != unotify_policy_syscalls_digest(p)) {
+        if (m->has_digest && m->digest != expected_digest(p, m)) {
                 snprintf(why, size,
-                         "policy \"%s\" changed since the filter was built (syscall set %016" PRIx64
+                         "policy \"%s\" changed since the filter was built (kernel plan %016" PRIx64
                          ", filter %016" PRIx64 "); the listener is served by deny-all",
-                         unotify_policy_name(p), unotify_policy_syscalls_digest(p), m->digest);
+                         unotify_policy_name(p), expected_digest(p, m), m->digest);
                 return NULL;
         }
         snprintf(why, size, "%s", how);

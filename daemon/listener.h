@@ -32,6 +32,7 @@ struct listener_counters {
         uint64_t stale;     /* dropped unanswered: the ID was no longer valid after
                              * reading the target (task gone, pid reused) */
         uint64_t efault;    /* answered EFAULT: a pointer argument could not be read */
+        uint64_t mismatch;  /* notified of a call the policy's own filter decides in the kernel */
 };
 
 struct listener {

@@ -14,10 +14,32 @@
 #include "log.h"
 #include "target.h"
 #include "unotify/kernel.h"
+#include "unotify/filter.h"
 #include "unotify/macro.h"
 
 static struct ratelimit view_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
 static struct ratelimit unstarted = RATELIMIT_INIT(60ull * 1000000000u, 5);
+
+/* A call the policy's own filter decides in the kernel reached us: the
+ * filter in front of this listener was not made from its policy (a
+ * runtime's own profile, an edited policy, export-oci --all). The answer
+ * is the policy's all the same; say so once per listener, count the rest. */
+static void note_mismatch(struct listener *l, const struct seccomp_notif *req)
+{
+        _cleanup_(freep) char *name = NULL;
+
+        l->daemon->stats.mismatch++;
+        if (l->counters.mismatch++)
+                return;
+        name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
+        log_warning("listener %llu (policy %s): notified of %s (arch %#x, nr %d), which the "
+                    "policy's own filter decides in the kernel: the filter in front of this "
+                    "listener was not made from the policy, so the kernel may decide other calls "
+                    "differently; answering from the policy, counting further ones "
+                    "(filter_mismatches)",
+                    (unsigned long long)l->id, unotify_policy_name(l->policy), name ?: "?",
+                    req->data.arch, req->data.nr);
+}
 
 int respond_decide(struct listener *l, const struct seccomp_notif *req,
                    struct unotify_decision *ret)
@@ -30,6 +52,8 @@ int respond_decide(struct listener *l, const struct seccomp_notif *req,
         };
         int r;
 
+        if (!unotify_policy_notifies(l->policy, &req->data))
+                note_mismatch(l, req);
         /* The common case reads registers only: no /proc, no target memory. */
         if (!l->needs_view) {
                 unotify_policy_decide(l->policy, &req->data, ret);

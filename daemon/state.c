@@ -164,6 +164,11 @@ static int parse_metadata_line(const char *line, size_t n, struct handoff_msg *m
                         return fail(err, size, "metadata \"%s\" is not 1-16 hex digits", UNOTIFY_META_DIGEST);
                 m->has_digest = true;
         }
+        if (klen == strlen(UNOTIFY_META_CAPS) && !memcmp(line, UNOTIFY_META_CAPS, klen)) {
+                if (parse_digest(val, vlen, &m->caps) < 0)
+                        return fail(err, size, "metadata \"%s\" is not 1-16 hex digits", UNOTIFY_META_CAPS);
+                m->has_caps = true;
+        }
         if (klen == strlen(UNOTIFY_META_SECCOMP_FLAGS) &&
             !memcmp(line, UNOTIFY_META_SECCOMP_FLAGS, klen)) {
                 if (parse_digest(val, vlen, &m->seccomp_flags) < 0)

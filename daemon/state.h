@@ -50,6 +50,8 @@ struct handoff_msg {
         size_t n_annotations; /* pairs */
         bool has_digest;
         uint64_t digest;      /* "unotify.syscalls-digest" metadata */
+        bool has_caps;
+        uint64_t caps;        /* "unotify.caps" metadata */
         bool has_seccomp_flags;
         uint64_t seccomp_flags; /* "unotify.seccomp-flags" metadata: what the sender says */
         /* HANDOFF_QUERY */

@@ -189,11 +189,16 @@ static bool lanes_equal(const struct lane *a, const struct lane *b)
         return true;
 }
 
-/* Where name goes in table t, or -1: not a syscall on that ABI. */
+/* Where name goes in table t, or -1: not a syscall on that ABI. On x86
+ * libseccomp knows the multiplexed names only as socketcall/ipc; their
+ * own numbers are mux.c's. */
 static int64_t name_index(const struct arch_table *t, const char *name)
 {
+        const struct mux_entry *m = t->token == SCMP_ARCH_X86 ? mux_lookup(name) : NULL;
         int nr = seccomp_syscall_resolve_name_arch(t->token, name);
 
+        if (m)
+                return m->direct;
         if (nr < 0 || (uint32_t)nr < t->nr_base)
                 return -1;
         return (int64_t)((uint32_t)nr - t->nr_base);

@@ -26,6 +26,10 @@ extern "C" {
 /* listenerMetadata keys ("KEY=VALUE" lines). */
 #define UNOTIFY_META_POLICY "policy"
 #define UNOTIFY_META_DIGEST "unotify.syscalls-digest"
+/* The capability set (hex, bit n = capability n) a filter's kernel plan
+ * was made for (unotifyctl export-oci --caps): the daemon checks the
+ * digest against the plan for those capabilities. */
+#define UNOTIFY_META_CAPS "unotify.caps"
 /* The seccomp(2) flags the filter was installed with, in hex: tells the
  * daemon whether it has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV. */
 #define UNOTIFY_META_SECCOMP_FLAGS "unotify.seccomp-flags"

@@ -76,16 +76,26 @@ Test(ctl, examples)
                    "mkdir", "\"/tmp/x\"", "0755");
         CTL_EXPECT(0, "/syscalls/1 -> SCMP_ACT_ALLOW\n", "test", "--policy-dir", EXAMPLES, "demo",
                    "uname", "0");
-        CTL_EXPECT(0, "(not notified) -> the filter lets the kernel run getpid\n", "test", "-p",
-                   EXAMPLES, "demo", "getpid");
-        CTL_EXPECT(0, "/syscalls/3 -> SCMP_ACT_ERRNO EPERM\n", "test", "-p", EXAMPLES,
+        CTL_EXPECT(0, "kernel: /defaultAction -> SCMP_ACT_ALLOW\n", "test", "-p", EXAMPLES, "demo",
+                   "getpid");
+        CTL_EXPECT(0, "kernel: /syscalls/3 -> SCMP_ACT_ERRNO EPERM\n", "test", "-p", EXAMPLES,
                    "container-hardening", "mknodat", "AT_FDCWD", "/dev/sda", "S_IFBLK|0600", "0");
-        CTL_EXPECT(0, "/defaultAction -> SCMP_ACT_ALLOW\n", "test", "-p", EXAMPLES,
+        CTL_EXPECT(0, "kernel: /defaultAction -> SCMP_ACT_ALLOW\n", "test", "-p", EXAMPLES,
                    "container-hardening", "mknodat", "AT_FDCWD", "/tmp/fifo", "S_IFIFO|0600", "0");
-        CTL_EXPECT(0, "/syscalls/0 -> SCMP_ACT_LOG\n", "test", "-p", EXAMPLES, "audit", "execve",
-                   "/bin/true", "0", "0");
-        CTL_EXPECT(0, "/syscalls/0 -> SCMP_ACT_ERRNO EPERM\n", "test", EXAMPLES "/deny-mkdir.json",
-                   "mkdirat", "-100", "\"d\"", "0700");
+        CTL_EXPECT(0, "kernel: /syscalls/0 -> SCMP_ACT_LOG\n", "test", "-p", EXAMPLES, "audit",
+                   "execve", "/bin/true", "0", "0");
+        CTL_EXPECT(0, "kernel: /syscalls/0 -> SCMP_ACT_ERRNO EPERM\n", "test",
+                   EXAMPLES "/deny-mkdir.json", "mkdirat", "-100", "\"d\"", "0700");
+}
+
+/* A deny-by-default policy: what it leaves out, the kernel denies. */
+Test(ctl, kernel_keeps_the_default)
+{
+        write_file("d.json", "{'name':'d','defaultAction':'SCMP_ACT_ERRNO','syscalls':["
+                             "{'names':['getpid'],'action':'SCMP_ACT_ALLOW'}]}");
+        CTL_EXPECT(0, "kernel: /defaultAction -> SCMP_ACT_ERRNO EPERM\n", "test", "-p", tmpdir, "d",
+                   "keyctl", "0");
+        CTL_EXPECT(0, "kernel: /syscalls/0 -> SCMP_ACT_ALLOW\n", "test", "-p", tmpdir, "d", "getpid");
 }
 
 Test(ctl, exit_codes)
@@ -134,8 +144,8 @@ Test(ctl, paths_caps_includes_arches)
         CTL_EXPECT(0, "/syscalls/2 -> UNOTIFY_ACT_RETURN 0\n", "test", "-p", tmpdir, "p", "mount");
         CTL_EXPECT(0, "/syscalls/1 -> SCMP_ACT_ALLOW\n", "test", "-p", tmpdir, "--caps",
                    "CAP_CHOWN,CAP_SYS_ADMIN", "p", "mount");
-        CTL_EXPECT(0, "base:/syscalls/0 -> SCMP_ACT_KILL_PROCESS\n", "test", "-p", tmpdir, "p",
-                   "bpf");
+        CTL_EXPECT(0, "kernel: base:/syscalls/0 -> SCMP_ACT_KILL_PROCESS\n", "test", "-p", tmpdir,
+                   "p", "bpf");
 #if defined(__x86_64__)
         CTL_EXPECT(0, "/syscalls/3 -> UNOTIFY_ACT_EMULATE inject\n", "test", "-p", tmpdir, "--arch",
                    "x86", "p", "socketcall", "1", "0");
