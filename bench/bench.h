@@ -13,6 +13,8 @@ enum filter_kind {
         FILTER_NONE = 1, /* baseline: no filter */
         FILTER_ALLOW,    /* baseline: a filter that allows everything */
         FILTER_NOTIFY,   /* the target's call -> SECCOMP_RET_USER_NOTIF */
+        FILTER_OCI_OWN_CAPS,  /* Docker's profile as runc loads it, caps: the bench's own */
+        FILTER_OCI_RUNC_CAPS, /* the same, caps: runc's default set */
 };
 
 /* What the target calls in its loop. */
@@ -20,6 +22,8 @@ enum target_call {
         CALL_GETPPID = 0,
         CALL_OPEN_DENIED,  /* openat(BENCH_DENIED_PATH): the supervisors refuse it after reading it */
         CALL_OPEN_ALLOWED, /* openat(BENCH_ALLOWED_PATH), then close (not notified) */
+        CALL_TAR_XF,       /* no target process: tar xf (profile.h) */
+        CALL_TRUE,         /* no target process: true, the launch alone (profile.h) */
 };
 
 #define BENCH_DENIED_PATH "/unotify-bench/denied"
@@ -37,6 +41,8 @@ enum placement {
 /* Pin pid (all its threads, when it has several: do it before they exist,
  * or with every_thread) to one CPU, or let it run anywhere (cpu < 0). */
 int bench_pin(pid_t pid, int cpu, bool every_thread);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t bench_now_ns(void);
 
 /* A target process: threads making one call in a loop. */
 struct target {
@@ -80,8 +86,11 @@ struct bench_daemon {
         char dir[64];
         char socket[128];
 };
-/* extra_arg: one more option for unotifyd (e.g. "--no-sync-wake-up"), or NULL. */
-int bench_daemon_start(const char *unotifyd, const char *extra_arg, struct bench_daemon *d);
+/* extra_arg: one more option for unotifyd (e.g. "--no-sync-wake-up"), or NULL;
+ * extra_policy: a file copied as it is into the policy directory, under
+ * its own name, or NULL. */
+int bench_daemon_start(const char *unotifyd, const char *extra_arg, const char *extra_policy,
+                       struct bench_daemon *d);
 int bench_daemon_hand(const struct bench_daemon *d, int listener, const char *policy);
 void bench_daemon_stop(struct bench_daemon *d);
 /* VmRSS of a process in KiB, or -1. */

@@ -1,6 +1,7 @@
 /* unotifyd as the bench runs it: default configuration, its own policies
  * in a temporary directory, ready when READY=1 arrives on NOTIFY_SOCKET. */
 #include <errno.h>
+#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "unotify/macro.h"
 #include "unotify/unotify.h"
 
 static const char *const policies[][2] = {
@@ -36,8 +38,23 @@ static const char *const policies[][2] = {
           "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}" },
 };
 
-static int write_policies(const char *dir)
+static int copy_file(const char *from, const char *to)
 {
+        _cleanup_(fclosep) FILE *in = fopen(from, "re"), *out = fopen(to, "wxe");
+        char buf[8192];
+        size_t n;
+
+        if (!in || !out)
+                return negative_errno();
+        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+                if (fwrite(buf, 1, n, out) != n)
+                        return -EIO;
+        return ferror(in) || fflush(out) != 0 ? -EIO : 0;
+}
+
+static int write_policies(const char *dir, const char *extra_policy)
+{
+        _cleanup_(freep) char *copy = extra_policy ? strdup(extra_policy) : NULL;
         char path[256];
 
         snprintf(path, sizeof(path), "%s/policies", dir);
@@ -53,7 +70,12 @@ static int write_policies(const char *dir)
                 fputs(policies[i][1], f);
                 fclose(f);
         }
-        return 0;
+        if (!extra_policy)
+                return 0;
+        if (!copy)
+                return -ENOMEM;
+        snprintf(path, sizeof(path), "%s/policies/%s", dir, basename(copy));
+        return copy_file(extra_policy, path);
 }
 
 static int wait_ready(int nfd, pid_t pid)
@@ -75,15 +97,19 @@ static int wait_ready(int nfd, pid_t pid)
         return -ETIMEDOUT;
 }
 
-int bench_daemon_start(const char *unotifyd, const char *extra_arg, struct bench_daemon *d)
+int bench_daemon_start(const char *unotifyd, const char *extra_arg, const char *extra_policy,
+                       struct bench_daemon *d)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char pdir[128];
         int nfd, r;
 
         strcpy(d->dir, "/tmp/unotify-bench.XXXXXX");
-        if (!mkdtemp(d->dir) || write_policies(d->dir) < 0)
+        if (!mkdtemp(d->dir))
                 return -errno;
+        r = write_policies(d->dir, extra_policy);
+        if (r < 0)
+                return r;
         snprintf(d->socket, sizeof(d->socket), "%s/handoff.sock", d->dir);
         snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify.sock", d->dir);
         snprintf(pdir, sizeof(pdir), "%s/policies", d->dir);
@@ -99,6 +125,8 @@ int bench_daemon_start(const char *unotifyd, const char *extra_arg, struct bench
         }
         r = wait_ready(nfd, d->pid);
         close(nfd);
+        if (r == -ECHILD)
+                d->pid = 0; /* reaped */
         return r;
 }
 
@@ -118,8 +146,10 @@ void bench_daemon_stop(struct bench_daemon *d)
 {
         char cmd[128];
 
-        kill(d->pid, SIGTERM);
-        waitpid(d->pid, NULL, 0);
+        if (d->pid > 0) {
+                kill(d->pid, SIGTERM);
+                waitpid(d->pid, NULL, 0);
+        }
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
         if (system(cmd) != 0)
                 fprintf(stderr, "unotify-bench: could not remove %s\n", d->dir);

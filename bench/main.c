@@ -1,7 +1,8 @@
 /* unotify-bench: ns per notified getppid(2) under the reference supervisor
  * and under unotifyd, run in the same invocation, alternating, several
- * rounds; medians and spreads to docs/benchmarks.{md,json,png}.
- *   unotify-bench [--quick] [--rounds N] [--out DIR] [--unotifyd PATH] */
+ * rounds; medians and spreads to docs/benchmarks.{md,json,png}. And tar xf
+ * under Docker's default profile three ways (profile.h).
+ *   unotify-bench [--quick] [--rounds N] [--out DIR] [--unotifyd PATH] ... */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "profile.h"
 #include "report.h"
 
 static struct bench_daemon daemon_, daemon_nosync, daemon_nice0, daemon_idle;
@@ -29,6 +31,7 @@ static const struct bench_daemon *daemon_of(enum supervisor sup)
                 return &daemon_nice0;
         case SUP_UNOTIFYD_IDLE:
                 return &daemon_idle;
+        case SUP_UNOTIFYD_PROFILE: /* profile.c's own */
         case SUP_NONE:
         case SUP_REF:
         case SUP_REF_SYNC:
@@ -98,6 +101,8 @@ static double run_once(const struct config *c, uint64_t calls)
         int procs = c->procs, ok = 1;
         pid_t ref;
 
+        if (c->call == CALL_TAR_XF || c->call == CALL_TRUE)
+                return profile_run(c);
         for (int i = 0; i < procs; i++)
                 if (target_spawn(c->filter, c->call, c->threads / procs, calls, target_cpu(c->place), &t[i]) < 0)
                         return -1;
@@ -141,16 +146,52 @@ static int with_idle_listeners(struct run_plan *plan)
         return r;
 }
 
+#define GROUPS "one, open, scale, placement, threads, listeners, profile"
+
 static void usage(void)
 {
         printf("Usage: unotify-bench [--quick] [--rounds N] [--out DIR] [--unotifyd PATH]\n"
-               "                     [--only GROUP[,GROUP...]]\n"
+               "                     [--only GROUP[,GROUP...]] [--docker-profile PATH]\n"
+               "                     [--unotify-run PATH] [--profile-dir DIR]\n"
                "Writes DIR/benchmarks.md, DIR/benchmarks.json and DIR/benchmarks.png\n"
                "(default DIR: docs of the source tree).\n"
-               "--only runs the configurations of these groups (one, open, scale,\n"
-               "placement, threads, listeners) or keys (e.g. ref-t8, unotifyd-t8: see\n"
-               "benchmarks.json) and prints their table; it writes files only with\n"
-               "--out, and never the plot.\n");
+               "--only runs the configurations of these groups (" GROUPS ")\n"
+               "or keys (e.g. ref-t8, unotifyd-t8, profile-oci: see benchmarks.json) and\n"
+               "prints their table; it writes files only with --out, and never the plot.\n"
+               "The profile group times tar xf of %d files unsandboxed, under Docker's\n"
+               "profile as runc loads it, and under unotify-run with an unotifyd serving\n"
+               "the profile file as it is (--docker-profile, default\n"
+               "%s;\n"
+               "the group is skipped if it is missing), extracting under --profile-dir\n"
+               "(default %s).\n",
+               PROFILE_FILES, PROFILE_DEFAULT_PATH, PROFILE_DEFAULT_DIR);
+}
+
+/* The daemons, the rounds, the report. */
+static int run(struct run_plan *plan, const char *unotifyd, const struct profile_options *po)
+{
+        static struct profile_info profile;
+        int r = 0, c;
+
+        if (bench_daemon_start(unotifyd, NULL, NULL, &daemon_) < 0 ||
+            bench_daemon_start(unotifyd, "--no-sync-wake-up", NULL, &daemon_nosync) < 0 ||
+            bench_daemon_start(unotifyd, "--nice=0", NULL, &daemon_nice0) < 0 ||
+            bench_daemon_start(unotifyd, NULL, NULL, &daemon_idle) < 0) {
+                fprintf(stderr, "unotify-bench: cannot start %s\n", unotifyd);
+                return 69;
+        }
+        if (report_group_runs(plan, "profile")) {
+                r = profile_setup(po, &profile);
+                plan->profile = &profile;
+        }
+        c = with_idle_listeners(plan);
+        profile_teardown();
+        bench_daemon_stop(&daemon_);
+        bench_daemon_stop(&daemon_nosync);
+        bench_daemon_stop(&daemon_nice0);
+        bench_daemon_stop(&daemon_idle);
+        /* A missing profile is a skip; a profile or daemon that fails is not. */
+        return c == 0 && r < 0 ? 69 : c;
 }
 
 int main(int argc, char **argv)
@@ -159,14 +200,20 @@ int main(int argc, char **argv)
                 { "quick", no_argument, NULL, 'q' },     { "rounds", required_argument, NULL, 'r' },
                 { "out", required_argument, NULL, 'o' }, { "unotifyd", required_argument, NULL, 'u' },
                 { "only", required_argument, NULL, 'O' }, { "help", no_argument, NULL, 'h' },
+                { "docker-profile", required_argument, NULL, 'd' },
+                { "unotify-run", required_argument, NULL, 'R' },
+                { "profile-dir", required_argument, NULL, 'D' },
                 {},
         };
         struct run_plan plan = { .rounds = 9, .calls = 20000, .out = UNOTIFY_SOURCE_DIR "/docs" };
         const char *unotifyd = UNOTIFY_BUILD_DIR "/daemon/unotifyd";
+        struct profile_options po = { .path = PROFILE_DEFAULT_PATH,
+                                      .unotify_run = UNOTIFY_BUILD_DIR "/client/unotify-run",
+                                      .dir = PROFILE_DEFAULT_DIR };
         bool out_given = false;
         int c;
 
-        while ((c = getopt_long(argc, argv, "qr:o:u:O:h", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "qr:o:u:O:hd:R:D:", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'q':
                         plan.quick = true;
@@ -186,6 +233,15 @@ int main(int argc, char **argv)
                 case 'u':
                         unotifyd = optarg;
                         break;
+                case 'd':
+                        po.path = optarg;
+                        break;
+                case 'R':
+                        po.unotify_run = optarg;
+                        break;
+                case 'D':
+                        po.dir = optarg;
+                        break;
                 case 'h':
                         usage();
                         return 0;
@@ -197,7 +253,7 @@ int main(int argc, char **argv)
         if (plan.only && !out_given)
                 plan.out = NULL;
         if (report_unknown_group(&plan)) {
-                fprintf(stderr, "unotify-bench: --only: no group or configuration \"%s\" (groups: one, open, scale, placement, threads, listeners)\n",
+                fprintf(stderr, "unotify-bench: --only: no group or configuration \"%s\" (groups: " GROUPS ")\n",
                         report_unknown_group(&plan));
                 return 64;
         }
@@ -205,17 +261,6 @@ int main(int argc, char **argv)
                 fprintf(stderr, "unotify-bench: --rounds must be 1..%d\n", MAX_ROUNDS);
                 return 64;
         }
-        if (bench_daemon_start(unotifyd, NULL, &daemon_) < 0 ||
-            bench_daemon_start(unotifyd, "--no-sync-wake-up", &daemon_nosync) < 0 ||
-            bench_daemon_start(unotifyd, "--nice=0", &daemon_nice0) < 0 ||
-            bench_daemon_start(unotifyd, NULL, &daemon_idle) < 0) {
-                fprintf(stderr, "unotify-bench: cannot start %s\n", unotifyd);
-                return 69;
-        }
-        c = with_idle_listeners(&plan);
-        bench_daemon_stop(&daemon_);
-        bench_daemon_stop(&daemon_nosync);
-        bench_daemon_stop(&daemon_nice0);
-        bench_daemon_stop(&daemon_idle);
-        return c;
+        po.unotifyd = unotifyd;
+        return run(&plan, unotifyd, &po);
 }

@@ -1,10 +1,12 @@
-/* What the bench does to processes from outside: CPU placement, RSS. */
+/* What the bench does to processes from outside: CPU placement, RSS; and
+ * its clock. */
 #include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -60,4 +62,12 @@ long bench_rss_kib(pid_t pid)
                         break;
         fclose(f);
         return kib;
+}
+
+uint64_t bench_now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

@@ -1,4 +1,5 @@
 #include "report.h"
+#include "profile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
         { key, "placement", label, FILTER_NOTIFY, 1, 1, sup, REF_CONTINUE, place, CALL_GETPPID }
 #define OPENS(key, label, filter, sup, mode, call) \
         { key, "open", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
+#define PROFILE(key, label, filter, sup, call) \
+        { key, "profile", label, filter, 1, 1, sup, REF_CONTINUE, PLACE_ANY, call }
 
 /* The labels below name the reference's priority. */
 _Static_assert(REF_NICE == -10, "the labels say \"reference at nice -10\"");
@@ -93,6 +96,19 @@ static const struct config configs[] = {
           FILTER_NOTIFY, 64, 64, SUP_REF_NICE, REF_CONTINUE),
         C("unotifyd-nice0-l64", "listeners", "unotifyd --nice 0, 64 targets on 64 listeners",
           FILTER_NOTIFY, 64, 64, SUP_UNOTIFYD_NICE0, REF_CONTINUE),
+        /* Times are per run of the command, not per call (profile.h). */
+        PROFILE("profile-none", "tar xf, unsandboxed", FILTER_NONE, SUP_NONE, CALL_TAR_XF),
+        PROFILE("profile-oci", "tar xf, Docker's profile as runc loads it (own capabilities)",
+                FILTER_OCI_OWN_CAPS, SUP_NONE, CALL_TAR_XF),
+        PROFILE("profile-oci-runc-caps", "tar xf, Docker's profile as runc loads it (runc's default capabilities)",
+                FILTER_OCI_RUNC_CAPS, SUP_NONE, CALL_TAR_XF),
+        PROFILE("profile-unotifyd", "tar xf, unotify-run, unotifyd serving Docker's profile", FILTER_NOTIFY,
+                SUP_UNOTIFYD_PROFILE, CALL_TAR_XF),
+        PROFILE("profile-launch-none", "true, unsandboxed", FILTER_NONE, SUP_NONE, CALL_TRUE),
+        PROFILE("profile-launch-oci", "true, Docker's profile as runc loads it (own capabilities)",
+                FILTER_OCI_OWN_CAPS, SUP_NONE, CALL_TRUE),
+        PROFILE("profile-launch-unotifyd", "true, unotify-run, unotifyd serving Docker's profile", FILTER_NOTIFY,
+                SUP_UNOTIFYD_PROFILE, CALL_TRUE),
 };
 
 #define N_CONFIGS (sizeof(configs) / sizeof(configs[0]))
@@ -152,40 +168,6 @@ static const struct ratio ratios[] = {
 
 static double samples[N_CONFIGS][MAX_ROUNDS];
 
-static int cmp_double(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
-
-        return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-        double s[MAX_ROUNDS];
-
-        memcpy(s, v, sizeof(double) * (size_t)n);
-        qsort(s, (size_t)n, sizeof(double), cmp_double);
-        return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-static double min_of(const double *v, int n)
-{
-        double m = v[0];
-
-        for (int i = 1; i < n; i++)
-                m = v[i] < m ? v[i] : m;
-        return m;
-}
-
-static double max_of(const double *v, int n)
-{
-        double m = v[0];
-
-        for (int i = 1; i < n; i++)
-                m = v[i] > m ? v[i] : m;
-        return m;
-}
-
 static int config_index(const char *key)
 {
         for (size_t i = 0; i < N_CONFIGS; i++)
@@ -202,7 +184,7 @@ static double ratio_value(const struct ratio *r, int rounds)
 
         for (int i = 0; i < rounds; i++)
                 v[i] = samples[a][i] / samples[b][i];
-        return median(v, rounds);
+        return stats_median(v, rounds);
 }
 
 bool report_selects(const struct run_plan *plan, const char *group)
@@ -241,9 +223,31 @@ const char *report_unknown_group(const struct run_plan *plan)
         return NULL;
 }
 
+bool report_group_runs(const struct run_plan *plan, const char *group)
+{
+        for (size_t i = 0; i < N_CONFIGS; i++)
+                if (!strcmp(configs[i].group, group) &&
+                    (report_selects(plan, group) || report_selects(plan, configs[i].key)))
+                        return true;
+        return false;
+}
+
 static bool ran(size_t i)
 {
         return samples[i][0] > 0;
+}
+
+const double *report_samples(const char *key)
+{
+        int i = config_index(key);
+
+        return i >= 0 && ran((size_t)i) ? samples[i] : NULL;
+}
+
+/* A group whose setup said it cannot run (the profile is missing, ...). */
+static bool skipped(const struct run_plan *plan, const struct config *c)
+{
+        return !strcmp(c->group, "profile") && (!plan->profile || plan->profile->skipped[0]);
 }
 
 static bool ratio_ran(const struct ratio *r)
@@ -263,8 +267,9 @@ static int run_rounds(const struct run_plan *plan, run_fn run)
         for (int r = 0; r < plan->rounds; r++) {
                 fprintf(stderr, "unotify-bench: round %d/%d\n", r + 1, plan->rounds);
                 for (size_t i = 0; i < N_CONFIGS; i++) {
-                        if (!report_selects(plan, configs[i].group) &&
-                            !report_selects(plan, configs[i].key))
+                        if ((!report_selects(plan, configs[i].group) &&
+                             !report_selects(plan, configs[i].key)) ||
+                            skipped(plan, &configs[i]))
                                 continue;
                         samples[i][r] = run(&configs[i], calls_for(&configs[i], plan->calls));
                         if (samples[i][r] <= 0) {
@@ -312,6 +317,46 @@ static void write_scale(FILE *f, const struct run_plan *plan)
                 idle_bytes_per_listener(plan));
 }
 
+/* Tables only for what ran: an --only run may have none of them. */
+static void write_ratios(FILE *f, const struct run_plan *plan)
+{
+        bool first = true;
+
+        for (size_t i = 0; i < N_RATIOS; i++) {
+                if (!ratio_ran(&ratios[i]))
+                        continue;
+                if (first)
+                        fprintf(f, "## Ratios\n\n| comparison | ratio | target |\n|---|---:|---|\n");
+                fprintf(f, "| %s | %.2f | %s |\n", ratios[i].name, ratio_value(&ratios[i], plan->rounds),
+                        ratios[i].target);
+                first = false;
+        }
+        if (!first)
+                fprintf(f, "\n");
+}
+
+/* The profile group's configurations are in its own section. */
+static void write_configs(FILE *f, const struct run_plan *plan)
+{
+        bool first = true;
+
+        for (size_t i = 0; i < N_CONFIGS; i++) {
+                double med = stats_median(samples[i], plan->rounds);
+
+                if (!ran(i) || !strcmp(configs[i].group, "profile"))
+                        continue;
+                if (first)
+                        fprintf(f, "## All configurations\n\nns per call is wall time divided by calls (with "
+                                   "several threads, the inverse of throughput).\n\n| configuration | median "
+                                   "ns/call | min | max | calls/s |\n|---|---:|---:|---:|---:|\n");
+                fprintf(f, "| %s | %.0f | %.0f | %.0f | %.0f |\n", configs[i].label, med,
+                        stats_min(samples[i], plan->rounds), stats_max(samples[i], plan->rounds), 1e9 / med);
+                first = false;
+        }
+        if (!first)
+                fprintf(f, "\n");
+}
+
 static void write_markdown(FILE *f, const struct run_plan *plan)
 {
         char m[256];
@@ -319,30 +364,17 @@ static void write_markdown(FILE *f, const struct run_plan *plan)
         machine(m, sizeof(m));
         fprintf(f, "# Benchmarks\n\nGenerated by `unotify-bench%s%s%s` on %s: %d rounds, configurations "
                    "interleaved within each round; `getppid(2)` is the notified call (`openat(2)` in the "
-                   "path scenario). Only the ratios (each the median of per-round ratios) mean something "
+                   "path scenario; the profile section times whole commands). Only the ratios (each the median of per-round ratios) mean something "
                    "across machines.\n\n",
                 plan->quick ? " --quick" : "", plan->only ? " --only " : "", plan->only ? plan->only : "", m,
                 plan->rounds);
-        fprintf(f, "## Ratios\n\n| comparison | ratio | target |\n|---|---:|---|\n");
-        for (size_t i = 0; i < N_RATIOS; i++)
-                if (ratio_ran(&ratios[i]))
-                        fprintf(f, "| %s | %.2f | %s |\n", ratios[i].name,
-                                ratio_value(&ratios[i], plan->rounds), ratios[i].target);
-        fprintf(f, "\n");
+        write_ratios(f, plan);
         if (plan->idle_listeners)
                 write_scale(f, plan);
-        fprintf(f, "## All configurations\n\nns per call is wall time divided by calls (with several "
-                   "threads, the inverse of throughput).\n\n"
-                   "| configuration | median ns/call | min | max | calls/s |\n|---|---:|---:|---:|---:|\n");
-        for (size_t i = 0; i < N_CONFIGS; i++) {
-                double med = median(samples[i], plan->rounds);
-
-                if (!ran(i))
-                        continue;
-                fprintf(f, "| %s | %.0f | %.0f | %.0f | %.0f |\n", configs[i].label, med,
-                        min_of(samples[i], plan->rounds), max_of(samples[i], plan->rounds), 1e9 / med);
-        }
-        fprintf(f, "\n![ns per call vs concurrency](benchmarks.png)\n\nWhere the time goes, and what was "
+        if (plan->profile)
+                profile_write_markdown(f, plan);
+        write_configs(f, plan);
+        fprintf(f, "![ns per call vs concurrency](benchmarks.png)\n\nWhere the time goes, and what was "
                    "changed because of these figures: [performance.md](performance.md).\n");
 }
 
@@ -354,16 +386,19 @@ static void write_json(FILE *f, const struct run_plan *plan)
         fprintf(f, "{\n  \"machine\": \"%s\",\n  \"rounds\": %d,\n  \"quick\": %s,\n", m, plan->rounds,
                 plan->quick ? "true" : "false");
         fprintf(f, "  \"idle_listeners\": %d,\n  \"idle_rss_before_kib\": %ld,\n  \"idle_rss_after_kib\": %ld,\n"
-                   "  \"idle_bytes_per_listener\": %.0f,\n  \"configs\": [\n",
+                   "  \"idle_bytes_per_listener\": %.0f,\n",
                 plan->idle_listeners, plan->idle_rss_before_kib, plan->idle_rss_after_kib,
                 idle_bytes_per_listener(plan));
+        if (plan->profile)
+                profile_write_json(f, plan);
+        fprintf(f, "  \"configs\": [\n");
         for (size_t i = 0, first = 1; i < N_CONFIGS; i++) {
                 if (!ran(i))
                         continue;
                 fprintf(f, "%s    {\"key\": \"%s\", \"label\": \"%s\", \"threads\": %d, \"listeners\": %d, "
                            "\"median_ns\": %.1f, \"samples_ns\": [",
                         first ? "" : ",\n", configs[i].key, configs[i].label, configs[i].threads,
-                        configs[i].procs, median(samples[i], plan->rounds));
+                        configs[i].procs, stats_median(samples[i], plan->rounds));
                 for (int r = 0; r < plan->rounds; r++)
                         fprintf(f, "%s%.1f", r ? ", " : "", samples[i][r]);
                 fprintf(f, "]}");
@@ -407,7 +442,7 @@ static void write_plot(const struct run_plan *plan)
                                 snprintf(key, sizeof(key), "%s-continue", sups[s]);
                         else
                                 snprintf(key, sizeof(key), "%s-t%d", sups[s], threads[t]);
-                        fprintf(g, "%d %.0f\n", threads[t], median(samples[config_index(key)], plan->rounds));
+                        fprintf(g, "%d %.0f\n", threads[t], stats_median(samples[config_index(key)], plan->rounds));
                 }
                 fprintf(g, "e\n");
         }

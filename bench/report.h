@@ -18,7 +18,10 @@ enum supervisor {
         SUP_UNOTIFYD_NOSYNC, /* unotifyd --no-sync-wake-up */
         SUP_UNOTIFYD_NICE0,  /* unotifyd --nice 0 */
         SUP_UNOTIFYD_IDLE,   /* unotifyd, default configuration, holding the idle listeners */
+        SUP_UNOTIFYD_PROFILE, /* unotify-run under the unotifyd serving Docker's profile (profile.h) */
 };
+
+struct profile_info;
 
 struct config {
         const char *key;
@@ -43,6 +46,9 @@ struct run_plan {
          * daemon's RSS before and after they were handed to it. */
         int idle_listeners;
         long idle_rss_before_kib, idle_rss_after_kib;
+        /* The profile group, when selected (else NULL); its configurations
+         * do not run when it says it was skipped. */
+        const struct profile_info *profile;
 };
 
 /* ns per call for one run of c, or < 0 on failure. */
@@ -57,3 +63,11 @@ int report_run(const struct run_plan *plan, run_fn run);
 bool report_selects(const struct run_plan *plan, const char *group);
 /* The first name in --only that is no group and no key, or NULL. */
 const char *report_unknown_group(const struct run_plan *plan);
+/* Whether any configuration of the group runs (by group or key). */
+bool report_group_runs(const struct run_plan *plan, const char *group);
+/* The samples of a configuration that ran (one a round), or NULL. */
+const double *report_samples(const char *key);
+
+double stats_median(const double *v, int n);
+double stats_min(const double *v, int n);
+double stats_max(const double *v, int n);
