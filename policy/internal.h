@@ -181,8 +181,14 @@ struct draft_select {
         const char *container;
 };
 
+/* What a profile asks of the filter, kept for export (parse_profile.c). */
+#define DRAFT_MAX_FLAGS 8
+
 struct draft {
         const char *name;
+        char *own_name;                         /* name from the file name; owned */
+        const char *flags[DRAFT_MAX_FLAGS];     /* "flags", borrowed */
+        size_t n_flags;
         struct unotify_decision default_decision;
         struct draft_rule *rules;
         size_t n_rules;
@@ -310,7 +316,7 @@ const char *cap_name(unsigned cap);
 const char *const *cap_table(size_t *ret_count);
 /* Every arch's OCI name, in table order (for suggestions); returns how
  * many. Arches are bits of a uint32_t. */
-#define ARCH_NAMES_MAX 32
+#define ARCH_NAMES_MAX 31
 size_t arch_oci_names(const char *ret[static ARCH_NAMES_MAX]);
 
 /* paths.c: normalize an absolute path in place ("//", "/./", "..", a
@@ -397,6 +403,8 @@ struct mux_entry {
 
 /* The entry of name, or NULL when it is not multiplexed on x86. */
 const struct mux_entry *mux_lookup(const char *name);
+/* The entry at index i of the table, or NULL past its end. */
+const struct mux_entry *mux_at(size_t i);
 /* The x86 number of socketcall or ipc. */
 int mux_nr(enum mux_via via);
 /* On x86, place rule ref for name under its direct number and under its

@@ -282,6 +282,45 @@ static void make_notify(struct unotify_kernel_entry *e, const char *why)
         e->why = why;
 }
 
+/* socketcall's one answer, given per call number to the calls the policy
+ * has no rule for, so that it cannot overlap the others' rules (libseccomp
+ * makes "socket" socketcall with argument 0 = 1). The bits compared are
+ * the kernel's (mux.c). Returns 0, -EINVAL when m is not one unconditional
+ * rule, or -ENOMEM. */
+static int split_multiplexer(struct unotify_kernel_plan *plan, struct unotify_kernel_entry *m,
+                             enum mux_via via)
+{
+        struct unotify_kernel_rule one, *rules;
+        size_t n = 0;
+
+        if (m->kind != UNOTIFY_KERNEL_RULES || m->n_rules != 1 || m->rules[0].n_conds)
+                return -EINVAL;
+        one = m->rules[0];
+        rules = calloc(32, sizeof(*rules));
+        if (!rules)
+                return -ENOMEM;
+        for (size_t i = 0; mux_at(i) && n < 32; i++) {
+                const struct mux_entry *x = mux_at(i);
+                const struct unotify_kernel_entry *e = unotify_kernel_plan_find(plan, x->name);
+
+                if (x->via != via || (e && e->kind != UNOTIFY_KERNEL_DEFAULT))
+                        continue;
+                rules[n] = one;
+                rules[n].n_conds = 1;
+                rules[n].conds[0] = (struct unotify_kernel_cond){
+                        .index = 0,
+                        .op = SCMP_CMP_MASKED_EQ,
+                        .value = via == MUX_IPC ? 0xffff : 0xffffffff,
+                        .value_two = x->call,
+                };
+                n++;
+        }
+        free(m->rules);
+        m->rules = rules;
+        m->n_rules = n;
+        return 0;
+}
+
 /* On x86, libseccomp turns a rule on "socket" into one on socketcall with
  * argument 0 = SYS_SOCKET. A rule the policy has on socketcall itself
  * covers the same calls: the kernel can keep both only when they answer
@@ -308,7 +347,7 @@ static void reconcile_multiplexer(struct unotify_kernel_plan *plan, const char *
                     !same_decision(&m->rules[0].decision, &e->rules[0].decision))
                         clash = true;
         }
-        if (!clash)
+        if (!clash || split_multiplexer(plan, m, via) == 0)
                 return;
         for (size_t i = 0; i < plan->n_entries; i++) {
                 const struct mux_entry *x = mux_lookup(plan->entries[i].name);

@@ -65,6 +65,11 @@ const struct mux_entry *mux_lookup(const char *name)
         return NULL;
 }
 
+const struct mux_entry *mux_at(size_t i)
+{
+        return i < ELEMENTSOF(table) ? &table[i] : NULL;
+}
+
 int mux_nr(enum mux_via via)
 {
         return via == MUX_IPC ? NR_IPC : NR_SOCKETCALL;

@@ -7,23 +7,27 @@
 
 static const char *const filter_keys[] = { "arches", "caps", "minKernel", "comment" };
 
-static void fail_unknown_arch(struct parser *p, const char *name)
+/* What an unknown name in "includes" stands for: something this machine
+ * never has, so the rule never applies (as an engine that does not know
+ * it would never include it). In "excludes" it excludes nothing. */
+#define ARCH_UNKNOWN (UINT32_C(1) << 31)
+#define CAP_UNKNOWN (UINT64_C(1) << 63)
+_Static_assert(ARCH_NAMES_MAX <= 31, "ARCH_UNKNOWN is a bit of its own");
+
+/* Upstream profiles name architectures this libseccomp does not know
+ * (newer ones, and a typo that moby shipped: "mips3l64n32"). */
+static void warn_unknown_arch(struct parser *p, const char *name, bool in)
 {
         const char *names[ARCH_NAMES_MAX];
         size_t n = arch_oci_names(names);
         const char *close = suggest_word(name, names, n);
 
-        if (close)
-                fail(p, NULL, "unknown architecture \"%s\" (did you mean \"%s\"?)", name, close);
-        else
-                fail(p, NULL,
-                     "unknown architecture \"%s\" (expected a name such as \"SCMP_ARCH_X86_64\", "
-                     "\"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\", \"SCMP_ARCH_AARCH64\" or their short "
-                     "forms amd64, x86, x32, arm64)",
-                     name);
+        warn(p, NULL, "unknown architecture \"%s\"%s%s%s: %s", name, close ? " (did you mean \"" : "",
+             close ? close : "", close ? "\"?)" : "",
+             in ? "the rule never applies to it" : "it excludes nothing");
 }
 
-static void parse_arches(struct parser *p, json_t *v, uint32_t *ret)
+static void parse_arches(struct parser *p, json_t *v, bool in, uint32_t *ret)
 {
         json_t *e;
         size_t i;
@@ -35,30 +39,28 @@ static void parse_arches(struct parser *p, json_t *v, uint32_t *ret)
                 const char *name = expect_string(p, NULL, e, "an architecture name (a string)");
                 int a = name ? arch_by_name(name) : -1;
 
-                if (name && a < 0)
-                        fail_unknown_arch(p, name);
-                else if (name)
+                if (name && a < 0) {
+                        warn_unknown_arch(p, name, in);
+                        if (in)
+                                *ret |= ARCH_UNKNOWN;
+                } else if (name)
                         *ret |= 1u << a;
                 ptr_pop(p, mark);
         }
 }
 
-static void fail_unknown_cap(struct parser *p, const char *name)
+static void warn_unknown_cap(struct parser *p, const char *name, bool in)
 {
         size_t n;
         const char *const *caps = cap_table(&n);
         const char *close = suggest_word(name, caps, n);
 
-        if (close)
-                fail(p, NULL, "unknown capability \"%s\" (did you mean \"%s\"?)", name, close);
-        else
-                fail(p, NULL,
-                     "unknown capability \"%s\" (expected a name such as \"CAP_SYS_ADMIN\", as in "
-                     "capabilities(7))",
-                     name);
+        warn(p, NULL, "unknown capability \"%s\"%s%s%s: %s", name, close ? " (did you mean \"" : "",
+             close ? close : "", close ? "\"?)" : "",
+             in ? "no task has it, the rule never applies" : "it excludes nothing");
 }
 
-static void parse_caps(struct parser *p, json_t *v, uint64_t *ret)
+static void parse_caps(struct parser *p, json_t *v, bool in, uint64_t *ret)
 {
         json_t *e;
         size_t i;
@@ -70,9 +72,11 @@ static void parse_caps(struct parser *p, json_t *v, uint64_t *ret)
                 const char *name = expect_string(p, NULL, e, "a capability name (a string)");
                 int cap = name ? cap_by_name(name) : -1;
 
-                if (name && cap < 0)
-                        fail_unknown_cap(p, name);
-                else if (name)
+                if (name && cap < 0) {
+                        warn_unknown_cap(p, name, in);
+                        if (in)
+                                *ret |= CAP_UNKNOWN;
+                } else if (name)
                         *ret |= UINT64_C(1) << cap;
                 ptr_pop(p, mark);
         }
@@ -106,9 +110,9 @@ static void parse_filter(struct parser *p, json_t *obj, const char *key, bool in
         mark = ptr_push_key(p, key);
         check_keys(p, v, filter_keys, ELEMENTSOF(filter_keys));
         if ((m = json_object_get(v, "arches")))
-                parse_arches(p, m, in ? &r->filter.arches_in : &r->filter.arches_out);
+                parse_arches(p, m, in, in ? &r->filter.arches_in : &r->filter.arches_out);
         if ((m = json_object_get(v, "caps")))
-                parse_caps(p, m, in ? &r->rule.caps_all : &r->rule.caps_none);
+                parse_caps(p, m, in, in ? &r->rule.caps_all : &r->rule.caps_none);
         if ((m = json_object_get(v, "minKernel")))
                 parse_min_kernel(p, m, in ? &r->filter.kernel_in : &r->filter.kernel_out);
         parse_comment(p, v);

@@ -11,7 +11,7 @@
 static const char *const rule_keys[] = { "names",       "action",   "errnoRet", "errno",
                                          "returnValue", "handler",  "handlerOptions", "args",
                                          "paths",       "includes", "excludes", "comment",
-                                         "notify" };
+                                         "notify", "name" };
 static const char *const cond_keys[] = { "index", "value", "valueTwo", "op", "comment" };
 
 const char *const policy_op_names[COND_MASKED_EQ + 1] = {
@@ -123,20 +123,27 @@ static json_t *option_of(struct parser *p, json_t *obj, const char *key,
         return v;
 }
 
+/* errnoRet and errno, as podman's profiles write both: they must agree. */
+static int errno_pair(struct parser *p, const char *ret_key, json_t *ret, const char *name_key,
+                      json_t *name)
+{
+        int a = ret ? parse_errno(p, ret_key, ret, true) : 0;
+        int b = name ? parse_errno(p, name_key, name, false) : 0;
+
+        if (a > 0 && b > 0 && a != b) {
+                fail(p, name_key, "\"%s\" (%s) and \"%s\" (%d) disagree", name_key,
+                     json_string_value(name), ret_key, a);
+                return 0;
+        }
+        return a ?: b ?: (ret || name ? 0 : EPERM);
+}
+
 static int rule_errno(struct parser *p, json_t *obj, const struct action_name *a)
 {
         json_t *ret = option_of(p, obj, "errnoRet", a, UNOTIFY_ACTION_ERRNO);
         json_t *name = option_of(p, obj, "errno", a, UNOTIFY_ACTION_ERRNO);
 
-        if (ret && name) {
-                fail(p, "errno", "give either \"errno\" or \"errnoRet\", not both");
-                return 0;
-        }
-        if (ret)
-                return parse_errno(p, "errnoRet", ret, true);
-        if (name)
-                return parse_errno(p, "errno", name, false);
-        return EPERM;
+        return errno_pair(p, "errnoRet", ret, "errno", name);
 }
 
 /* A value in -4095..-1 would not reach the target as a value: libc reads
@@ -227,6 +234,7 @@ void parse_default_decision(struct parser *p, json_t *obj, struct unotify_decisi
 {
         const struct action_name *a = parse_action(p, obj, "defaultAction");
         json_t *e = json_object_get(obj, "defaultErrnoRet");
+        json_t *n = json_object_get(obj, "defaultErrno"); /* podman's profiles */
         int error = EPERM;
 
         *ret = (struct unotify_decision){ .rule = -1 };
@@ -235,11 +243,12 @@ void parse_default_decision(struct parser *p, json_t *obj, struct unotify_decisi
                      "\"%s\" cannot be the defaultAction (it needs a rule of its own)", a->name);
                 a = NULL;
         }
-        if (e && a && a->action != UNOTIFY_ACTION_ERRNO)
-                fail(p, "defaultErrnoRet",
-                     "\"defaultErrnoRet\" is only valid with SCMP_ACT_ERRNO, not %s", a->name);
-        else if (e)
-                error = parse_errno(p, "defaultErrnoRet", e, true);
+        if ((e || n) && a && a->action != UNOTIFY_ACTION_ERRNO)
+                fail(p, e ? "defaultErrnoRet" : "defaultErrno",
+                     "\"%s\" is only valid with SCMP_ACT_ERRNO, not %s",
+                     e ? "defaultErrnoRet" : "defaultErrno", a->name);
+        else if (e || n)
+                error = errno_pair(p, "defaultErrnoRet", e, "defaultErrno", n);
         if (!a)
                 return;
         ret->action = a->action;
@@ -272,14 +281,37 @@ static const char *suggest(struct parser *p, const char *name)
         return suggest_word(name, (const char *const *)p->known, p->n_known);
 }
 
-static void fail_unknown_syscall(struct parser *p, const char *name)
+/* Whether the rule can apply on this machine at all: includes.arches may
+ * limit it to other machines' ABIs (Docker's s390 and arm rules). */
+static bool applies_here(const struct parser *p, const struct draft_rule *r)
 {
-        const char *close = suggest(p, name);
+        uint32_t here = 0;
 
+        for (size_t i = 0; i < p->n_arches; i++)
+                here |= arch_bit(p->arches[i].token);
+        return !r->filter.arches_in || (r->filter.arches_in & here);
+}
+
+/* Runtimes skip a name their libseccomp does not know (newer syscalls,
+ * other machines' ones) and so do we, once per name and file; --strict
+ * makes it an error. */
+static void warn_unknown_syscall(struct parser *p, const char *name, const struct draft_rule *r)
+{
+        const char *close;
+
+        if (!applies_here(p, r) || in_list(name, p->unknown, p->n_unknown))
+                return;
+        if (p->n_unknown < ELEMENTSOF(p->unknown))
+                p->unknown[p->n_unknown++] = name;
+        if (seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR) {
+                warn(p, NULL, "syscall \"%s\" does not exist on this machine's ABIs: skipped", name);
+                return;
+        }
+        close = suggest(p, name);
         if (close)
-                fail(p, NULL, "unknown syscall \"%s\" (did you mean \"%s\"?)", name, close);
+                warn(p, NULL, "unknown syscall \"%s\" skipped (did you mean \"%s\"?)", name, close);
         else
-                fail(p, NULL, "unknown syscall \"%s\"", name);
+                warn(p, NULL, "unknown syscall \"%s\" skipped (newer than this libseccomp?)", name);
 }
 
 /* One element of "names"; returns it when it can be compiled. */
@@ -294,21 +326,50 @@ static const char *check_syscall(struct parser *p, json_t *v, const struct draft
         name = json_string_value(v);
         for (size_t i = 0; i < r->n_names; i++)
                 if (strcmp(r->names[i], name) == 0) {
-                        fail(p, NULL, "syscall \"%s\" is already named in this rule", name);
+                        warn(p, NULL, "syscall \"%s\" is already named in this rule", name);
                         return NULL;
                 }
         if (!syscall_known(p, name)) {
-                fail_unknown_syscall(p, name);
+                warn_unknown_syscall(p, name, r);
                 return NULL;
         }
         return name;
 }
 
+/* Docker's old profile format names one syscall per rule: "name". */
+static bool parse_single_name(struct parser *p, json_t *obj, struct draft_rule *r)
+{
+        json_t *one = json_object_get(obj, "name");
+        const char *name;
+        size_t mark;
+
+        if (!one)
+                return false;
+        if (json_object_get(obj, "names")) {
+                fail(p, "name", "give either \"names\" or \"name\" (the old format), not both");
+                return true;
+        }
+        r->names = calloc(1, sizeof(*r->names));
+        if (!r->names) {
+                p->oom = -ENOMEM;
+                return true;
+        }
+        mark = ptr_push_key(p, "name");
+        name = check_syscall(p, one, r);
+        if (name)
+                r->names[r->n_names++] = name;
+        ptr_pop(p, mark);
+        return true;
+}
+
 static void parse_names(struct parser *p, json_t *obj, struct draft_rule *r)
 {
-        json_t *v = member(p, obj, "names", true), *e;
+        json_t *v, *e;
         size_t i;
 
+        if (parse_single_name(p, obj, r))
+                return;
+        v = member(p, obj, "names", true);
         if (!v || !expect_array(p, "names", v, "syscall names", "syscall name"))
                 return;
         r->names = calloc(json_array_size(v), sizeof(*r->names));
@@ -485,13 +546,14 @@ static void parse_rule(struct parser *p, json_t *v, size_t index, struct draft_r
                 return;
         }
         check_keys(p, v, rule_keys, ELEMENTSOF(rule_keys));
+        /* includes.arches first: it says whether an unknown name matters. */
+        parse_filters(p, v, r);
         parse_names(p, v, r);
         parse_rule_decision(p, v, &r->rule.decision);
         r->rule.decision.rule = (int)index;
         parse_args(p, v, &r->rule);
         parse_notify(p, v, &r->rule);
         parse_paths(p, v, r);
-        parse_filters(p, v, r);
         parse_handler_options(p, v, r);
         parse_comment(p, v);
         check_multiplexed(p, r);

@@ -24,6 +24,9 @@ struct parser {
         char **known;
         size_t n_known;
         unsigned n_suggested;
+        /* Unknown syscall names already warned about (borrowed). */
+        const char *unknown[64];
+        size_t n_unknown;
         /* Pointer of the object being checked. Built from known keys and
          * indices only (never from the document's keys), so it is short
          * and needs no ~0/~1 escaping. */
@@ -74,6 +77,10 @@ void parse_filters(struct parser *p, json_t *obj, struct draft_rule *r);
 void parse_paths(struct parser *p, json_t *obj, struct draft_rule *r);
 /* parse_rule.c: an argument number 0..5 (member key). */
 void parse_arg_index(struct parser *p, const char *key, json_t *v, unsigned *ret);
+
+/* parse_profile.c: the top level's keys from runtimes' profiles:
+ * "archMap", "architectures", "flags", "listenerPath", "listenerMetadata". */
+void parse_profile_keys(struct parser *p, json_t *root, struct draft *d);
 
 /* parse_select.c: the top level's "include", "select" and "default". */
 void parse_include(struct parser *p, json_t *root, struct draft *d);

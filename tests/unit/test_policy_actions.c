@@ -139,8 +139,8 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-        { "errno and errnoRet", RULE("'action':'SCMP_ACT_ERRNO','errno':'EPERM','errnoRet':1"),
-          "test.json: /syscalls/0/errno: give either \"errno\" or \"errnoRet\", not both" },
+        { "errno and errnoRet disagree", RULE("'action':'SCMP_ACT_ERRNO','errno':'EPERM','errnoRet':2"),
+          "test.json: /syscalls/0/errno: \"errno\" (EPERM) and \"errnoRet\" (2) disagree" },
         { "errno a number", RULE("'action':'SCMP_ACT_ERRNO','errno':1"),
           "test.json: /syscalls/0/errno: expected an errno name such as \"EPERM\" (numbers go in "
           "\"errnoRet\"), got an integer" },

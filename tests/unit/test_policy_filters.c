@@ -247,22 +247,9 @@ static const struct bad_case bad_cases[] = {
         { "arches a string", RULES(DENY_UMASK(",'includes':{'arches':'x86'}")),
           "test.json: /syscalls/0/includes/arches: expected an array of architecture names, got a "
           "string" },
-        { "arch misspelt", RULES(DENY_UMASK(",'includes':{'arches':['SCMP_ARCH_X86_46']}")),
-          "test.json: /syscalls/0/includes/arches/0: unknown architecture \"SCMP_ARCH_X86_46\" "
-          "(did you mean \"SCMP_ARCH_X86_64\"?)" },
-        { "arch unknown", RULES(DENY_UMASK(",'includes':{'arches':['x86','vax']}")),
-          "test.json: /syscalls/0/includes/arches/1: unknown architecture \"vax\" (expected a name "
-          "such as \"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\", "
-          "\"SCMP_ARCH_AARCH64\" or their short forms amd64, x86, x32, arm64)" },
         { "arch not a string", RULES(DENY_UMASK(",'includes':{'arches':[1]}")),
           "test.json: /syscalls/0/includes/arches/0: expected an architecture name (a string), "
           "got an integer" },
-        { "cap misspelt", RULES(DENY_UMASK(",'includes':{'caps':['CAP_SYS_ADMN']}")),
-          "test.json: /syscalls/0/includes/caps/0: unknown capability \"CAP_SYS_ADMN\" (did you "
-          "mean \"CAP_SYS_ADMIN\"?)" },
-        { "cap without prefix", RULES(DENY_UMASK(",'excludes':{'caps':['SYS_ADMIN']}")),
-          "test.json: /syscalls/0/excludes/caps/0: unknown capability \"SYS_ADMIN\" (expected a "
-          "name such as \"CAP_SYS_ADMIN\", as in capabilities(7))" },
         { "caps empty", RULES(DENY_UMASK(",'excludes':{'caps':[]}")),
           "test.json: /syscalls/0/excludes/caps: expected at least one capability name, got an "
           "empty array" },

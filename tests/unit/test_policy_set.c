@@ -141,11 +141,10 @@ Test(set, include_cycle)
 Test(set, include_unknown_and_broken)
 {
         write_file("a.json", POLICY("a", ",'include':['base','nope'],'syscalls':[]"));
-        write_file("b.json",
-                   POLICY("base", ",'syscalls':[{'names':['mkdri'],'action':'SCMP_ACT_ALLOW'}]"));
+        write_file("b.json", POLICY("base", ",'syscalls':[{'names':['umask'],'action':'SCMP_ACT_"
+                                            "ALLOW','args':[{'index':9,'value':1,'op':'SCMP_CMP_EQ'}]}]"));
         write_file("c.json", POLICY("c", ",'include':['base'],'syscalls':[]"));
-        assert_dir_refused("@/b.json: /syscalls/0/names/0: unknown syscall \"mkdri\" (did you mean "
-                           "\"mkdir\"?)\n"
+        assert_dir_refused("@/b.json: /syscalls/0/args/0/index: \"index\" must be 0..5, got 9\n"
                            "@/a.json: /include/1: unknown policy \"nope\" (no file of this "
                            "directory has that name)");
 }
