@@ -301,8 +301,11 @@ static FILE *open_out(const struct run_plan *plan, const char *name)
         return f;
 }
 
+/* 0 without idle listeners (an --only run without the scale group). */
 static double idle_bytes_per_listener(const struct run_plan *plan)
 {
+        if (!plan->idle_listeners)
+                return 0;
         return (double)(plan->idle_rss_after_kib - plan->idle_rss_before_kib) * 1024.0 /
                (double)plan->idle_listeners;
 }
