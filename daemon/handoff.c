@@ -85,20 +85,26 @@ _printf_(2, 3) static void conn_refuse(struct conn *c, const char *fmt, ...)
 }
 
 /* The launcher's filter in hex: a few KiB, sent once per launch. */
-static char *filter_hex(const struct unotify_policy *p)
+static char *filter_hex(struct unotify_policy *p)
 {
-        _cleanup_(unotify_filter_free) struct sock_fprog prog = {};
+        static const char digits[] = "0123456789abcdef";
+        const struct sock_fprog *prog;
         const unsigned char *bytes;
         size_t n;
         char *hex;
 
-        if (unotify_filter_build_plan(unotify_policy_kernel_plan(p), true, &prog) < 0)
+        if (unotify_policy_launcher_filter(p, &prog) < 0)
                 return NULL;
-        bytes = (const unsigned char *)prog.filter;
-        n = prog.len * sizeof(struct sock_filter);
+        bytes = (const unsigned char *)prog->filter;
+        n = prog->len * sizeof(struct sock_filter);
         hex = malloc(2 * n + 1);
-        for (size_t i = 0; hex && i < n; i++)
-                snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+        if (!hex)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                hex[2 * i] = digits[bytes[i] >> 4];
+                hex[2 * i + 1] = digits[bytes[i] & 0xf];
+        }
+        hex[2 * n] = '\0';
         return hex;
 }
 

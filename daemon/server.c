@@ -19,7 +19,23 @@
 #include "log.h"
 #include "sdnotify.h"
 #include "upgrade.h"
+#include "unotify/filter.h"
 #include "unotify/macro.h"
+
+/* Build every launcher filter now, so that no launch waits for
+ * libseccomp, and a policy whose filter cannot be built is named at load. */
+static void build_launcher_filters(struct unotify_policy_set *set)
+{
+        for (size_t i = 0; i < unotify_policy_set_count(set); i++) {
+                struct unotify_policy *p = unotify_policy_set_at(set, i);
+                const struct sock_fprog *prog;
+                int r = unotify_policy_launcher_filter(p, &prog);
+
+                if (r < 0)
+                        log_warning("policy \"%s\": its filter cannot be built (%s); launches under it "
+                                    "will be refused", unotify_policy_name(p), strerror(-r));
+        }
+}
 
 int daemon_load_policies(const struct options *o, struct unotify_policy_set **ret)
 {
@@ -52,6 +68,7 @@ int daemon_load_policies(const struct options *o, struct unotify_policy_set **re
         }
         if (r < 0)
                 return log_error_errno(r, "%s: cannot load policies", o->policy_dir);
+        build_launcher_filters(*ret);
         return 0;
 }
 

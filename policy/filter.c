@@ -287,6 +287,21 @@ int unotify_filter_build_plan(const struct unotify_kernel_plan *plan, bool launc
         return export_bpf(ctx, ret);
 }
 
+int unotify_policy_launcher_filter(struct unotify_policy *p, const struct sock_fprog **ret)
+{
+        int r;
+
+        if (!p || !ret)
+                return -EINVAL;
+        if (!p->launcher_filter.filter) {
+                r = unotify_filter_build_plan(p->plan, true, &p->launcher_filter);
+                if (r < 0)
+                        return r;
+        }
+        *ret = &p->launcher_filter;
+        return 0;
+}
+
 int unotify_filter_build(const char *const *names, size_t count, struct sock_fprog *ret)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;

@@ -156,6 +156,7 @@ struct unotify_policy {
         bool is_default;
         bool needs_view; /* some rule has caps or path conditions */
         struct unotify_kernel_plan *plan; /* the filter made from it (kernel.c) */
+        struct sock_fprog launcher_filter; /* built on demand; .filter NULL until then */
         bool no_filter; /* deny-all stand-in: no filter was made from it */
 };
 

@@ -61,6 +61,7 @@ static void policy_free(struct unotify_policy *p)
                 free(p->tables[i].notified);
         }
         unotify_kernel_plan_free(p->plan);
+        unotify_filter_free(&p->launcher_filter);
         free_rules(p);
         free_strings(p->syscalls, p->n_syscalls);
         for (size_t i = 0; i < p->n_sources; i++) {

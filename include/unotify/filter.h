@@ -98,6 +98,12 @@ bool unotify_policy_notifies(const struct unotify_policy *p, const struct seccom
 int unotify_filter_build_plan(const struct unotify_kernel_plan *plan, bool launcher,
                               struct sock_fprog *ret);
 
+/* The launcher's filter of p's own plan (unotify_filter_build_plan with
+ * launcher true), built on the first call and kept with p: a launch asks
+ * for it every time, and libseccomp takes milliseconds to build a large
+ * profile. *ret stays owned by p. Same errors as the build. */
+int unotify_policy_launcher_filter(struct unotify_policy *p, const struct sock_fprog **ret);
+
 /* For a supervisor, which builds filters but never loads one: libseccomp
  * asks the kernel through seccomp(2) which actions it may use, and refuses
  * SCMP_ACT_NOTIFY when that call fails (valgrind hides it: ENOSYS). A
