@@ -135,6 +135,15 @@ void rt_env_init(struct rt_env *e, const char *runtime)
         cr_assert_not_null(e->base, "config-template.json: %s", jerr.text);
 }
 
+void rt_install(struct rt_env *e, const char *path, const char *name)
+{
+        char to[512];
+
+        cr_assert(is_static_elf(path), "%s is not a static executable", path);
+        snprintf(to, sizeof(to), "%s/bin/%s", e->rootfs, name);
+        copy_file(path, to, 0755);
+}
+
 /* ---- running the runtime ---- */
 
 /* In the runtime's child, before exec: a mount namespace of its own in
@@ -204,7 +213,7 @@ void rt_wait(pid_t pid, int out_err[2], struct cmd_result *ret)
         struct pollfd p[2] = { { .fd = out_err[0], .events = POLLIN },
                                { .fd = out_err[1], .events = POLLIN } };
         char *bufs[2] = { ret->out, ret->err };
-        size_t lens[2] = { 0, 0 };
+        size_t sizes[2] = { sizeof(ret->out), sizeof(ret->err) }, lens[2] = { 0, 0 };
         long long deadline = ms_now() + RUNTIME_TIMEOUT_MS;
 
         memset(ret, 0, sizeof(*ret));
@@ -216,7 +225,7 @@ void rt_wait(pid_t pid, int out_err[2], struct cmd_result *ret)
 
                         if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
                                 continue;
-                        n = read(p[i].fd, bufs[i] + lens[i], sizeof(ret->out) - 1 - lens[i]);
+                        n = read(p[i].fd, bufs[i] + lens[i], sizes[i] - 1 - lens[i]);
                         if (n > 0)
                                 lens[i] += (size_t)n;
                         else
@@ -305,11 +314,26 @@ void rt_kill(struct rt_env *e, const char *id)
 
 /* ---- bundles ---- */
 
-/* unotifyctl export-oci [-f FLAG] POLICY|--all against d's policies. */
+/* "CAP_A,CAP_B" of a NULL-ended list, in buf. */
+static const char *join_caps(const char *const *caps, char *buf, size_t size)
+{
+        size_t n = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; caps && caps[i]; i++) {
+                n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "", caps[i]);
+                cr_assert_lt(n, size, "too many capabilities");
+        }
+        return buf;
+}
+
+/* unotifyctl export-oci [-f FLAG] [--caps LIST] POLICY|--all against d's
+ * policies. */
 static json_t *export_oci(const struct test_daemon *d, const struct container *c)
 {
-        const char *argv[10] = { UNOTIFYCTL, "export-oci", "-p", d->policy_dir, "-s", d->socket };
+        const char *argv[12] = { UNOTIFYCTL, "export-oci", "-p", d->policy_dir, "-s", d->socket };
         const char *what = c->policy ? c->policy : "--all";
+        char caps[1024];
         size_t n = 6;
         struct cmd_result r;
         json_error_t jerr;
@@ -318,6 +342,10 @@ static json_t *export_oci(const struct test_daemon *d, const struct container *c
         if (c->flag) {
                 argv[n++] = "-f";
                 argv[n++] = c->flag;
+        }
+        if (c->export_caps) {
+                argv[n++] = "--caps";
+                argv[n++] = join_caps(c->caps, caps, sizeof(caps));
         }
         argv[n++] = what;
         argv[n] = NULL;
@@ -349,10 +377,36 @@ static json_t *annotations(const char *const *kv)
         return o;
 }
 
+/* The same list in each of process.capabilities' sets. */
+static void set_caps(json_t *process, const char *const *caps)
+{
+        static const char *const sets[] = { "bounding", "effective", "permitted", "ambient" };
+        json_t *o = json_object();
+
+        for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+                json_object_set_new(o, sets[i], string_array(caps));
+        json_object_set_new(process, "capabilities", o);
+}
+
+static json_t *seccomp_section(const struct test_daemon *d, const struct container *c)
+{
+        json_t *section;
+
+        if (c->seccomp)
+                return json_deep_copy(c->seccomp);
+        cr_assert_not_null(d);
+        section = export_oci(d, c);
+        if (c->no_listener) {
+                json_object_del(section, "listenerPath");
+                json_object_del(section, "listenerMetadata");
+        }
+        return section;
+}
+
 const char *rt_bundle(struct rt_env *e, const struct test_daemon *d, const struct container *c)
 {
         json_t *config = json_deep_copy(e->base);
-        json_t *section = export_oci(d, c);
+        json_t *section = seccomp_section(d, c);
         json_t *process = json_object_get(config, "process");
         char *id, path[512];
 
@@ -364,6 +418,8 @@ const char *rt_bundle(struct rt_env *e, const struct test_daemon *d, const struc
         json_object_set_new(json_object_get(config, "root"), "path", json_string(e->rootfs));
         json_object_set_new(process, "args", string_array(c->args));
         json_object_set_new(process, "noNewPrivileges", json_boolean(!c->privs));
+        if (c->caps)
+                set_caps(process, c->caps);
         json_object_set_new(config, "annotations", annotations(c->annotations));
         json_object_set_new(json_object_get(config, "linux"), "seccomp", section);
         snprintf(path, sizeof(path), "%s/%s", e->dir, id);

@@ -38,6 +38,8 @@ struct rt_env {
 void rt_env_init(struct rt_env *e, const char *runtime);
 /* Force-deletes every container it started, removes the scratch dir. */
 void rt_env_cleanup(struct rt_env *e);
+/* Copy a static executable of the host to the rootfs's /bin/NAME. */
+void rt_install(struct rt_env *e, const char *path, const char *name);
 
 struct container {
         const char *policy;             /* export-oci POLICY; NULL: --all */
@@ -46,10 +48,17 @@ struct container {
         bool privs;                     /* "noNewPrivileges": false */
         const char *listener_path;      /* instead of the daemon's socket */
         const char *flag;               /* a seccomp flag (export-oci -f) */
+        const char *const *caps;        /* process.capabilities (each set), NULL-ended;
+                                         * NULL: the template's */
+        bool export_caps;               /* export-oci --caps with caps */
+        const json_t *seccomp;          /* this section instead of export-oci's */
+        bool no_listener;               /* export-oci's section without listenerPath
+                                         * and listenerMetadata: a plain filter */
 };
 
-/* Write a bundle for c (seccomp from export-oci against d's policies);
- * returns the new container's id (static in e). */
+/* Write a bundle for c (seccomp from export-oci against d's policies,
+ * or c->seccomp; d may be NULL then); returns the new container's id
+ * (static in e). */
 const char *rt_bundle(struct rt_env *e, const struct test_daemon *d, const struct container *c);
 
 /* `RT run --bundle B ID`, output captured. Returns the runtime's pid;

@@ -326,7 +326,8 @@ static int collect(pid_t pid, int out, int err, int timeout_ms, struct cmd_resul
 
                         if (!(p[i].revents & (POLLIN | POLLHUP)))
                                 continue;
-                        drain(p[i].fd, i ? ret->err : ret->out, sizeof(ret->out), i ? &elen : &olen);
+                        drain(p[i].fd, i ? ret->err : ret->out, i ? sizeof(ret->err) : sizeof(ret->out),
+                              i ? &elen : &olen);
                         if ((i ? elen : olen) == before)
                                 p[i].fd = -1; /* EOF */
                 }

@@ -57,7 +57,7 @@ int wait_fd_count(pid_t pid, int want, int timeout_ms);
 
 struct cmd_result {
         int status;     /* exit code, or 128 + signal */
-        char out[8192];
+        char out[65536]; /* export-oci of Docker's profile: ~14 KB */
         char err[8192];
 };
 
