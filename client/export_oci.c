@@ -603,10 +603,34 @@ static int print_section(const struct export_opts *e, json_t *section)
         return r ? r : print_json(out);
 }
 
+/* The profile's own "flags" join -f's: the runtime-spec's names pass on;
+ * the others would make the runtime fail, so they are left out, said. */
+static void add_policy_flags(struct export_opts *e, const struct unotify_policy *p)
+{
+        size_t n;
+        const char *const *flags = unotify_policy_filter_flags(p, &n);
+
+        for (size_t i = 0; i < n; i++) {
+                bool known = false, have = false;
+
+                for (size_t j = 0; j < ELEMENTSOF(known_flags); j++)
+                        known = known || strcmp(flags[i], known_flags[j]) == 0;
+                for (size_t j = 0; j < e->n_flags; j++)
+                        have = have || strcmp(flags[i], e->flags[j]) == 0;
+                if (!known)
+                        ctl_warn(WHO, "policy \"%s\": flag \"%s\" is left out: the runtime sets "
+                                 "NEW_LISTENER itself for a listenerPath, and TSYNC cannot go with it",
+                                 unotify_policy_name(p), flags[i]);
+                else if (!have)
+                        e->flags[e->n_flags++] = flags[i]; /* each known flag once: fits */
+        }
+}
+
 /* One policy: its kernel plan, so that its defaultAction and every rule
  * BPF can express hold in the kernel, and only the rest is notified. */
-static int export_plan(const struct export_opts *e, struct unotify_policy *p)
+static int export_plan(const struct export_opts *opts, struct unotify_policy *p)
 {
+        struct export_opts with_flags = *opts, *e = &with_flags;
         _cleanup_(unotify_kernel_plan_freep) struct unotify_kernel_plan *own = NULL;
         const struct unotify_kernel_plan *plan = unotify_policy_kernel_plan(p);
         _cleanup_(json_decrefp) json_t *section = NULL;
@@ -618,6 +642,7 @@ static int export_plan(const struct export_opts *e, struct unotify_policy *p)
                 return ctl_fail(WHO, EX_OSERR, "out of memory");
         if (own)
                 plan = own;
+        add_policy_flags(e, p);
         names = calloc(plan->n_entries ?: 1, sizeof(*names));
         if (!names)
                 return ctl_fail(WHO, EX_OSERR, "out of memory");

@@ -157,6 +157,8 @@ struct unotify_policy {
         bool needs_view; /* some rule has caps or path conditions */
         struct unotify_kernel_plan *plan; /* the filter made from it (kernel.c) */
         struct sock_fprog launcher_filter; /* built on demand; .filter NULL until then */
+        char **flags; /* the profile's "flags", kept for export */
+        size_t n_flags;
         bool no_filter; /* deny-all stand-in: no filter was made from it */
 };
 

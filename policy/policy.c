@@ -64,6 +64,7 @@ static void policy_free(struct unotify_policy *p)
         unotify_filter_free(&p->launcher_filter);
         free_rules(p);
         free_strings(p->syscalls, p->n_syscalls);
+        free_strings(p->flags, p->n_flags);
         for (size_t i = 0; i < p->n_sources; i++) {
                 free(p->sources[i].name);
                 free(p->sources[i].origin);
@@ -94,6 +95,12 @@ struct unotify_policy *unotify_policy_unref(struct unotify_policy *p)
 const char *unotify_policy_name(const struct unotify_policy *p)
 {
         return p->name;
+}
+
+const char *const *unotify_policy_filter_flags(const struct unotify_policy *p, size_t *ret_count)
+{
+        *ret_count = p->n_flags;
+        return (const char *const *)p->flags;
 }
 
 const char *unotify_policy_origin(const struct unotify_policy *p)

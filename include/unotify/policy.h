@@ -159,6 +159,9 @@ struct unotify_policy *unotify_policy_ref(struct unotify_policy *p);
 struct unotify_policy *unotify_policy_unref(struct unotify_policy *p);
 
 const char *unotify_policy_name(const struct unotify_policy *p);
+/* The profile's "flags" (SECCOMP_FILTER_FLAG_* names, each once, in file
+ * order), which export-oci passes on to the runtime. Borrowed. */
+const char *const *unotify_policy_filter_flags(const struct unotify_policy *p, size_t *ret_count);
 /* The file the policy came from ("<origin>" for buffers); borrowed. */
 const char *unotify_policy_origin(const struct unotify_policy *p);
 
