@@ -32,7 +32,7 @@ static long long ms_now(void)
 
 /* Debian's own directories first: /usr/local/bin may hold another
  * build (this machine has a Docker 28 client there). */
-static bool find_tool(const char *name, char *buf, size_t size)
+bool eng_find(const char *name, char *buf, size_t size)
 {
         static const char *const dirs[] = { "/usr/sbin", "/usr/bin",       "/sbin",
                                             "/bin",      "/usr/local/sbin", "/usr/local/bin" };
@@ -88,7 +88,7 @@ void eng_init(struct engine *e, const char *tool, const char *package, const cha
         e->mnt_ns = -1;
         if (geteuid() != 0)
                 cr_skip_test("the engine tests run containers: they need root");
-        if (!find_tool(tool, e->tool, sizeof(e->tool)))
+        if (!eng_find(tool, e->tool, sizeof(e->tool)))
                 cr_skip_test("%s is not installed (apt-get install %s): this test needs it", tool,
                              package);
         /* conmon, shims and their cleanup commands detach from the engine
@@ -359,6 +359,9 @@ void eng_assert_bound(const struct test_daemon *d, const char *id, const char *p
         cr_assert_not_null(at, "no listener of %s in the daemon log:\n%s", id, log);
         end = strchrnul(at, '\n');
         snprintf(line, sizeof(line), "%.*s", (int)(end - at), at);
-        snprintf(want, sizeof(want), "policy %s (%s;", policy, how);
+        if (how)
+                snprintf(want, sizeof(want), "policy %s (%s;", policy, how);
+        else
+                snprintf(want, sizeof(want), "policy %s (", policy);
         eng_assert_contains(line, want, "the listener's line");
 }

@@ -33,6 +33,8 @@ struct engine {
  * the system's bin dirs), the runtime or busybox-static; then prepares
  * the scratch dir and the rootfs (rt_env_init). */
 void eng_init(struct engine *e, const char *tool, const char *package, const char *runtime);
+/* name in the system's bin dirs, Debian's own before /usr/local. */
+bool eng_find(const char *name, char *buf, size_t size);
 /* Appends a global option to the tool's command line (printf format). */
 void eng_opt(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* `TOOL GLOBAL-OPTIONS ARGS...` in the engine's namespace, output captured. */
@@ -68,6 +70,7 @@ const char *eng_rootfs_tar(struct engine *e);
 void eng_assert_contains(const char *hay, const char *needle, const char *what);
 int eng_count(const char *hay, const char *needle);
 /* The listener line of container id names policy and how it was chosen
- * ("named by metadata", "selected by \"select\" of \"web\""). */
+ * ("named by metadata", "selected by \"select\" of \"web\""; NULL:
+ * any way). */
 void eng_assert_bound(const struct test_daemon *d, const char *id, const char *policy,
                       const char *how);
