@@ -36,6 +36,9 @@ struct export_opts {
         const char *dir;
         const char *socket;
         const char *config; /* a config.json to print with the section in it */
+        json_t *config_json; /* config, loaded */
+        bool config_caps;    /* --config-caps: caps from config's process */
+        bool if_confined;    /* --if-confined: a config without seccomp stays so */
         const char *flags[MAX_FLAGS];
         size_t n_flags;
         bool all;    /* every policy's syscalls, the daemon selects */
@@ -95,6 +98,10 @@ static void print_help(void)
                "      --no-digest       leave the digest out of listenerMetadata\n"
                "  -c, --config FILE     print FILE (a config.json) with this section as\n"
                "                        its linux.seccomp instead\n"
+               "      --config-caps     with --config: the capabilities are FILE's\n"
+               "                        process.capabilities.effective (as --caps)\n"
+               "      --if-confined     with --config: print FILE as it is when it has no\n"
+               "                        linux.seccomp (privileged, seccomp=unconfined)\n"
                "  -j, --json            accepted; the output is always JSON\n"
                "  -h, --help            show this help\n"
                "\n"
@@ -151,6 +158,8 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 { "no-digest", no_argument, NULL, 'D' },
                 { "caps", required_argument, NULL, 'C' },
                 { "config", required_argument, NULL, 'c' },
+                { "config-caps", no_argument, NULL, 'K' },
+                { "if-confined", no_argument, NULL, 'I' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 {},
@@ -184,6 +193,12 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 case 'c':
                         e->config = optarg;
                         break;
+                case 'K':
+                        e->config_caps = true;
+                        break;
+                case 'I':
+                        e->if_confined = true;
+                        break;
                 case 'j':
                         break;
                 case 'h':
@@ -195,7 +210,11 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 if (r)
                         return r;
         }
-        if (e->all && e->has_caps)
+        if ((e->config_caps || e->if_confined) && !e->config)
+                return ctl_fail(WHO, EX_USAGE, "--config-caps and --if-confined need --config");
+        if (e->config_caps && e->has_caps)
+                return ctl_fail(WHO, EX_USAGE, "--config-caps or --caps, not both");
+        if (e->all && (e->has_caps || e->config_caps))
                 return ctl_fail(WHO, EX_USAGE, "--caps needs one POLICY, not --all");
         if (e->all && argc - optind != 0)
                 return ctl_fail(WHO, EX_USAGE, "--all takes no POLICY");
@@ -543,8 +562,8 @@ static json_t *build_section(const struct export_opts *e, struct unotify_policy 
         return s;
 }
 
-/* config with linux.seccomp replaced by section (borrowed). */
-static int put_into_config(const char *path, json_t *section, json_t **ret)
+/* --config FILE: a JSON object whose "linux", if there, is one. */
+static int load_config(const char *path, json_t **ret)
 {
         _cleanup_(json_decrefp) json_t *config = NULL;
         json_error_t jerr;
@@ -559,15 +578,49 @@ static int put_into_config(const char *path, json_t *section, json_t **ret)
         if (!json_is_object(config))
                 return ctl_fail(WHO, EX_DATAERR, "%s: not a JSON object", path);
         linux_ = json_object_get(config, "linux");
+        if (linux_ && !json_is_object(linux_))
+                return ctl_fail(WHO, EX_DATAERR, "%s: \"linux\" is not an object", path);
+        *ret = TAKE_PTR(config);
+        return 0;
+}
+
+/* --config-caps: the container's effective set as its runtime will
+ * give it, so that "caps" conditions are decided as with --caps. */
+static int caps_from_config(struct export_opts *e)
+{
+        json_t *process = json_object_get(e->config_json, "process");
+        json_t *eff = json_object_get(json_object_get(process, "capabilities"), "effective");
+        json_t *v;
+        size_t i;
+
+        e->caps = 0;
+        e->has_caps = true;
+        if (eff && !json_is_array(eff))
+                return ctl_fail(WHO, EX_DATAERR, "%s: process.capabilities.effective is not an array",
+                                e->config);
+        json_array_foreach(eff, i, v) {
+                int cap = json_is_string(v) ? unotify_capability_from_name(json_string_value(v)) : -1;
+
+                if (cap < 0)
+                        return ctl_fail(WHO, EX_DATAERR,
+                                        "%s: process.capabilities.effective/%zu: not a capability",
+                                        e->config, i);
+                e->caps |= 1ull << cap;
+        }
+        return 0;
+}
+
+/* e->config_json with linux.seccomp replaced by section. */
+static int put_into_config(const struct export_opts *e, json_t *section)
+{
+        json_t *linux_ = json_object_get(e->config_json, "linux");
+
         if (!linux_) {
                 linux_ = json_object();
-                json_object_set_new(config, "linux", linux_);
+                json_object_set_new(e->config_json, "linux", linux_);
         }
-        if (!json_is_object(linux_))
-                return ctl_fail(WHO, EX_DATAERR, "%s: \"linux\" is not an object", path);
-        if (json_object_set(linux_, "seccomp", section) < 0)
+        if (!linux_ || json_object_set(linux_, "seccomp", section) < 0)
                 return ctl_fail(WHO, EX_OSERR, "out of memory");
-        *ret = TAKE_PTR(config);
         return 0;
 }
 
@@ -592,15 +645,14 @@ static size_t plan_notified(const struct unotify_kernel_plan *plan, const char *
 
 static int print_section(const struct export_opts *e, json_t *section)
 {
-        _cleanup_(json_decrefp) json_t *out = NULL;
         int r;
 
         if (!section)
                 return ctl_fail(WHO, EX_OSERR, "out of memory");
         if (!e->config)
                 return print_json(section);
-        r = put_into_config(e->config, section, &out);
-        return r ? r : print_json(out);
+        r = put_into_config(e, section);
+        return r ? r : print_json(e->config_json);
 }
 
 /* The profile's own "flags" join -f's: the runtime-spec's names pass on;
@@ -675,6 +727,7 @@ static int export_all(const struct export_opts *e, struct unotify_policy_set *se
 int cmd_export_oci(int argc, char **argv)
 {
         _cleanup_(unotify_policy_set_freep) struct unotify_policy_set *set = NULL;
+        _cleanup_(json_decrefp) json_t *config = NULL;
         struct export_opts e = { .dir = DEFAULT_POLICY_DIR,
                                  .socket = DEFAULT_SOCKET,
                                  .digest = true };
@@ -684,6 +737,16 @@ int cmd_export_oci(int argc, char **argv)
         r = parse_options(argc, argv, &e);
         if (r)
                 return r == 1 ? 0 : r;
+        if (e.config) {
+                r = load_config(e.config, &config);
+                if (r)
+                        return r;
+                e.config_json = config;
+                if (e.if_confined && !json_object_get(json_object_get(config, "linux"), "seccomp"))
+                        return print_json(config);
+                if (e.config_caps && (r = caps_from_config(&e)))
+                        return r;
+        }
         r = load_set(e.dir, &set);
         if (r)
                 return r;

@@ -228,6 +228,54 @@ Test(export_oci, config_gets_the_section_and_keeps_the_rest)
         json_decref(c);
 }
 
+/* Denies mount unless the container has CAP_SYS_ADMIN: with the set
+ * known at export the rule is decided there, else mount is notified. */
+#define CAPPED_POLICY                                                                              \
+        "{\"name\":\"capped\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["               \
+        "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ERRNO\","                                  \
+        "\"excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}}]}"
+
+/* A runtime wrapper's use (contrib/docker): the caps come from the
+ * config the engine wrote, and an unconfined config stays unconfined. */
+Test(export_oci, config_caps_and_if_confined)
+{
+        char path[256], policy[256], bare[256];
+        struct cmd_result r;
+        json_t *by_flag, *by_config, *none, *c, *in;
+
+        snprintf(policy, sizeof(policy), "%s/capped.json", pdir);
+        write_file(policy, CAPPED_POLICY);
+        snprintf(path, sizeof(path), "%s/config.json", dir);
+        write_file(path, "{\"process\":{\"capabilities\":{\"effective\":[\"CAP_SYS_ADMIN\"]}},"
+                         "\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}}}");
+        by_flag = export_json((const char *const[]){ "--caps", "CAP_SYS_ADMIN", "capped", NULL }, &r);
+        c = export_json((const char *const[]){ "--config", path, "--config-caps", "capped", NULL },
+                        &r);
+        by_config = json_object_get(json_object_get(c, "linux"), "seccomp");
+        none = export_json((const char *const[]){ "capped", NULL }, &r);
+        cr_assert(json_equal(by_flag, by_config), "%s", json_dumps(by_config, 0));
+        cr_assert(!json_equal(none, by_config), "without caps mount is notified");
+        cr_assert(strstr(json_string_value(json_object_get(by_config, "listenerMetadata")),
+                         "unotify.caps="));
+        json_decref(c);
+
+        snprintf(bare, sizeof(bare), "%s/bare.json", dir);
+        write_file(bare, "{\"process\":{\"args\":[\"sh\"]},\"linux\":{\"namespaces\":[]}}");
+        c = export_json((const char *const[]){ "--config", bare, "--if-confined", "capped", NULL },
+                        &r);
+        in = json_load_file(bare, 0, NULL);
+        cr_assert(json_equal(c, in), "changed: %s", json_dumps(c, 0));
+        c = (json_decref(c), export_json((const char *const[]){ "--config", path, "--if-confined",
+                                                                "capped", NULL },
+                                         &r));
+        cr_assert_not_null(json_object_get(json_object_get(json_object_get(c, "linux"), "seccomp"),
+                                           "listenerPath"));
+        json_decref(c);
+        json_decref(in);
+        json_decref(by_flag);
+        json_decref(none);
+}
+
 struct bad_call {
         const char *args[6];
         int status;
@@ -249,6 +297,10 @@ static const struct bad_call bad_calls[] = {
         { { "--config", "/nonexistent/config.json", "web", NULL }, 66, "/nonexistent/config.json" },
         { { "--config", "/proc/version", "web", NULL }, 65, "/proc/version:1:" },
         { { "--bogus", NULL }, 64, "unrecognized option" },
+        { { "--config-caps", "web", NULL }, 64, "--config-caps and --if-confined need --config" },
+        { { "--config", "/proc/version", "--config-caps", "--caps", "", NULL },
+          64,
+          "--config-caps or --caps, not both" },
 };
 
 #define N_BAD (sizeof(bad_calls) / sizeof(bad_calls[0]))
