@@ -26,6 +26,8 @@
 #include "unotify/unotify.h"
 
 #define DEFAULT_POLICY_DIR "/etc/unotifyd/policies"
+/* The handoff socket written into listenerPath: the system daemon's (a
+ * runtime runs containers as root), whoever runs export-oci. */
 #define DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
 #define MAX_FLAGS 4
 

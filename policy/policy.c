@@ -401,3 +401,15 @@ const struct unotify_handler_options *unotify_policy_handler_options(const struc
                 return NULL;
         return p->rules[rule].options;
 }
+
+size_t unotify_policy_rule_count(const struct unotify_policy *p)
+{
+        return p->n_rules;
+}
+
+enum unotify_handler unotify_policy_rule_handler(const struct unotify_policy *p, int rule)
+{
+        if (rule < 0 || (size_t)rule >= p->n_rules)
+                return UNOTIFY_HANDLER_NONE;
+        return p->rules[rule].decision.handler;
+}
