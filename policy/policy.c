@@ -61,6 +61,7 @@ static void policy_free(struct unotify_policy *p)
                 free(p->tables[i].notified);
         }
         unotify_kernel_plan_free(p->plan);
+        landlock_free(p->landlock);
         unotify_filter_free(&p->launcher_filter);
         free_rules(p);
         free_strings(p->syscalls, p->n_syscalls);
@@ -247,6 +248,8 @@ static int load_json(json_t *root, const char *origin, const struct load_opts *o
         if (r < 0)
                 return r;
         r = policy_check_toctou(p, diags);
+        if (r >= 0)
+                r = policy_check_landlock(p, diags);
         if (r >= 0)
                 r = policy_check_plan(p, o->strict, diags);
         if (r < 0)
