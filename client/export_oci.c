@@ -21,11 +21,14 @@
 #include <sysexits.h>
 
 #include "unotify/filter.h"
+#include "unotify/landlock.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
 #include "unotify/unotify.h"
 
 #define DEFAULT_POLICY_DIR "/etc/unotifyd/policies"
+/* The handoff socket written into listenerPath: the system daemon's (a
+ * runtime runs containers as root), whoever runs export-oci. */
 #define DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
 #define MAX_FLAGS 4
 
@@ -754,6 +757,12 @@ int cmd_export_oci(int argc, char **argv)
                 p = unotify_policy_set_find(set, e.policy);
                 if (!p)
                         return ctl_fail(WHO, EX_CONFIG, "%s: no policy \"%s\"", e.dir, e.policy);
+                /* A runtime applies the seccomp section only. */
+                if (unotify_policy_landlock(p))
+                        fprintf(stderr, "unotifyctl: warning: policy \"%s\" has a \"landlock\" "
+                                        "section, which OCI runtimes do not apply: the container "
+                                        "gets the seccomp part only (unotify-run applies both)\n",
+                                e.policy);
         }
         return p ? export_plan(&e, p) : export_all(&e, set);
 }

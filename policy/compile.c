@@ -334,6 +334,8 @@ int policy_compile(const struct compile_part *parts, size_t n_parts, const struc
         if (r >= 0)
                 r = compile_selector(p, d);
         if (r >= 0)
+                r = landlock_compile(p, d);
+        if (r >= 0)
                 r = compile_rules(&c, parts, n_parts);
         free(c.drafts);
         free(c.places);

@@ -61,6 +61,7 @@ static void policy_free(struct unotify_policy *p)
                 free(p->tables[i].notified);
         }
         unotify_kernel_plan_free(p->plan);
+        landlock_free(p->landlock);
         unotify_filter_free(&p->launcher_filter);
         free_rules(p);
         free_strings(p->syscalls, p->n_syscalls);
@@ -248,6 +249,8 @@ static int load_json(json_t *root, const char *origin, const struct load_opts *o
                 return r;
         r = policy_check_toctou(p, diags);
         if (r >= 0)
+                r = policy_check_landlock(p, diags);
+        if (r >= 0)
                 r = policy_check_plan(p, o->strict, diags);
         if (r < 0)
                 return r;
@@ -400,4 +403,16 @@ const struct unotify_handler_options *unotify_policy_handler_options(const struc
         if (rule < 0 || (size_t)rule >= p->n_rules)
                 return NULL;
         return p->rules[rule].options;
+}
+
+size_t unotify_policy_rule_count(const struct unotify_policy *p)
+{
+        return p->n_rules;
+}
+
+enum unotify_handler unotify_policy_rule_handler(const struct unotify_policy *p, int rule)
+{
+        if (rule < 0 || (size_t)rule >= p->n_rules)
+                return UNOTIFY_HANDLER_NONE;
+        return p->rules[rule].decision.handler;
 }

@@ -328,6 +328,13 @@ const char *unotify_decision_action_name(const struct unotify_decision *d);
 const struct unotify_handler_options *unotify_policy_handler_options(const struct unotify_policy *p,
                                                                      int rule);
 
+/* How many effective rules p has (a decision's .rule is below it), and
+ * the handler of rule `rule` (UNOTIFY_HANDLER_NONE unless it emulates):
+ * what the daemon checks it can do at load (a handler that needs a
+ * privilege it lacks). */
+size_t unotify_policy_rule_count(const struct unotify_policy *p);
+enum unotify_handler unotify_policy_rule_handler(const struct unotify_policy *p, int rule);
+
 /* The syscalls handler h serves, as the loader checks rules against them
  * (borrowed, static). NULL with *ret_count 0: any syscall (inject), or an
  * unknown h. */
