@@ -15,6 +15,7 @@ enum filter_kind {
         FILTER_NOTIFY,   /* the target's call -> SECCOMP_RET_USER_NOTIF */
         FILTER_OCI_OWN_CAPS,  /* Docker's profile as runc loads it, caps: the bench's own */
         FILTER_OCI_RUNC_CAPS, /* the same, caps: runc's default set */
+        FILTER_LANDLOCK, /* no seccomp filter: a Landlock ruleset that allows no file reads */
 };
 
 /* What the target calls in its loop. */
@@ -24,10 +25,14 @@ enum target_call {
         CALL_OPEN_ALLOWED, /* openat(BENCH_ALLOWED_PATH), then close (not notified) */
         CALL_TAR_XF,       /* no target process: tar xf (profile.h) */
         CALL_TRUE,         /* no target process: true, the launch alone (profile.h) */
+        CALL_OPEN_EXISTING, /* openat(BENCH_EXISTING_PATH), then close if it opened */
 };
 
 #define BENCH_DENIED_PATH "/unotify-bench/denied"
 #define BENCH_ALLOWED_PATH "/dev/null"
+/* A file that exists: Landlock checks the opened file, so a missing one
+ * would fail with ENOENT before Landlock is asked. */
+#define BENCH_EXISTING_PATH "/etc/hostname"
 /* The reference given unotifyd's default priority. */
 #define REF_NICE UNOTIFYD_DEFAULT_NICE
 

@@ -146,7 +146,7 @@ static int with_idle_listeners(struct run_plan *plan)
         return r;
 }
 
-#define GROUPS "one, open, scale, placement, threads, listeners, profile"
+#define GROUPS "one, open, scale, placement, threads, listeners, profile, landlock"
 
 static void usage(void)
 {

@@ -14,6 +14,8 @@
         { key, "placement", label, FILTER_NOTIFY, 1, 1, sup, REF_CONTINUE, place, CALL_GETPPID }
 #define OPENS(key, label, filter, sup, mode, call) \
         { key, "open", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
+#define LANDLOCK(key, label, filter, sup, mode, call) \
+        { key, "landlock", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
 #define PROFILE(key, label, filter, sup, call) \
         { key, "profile", label, filter, 1, 1, sup, REF_CONTINUE, PLACE_ANY, call }
 
@@ -54,6 +56,12 @@ static const struct config configs[] = {
               SUP_REF_SYNC, REF_CONTINUE, CALL_OPEN_ALLOWED),
         OPENS("unotifyd-open-continue", "openat + close, unotifyd, CONTINUE", FILTER_NOTIFY, SUP_UNOTIFYD,
               REF_CONTINUE, CALL_OPEN_ALLOWED),
+        LANDLOCK("landlock-none", "openat of a missing file, unsandboxed (ENOENT)", FILTER_NONE, SUP_NONE,
+                 REF_CONTINUE, CALL_OPEN_DENIED),
+        LANDLOCK("landlock-kernel", "openat denied by Landlock (EACCES), no daemon, no filter",
+                 FILTER_LANDLOCK, SUP_NONE, REF_CONTINUE, CALL_OPEN_EXISTING),
+        LANDLOCK("landlock-daemon", "openat denied by unotifyd's path rule (EACCES)", FILTER_NOTIFY,
+                 SUP_UNOTIFYD, REF_PATHDENY, CALL_OPEN_DENIED),
         OPENS("unotifyd-open-emulate", "openat + close, unotifyd, open handler (ADDFD + SEND)",
               FILTER_NOTIFY, SUP_UNOTIFYD, REF_EMULATE_OPEN, CALL_OPEN_ALLOWED),
         C("unotifyd-idle-continue", "scale", "unotifyd holding the idle listeners, CONTINUE",
@@ -140,6 +148,10 @@ static const struct ratio ratios[] = {
           "refsync-path", "(none set)" },
         { "1 target, path read + deny: unotifyd / plain reference", "unotifyd-path", "ref-path",
           "(none set)" },
+        { "openat denied by path: unotifyd / Landlock", "landlock-daemon", "landlock-kernel",
+          "(what a Landlock rule saves)" },
+        { "openat denied by Landlock / a failed openat, unsandboxed", "landlock-kernel",
+          "landlock-none", "(Landlock's own cost)" },
         { "openat: emulated by the open handler / CONTINUE (unotifyd)", "unotifyd-open-emulate",
           "unotifyd-open-continue", "(the cost of emulation)" },
         { "openat: emulated by the open handler / no filter", "unotifyd-open-emulate", "open-nofilter",

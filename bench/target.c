@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -20,6 +21,22 @@
 #include "bench.h"
 
 #define WARMUP_CALLS 200
+
+/* Reads and writes of files handled, none allowed: every open of a file
+ * for reading fails with EACCES, decided by the kernel alone. */
+static int landlock_deny_reads(void)
+{
+        struct landlock_ruleset_attr attr = {
+                .handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE,
+        };
+        int fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0), r;
+
+        if (fd < 0)
+                return -errno;
+        r = syscall(SYS_landlock_restrict_self, fd, 0) < 0 ? -errno : 0;
+        close(fd);
+        return r;
+}
 
 static int install(enum filter_kind kind, enum target_call call)
 {
@@ -40,6 +57,8 @@ static int install(enum filter_kind kind, enum target_call call)
                 return 0;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return -errno;
+        if (kind == FILTER_LANDLOCK)
+                return landlock_deny_reads();
         if (kind == FILTER_ALLOW) {
                 prog = (struct sock_fprog){ .len = 1, .filter = allow };
                 return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
@@ -107,6 +126,11 @@ static long call(const struct worker *w)
                 if (fd >= 0)
                         close((int)fd);
                 return fd;
+        case CALL_OPEN_EXISTING:
+                fd = syscall(SYS_openat, AT_FDCWD, BENCH_EXISTING_PATH, O_RDONLY | O_CLOEXEC);
+                if (fd >= 0)
+                        close((int)fd);
+                return fd;
         case CALL_GETPPID:
         case CALL_TAR_XF:
         case CALL_TRUE:
@@ -122,6 +146,8 @@ static bool answer_ok(const struct worker *w, long r)
         switch (w->call) {
         case CALL_OPEN_DENIED:
                 return r == -1;
+        case CALL_OPEN_EXISTING: /* under the ruleset that allows no reads */
+                return r == -1 && errno == EACCES;
         case CALL_OPEN_ALLOWED:
                 return r >= 0;
         case CALL_GETPPID:

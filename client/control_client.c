@@ -17,6 +17,15 @@
 #include <unistd.h>
 
 #include "unotify/macro.h"
+#include "unotify/paths.h"
+
+const char *unotifyctl_default_control_socket(void)
+{
+        static char buf[108];
+
+        return unotify_default_socket("control.sock", buf, sizeof(buf)) ?: UNOTIFY_SYSTEM_RUNTIME_DIR
+                                                                             "/control.sock";
+}
 
 /* A reply is one line; a daemon with very many listeners sends a long one. */
 #define REPLY_MAX (64u << 20)
@@ -144,7 +153,9 @@ static int request(const char *path, const char *verb, json_t **ret_reply)
                 return ctl_fail(WHO, EX_UNAVAILABLE, "cannot connect to the daemon's control socket %s: %s", path,
                             strerror(-fd));
         n = snprintf(req, sizeof(req), "{\"command\":\"%s\"}\n", verb);
-        if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+        /* A daemon that refuses us (peer credentials) answers and closes
+         * before reading: the send fails, and the answer is there to read. */
+        if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n && errno != EPIPE && errno != ECONNRESET)
                 return ctl_fail(WHO, EX_UNAVAILABLE, "%s: send: %s", path, strerror(errno));
         line = read_line(fd, path);
         if (!line)

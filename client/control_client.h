@@ -3,7 +3,10 @@
  * and returns the process exit status (sysexits). */
 #pragma once
 
-#define UNOTIFYCTL_DEFAULT_CONTROL_SOCKET "/run/unotifyd/control.sock"
+/* /run/unotifyd/control.sock, or the user's own daemon's in
+ * $XDG_RUNTIME_DIR/unotifyd when not root (unotify/paths.h). */
+const char *unotifyctl_default_control_socket(void);
+#define UNOTIFYCTL_DEFAULT_CONTROL_SOCKET unotifyctl_default_control_socket()
 
 int unotifyctl_status(int argc, char **argv);
 int unotifyctl_list(int argc, char **argv);

@@ -18,14 +18,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sysexits.h>
 
 #include "unotify/filter.h"
+#include "unotify/landlock.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
 #include "unotify/unotify.h"
 
 #define DEFAULT_POLICY_DIR "/etc/unotifyd/policies"
+/* The handoff socket written into listenerPath: the system daemon's (a
+ * runtime runs containers as root), whoever runs export-oci. */
 #define DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
 #define MAX_FLAGS 4
 
@@ -36,6 +40,9 @@ struct export_opts {
         const char *dir;
         const char *socket;
         const char *config; /* a config.json to print with the section in it */
+        json_t *config_json; /* config, loaded */
+        bool config_caps;    /* --config-caps: caps from config's process */
+        bool if_confined;    /* --if-confined: a config without seccomp stays so */
         const char *flags[MAX_FLAGS];
         size_t n_flags;
         bool all;    /* every policy's syscalls, the daemon selects */
@@ -43,6 +50,7 @@ struct export_opts {
         bool has_caps;
         uint64_t caps; /* --caps: the container's capabilities */
         const char *policy;
+        const char *kernel; /* minKernel is decided for this release */
 };
 
 /* The seccomp.flags values of the runtime-spec that make sense with a
@@ -90,11 +98,17 @@ static void print_help(void)
                "  -C, --caps LIST       the container's capabilities (CAP_A,CAP_B; \"\" for\n"
                "                        none): decide \"caps\" conditions now, as container\n"
                "                        engines do, instead of notifying those syscalls\n"
+               "  -k, --kernel RELEASE  the kernel release the container runs on, for\n"
+               "                        minKernel (default: uname -r; the daemon uses its own)\n"
                "  -f, --flag FLAG       add a seccomp flag (repeatable): %s, %s, %s;\n"
                "                        runc 1.1 refuses every flag, crun accepts them\n"
                "      --no-digest       leave the digest out of listenerMetadata\n"
                "  -c, --config FILE     print FILE (a config.json) with this section as\n"
                "                        its linux.seccomp instead\n"
+               "      --config-caps     with --config: the capabilities are FILE's\n"
+               "                        process.capabilities.effective (as --caps)\n"
+               "      --if-confined     with --config: print FILE as it is when it has no\n"
+               "                        linux.seccomp (privileged, seccomp=unconfined)\n"
                "  -j, --json            accepted; the output is always JSON\n"
                "  -h, --help            show this help\n"
                "\n"
@@ -150,14 +164,17 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 { "flag", required_argument, NULL, 'f' },
                 { "no-digest", no_argument, NULL, 'D' },
                 { "caps", required_argument, NULL, 'C' },
+                { "kernel", required_argument, NULL, 'k' },
                 { "config", required_argument, NULL, 'c' },
+                { "config-caps", no_argument, NULL, 'K' },
+                { "if-confined", no_argument, NULL, 'I' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "+p:s:af:C:c:jh", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+p:s:af:C:k:c:jh", opts, NULL)) >= 0) {
                 r = 0;
                 switch (c) {
                 case 'p':
@@ -181,8 +198,17 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 case 'C':
                         r = parse_caps(e, optarg);
                         break;
+                case 'k':
+                        e->kernel = optarg;
+                        break;
                 case 'c':
                         e->config = optarg;
+                        break;
+                case 'K':
+                        e->config_caps = true;
+                        break;
+                case 'I':
+                        e->if_confined = true;
                         break;
                 case 'j':
                         break;
@@ -195,7 +221,11 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 if (r)
                         return r;
         }
-        if (e->all && e->has_caps)
+        if ((e->config_caps || e->if_confined) && !e->config)
+                return ctl_fail(WHO, EX_USAGE, "--config-caps and --if-confined need --config");
+        if (e->config_caps && e->has_caps)
+                return ctl_fail(WHO, EX_USAGE, "--config-caps or --caps, not both");
+        if (e->all && (e->has_caps || e->config_caps))
                 return ctl_fail(WHO, EX_USAGE, "--caps needs one POLICY, not --all");
         if (e->all && argc - optind != 0)
                 return ctl_fail(WHO, EX_USAGE, "--all takes no POLICY");
@@ -205,10 +235,13 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
         return 0;
 }
 
-static int load_set(const char *dir, struct unotify_policy_set **ret)
+/* minKernel is decided as the daemon decides it, against a release: the
+ * filter's digest must match the plan the daemon makes. */
+static int load_set(const char *dir, const char *kernel, struct unotify_policy_set **ret)
 {
+        struct unotify_load_options o = { .kernel_release = kernel };
         struct unotify_diags diags = {};
-        int r = unotify_policy_set_load_dir_full(dir, NULL, ret, &diags);
+        int r = unotify_policy_set_load_dir_full(dir, &o, ret, &diags);
 
         for (size_t i = 0; i < diags.count; i++) {
                 char line[2048];
@@ -543,8 +576,8 @@ static json_t *build_section(const struct export_opts *e, struct unotify_policy 
         return s;
 }
 
-/* config with linux.seccomp replaced by section (borrowed). */
-static int put_into_config(const char *path, json_t *section, json_t **ret)
+/* --config FILE: a JSON object whose "linux", if there, is one. */
+static int load_config(const char *path, json_t **ret)
 {
         _cleanup_(json_decrefp) json_t *config = NULL;
         json_error_t jerr;
@@ -559,15 +592,49 @@ static int put_into_config(const char *path, json_t *section, json_t **ret)
         if (!json_is_object(config))
                 return ctl_fail(WHO, EX_DATAERR, "%s: not a JSON object", path);
         linux_ = json_object_get(config, "linux");
+        if (linux_ && !json_is_object(linux_))
+                return ctl_fail(WHO, EX_DATAERR, "%s: \"linux\" is not an object", path);
+        *ret = TAKE_PTR(config);
+        return 0;
+}
+
+/* --config-caps: the container's effective set as its runtime will
+ * give it, so that "caps" conditions are decided as with --caps. */
+static int caps_from_config(struct export_opts *e)
+{
+        json_t *process = json_object_get(e->config_json, "process");
+        json_t *eff = json_object_get(json_object_get(process, "capabilities"), "effective");
+        json_t *v;
+        size_t i;
+
+        e->caps = 0;
+        e->has_caps = true;
+        if (eff && !json_is_array(eff))
+                return ctl_fail(WHO, EX_DATAERR, "%s: process.capabilities.effective is not an array",
+                                e->config);
+        json_array_foreach(eff, i, v) {
+                int cap = json_is_string(v) ? unotify_capability_from_name(json_string_value(v)) : -1;
+
+                if (cap < 0)
+                        return ctl_fail(WHO, EX_DATAERR,
+                                        "%s: process.capabilities.effective/%zu: not a capability",
+                                        e->config, i);
+                e->caps |= 1ull << cap;
+        }
+        return 0;
+}
+
+/* e->config_json with linux.seccomp replaced by section. */
+static int put_into_config(const struct export_opts *e, json_t *section)
+{
+        json_t *linux_ = json_object_get(e->config_json, "linux");
+
         if (!linux_) {
                 linux_ = json_object();
-                json_object_set_new(config, "linux", linux_);
+                json_object_set_new(e->config_json, "linux", linux_);
         }
-        if (!json_is_object(linux_))
-                return ctl_fail(WHO, EX_DATAERR, "%s: \"linux\" is not an object", path);
-        if (json_object_set(linux_, "seccomp", section) < 0)
+        if (!linux_ || json_object_set(linux_, "seccomp", section) < 0)
                 return ctl_fail(WHO, EX_OSERR, "out of memory");
-        *ret = TAKE_PTR(config);
         return 0;
 }
 
@@ -592,21 +659,44 @@ static size_t plan_notified(const struct unotify_kernel_plan *plan, const char *
 
 static int print_section(const struct export_opts *e, json_t *section)
 {
-        _cleanup_(json_decrefp) json_t *out = NULL;
         int r;
 
         if (!section)
                 return ctl_fail(WHO, EX_OSERR, "out of memory");
         if (!e->config)
                 return print_json(section);
-        r = put_into_config(e->config, section, &out);
-        return r ? r : print_json(out);
+        r = put_into_config(e, section);
+        return r ? r : print_json(e->config_json);
+}
+
+/* The profile's own "flags" join -f's: the runtime-spec's names pass on;
+ * the others would make the runtime fail, so they are left out, said. */
+static void add_policy_flags(struct export_opts *e, const struct unotify_policy *p)
+{
+        size_t n;
+        const char *const *flags = unotify_policy_filter_flags(p, &n);
+
+        for (size_t i = 0; i < n; i++) {
+                bool known = false, have = false;
+
+                for (size_t j = 0; j < ELEMENTSOF(known_flags); j++)
+                        known = known || strcmp(flags[i], known_flags[j]) == 0;
+                for (size_t j = 0; j < e->n_flags; j++)
+                        have = have || strcmp(flags[i], e->flags[j]) == 0;
+                if (!known)
+                        ctl_warn(WHO, "policy \"%s\": flag \"%s\" is left out: the runtime sets "
+                                 "NEW_LISTENER itself for a listenerPath, and TSYNC cannot go with it",
+                                 unotify_policy_name(p), flags[i]);
+                else if (!have)
+                        e->flags[e->n_flags++] = flags[i]; /* each known flag once: fits */
+        }
 }
 
 /* One policy: its kernel plan, so that its defaultAction and every rule
  * BPF can express hold in the kernel, and only the rest is notified. */
-static int export_plan(const struct export_opts *e, struct unotify_policy *p)
+static int export_plan(const struct export_opts *opts, struct unotify_policy *p)
 {
+        struct export_opts with_flags = *opts, *e = &with_flags;
         _cleanup_(unotify_kernel_plan_freep) struct unotify_kernel_plan *own = NULL;
         const struct unotify_kernel_plan *plan = unotify_policy_kernel_plan(p);
         _cleanup_(json_decrefp) json_t *section = NULL;
@@ -618,6 +708,7 @@ static int export_plan(const struct export_opts *e, struct unotify_policy *p)
                 return ctl_fail(WHO, EX_OSERR, "out of memory");
         if (own)
                 plan = own;
+        add_policy_flags(e, p);
         names = calloc(plan->n_entries ?: 1, sizeof(*names));
         if (!names)
                 return ctl_fail(WHO, EX_OSERR, "out of memory");
@@ -650,22 +741,42 @@ static int export_all(const struct export_opts *e, struct unotify_policy_set *se
 int cmd_export_oci(int argc, char **argv)
 {
         _cleanup_(unotify_policy_set_freep) struct unotify_policy_set *set = NULL;
+        _cleanup_(json_decrefp) json_t *config = NULL;
         struct export_opts e = { .dir = DEFAULT_POLICY_DIR,
                                  .socket = DEFAULT_SOCKET,
                                  .digest = true };
         struct unotify_policy *p = NULL;
+        struct utsname uts;
         int r;
 
         r = parse_options(argc, argv, &e);
         if (r)
                 return r == 1 ? 0 : r;
-        r = load_set(e.dir, &set);
+        if (e.config) {
+                r = load_config(e.config, &config);
+                if (r)
+                        return r;
+                e.config_json = config;
+                if (e.if_confined && !json_object_get(json_object_get(config, "linux"), "seccomp"))
+                        return print_json(config);
+                if (e.config_caps && (r = caps_from_config(&e)))
+                        return r;
+        }
+        if (!e.kernel && uname(&uts) == 0)
+                e.kernel = uts.release;
+        r = load_set(e.dir, e.kernel, &set);
         if (r)
                 return r;
         if (e.policy) {
                 p = unotify_policy_set_find(set, e.policy);
                 if (!p)
                         return ctl_fail(WHO, EX_CONFIG, "%s: no policy \"%s\"", e.dir, e.policy);
+                /* A runtime applies the seccomp section only. */
+                if (unotify_policy_landlock(p))
+                        fprintf(stderr, "unotifyctl: warning: policy \"%s\" has a \"landlock\" "
+                                        "section, which OCI runtimes do not apply: the container "
+                                        "gets the seccomp part only (unotify-run applies both)\n",
+                                e.policy);
         }
         return p ? export_plan(&e, p) : export_all(&e, set);
 }

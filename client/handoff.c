@@ -15,6 +15,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "landlock_parse.h"
+#include "unotify/landlock.h"
 #include "unotify/macro.h"
 
 /* The shared library is built with hidden visibility: export only the API. */
@@ -22,8 +24,9 @@
 
 #define OCI_VERSION "1.0.2"
 /* A query's answer carries the filter, at most BPF_MAXINSNS (4096)
- * instructions of 8 bytes, in hex. */
-#define REPLY_MAX (96 * 1024)
+ * instructions of 8 bytes, in hex, and a Landlock section of at most
+ * about 20 KiB (landlock_parse.h). */
+#define REPLY_MAX (128 * 1024)
 #define REPLY_TIMEOUT_SEC 10
 #define QUERY_MAX_SYSCALLS 4096
 #define SYSCALL_NAME_MAX 64
@@ -39,6 +42,8 @@ _public_ void unotify_reply_clear(struct unotify_reply *r)
                 free(r->syscalls[i]);
         free(r->syscalls);
         free(r->filter);
+        unotify_landlock_clear(r->landlock);
+        free(r->landlock);
         *r = (struct unotify_reply){};
 }
 
@@ -298,6 +303,9 @@ static int parse_query_ok(json_t *root, const char *name, struct unotify_reply *
         if (k < 0)
                 return k;
         k = parse_filter(json_object_get(root, "filter"), r);
+        if (k < 0)
+                return k;
+        k = landlock_parse(json_object_get(root, "landlock"), &r->landlock);
         if (k < 0)
                 return k;
         return parse_syscalls(json_object_get(root, "syscalls"), r);

@@ -44,6 +44,7 @@
 
 #include "unotify/filter.h"
 #include "unotify/kernel.h"
+#include "unotify/landlock.h"
 #include "unotify/macro.h"
 
 #define HELPER_STACK_SIZE (64 * 1024)
@@ -67,6 +68,7 @@ struct launch_shared {
 struct helper_args {
         const struct sock_fprog *prog;
         struct launch_shared *shared;
+        int landlock_fd; /* -1: none */
 };
 
 /* ---- the helper thread T2 ----
@@ -163,6 +165,16 @@ static int child_setup(const sigset_t *mask, pid_t parent, struct helper_args *a
          * from gaining privileges the filter could not account for. */
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return negative_errno();
+        /* Landlock restricts the calling thread and what it starts later:
+         * here, before T2 exists, C is the only thread, so T2 and the
+         * command inherit the domain. NO_NEW_PRIVS is what allows it. */
+        if (args->landlock_fd >= 0) {
+                int r = unotify_landlock_enforce(args->landlock_fd);
+
+                if (r < 0)
+                        return r;
+                args->landlock_fd = safe_close(args->landlock_fd);
+        }
         stack = mmap(NULL, HELPER_STACK_SIZE, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         if (stack == MAP_FAILED)
@@ -196,9 +208,10 @@ static bool child_wait_go(int go)
 }
 
 _Noreturn static void child_run(struct launch_shared *s, int go, const struct sock_fprog *prog,
-                                char *const argv[], const sigset_t *mask, pid_t parent)
+                                int landlock_fd, char *const argv[], const sigset_t *mask,
+                                pid_t parent)
 {
-        struct helper_args args = { .prog = prog, .shared = s };
+        struct helper_args args = { .prog = prog, .shared = s, .landlock_fd = landlock_fd };
         int r, e;
 
         r = child_setup(mask, parent, &args);
@@ -306,6 +319,12 @@ static int hand_over(struct launch_result *r, int go, launch_handoff_fn handoff,
 int launch_start(const struct sock_fprog *prog, char *const argv[], launch_handoff_fn handoff,
                  void *userdata, struct launch_result *ret)
 {
+        return launch_start_landlocked(prog, -1, argv, handoff, userdata, ret);
+}
+
+int launch_start_landlocked(const struct sock_fprog *prog, int landlock_fd, char *const argv[],
+                            launch_handoff_fn handoff, void *userdata, struct launch_result *ret)
+{
         _cleanup_(closep) int go = -1;
         pid_t parent = getpid();
         sigset_t block;
@@ -336,7 +355,7 @@ int launch_start(const struct sock_fprog *prog, char *const argv[], launch_hando
         }
         if (ret->pid == 0) {
                 close(go);
-                child_run(ret->shared, sv[1], prog, argv, &ret->saved_mask, parent);
+                child_run(ret->shared, sv[1], prog, landlock_fd, argv, &ret->saved_mask, parent);
         }
         close(sv[1]);
         ret->pidfd = (int)syscall(SYS_pidfd_open, ret->pid, 0);

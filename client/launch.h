@@ -54,6 +54,14 @@ struct launch_result {
 int launch_start(const struct sock_fprog *prog, char *const argv[], launch_handoff_fn handoff,
                  void *userdata, struct launch_result *ret);
 
+/* launch_start, and the child restricts itself with the Landlock ruleset
+ * landlock_fd (borrowed; -1: none, as launch_start) right after
+ * NO_NEW_PRIVS, before its helper thread and the filter exist: the
+ * command and every task it starts run in that Landlock domain. A
+ * refusal of landlock_restrict_self(2) is the child's setup error. */
+int launch_start_landlocked(const struct sock_fprog *prog, int landlock_fd, char *const argv[],
+                            launch_handoff_fn handoff, void *userdata, struct launch_result *ret);
+
 /* Wait for the child, forwarding SIGINT, SIGTERM, SIGHUP and SIGQUIT to it.
  * *ret_status: its exit code, or 128 + signal number (like a shell).
  * Frees what launch_start allocated; leaves those signals blocked (restore

@@ -18,13 +18,22 @@
 #include <unistd.h>
 
 #include "launch.h"
+#include "run_landlock.h"
 #include "unotify/filter.h"
 #include "unotify/macro.h"
+#include "unotify/paths.h"
 #include "unotify/policy.h"
 #include "unotify/unotify.h"
 
-/* The daemon's default (daemon/options.h). */
-#define DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
+/* The daemon's default: the system's, or the user's own daemon's. */
+#define SYSTEM_SOCKET UNOTIFY_SYSTEM_RUNTIME_DIR "/handoff.sock"
+
+static const char *default_socket(void)
+{
+        static char buf[108];
+
+        return unotify_default_socket("handoff.sock", buf, sizeof(buf)) ?: SYSTEM_SOCKET;
+}
 
 struct run {
         const char *socket;
@@ -32,6 +41,7 @@ struct run {
         bool verbose;
         char **argv;
         uint64_t digest;
+        int landlock_fd; /* the policy's Landlock ruleset; -1: none */
         int exit_code;                      /* set by on_handoff when it has reported a failure */
         const struct launch_result *launch; /* flags are set when on_handoff runs */
 };
@@ -52,9 +62,10 @@ static void print_help(void)
                "  -V, --version       show the version\n"
                "\n"
                "Exit status: CMD's, or 128+N if it died of signal N; 64 usage error;\n"
-               "69 daemon unreachable, or it refused the listener; 71 the launch failed;\n"
+               "69 daemon unreachable, it refused the listener, or Landlock is older than\n"
+               "the policy needs; 71 the launch failed;\n"
                "78 unknown or changed policy; 126/127 CMD could not be executed.\n",
-               DEFAULT_SOCKET);
+               default_socket());
 }
 
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage
@@ -71,7 +82,7 @@ static int parse_args(int argc, char **argv, struct run *ret)
         };
         int c;
 
-        ret->socket = DEFAULT_SOCKET;
+        ret->socket = default_socket();
         /* "+": stop at CMD, whose own options are not ours. */
         while ((c = getopt_long(argc, argv, "+s:p:vhV", opts, NULL)) >= 0) {
                 switch (c) {
@@ -138,6 +149,9 @@ static int make_filter(struct run *run, struct sock_fprog *ret)
          * what it can, the rest is notified) and checks the digest at
          * handoff: a policy edited in between refuses the listener. */
         run->digest = q.digest;
+        r = run_landlock_prepare(q.landlock, run->policy, run->verbose, &run->landlock_fd);
+        if (r != 0)
+                return r;
         ret->filter = TAKE_PTR(q.filter);
         ret->len = (unsigned short)q.filter_len;
         if (run->verbose) {
@@ -222,7 +236,8 @@ static int run_command(struct run *run, const struct sock_fprog *prog)
         int r, status;
 
         run->launch = &lr;
-        r = launch_start(prog, run->argv, on_handoff, run, &lr);
+        r = launch_start_landlocked(prog, run->landlock_fd, run->argv, on_handoff, run, &lr);
+        run->landlock_fd = safe_close(run->landlock_fd);
         if (r < 0) {
                 if (run->exit_code)
                         return run->exit_code;
@@ -246,7 +261,7 @@ static void ensure_stdio(void)
 
 int main(int argc, char **argv)
 {
-        struct run run = {};
+        struct run run = { .landlock_fd = -1 };
         struct sock_fprog prog = {};
         int r;
 

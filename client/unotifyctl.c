@@ -30,6 +30,7 @@
 
 #include "control_client.h"
 #include "ctl_msg.h"
+#include "symbols.h"
 #include "export_oci.h"
 #include "unotify/filter.h"
 #include "unotify/macro.h"
@@ -88,9 +89,10 @@ static void print_help(void)
                "\n"
                "POLICY is a policy name in the policy directory, or the path of one of\n"
                "its files (then its directory is loaded). ARGs are numbers (42, 0x2a,\n"
-               "052, -100), symbols joined by | (O_WRONLY|O_CREAT, AT_FDCWD, AF_INET,\n"
-               "S_IFCHR|0600, ...), or paths for pointer arguments: a quoted string\n"
-               "'\"/etc/shadow\"' or anything starting with /.\n"
+               "052, -100), symbols joined by | (O_WRONLY|O_CREAT, AT_FDCWD, every AF_*,\n"
+               "SOCK_*, CLONE_NEWUSER|SIGCHLD, PER_LINUX32, S_IFCHR|0600, PROT_*, ...),\n"
+               "or paths for pointer arguments: a quoted string '\"/etc/shadow\"' or\n"
+               "anything starting with /.\n"
                "\n"
                "Options of test:\n"
                "  -p, --policy-dir DIR  the policies (default %s)\n"
@@ -113,28 +115,6 @@ static void print_help(void)
 
 /* ---- arguments -------------------------------------------------------- */
 
-#define SYM(x)                    \
-        {                         \
-#x, (uint64_t)(x) \
-        }
-
-static const struct {
-        const char *name;
-        uint64_t value;
-} symbols[] = {
-        /* clang-format off */
-        SYM(O_RDONLY), SYM(O_WRONLY), SYM(O_RDWR), SYM(O_CREAT), SYM(O_EXCL), SYM(O_TRUNC),
-        SYM(O_APPEND), SYM(O_NONBLOCK), SYM(O_DIRECTORY), SYM(O_NOFOLLOW), SYM(O_CLOEXEC),
-        SYM(O_PATH), SYM(O_TMPFILE), SYM(O_NOCTTY), SYM(O_SYNC), SYM(AT_FDCWD),
-        SYM(AT_SYMLINK_NOFOLLOW), SYM(AT_REMOVEDIR), SYM(AT_EMPTY_PATH), SYM(AT_SYMLINK_FOLLOW),
-        SYM(AF_UNIX), SYM(AF_INET), SYM(AF_INET6), SYM(AF_NETLINK), SYM(AF_PACKET),
-        SYM(SOCK_STREAM), SYM(SOCK_DGRAM), SYM(SOCK_RAW), SYM(SOCK_NONBLOCK), SYM(SOCK_CLOEXEC),
-        SYM(S_IFCHR), SYM(S_IFBLK), SYM(S_IFIFO), SYM(S_IFREG), SYM(S_IFSOCK), SYM(S_IFDIR),
-        SYM(PROT_READ), SYM(PROT_WRITE), SYM(PROT_EXEC), SYM(MAP_SHARED), SYM(MAP_PRIVATE),
-        SYM(MAP_ANONYMOUS), SYM(MAP_FIXED),
-        /* clang-format on */
-};
-
 /* "O_WRONLY|O_CREAT", "0x2a", "-100", "S_IFCHR|0600". */
 static int parse_number(const char *s, uint64_t *ret)
 {
@@ -146,12 +126,10 @@ static int parse_number(const char *s, uint64_t *ret)
                 return -ENOMEM;
         for (char *t = strtok_r(copy, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
                 char *end;
-                size_t i;
+                uint64_t sym;
 
-                for (i = 0; i < ELEMENTSOF(symbols) && strcmp(symbols[i].name, t) != 0; i++)
-                        ;
-                if (i < ELEMENTSOF(symbols)) {
-                        v |= symbols[i].value;
+                if (symbol_value(t, &sym) == 0) {
+                        v |= sym;
                         continue;
                 }
                 errno = 0;

@@ -12,10 +12,12 @@
 
 #include "daemon.h"
 #include "fdstore.h"
+#include "landlock_reply.h"
 #include "listener.h"
 #include "log.h"
 #include "state.h"
 #include "unotify/filter.h"
+#include "unotify/landlock.h"
 #include "unotify/macro.h"
 #include "unotify/unotify.h"
 
@@ -133,6 +135,11 @@ static void answer_query(struct conn *c, const struct handoff_msg *m)
         snprintf(digest, sizeof(digest), "%016" PRIx64, unotify_policy_syscalls_digest(p));
         reply = json_pack("{s:b, s:s, s:O, s:s, s:s}", "ok", 1, "policy", unotify_policy_name(p),
                           "syscalls", names, "digest", digest, "filter", hex);
+        if (reply && unotify_policy_landlock(p) &&
+            json_object_set_new(reply, "landlock", landlock_reply(p)) < 0) {
+                conn_refuse(c, "policy \"%s\": out of memory", unotify_policy_name(p));
+                return;
+        }
         if (reply)
                 conn_reply(c, reply);
 }

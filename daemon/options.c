@@ -10,6 +10,16 @@
 #include <sysexits.h>
 
 #include "priority.h"
+#include "unotify/paths.h"
+
+/* /run/unotifyd/handoff.sock, or $XDG_RUNTIME_DIR/unotifyd/handoff.sock
+ * for a user's own daemon (unotify/paths.h). */
+static const char *default_socket(void)
+{
+        static char buf[108];
+
+        return unotify_default_socket("handoff.sock", buf, sizeof(buf)) ?: UNOTIFYD_DEFAULT_SOCKET;
+}
 
 static void print_help(void)
 {
@@ -41,7 +51,7 @@ static void print_help(void)
                "\n"
                "Signals: SIGHUP reloads the policies (the old ones stay on any error),\n"
                "SIGTERM/SIGINT stop the daemon.\n",
-               UNOTIFYD_DEFAULT_SOCKET, UNOTIFYD_DEFAULT_POLICY_DIR, UNOTIFYD_DEFAULT_POLICY,
+               default_socket(), UNOTIFYD_DEFAULT_POLICY_DIR, UNOTIFYD_DEFAULT_POLICY,
                UNOTIFYD_CONTROL_SOCKET_NAME, UNOTIFYD_DEFAULT_NICE);
 }
 
@@ -105,7 +115,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                 {},
         };
         struct options o = {
-                .socket_path = UNOTIFYD_DEFAULT_SOCKET,
+                .socket_path = default_socket(),
                 .policy_dir = UNOTIFYD_DEFAULT_POLICY_DIR,
                 .default_policy = UNOTIFYD_DEFAULT_POLICY,
                 .socket_mode = 0600,

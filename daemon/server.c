@@ -17,6 +17,7 @@
 #include "handoff.h"
 #include "listener.h"
 #include "log.h"
+#include "privilege.h"
 #include "sdnotify.h"
 #include "upgrade.h"
 #include "unotify/filter.h"
@@ -68,6 +69,11 @@ int daemon_load_policies(const struct options *o, struct unotify_policy_set **re
         }
         if (r < 0)
                 return log_error_errno(r, "%s: cannot load policies", o->policy_dir);
+        if (privilege_check_policies(*ret) < 0) {
+                *ret = unotify_policy_set_free(*ret);
+                log_error("%s: the daemon cannot serve every policy (above)", o->policy_dir);
+                return -EINVAL;
+        }
         build_launcher_filters(*ret);
         return 0;
 }

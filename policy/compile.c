@@ -329,7 +329,12 @@ int policy_compile(const struct compile_part *parts, size_t n_parts, const struc
                 r = copy_strings(d->includes, d->n_includes, &p->includes);
         p->n_includes = d->n_includes;
         if (r >= 0)
+                r = copy_strings(d->flags, d->n_flags, &p->flags);
+        p->n_flags = d->n_flags;
+        if (r >= 0)
                 r = compile_selector(p, d);
+        if (r >= 0)
+                r = landlock_compile(p, d);
         if (r >= 0)
                 r = compile_rules(&c, parts, n_parts);
         free(c.drafts);

@@ -43,7 +43,7 @@ size_t unotify_diags_errors(const struct unotify_diags *diags)
         return n;
 }
 
-static int diag_addv(struct unotify_diags *diags, enum unotify_diag_severity severity,
+_printf_(7, 0) static int diag_addv(struct unotify_diags *diags, enum unotify_diag_severity severity,
                      const char *file, int line, int column, const char *pointer, const char *fmt,
                      va_list ap)
 {

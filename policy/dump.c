@@ -276,6 +276,8 @@ static json_t *dump_policy(struct dump *d, const struct unotify_policy *p)
         for (size_t i = 0; !d->oom && i < p->n_tables; i++)
                 dump_table(d, p, &p->tables[i], rules);
         dump_plan(d, o, p->plan);
+        if (p->landlock)
+                add(d, o, "landlock", landlock_dump(p));
         snprintf(digest, sizeof(digest), "%016" PRIx64, unotify_policy_syscalls_digest(p));
         add(d, o, "digest", json_string(digest));
         return o;

@@ -10,6 +10,7 @@
 
 #include "unotify/macro.h"
 #include "unotify/filter.h"
+#include "unotify/landlock.h"
 #include "unotify/policy.h"
 
 #define RULE_MAX_CONDS 6
@@ -157,7 +158,10 @@ struct unotify_policy {
         bool needs_view; /* some rule has caps or path conditions */
         struct unotify_kernel_plan *plan; /* the filter made from it (kernel.c) */
         struct sock_fprog launcher_filter; /* built on demand; .filter NULL until then */
+        char **flags; /* the profile's "flags", kept for export */
+        size_t n_flags;
         bool no_filter; /* deny-all stand-in: no filter was made from it */
+        struct unotify_landlock *landlock; /* "landlock"; NULL: none (landlock.c) */
 };
 
 struct unotify_policy_set {
@@ -198,6 +202,8 @@ struct draft {
         struct draft_select select;
         bool has_select;
         bool is_default;
+        struct unotify_landlock landlock; /* paths borrowed; rules owned */
+        bool has_landlock;
 };
 
 /* diag.c: append one diagnostic; diags may be NULL (then nothing is kept).
@@ -365,6 +371,15 @@ int handler_options_copy(const struct unotify_handler_options *from,
                          struct unotify_handler_options **ret);
 /* Free options; owned: the strings too (a policy's copy). Accepts NULL. */
 void handler_options_free(struct unotify_handler_options *o, bool owned);
+
+/* landlock.c: p->landlock from d's (copied); the section's part of the
+ * plan digest; its dump for -T; the check that no emulation opens or
+ * makes files that the section restricts. */
+int landlock_compile(struct unotify_policy *p, const struct draft *d);
+void landlock_free(struct unotify_landlock *ll);
+uint64_t landlock_digest(uint64_t h, const struct unotify_landlock *ll);
+json_t *landlock_dump(const struct unotify_policy *p);
+int policy_check_landlock(const struct unotify_policy *p, struct unotify_diags *diags);
 
 /* mux.c: how variant rule ref decides number nr, for dumps. */
 json_t *mux_describe(const struct unotify_policy *p, uint32_t ref, uint32_t nr);

@@ -420,7 +420,7 @@ int unotify_kernel_plan_new(const struct unotify_policy *p, const uint64_t *caps
                 unotify_kernel_plan_free(plan);
                 return r;
         }
-        plan->digest = plan_digest(plan);
+        plan->digest = landlock_digest(plan_digest(plan), p->landlock);
         *ret = plan;
         return 0;
 }

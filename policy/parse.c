@@ -12,7 +12,7 @@ static const char *const root_keys[] = { "name",         "comment",       "defau
                                          "defaultErrnoRet", "syscalls",   "include",
                                          "select",       "default",       "defaultErrno",
                                          "archMap",      "architectures", "flags",
-                                         "listenerPath", "listenerMetadata" };
+                                         "listenerPath", "listenerMetadata", "landlock" };
 
 /* A profile without "name" is named after its file: "default.json" is
  * "default". */
@@ -111,6 +111,7 @@ int policy_parse(json_t *root, const char *origin, const struct load_opts *opts,
         parse_include(&p, root, ret);
         parse_select(&p, root, ret);
         parse_default(&p, root, ret);
+        parse_landlock(&p, root, ret);
         parse_comment(&p, root);
         suggest_free_names(p.known, p.n_known);
         if (p.oom)
@@ -129,5 +130,6 @@ void draft_done(struct draft *d)
         free(d->select.meta);
         free(d->select.annotations);
         free(d->own_name);
+        free(d->landlock.rules);
         *d = (struct draft){};
 }

@@ -27,7 +27,7 @@ void ptr_pop(struct parser *p, size_t mark)
         p->ptr[mark] = '\0';
 }
 
-static void report(struct parser *p, enum unotify_diag_severity severity, const char *key,
+_printf_(4, 0) static void report(struct parser *p, enum unotify_diag_severity severity, const char *key,
                    const char *fmt, va_list ap)
 {
         _cleanup_(freep) char *msg = NULL;

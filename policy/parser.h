@@ -86,3 +86,6 @@ void parse_profile_keys(struct parser *p, json_t *root, struct draft *d);
 void parse_include(struct parser *p, json_t *root, struct draft *d);
 void parse_select(struct parser *p, json_t *root, struct draft *d);
 void parse_default(struct parser *p, json_t *root, struct draft *d);
+
+/* parse_landlock.c: the top level's "landlock". */
+void parse_landlock(struct parser *p, json_t *root, struct draft *d);

@@ -61,9 +61,11 @@ static void policy_free(struct unotify_policy *p)
                 free(p->tables[i].notified);
         }
         unotify_kernel_plan_free(p->plan);
+        landlock_free(p->landlock);
         unotify_filter_free(&p->launcher_filter);
         free_rules(p);
         free_strings(p->syscalls, p->n_syscalls);
+        free_strings(p->flags, p->n_flags);
         for (size_t i = 0; i < p->n_sources; i++) {
                 free(p->sources[i].name);
                 free(p->sources[i].origin);
@@ -94,6 +96,12 @@ struct unotify_policy *unotify_policy_unref(struct unotify_policy *p)
 const char *unotify_policy_name(const struct unotify_policy *p)
 {
         return p->name;
+}
+
+const char *const *unotify_policy_filter_flags(const struct unotify_policy *p, size_t *ret_count)
+{
+        *ret_count = p->n_flags;
+        return (const char *const *)p->flags;
 }
 
 const char *unotify_policy_origin(const struct unotify_policy *p)
@@ -240,6 +248,8 @@ static int load_json(json_t *root, const char *origin, const struct load_opts *o
         if (r < 0)
                 return r;
         r = policy_check_toctou(p, diags);
+        if (r >= 0)
+                r = policy_check_landlock(p, diags);
         if (r >= 0)
                 r = policy_check_plan(p, o->strict, diags);
         if (r < 0)
@@ -393,4 +403,16 @@ const struct unotify_handler_options *unotify_policy_handler_options(const struc
         if (rule < 0 || (size_t)rule >= p->n_rules)
                 return NULL;
         return p->rules[rule].options;
+}
+
+size_t unotify_policy_rule_count(const struct unotify_policy *p)
+{
+        return p->n_rules;
+}
+
+enum unotify_handler unotify_policy_rule_handler(const struct unotify_policy *p, int rule)
+{
+        if (rule < 0 || (size_t)rule >= p->n_rules)
+                return UNOTIFY_HANDLER_NONE;
+        return p->rules[rule].decision.handler;
 }

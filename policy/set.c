@@ -173,6 +173,8 @@ static int compile_all(struct units *units, const struct load_opts *o, struct un
                 if (r >= 0)
                         r = policy_check_toctou(u->policy, diags);
                 if (r >= 0)
+                        r = policy_check_landlock(u->policy, diags);
+                if (r >= 0)
                         r = policy_check_plan(u->policy, o->strict, diags);
                 if (r == -ENOMEM)
                         return r;

@@ -232,30 +232,30 @@ static int set_fsid(long nr, unsigned id)
         return (unsigned)syscall(nr, -1) == id ? 0 : -EPERM;
 }
 
-/* The worker already holds exactly these credentials (a task running as
- * the daemon's own user, with the same groups, umask and capabilities):
- * switching to them and back would change nothing. */
-static bool holds_already(const struct worker *w, const struct task_creds *c, uint64_t eff)
+static bool same_ids(const struct worker *w, const struct task_creds *c)
 {
-        uint64_t own_eff = (uint64_t)w->caps[3] << 32 | w->caps[0];
-
-        return c->fsuid == w->fsuid && c->fsgid == w->fsgid && c->umask == w->umask &&
-               eff == own_eff && c->n_groups == (size_t)w->n_groups &&
+        return c->fsuid == w->fsuid && c->fsgid == w->fsgid && c->n_groups == (size_t)w->n_groups &&
                (c->n_groups == 0 || memcmp(c->groups, w->groups, c->n_groups * sizeof(gid_t)) == 0);
 }
 
 int worker_assume(struct worker *w, const struct task_creds *c, uint64_t extra_caps)
 {
         uint64_t permitted = (uint64_t)w->caps[4] << 32 | w->caps[1];
+        uint64_t own_eff = (uint64_t)w->caps[3] << 32 | w->caps[0];
         uint64_t eff = (c->caps | extra_caps) & permitted;
         uint32_t caps[6];
 
-        if (holds_already(w, c, eff))
-                return 0;
-        w->assumed = true;
+        /* The umask needs no privilege. */
         umask(c->umask);
+        /* A task of the daemon's own user, groups and capabilities (a
+         * rootless daemon serving its user's tasks) needs nothing else, and
+         * an unprivileged daemon could not call setgroups(2) at all. */
+        if (same_ids(w, c) && eff == own_eff)
+                return 0;
+        /* Refused (no CAP_SETGID): nothing changed, nothing to restore. */
         if (syscall(SYS_setgroups, c->n_groups, c->groups) < 0)
                 return -EPERM;
+        w->assumed = true;
         if (set_fsid(SYS_setfsgid, c->fsgid) < 0 || set_fsid(SYS_setfsuid, c->fsuid) < 0)
                 return -EPERM;
         /* After setfsuid: moving fsuid off 0 clears the fs capabilities,
@@ -270,6 +270,7 @@ int worker_restore(struct worker *w)
 {
         int r = 0;
 
+        umask(w->umask);
         if (w->assumed) {
                 /* Capabilities first: setgroups needs CAP_SETGID back. */
                 if (capset_self(w->caps) < 0 || set_fsid(SYS_setfsuid, w->fsuid) < 0 ||
@@ -277,7 +278,6 @@ int worker_restore(struct worker *w)
                     syscall(SYS_setgroups, (size_t)w->n_groups, w->groups) < 0 ||
                     capset_self(w->caps) < 0)
                         r = -EIO;
-                umask(w->umask);
                 w->assumed = false;
         }
         if (w->chrooted) {

@@ -159,6 +159,9 @@ struct unotify_policy *unotify_policy_ref(struct unotify_policy *p);
 struct unotify_policy *unotify_policy_unref(struct unotify_policy *p);
 
 const char *unotify_policy_name(const struct unotify_policy *p);
+/* The profile's "flags" (SECCOMP_FILTER_FLAG_* names, each once, in file
+ * order), which export-oci passes on to the runtime. Borrowed. */
+const char *const *unotify_policy_filter_flags(const struct unotify_policy *p, size_t *ret_count);
 /* The file the policy came from ("<origin>" for buffers); borrowed. */
 const char *unotify_policy_origin(const struct unotify_policy *p);
 
@@ -324,6 +327,13 @@ const char *unotify_decision_action_name(const struct unotify_decision *d);
  * Every EMULATE rule has options (defaults when it gives none). */
 const struct unotify_handler_options *unotify_policy_handler_options(const struct unotify_policy *p,
                                                                      int rule);
+
+/* How many effective rules p has (a decision's .rule is below it), and
+ * the handler of rule `rule` (UNOTIFY_HANDLER_NONE unless it emulates):
+ * what the daemon checks it can do at load (a handler that needs a
+ * privilege it lacks). */
+size_t unotify_policy_rule_count(const struct unotify_policy *p);
+enum unotify_handler unotify_policy_rule_handler(const struct unotify_policy *p, int rule);
 
 /* The syscalls handler h serves, as the loader checks rules against them
  * (borrowed, static). NULL with *ret_count 0: any syscall (inject), or an

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 struct sock_filter; /* <linux/filter.h> */
+struct unotify_landlock; /* "unotify/landlock.h" */
 
 #ifdef __cplusplus
 extern "C" {
@@ -62,6 +63,9 @@ struct unotify_reply {
          * by the daemon for a launcher; filter_len instructions. */
         struct sock_filter *filter;
         size_t filter_len;
+        /* query only: the policy's Landlock section (unotify/landlock.h),
+         * for unotify_landlock_ruleset(); NULL when it has none. */
+        struct unotify_landlock *landlock;
 };
 
 void unotify_reply_clear(struct unotify_reply *r);

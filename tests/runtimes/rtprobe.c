@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <asm/prctl.h>
@@ -209,7 +210,22 @@ static int in_test_container(void)
         return getpid() == 1 && uname(&u) == 0 && strcmp(u.nodename, "unotify-test") == 0;
 }
 
-int main(void)
+/* --wait PATH: the test stops the daemon first, then creates PATH (in
+ * the rootfs it shares with us), so the table shows the kernel alone. */
+static int wait_for(const char *path)
+{
+        const struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+        for (int i = 0; i < 3000; i++) {
+                if (syscall(SYS_access, path, F_OK) == 0)
+                        return 0;
+                syscall(SYS_nanosleep, &tick, NULL);
+        }
+        fprintf(stderr, "unotify-rtprobe: %s never appeared\n", path);
+        return -1;
+}
+
+int main(int argc, char *argv[])
 {
         long self = getpid(); /* kcmp and process_vm_readv look at ourselves */
         const struct call calls[] = { NS_CALLS, PERSONALITY_CALLS, SOCKET_CALLS, PRIVILEGED_CALLS,
@@ -220,6 +236,8 @@ int main(void)
                 fprintf(stderr, "unotify-rtprobe: runs only as pid 1 of a test container\n");
                 return 2;
         }
+        if (argc == 3 && strcmp(argv[1], "--wait") == 0 && wait_for(argv[2]) < 0)
+                return 3;
 
         for (size_t i = 0; i < n; i++) {
                 int e = run(&calls[i]);

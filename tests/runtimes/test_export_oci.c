@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -27,6 +28,8 @@ static const struct test_policy policies[] = {
         { "none.json", "{\"name\":\"none\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}" },
         { "writer.json", "{\"name\":\"writer\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
                          "{\"names\":[\"write\"],\"notify\":true,\"action\":\"SCMP_ACT_LOG\"}]}" },
+        { "flagged.json", "{\"name\":\"flagged\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":["
+                          "\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\",\"SECCOMP_FILTER_FLAG_TSYNC\"],\"syscalls\":[]}" },
         {},
 };
 
@@ -157,6 +160,74 @@ Test(export_oci, sysv_ipc_names_also_notify_ipc_with_version_bits)
         unotify_policy_set_free(set);
 }
 
+/* The profile's flags reach the runtime, after -f's, each once; TSYNC
+ * would make a runtime with a listener fail, so it is left out, said. */
+Test(export_oci, the_profiles_flags_pass_on)
+{
+        struct cmd_result r;
+        json_t *s = export_json((const char *const[]){ "-f", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "-f",
+                                                       "SECCOMP_FILTER_FLAG_LOG", "flagged", NULL },
+                                &r);
+        json_t *flags = json_object_get(s, "flags");
+
+        cr_assert_eq(json_array_size(flags), 2, "%s", r.out);
+        cr_assert_str_eq(json_string_value(json_array_get(flags, 0)), "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+        cr_assert_str_eq(json_string_value(json_array_get(flags, 1)), "SECCOMP_FILTER_FLAG_LOG");
+        cr_assert(strstr(r.err, "policy \"flagged\": flag \"SECCOMP_FILTER_FLAG_TSYNC\" is left out"),
+                  "%s", r.err);
+        json_decref(s);
+}
+
+/* minKernel is decided for the release the daemon runs on (its own
+ * uname), else the digests would never match; -k names another node's. */
+#define NEWER_POLICY                                                                               \
+        "{\"name\":\"newer\",\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["               \
+        "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\","                                 \
+        "\"includes\":{\"minKernel\":\"5.0\"}}]}"
+
+static json_t *export_newer(const char *kernel, struct cmd_result *r)
+{
+        char own[160], path[200];
+        const char *argv[10] = { UNOTIFYCTL, "export-oci", "-p", own, "-s", "/run/x.sock" };
+        size_t n = 6;
+        json_t *v;
+
+        snprintf(own, sizeof(own), "%s/newer", dir);
+        snprintf(path, sizeof(path), "%s/newer.json", own);
+        if (access(own, F_OK) != 0) {
+                cr_assert_eq(mkdir(own, 0700), 0);
+                write_file(path, NEWER_POLICY);
+        }
+        if (kernel) {
+                argv[n++] = "-k";
+                argv[n++] = kernel;
+        }
+        argv[n++] = "newer";
+        run_cmd(argv, 10000, r);
+        cr_assert_eq(r->status, 0, "%s", r->err);
+        v = json_loads(r->out, 0, NULL);
+        cr_assert(json_is_object(v), "%s", r->out);
+        return v;
+}
+
+Test(export_oci, min_kernel_is_decided_for_a_release)
+{
+        struct cmd_result old, now, here;
+        json_t *a = export_newer("4.19.0", &old);
+        json_t *b = export_newer("6.1.0-test", &now);
+        json_t *c = export_newer(NULL, &here);
+        struct utsname u;
+
+        cr_assert_null(strstr(old.out, "\"getpid\""), "4.19: %s", old.out);
+        cr_assert_not_null(strstr(now.out, "\"getpid\""), "6.1: %s", now.out);
+        cr_assert_eq(uname(&u), 0);
+        cr_assert_eq(strstr(here.out, "\"getpid\"") != NULL, strverscmp(u.release, "5.0") >= 0,
+                     "running %s: %s", u.release, here.out);
+        json_decref(a);
+        json_decref(b);
+        json_decref(c);
+}
+
 Test(export_oci, all_notifies_the_union_and_names_no_policy)
 {
         struct cmd_result r;
@@ -208,6 +279,54 @@ Test(export_oci, config_gets_the_section_and_keeps_the_rest)
         json_decref(c);
 }
 
+/* Denies mount unless the container has CAP_SYS_ADMIN: with the set
+ * known at export the rule is decided there, else mount is notified. */
+#define CAPPED_POLICY                                                                              \
+        "{\"name\":\"capped\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["               \
+        "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ERRNO\","                                  \
+        "\"excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}}]}"
+
+/* A runtime wrapper's use (contrib/docker): the caps come from the
+ * config the engine wrote, and an unconfined config stays unconfined. */
+Test(export_oci, config_caps_and_if_confined)
+{
+        char path[256], policy[256], bare[256];
+        struct cmd_result r;
+        json_t *by_flag, *by_config, *none, *c, *in;
+
+        snprintf(policy, sizeof(policy), "%s/capped.json", pdir);
+        write_file(policy, CAPPED_POLICY);
+        snprintf(path, sizeof(path), "%s/config.json", dir);
+        write_file(path, "{\"process\":{\"capabilities\":{\"effective\":[\"CAP_SYS_ADMIN\"]}},"
+                         "\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}}}");
+        by_flag = export_json((const char *const[]){ "--caps", "CAP_SYS_ADMIN", "capped", NULL }, &r);
+        c = export_json((const char *const[]){ "--config", path, "--config-caps", "capped", NULL },
+                        &r);
+        by_config = json_object_get(json_object_get(c, "linux"), "seccomp");
+        none = export_json((const char *const[]){ "capped", NULL }, &r);
+        cr_assert(json_equal(by_flag, by_config), "%s", json_dumps(by_config, 0));
+        cr_assert(!json_equal(none, by_config), "without caps mount is notified");
+        cr_assert(strstr(json_string_value(json_object_get(by_config, "listenerMetadata")),
+                         "unotify.caps="));
+        json_decref(c);
+
+        snprintf(bare, sizeof(bare), "%s/bare.json", dir);
+        write_file(bare, "{\"process\":{\"args\":[\"sh\"]},\"linux\":{\"namespaces\":[]}}");
+        c = export_json((const char *const[]){ "--config", bare, "--if-confined", "capped", NULL },
+                        &r);
+        in = json_load_file(bare, 0, NULL);
+        cr_assert(json_equal(c, in), "changed: %s", json_dumps(c, 0));
+        c = (json_decref(c), export_json((const char *const[]){ "--config", path, "--if-confined",
+                                                                "capped", NULL },
+                                         &r));
+        cr_assert_not_null(json_object_get(json_object_get(json_object_get(c, "linux"), "seccomp"),
+                                           "listenerPath"));
+        json_decref(c);
+        json_decref(in);
+        json_decref(by_flag);
+        json_decref(none);
+}
+
 struct bad_call {
         const char *args[6];
         int status;
@@ -229,6 +348,10 @@ static const struct bad_call bad_calls[] = {
         { { "--config", "/nonexistent/config.json", "web", NULL }, 66, "/nonexistent/config.json" },
         { { "--config", "/proc/version", "web", NULL }, 65, "/proc/version:1:" },
         { { "--bogus", NULL }, 64, "unrecognized option" },
+        { { "--config-caps", "web", NULL }, 64, "--config-caps and --if-confined need --config" },
+        { { "--config", "/proc/version", "--config-caps", "--caps", "", NULL },
+          64,
+          "--config-caps or --caps, not both" },
 };
 
 #define N_BAD (sizeof(bad_calls) / sizeof(bad_calls[0]))

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -310,4 +311,119 @@ Test(runtimes_profiles, crun_podman_profile_answers_as_the_engine_converts_it)
 {
         conformance("crun", PODMAN_PROFILE, "golang-github-containers-common", "podman",
                     podman_cases);
+}
+
+/* ---- 2: deny-by-default holds in the kernel, daemon or not ---- */
+
+/* clang-format off */
+/* A deny-by-default allow-list: what a static program and the runtimes
+ * need between installing the filter and exec (runc's Go runtime may make
+ * a thread: clone without namespace flags, Docker's mask), and mkdir
+ * notified, so that the daemon has a part. keyctl, add_key, unshare and
+ * mount are named nowhere: defaultAction's EPERM. */
+#define ALLOWLIST_POLICY                                                                           \
+        "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["                                     \
+        "{\"names\":[\"execve\",\"brk\",\"arch_prctl\",\"set_tid_address\",\"set_robust_list\","   \
+        "\"rseq\",\"prlimit64\",\"mprotect\",\"mmap\",\"munmap\",\"getrandom\",\"read\","          \
+        "\"write\",\"writev\",\"close\",\"close_range\",\"exit\",\"exit_group\",\"newfstatat\","   \
+        "\"fstat\",\"ioctl\",\"getpid\",\"gettid\",\"getppid\",\"uname\",\"readlink\","            \
+        "\"readlinkat\",\"access\",\"faccessat\",\"faccessat2\",\"nanosleep\",\"clock_nanosleep\"," \
+        "\"rt_sigaction\",\"rt_sigprocmask\",\"rt_sigreturn\",\"sigaltstack\",\"futex\","          \
+        "\"sched_yield\",\"tgkill\",\"fcntl\",\"dup2\",\"dup3\",\"open\",\"openat\",\"capget\","   \
+        "\"capset\",\"prctl\",\"setgroups\",\"setuid\",\"setgid\",\"setresuid\",\"setresgid\","    \
+        "\"getuid\",\"geteuid\",\"getgid\",\"getegid\",\"wait4\",\"epoll_pwait\",\"pselect6\","     \
+        "\"fstatfs\",\"statfs\",\"getdents64\",\"lseek\",\"madvise\",\"sched_getaffinity\"]," \
+        "\"action\":\"SCMP_ACT_ALLOW\"},"                                                          \
+        "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"             \
+        "\"value\":2114060288,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"                    \
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\","                    \
+        "\"errnoRet\":\"EROFS\"}]}"
+/* clang-format on */
+
+#define GO_FILE "/unotify-go" /* in the rootfs, which the container shares */
+
+static const struct anchor kernel_denials[] = {
+        { "keyctl(GET_KEYRING_ID)", "EPERM" }, { "add_key(bad-type)", "EPERM" },
+        { "unshare(0)", "EPERM" },             { "unshare(CLONE_NEWUSER)", "EPERM" },
+        { "mount(tmpfs,/tmp)", "EPERM" },      { "clone(CLONE_NEWUSER)", "EPERM" },
+        { "clone(SIGCHLD)", "ok" },            { "getpid", "ok" },
+        {}
+};
+
+/* Wait (up to 10 s) until the daemon has the listener of container id. */
+static void wait_served(const char *id)
+{
+        const struct timespec tick = { 0, 20 * 1000 * 1000 };
+        char needle[256];
+
+        snprintf(needle, sizeof(needle), ": container %s pid ", id);
+        for (int i = 0; i < 500 && !strstr(daemon_log(&d), needle); i++)
+                nanosleep(&tick, NULL);
+        cr_assert_not_null(strstr(daemon_log(&d), needle), "no listener of %s:\n%s", id,
+                           daemon_log(&d));
+}
+
+static void print_rows(const char *label, const struct table *t)
+{
+        printf("\n%s under %s:\n", label, env.rt.name);
+        for (size_t i = 0; i < t->n; i++)
+                printf("  %-40s %s\n", t->rows[i].name, t->rows[i].result);
+        fflush(stdout);
+}
+
+/* The daemon is stopped while the container waits; then it runs the table. */
+static void probe_with_daemon_gone(const char *id, struct table *t)
+{
+        int out_err[2];
+        char go[512];
+        struct cmd_result *r = calloc(1, sizeof(*r));
+        pid_t pid;
+
+        cr_assert_not_null(r);
+        pid = rt_start(&env, id, out_err);
+        wait_served(id);
+        daemon_stop(&d);
+        daemon_up = false;
+        snprintf(go, sizeof(go), "%s" GO_FILE, env.rootfs);
+        cr_assert(fclose(fopen(go, "we")) == 0, "%s", go);
+        rt_wait(pid, out_err, r);
+        cr_assert_eq(r->status, 0, "under %s with the daemon gone: exit %d\n%s\n%s",
+                     env.rt.name, r->status, r->out, r->err);
+        parse_table(r->out, t);
+        free(r);
+}
+
+static void deny_by_default(const char *runtime)
+{
+        static const char *const args[] = { "/bin/rtprobe", NULL };
+        static const char *const waiting[] = { "/bin/rtprobe", "--wait", GO_FILE, NULL };
+        struct table up, down;
+        const char *id;
+
+        rt_env_init(&env, runtime);
+        start((const struct test_policy[]){ { "allowlist.json", ALLOWLIST_POLICY }, {} });
+
+        probe_in(rt_bundle(&env, &d, &(struct container){ .policy = "allowlist", .args = args }),
+                 "deny-by-default", &up);
+        print_rows("deny-by-default, daemon up", &up);
+        assert_anchors("deny-by-default, daemon up", &up, kernel_denials);
+        cr_assert_str_eq(result_of(&up, "mkdir(/tmp/unotify-probe)"), "EROFS",
+                         "the daemon answers the notified mkdir");
+
+        id = rt_bundle(&env, &d, &(struct container){ .policy = "allowlist", .args = waiting });
+        probe_with_daemon_gone(id, &down);
+        print_rows("deny-by-default, daemon stopped", &down);
+        assert_anchors("deny-by-default, daemon stopped", &down, kernel_denials);
+        /* With nobody on the listener, the kernel fails notified calls. */
+        cr_assert_str_eq(result_of(&down, "mkdir(/tmp/unotify-probe)"), "ENOSYS");
+}
+
+Test(runtimes_profiles, runc_deny_by_default_holds_in_the_kernel_daemon_or_not)
+{
+        deny_by_default("runc");
+}
+
+Test(runtimes_profiles, crun_deny_by_default_holds_in_the_kernel_daemon_or_not)
+{
+        deny_by_default("crun");
 }

@@ -150,7 +150,9 @@ void daemon_start(struct test_daemon *d, const struct test_policy *policies, boo
 
         *d = (struct test_daemon){ .default_log_level = d->default_log_level,
                                    .extra_arg = d->extra_arg,
-                                   .wrapper = d->wrapper };
+                                   .wrapper = d->wrapper,
+                                   .owner = d->owner,
+                                   .owner_gid = d->owner_gid };
         d->valgrind = valgrind;
         strcpy(d->dir, "/tmp/unotify-test.XXXXXX");
         cr_assert_not_null(mkdtemp(d->dir));
@@ -165,8 +167,15 @@ void daemon_start(struct test_daemon *d, const struct test_policy *policies, boo
 
                 snprintf(path, sizeof(path), "%s/%s", d->policy_dir, p->file);
                 write_file(path, p->json);
+                if (d->owner)
+                        cr_assert_eq(chown(path, d->owner, d->owner_gid), 0);
         }
         nfd = notify_socket(notify_path);
+        if (d->owner)
+                cr_assert(chown(d->dir, d->owner, d->owner_gid) == 0 &&
+                                  chown(d->policy_dir, d->owner, d->owner_gid) == 0 &&
+                                  chown(notify_path, d->owner, d->owner_gid) == 0,
+                          "chown to uid %u: %s", (unsigned)d->owner, strerror(errno));
         d->pid = fork();
         cr_assert_geq(d->pid, 0);
         if (d->pid == 0)

@@ -28,6 +28,11 @@ struct test_daemon {
         bool default_log_level; /* set before daemon_start: no -v */
         const char *extra_arg;  /* set before daemon_start: one more option */
         const char *const *wrapper; /* set before daemon_start: argv run first */
+        /* set before daemon_start: a uid other than 0 owns the temp dir,
+         * the policies and the notify socket (a daemon run as that user
+         * through wrapper). */
+        uid_t owner;
+        gid_t owner_gid;
 };
 
 /* Start unotifyd with these policies (NULL-terminated by .file == NULL)

@@ -17,8 +17,12 @@
  *                             line on stdin, printing each result, until
  *                             EOF (a task that lives across daemon restarts);
  *                             a line "N" makes N calls in a row instead and
- *                             prints the last one's result */
+ *                             prints the last one's result
+ *   probe open-each           prints "ready PID", then for each line PATH
+ *                             on stdin open(PATH, O_RDONLY) and prints
+ *                             "open: RESULT", until EOF */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -160,6 +164,23 @@ static int do_repeat(const char *path)
         return 0;
 }
 
+static int do_open_each(void)
+{
+        char line[4096];
+
+        printf("ready %d\n", (int)getpid());
+        while (fgets(line, sizeof(line), stdin)) {
+                long r;
+
+                line[strcspn(line, "\n")] = '\0';
+                r = syscall(SYS_openat, AT_FDCWD, line, O_RDONLY | O_CLOEXEC);
+                printf("open: %s\n", result(r));
+                if (r >= 0)
+                        close((int)r);
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -177,6 +198,8 @@ int main(int argc, char **argv)
                 return do_threads(atoi(argv[2]), atoi(argv[3]), argv[4]);
         if (argc == 3 && !strcmp(argv[1], "block"))
                 return do_block(argv[2]);
+        if (argc == 2 && !strcmp(argv[1], "open-each"))
+                return do_open_each();
         if (argc == 3 && !strcmp(argv[1], "repeat"))
                 return do_repeat(argv[2]);
         fprintf(stderr, "usage: see the comment at the top of probe.c\n");

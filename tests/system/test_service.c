@@ -55,6 +55,24 @@ static void assert_serves_both_sockets(void)
         sandbox_stop(&box);
 }
 
+/* Whether path is listening: a connection that is closed at once (the
+ * activator starts the daemon, which then finds nothing to read). */
+static bool accepts(const char *path)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+        bool ok;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return false;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+        if (fd >= 0)
+                close(fd);
+        return ok;
+}
+
 Test(service, socket_activation_by_systemd_socket_activate)
 {
         char notify[400];
@@ -74,9 +92,10 @@ Test(service, socket_activation_by_systemd_socket_activate)
                        "--control-socket", s.d.control, "--policy-dir", s.d.policy_dir, NULL);
                 _exit(127);
         }
-        /* systemd-socket-activate binds, then starts the daemon on the
-         * first connection. */
-        for (int waited = 0; stat(s.d.control, &st) < 0; waited += 10) {
+        /* systemd-socket-activate binds, then listens, then starts the
+         * daemon on the first connection: the file exists a moment before
+         * a connection is accepted (ECONNREFUSED in between). */
+        for (int waited = 0; stat(s.d.control, &st) < 0 || !accepts(s.d.control); waited += 10) {
                 cr_assert_lt(waited, 10000, "no control socket: %s", daemon_log(&s.d));
                 poll(NULL, 0, 10);
         }

@@ -98,6 +98,35 @@ Test(ctl, kernel_keeps_the_default)
         CTL_EXPECT(0, "kernel: /syscalls/0 -> SCMP_ACT_ALLOW\n", "test", "-p", tmpdir, "d", "getpid");
 }
 
+/* The argument names Docker's profile is written in terms of. The two
+ * socket rules overlap, so the daemon decides socket (no "kernel:"). */
+#define SYMBOLS_POLICY                                                                        \
+        "{'name':'s','defaultAction':'SCMP_ACT_ERRNO','syscalls':["                           \
+        "{'names':['socket'],'action':'SCMP_ACT_ERRNO','errnoRet':97,"                        \
+        "'args':[{'index':0,'value':40,'op':'SCMP_CMP_EQ'}]},"                                \
+        "{'names':['socket'],'action':'SCMP_ACT_ALLOW'},"                                     \
+        "{'names':['personality'],'action':'SCMP_ACT_ALLOW',"                                 \
+        "'args':[{'index':0,'value':8,'op':'SCMP_CMP_EQ'}]},"                                 \
+        "{'names':['clone'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,"                    \
+        "'value':2114060288,'op':'SCMP_CMP_MASKED_EQ','valueTwo':0}]}]}"
+
+Test(ctl, symbols)
+{
+        write_file("s.json", SYMBOLS_POLICY);
+        CTL_EXPECT(0, "/syscalls/0 -> SCMP_ACT_ERRNO EAFNOSUPPORT\n", "test", "-p", tmpdir,
+                   "s", "socket", "AF_VSOCK", "SOCK_STREAM|SOCK_CLOEXEC", "0");
+        CTL_EXPECT(0, "/syscalls/1 -> SCMP_ACT_ALLOW\n", "test", "-p", tmpdir, "s", "socket",
+                   "AF_ALG", "SOCK_SEQPACKET", "0");
+        CTL_EXPECT(0, "kernel: /syscalls/2 -> SCMP_ACT_ALLOW\n", "test", "-p", tmpdir, "s",
+                   "personality", "PER_LINUX32");
+        CTL_EXPECT(0, "kernel: /defaultAction -> SCMP_ACT_ERRNO EPERM\n", "test", "-p", tmpdir, "s",
+                   "personality", "PER_BSD");
+        CTL_EXPECT(0, "kernel: /syscalls/3 -> SCMP_ACT_ALLOW\n", "test", "-p", tmpdir, "s", "clone",
+                   "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|SIGCHLD");
+        CTL_EXPECT(0, "kernel: /defaultAction -> SCMP_ACT_ERRNO EPERM\n", "test", "-p", tmpdir, "s",
+                   "clone", "CLONE_NEWUSER|SIGCHLD");
+}
+
 Test(ctl, exit_codes)
 {
         CTL_EXPECT(65, "", "test", "-p", EXAMPLES, "demo", "frobnicate");

@@ -1,0 +1,8 @@
+/* Names of syscall argument values for `unotifyctl test`. */
+#pragma once
+
+#include <stdint.h>
+
+/* The value of a kernel header symbol (O_CREAT, AF_VSOCK, CLONE_NEWUSER,
+ * SIGCHLD, PER_LINUX32, ...). Returns 0, or -ENOENT for an unknown name. */
+int symbol_value(const char *name, uint64_t *ret);
