@@ -52,6 +52,7 @@ static const char *policy_of(enum ref_mode mode)
                 return "bench-open";
         case REF_CONTINUE:
         case REF_MEMREAD:
+        case REF_OPEN_ADDFD:
                 break;
         }
         return "bench-continue";
@@ -146,7 +147,7 @@ static int with_idle_listeners(struct run_plan *plan)
         return r;
 }
 
-#define GROUPS "one, open, scale, placement, threads, listeners, profile, landlock"
+#define GROUPS "one, open, path, scale, placement, threads, listeners, profile, landlock"
 
 static void usage(void)
 {

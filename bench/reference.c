@@ -2,6 +2,7 @@
  * each a blocking RECV/SEND loop with buffers allocated once; nothing else
  * on the path. It never polls, so it is stopped with SIGKILL. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,6 +35,33 @@ static int read_target(int fd, const struct seccomp_notif *req, uint64_t addr, c
         return 0;
 }
 
+/* Open the path the task named with its flags, here, and install the fd
+ * in the task as the call's result in one ioctl (ADDFD_FLAG_SEND). No
+ * root, no credentials: a floor for any supervisor that emulates open. */
+static void open_and_send(int fd, struct seccomp_notif *req, struct seccomp_notif_resp *resp)
+{
+        char path[64];
+        struct seccomp_notif_addfd addfd = {
+                .id = req->id,
+                .flags = SECCOMP_ADDFD_FLAG_SEND,
+                .newfd_flags = (uint32_t)req->data.args[2] & O_CLOEXEC,
+        };
+        int opened;
+
+        if (read_target(fd, req, req->data.args[1], path, sizeof(path)) < 0)
+                return;
+        path[sizeof(path) - 1] = '\0';
+        opened = openat(AT_FDCWD, path, (int)req->data.args[2] | O_CLOEXEC, (mode_t)req->data.args[3]);
+        if (opened < 0) {
+                resp->error = -errno;
+                ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+                return;
+        }
+        addfd.srcfd = (uint32_t)opened;
+        ioctl(fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+        close(opened);
+}
+
 static void answer(int fd, enum ref_mode mode, struct seccomp_notif *req,
                    struct seccomp_notif_resp *resp)
 {
@@ -59,6 +87,9 @@ static void answer(int fd, enum ref_mode mode, struct seccomp_notif *req,
                         return;
                 resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
                 break;
+        case REF_OPEN_ADDFD:
+                open_and_send(fd, req, resp);
+                return;
         case REF_CONTINUE:
         case REF_EMULATE_OPEN: /* not the reference's: it lets the call run */
                 resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;

@@ -14,6 +14,8 @@
         { key, "placement", label, FILTER_NOTIFY, 1, 1, sup, REF_CONTINUE, place, CALL_GETPPID }
 #define OPENS(key, label, filter, sup, mode, call) \
         { key, "open", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
+#define PATHS(key, label, sup, mode) \
+        { key, "path", label, FILTER_NOTIFY, 1, 1, sup, mode, PLACE_ANY, CALL_OPEN_DENIED }
 #define LANDLOCK(key, label, filter, sup, mode, call) \
         { key, "landlock", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
 #define PROFILE(key, label, filter, sup, call) \
@@ -44,12 +46,11 @@ static const struct config configs[] = {
           SUP_REF, REF_MEMREAD),
         C("refsync-memread", "one", "reference + SYNC_WAKE_UP, 64-byte read + ID_VALID", FILTER_NOTIFY,
           1, 1, SUP_REF_SYNC, REF_MEMREAD),
-        OPENS("ref-path", "reference, openat: read the path + ID_VALID, EACCES", FILTER_NOTIFY, SUP_REF,
-              REF_PATHDENY, CALL_OPEN_DENIED),
-        OPENS("refsync-path", "reference + SYNC_WAKE_UP, openat: read the path + ID_VALID, EACCES",
-              FILTER_NOTIFY, SUP_REF_SYNC, REF_PATHDENY, CALL_OPEN_DENIED),
-        OPENS("unotifyd-path", "unotifyd, openat: deny by path prefix (EACCES)", FILTER_NOTIFY,
-              SUP_UNOTIFYD, REF_PATHDENY, CALL_OPEN_DENIED),
+        PATHS("ref-path", "reference, openat: read the path + ID_VALID, EACCES", SUP_REF, REF_PATHDENY),
+        PATHS("refsync-path", "reference + SYNC_WAKE_UP, openat: read the path + ID_VALID, EACCES",
+              SUP_REF_SYNC, REF_PATHDENY),
+        PATHS("unotifyd-path", "unotifyd, openat: deny by path prefix (EACCES)", SUP_UNOTIFYD,
+              REF_PATHDENY),
         OPENS("open-nofilter", "openat + close, no filter", FILTER_NONE, SUP_NONE, REF_CONTINUE,
               CALL_OPEN_ALLOWED),
         OPENS("refsync-open", "openat + close, reference + SYNC_WAKE_UP, CONTINUE", FILTER_NOTIFY,
@@ -62,6 +63,9 @@ static const struct config configs[] = {
                  FILTER_LANDLOCK, SUP_NONE, REF_CONTINUE, CALL_OPEN_EXISTING),
         LANDLOCK("landlock-daemon", "openat denied by unotifyd's path rule (EACCES)", FILTER_NOTIFY,
                  SUP_UNOTIFYD, REF_PATHDENY, CALL_OPEN_DENIED),
+        OPENS("refsync-open-addfd",
+              "openat + close, reference + SYNC_WAKE_UP: read the path, open it, ADDFD_FLAG_SEND",
+              FILTER_NOTIFY, SUP_REF_SYNC, REF_OPEN_ADDFD, CALL_OPEN_ALLOWED),
         OPENS("unotifyd-open-emulate", "openat + close, unotifyd, open handler (ADDFD + SEND)",
               FILTER_NOTIFY, SUP_UNOTIFYD, REF_EMULATE_OPEN, CALL_OPEN_ALLOWED),
         C("unotifyd-idle-continue", "scale", "unotifyd holding the idle listeners, CONTINUE",
@@ -129,7 +133,7 @@ struct ratio {
 
 static const struct ratio ratios[] = {
         { "1 target, CONTINUE: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-continue",
-          "refsync-continue", "<= 1.20" },
+          "refsync-continue", "<= 1.05" },
         { "1 target, CONTINUE: unotifyd / plain reference", "unotifyd-continue", "ref-continue",
           "<= 0.70" },
         { "1 target, errno: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-errno", "refsync-errno",
@@ -145,13 +149,15 @@ static const struct ratio ratios[] = {
         { "idle listeners: CONTINUE with them / without", "unotifyd-idle-continue", "unotifyd-continue",
           "<= 1.10" },
         { "1 target, path read + deny: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-path",
-          "refsync-path", "(none set)" },
+          "refsync-path", "<= 1.25" },
         { "1 target, path read + deny: unotifyd / plain reference", "unotifyd-path", "ref-path",
           "(none set)" },
         { "openat denied by path: unotifyd / Landlock", "landlock-daemon", "landlock-kernel",
           "(what a Landlock rule saves)" },
         { "openat denied by Landlock / a failed openat, unsandboxed", "landlock-kernel",
           "landlock-none", "(Landlock's own cost)" },
+        { "openat: emulated by unotifyd's open handler / reference that opens + ADDFD_FLAG_SEND",
+          "unotifyd-open-emulate", "refsync-open-addfd", "<= 1.50" },
         { "openat: emulated by the open handler / CONTINUE (unotifyd)", "unotifyd-open-emulate",
           "unotifyd-open-continue", "(the cost of emulation)" },
         { "openat: emulated by the open handler / no filter", "unotifyd-open-emulate", "open-nofilter",
@@ -165,9 +171,9 @@ static const struct ratio ratios[] = {
         { "64 listeners: unotifyd / unotifyd --nice 0", "unotifyd-l64", "unotifyd-nice0-l64",
           "(the priority's effect)" },
         { "8 threads: reference at nice -10 throughput / unotifyd throughput", "unotifyd-t8",
-          "refnice-t8", "(same priority)" },
+          "refnice-t8", "<= 1.00" },
         { "64 threads: reference at nice -10 throughput / unotifyd throughput", "unotifyd-t64",
-          "refnice-t64", "(same priority)" },
+          "refnice-t64", "<= 1.00" },
         { "64 listeners: reference at nice -10 throughput / unotifyd throughput", "unotifyd-l64",
           "refnice-l64", "(same priority)" },
         { "same CPU: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-same", "refsync-same",
