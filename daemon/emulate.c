@@ -25,7 +25,10 @@ static struct ratelimit refusals = RATELIMIT_INIT(10ull * 1000000000u, 10);
 
 /* ADDFD + SEND in one: returns 0, or -errno (-ENOENT: the task was
  * interrupted or died; the fd was not installed). */
-static int send_fd(struct listener *l, const struct emul_call *c, int *ret_fd)
+/* The kernel's struct seccomp_notif_resp fits (checked at init). */
+#define RESP_MAX 256
+
+static int send_fd(const struct emul_call *c, int *ret_fd)
 {
         struct seccomp_notif_addfd addfd = {
                 .id = c->req.id,
@@ -39,7 +42,7 @@ static int send_fd(struct listener *l, const struct emul_call *c, int *ret_fd)
          * with EINTR only while the fd is still queued, and the kernel
          * then drops it: trying again installs it once. */
         do
-                r = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+                r = ioctl(c->listener_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
         while (r < 0 && errno == EINTR);
         if (r < 0)
                 return negative_errno();
@@ -47,15 +50,18 @@ static int send_fd(struct listener *l, const struct emul_call *c, int *ret_fd)
         return 0;
 }
 
-static int send_plain(struct listener *l, const struct emul_call *c, int error)
+static int send_plain(const struct job *job, int error)
 {
-        struct seccomp_notif_resp *resp = l->daemon->resp;
+        const struct emul_call *c = &job->call;
+        union {
+                struct seccomp_notif_resp resp;
+                unsigned char bytes[RESP_MAX];
+        } buf = {};
 
-        memset(resp, 0, l->daemon->resp_size);
-        resp->id = c->req.id;
-        resp->error = -error;
-        resp->val = error ? 0 : c->val;
-        return ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 ? negative_errno() : 0;
+        buf.resp.id = c->req.id;
+        buf.resp.error = -error;
+        buf.resp.val = error ? 0 : c->val;
+        return ioctl(c->listener_fd, SECCOMP_IOCTL_NOTIF_SEND, &buf) < 0 ? negative_errno() : 0;
 }
 
 /* Verbose only, like respond.c's decisions: the name costs an allocation. */
@@ -68,7 +74,7 @@ static void log_answer(struct listener *l, const struct job *job, int fd)
 
         if (c->error)
                 snprintf(result, sizeof(result), "%s", unotify_errno_name(c->error) ?: "an errno");
-        else if (c->fd >= 0)
+        else if (fd >= 0)
                 snprintf(result, sizeof(result), "fd %d", fd);
         else
                 snprintf(result, sizeof(result), "%lld", (long long)c->val);
@@ -88,32 +94,49 @@ static void log_refusal(struct listener *l, const struct job *job)
                  unotify_errno_name(c->error) ?: "an errno", c->why);
 }
 
-static void answer(struct job *job)
+/* In the worker, right after the handler: the task wakes now, not after
+ * a round trip through the loop. Only the job and what it borrows are
+ * touched (the listener's fd stays open while it has jobs; the journal
+ * has its own lock). */
+static void send_answer(struct job *job)
 {
-        struct listener *l = job->listener;
         struct emul_call *c = &job->call;
-        int r, target_fd = -1;
+        int r;
 
+        job->target_fd = -1;
         if (c->error == 0 && c->fd >= 0) {
-                r = send_fd(l, c, &target_fd);
+                r = send_fd(c, &job->target_fd);
                 /* ESRCH: the task was interrupted with the fd queued, which
                  * it then dropped. EMFILE/EBADF: the task's RLIMIT_NOFILE;
                  * it gets that. */
                 if (r == -ESRCH)
                         r = -ENOENT;
                 else if (r < 0 && r != -ENOENT)
-                        r = send_plain(l, c, -r);
+                        r = send_plain(job, -r);
         } else {
-                r = send_plain(l, c, c->error);
+                r = send_plain(job, c->error);
         }
-        if (r == 0 && l->journal)
-                journal_answered(l->journal, c);
+        if (r == 0 && c->journal)
+                journal_answered(c->journal, c);
+        c->fd = safe_close(c->fd);
+        job->send_result = r;
+        job->sent = true;
+}
+
+/* In the loop: count and log what the worker sent. Every notification
+ * ends in one counter, also when its listener died meanwhile. */
+static void account(struct job *job)
+{
+        struct listener *l = job->listener;
+        struct emul_call *c = &job->call;
+        int r = job->send_result;
+
         if (r == 0) {
                 l->counters.answered++;
                 l->daemon->stats.answered++;
                 log_refusal(l, job);
                 if (log_enabled(LOG_INFO))
-                        log_answer(l, job, target_fd);
+                        log_answer(l, job, job->target_fd);
                 return;
         }
         if (r != -ENOENT) {
@@ -134,8 +157,9 @@ static void on_job_done(struct job *job, void *userdata)
         struct listener *l = job->listener;
 
         (void)userdata;
-        if (!l->dead)
-                answer(job);
+        if (!job->sent) /* not run: the pool is being freed */
+                send_answer(job);
+        account(job);
         if (job->call.replayed)
                 l->journal_replayed++;
         safe_close(job->call.fd);
@@ -153,7 +177,11 @@ int emulate_init(struct daemon *d)
                 return log_error_errno(-EINVAL, "handler \"%s\": registered syscalls differ from "
                                                 "the policy library's",
                                        why);
-        return pool_new(d->loop, EMULATE_WORKERS, on_job_done, d, &d->pool);
+        if (d->resp_size > RESP_MAX)
+                return log_error_errno(-EOVERFLOW, "the kernel's seccomp_notif_resp has %zu bytes, "
+                                                   "more than the %d this build knows",
+                                       d->resp_size, RESP_MAX);
+        return pool_new(d->loop, EMULATE_WORKERS, send_answer, on_job_done, d, &d->pool);
 }
 
 void emulate_done(struct daemon *d)

@@ -386,7 +386,12 @@ static void listener_ready(struct listener *l, uint32_t events, bool alone)
                 return;
         }
         if (events & (EPOLLHUP | EPOLLERR)) {
-                log_counters(l, "no task uses the filter any more");
+                /* Workers answer by themselves and the loop counts after:
+                 * with emulations still out, the summary waits for them. */
+                if (l->jobs > 0)
+                        l->end_reason = "no task uses the filter any more";
+                else
+                        log_counters(l, "no task uses the filter any more");
                 fdstore_listener_gone(l->daemon, l);
                 listener_free(l);
         }
@@ -487,6 +492,8 @@ int listener_set_origin(struct listener *l, const char *metadata, char *const *a
 
 static void listener_destroy(struct listener *l)
 {
+        if (l->end_reason)
+                log_counters(l, l->end_reason);
         if (l->journal_recorded)
                 log_info("listener %llu: %llu emulated answers lost to signals, %llu restarted "
                          "calls answered from the journal",

@@ -54,6 +54,7 @@ struct listener {
         unsigned jobs;
         unsigned jobs_running; /* of those, in a worker now (the pool's lock) */
         bool dead;
+        const char *end_reason; /* freed with jobs out: log the summary after them */
         struct journal *journal;
         uint64_t journal_recorded; /* answers lost after a side effect */
         uint64_t journal_replayed; /* restarted calls answered from the journal */

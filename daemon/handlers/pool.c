@@ -20,6 +20,7 @@
 
 struct pool {
         struct ev_loop *loop;
+        pool_answer_fn answer;
         pool_done_fn done;
         void *userdata;
         ev_async wake;
@@ -94,12 +95,17 @@ static void *worker_main(void *arg)
                 /* A worker left with a task's root or rights serves no one. */
                 if (init >= 0 && (worker_restore(w) < 0 || w->broken))
                         init = -EIO;
+                if (p->answer)
+                        p->answer(job);
                 pthread_mutex_lock(&p->lock);
                 w->job = NULL;
                 (*job->running)--;
                 list_add_tail(&p->finished, &job->node);
-                /* A job of the same owner may have waited for this one. */
-                pthread_cond_broadcast(&p->cond);
+                /* A job of the same owner may have waited for this one.
+                 * With nothing queued there is nobody to wake: waking every
+                 * idle worker to find nothing cost more than the open. */
+                if (!list_empty(&p->queue))
+                        pthread_cond_broadcast(&p->cond);
                 pthread_mutex_unlock(&p->lock);
                 streak_interrupt();
                 ev_async_send(p->loop, &p->wake);
@@ -185,7 +191,8 @@ static int start_workers(struct pool *p, unsigned n)
         return r;
 }
 
-int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata, struct pool **ret)
+int pool_new(struct ev_loop *loop, unsigned n, pool_answer_fn answer, pool_done_fn done,
+             void *userdata, struct pool **ret)
 {
         struct sigaction sa = { .sa_handler = on_wake_signal };
         struct pool *p = calloc(1, sizeof(*p));
@@ -194,6 +201,7 @@ int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata
         if (!p)
                 return -ENOMEM;
         p->loop = loop;
+        p->answer = answer;
         p->done = done;
         p->userdata = userdata;
         pthread_mutex_init(&p->lock, NULL);

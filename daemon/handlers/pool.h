@@ -1,7 +1,8 @@
 /* The worker threads emulations run in: the loop submits a job, a worker
  * runs its handler (which may block: a FIFO without a writer, a slow
- * filesystem), and the loop gets it back through an ev_async and sends
- * the answer. Nothing here blocks the loop. */
+ * filesystem) and sends the answer itself, so the task wakes without a
+ * hop back through the loop; the loop gets the job back through an
+ * ev_async for the counters and the log. Nothing here blocks the loop. */
 #pragma once
 
 #include <ev.h>
@@ -21,6 +22,11 @@ struct job {
          * others' emulations. */
         unsigned *running;
         struct list_node node;
+        /* Set by the pool's answer function: the answer went (sent), with
+         * what SEND/ADDFD returned (0 or -errno) and the task's fd number. */
+        bool sent;
+        int send_result;
+        int target_fd;
 };
 
 struct pool;
@@ -29,11 +35,14 @@ struct pool;
  * run because the pool is being freed: then call.error is ENOSYS). The
  * callee owns the job. */
 typedef void (*pool_done_fn)(struct job *job, void *userdata);
+/* Called in the worker right after the handler ran (thread-safe: it may
+ * only use the job and what the job borrows). */
+typedef void (*pool_answer_fn)(struct job *job);
 
 /* Start n worker threads (n >= 2: one listener gets at most n - 1 of
- * them at a time). Returns 0 or -errno. */
-int pool_new(struct ev_loop *loop, unsigned n, pool_done_fn done, void *userdata,
-             struct pool **ret);
+ * them at a time). answer may be NULL. Returns 0 or -errno. */
+int pool_new(struct ev_loop *loop, unsigned n, pool_answer_fn answer, pool_done_fn done,
+             void *userdata, struct pool **ret);
 /* Queue job (taken). */
 void pool_submit(struct pool *p, struct job *job);
 /* Wake and join the workers (one blocked in open(2) is interrupted),

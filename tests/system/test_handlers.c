@@ -385,6 +385,25 @@ static bool daemon_waits_on_fifo(void)
         return daemon_fifo_waiters() > 0;
 }
 
+/* Every notification ends in exactly one counter: answered, gone before
+ * SEND, or dropped stale; the one whose task was killed while a worker
+ * emulated it too. The loop counts a job after it is back, so wait. */
+static void assert_counters_add_up(void)
+{
+        long long received = 0, ended = 0;
+
+        for (int i = 0; i < 200; i++) {
+                received = daemon_stat(&d, "notifications_received");
+                ended = daemon_stat(&d, "notifications_answered") +
+                        daemon_stat(&d, "gone_before_send") + daemon_stat(&d, "stale_dropped");
+                if (received == ended)
+                        break;
+                poll(NULL, 0, 10);
+        }
+        cr_assert_eq(received, ended, "received %lld, answered + gone before SEND + stale %lld",
+                     received, ended);
+}
+
 Test(handlers, blocking_fifo_open_does_not_stall_other_listeners)
 {
         char fifo[512], p[512];
@@ -436,6 +455,7 @@ Test(handlers, blocking_fifo_open_does_not_stall_other_listeners)
         for (int i = 0; i < 3000 && daemon_waits_on_fifo(); i++)
                 poll(NULL, 0, 10);
         cr_assert_not(daemon_waits_on_fifo(), "the worker is still held by a dead task");
+        assert_counters_add_up();
 }
 
 /* One listener blocking in more opens than there are workers holds at
