@@ -172,9 +172,13 @@ int offload_run(void (*fn)(void *job), void *job, size_t size, uint64_t timeout_
         struct job *j;
         int r;
 
+        static _Thread_local int on_loop = -1; /* gettid(2) is a syscall */
+
         /* Only the loop (the main thread) must not block; an emulation
          * worker may, and runs the job itself. */
-        if (gettid() != getpid()) {
+        if (on_loop < 0)
+                on_loop = gettid() == getpid();
+        if (!on_loop) {
                 fn(job);
                 return 0;
         }

@@ -71,7 +71,7 @@ static int make_node(struct emul_call *c, struct worker *w, const struct mknod_c
         const char *name;
         int r, dir = -1;
 
-        r = task_creds_read((pid_t)c->req.pid, &creds);
+        r = task_creds_read(w, (pid_t)c->req.pid, &creds);
         if (r < 0)
                 return r;
         r = task_dirs_open(c, w, m->path, m->dirfd_arg, false, &dirs);

@@ -281,7 +281,7 @@ static int open_as_task(struct emul_call *c, struct worker *w, struct open_call 
         struct task_creds creds;
         int r;
 
-        r = task_creds_read((pid_t)c->req.pid, &creds);
+        r = task_creds_read(w, (pid_t)c->req.pid, &creds);
         if (r < 0)
                 return r;
         name_task_self(o, &creds);

@@ -46,6 +46,7 @@ static int capset_self(const uint32_t caps[6])
 
 int worker_init(struct worker *w)
 {
+        struct stat st;
         int r;
 
         w->own_root = w->proc_fd = -1;
@@ -56,6 +57,16 @@ int worker_init(struct worker *w)
         w->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (w->own_root < 0 || w->proc_fd < 0)
                 return negative_errno();
+        /* cwd "/" from the start: relative walks never start from the
+         * daemon's cwd (only a task's root or dirfd). */
+        if (fstat(w->own_root, &st) < 0 || fchdir(w->own_root) < 0)
+                return negative_errno();
+        w->root_dev = st.st_dev;
+        w->root_ino = st.st_ino;
+        if (stat("/proc/self/ns/user", &st) < 0)
+                return negative_errno();
+        w->userns_dev = st.st_dev;
+        w->userns_ino = st.st_ino;
         r = capget_self(w->caps);
         if (r < 0)
                 return r;
@@ -71,6 +82,7 @@ int worker_init(struct worker *w)
         w->fsgid = (gid_t)syscall(SYS_setfsgid, -1);
         w->umask = umask(022);
         umask(w->umask);
+        w->cur_umask = w->umask;
         return 0;
 }
 
@@ -122,15 +134,15 @@ static int parse_groups(const char *s, struct task_creds *ret)
 }
 
 /* Whether tid is in the daemon's user namespace: its capabilities mean
- * the same only then. */
-static bool same_userns(pid_t tid)
+ * the same only then. Asked each call: a task may unshare one. */
+static bool same_userns(const struct worker *w, pid_t tid)
 {
         char path[64];
-        struct stat a, b;
+        struct stat a;
 
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)tid);
-        return stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino == b.st_ino &&
-               a.st_dev == b.st_dev;
+        snprintf(path, sizeof(path), "%d/ns/user", (int)tid);
+        return fstatat(w->proc_fd, path, &a, 0) == 0 && a.st_ino == w->userns_ino &&
+               a.st_dev == w->userns_dev;
 }
 
 /* The last of the ids of an NStgid/NSpid line: the innermost namespace's. */
@@ -178,25 +190,52 @@ static int parse_status_line(const char *line, struct task_creds *ret, unsigned 
         return r;
 }
 
-int task_creds_read(pid_t tid, struct task_creds *ret)
+static int parse_status(FILE *f, struct task_creds *ret)
 {
-        _cleanup_(fclosep) FILE *f = NULL;
         _cleanup_(freep) char *line = NULL;
-        char path[64];
         size_t cap = 0;
         unsigned seen = 0;
         int r = 0;
 
-        *ret = (struct task_creds){};
-        snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-        f = fopen(path, "re");
-        if (!f)
-                return errno == ENOENT || errno == ESRCH ? -ENOENT : negative_errno();
         while (r >= 0 && getline(&line, &cap, f) > 0)
                 r = parse_status_line(line, ret, &seen);
-        if (r >= 0 && seen != 63)
-                r = -EBADMSG;
-        if (r >= 0 && !same_userns(tid))
+        return r >= 0 && seen != 63 ? -EBADMSG : r;
+}
+
+/* One read into a buffer (stdio would fstat and read three times); a
+ * file that fills it (thousands of groups) is read again by stdio. */
+static int read_status(struct worker *w, pid_t tid, struct task_creds *ret)
+{
+        char buf[4096], path[64];
+        _cleanup_(fclosep) FILE *f = NULL;
+        _cleanup_(closep) int fd = -1;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "%d/status", (int)tid);
+        fd = openat(w->proc_fd, path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT || errno == ESRCH ? -ENOENT : negative_errno();
+        n = read(fd, buf, sizeof(buf));
+        if (n < 0)
+                return errno == ESRCH ? -ENOENT : negative_errno();
+        if ((size_t)n < sizeof(buf))
+                f = fmemopen(buf, (size_t)n, "r");
+        else
+                f = fdopen(dup(fd), "re");
+        if (!f)
+                return negative_errno();
+        if ((size_t)n == sizeof(buf))
+                rewind(f);
+        return parse_status(f, ret);
+}
+
+int task_creds_read(struct worker *w, pid_t tid, struct task_creds *ret)
+{
+        int r;
+
+        *ret = (struct task_creds){};
+        r = read_status(w, tid, ret);
+        if (r >= 0 && !same_userns(w, tid))
                 ret->caps = 0; /* its caps are over its namespace, not ours */
         if (r < 0)
                 task_creds_done(ret);
@@ -212,11 +251,11 @@ void task_creds_done(struct task_creds *c)
 
 int worker_enter_root(struct worker *w, int root_fd)
 {
-        struct stat a, b;
+        struct stat a;
 
-        if (fstat(root_fd, &a) < 0 || fstat(w->own_root, &b) < 0)
+        if (fstat(root_fd, &a) < 0)
                 return negative_errno();
-        if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        if (a.st_dev == w->root_dev && a.st_ino == w->root_ino)
                 return 0;
         /* CAP_SYS_CHROOT; this thread's fs_struct only. */
         if (fchdir(root_fd) < 0 || chroot(".") < 0)
@@ -246,7 +285,10 @@ int worker_assume(struct worker *w, const struct task_creds *c, uint64_t extra_c
         uint32_t caps[6];
 
         /* The umask needs no privilege. */
-        umask(c->umask);
+        if (c->umask != w->cur_umask) {
+                umask(c->umask);
+                w->cur_umask = c->umask;
+        }
         /* A task of the daemon's own user, groups and capabilities (a
          * rootless daemon serving its user's tasks) needs nothing else, and
          * an unprivileged daemon could not call setgroups(2) at all. */
@@ -270,7 +312,10 @@ int worker_restore(struct worker *w)
 {
         int r = 0;
 
-        umask(w->umask);
+        if (w->cur_umask != w->umask) {
+                umask(w->umask);
+                w->cur_umask = w->umask;
+        }
         if (w->assumed) {
                 /* Capabilities first: setgroups needs CAP_SETGID back. */
                 if (capset_self(w->caps) < 0 || set_fsid(SYS_setfsuid, w->fsuid) < 0 ||
@@ -288,8 +333,8 @@ int worker_restore(struct worker *w)
                 else
                         r = -EIO;
         }
-        if (fchdir(w->own_root) < 0)
-                r = -EIO;
+        /* Only entering a root moves this thread's cwd (to that root), and
+         * leaving one puts it back on own_root: nothing else to undo. */
         if (r < 0)
                 w->broken = true;
         return r;

@@ -46,6 +46,11 @@ struct worker {
         uid_t fsuid;
         gid_t fsgid;
         mode_t umask;
+        mode_t cur_umask; /* what this thread's umask is now */
+        dev_t root_dev;   /* own_root's, to tell a task's root from ours */
+        ino_t root_ino;
+        dev_t userns_dev; /* the daemon's user namespace */
+        ino_t userns_ino;
         bool chrooted;
         bool assumed;
         bool broken; /* a restore failed: it serves no more calls */
@@ -56,8 +61,9 @@ struct worker {
 int worker_init(struct worker *w);
 void worker_done(struct worker *w);
 
-/* Read tid's credentials. Returns 0, -ENOENT (gone) or -errno. */
-int task_creds_read(pid_t tid, struct task_creds *ret);
+/* Read tid's credentials (now, not cached). Returns 0, -ENOENT (gone)
+ * or -errno. */
+int task_creds_read(struct worker *w, pid_t tid, struct task_creds *ret);
 void task_creds_done(struct task_creds *c);
 
 /* Make root_fd (a directory, e.g. /proc/TID/root) this thread's root: paths
