@@ -180,7 +180,9 @@ static int run_verb(int argc, char **argv, bool allow_prometheus, int error_code
         r = parse_opts(argc, argv, allow_prometheus, o);
         if (r)
                 return r < 0 ? 0 : r;
-        r = request(o->socket, argv[0], &reply);
+        /* stats --prometheus: the daemon renders the exposition itself,
+         * the same text its metrics endpoint serves. */
+        r = request(o->socket, o->prometheus ? "metrics" : argv[0], &reply);
         if (r)
                 return r;
         if (!json_is_true(json_object_get(reply, "ok"))) {
@@ -277,27 +279,6 @@ int unotifyctl_list(int argc, char **argv)
         return 0;
 }
 
-/* Counters get Prometheus' _total suffix; these are gauges. */
-static bool is_gauge(const char *key)
-{
-        return !strcmp(key, "listeners") || !strcmp(key, "policies") ||
-               !strcmp(key, "sync_wake_up_listeners") || !strcmp(key, "loop_nice");
-}
-
-static void print_prometheus(const json_t *stats)
-{
-        const char *key;
-        json_t *v;
-
-        json_object_foreach((json_t *)stats, key, v) {
-                bool gauge = is_gauge(key);
-
-                printf("# HELP unotifyd_%s%s unotifyd %s\n", key, gauge ? "" : "_total", key);
-                printf("# TYPE unotifyd_%s%s %s\n", key, gauge ? "" : "_total", gauge ? "gauge" : "counter");
-                printf("unotifyd_%s%s %lld\n", key, gauge ? "" : "_total", (long long)json_integer_value(v));
-        }
-}
-
 int unotifyctl_stats(int argc, char **argv)
 {
         _cleanup_(json_decrefp) json_t *r = NULL;
@@ -309,7 +290,11 @@ int unotifyctl_stats(int argc, char **argv)
         if (code >= 0)
                 return code;
         if (o.prometheus) {
-                print_prometheus(json_object_get(r, "stats"));
+                const char *text = json_string_value(json_object_get(r, "exposition"));
+
+                if (!text)
+                        return ctl_fail(WHO, EX_PROTOCOL, "the daemon sent no exposition");
+                fputs(text, stdout);
                 return 0;
         }
         json_object_foreach(json_object_get(r, "stats"), key, v)

@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics_text.h"
 #include "unotify/macro.h"
 #include "upgrade.h"
 
@@ -105,6 +106,19 @@ static json_t *cmd_stats(struct daemon *d, const json_t *req, char *err, size_t 
         return json_pack("{s:o*}", "stats", figures(d));
 }
 
+/* The same exposition as GET /metrics, for unotifyctl stats --prometheus. */
+static json_t *cmd_metrics(struct daemon *d, const json_t *req, char *err, size_t size)
+{
+        _cleanup_(freep) char *text = NULL;
+        size_t len;
+
+        (void)req;
+        (void)err;
+        (void)size;
+        text = metrics_text(d, &len);
+        return text ? json_pack("{s:s%}", "exposition", text, len) : NULL;
+}
+
 static json_t *cmd_reload(struct daemon *d, const json_t *req, char *err, size_t size)
 {
         (void)req;
@@ -127,6 +141,7 @@ static const struct control_command commands[] = {
         { "status", cmd_status },
         { "list", cmd_list },
         { "stats", cmd_stats },
+        { "metrics", cmd_metrics },
         { "reload", cmd_reload },
         { "upgrade", cmd_upgrade },
 };

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "list.h"
+#include "metrics.h"
 #include "priority.h"
 #include "wakeup.h"
 #include "options.h"
@@ -109,6 +110,14 @@ struct daemon {
         size_t resp_size;
 
         struct daemon_stats stats;
+        struct metrics metrics; /* the labelled ones (metrics.h) */
+
+        /* The metrics endpoint (metrics_http.c): -1 when not serving one. */
+        int metrics_fd;
+        ev_io metrics_io;
+        struct list_node metrics_conns;
+        size_t n_metrics_conns;
+        bool own_metrics; /* a unix socket we bound: unlinked at exit */
 
         struct pool *pool; /* emulations' worker threads (emulate.h) */
 };

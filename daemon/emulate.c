@@ -111,16 +111,44 @@ static void send_answer(struct job *job)
                  * it gets that. */
                 if (r == -ESRCH)
                         r = -ENOENT;
-                else if (r < 0 && r != -ENOENT)
+                else if (r < 0 && r != -ENOENT) {
+                        job->answered_error = true;
                         r = send_plain(job, -r);
+                }
         } else {
+                job->answered_error = c->error != 0;
                 r = send_plain(job, c->error);
         }
+        job->answered_ns = now_ns();
         if (r == 0 && c->journal)
                 journal_answered(c->journal, c);
         c->fd = safe_close(c->fd);
         job->send_result = r;
         job->sent = true;
+}
+
+static enum metrics_handler_result result_of(const struct job *job)
+{
+        if (job->send_result == -ENOENT)
+                return METRICS_RESULT_GONE;
+        if (job->send_result < 0)
+                return METRICS_RESULT_FAILED;
+        if (job->answered_error)
+                return METRICS_RESULT_ERRNO;
+        return job->target_fd >= 0 ? METRICS_RESULT_FD : METRICS_RESULT_VALUE;
+}
+
+/* The labelled metrics of an emulated call, answered or not. */
+static void account_metrics(struct metrics *m, const struct job *job)
+{
+        unsigned h = (unsigned)job->call.dec.handler < METRICS_HANDLERS ? (unsigned)job->call.dec.handler : 0;
+        uint64_t took = job->answered_ns - job->recv_ns;
+
+        m->handler_results[h][result_of(job)]++;
+        if (job->send_result != 0)
+                return;
+        histogram_observe(&m->handler_time[h], took);
+        histogram_observe(&m->decision_time[METRICS_EMULATE], took);
 }
 
 /* In the loop: count and log what the worker sent. Every notification
@@ -131,6 +159,7 @@ static void account(struct job *job)
         struct emul_call *c = &job->call;
         int r = job->send_result;
 
+        account_metrics(&l->daemon->metrics, job);
         if (r == 0) {
                 l->counters.answered++;
                 l->daemon->stats.answered++;
@@ -190,7 +219,7 @@ void emulate_done(struct daemon *d)
 }
 
 bool emulate_start(struct listener *l, const struct seccomp_notif *req,
-                   const struct unotify_decision *dec)
+                   const struct unotify_decision *dec, uint64_t recv_ns)
 {
         const struct handler *h = handler_lookup(dec->handler);
         struct job *job;
@@ -205,6 +234,7 @@ bool emulate_start(struct listener *l, const struct seccomp_notif *req,
         job->handler = h;
         job->listener = l;
         job->running = &l->jobs_running;
+        job->recv_ns = recv_ns;
         job->call = (struct emul_call){
                 .req = *req,
                 .listener_fd = l->fd,

@@ -8,6 +8,7 @@
 
 #include <linux/seccomp.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "unotify/policy.h"
 
@@ -19,8 +20,9 @@ int emulate_init(struct daemon *d);
 /* Stop it: every job still in it is answered (ENOSYS if it did not run). */
 void emulate_done(struct daemon *d);
 
-/* Hand req, decided dec (EMULATE), to its handler. Returns true when the
+/* Hand req, decided dec (EMULATE), to its handler; recv_ns is when RECV
+ * returned it (CLOCK_MONOTONIC, for the metrics). Returns true when the
  * answer follows from the pool; false when it cannot start (the caller
  * answers dec->error). */
 bool emulate_start(struct listener *l, const struct seccomp_notif *req,
-                   const struct unotify_decision *dec);
+                   const struct unotify_decision *dec, uint64_t recv_ns);

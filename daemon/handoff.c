@@ -69,7 +69,7 @@ static void conn_reply(struct conn *c, json_t *reply)
         (void)!send(c->fd, s, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-_printf_(2, 3) static void conn_refuse(struct conn *c, const char *fmt, ...)
+_printf_(3, 4) static void conn_refuse(struct conn *c, enum metrics_refusal reason, const char *fmt, ...)
 {
         _cleanup_(json_decrefp) json_t *reply = NULL;
         char msg[512];
@@ -79,6 +79,7 @@ _printf_(2, 3) static void conn_refuse(struct conn *c, const char *fmt, ...)
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         c->d->stats.handoffs_refused++;
+        c->d->metrics.refusals[reason]++;
         if (ratelimit_allow(&refusals))
                 log_warning("handoff from pid %d uid %u refused: %s", (int)c->peer.pid, c->peer.uid, msg);
         reply = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
@@ -119,12 +120,12 @@ static void answer_query(struct conn *c, const struct handoff_msg *m)
         char digest[17];
 
         if (!p) {
-                conn_refuse(c, "unknown policy \"%s\" (not in %s)", m->query_policy, c->d->opts->policy_dir);
+                conn_refuse(c, METRICS_REFUSED_POLICY, "unknown policy \"%s\" (not in %s)", m->query_policy, c->d->opts->policy_dir);
                 return;
         }
         hex = filter_hex(p);
         if (!hex) {
-                conn_refuse(c, "policy \"%s\": cannot build its filter", unotify_policy_name(p));
+                conn_refuse(c, METRICS_REFUSED_POLICY, "policy \"%s\": cannot build its filter", unotify_policy_name(p));
                 return;
         }
         plan = unotify_policy_kernel_plan(p);
@@ -137,7 +138,7 @@ static void answer_query(struct conn *c, const struct handoff_msg *m)
                           "syscalls", names, "digest", digest, "filter", hex);
         if (reply && unotify_policy_landlock(p) &&
             json_object_set_new(reply, "landlock", landlock_reply(p)) < 0) {
-                conn_refuse(c, "policy \"%s\": out of memory", unotify_policy_name(p));
+                conn_refuse(c, METRICS_REFUSED_NO_MEMORY, "policy \"%s\": out of memory", unotify_policy_name(p));
                 return;
         }
         if (reply)
@@ -231,14 +232,14 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
 
         if (!listener_fd_is_seccomp(fd)) {
                 safe_close(fd);
-                conn_refuse(c, "the \"%s\" fd is not a seccomp listener", UNOTIFY_SECCOMP_FD_NAME);
+                conn_refuse(c, METRICS_REFUSED_NOT_LISTENER, "the \"%s\" fd is not a seccomp listener", UNOTIFY_SECCOMP_FD_NAME);
                 return;
         }
         p = select_policy(c, m, why, sizeof(why));
         r = listener_add(c->d, fd, unotify_policy_ref(p ? p : c->d->deny_all), m->container_id,
                          (pid_t)m->pid, &l);
         if (r < 0) {
-                conn_refuse(c, "out of memory");
+                conn_refuse(c, METRICS_REFUSED_NO_MEMORY, "out of memory");
                 return;
         }
         listener_set_seccomp_flags(l, m->has_seccomp_flags, m->seccomp_flags);
@@ -253,7 +254,7 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                    unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid,
                    annotations, listener_wait_killable_str(l));
         if (!p) {
-                conn_refuse(c, "%s", why);
+                conn_refuse(c, METRICS_REFUSED_POLICY, "%s", why);
                 return;
         }
         reply = json_pack("{s:b, s:s, s:I}", "ok", 1, "policy", unotify_policy_name(p), "listener",
@@ -270,16 +271,16 @@ static void conn_process(struct conn *c)
 
         for (size_t i = c->scan.end; i < c->len; i++)
                 if (!strchr(" \t\r\n", c->buf[i]) || c->buf[i] == '\0') {
-                        conn_refuse(c, "unexpected data after the JSON value");
+                        conn_refuse(c, METRICS_REFUSED_MALFORMED, "unexpected data after the JSON value");
                         return;
                 }
         r = handoff_msg_parse(c->buf, c->scan.end, c->n_fds, &m, err, sizeof(err));
         if (r == -ENOMEM) {
-                conn_refuse(c, "out of memory");
+                conn_refuse(c, METRICS_REFUSED_NO_MEMORY, "out of memory");
                 return;
         }
         if (r < 0) {
-                conn_refuse(c, "%s", err);
+                conn_refuse(c, METRICS_REFUSED_MALFORMED, "%s", err);
                 return;
         }
         if (m.kind == HANDOFF_QUERY)
@@ -402,7 +403,10 @@ static void on_conn_io(struct ev_loop *loop, ev_io *w, int revents)
                  * of a missing file): nothing to refuse. */
                 log_info("handoff connection from pid %d closed without a message", (int)c->peer.pid);
         else if (r < 0)
-                conn_refuse(c, "%s", err);
+                conn_refuse(c, r == -EMSGSIZE ? METRICS_REFUSED_TOO_LARGE
+                               : r == -ENOMEM ? METRICS_REFUSED_NO_MEMORY
+                                              : METRICS_REFUSED_MALFORMED,
+                            "%s", err);
         else
                 conn_process(c);
         conn_free(c);
@@ -414,7 +418,7 @@ static void on_conn_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
         (void)loop;
         (void)revents;
-        conn_refuse(c, "no complete message within %d ms (%zu bytes received)", UNOTIFY_HANDOFF_TIMEOUT_MS,
+        conn_refuse(c, METRICS_REFUSED_TIMEOUT, "no complete message within %d ms (%zu bytes received)", UNOTIFY_HANDOFF_TIMEOUT_MS,
                     c->len);
         conn_free(c);
 }
@@ -440,7 +444,7 @@ static void conn_new(struct daemon *d, int fd)
         list_add_tail(&d->conns, &c->node);
         d->n_conns++;
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0 || !peer_allowed(&c->peer)) {
-                conn_refuse(c, "uid %u may not hand over listeners", c->peer.uid);
+                conn_refuse(c, METRICS_REFUSED_PEER, "uid %u may not hand over listeners", c->peer.uid);
                 conn_free(c);
                 return;
         }
@@ -468,6 +472,8 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
                         return;
                 }
                 if (d->n_conns >= HANDOFF_MAX_CONNS) {
+                        d->stats.handoffs_refused++;
+                        d->metrics.refusals[METRICS_REFUSED_BUSY]++;
                         if (ratelimit_allow(&full))
                                 log_warning("%d handoff connections pending; refusing more", HANDOFF_MAX_CONNS);
                         safe_close(fd);

@@ -19,6 +19,7 @@
 #include "handlers/journal.h"
 #include "inflight.h"
 #include "log.h"
+#include "metrics.h"
 #include "respond.h"
 #include "streak.h"
 #include "unotify/kernel.h"
@@ -134,17 +135,25 @@ bool listener_fd_is_seccomp(int fd)
         return strcmp(target, UNOTIFY_LISTENER_LINK) == 0;
 }
 
-/* SEND, then the in-flight journal forgets the notification (slot < 0:
- * it was not journalled). */
-static void send_response(struct listener *l, struct seccomp_notif_resp *resp, int slot)
+/* One notification on its way to its answer: its in-flight journal slot
+ * (-1: not journalled), when RECV returned it, the action decided. */
+struct pending {
+        int slot;
+        uint64_t recv_ns;
+        enum metrics_action action;
+};
+
+/* SEND, then the in-flight journal forgets the notification. */
+static void send_response(struct listener *l, struct seccomp_notif_resp *resp, const struct pending *p)
 {
         struct daemon *d = l->daemon;
         int r = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
 
-        inflight_end(d, slot);
+        inflight_end(d, p->slot);
         if (r == 0) {
                 l->counters.answered++;
                 d->stats.answered++;
+                histogram_observe(&d->metrics.decision_time[p->action], now_ns() - p->recv_ns);
                 return;
         }
         if (errno == ENOENT) {
@@ -192,44 +201,47 @@ static bool decision_stands(struct listener *l, const struct seccomp_notif *req,
 #define DROPPED_STALE 2
 
 static int decide_and_fill(struct listener *l, const struct seccomp_notif *req,
-                           struct seccomp_notif_resp *resp)
+                           struct seccomp_notif_resp *resp, struct pending *p)
 {
         struct unotify_decision dec;
         int r = respond_decide(l, req, &dec);
 
         if (!decision_stands(l, req, r))
                 return DROPPED_STALE;
-        if (dec.action == UNOTIFY_ACTION_EMULATE && emulate_start(l, req, &dec))
+        p->action = metrics_action_of(&dec);
+        metrics_decision(l->metrics, &req->data, p->action);
+        if (dec.action == UNOTIFY_ACTION_EMULATE && emulate_start(l, req, &dec, p->recv_ns))
                 return TAKEN_BY_HANDLER; /* answered when its handler is done */
         memset(resp, 0, l->daemon->resp_size);
         respond_fill(l, req, &dec, resp);
         return 0;
 }
 
-/* RECV into req, journal it as in flight (*slot), decide, fill resp.
+/* RECV into req, journal it as in flight (p->slot), decide, fill resp.
  * Returns what decide_and_fill does, or -errno when RECV failed. Only a
- * 0 leaves *slot for send_response to end. */
+ * 0 leaves p for send_response. */
 static int receive_and_decide(struct listener *l, struct seccomp_notif *req,
-                              struct seccomp_notif_resp *resp, int *slot)
+                              struct seccomp_notif_resp *resp, struct pending *p)
 {
         struct daemon *d = l->daemon;
         int r;
 
-        *slot = -1;
+        p->slot = -1;
         /* Since 5.5 RECV wants a zeroed buffer. */
         memset(req, 0, d->req_size);
         if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
                 return negative_errno();
+        p->recv_ns = now_ns();
         l->received++;
         d->stats.received++;
         wakeup_note(&l->wakeup, &d->load, l->fd, req->pid);
         priority_follow(&d->priority, d->load.busy);
-        *slot = inflight_begin(d, l->id, req);
-        r = decide_and_fill(l, req, resp);
+        p->slot = inflight_begin(d, l->id, req);
+        r = decide_and_fill(l, req, resp, p);
         if (r != 0) {
                 /* A handler answers on its own; a stale one has nobody left. */
-                inflight_end(d, *slot);
-                *slot = -1;
+                inflight_end(d, p->slot);
+                p->slot = -1;
         }
         return r;
 }
@@ -237,9 +249,10 @@ static int receive_and_decide(struct listener *l, struct seccomp_notif *req,
 void listener_answer(struct listener *l, const struct seccomp_notif *req)
 {
         struct daemon *d = l->daemon;
+        struct pending p = { .slot = -1, .recv_ns = now_ns() };
 
-        if (decide_and_fill(l, req, d->resp) == 0)
-                send_response(l, d->resp, -1);
+        if (decide_and_fill(l, req, d->resp, &p) == 0)
+                send_response(l, d->resp, &p);
 }
 
 static bool more_queued(int fd)
@@ -259,20 +272,21 @@ static int answer_held(struct listener *l, int batch)
         struct daemon *d = l->daemon;
         struct seccomp_notif *req[2] = { d->req, d->req_next };
         struct seccomp_notif_resp *resp[2] = { d->resp, d->resp_next };
-        int slot[2], held = 0, r = receive_and_decide(l, req[0], resp[0], &slot[0]);
+        struct pending p[2];
+        int held = 0, r = receive_and_decide(l, req[0], resp[0], &p[0]);
 
         if (r != 0)
                 return r < 0 ? r : 0;
         for (int i = 0; i < batch && more_queued(l->fd); i++) {
-                r = receive_and_decide(l, req[!held], resp[!held], &slot[!held]);
+                r = receive_and_decide(l, req[!held], resp[!held], &p[!held]);
                 if (r < 0)
                         break;
                 if (r != 0)
                         continue; /* nothing to send for it here: keep holding */
-                send_response(l, resp[held], slot[held]);
+                send_response(l, resp[held], &p[held]);
                 held = !held;
         }
-        send_response(l, resp[held], slot[held]);
+        send_response(l, resp[held], &p[held]);
         return 0;
 }
 
@@ -284,11 +298,12 @@ static int answer_held(struct listener *l, int batch)
 static int answer_streak(struct listener *l, int batch)
 {
         struct daemon *d = l->daemon;
-        int slot, r = 0;
+        struct pending p;
+        int r = 0;
 
         d->stats.streaks++;
         for (int i = 0; i < batch && !streak_expired(); i++) {
-                r = receive_and_decide(l, d->req, d->resp, &slot);
+                r = receive_and_decide(l, d->req, d->resp, &p);
                 if (r < 0 && i > 0) {
                         /* Nothing was known to be queued: EINTR is the
                          * timer (or the pool), ENOENT the filter's last
@@ -301,7 +316,7 @@ static int answer_streak(struct listener *l, int batch)
                 if (r == TAKEN_BY_HANDLER)
                         break; /* its caller waits for the loop, not for RECV */
                 if (r == 0)
-                        send_response(l, d->resp, slot);
+                        send_response(l, d->resp, &p);
         }
         return 0;
 }
@@ -310,13 +325,14 @@ static int answer_streak(struct listener *l, int batch)
 static int answer_one(struct listener *l, int batch)
 {
         struct daemon *d = l->daemon;
-        int slot, r;
+        struct pending p;
+        int r;
 
         if (l->wakeup.window.busy)
                 return answer_held(l, batch);
-        r = receive_and_decide(l, d->req, d->resp, &slot);
+        r = receive_and_decide(l, d->req, d->resp, &p);
         if (r == 0)
-                send_response(l, d->resp, slot);
+                send_response(l, d->resp, &p);
         return r < 0 ? r : 0;
 }
 
@@ -437,6 +453,7 @@ int listener_add_id(struct daemon *d, int fd, struct unotify_policy *policy, con
         l->fd = fd;
         l->policy = policy;
         l->needs_view = unotify_policy_needs_target_view(policy);
+        l->metrics = metrics_policy_get(&d->metrics, policy);
         l->pid = pid;
         l->id = id;
         if (id > d->next_listener_id)

@@ -13,6 +13,7 @@
 struct daemon;
 struct journal;
 struct unotify_policy;
+struct metrics_policy;
 
 /* Whether the filter was installed with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
  * (Linux 5.19): once received, only a fatal signal interrupts the target's
@@ -59,6 +60,7 @@ struct listener {
         uint64_t journal_recorded; /* answers lost after a side effect */
         uint64_t journal_replayed; /* restarted calls answered from the journal */
         struct listener_counters counters;
+        struct metrics_policy *metrics; /* its policy's labelled counters (metrics.h) */
         enum listener_wait_killable wait_killable;
         uint64_t seccomp_flags; /* as the sender said; valid unless wait_killable is UNKNOWN */
         /* What the runtime said about it, for unotifyctl list and for

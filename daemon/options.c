@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <sysexits.h>
 
+#include "metrics_http.h"
 #include "priority.h"
 #include "unotify/paths.h"
 
@@ -36,6 +37,10 @@ static void print_help(void)
                "  -m, --socket-mode MODE     octal mode of the handoff socket (default 0600)\n"
                "  -c, --control-socket PATH  control socket for unotifyctl (mode 0600; default\n"
                "                             %s next to the handoff socket)\n"
+               "      --metrics-listen ADDR  serve GET /metrics (Prometheus) on ADDR: a numeric\n"
+               "                             HOST:PORT (e.g. 127.0.0.1:9477, [::1]:9477) or a unix\n"
+               "                             socket path; a socket passed as \"metrics\" (systemd's\n"
+               "                             unotifyd-metrics.socket) is used instead\n"
                "      --no-sync-wake-up      do not ask the kernel (6.6+) to wake targets on\n"
                "                             the daemon's CPU (for benchmarks)\n"
                "      --nice N               nice value of the loop while many threads call in,\n"
@@ -106,6 +111,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                 { "test-config", no_argument, NULL, 't' },
                 { "no-sync-wake-up", no_argument, NULL, 'W' },
                 { "nice", required_argument, NULL, 'N' },
+                { "metrics-listen", required_argument, NULL, 'M' },
                 { "dump-config", no_argument, NULL, 'T' },
                 { "strict", no_argument, NULL, 'S' },
                 { "verbose", no_argument, NULL, 'v' },
@@ -163,6 +169,14 @@ int options_parse(int argc, char **argv, struct options *ret)
                                         optarg);
                                 return EX_USAGE;
                         }
+                        break;
+                case 'M':
+                        if (metrics_http_check_address(optarg) < 0) {
+                                fprintf(stderr, "unotifyd: --metrics-listen: not a numeric HOST:PORT, "
+                                                "[IPv6]:PORT or absolute socket path: %s\n", optarg);
+                                return EX_USAGE;
+                        }
+                        o.metrics_listen = optarg;
                         break;
                 case 'v':
                         o.log_level = o.log_level < LOG_INFO ? LOG_INFO : LOG_DEBUG;

@@ -17,6 +17,7 @@
 #include "handoff.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "privilege.h"
 #include "sdnotify.h"
 #include "upgrade.h"
@@ -153,11 +154,12 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
         int r;
 
         *d = (struct daemon){ .opts = opts, .socket_fd = -1, .control_fd = -1, .listeners_epfd = -1,
-                              .state_fd = -1, .inflight_fd = -1 };
+                              .state_fd = -1, .inflight_fd = -1, .metrics_fd = -1 };
         d->started_ns = now_ns();
         list_init(&d->listeners);
         list_init(&d->conns);
         list_init(&d->ctl_conns);
+        list_init(&d->metrics_conns);
         d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOENV);
         if (!d->loop)
                 return log_error_errno(-ENOMEM, "cannot create the event loop");
@@ -182,6 +184,9 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
         d->control_fd = take_or_bind(in, "control", opts->control_path, 0600, &d->own_control);
         if (d->control_fd < 0)
                 return d->control_fd;
+        r = metrics_http_open(d, in);
+        if (r < 0)
+                return r;
         d->policies = policies;
         r = fdstore_init(d, in);
         if (r < 0)
@@ -191,6 +196,7 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
         start_signal(d, &d->sighup, SIGHUP);
         handoff_start(d);
         control_start(d);
+        metrics_http_start(d);
         return 0;
 }
 
@@ -209,6 +215,7 @@ void daemon_done(struct daemon *d)
         if (d->loop) {
                 handoff_stop(d);
                 control_stop(d);
+                metrics_http_stop(d);
                 upgrade_stop(d);
                 listener_set_done(d);
                 fdstore_done(d);
@@ -227,8 +234,10 @@ void daemon_done(struct daemon *d)
         if (d->control_fd >= 0 && d->own_control)
                 unlink(d->opts->control_path);
         d->control_fd = safe_close(d->control_fd);
+        metrics_http_close(d);
         d->deny_all = unotify_policy_unref(d->deny_all);
         d->policies = unotify_policy_set_free(d->policies);
+        metrics_done(&d->metrics);
         if (d->loop)
                 ev_loop_destroy(d->loop);
         d->loop = NULL;

@@ -58,12 +58,14 @@ static int collect(struct daemon *d, struct passed *p)
 {
         int r;
 
-        p->fds = calloc(d->n_listeners + 4, sizeof(int));
+        p->fds = calloc(d->n_listeners + 5, sizeof(int));
         if (!p->fds)
                 return -ENOMEM;
         r = add(p, d->socket_fd, "handoff");
         if (r == 0)
                 r = add(p, d->control_fd, "control");
+        if (r == 0 && d->metrics_fd >= 0)
+                r = add(p, d->metrics_fd, "metrics");
         if (r == 0)
                 r = add(p, d->state_fd, "state");
         if (r == 0)

@@ -27,6 +27,10 @@ struct job {
         bool sent;
         int send_result;
         int target_fd;
+        bool answered_error; /* what went was an errno */
+        /* CLOCK_MONOTONIC: when RECV returned it (the loop) and when the
+         * answer went (the worker), for the metrics. */
+        uint64_t recv_ns, answered_ns;
 };
 
 struct pool;
