@@ -141,9 +141,9 @@ static const struct control_command commands[] = {
         { "status", cmd_status },
         { "list", cmd_list },
         { "stats", cmd_stats },
-        { "metrics", cmd_metrics },
         { "reload", cmd_reload },
         { "upgrade", cmd_upgrade },
+        { "metrics", cmd_metrics },
 };
 
 const struct control_command *control_command_find(const char *name)
