@@ -15,8 +15,10 @@ if [ "$mode" != --user-now ]; then
         ln -sf "$ctl" "$links/unotifyctl"
 fi
 verify() {
+        extra=
+        [ -f "$units/unotifyd-metrics.socket" ] && extra=./unotifyd-metrics.socket
         (cd "$units" && SYSTEMD_LOG_LEVEL=notice systemd-analyze "$@" verify --man=no \
-                ./unotifyd.service ./unotifyd.socket ./unotifyd-control.socket 2>&1)
+                ./unotifyd.service ./unotifyd.socket ./unotifyd-control.socket $extra 2>&1)
 }
 # As root (CI), the user mode runs as nobody with a runtime directory of
 # its own: root has no user manager to ask.

@@ -41,7 +41,8 @@ dpkg -i "$work"/unotifyd_*.deb "$work"/libunotify0_*.deb "$work"/libunotify-dev_
 step "contents"
 for f in /usr/bin/unotifyd /usr/bin/unotifyctl /usr/bin/unotify-run \
          /lib/systemd/system/unotifyd.service /lib/systemd/system/unotifyd.socket \
-         /lib/systemd/system/unotifyd-control.socket /etc/unotifyd/policies/default.json \
+         /lib/systemd/system/unotifyd-control.socket /lib/systemd/system/unotifyd-metrics.socket \
+         /etc/unotifyd/policies/default.json \
          /usr/share/doc/unotifyd/examples/demo.json /usr/share/man/man8/unotifyd.8.gz \
          /usr/share/man/man5/unotifyd.policy.5.gz /usr/share/man/man1/unotify-run.1.gz \
          /usr/share/man/man8/unotifyctl.8.gz; do
@@ -56,6 +57,9 @@ dpkg -L libunotify-dev | grep -q '/pkgconfig/unotify\.pc$' || fail "libunotify-d
 for u in sockets.target.wants/unotifyd.socket sockets.target.wants/unotifyd-control.socket; do
         [ -L /etc/systemd/system/$u ] || fail "$u is not enabled"
 done
+# ... but not the metrics endpoint, a TCP port: the admin enables it.
+[ ! -e /etc/systemd/system/sockets.target.wants/unotifyd-metrics.socket ] ||
+        fail "unotifyd-metrics.socket was enabled on install"
 
 step "the installed daemon checks the installed examples and the shipped policy"
 /usr/bin/unotifyd -t -p /usr/share/doc/unotifyd/examples
