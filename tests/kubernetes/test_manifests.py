@@ -110,7 +110,9 @@ def check_profile_schema(profile, name):
 def main():
     docs = load("unotifyd.yaml")
     pods = load("pod.yaml")
-    find(docs, "Namespace", "unotifyd")
+    ns = find(docs, "Namespace", "unotifyd")
+    check(ns.get("metadata", {}).get("labels", {}).get("pod-security.kubernetes.io/enforce") == "privileged",
+          "the namespace admits hostPID and hostPath (Pod Security: privileged)")
     policies = find(docs, "ConfigMap", "unotifyd-policies")
     profiles = find(docs, "ConfigMap", "unotifyd-seccomp-profiles")
     ds = find(docs, "DaemonSet", "unotifyd")
