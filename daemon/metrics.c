@@ -14,9 +14,8 @@
 #define METRICS_NO_KEY UINT64_MAX
 
 const uint64_t metrics_bucket_ns[METRICS_BUCKETS] = {
-        5000,      10000,     25000,     50000,     100000,     250000,
-        500000,    1000000,   2500000,   5000000,   10000000,   25000000,
-        50000000,  100000000, 250000000, 500000000, 1000000000,
+        5000,    10000,    25000,    50000,    100000,    250000,    500000,    1000000,    2500000,
+        5000000, 10000000, 25000000, 50000000, 100000000, 250000000, 500000000, 1000000000,
 };
 
 void histogram_observe(struct histogram *h, uint64_t ns)
@@ -68,10 +67,8 @@ const char *metrics_action_name(enum metrics_action a)
 const char *metrics_result_name(enum metrics_handler_result r)
 {
         static const char *const names[METRICS_RESULTS] = {
-                [METRICS_RESULT_FD] = "fd",
-                [METRICS_RESULT_VALUE] = "value",
-                [METRICS_RESULT_ERRNO] = "errno",
-                [METRICS_RESULT_GONE] = "gone",
+                [METRICS_RESULT_FD] = "fd",         [METRICS_RESULT_VALUE] = "value",
+                [METRICS_RESULT_ERRNO] = "errno",   [METRICS_RESULT_GONE] = "gone",
                 [METRICS_RESULT_FAILED] = "failed",
         };
 
@@ -165,9 +162,14 @@ static int index_rebuild(struct metrics_policy *mp)
                 for (size_t a = 0; a < n_arch; a++) {
                         int nr = seccomp_syscall_resolve_name_arch(arch[a], mp->syscalls[i]);
 
-                        /* x32 numbers carry their bit (__X32_SYSCALL_BIT) already. */
+                        /* An x32 task's seccomp_data says AUDIT_ARCH_X86_64;
+                         * its numbers carry __X32_SYSCALL_BIT, which
+                         * libseccomp's x32 numbers have too. */
+                        uint32_t key_arch = arch[a] == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch[a];
+
                         if (nr >= 0)
-                                key_insert(mp, (uint64_t)arch[a] << 32 | (uint32_t)nr, (uint16_t)(i + 1));
+                                key_insert(mp, (uint64_t)key_arch << 32 | (uint32_t)nr,
+                                           (uint16_t)(i + 1));
                 }
         return 0;
 }
@@ -256,7 +258,8 @@ struct metrics_policy *metrics_policy_get(struct metrics *m, const struct unotif
         return mp;
 }
 
-void metrics_decision(struct metrics_policy *mp, const struct seccomp_data *data, enum metrics_action a)
+void metrics_decision(struct metrics_policy *mp, const struct seccomp_data *data,
+                      enum metrics_action a)
 {
         uint64_t key = (uint64_t)data->arch << 32 | (uint32_t)data->nr;
 

@@ -64,7 +64,7 @@ enum metrics_refusal {
         METRICS_REFUSED_NOT_LISTENER, /* the fd is not a seccomp listener */
         METRICS_REFUSED_POLICY,       /* no policy for it (served by deny-all) or a bad query */
         METRICS_REFUSED_NO_MEMORY,
-        METRICS_REFUSED_BUSY,         /* too many handoff connections pending */
+        METRICS_REFUSED_BUSY, /* too many handoff connections pending */
         METRICS_REFUSALS,
 };
 const char *metrics_refusal_name(enum metrics_refusal r);
@@ -94,8 +94,8 @@ struct metrics {
         uint64_t handler_results[METRICS_HANDLERS][METRICS_RESULTS];
         struct histogram handler_time[METRICS_HANDLERS];
         uint64_t refusals[METRICS_REFUSALS];
-        uint64_t scrapes;          /* GET /metrics answered */
-        uint64_t scrapes_refused;  /* connections closed unanswered (limits) */
+        uint64_t scrapes;         /* GET /metrics answered */
+        uint64_t scrapes_refused; /* connections closed unanswered (limits) */
 };
 
 /* The counters for policy p's name: created at the first listener served

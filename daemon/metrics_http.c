@@ -126,7 +126,8 @@ static int answer(struct mconn *c, int parsed, const struct http_request *req)
 static int mconn_flush(struct mconn *c)
 {
         while (c->out_off < c->out_len) {
-                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
 
                 if (n < 0)
                         return errno == EAGAIN || errno == EINTR ? 0 : negative_errno();
@@ -249,7 +250,8 @@ static void on_metrics_accept(struct ev_loop *loop, ev_io *w, int revents)
                 if (d->n_metrics_conns >= METRICS_HTTP_MAX_CONNS) {
                         d->metrics.scrapes_refused++;
                         if (ratelimit_allow(&http_warnings))
-                                log_warning("%d metrics connections open; refusing more", METRICS_HTTP_MAX_CONNS);
+                                log_warning("%d metrics connections open; refusing more",
+                                            METRICS_HTTP_MAX_CONNS);
                         safe_close(fd);
                         continue;
                 }
@@ -315,7 +317,8 @@ static int bind_tcp(const char *addr)
         int fd, r, on = 1;
 
         if (resolve(addr, &ai) < 0)
-                return log_error_errno(-EINVAL, "--metrics-listen %s: not a numeric HOST:PORT", addr);
+                return log_error_errno(-EINVAL, "--metrics-listen %s: not a numeric HOST:PORT",
+                                       addr);
         fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) {
                 r = negative_errno();
@@ -343,7 +346,8 @@ static int take_passed(struct inherited *in)
                 return -ENOENT;
         if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
                 safe_close(fd);
-                return log_error_errno(-EINVAL, "the fd named \"metrics\" is not a listening stream socket");
+                return log_error_errno(-EINVAL,
+                                       "the fd named \"metrics\" is not a listening stream socket");
         }
         flags = fcntl(fd, F_GETFL);
         if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
@@ -362,7 +366,8 @@ int metrics_http_open(struct daemon *d, struct inherited *in)
         int fd = take_passed(in);
 
         if (fd >= 0 || fd != -ENOENT) {
-                d->own_metrics = fd >= 0 && in->upgrade && in->own_sockets && addr && addr[0] == '/';
+                d->own_metrics =
+                        fd >= 0 && in->upgrade && in->own_sockets && addr && addr[0] == '/';
                 d->metrics_fd = fd;
                 return fd < 0 ? fd : 0;
         }

@@ -39,7 +39,8 @@ _printf_(2, 3) static void put(struct text *t, const char *fmt, ...)
                         t->len += (size_t)n;
                         return;
                 }
-                size_t cap = t->cap * 2 > t->len + (size_t)n + 1 ? t->cap * 2 : t->len + (size_t)n + 1;
+                size_t cap =
+                        t->cap * 2 > t->len + (size_t)n + 1 ? t->cap * 2 : t->len + (size_t)n + 1;
                 char *b = realloc(t->buf, cap);
 
                 if (!b) {
@@ -77,7 +78,8 @@ static void sample(struct text *t, const char *name, uint64_t value)
         put(t, "%s %" PRIu64 "\n", name, value);
 }
 
-static void sample1(struct text *t, const char *name, const char *key, const char *value, uint64_t v)
+static void sample1(struct text *t, const char *name, const char *key, const char *value,
+                    uint64_t v)
 {
         put(t, "%s{", name);
         put_label(t, key, value, true);
@@ -112,7 +114,8 @@ static void histogram(struct text *t, const char *name, const char *key, const c
                 put(t, "%s_bucket{", name);
                 put_label(t, key, value, true);
                 if (i < METRICS_BUCKETS)
-                        put(t, ",le=\"%g\"} %" PRIu64 "\n", (double)metrics_bucket_ns[i] / 1e9, cumulative);
+                        put(t, ",le=\"%g\"} %" PRIu64 "\n", (double)metrics_bucket_ns[i] / 1e9,
+                            cumulative);
                 else
                         put(t, ",le=\"+Inf\"} %" PRIu64 "\n", cumulative);
         }
@@ -131,14 +134,16 @@ static void daemon_info(struct text *t, const struct daemon *d)
         uint64_t up = now_ns() - d->started_ns;
 
         clock_gettime(CLOCK_REALTIME, &real);
-        family(t, "unotifyd_build_info", "gauge", "The version of unotifyd running, as a label; always 1.");
+        family(t, "unotifyd_build_info", "gauge",
+               "The version of unotifyd running, as a label; always 1.");
         sample1(t, "unotifyd_build_info", "version", UNOTIFY_VERSION, 1);
         family(t, "unotifyd_start_time_seconds", "gauge",
                "When the daemon started, in seconds since the Unix epoch.");
         put(t, "unotifyd_start_time_seconds ");
         seconds(t, (uint64_t)real.tv_sec * 1000000000u + (uint64_t)real.tv_nsec - up);
         put(t, "\n");
-        gauge(t, "unotifyd_policies", "Policies loaded now.", unotify_policy_set_count(d->policies));
+        gauge(t, "unotifyd_policies", "Policies loaded now.",
+              unotify_policy_set_count(d->policies));
         family(t, "unotifyd_policy_reloads_total", "counter",
                "Policy reloads (SIGHUP, unotifyctl reload) by result: ok, or failed (the policies "
                "loaded before stayed in force).");
@@ -155,14 +160,17 @@ static void listeners(struct text *t, const struct daemon *d)
                 "Seccomp listeners taken into service (handed over, or resumed after a restart).",
                 s->listeners_added);
         counter(t, "unotifyd_listeners_closed_total",
-                "Seccomp listeners let go: no task used the filter any more, or the daemon stopped.",
+                "Seccomp listeners let go: no task used the filter any more, or the daemon "
+                "stopped.",
                 s->listeners_freed);
         counter(t, "unotifyd_sync_wake_up_listeners_total",
-                "Listeners taken into service on which the kernel wakes targets on the daemon's CPU "
+                "Listeners taken into service on which the kernel wakes targets on the daemon's "
+                "CPU "
                 "(SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6).",
                 s->sync_wake_up);
         family(t, "unotifyd_handoffs_refused_total", "counter",
-               "Handoff connections refused, by reason: peer (uid not allowed), malformed, too_large, "
+               "Handoff connections refused, by reason: peer (uid not allowed), malformed, "
+               "too_large, "
                "timeout, not_listener, policy (none found: served by deny-all, or a bad query), "
                "no_memory, busy (too many pending).");
         for (int r = 0; r < METRICS_REFUSALS; r++)
@@ -200,7 +208,8 @@ static void decisions(struct text *t, const struct daemon *d)
         const struct metrics_policy *other = m->other.name ? &m->other : NULL;
 
         family(t, "unotifyd_decisions_total", "counter",
-               "Decisions by policy, action and syscall (the syscalls the policy names; \"other\" for "
+               "Decisions by policy, action and syscall (the syscalls the policy names; \"other\" "
+               "for "
                "the rest); series appear at their first decision.");
         for (size_t i = 0; i <= m->n_policies; i++) {
                 const struct metrics_policy *mp = i < m->n_policies ? m->policies[i] : other;
@@ -212,17 +221,19 @@ static void decisions(struct text *t, const struct daemon *d)
                                 put(t, "unotifyd_decisions_total{");
                                 put_label(t, "policy", mp->name, true);
                                 put_label(t, "action", metrics_action_name(a), false);
-                                put_label(t, "syscall", row ? mp->syscalls[row - 1] : "other", false);
+                                put_label(t, "syscall", row ? mp->syscalls[row - 1] : "other",
+                                          false);
                                 put(t, "} %" PRIu64 "\n", mp->decisions[row][a]);
                         }
         }
         family(t, "unotifyd_decision_duration_seconds", "histogram",
-               "Time from reading a notification (RECV) to its answer (SEND, or ADDFD with SEND), by "
+               "Time from reading a notification (RECV) to its answer (SEND, or ADDFD with SEND), "
+               "by "
                "action; answered notifications only.");
         for (int a = 0; a < METRICS_ACTIONS; a++)
                 if (m->decision_time[a].count)
-                        histogram(t, "unotifyd_decision_duration_seconds", "action", metrics_action_name(a),
-                                  &m->decision_time[a]);
+                        histogram(t, "unotifyd_decision_duration_seconds", "action",
+                                  metrics_action_name(a), &m->decision_time[a]);
 }
 
 static void handlers(struct text *t, const struct daemon *d)
@@ -230,7 +241,8 @@ static void handlers(struct text *t, const struct daemon *d)
         const struct metrics *m = &d->metrics;
 
         family(t, "unotifyd_handler_calls_total", "counter",
-               "Emulated calls by handler and result: fd (an fd installed in the task), value, errno, "
+               "Emulated calls by handler and result: fd (an fd installed in the task), value, "
+               "errno, "
                "gone (the task went away first), failed (the answer could not be sent).");
         for (int h = 1; h < METRICS_HANDLERS; h++)
                 for (int r = 0; r < METRICS_RESULTS; r++) {
@@ -244,12 +256,13 @@ static void handlers(struct text *t, const struct daemon *d)
                         put(t, "} %" PRIu64 "\n", m->handler_results[h][r]);
                 }
         family(t, "unotifyd_handler_duration_seconds", "histogram",
-               "Time from reading an emulated call (RECV) to its answer, by handler; answered calls "
+               "Time from reading an emulated call (RECV) to its answer, by handler; answered "
+               "calls "
                "only.");
         for (int h = 1; h < METRICS_HANDLERS; h++)
                 if (m->handler_time[h].count && unotify_handler_name(h))
-                        histogram(t, "unotifyd_handler_duration_seconds", "handler", unotify_handler_name(h),
-                                  &m->handler_time[h]);
+                        histogram(t, "unotifyd_handler_duration_seconds", "handler",
+                                  unotify_handler_name(h), &m->handler_time[h]);
 }
 
 static void loop(struct text *t, const struct daemon *d)
@@ -259,16 +272,19 @@ static void loop(struct text *t, const struct daemon *d)
         counter(t, "unotifyd_streaks_total",
                 "Runs of RECVs on one busy listener without asking epoll in between.", s->streaks);
         counter(t, "unotifyd_streak_waits_total",
-                "Streaks ended by their timer in a RECV that found nothing queued.", s->streak_waits);
-        put(t, "# HELP unotifyd_loop_nice The event loop's nice value now (raised while many threads "
-               "call in).\n# TYPE unotifyd_loop_nice gauge\nunotifyd_loop_nice %d\n",
+                "Streaks ended by their timer in a RECV that found nothing queued.",
+                s->streak_waits);
+        put(t,
+            "# HELP unotifyd_loop_nice The event loop's nice value now (raised while many threads "
+            "call in).\n# TYPE unotifyd_loop_nice gauge\nunotifyd_loop_nice %d\n",
             d->priority.raised ? d->priority.busy : d->priority.base);
         counter(t, "unotifyd_loop_priority_switches_total",
                 "Times the loop changed its nice value with the load.", d->priority.switches);
         counter(t, "unotifyd_metrics_scrapes_total", "Scrapes answered on the metrics endpoint.",
                 d->metrics.scrapes);
         counter(t, "unotifyd_metrics_connections_refused_total",
-                "Metrics endpoint connections closed unanswered: too many open, a request too large "
+                "Metrics endpoint connections closed unanswered: too many open, a request too "
+                "large "
                 "or malformed, or no complete request in time.",
                 d->metrics.scrapes_refused);
 }

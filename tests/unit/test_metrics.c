@@ -67,6 +67,13 @@ Test(metrics, named_syscalls_and_other, .timeout = 30)
 
                 metrics_decision(mp, &compat, METRICS_ERRNO);
                 cr_assert_eq(count(mp, "mkdir", METRICS_ERRNO), 3);
+                /* An x32 task: AUDIT_ARCH_X86_64 and the x32 bit in nr. */
+                struct seccomp_data x32 = call(SCMP_ARCH_X32, "mkdir");
+
+                cr_assert(x32.nr & 0x40000000, "libseccomp's x32 numbers carry the x32 bit");
+                x32.arch = SCMP_ARCH_X86_64;
+                metrics_decision(mp, &x32, METRICS_ERRNO);
+                cr_assert_eq(count(mp, "mkdir", METRICS_ERRNO), 4);
         }
         /* The same name again: the same counters. */
         cr_assert_eq(metrics_policy_get(&m, p), mp);
