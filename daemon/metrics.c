@@ -254,7 +254,10 @@ struct metrics_policy *metrics_policy_get(struct metrics *m, const struct unotif
                 m->policies[m->n_policies++] = mp;
         }
         /* Out of memory: the names it has keep counting, new ones are "other". */
-        (void)add_syscalls(mp, p);
+        if (!mp->has_digest || mp->digest != unotify_policy_syscalls_digest(p)) {
+                mp->has_digest = add_syscalls(mp, p) == 0;
+                mp->digest = unotify_policy_syscalls_digest(p);
+        }
         return mp;
 }
 

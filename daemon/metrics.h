@@ -83,6 +83,10 @@ struct metrics_policy {
         uint64_t *keys;
         uint16_t *rows;
         size_t capacity;
+        /* The syscall digest of the policy version whose names were added
+         * last: a handoff under the same version adds nothing. */
+        uint64_t digest;
+        bool has_digest;
 };
 
 struct metrics {
