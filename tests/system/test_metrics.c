@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -303,6 +304,32 @@ Test(metrics, slow_clients_hold_nobody_up_and_connections_are_bounded)
                 poll(NULL, 0, 50);
         }
         sandbox_stop(&s);
+}
+
+/* A client that trickles its request is cut off at the deadline, however
+ * often it sends: the deadline counts from accept. */
+Test(metrics, trickling_client_is_cut_off_at_the_deadline, .timeout = 30)
+{
+        const char *request = "GET /metrics HTTP/1.1\r\nX: aaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        int fd = tcp_connect(port);
+        struct timespec t0, t1;
+        size_t len;
+        double waited;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (size_t i = 0; i < strlen(request); i++) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+
+                if (send(fd, request + i, 1, MSG_NOSIGNAL) != 1 || poll(&p, 1, 500) == 1)
+                        break; /* closed (or answered) already */
+        }
+        read_all(fd, &len);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        close(fd);
+        waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        cr_assert_eq(len, 0, "a trickled request was answered");
+        cr_assert(waited > 9.0 && waited < 12.0, "closed after %.1f s, not at the 10 s deadline", waited);
+        cr_assert_eq(value_of(scrape(port), "unotifyd_metrics_connections_refused_total"), 1);
 }
 
 /* As unotifyd-metrics.socket: a loopback TCP socket passed as "metrics". */
