@@ -75,6 +75,7 @@ struct daemon {
 
         /* upgrade.c: how to exec ourselves again. */
         ev_signal sigusr2;
+        ev_signal sigfreeze; /* testhook.c */
         ev_timer upgrade_timer;
         char *self_exe;
         char **argv;

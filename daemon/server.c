@@ -19,6 +19,7 @@
 #include "log.h"
 #include "privilege.h"
 #include "sdnotify.h"
+#include "testhook.h"
 #include "upgrade.h"
 #include "unotify/filter.h"
 #include "unotify/macro.h"
@@ -191,6 +192,7 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
         start_signal(d, &d->sighup, SIGHUP);
         handoff_start(d);
         control_start(d);
+        testhook_start(d);
         return 0;
 }
 
@@ -210,6 +212,7 @@ void daemon_done(struct daemon *d)
                 handoff_stop(d);
                 control_stop(d);
                 upgrade_stop(d);
+                testhook_stop(d);
                 listener_set_done(d);
                 fdstore_done(d);
                 ev_signal_stop(d->loop, &d->sigterm);
