@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "control_cmds.h"
+#include "control_parse.h"
 #include "daemon.h"
 #include "log.h"
 #include "unotify/macro.h"
@@ -86,22 +87,16 @@ static json_t *ctl_handle_line(struct ctl_conn *c, const char *line, size_t len)
 {
         _cleanup_(json_decrefp) json_t *req = NULL, *body = NULL;
         const struct control_command *cmd;
-        json_error_t jerr;
         const char *name;
         char err[512] = "";
         json_t *reply;
 
-        req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+        req = control_parse_request(line, len, &name, err, sizeof(err));
         if (!req)
-                return ctl_error(c, "not valid JSON: %s (column %d)", jerr.text, jerr.column);
-        if (!json_is_object(req))
-                return ctl_error(c, "a request is a JSON object");
-        name = json_string_value(json_object_get(req, "command"));
-        if (!name)
-                return ctl_error(c, "\"command\" must be a string (one of %s)", control_command_names());
+                return ctl_error(c, "%s", err);
         cmd = control_command_find(name);
-        if (!cmd)
-                return ctl_error(c, "unknown command \"%s\" (one of %s)", name, control_command_names());
+        if (!cmd) /* control_parse_request knows every command: not reached */
+                return ctl_error(c, "unknown command \"%s\"", name);
         body = cmd->run(c->d, req, err, sizeof(err));
         if (!body)
                 return err[0] ? ctl_error(c, "%s: %s", name, err) : ctl_error(c, "%s: out of memory", name);
@@ -123,18 +118,18 @@ static void ctl_watch(struct ctl_conn *c, int events)
 /* Answer the first complete line, if any. Returns true when one was. */
 static bool ctl_process(struct ctl_conn *c)
 {
-        char *nl = memchr(c->in, '\n', c->in_len);
+        ssize_t line = control_next_line(c->in, c->in_len, CONTROL_MAX_LINE);
         size_t used;
 
-        if (!nl) {
-                if (c->in_len < CONTROL_MAX_LINE)
-                        return false;
+        if (line == -EAGAIN)
+                return false;
+        if (line < 0) {
                 c->close_after_write = true;
                 c->in_len = 0;
                 return ctl_queue(c, ctl_error(c, "request longer than %d bytes", CONTROL_MAX_LINE)) == 0;
         }
-        used = (size_t)(nl - c->in) + 1;
-        if (ctl_queue(c, ctl_handle_line(c, c->in, used - 1)) < 0)
+        used = (size_t)line + 1;
+        if (ctl_queue(c, ctl_handle_line(c, c->in, (size_t)line)) < 0)
                 c->close_after_write = true;
         memmove(c->in, c->in + used, c->in_len - used);
         c->in_len -= used;

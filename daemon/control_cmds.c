@@ -138,14 +138,3 @@ const struct control_command *control_command_find(const char *name)
                         return &commands[i];
         return NULL;
 }
-
-const char *control_command_names(void)
-{
-        static char names[128];
-
-        if (!names[0])
-                for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
-                                 commands[i].name);
-        return names;
-}
