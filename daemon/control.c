@@ -16,12 +16,12 @@
 
 #include "control_cmds.h"
 #include "control_parse.h"
+#include "conn_share.h"
 #include "daemon.h"
 #include "log.h"
 #include "unotify/macro.h"
 
 #define CONTROL_MAX_LINE 4096
-#define CONTROL_MAX_CONNS 64
 #define CONTROL_IDLE_TIMEOUT 30.0 /* seconds */
 
 struct ctl_conn {
@@ -200,10 +200,9 @@ static bool ctl_peer_allowed(const struct ucred *peer)
         return peer->uid == 0 || peer->uid == geteuid();
 }
 
-static void ctl_conn_new(struct daemon *d, int fd)
+static void ctl_conn_new(struct daemon *d, int fd, const struct ucred *peer, bool peer_known)
 {
         struct ctl_conn *c = calloc(1, sizeof(*c));
-        socklen_t len = sizeof(c->peer);
 
         if (!c) {
                 safe_close(fd);
@@ -211,12 +210,14 @@ static void ctl_conn_new(struct daemon *d, int fd)
         }
         c->d = d;
         c->fd = fd;
+        if (peer_known)
+                c->peer = *peer;
         list_add_tail(&d->ctl_conns, &c->node);
         d->n_ctl_conns++;
         ev_io_init(&c->io, on_ctl_io, fd, EV_READ);
         ev_init(&c->timer, on_ctl_timeout);
         c->timer.repeat = CONTROL_IDLE_TIMEOUT;
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0 || !ctl_peer_allowed(&c->peer)) {
+        if (!peer_known || !ctl_peer_allowed(&c->peer)) {
                 if (ctl_queue(c, ctl_error(c, "uid %u may not use the control socket", c->peer.uid)) == 0)
                         (void)ctl_flush(c);
                 ctl_conn_free(c);
@@ -224,6 +225,26 @@ static void ctl_conn_new(struct daemon *d, int fd)
         }
         ev_io_start(d->loop, &c->io);
         ev_timer_again(d->loop, &c->timer);
+}
+
+/* Room for one more connection of peer (conn_share.h). */
+static void ctl_make_room(struct daemon *d, const struct ucred *peer)
+{
+        const struct limits *lim = &d->opts->limits;
+        struct list_node *victim = conn_share_victim(
+                &d->ctl_conns, d->n_ctl_conns,
+                (ptrdiff_t)offsetof(struct ctl_conn, peer) - (ptrdiff_t)offsetof(struct ctl_conn, node),
+                peer->uid, lim->control_conns, lim->control_conns_per_uid);
+        struct ctl_conn *c;
+
+        if (!victim)
+                return;
+        c = container_of(victim, struct ctl_conn, node);
+        d->stats.control_conns_evicted++;
+        if (ratelimit_allow(&ctl_warnings))
+                log_warning("%zu control connections open: closing the oldest of uid %u to make room",
+                            d->n_ctl_conns, c->peer.uid);
+        ctl_conn_free(c);
 }
 
 static void on_ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
@@ -234,6 +255,9 @@ static void on_ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
         (void)revents;
         for (int i = 0; i < 16; i++) {
                 int fd = accept4(d->control_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                struct ucred peer = {};
+                socklen_t len = sizeof(peer);
+                bool known;
 
                 if (fd < 0) {
                         if (errno == ECONNABORTED || errno == EINTR)
@@ -242,13 +266,10 @@ static void on_ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
                                 log_warning_errno(negative_errno(), "accept on the control socket");
                         return;
                 }
-                if (d->n_ctl_conns >= CONTROL_MAX_CONNS) {
-                        if (ratelimit_allow(&ctl_warnings))
-                                log_warning("%d control connections open; refusing more", CONTROL_MAX_CONNS);
-                        safe_close(fd);
-                        continue;
-                }
-                ctl_conn_new(d, fd);
+                known = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0;
+                if (known && ctl_peer_allowed(&peer))
+                        ctl_make_room(d, &peer);
+                ctl_conn_new(d, fd, &peer, known);
         }
 }
 

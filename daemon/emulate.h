@@ -19,8 +19,8 @@ int emulate_init(struct daemon *d);
 /* Stop it: every job still in it is answered (ENOSYS if it did not run). */
 void emulate_done(struct daemon *d);
 
-/* Hand req, decided dec (EMULATE), to its handler. Returns true when the
- * answer follows from the pool; false when it cannot start (the caller
- * answers dec->error). */
-bool emulate_start(struct listener *l, const struct seccomp_notif *req,
-                   const struct unotify_decision *dec);
+/* Hand req, decided dec (EMULATE), to its handler. Returns 1 when the
+ * answer follows from the pool; 0 when the listener has its share of the
+ * pool already (peer_limits.h: counted, the caller answers the rule's
+ * errno); -errno when it cannot start (the caller answers dec->error). */
+int emulate_start(struct listener *l, const struct seccomp_notif *req, const struct unotify_decision *dec);

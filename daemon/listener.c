@@ -199,8 +199,16 @@ static int decide_and_fill(struct listener *l, const struct seccomp_notif *req,
 
         if (!decision_stands(l, req, r))
                 return DROPPED_STALE;
-        if (dec.action == UNOTIFY_ACTION_EMULATE && emulate_start(l, req, &dec))
-                return TAKEN_BY_HANDLER; /* answered when its handler is done */
+        if (dec.action == UNOTIFY_ACTION_EMULATE) {
+                int started = emulate_start(l, req, &dec);
+
+                if (started > 0)
+                        return TAKEN_BY_HANDLER; /* answered when its handler is done */
+                if (started == 0) { /* over its share of the pool */
+                        dec.action = UNOTIFY_ACTION_ERRNO;
+                        dec.error = dec.error ?: EAGAIN;
+                }
+        }
         memset(resp, 0, l->daemon->resp_size);
         respond_fill(l, req, &dec, resp);
         return 0;
