@@ -6,6 +6,7 @@
  * of several runs), stays within 2x; that of a notified call is printed. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +48,7 @@ static void setup(void)
                  "\"handler\":\"open\"},"
                  "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}");
         d.default_log_level = true; /* not one line per call */
+        d.extra_arg = "--limit=handoff-timeout-ms=1000";
         {
                 const struct test_policy policies[] = { { "fair.json", policy }, {} };
 
@@ -255,4 +259,71 @@ Test(fairness, hostile_listener_leaves_another_within_2x)
         }
         cr_assert_leq(median(ratio_open, RUNS), 2.0, "emulated open: p99 loaded / idle %.2f, above 2",
                       median(ratio_open, RUNS));
+}
+
+static int connect_unix(const char *path)
+{
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        cr_assert_geq(fd, 0);
+        snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+        cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0, "connect %s: %s", path, strerror(errno));
+        return fd;
+}
+
+static void handoff_works(const char *when)
+{
+        struct cmd_result r;
+
+        run_sandboxed(&d, "fair", (const char *[]){ FAIRLOAD, "latency", "5", data, NULL }, &r);
+        cr_assert_eq(r.status, 0, "a handoff %s failed: %s %s", when, r.out, r.err);
+}
+
+/* 300 silent connections from one peer (root, allowed to hand off) leave
+ * room for a real handoff: its uid's share (192) makes it lose its own
+ * oldest ones. The same for 100 idle control connections (share 48). */
+Test(fairness, silent_connections_leave_room)
+{
+        enum { SILENT = 300, IDLE_CTL = 100 };
+        int silent[SILENT], idle[IDLE_CTL];
+
+        for (int i = 0; i < SILENT; i++)
+                silent[i] = connect_unix(d.socket);
+        handoff_works("behind 300 silent connections");
+        cr_assert_geq(daemon_stat(&d, "handoff_conns_evicted"), SILENT - 192,
+                      "the silent peer kept more than its share");
+        for (int i = 0; i < IDLE_CTL; i++)
+                idle[i] = connect_unix(d.control);
+        /* daemon_stat goes through unotifyctl: it must get in. */
+        cr_assert_geq(daemon_stat(&d, "control_conns_evicted"), IDLE_CTL - 48);
+        printf("fairness: 300 silent handoff connections: %lld closed to make room, the handoff went through; "
+               "100 idle control connections: %lld closed, unotifyctl answered\n",
+               daemon_stat(&d, "handoff_conns_evicted"), daemon_stat(&d, "control_conns_evicted"));
+        for (int i = 0; i < SILENT; i++)
+                close(silent[i]);
+        for (int i = 0; i < IDLE_CTL; i++)
+                close(idle[i]);
+}
+
+/* Half a message, then nothing: handoffs go on meanwhile, and the peer is
+ * cut off after handoff-timeout-ms (1000 here), counted. */
+Test(fairness, half_a_message_is_timed_out)
+{
+        static const char half[] = "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":1,\"metad";
+        char reply[512] = "";
+        struct pollfd p;
+        int fd = connect_unix(d.socket);
+        long long timeouts = daemon_stat(&d, "handoff_timeouts");
+        ssize_t n;
+
+        cr_assert_eq(write(fd, half, sizeof(half) - 1), (ssize_t)sizeof(half) - 1);
+        handoff_works("while a peer sits on half a message");
+        p = (struct pollfd){ .fd = fd, .events = POLLIN };
+        cr_assert_eq(poll(&p, 1, 10000), 1, "the half message was not cut off in 10 s");
+        n = read(fd, reply, sizeof(reply) - 1);
+        cr_assert_gt(n, 0);
+        cr_assert(strstr(reply, "no complete message within 1000 ms"), "%s", reply);
+        cr_assert_eq(daemon_stat(&d, "handoff_timeouts"), timeouts + 1);
+        close(fd);
 }
