@@ -241,6 +241,12 @@ static void assert_counters_add_up(long long *ret_received)
                         break;
                 poll(NULL, 0, 10);
         }
+        if (received != ended) {
+                const char *log = daemon_log(&d);
+
+                for (const char *w = log; (w = strstr(w, "warning")); w++)
+                        fprintf(stderr, "soak: %.200s\n", w);
+        }
         cr_assert_eq(received, ended, "received %lld, answered + gone before SEND + stale %lld", received, ended);
         *ret_received = received;
 }
