@@ -26,6 +26,7 @@ enum target_call {
         CALL_TAR_XF,       /* no target process: tar xf (profile.h) */
         CALL_TRUE,         /* no target process: true, the launch alone (profile.h) */
         CALL_OPEN_EXISTING, /* openat(BENCH_EXISTING_PATH), then close if it opened */
+        CALL_OPEN_FIFO,     /* openat(BENCH_FIFO_PATH): blocks, nobody writes (fairness.c) */
 };
 
 #define BENCH_DENIED_PATH "/unotify-bench/denied"
@@ -33,6 +34,7 @@ enum target_call {
 /* A file that exists: Landlock checks the opened file, so a missing one
  * would fail with ENOENT before Landlock is asked. */
 #define BENCH_EXISTING_PATH "/etc/hostname"
+#define BENCH_FIFO_PATH "/tmp/unotify-bench.fifo"
 /* The reference given unotifyd's default priority. */
 #define REF_NICE UNOTIFYD_DEFAULT_NICE
 
@@ -114,3 +116,11 @@ struct idle_farm {
 };
 int idle_farm_start(const struct bench_daemon *d, int count, struct idle_farm *ret);
 void idle_farm_stop(struct idle_farm *f);
+
+/* The fairness group's hostile listener on d (fairness.c): FIFO opens
+ * that hold workers and a flood of notified calls, until hostile_stop. */
+struct hostile {
+        struct target fifos, callers;
+};
+int hostile_start(const struct bench_daemon *d, struct hostile *ret);
+void hostile_stop(struct hostile *h);

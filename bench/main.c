@@ -31,6 +31,8 @@ static const struct bench_daemon *daemon_of(enum supervisor sup)
                 return &daemon_nice0;
         case SUP_UNOTIFYD_IDLE:
                 return &daemon_idle;
+        case SUP_UNOTIFYD_HOSTILE:
+                return &daemon_;
         case SUP_UNOTIFYD_PROFILE: /* profile.c's own */
         case SUP_NONE:
         case SUP_REF:
@@ -99,6 +101,7 @@ static double run_once(const struct config *c, uint64_t calls)
         struct target t[MAX_PROCS];
         struct target_result res;
         uint64_t total = 0, wall = 0, failed = 0;
+        struct hostile hostile = {};
         int procs = c->procs, ok = 1;
         pid_t ref;
 
@@ -108,6 +111,8 @@ static double run_once(const struct config *c, uint64_t calls)
                 if (target_spawn(c->filter, c->call, c->threads / procs, calls, target_cpu(c->place), &t[i]) < 0)
                         return -1;
         ref = supervise(c, t, procs);
+        if (c->sup == SUP_UNOTIFYD_HOSTILE && hostile_start(&daemon_, &hostile) < 0)
+                ok = 0;
         for (int i = 0; i < procs; i++)
                 target_start(&t[i]);
         for (int i = 0; i < procs; i++) {
@@ -116,6 +121,8 @@ static double run_once(const struct config *c, uint64_t calls)
                 failed += res.failed;
                 wall = res.wall_ns > wall ? res.wall_ns : wall;
         }
+        if (c->sup == SUP_UNOTIFYD_HOSTILE)
+                hostile_stop(&hostile);
         if (ref > 0)
                 reference_stop(ref);
         if (daemon_of(c->sup) && c->place != PLACE_ANY)
@@ -147,7 +154,7 @@ static int with_idle_listeners(struct run_plan *plan)
         return r;
 }
 
-#define GROUPS "one, open, path, scale, placement, threads, listeners, profile, landlock"
+#define GROUPS "one, open, path, scale, placement, threads, listeners, profile, landlock, fairness"
 
 static void usage(void)
 {

@@ -18,6 +18,8 @@
         { key, "path", label, FILTER_NOTIFY, 1, 1, sup, mode, PLACE_ANY, CALL_OPEN_DENIED }
 #define LANDLOCK(key, label, filter, sup, mode, call) \
         { key, "landlock", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
+#define FAIR(key, label, sup, mode, call) \
+        { key, "fairness", label, FILTER_NOTIFY, 1, 1, sup, mode, PLACE_ANY, call }
 #define PROFILE(key, label, filter, sup, call) \
         { key, "profile", label, filter, 1, 1, sup, REF_CONTINUE, PLACE_ANY, call }
 
@@ -108,6 +110,14 @@ static const struct config configs[] = {
           FILTER_NOTIFY, 64, 64, SUP_REF_NICE, REF_CONTINUE),
         C("unotifyd-nice0-l64", "listeners", "unotifyd --nice 0, 64 targets on 64 listeners",
           FILTER_NOTIFY, 64, 64, SUP_UNOTIFYD_NICE0, REF_CONTINUE),
+        FAIR("fair-open-idle", "openat + close emulated by unotifyd, no other listener busy", SUP_UNOTIFYD,
+             REF_EMULATE_OPEN, CALL_OPEN_ALLOWED),
+        FAIR("fair-open-hostile", "openat + close emulated by unotifyd, beside a hostile listener (80 FIFO "
+             "opens, 6 getppid callers, nice 19)", SUP_UNOTIFYD_HOSTILE, REF_EMULATE_OPEN, CALL_OPEN_ALLOWED),
+        FAIR("fair-getppid-idle", "getppid, unotifyd CONTINUE, no other listener busy", SUP_UNOTIFYD,
+             REF_CONTINUE, CALL_GETPPID),
+        FAIR("fair-getppid-hostile", "getppid, unotifyd CONTINUE, beside the hostile listener",
+             SUP_UNOTIFYD_HOSTILE, REF_CONTINUE, CALL_GETPPID),
         /* Times are per run of the command, not per call (profile.h). */
         PROFILE("profile-none", "tar xf, unsandboxed", FILTER_NONE, SUP_NONE, CALL_TAR_XF),
         PROFILE("profile-oci", "tar xf, Docker's profile as runc loads it (own capabilities)",
@@ -176,6 +186,10 @@ static const struct ratio ratios[] = {
           "refnice-t64", "<= 1.00" },
         { "64 listeners: reference at nice -10 throughput / unotifyd throughput", "unotifyd-l64",
           "refnice-l64", "(same priority)" },
+        { "fairness: emulated openat beside a hostile listener / alone", "fair-open-hostile",
+          "fair-open-idle", "<= 2.00" },
+        { "fairness: getppid beside a hostile listener / alone", "fair-getppid-hostile", "fair-getppid-idle",
+          "(the loop's share)" },
         { "same CPU: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-same", "refsync-same",
           "(placement)" },
         { "different CPUs: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-split", "refsync-split",

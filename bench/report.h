@@ -19,6 +19,7 @@ enum supervisor {
         SUP_UNOTIFYD_NICE0,  /* unotifyd --nice 0 */
         SUP_UNOTIFYD_IDLE,   /* unotifyd, default configuration, holding the idle listeners */
         SUP_UNOTIFYD_PROFILE, /* unotify-run under the unotifyd serving Docker's profile (profile.h) */
+        SUP_UNOTIFYD_HOSTILE, /* unotifyd, default configuration, a hostile listener beside (fairness.c) */
 };
 
 struct profile_info;

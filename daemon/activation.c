@@ -66,7 +66,7 @@ int activation_bind(const char *path, mode_t mode)
         mode_t old = umask(0777 & ~mode);
         r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
         umask(old);
-        if (r < 0 || chmod(path, mode) < 0 || listen(fd, 128) < 0) {
+        if (r < 0 || chmod(path, mode) < 0 || listen(fd, SOMAXCONN) < 0) {
                 r = negative_errno();
                 safe_close(fd);
                 return log_error_errno(r, "cannot listen on %s", path);

@@ -15,12 +15,13 @@
 #include <unistd.h>
 
 #include "control_cmds.h"
+#include "control_parse.h"
+#include "conn_share.h"
 #include "daemon.h"
 #include "log.h"
 #include "unotify/macro.h"
 
 #define CONTROL_MAX_LINE 4096
-#define CONTROL_MAX_CONNS 64
 #define CONTROL_IDLE_TIMEOUT 30.0 /* seconds */
 
 struct ctl_conn {
@@ -86,22 +87,16 @@ static json_t *ctl_handle_line(struct ctl_conn *c, const char *line, size_t len)
 {
         _cleanup_(json_decrefp) json_t *req = NULL, *body = NULL;
         const struct control_command *cmd;
-        json_error_t jerr;
         const char *name;
         char err[512] = "";
         json_t *reply;
 
-        req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+        req = control_parse_request(line, len, &name, err, sizeof(err));
         if (!req)
-                return ctl_error(c, "not valid JSON: %s (column %d)", jerr.text, jerr.column);
-        if (!json_is_object(req))
-                return ctl_error(c, "a request is a JSON object");
-        name = json_string_value(json_object_get(req, "command"));
-        if (!name)
-                return ctl_error(c, "\"command\" must be a string (one of %s)", control_command_names());
+                return ctl_error(c, "%s", err);
         cmd = control_command_find(name);
-        if (!cmd)
-                return ctl_error(c, "unknown command \"%s\" (one of %s)", name, control_command_names());
+        if (!cmd) /* control_parse_request knows every command: not reached */
+                return ctl_error(c, "unknown command \"%s\"", name);
         body = cmd->run(c->d, req, err, sizeof(err));
         if (!body)
                 return err[0] ? ctl_error(c, "%s: %s", name, err) : ctl_error(c, "%s: out of memory", name);
@@ -123,18 +118,18 @@ static void ctl_watch(struct ctl_conn *c, int events)
 /* Answer the first complete line, if any. Returns true when one was. */
 static bool ctl_process(struct ctl_conn *c)
 {
-        char *nl = memchr(c->in, '\n', c->in_len);
+        ssize_t line = control_next_line(c->in, c->in_len, CONTROL_MAX_LINE);
         size_t used;
 
-        if (!nl) {
-                if (c->in_len < CONTROL_MAX_LINE)
-                        return false;
+        if (line == -EAGAIN)
+                return false;
+        if (line < 0) {
                 c->close_after_write = true;
                 c->in_len = 0;
                 return ctl_queue(c, ctl_error(c, "request longer than %d bytes", CONTROL_MAX_LINE)) == 0;
         }
-        used = (size_t)(nl - c->in) + 1;
-        if (ctl_queue(c, ctl_handle_line(c, c->in, used - 1)) < 0)
+        used = (size_t)line + 1;
+        if (ctl_queue(c, ctl_handle_line(c, c->in, (size_t)line)) < 0)
                 c->close_after_write = true;
         memmove(c->in, c->in + used, c->in_len - used);
         c->in_len -= used;
@@ -205,10 +200,9 @@ static bool ctl_peer_allowed(const struct ucred *peer)
         return peer->uid == 0 || peer->uid == geteuid();
 }
 
-static void ctl_conn_new(struct daemon *d, int fd)
+static void ctl_conn_new(struct daemon *d, int fd, const struct ucred *peer, bool peer_known)
 {
         struct ctl_conn *c = calloc(1, sizeof(*c));
-        socklen_t len = sizeof(c->peer);
 
         if (!c) {
                 safe_close(fd);
@@ -216,12 +210,14 @@ static void ctl_conn_new(struct daemon *d, int fd)
         }
         c->d = d;
         c->fd = fd;
+        if (peer_known)
+                c->peer = *peer;
         list_add_tail(&d->ctl_conns, &c->node);
         d->n_ctl_conns++;
         ev_io_init(&c->io, on_ctl_io, fd, EV_READ);
         ev_init(&c->timer, on_ctl_timeout);
         c->timer.repeat = CONTROL_IDLE_TIMEOUT;
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0 || !ctl_peer_allowed(&c->peer)) {
+        if (!peer_known || !ctl_peer_allowed(&c->peer)) {
                 if (ctl_queue(c, ctl_error(c, "uid %u may not use the control socket", c->peer.uid)) == 0)
                         (void)ctl_flush(c);
                 ctl_conn_free(c);
@@ -229,6 +225,26 @@ static void ctl_conn_new(struct daemon *d, int fd)
         }
         ev_io_start(d->loop, &c->io);
         ev_timer_again(d->loop, &c->timer);
+}
+
+/* Room for one more connection of peer (conn_share.h). */
+static void ctl_make_room(struct daemon *d, const struct ucred *peer)
+{
+        const struct limits *lim = &d->opts->limits;
+        struct list_node *victim = conn_share_victim(
+                &d->ctl_conns, d->n_ctl_conns,
+                (ptrdiff_t)offsetof(struct ctl_conn, peer) - (ptrdiff_t)offsetof(struct ctl_conn, node),
+                peer->uid, lim->control_conns, lim->control_conns_per_uid);
+        struct ctl_conn *c;
+
+        if (!victim)
+                return;
+        c = container_of(victim, struct ctl_conn, node);
+        d->stats.control_conns_evicted++;
+        if (ratelimit_allow(&ctl_warnings))
+                log_warning("%zu control connections open: closing the oldest of uid %u to make room",
+                            d->n_ctl_conns, c->peer.uid);
+        ctl_conn_free(c);
 }
 
 static void on_ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
@@ -239,6 +255,9 @@ static void on_ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
         (void)revents;
         for (int i = 0; i < 16; i++) {
                 int fd = accept4(d->control_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                struct ucred peer = {};
+                socklen_t len = sizeof(peer);
+                bool known;
 
                 if (fd < 0) {
                         if (errno == ECONNABORTED || errno == EINTR)
@@ -247,13 +266,10 @@ static void on_ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
                                 log_warning_errno(negative_errno(), "accept on the control socket");
                         return;
                 }
-                if (d->n_ctl_conns >= CONTROL_MAX_CONNS) {
-                        if (ratelimit_allow(&ctl_warnings))
-                                log_warning("%d control connections open; refusing more", CONTROL_MAX_CONNS);
-                        safe_close(fd);
-                        continue;
-                }
-                ctl_conn_new(d, fd);
+                known = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0;
+                if (known && ctl_peer_allowed(&peer))
+                        ctl_make_room(d, &peer);
+                ctl_conn_new(d, fd, &peer, known);
         }
 }
 

@@ -18,7 +18,7 @@ static json_t *figures(const struct daemon *d)
         const struct daemon_stats *s = &d->stats;
 
         return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-                         "s:I, s:I, s:I}",
+                         "s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                          "listeners", (json_int_t)d->n_listeners,
                          "listeners_added", (json_int_t)s->listeners_added,
                          "listeners_freed", (json_int_t)s->listeners_freed,
@@ -37,7 +37,11 @@ static json_t *figures(const struct daemon *d)
                          "priority_switches", (json_int_t)d->priority.switches,
                          "policies", (json_int_t)unotify_policy_set_count(d->policies),
                          "reloads", (json_int_t)d->reloads,
-                         "reload_failures", (json_int_t)d->reload_failures);
+                         "reload_failures", (json_int_t)d->reload_failures,
+                         "handoff_conns_evicted", (json_int_t)s->handoff_conns_evicted,
+                         "handoff_timeouts", (json_int_t)s->handoff_timeouts,
+                         "control_conns_evicted", (json_int_t)s->control_conns_evicted,
+                         "emulations_refused", (json_int_t)s->emulations_refused);
 }
 
 static json_t *cmd_status(struct daemon *d, const json_t *req, char *err, size_t size)
@@ -64,7 +68,7 @@ static json_t *listener_json(const struct listener *l)
 
         for (size_t i = 0; ann && i < l->n_annotations; i++)
                 json_object_set_new(ann, l->annotations[2 * i], json_string(l->annotations[2 * i + 1]));
-        o = json_pack("{s:I, s:s, s:I, s:s, s:s?, s:o*, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:b}",
+        o = json_pack("{s:I, s:s, s:I, s:s, s:s?, s:o*, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:b}",
                       "id", (json_int_t)l->id,
                       "container_id", l->container_id,
                       "pid", (json_int_t)l->pid,
@@ -78,6 +82,7 @@ static json_t *listener_json(const struct listener *l)
                       "stale_dropped", (json_int_t)l->counters.stale,
                       "efault", (json_int_t)l->counters.efault,
                       "filter_mismatches", (json_int_t)l->counters.mismatch,
+                      "emulations_refused", (json_int_t)l->counters.emulations_refused,
                       "wait_killable_recv", listener_wait_killable_str(l),
                       "sync_wake_up", l->wakeup.on);
         return o;
@@ -152,15 +157,4 @@ const struct control_command *control_command_find(const char *name)
                 if (strcmp(commands[i].name, name) == 0)
                         return &commands[i];
         return NULL;
-}
-
-const char *control_command_names(void)
-{
-        static char names[128];
-
-        if (!names[0])
-                for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
-                                 commands[i].name);
-        return names;
 }

@@ -15,5 +15,3 @@ struct control_command {
 
 /* The command called name, or NULL. */
 const struct control_command *control_command_find(const char *name);
-/* "status, list, ..." for error messages (static). */
-const char *control_command_names(void);

@@ -32,6 +32,11 @@ struct daemon_stats {
         uint64_t sync_wake_up; /* listeners with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
         uint64_t streaks;      /* runs of RECVs without epoll in between (streak.h) */
         uint64_t streak_waits; /* streaks ended by the timer in a RECV that found nothing */
+        /* The caps (peer_limits.h): what was refused or closed to keep them. */
+        uint64_t handoff_conns_evicted; /* closed to make room (conn_share.h) */
+        uint64_t handoff_timeouts;      /* no complete message in time */
+        uint64_t control_conns_evicted;
+        uint64_t emulations_refused;    /* over the listener's share: the rule's errno */
 };
 
 struct daemon {
@@ -76,6 +81,7 @@ struct daemon {
 
         /* upgrade.c: how to exec ourselves again. */
         ev_signal sigusr2;
+        ev_signal sigfreeze; /* testhook.c */
         ev_timer upgrade_timer;
         char *self_exe;
         char **argv;

@@ -210,7 +210,8 @@ int emulate_init(struct daemon *d)
                 return log_error_errno(-EOVERFLOW, "the kernel's seccomp_notif_resp has %zu bytes, "
                                                    "more than the %d this build knows",
                                        d->resp_size, RESP_MAX);
-        return pool_new(d->loop, EMULATE_WORKERS, send_answer, on_job_done, d, &d->pool);
+        return pool_new(d->loop, EMULATE_WORKERS, d->opts->limits.listener_workers, send_answer, on_job_done, d,
+                        &d->pool);
 }
 
 void emulate_done(struct daemon *d)
@@ -218,19 +219,39 @@ void emulate_done(struct daemon *d)
         d->pool = pool_free(d->pool);
 }
 
-bool emulate_start(struct listener *l, const struct seccomp_notif *req,
-                   const struct unotify_decision *dec, uint64_t recv_ns)
+/* A listener's jobs in the pool, running or queued, stay within its
+ * share: the workers it may hold plus the queue behind them. */
+static bool over_share(struct listener *l)
+{
+        const struct limits *lim = &l->daemon->opts->limits;
+
+        if (l->jobs < lim->listener_workers + lim->listener_queue)
+                return false;
+        l->daemon->stats.emulations_refused++;
+        l->counters.emulations_refused++;
+        if (ratelimit_allow(&refusals))
+                log_notice("listener %llu (%s): %u emulations in the pool, its share (listener-workers %u + "
+                           "listener-queue %u): answering the rule's errno",
+                           (unsigned long long)l->id, l->container_id, l->jobs, lim->listener_workers,
+                           lim->listener_queue);
+        return true;
+}
+
+int emulate_start(struct listener *l, const struct seccomp_notif *req, const struct unotify_decision *dec,
+                  uint64_t recv_ns)
 {
         const struct handler *h = handler_lookup(dec->handler);
         struct job *job;
 
         if (!h || !l->daemon->pool)
-                return false;
+                return -ENOSYS;
+        if (over_share(l))
+                return 0;
         if (!l->journal && !(l->journal = journal_new()))
-                return false;
+                return -ENOMEM;
         job = calloc(1, sizeof(*job));
         if (!job)
-                return false;
+                return -ENOMEM;
         job->handler = h;
         job->listener = l;
         job->running = &l->jobs_running;
@@ -246,5 +267,5 @@ bool emulate_start(struct listener *l, const struct seccomp_notif *req,
         };
         l->jobs++;
         pool_submit(l->daemon->pool, job);
-        return true;
+        return 1;
 }

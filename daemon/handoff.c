@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conn_share.h"
 #include "daemon.h"
 #include "fdstore.h"
 #include "landlock_reply.h"
@@ -21,7 +22,6 @@
 #include "unotify/macro.h"
 #include "unotify/unotify.h"
 
-#define HANDOFF_MAX_CONNS 256
 #define HANDOFF_ACCEPT_BURST 16
 
 
@@ -418,8 +418,9 @@ static void on_conn_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
         (void)loop;
         (void)revents;
-        conn_refuse(c, METRICS_REFUSED_TIMEOUT, "no complete message within %d ms (%zu bytes received)", UNOTIFY_HANDOFF_TIMEOUT_MS,
-                    c->len);
+        c->d->stats.handoff_timeouts++;
+        conn_refuse(c, METRICS_REFUSED_TIMEOUT, "no complete message within %u ms (%zu bytes received)",
+                    c->d->opts->limits.handoff_timeout_ms, c->len);
         conn_free(c);
 }
 
@@ -430,10 +431,9 @@ static bool peer_allowed(const struct ucred *peer)
         return peer->uid == 0 || peer->uid == geteuid();
 }
 
-static void conn_new(struct daemon *d, int fd)
+static void conn_new(struct daemon *d, int fd, const struct ucred *peer, bool peer_known)
 {
         struct conn *c = calloc(1, sizeof(*c));
-        socklen_t len = sizeof(struct ucred);
 
         if (!c) {
                 safe_close(fd);
@@ -441,45 +441,70 @@ static void conn_new(struct daemon *d, int fd)
         }
         c->d = d;
         c->fd = fd;
+        if (peer_known)
+                c->peer = *peer;
         list_add_tail(&d->conns, &c->node);
         d->n_conns++;
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0 || !peer_allowed(&c->peer)) {
+        if (!peer_known || !peer_allowed(&c->peer)) {
                 conn_refuse(c, METRICS_REFUSED_PEER, "uid %u may not hand over listeners", c->peer.uid);
                 conn_free(c);
                 return;
         }
         ev_io_init(&c->io, on_conn_io, fd, EV_READ);
         ev_io_start(d->loop, &c->io);
-        ev_timer_init(&c->timer, on_conn_timeout, UNOTIFY_HANDOFF_TIMEOUT_MS / 1000.0, 0.);
+        ev_timer_init(&c->timer, on_conn_timeout, d->opts->limits.handoff_timeout_ms / 1000.0, 0.);
         ev_timer_start(d->loop, &c->timer);
+}
+
+/* Room for one more connection of peer (conn_share.h): the connection
+ * closed for it, if any, is told why. */
+static void make_room(struct daemon *d, const struct ucred *peer)
+{
+        static struct ratelimit full = RATELIMIT_INIT(10ull * 1000000000u, 5);
+        const struct limits *lim = &d->opts->limits;
+        struct list_node *victim = conn_share_victim(&d->conns, d->n_conns,
+                                                     (ptrdiff_t)offsetof(struct conn, peer) -
+                                                             (ptrdiff_t)offsetof(struct conn, node),
+                                                     peer->uid, lim->handoff_conns, lim->handoff_conns_per_uid);
+        struct conn *c;
+
+        if (!victim)
+                return;
+        c = container_of(victim, struct conn, node);
+        d->stats.handoff_conns_evicted++;
+        if (ratelimit_allow(&full))
+                log_warning("%zu handoff connections pending (uid %u holds its share of %u, or all %u are "
+                            "taken): closing the oldest of uid %u",
+                            d->n_conns, peer->uid, lim->handoff_conns_per_uid, lim->handoff_conns, c->peer.uid);
+        conn_refuse(c, METRICS_REFUSED_BUSY, "closed to make room: too many handoff connections pending");
+        conn_free(c);
 }
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
-        static struct ratelimit full = RATELIMIT_INIT(10ull * 1000000000u, 5);
+        static struct ratelimit failed = RATELIMIT_INIT(10ull * 1000000000u, 5);
         struct daemon *d = container_of(w, struct daemon, accept_io);
 
         (void)loop;
         (void)revents;
         for (int i = 0; i < HANDOFF_ACCEPT_BURST; i++) {
                 int fd = accept4(d->socket_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                struct ucred peer = {};
+                socklen_t len = sizeof(peer);
+                bool known;
 
                 if (fd < 0) {
                         if (errno == ECONNABORTED || errno == EINTR)
                                 continue;
-                        if (errno != EAGAIN && ratelimit_allow(&full))
+                        if (errno != EAGAIN && ratelimit_allow(&failed))
                                 log_warning_errno(negative_errno(), "accept on the handoff socket");
                         return;
                 }
-                if (d->n_conns >= HANDOFF_MAX_CONNS) {
-                        d->stats.handoffs_refused++;
-                        d->metrics.refusals[METRICS_REFUSED_BUSY]++;
-                        if (ratelimit_allow(&full))
-                                log_warning("%d handoff connections pending; refusing more", HANDOFF_MAX_CONNS);
-                        safe_close(fd);
-                        continue;
-                }
-                conn_new(d, fd);
+                known = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0;
+                /* Only a peer that may hand over can make room. */
+                if (known && peer_allowed(&peer))
+                        make_room(d, &peer);
+                conn_new(d, fd, &peer, known);
         }
 }
 

@@ -34,6 +34,7 @@ struct listener_counters {
                              * reading the target (task gone, pid reused) */
         uint64_t efault;    /* answered EFAULT: a pointer argument could not be read */
         uint64_t mismatch;  /* notified of a call the policy's own filter decides in the kernel */
+        uint64_t emulations_refused; /* over its share of the workers' pool (emulate.h) */
 };
 
 struct listener {

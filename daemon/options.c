@@ -46,6 +46,12 @@ static void print_help(void)
                "      --nice N               nice value of the loop while many threads call in,\n"
                "                             -20 to 0 (default %d); one not below the nice\n"
                "                             value it was started at: never switch\n"
+               "      --limit NAME=N         a cap on what peers can make the daemon hold\n"
+               "                             (repeatable; docs/security.md): handoff-conns\n"
+               "                             (256), handoff-conns-per-uid (192),\n"
+               "                             handoff-timeout-ms (5000), control-conns (64),\n"
+               "                             control-conns-per-uid (48), listener-workers (3),\n"
+               "                             listener-queue (64)\n"
                "  -t, --test-config          load every policy, report errors, exit (0 or 78)\n"
                "  -T, --dump-config          print the effective policies as JSON, exit\n"
                "      --strict               policy warnings are errors\n"
@@ -112,6 +118,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                 { "no-sync-wake-up", no_argument, NULL, 'W' },
                 { "nice", required_argument, NULL, 'N' },
                 { "metrics-listen", required_argument, NULL, 'M' },
+                { "limit", required_argument, NULL, 'L' },
                 { "dump-config", no_argument, NULL, 'T' },
                 { "strict", no_argument, NULL, 'S' },
                 { "verbose", no_argument, NULL, 'v' },
@@ -128,7 +135,9 @@ int options_parse(int argc, char **argv, struct options *ret)
                 .log_level = LOG_NOTICE,
                 .sync_wake_up = true,
                 .nice = UNOTIFYD_DEFAULT_NICE,
+                .limits = LIMITS_DEFAULT,
         };
+        char err[256];
         int c;
 
         while ((c = getopt_long(argc, argv, "s:p:d:m:c:tTvqhV", longopts, NULL)) >= 0) {
@@ -177,6 +186,12 @@ int options_parse(int argc, char **argv, struct options *ret)
                                 return EX_USAGE;
                         }
                         o.metrics_listen = optarg;
+                        break;
+                case 'L':
+                        if (limits_parse(optarg, &o.limits, err, sizeof(err)) < 0) {
+                                fprintf(stderr, "unotifyd: --limit: %s\n", err);
+                                return EX_USAGE;
+                        }
                         break;
                 case 'v':
                         o.log_level = o.log_level < LOG_INFO ? LOG_INFO : LOG_DEBUG;

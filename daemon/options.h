@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "peer_limits.h"
+
 #define UNOTIFYD_DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
 /* The control socket's default: control.sock next to the handoff socket. */
 #define UNOTIFYD_CONTROL_SOCKET_NAME "control.sock"
@@ -24,6 +26,7 @@ struct options {
         bool sync_wake_up; /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on each listener */
         int nice;          /* the loop's nice value while busy (priority.h) */
         const char *metrics_listen; /* --metrics-listen ADDR, NULL: none of our own */
+        struct limits limits; /* --limit */
 };
 
 /* Parse argv. Returns 0 to run, 1 when --help/--version was printed (exit

@@ -20,6 +20,7 @@
 #include "metrics_http.h"
 #include "privilege.h"
 #include "sdnotify.h"
+#include "testhook.h"
 #include "upgrade.h"
 #include "unotify/filter.h"
 #include "unotify/macro.h"
@@ -197,6 +198,7 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
         handoff_start(d);
         control_start(d);
         metrics_http_start(d);
+        testhook_start(d);
         return 0;
 }
 
@@ -217,6 +219,7 @@ void daemon_done(struct daemon *d)
                 control_stop(d);
                 metrics_http_stop(d);
                 upgrade_stop(d);
+                testhook_stop(d);
                 listener_set_done(d);
                 fdstore_done(d);
                 ev_signal_stop(d->loop, &d->sigterm);

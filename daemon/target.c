@@ -1,4 +1,5 @@
 #include "target.h"
+#include "target_path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,7 +151,6 @@ static int base_dir(const struct target_ctx *t, int dirfd_arg, char *buf, size_t
 {
         char path[64], root[4096];
         int dirfd = dirfd_arg >= 0 ? (int)t->req->data.args[dirfd_arg] : AT_FDCWD;
-        size_t rl;
         int r;
 
         if (dirfd == AT_FDCWD)
@@ -166,12 +166,7 @@ static int base_dir(const struct target_ctx *t, int dirfd_arg, char *buf, size_t
         r = read_link(path, root, sizeof(root));
         if (r < 0)
                 return r;
-        rl = strlen(root);
-        if (rl > 1 && !strncmp(buf, root, rl) && (buf[rl] == '/' || buf[rl] == '\0'))
-                memmove(buf, buf + rl, strlen(buf + rl) + 1);
-        if (buf[0] == '\0')
-                strcpy(buf, "/");
-        return 0;
+        return target_path_strip_root(buf, root);
 }
 
 static int read_path(const struct target_ctx *t, unsigned arg_index, int dirfd_arg_index, char *buf,
@@ -306,23 +301,14 @@ int target_read(pid_t pid, uint64_t addr, void *buf, size_t n)
 int target_absolute_path(const struct target_ctx *t, int dirfd_arg_index, const char *rel, char *buf,
                          size_t size)
 {
-        size_t n = strlen(rel);
         int r;
 
-        if (n + 1 > size)
-                return -ENAMETOOLONG;
-        if (rel[0] == '/') {
-                memcpy(buf, rel, n + 1);
-                return (int)n;
-        }
+        if (rel[0] == '/')
+                return target_path_join("/", rel, buf, size);
         r = base_dir(t, dirfd_arg_index, buf, size);
         if (r < 0)
                 return r;
-        if (strlen(buf) + 1 + n + 1 > size)
-                return -ENAMETOOLONG;
-        strcat(buf, strcmp(buf, "/") ? "/" : "");
-        strcat(buf, rel);
-        return (int)strlen(buf);
+        return target_path_join(buf, rel, buf, size);
 }
 
 int target_dup_fd(int listener_fd, const struct seccomp_notif *req, int fd)

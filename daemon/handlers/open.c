@@ -21,25 +21,10 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "open_how.h"
 #include "resolve.h"
 #include "target.h"
 #include "unotify/macro.h"
-
-/* The kernel's values where glibc's differ (glibc's O_TMPFILE includes
- * O_DIRECTORY; its O_LARGEFILE is 0 on 64-bit ABIs). */
-#define K_O_TMPFILE 020000000
-#if defined(__aarch64__)
-#define K_O_LARGEFILE 0400000
-#else
-#define K_O_LARGEFILE 0100000
-#endif
-/* VALID_OPEN_FLAGS and O_PATH_FLAGS of fs/fcntl.c and fs/open.c. */
-#define VALID_OPEN_FLAGS                                                                      \
-        (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_SYNC | \
-         O_DSYNC | FASYNC | O_DIRECT | K_O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | \
-         O_CLOEXEC | O_PATH | K_O_TMPFILE)
-#define O_PATH_FLAGS (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
-#define OPEN_HOW_SIZE_VER0 24
 
 static const char *const served[] = { "open", "openat", "openat2", "creat" };
 
@@ -52,40 +37,19 @@ struct open_call {
         char path[PATH_MAX];
 };
 
-/* build_open_how() of fs/open.c: what open(2) makes of its flags and mode
- * (unknown flags ignored, O_PATH beats the rest, mode only to create). */
-static struct open_how legacy_how(uint64_t flags, uint64_t mode)
-{
-        struct open_how how = { .flags = flags & (uint64_t)VALID_OPEN_FLAGS, .mode = mode & 07777 };
-
-        if (how.flags & O_PATH)
-                how.flags &= O_PATH_FLAGS;
-        if (!(how.flags & (O_CREAT | K_O_TMPFILE)))
-                how.mode = 0;
-        return how;
-}
-
-/* openat2's struct: at least VER0, at most a page, unknown tail zero
- * (copy_struct_from_user()). */
+/* openat2's struct, read only when its size is one openat2 accepts. */
 static int read_how(const struct emul_call *c, struct open_how *ret)
 {
         uint64_t addr = c->req.data.args[2], size = c->req.data.args[3];
-        unsigned char buf[4096];
-        int r;
+        unsigned char buf[OPEN_HOW_SIZE_MAX];
+        int r = open_how_size_check(size);
 
-        if (size < OPEN_HOW_SIZE_VER0)
-                return -EINVAL;
-        if (size > sizeof(buf))
-                return -E2BIG;
+        if (r < 0)
+                return r;
         r = target_read((pid_t)c->req.pid, addr, buf, (size_t)size);
         if (r < 0)
                 return r;
-        for (size_t i = sizeof(*ret); i < size; i++)
-                if (buf[i])
-                        return -E2BIG;
-        *ret = (struct open_how){};
-        memcpy(ret, buf, size < sizeof(*ret) ? (size_t)size : sizeof(*ret));
-        return 0;
+        return open_how_decode(buf, size, ret);
 }
 
 static int parse_call(struct emul_call *c, struct open_call *o)
@@ -96,17 +60,17 @@ static int parse_call(struct emul_call *c, struct open_call *o)
         case SYS_OPEN:
                 *o = (struct open_call){ .path_arg = 0,
                                          .dirfd_arg = -1,
-                                         .how = legacy_how(a[1], a[2]) };
+                                         .how = open_how_legacy(a[1], a[2]) };
                 return 0;
         case SYS_OPENAT:
                 *o = (struct open_call){ .path_arg = 1,
                                          .dirfd_arg = 0,
-                                         .how = legacy_how(a[2], a[3]) };
+                                         .how = open_how_legacy(a[2], a[3]) };
                 return 0;
         case SYS_CREAT:
                 *o = (struct open_call){ .path_arg = 0,
                                          .dirfd_arg = -1,
-                                         .how = legacy_how(O_CREAT | O_WRONLY | O_TRUNC, a[1]) };
+                                         .how = open_how_legacy(O_CREAT | O_WRONLY | O_TRUNC, a[1]) };
                 return 0;
         case SYS_OPENAT2:
                 *o = (struct open_call){ .path_arg = 1, .dirfd_arg = 0 };

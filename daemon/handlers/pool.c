@@ -31,6 +31,8 @@ struct pool {
         struct list_node finished; /* run, for the loop */
         unsigned in_flight;        /* submitted, not yet handed back */
         unsigned n_ready;          /* workers past worker_init() */
+        unsigned busy;             /* workers running a job */
+        unsigned per_owner;        /* workers one owner may hold at once */
         bool stop;
         unsigned n_workers;
         struct worker workers[POOL_MAX];
@@ -47,14 +49,17 @@ static void on_wake_signal(int sig)
         (void)sig;
 }
 
-/* The oldest queued job whose owner has fewer than n_workers - 1 jobs
- * running, or NULL. Under the lock. */
+/* The oldest queued job whose owner is below its share, or NULL. An
+ * owner that already has a job running takes a second worker only while
+ * another stays free: owners with nothing running always find one, however
+ * many owners block theirs on purpose. Under the lock. */
 static struct job *runnable(struct pool *p)
 {
         for (struct list_node *n = p->queue.next; n != &p->queue; n = n->next) {
                 struct job *job = container_of(n, struct job, node);
+                unsigned running = *job->running;
 
-                if (*job->running + 1 < p->n_workers)
+                if (running < p->per_owner && (running == 0 || p->busy + 1 < p->n_workers))
                         return job;
         }
         return NULL;
@@ -70,6 +75,7 @@ static struct job *next_job(struct pool *p, struct worker *w)
         if (job) {
                 list_del(&job->node);
                 (*job->running)++;
+                p->busy++;
                 w->job = job;
         }
         pthread_mutex_unlock(&p->lock);
@@ -100,6 +106,7 @@ static void *worker_main(void *arg)
                 pthread_mutex_lock(&p->lock);
                 w->job = NULL;
                 (*job->running)--;
+                p->busy--;
                 list_add_tail(&p->finished, &job->node);
                 /* A job of the same owner may have waited for this one.
                  * With nothing queued there is nobody to wake: waking every
@@ -191,8 +198,8 @@ static int start_workers(struct pool *p, unsigned n)
         return r;
 }
 
-int pool_new(struct ev_loop *loop, unsigned n, pool_answer_fn answer, pool_done_fn done,
-             void *userdata, struct pool **ret)
+int pool_new(struct ev_loop *loop, unsigned n, unsigned per_owner, pool_answer_fn answer,
+             pool_done_fn done, void *userdata, struct pool **ret)
 {
         struct sigaction sa = { .sa_handler = on_wake_signal };
         struct pool *p = calloc(1, sizeof(*p));
@@ -213,7 +220,9 @@ int pool_new(struct ev_loop *loop, unsigned n, pool_answer_fn answer, pool_done_
         ev_timer_init(&p->stale, on_stale_check, STALE_CHECK_SECONDS, STALE_CHECK_SECONDS);
         sigemptyset(&sa.sa_mask);
         sigaction(wake_signal(), &sa, NULL);
-        r = start_workers(p, n < 2 ? 2 : n < POOL_MAX ? n : POOL_MAX);
+        n = n < 2 ? 2 : n < POOL_MAX ? n : POOL_MAX;
+        p->per_owner = per_owner < 1 ? 1 : per_owner < n ? per_owner : n - 1;
+        r = start_workers(p, n);
         if (r < 0) {
                 pool_free(p);
                 return r;

@@ -43,10 +43,12 @@ typedef void (*pool_done_fn)(struct job *job, void *userdata);
  * only use the job and what the job borrows). */
 typedef void (*pool_answer_fn)(struct job *job);
 
-/* Start n worker threads (n >= 2: one listener gets at most n - 1 of
- * them at a time). answer may be NULL. Returns 0 or -errno. */
-int pool_new(struct ev_loop *loop, unsigned n, pool_answer_fn answer, pool_done_fn done,
-             void *userdata, struct pool **ret);
+/* Start n worker threads (n >= 2). One owner (a job's running counter)
+ * holds at most per_owner of them at a time (at most n - 1), and a second
+ * one only while a worker stays free for the others. answer may be NULL.
+ * Returns 0 or -errno. */
+int pool_new(struct ev_loop *loop, unsigned n, unsigned per_owner, pool_answer_fn answer,
+             pool_done_fn done, void *userdata, struct pool **ret);
 /* Queue job (taken). */
 void pool_submit(struct pool *p, struct job *job);
 /* Wake and join the workers (one blocked in open(2) is interrupted),
