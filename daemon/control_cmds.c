@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "learn.h"
 #include "listener.h"
 #include "log.h"
 #include "unotify/macro.h"
@@ -123,12 +124,18 @@ static json_t *cmd_upgrade(struct daemon *d, const json_t *req, char *err, size_
         return json_pack("{s:I, s:s}", "pid", (json_int_t)getpid(), "exec", d->self_exe);
 }
 
+static json_t *cmd_learn(struct daemon *d, const json_t *req, char *err, size_t size)
+{
+        return learn_control(d, req, err, size);
+}
+
 static const struct control_command commands[] = {
         { "status", cmd_status },
         { "list", cmd_list },
         { "stats", cmd_stats },
         { "reload", cmd_reload },
         { "upgrade", cmd_upgrade },
+        { "learn", cmd_learn },
 };
 
 const struct control_command *control_command_find(const char *name)

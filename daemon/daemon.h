@@ -17,6 +17,7 @@ struct journal_file;
 struct seccomp_notif;
 struct seccomp_notif_resp;
 struct pool;
+struct learn;
 
 struct daemon_stats {
         uint64_t listeners_added;
@@ -111,6 +112,7 @@ struct daemon {
         struct daemon_stats stats;
 
         struct pool *pool; /* emulations' worker threads (emulate.h) */
+        struct learn *learn; /* recordings and the built-in "learn" policy (learn.h) */
 };
 
 /* Load o->policy_dir (minKernel against the running kernel, --strict).

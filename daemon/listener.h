@@ -13,6 +13,7 @@
 struct daemon;
 struct journal;
 struct unotify_policy;
+struct learn_rec;
 
 /* Whether the filter was installed with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
  * (Linux 5.19): once received, only a fatal signal interrupts the target's
@@ -66,6 +67,7 @@ struct listener {
         char *metadata;
         char **annotations; /* key, value, key, value, ... */
         size_t n_annotations;
+        struct learn_rec *learn; /* its policy learns: what it recorded (learn.h) */
 };
 
 /* The listener set: the RECV/SEND buffers, sized by SECCOMP_GET_NOTIF_SIZES

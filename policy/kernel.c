@@ -222,6 +222,15 @@ static const char *mux_unfit(const char *name, const struct lane *lane)
         return NULL;
 }
 
+/* What the kernel does with a call no rule decides: defaultAction, or
+ * for a policy that learns, notify (a decision no rule has: action 0). */
+static const struct unotify_decision *kernel_default(const struct unotify_policy *p)
+{
+        static const struct unotify_decision notify = { .rule = -1 };
+
+        return p->learns ? &notify : &p->default_decision;
+}
+
 /* Fill e from the lanes of every ABI where name exists. */
 static int plan_entry(const struct unotify_policy *p, const char *name, const uint64_t *caps,
                       struct unotify_kernel_entry *e)
@@ -242,7 +251,7 @@ static int plan_entry(const struct unotify_policy *p, const char *name, const ui
                         continue;
                 r = lane_collect(p, t, slot_of(t, idx), caps, &lane);
                 if (r >= 0 && !lane.why)
-                        lane_reduce(&lane, &p->default_decision);
+                        lane_reduce(&lane, kernel_default(p));
                 if (r >= 0 && !lane.why)
                         lane.why = mux_unfit(name, &lane);
                 if (lane.why)
@@ -372,6 +381,10 @@ static uint64_t plan_digest(const struct unotify_kernel_plan *plan)
 {
         uint64_t h = digest_decision(DIGEST_INIT, &plan->default_decision);
 
+        /* Nothing is added for other policies: their digests stay. */
+        if (plan->notify_default)
+                h = digest_add(h, "learn");
+
         for (size_t i = 0; i < plan->n_entries; i++) {
                 const struct unotify_kernel_entry *e = &plan->entries[i];
                 char buf[128];
@@ -404,6 +417,7 @@ int unotify_kernel_plan_new(const struct unotify_policy *p, const uint64_t *caps
         if (!plan)
                 return -ENOMEM;
         plan->default_decision = p->default_decision;
+        plan->notify_default = p->learns;
         plan->entries = calloc(p->n_syscalls ?: 1, sizeof(*plan->entries));
         if (!plan->entries)
                 r = -ENOMEM;
@@ -505,7 +519,7 @@ bool unotify_policy_notifies(const struct unotify_policy *p, const struct seccom
         const struct arch_table *best = NULL;
         uint32_t nr = (uint32_t)data->nr, idx;
 
-        if (!p->plan || p->no_filter)
+        if (!p->plan || p->no_filter || p->learns)
                 return true;
         /* x86_64 and x32 share an audit arch: the table is the one with the
          * highest base at or below the number. */
