@@ -34,6 +34,7 @@ struct listener_counters {
                              * reading the target (task gone, pid reused) */
         uint64_t efault;    /* answered EFAULT: a pointer argument could not be read */
         uint64_t mismatch;  /* notified of a call the policy's own filter decides in the kernel */
+        uint64_t denied;    /* answered with an errno or a kill by the policy (not EFAULT) */
 };
 
 struct listener {
