@@ -300,7 +300,7 @@ static int cmd_record(struct learn_opts *o, char **cmd, int n_cmd)
 {
         _cleanup_(json_decrefp) json_t *reply = NULL, *profile = NULL, *dropped = NULL;
         char name[64];
-        json_t *rec;
+        json_t *rec, *capped;
         int status, r;
 
         if (!o->out)
@@ -328,14 +328,16 @@ static int cmd_record(struct learn_opts *o, char **cmd, int n_cmd)
         r = write_json(o->out, profile);
         if (r)
                 return r;
-        fprintf(stderr, "%s: recorded %" JSON_INTEGER_FORMAT " calls of %s (%zu rules)%s; profile in %s\n",
+        capped = json_object_get(rec, "capped");
+        fprintf(stderr,
+                "%s: recorded %" JSON_INTEGER_FORMAT " calls of %s (%zu rules); %" JSON_INTEGER_FORMAT
+                " paths folded to prefixes, %" JSON_INTEGER_FORMAT " paths and %" JSON_INTEGER_FORMAT
+                " values not kept (capped); profile in %s\n",
                 WHO, json_integer_value(json_object_get(rec, "notifications")), cmd[0],
                 json_array_size(json_object_get(profile, "syscalls")),
-                json_integer_value(json_object_get(json_object_get(rec, "capped"), "paths")) ||
-                                json_integer_value(json_object_get(json_object_get(rec, "capped"), "values"))
-                        ? " (capped: some values or paths were not kept)"
-                        : "",
-                o->out);
+                json_integer_value(json_object_get(capped, "pathsFolded")),
+                json_integer_value(json_object_get(capped, "paths")),
+                json_integer_value(json_object_get(capped, "values")), o->out);
         return status;
 }
 

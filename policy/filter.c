@@ -236,8 +236,10 @@ static int add_launcher_exit(scmp_filter_ctx ctx, const struct unotify_kernel_pl
 {
         const struct unotify_kernel_entry *e = unotify_kernel_plan_find(plan, "exit");
 
-        if (e && e->kind == UNOTIFY_KERNEL_NOTIFY && !plan->notify_default)
-                return 0; /* add_rule() notifies exit but MAGIC */
+        /* add_rule() notifies exit but MAGIC, which defaultAction decides. */
+        if (e && e->kind == UNOTIFY_KERNEL_NOTIFY && !plan->notify_default &&
+            plain_allow(&plan->default_decision))
+                return 0;
         if (e && e->kind == UNOTIFY_KERNEL_RULES && plain_allow(&e->rules[0].decision))
                 return 0;
         if ((!e || e->kind == UNOTIFY_KERNEL_DEFAULT) && plain_allow(&plan->default_decision) &&
