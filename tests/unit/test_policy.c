@@ -305,7 +305,7 @@ static const struct bad_case bad_cases[] = {
         { "unknown key at top level", "{" HEAD ",'syscalls':[],'seccomp':[]}",
           "test.json: unknown key \"seccomp\" (expected one of name, comment, defaultAction, "
           "defaultErrnoRet, syscalls, include, select, default, defaultErrno, archMap, "
-          "architectures, flags, listenerPath, listenerMetadata, landlock)" },
+          "architectures, flags, listenerPath, listenerMetadata, landlock, learn)" },
         { "unknown key in a rule", RULE("{'nmaes':['umask'],'action':'SCMP_ACT_ALLOW'}"),
           "test.json: /syscalls/0: unknown key \"nmaes\" (did you mean \"names\"?)\n"
           "test.json: /syscalls/0: missing required key \"names\"" },
