@@ -823,7 +823,7 @@ Test(examples, load_and_decide, .timeout = 60)
         r = unotify_policy_set_load_dir(UNOTIFY_SOURCE_DIR "/policy/examples", &s, &diags);
         text = diags_text(&diags);
         cr_assert_eq(r, 0, "%s", text);
-        cr_assert_eq(unotify_policy_set_count(s), 6);
+        cr_assert_eq(unotify_policy_set_count(s), 7);
         demo = unotify_policy_set_find(s, "demo");
         deny = unotify_policy_set_find(s, "deny-mkdir");
         def = unotify_policy_set_find(s, "default");
@@ -844,6 +844,16 @@ Test(examples, load_and_decide, .timeout = 60)
         d = decide(def, native_arch(), SYS_mount, NULL);
         cr_assert(d.action == ERRNO && d.error == EPERM && d.rule == 0);
         d = decide(def, native_arch(), SYS_getpid, NULL);
+        cr_assert(d.action == CONTINUE && d.rule == -1);
+        /* learn-container: the kernel lets the runtime's calls run, the
+         * daemon is sent every other one, and answers it CONTINUE. */
+        cr_assert_not_null(unotify_policy_learn(unotify_policy_set_find(s, "learn-container")));
+        cr_assert_null(unotify_policy_learn(demo));
+        cr_assert(unotify_policy_kernel_plan(unotify_policy_set_find(s, "learn-container"))->notify_default);
+        cr_assert_eq(unotify_kernel_plan_find(unotify_policy_kernel_plan(unotify_policy_set_find(s, "learn-container")),
+                                              "write")->kind,
+                     UNOTIFY_KERNEL_RULES);
+        d = decide(unotify_policy_set_find(s, "learn-container"), native_arch(), SYS_mount, NULL);
         cr_assert(d.action == CONTINUE && d.rule == -1);
         d = decide(unotify_policy_set_find(s, "emulate"), native_arch(), SYS_mknodat, NULL);
         cr_assert(d.action == UNOTIFY_ACTION_EMULATE && d.handler == UNOTIFY_HANDLER_MKNOD && d.rule == 3);
