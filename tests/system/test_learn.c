@@ -278,3 +278,25 @@ Test(learn, hostile_workload_stays_within_bounds)
         learn_file("export", in_dir("h.rec"), NULL, NULL, in_dir("strict/h.json"));
         check_strict(in_dir("strict"));
 }
+
+Test(learn, path_rules_open_only_what_was_opened)
+{
+        const char *cmd[] = { BUSYBOX, "sh", "-c", WORKLOAD, NULL };
+        const char *other[] = { BUSYBOX, "sh", "-c", WORKLOAD "; cat /etc/passwd", NULL };
+        struct cmd_result r;
+
+        need(BUSYBOX);
+        learn("learn", in_dir("bb.json"), in_dir("bb.rec"), cmd, &r);
+        mkdir(in_dir("strict"), 0700);
+        learn_file("export", "--paths", in_dir("bb.rec"), NULL, in_dir("strict/bbp.json"));
+        check_strict(in_dir("strict"));
+        install(in_dir("strict/bbp.json"), "bbp");
+        /* The daemon opens /etc/hostname for cat (the open handler)... */
+        run_sandboxed(&d, "bbp", cmd, &r);
+        cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+        cr_assert(strstr(r.err, "Usage: wget"), "%s", r.err);
+        /* ...and refuses a file the recording never opened. */
+        run_sandboxed(&d, "bbp", other, &r);
+        cr_assert_neq(r.status, 0);
+        cr_assert(strstr(r.err, "cat: can't open '/etc/passwd': Permission denied"), "%s", r.err);
+}
