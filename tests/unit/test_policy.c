@@ -300,6 +300,17 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+        { "learn: defaultAction must let the call run",
+          "{'name':'bad','defaultAction':'SCMP_ACT_ERRNO','learn':{}}",
+          "test.json: /learn: a policy that learns lets every call it records run: its "
+          "defaultAction must be SCMP_ACT_ALLOW" },
+        { "learn: limits out of range, unknown key, not an object",
+          "{" HEAD ",'learn':{'pathDepth':0,'maxPaths':'many','maxVlaues':3}}",
+          "test.json: /learn: unknown key \"maxVlaues\" (did you mean \"maxValues\"?)\n"
+          "test.json: /learn/pathDepth: expected 1..16, got 0\n"
+          "test.json: /learn/maxPaths: expected an integer 1..65536, got a string" },
+        { "learn: not an object", "{" HEAD ",'learn':true}",
+          "test.json: /learn: expected an object ({} for the defaults), got true" },
         { "unknown key at top level, close to a known one", "{" HEAD ",'syscalls':[],'nmae':'x'}",
           "test.json: unknown key \"nmae\" (did you mean \"name\"?)" },
         { "unknown key at top level", "{" HEAD ",'syscalls':[],'seccomp':[]}",
