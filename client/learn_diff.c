@@ -81,6 +81,8 @@ static void find_denied(const struct unotify_policy *p, const json_t *rec, json_
                         const char *name = json_string_value(v);
                         bool tested = false;
 
+                        if (!name)
+                                continue;
                         json_array_foreach(json_object_get(rec, "args"), j, a) {
                                 json_t *val;
                                 int index = (int)json_integer_value(json_object_get(a, "index"));
@@ -106,7 +108,7 @@ static bool recorded(const json_t *rec, const char *name)
         size_t i;
 
         json_object_foreach((json_t *)json_object_get(rec, "syscalls"), arch, list)
-                json_array_foreach(list, i, v) if (strcmp(json_string_value(v), name) == 0) return true;
+                json_array_foreach(list, i, v) if (strcmp(json_string_value(v) ?: "", name) == 0) return true;
         return false;
 }
 

@@ -39,16 +39,18 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
 }
 
-/* Sorted, unique strings: arr changed in place. */
+/* Sorted, unique strings: arr changed in place; what is not a string (a
+ * hand-edited recording) is dropped. */
 static void sort_unique(json_t *arr)
 {
-        size_t n = json_array_size(arr), u = 0;
-        json_t **items = calloc(n ?: 1, sizeof(*items));
+        size_t n = 0, u = 0;
+        json_t **items = calloc(json_array_size(arr) ?: 1, sizeof(*items));
 
         if (!items)
                 return;
-        for (size_t i = 0; i < n; i++)
-                items[i] = json_incref(json_array_get(arr, i));
+        for (size_t i = 0; i < json_array_size(arr); i++)
+                if (json_is_string(json_array_get(arr, i)))
+                        items[n++] = json_incref(json_array_get(arr, i));
         qsort(items, n, sizeof(*items), cmp_str);
         json_array_clear(arr);
         for (size_t i = 0; i < n; i++) {
@@ -188,9 +190,10 @@ static bool path_rules(json_t *rules, const json_t *rec, const char *name,
         } else {
                 folded = json_array();
                 json_array_foreach(exact, i, v) {
-                        char *f = fold(json_string_value(v), depth ?: 3);
+                        char *f = json_is_string(v) ? fold(json_string_value(v), depth ?: 3) : NULL;
 
-                        json_array_append_new(folded, json_string(f));
+                        if (f)
+                                json_array_append_new(folded, json_string(f));
                         free(f);
                 }
                 json_array_foreach(prefix, i, v) json_array_append(folded, v);
@@ -234,7 +237,7 @@ static void add_audit_rest(json_t *rules, const json_t *used, int errno_ret)
                 char *name = seccomp_syscall_resolve_num_arch(native, nr);
                 bool seen = false;
 
-                json_array_foreach(used, i, v) seen = seen || (name && strcmp(json_string_value(v), name) == 0);
+                json_array_foreach(used, i, v) seen = seen || (name && strcmp(json_string_value(v) ?: "", name) == 0);
                 if (name && !seen)
                         json_array_append_new(rest, json_string(name));
                 free(name);
