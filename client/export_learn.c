@@ -14,7 +14,9 @@ static bool in_array(const json_t *arr, const char *name)
         json_t *v;
         size_t i;
 
-        json_array_foreach(arr, i, v) if (strcmp(json_string_value(v), name) == 0) return true;
+        json_array_foreach(arr, i, v)
+                if (strcmp(json_string_value(v), name) == 0)
+                        return true;
         return false;
 }
 
@@ -23,7 +25,8 @@ static void add_arch(json_t *names, const struct unotify_kernel_plan *plan, uint
 {
         for (uint32_t nr = 0; nr < 1024; nr++) {
                 char *name = seccomp_syscall_resolve_num_arch(token, (int)(base + nr));
-                const struct unotify_kernel_entry *e = name ? unotify_kernel_plan_find(plan, name) : NULL;
+                const struct unotify_kernel_entry *e =
+                        name ? unotify_kernel_plan_find(plan, name) : NULL;
 
                 /* A name the kernel decides by the policy's rules keeps them. */
                 if (name && (!e || e->kind != UNOTIFY_KERNEL_RULES) && !in_array(names, name))
@@ -34,7 +37,8 @@ static void add_arch(json_t *names, const struct unotify_kernel_plan *plan, uint
 
 static int cmp(const void *a, const void *b)
 {
-        return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+        return strcmp(json_string_value(*(json_t *const *)a),
+                      json_string_value(*(json_t *const *)b));
 }
 
 json_t *export_learn_names(const struct unotify_kernel_plan *plan)

@@ -135,7 +135,8 @@ static int parse_options(int argc, char **argv, struct learn_opts *o)
                 case 'e':
                         o->exp.errno_ret = unotify_errno_from_name(optarg);
                         if (o->exp.errno_ret < 0)
-                                return ctl_fail(WHO, EX_USAGE, "--errno: unknown errno \"%s\"", optarg);
+                                return ctl_fail(WHO, EX_USAGE, "--errno: unknown errno \"%s\"",
+                                                optarg);
                         break;
                 case 'P':
                         o->exp.paths = true;
@@ -192,12 +193,14 @@ static json_t *load_recording(const char *path, int *ret_code)
         if (!v) {
                 *ret_code = json_error_code(&jerr) == json_error_cannot_open_file
                                     ? ctl_fail(WHO, EX_NOINPUT, "%s", jerr.text)
-                                    : ctl_fail(WHO, EX_DATAERR, "%s:%d: %s", path, jerr.line, jerr.text);
+                                    : ctl_fail(WHO, EX_DATAERR, "%s:%d: %s", path, jerr.line,
+                                               jerr.text);
                 return NULL;
         }
         if (!learn_is_recording(v)) {
                 json_decref(v);
-                *ret_code = ctl_fail(WHO, EX_DATAERR, "%s: not a recording (\"unotifyRecording\": 1)", path);
+                *ret_code = ctl_fail(WHO, EX_DATAERR,
+                                     "%s: not a recording (\"unotifyRecording\": 1)", path);
                 return NULL;
         }
         return v;
@@ -330,9 +333,10 @@ static int cmd_record(struct learn_opts *o, char **cmd, int n_cmd)
                 return r;
         capped = json_object_get(rec, "capped");
         fprintf(stderr,
-                "%s: recorded %" JSON_INTEGER_FORMAT " calls of %s (%zu rules); %" JSON_INTEGER_FORMAT
-                " paths folded to prefixes, %" JSON_INTEGER_FORMAT " paths and %" JSON_INTEGER_FORMAT
-                " values not kept (capped); profile in %s\n",
+                "%s: recorded %" JSON_INTEGER_FORMAT
+                " calls of %s (%zu rules); %" JSON_INTEGER_FORMAT
+                " paths folded to prefixes, %" JSON_INTEGER_FORMAT
+                " paths and %" JSON_INTEGER_FORMAT " values not kept (capped); profile in %s\n",
                 WHO, json_integer_value(json_object_get(rec, "notifications")), cmd[0],
                 json_array_size(json_object_get(profile, "syscalls")),
                 json_integer_value(json_object_get(capped, "pathsFolded")),
@@ -400,7 +404,8 @@ static int cmd_files(struct learn_opts *o, const char *verb, char **args, int n)
 int cmd_learn(int argc, char **argv)
 {
         struct learn_opts o = { .policy = LEARN_DEFAULT_POLICY,
-                                .exp = { .errno_ret = EPERM, .max_args = 16, .explicit_paths = 8 } };
+                                .exp = {
+                                        .errno_ret = EPERM, .max_args = 16, .explicit_paths = 8 } };
         static const char *const file_verbs[] = { "export", "merge", "diff" };
         static const char *const daemon_verbs[] = { "list", "save", "drop" };
         const char *verb = argc > 1 ? argv[1] : NULL;

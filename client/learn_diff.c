@@ -87,11 +87,13 @@ static void find_denied(const struct unotify_policy *p, const json_t *rec, json_
                                 json_t *val;
                                 int index = (int)json_integer_value(json_object_get(a, "index"));
 
-                                if (strcmp(json_string_value(json_object_get(a, "name")) ?: "", name) != 0)
+                                if (strcmp(json_string_value(json_object_get(a, "name")) ?: "",
+                                           name) != 0)
                                         continue;
                                 tested = true;
                                 json_array_foreach(json_object_get(a, "values"), k, val)
-                                        if (!allowed(p, token, name, index, (uint64_t)json_integer_value(val), &d))
+                                        if (!allowed(p, token, name, index,
+                                                     (uint64_t)json_integer_value(val), &d))
                                                 add_denied(denied, arch, name, a,
                                                            (uint64_t)json_integer_value(val), &d);
                         }
@@ -108,7 +110,9 @@ static bool recorded(const json_t *rec, const char *name)
         size_t i;
 
         json_object_foreach((json_t *)json_object_get(rec, "syscalls"), arch, list)
-                json_array_foreach(list, i, v) if (strcmp(json_string_value(v) ?: "", name) == 0) return true;
+                json_array_foreach(list, i, v)
+                        if (strcmp(json_string_value(v) ?: "", name) == 0)
+                                return true;
         return false;
 }
 
@@ -122,7 +126,8 @@ static void find_unused(const struct unotify_policy *p, const json_t *rec, json_
 
         for (size_t i = 0; i < n; i++)
                 if (seccomp_syscall_resolve_name_arch(seccomp_arch_native(), names[i]) >= 0 &&
-                    allowed(p, seccomp_arch_native(), names[i], -1, 0, &d) && !recorded(rec, names[i]))
+                    allowed(p, seccomp_arch_native(), names[i], -1, 0, &d) &&
+                    !recorded(rec, names[i]))
                         json_array_append_new(unused, json_string(names[i]));
 }
 
@@ -146,7 +151,8 @@ static void print_text(const json_t *denied, const json_t *unused, const char *p
         }
         printf("%s allows %zu syscall%s the workload never used:\n", path, json_array_size(unused),
                json_array_size(unused) == 1 ? "" : "s");
-        json_array_foreach(unused, i, v) printf("  %s\n", json_string_value(v));
+        json_array_foreach(unused, i, v)
+                printf("  %s\n", json_string_value(v));
 }
 
 int learn_diff(const json_t *rec, const char *profile_path, bool json)

@@ -12,13 +12,12 @@
 #include "unotify/macro.h"
 #include "unotify/policy.h"
 
-
 /* x86 tasks may pass these through socketcall(2) with their arguments in
  * memory, where a filter cannot compare them: no per-value rules. */
-static const char *const multiplexed[] = { "socket", "bind", "connect", "listen", "accept",
-                                           "accept4", "getsockopt", "setsockopt", "sendto",
-                                           "recvfrom", "sendmsg", "recvmsg", "shutdown",
-                                           "socketpair", "getsockname", "getpeername" };
+static const char *const multiplexed[] = { "socket",   "bind",       "connect",     "listen",
+                                           "accept",   "accept4",    "getsockopt",  "setsockopt",
+                                           "sendto",   "recvfrom",   "sendmsg",     "recvmsg",
+                                           "shutdown", "socketpair", "getsockname", "getpeername" };
 static const char *const open_family[] = { "open", "openat", "openat2", "creat" };
 
 static bool in(const char *s, const char *const *list, size_t n)
@@ -36,7 +35,8 @@ bool learn_is_recording(const json_t *v)
 
 static int cmp_str(const void *a, const void *b)
 {
-        return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+        return strcmp(json_string_value(*(json_t *const *)a),
+                      json_string_value(*(json_t *const *)b));
 }
 
 /* Sorted, unique strings: arr changed in place; what is not a string (a
@@ -73,8 +73,10 @@ static json_t *all_names(const json_t *rec)
         size_t i;
 
         json_object_foreach((json_t *)json_object_get(rec, "syscalls"), arch, list)
-                json_array_foreach(list, i, v) json_array_append(names, v);
-        json_array_foreach(json_object_get(rec, "unrecorded"), i, v) json_array_append(names, v);
+                json_array_foreach(list, i, v)
+                        json_array_append(names, v);
+        json_array_foreach(json_object_get(rec, "unrecorded"), i, v)
+                json_array_append(names, v);
         sort_unique(names);
         return names;
 }
@@ -87,7 +89,8 @@ static void args_of(const json_t *rec, const char *name, const json_t **ret, siz
 
         *n = 0;
         json_array_foreach(json_object_get(rec, "args"), i, a)
-                if (*n < max && strcmp(json_string_value(json_object_get(a, "name")) ?: "", name) == 0)
+                if (*n < max &&
+                    strcmp(json_string_value(json_object_get(a, "name")) ?: "", name) == 0)
                         ret[(*n)++] = a;
 }
 
@@ -108,7 +111,8 @@ static json_t *allow_with(const char *name, json_t *cond)
  * compared on their low 32 bits: the flag and enum arguments recorded
  * are C ints and unsigned ints, whose upper register half the kernel
  * ignores, and 32-bit ABIs have no more. */
-static bool arg_rules(json_t *rules, const char *name, const json_t *a, const struct learn_export_opts *o)
+static bool arg_rules(json_t *rules, const char *name, const json_t *a,
+                      const struct learn_export_opts *o)
 {
         int index = (int)json_integer_value(json_object_get(a, "index"));
         json_t *values = json_object_get(a, "values"), *v;
@@ -124,16 +128,19 @@ static bool arg_rules(json_t *rules, const char *name, const json_t *a, const st
                         mask &= ~(uint64_t)0xff;
                 if (mask == 0)
                         return false;
-                json_array_append_new(rules, allow_with(name, arg_cond(index, mask, 0, "SCMP_CMP_MASKED_EQ")));
+                json_array_append_new(
+                        rules, allow_with(name, arg_cond(index, mask, 0, "SCMP_CMP_MASKED_EQ")));
                 return true;
         }
         if (json_is_true(json_object_get(a, "capped")) || json_array_size(values) == 0 ||
             json_array_size(values) > o->max_args)
                 return false;
         json_array_foreach(values, i, v)
-                json_array_append_new(rules, allow_with(name, arg_cond(index, 0xffffffffu,
-                                                                       (uint64_t)json_integer_value(v) & 0xffffffffu,
-                                                                       "SCMP_CMP_MASKED_EQ")));
+                json_array_append_new(
+                        rules,
+                        allow_with(name, arg_cond(index, 0xffffffffu,
+                                                  (uint64_t)json_integer_value(v) & 0xffffffffu,
+                                                  "SCMP_CMP_MASKED_EQ")));
         return true;
 }
 
@@ -186,7 +193,8 @@ static bool path_rules(json_t *rules, const json_t *rec, const char *name,
                 return false;
         if (json_array_size(prefix) == 0 && json_array_size(exact) <= o->explicit_paths) {
                 json_array_foreach(exact, i, v)
-                        json_array_append_new(rules, emulate_rule(name, g, "exact", json_string_value(v)));
+                        json_array_append_new(rules,
+                                              emulate_rule(name, g, "exact", json_string_value(v)));
         } else {
                 folded = json_array();
                 json_array_foreach(exact, i, v) {
@@ -196,10 +204,12 @@ static bool path_rules(json_t *rules, const json_t *rec, const char *name,
                                 json_array_append_new(folded, json_string(f));
                         free(f);
                 }
-                json_array_foreach(prefix, i, v) json_array_append(folded, v);
+                json_array_foreach(prefix, i, v)
+                        json_array_append(folded, v);
                 sort_unique(folded);
                 json_array_foreach(folded, i, v)
-                        json_array_append_new(rules, emulate_rule(name, g, "prefix", json_string_value(v)));
+                        json_array_append_new(
+                                rules, emulate_rule(name, g, "prefix", json_string_value(v)));
                 json_decref(folded);
         }
         json_array_append_new(rules, json_pack("{s:[s], s:s, s:i}", "names", name, "action",
@@ -237,7 +247,8 @@ static void add_audit_rest(json_t *rules, const json_t *used, int errno_ret)
                 char *name = seccomp_syscall_resolve_num_arch(native, nr);
                 bool seen = false;
 
-                json_array_foreach(used, i, v) seen = seen || (name && strcmp(json_string_value(v) ?: "", name) == 0);
+                json_array_foreach(used, i, v)
+                        seen = seen || (name && strcmp(json_string_value(v) ?: "", name) == 0);
                 if (name && !seen)
                         json_array_append_new(rest, json_string(name));
                 free(name);
@@ -273,7 +284,8 @@ json_t *learn_profile(const json_t *rec, const struct learn_export_opts *o)
                 if (n > 0 && !in(name, multiplexed, ELEMENTSOF(multiplexed)))
                         narrowed = arg_rules(rules, name, a[0], o);
                 if (narrowed && o->audit)
-                        json_array_append_new(rules, audit_rule(json_pack("[s]", name), o->errno_ret));
+                        json_array_append_new(rules,
+                                              audit_rule(json_pack("[s]", name), o->errno_ret));
                 if (!narrowed)
                         json_array_append(plain, v);
         }
@@ -287,8 +299,9 @@ json_t *learn_profile(const json_t *rec, const struct learn_export_opts *o)
         if (o->audit)
                 add_audit_rest(rules, names, o->errno_ret);
         if (json_array_size(plain) > 0)
-                json_array_insert_new(rules, 0, json_pack("{s:O, s:s}", "names", plain, "action",
-                                                          "SCMP_ACT_ALLOW"));
+                json_array_insert_new(
+                        rules, 0,
+                        json_pack("{s:O, s:s}", "names", plain, "action", "SCMP_ACT_ALLOW"));
         profile = json_pack("{s:s, s:s, s:i, s:o, s:o}", "comment", comment, "defaultAction",
                             "SCMP_ACT_ERRNO", "defaultErrnoRet", o->errno_ret, "architectures",
                             architectures(), "syscalls", rules);
@@ -332,7 +345,8 @@ static void sort_unique_ints(json_t *arr)
         qsort(items, n, sizeof(*items), cmp_int);
         json_array_clear(arr);
         for (size_t i = 0; i < n; i++) {
-                if (u && json_integer_value(items[i]) == json_integer_value(json_array_get(arr, u - 1))) {
+                if (u && json_integer_value(items[i]) ==
+                                 json_integer_value(json_array_get(arr, u - 1))) {
                         json_decref(items[i]);
                         continue;
                 }
@@ -350,7 +364,8 @@ static bool union_into(json_t *to, const json_t *from, bool ints, size_t max)
         json_t *v;
         size_t i;
 
-        json_array_foreach(from, i, v) json_array_append(to, v);
+        json_array_foreach(from, i, v)
+                json_array_append(to, v);
         if (ints)
                 sort_unique_ints(to);
         else
@@ -364,8 +379,9 @@ static bool union_into(json_t *to, const json_t *from, bool ints, size_t max)
 
 static void add_count(json_t *into, const json_t *from, const char *key)
 {
-        json_object_set_new(into, key, json_integer(json_integer_value(json_object_get(into, key)) +
-                                                    json_integer_value(json_object_get(from, key))));
+        json_object_set_new(into, key,
+                            json_integer(json_integer_value(json_object_get(into, key)) +
+                                         json_integer_value(json_object_get(from, key))));
 }
 
 static void merge_args(json_t *into, const json_t *from, size_t max)
@@ -375,19 +391,23 @@ static void merge_args(json_t *into, const json_t *from, size_t max)
 
         json_array_foreach(json_object_get(from, "args"), i, a) {
                 const char *name = json_string_value(json_object_get(a, "name")) ?: "";
-                json_t *e = find_by(arr, name, json_integer_value(json_object_get(a, "index")), true);
+                json_t *e =
+                        find_by(arr, name, json_integer_value(json_object_get(a, "index")), true);
                 bool capped;
 
                 if (!e) {
                         json_array_append_new(arr, json_deep_copy(a));
                         continue;
                 }
-                capped = union_into(json_object_get(e, "values"), json_object_get(a, "values"), true, max);
-                json_object_set_new(e, "bits", json_integer(json_integer_value(json_object_get(e, "bits")) |
-                                                            json_integer_value(json_object_get(a, "bits"))));
-                json_object_set_new(e, "capped", json_boolean(capped ||
-                                                              json_is_true(json_object_get(e, "capped")) ||
-                                                              json_is_true(json_object_get(a, "capped"))));
+                capped = union_into(json_object_get(e, "values"), json_object_get(a, "values"),
+                                    true, max);
+                json_object_set_new(e, "bits",
+                                    json_integer(json_integer_value(json_object_get(e, "bits")) |
+                                                 json_integer_value(json_object_get(a, "bits"))));
+                json_object_set_new(e, "capped",
+                                    json_boolean(capped ||
+                                                 json_is_true(json_object_get(e, "capped")) ||
+                                                 json_is_true(json_object_get(a, "capped"))));
         }
 }
 
@@ -397,7 +417,8 @@ static void merge_paths(json_t *into, const json_t *from, size_t max)
         size_t i;
 
         json_array_foreach(json_object_get(from, "paths"), i, g) {
-                json_t *e = find_by(arr, json_string_value(json_object_get(g, "name")) ?: "", 0, false);
+                json_t *e =
+                        find_by(arr, json_string_value(json_object_get(g, "name")) ?: "", 0, false);
 
                 if (!e) {
                         json_array_append_new(arr, json_deep_copy(g));
@@ -429,7 +450,8 @@ int learn_merge(json_t *into, const json_t *from)
         }
         if (!json_object_get(into, "unrecorded"))
                 json_object_set_new(into, "unrecorded", json_array());
-        union_into(json_object_get(into, "unrecorded"), json_object_get(from, "unrecorded"), false, 0);
+        union_into(json_object_get(into, "unrecorded"), json_object_get(from, "unrecorded"), false,
+                   0);
         merge_args(into, from, max_values);
         merge_paths(into, from, max_paths);
         add_count(into, from, "notifications");

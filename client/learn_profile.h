@@ -7,11 +7,11 @@
 #include <stdbool.h>
 
 struct learn_export_opts {
-        int errno_ret;      /* defaultErrnoRet (default EPERM) */
-        unsigned max_args;  /* at most this many values make per-value rules (default 16) */
-        bool paths;         /* path rules: emulated opens within what was seen */
+        int errno_ret;           /* defaultErrnoRet (default EPERM) */
+        unsigned max_args;       /* at most this many values make per-value rules (default 16) */
+        bool paths;              /* path rules: emulated opens within what was seen */
         unsigned explicit_paths; /* up to this many files a name gets them listed, else prefixes */
-        bool audit;         /* denials go to the daemon, which counts and logs them */
+        bool audit;              /* denials go to the daemon, which counts and logs them */
 };
 
 /* Whether v looks like a recording ("unotifyRecording": 1). */

@@ -20,9 +20,10 @@
 #define LEARN_NAME_MAX 64
 #define NO_ENTRY 0xffff
 
-static const char builtin_json[] = "{\"name\": \"" LEARN_BUILTIN_NAME "\", "
-                                   "\"comment\": \"unotifyd's own: record every call, let it run\", "
-                                   "\"defaultAction\": \"SCMP_ACT_ALLOW\", \"learn\": {}}";
+static const char builtin_json[] =
+        "{\"name\": \"" LEARN_BUILTIN_NAME "\", "
+        "\"comment\": \"unotifyd's own: record every call, let it run\", "
+        "\"defaultAction\": \"SCMP_ACT_ALLOW\", \"learn\": {}}";
 
 /* One name's recording: what its ended listeners recorded. */
 struct recording {
@@ -146,10 +147,12 @@ static int index_build(struct learn *ln)
                 tokens[1] = SCMP_ARCH_ARM;
         for (unsigned a = 0; a < LEARN_ARCHES; a++) {
                 for (size_t i = 0; tokens[a] && learn_arg_at(i); i++) {
-                        int nr = seccomp_syscall_resolve_name_arch(tokens[a], learn_arg_at(i)->name);
+                        int nr =
+                                seccomp_syscall_resolve_name_arch(tokens[a], learn_arg_at(i)->name);
                         uint32_t k;
 
-                        if (nr < 0 || (uint32_t)nr < base[a] || (k = (uint32_t)nr - base[a]) >= LEARN_NR_MAX)
+                        if (nr < 0 || (uint32_t)nr < base[a] ||
+                            (k = (uint32_t)nr - base[a]) >= LEARN_NR_MAX)
                                 continue;
                         x->arg[a][k][x->arg[a][k][0] == NO_ENTRY ? 0 : 1] = (uint16_t)i;
                 }
@@ -157,7 +160,8 @@ static int index_build(struct learn *ln)
                         int nr = seccomp_syscall_resolve_name_arch(tokens[a],
                                                                    learn_path_arg_at(i)->name);
 
-                        if (nr >= 0 && (uint32_t)nr >= base[a] && (uint32_t)nr - base[a] < LEARN_NR_MAX)
+                        if (nr >= 0 && (uint32_t)nr >= base[a] &&
+                            (uint32_t)nr - base[a] < LEARN_NR_MAX)
                                 x->path[a][(uint32_t)nr - base[a]] = (uint16_t)i;
                 }
         }
@@ -173,10 +177,12 @@ int learn_listener_begin(struct listener *l)
         if (!lim || !ln)
                 return 0;
         if (!ln->index && index_build(ln) < 0)
-                return log_warning_errno(-ENOMEM, "listener %llu: cannot record", (unsigned long long)l->id);
+                return log_warning_errno(-ENOMEM, "listener %llu: cannot record",
+                                         (unsigned long long)l->id);
         l->learn = learn_rec_new(lim);
         if (!l->learn)
-                return log_warning_errno(-ENOMEM, "listener %llu: cannot record", (unsigned long long)l->id);
+                return log_warning_errno(-ENOMEM, "listener %llu: cannot record",
+                                         (unsigned long long)l->id);
         return 0;
 }
 
@@ -186,8 +192,8 @@ static void record_value(struct listener *l, const struct seccomp_notif *req, ui
         uint64_t v = req->data.args[a->index];
 
         /* clone3's flags are the first member of the struct it points to. */
-        if (a->in_memory && (target_read(req->pid, v, &v, sizeof(v)) < 0 ||
-                             target_id_valid(l->fd, req->id) < 0))
+        if (a->in_memory &&
+            (target_read(req->pid, v, &v, sizeof(v)) < 0 || target_id_valid(l->fd, req->id) < 0))
                 return;
         learn_rec_value(l->learn, arg, v);
 }
@@ -202,7 +208,8 @@ static void record_path(struct listener *l, const struct seccomp_notif *req, uin
         if (target_read_path(&ctx, a->index, a->dirfd, buf, sizeof(buf)) < 0)
                 return;
         if (learn_rec_path(l->learn, group, buf) < 0 && ratelimit_allow(&learn_warnings))
-                log_warning("listener %llu: out of memory recording a path", (unsigned long long)l->id);
+                log_warning("listener %llu: out of memory recording a path",
+                            (unsigned long long)l->id);
 }
 
 void learn_listener_record(struct listener *l, const struct seccomp_notif *req)
@@ -274,8 +281,9 @@ void learn_listener_end(struct listener *l)
         listener_name(l, name, sizeof(name));
         rc = recording_find(ln, name) ?: recording_new(ln, name, l);
         if (!rc || learn_rec_merge(rc->rec, l->learn) < 0)
-                log_warning("listener %llu: its recording \"%s\" is lost (%s)", (unsigned long long)l->id,
-                            name, rc ? "out of memory" : "too many recordings: save or drop some");
+                log_warning("listener %llu: its recording \"%s\" is lost (%s)",
+                            (unsigned long long)l->id, name,
+                            rc ? "out of memory" : "too many recordings: save or drop some");
         else
                 rc->listeners++;
         log_info("listener %llu: recorded %llu calls into \"%s\"", (unsigned long long)l->id,
@@ -317,12 +325,12 @@ static json_t *learn_list(struct daemon *d)
                 size_t bytes = learn_rec_bytes(rc->rec);
                 size_t live = live_count(d, rc->name, &calls, &bytes);
 
-                json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "name",
-                                                     rc->name, "policy",
-                                                     unotify_policy_name(rc->policy), "listeners",
-                                                     (json_int_t)rc->listeners, "live",
-                                                     (json_int_t)live, "notifications",
-                                                     (json_int_t)calls, "bytes", (json_int_t)bytes));
+                json_array_append_new(arr,
+                                      json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "name", rc->name,
+                                                "policy", unotify_policy_name(rc->policy),
+                                                "listeners", (json_int_t)rc->listeners, "live",
+                                                (json_int_t)live, "notifications",
+                                                (json_int_t)calls, "bytes", (json_int_t)bytes));
         }
         return json_pack("{s:o*}", "recordings", arr);
 }

@@ -12,30 +12,30 @@
 #define X32_SYSCALL_BIT 0x40000000u
 
 static const struct learn_arg args[] = {
-        { "clone", 0, true, false },      { "clone3", 0, true, true },
-        { "socket", 0, false, false },    { "socket", 1, false, false },
-        { "personality", 0, false, false }, { "ioctl", 1, false, false },
-        { "prctl", 0, false, false },     { "mmap", 2, true, false },
-        { "mmap2", 2, true, false },      { "mprotect", 2, true, false },
+        { "clone", 0, true, false },         { "clone3", 0, true, true },
+        { "socket", 0, false, false },       { "socket", 1, false, false },
+        { "personality", 0, false, false },  { "ioctl", 1, false, false },
+        { "prctl", 0, false, false },        { "mmap", 2, true, false },
+        { "mmap2", 2, true, false },         { "mprotect", 2, true, false },
         { "pkey_mprotect", 2, true, false }, { "open", 1, true, false },
         { "openat", 2, true, false },
 };
 
 static const struct learn_path_arg path_args[] = {
-        { "open", 0, -1 },      { "openat", 1, 0 },     { "openat2", 1, 0 },
-        { "creat", 0, -1 },     { "execve", 0, -1 },    { "execveat", 1, 0 },
-        { "stat", 0, -1 },      { "lstat", 0, -1 },     { "newfstatat", 1, 0 },
-        { "statx", 1, 0 },      { "access", 0, -1 },    { "faccessat", 1, 0 },
-        { "faccessat2", 1, 0 }, { "readlink", 0, -1 },  { "readlinkat", 1, 0 },
-        { "mkdir", 0, -1 },     { "mkdirat", 1, 0 },    { "unlink", 0, -1 },
-        { "unlinkat", 1, 0 },   { "rmdir", 0, -1 },     { "chdir", 0, -1 },
-        { "truncate", 0, -1 },  { "chmod", 0, -1 },     { "fchmodat", 1, 0 },
-        { "chown", 0, -1 },     { "lchown", 0, -1 },    { "fchownat", 1, 0 },
-        { "rename", 0, -1 },    { "renameat", 1, 0 },   { "renameat2", 1, 0 },
-        { "mknod", 0, -1 },     { "mknodat", 1, 0 },    { "symlink", 1, -1 },
-        { "symlinkat", 2, 1 },  { "link", 1, -1 },      { "linkat", 3, 2 },
-        { "utimensat", 1, 0 },  { "statfs", 0, -1 },    { "mount", 1, -1 },
-        { "umount2", 0, -1 },   { "chroot", 0, -1 },    { "pivot_root", 0, -1 },
+        { "open", 0, -1 },      { "openat", 1, 0 },    { "openat2", 1, 0 },
+        { "creat", 0, -1 },     { "execve", 0, -1 },   { "execveat", 1, 0 },
+        { "stat", 0, -1 },      { "lstat", 0, -1 },    { "newfstatat", 1, 0 },
+        { "statx", 1, 0 },      { "access", 0, -1 },   { "faccessat", 1, 0 },
+        { "faccessat2", 1, 0 }, { "readlink", 0, -1 }, { "readlinkat", 1, 0 },
+        { "mkdir", 0, -1 },     { "mkdirat", 1, 0 },   { "unlink", 0, -1 },
+        { "unlinkat", 1, 0 },   { "rmdir", 0, -1 },    { "chdir", 0, -1 },
+        { "truncate", 0, -1 },  { "chmod", 0, -1 },    { "fchmodat", 1, 0 },
+        { "chown", 0, -1 },     { "lchown", 0, -1 },   { "fchownat", 1, 0 },
+        { "rename", 0, -1 },    { "renameat", 1, 0 },  { "renameat2", 1, 0 },
+        { "mknod", 0, -1 },     { "mknodat", 1, 0 },   { "symlink", 1, -1 },
+        { "symlinkat", 2, 1 },  { "link", 1, -1 },     { "linkat", 3, 2 },
+        { "utimensat", 1, 0 },  { "statfs", 0, -1 },   { "mount", 1, -1 },
+        { "umount2", 0, -1 },   { "chroot", 0, -1 },   { "pivot_root", 0, -1 },
 };
 
 const struct learn_arg *learn_arg_at(size_t i)
@@ -370,9 +370,8 @@ static json_t *values_json(const struct learn_rec *r)
                         json_array_append_new(vals, json_integer((json_int_t)s->v[k]));
                 json_array_append_new(arr, json_pack("{s:s, s:i, s:b, s:o, s:I, s:b}", "name",
                                                      args[i].name, "index", (int)args[i].index,
-                                                     "flags", args[i].flags, "values", vals,
-                                                     "bits", (json_int_t)s->bits, "capped",
-                                                     s->capped));
+                                                     "flags", args[i].flags, "values", vals, "bits",
+                                                     (json_int_t)s->bits, "capped", s->capped));
         }
         return arr;
 }
@@ -398,11 +397,11 @@ static json_t *paths_json(const struct learn_rec *r)
                 if (!groups[g][0] && !groups[g][1])
                         continue;
                 json_array_append_new(
-                        arr, json_pack("{s:s, s:i, s:i, s:o, s:o}", "name", path_args[g].name,
-                                       "index", (int)path_args[g].index, "dirfd",
-                                       path_args[g].dirfd, "exact",
-                                       groups[g][0] ? groups[g][0] : json_array(), "prefix",
-                                       groups[g][1] ? groups[g][1] : json_array()));
+                        arr,
+                        json_pack("{s:s, s:i, s:i, s:o, s:o}", "name", path_args[g].name, "index",
+                                  (int)path_args[g].index, "dirfd", path_args[g].dirfd, "exact",
+                                  groups[g][0] ? groups[g][0] : json_array(), "prefix",
+                                  groups[g][1] ? groups[g][1] : json_array()));
         }
         return arr;
 }

@@ -55,8 +55,9 @@ void parse_learn(struct parser *p, json_t *root, struct draft *d)
                      "a policy that learns lets every call it records run: its defaultAction must "
                      "be SCMP_ACT_ALLOW");
         if (d->has_landlock)
-                fail(p, "learn", "a policy that learns cannot have a \"landlock\" section: what "
-                                 "it denies would not be recorded");
+                fail(p, "learn",
+                     "a policy that learns cannot have a \"landlock\" section: what "
+                     "it denies would not be recorded");
         d->has_learn = true;
 }
 

@@ -68,15 +68,16 @@ static void learn_and_enforce(const char *runtime)
         daemon_up = true;
         snprintf(name, sizeof(name), "ctr-%s", runtime);
         {
-                const char *argv[] = { UNOTIFYCTL, "export-oci", "-p", d.policy_dir, "-s", d.socket,
-                                       "-L", name, "learn-container", NULL };
+                const char *argv[] = { UNOTIFYCTL, "export-oci", "-p", d.policy_dir,      "-s",
+                                       d.socket,   "-L",         name, "learn-container", NULL };
 
                 section = run_json(argv);
         }
         id = rt_bundle(&env, &d, &(struct container){ .seccomp = section, .args = args });
         rt_run(&env, id, &r);
         cr_assert_eq(r.status, 0, "%s run: %s%s", runtime, r.out, r.err);
-        cr_assert(strstr(r.out, "Usage: wget") || strstr(r.err, "Usage: wget"), "%s%s", r.out, r.err);
+        cr_assert(strstr(r.out, "Usage: wget") || strstr(r.err, "Usage: wget"), "%s%s", r.out,
+                  r.err);
         {
                 const char *argv[] = { UNOTIFYCTL, "learn", "save", "-c", d.control, name, NULL };
 

@@ -17,7 +17,8 @@
 
 #define BUSYBOX "/bin/busybox"
 #define PYTHON "/usr/bin/python3"
-#define DOCKER_PROFILE "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
+#define DOCKER_PROFILE \
+        "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
 #define WORKLOAD "ls /; cat /etc/hostname; wget --help; date"
 
 static const struct test_policy tiny[] = {
@@ -60,9 +61,8 @@ static const char *in_dir(const char *name)
 static void learn(const char *policy, const char *out, const char *rec, const char *const *cmd,
                   struct cmd_result *r)
 {
-        const char *argv[32] = { UNOTIFYCTL, "learn",  "-s", d.socket, "-c", d.control,
-                                 "--policy", policy, "--out", out,     "-r", rec,
-                                 "--keep", "--" };
+        const char *argv[32] = { UNOTIFYCTL, "learn", "-s", d.socket, "-c", d.control, "--policy",
+                                 policy,     "--out", out,  "-r",     rec,  "--keep",  "--" };
         size_t n = 14;
 
         for (size_t i = 0; cmd[i]; i++)
@@ -141,7 +141,8 @@ Test(learn, busybox_recorded_exported_enforced)
         cr_assert(strstr(r.err, "Usage: wget"));
         run_sandboxed(&d, "bb", more, &r);
         cr_assert_neq(r.status, 0);
-        cr_assert(strstr(r.err, "can't create directory '/tmp/unotify-learn-x': Operation not permitted"),
+        cr_assert(strstr(r.err,
+                         "can't create directory '/tmp/unotify-learn-x': Operation not permitted"),
                   "%s", r.err);
         cr_assert_neq(access("/tmp/unotify-learn-x", F_OK), 0);
         /* With --audit the daemon answers the denials: none, then one. */
@@ -161,10 +162,12 @@ Test(learn, busybox_recorded_exported_enforced)
 Test(learn, python_runs_merged_and_replayed)
 {
         const char *one[] = { PYTHON, "-c", "import json, socket; socket.socket()", NULL };
-        const char *two[] = { PYTHON, "-c",
-                              "import os, subprocess; subprocess.run(['/bin/true']); "
-                              "os.mkdir('/tmp/unotify-learn-py'); os.rmdir('/tmp/unotify-learn-py')",
-                              NULL };
+        const char *two[] = {
+                PYTHON, "-c",
+                "import os, subprocess; subprocess.run(['/bin/true']); "
+                "os.mkdir('/tmp/unotify-learn-py'); os.rmdir('/tmp/unotify-learn-py')",
+                NULL
+        };
         struct cmd_result r;
         long long before;
 
@@ -261,8 +264,9 @@ Test(learn, hostile_workload_stays_within_bounds)
         need(BUSYBOX);
         learn("tiny", in_dir("h.json"), in_dir("h.rec"), cmd, &r);
         rec = load(in_dir("h.rec"));
-        cr_assert_gt(json_integer_value(json_object_get(json_object_get(rec, "capped"), "pathsFolded")),
-                     3000, "%s", r.err);
+        cr_assert_gt(
+                json_integer_value(json_object_get(json_object_get(rec, "capped"), "pathsFolded")),
+                3000, "%s", r.err);
         json_array_foreach(json_object_get(rec, "paths"), i, g) {
                 exact += json_array_size(json_object_get(g, "exact"));
                 prefix += json_array_size(json_object_get(g, "prefix"));
@@ -275,7 +279,9 @@ Test(learn, hostile_workload_stays_within_bounds)
          * gives for these limits: 13 x 4 values, 2 x 32 paths of at most
          * 1 KiB, a table of 128 slots. */
         {
-                const char *argv[] = { UNOTIFYCTL, "learn", "list", "--json", "-c", d.control, NULL };
+                const char *argv[] = {
+                        UNOTIFYCTL, "learn", "list", "--json", "-c", d.control, NULL
+                };
                 json_t *list, *v;
                 size_t k;
                 bool found = false;
