@@ -314,9 +314,32 @@ static size_t live_count(struct daemon *d, const char *name, uint64_t *calls, si
         return n;
 }
 
+static json_t *list_entry(const char *name, const struct unotify_policy *p, uint64_t ended,
+                          size_t live, uint64_t calls, size_t bytes)
+{
+        return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "name", name, "policy",
+                         unotify_policy_name(p), "listeners", (json_int_t)ended, "live",
+                         (json_int_t)live, "notifications", (json_int_t)calls, "bytes",
+                         (json_int_t)bytes);
+}
+
+/* Whether name is already in the list being built. */
+static bool listed(const json_t *arr, const char *name)
+{
+        json_t *v;
+        size_t i;
+
+        json_array_foreach(arr, i, v)
+                if (strcmp(json_string_value(json_object_get(v, "name")), name) == 0)
+                        return true;
+        return false;
+}
+
+/* The recordings of ended listeners, then the names only live ones have. */
 static json_t *learn_list(struct daemon *d)
 {
         json_t *arr = json_array();
+        char own[LEARN_NAME_MAX];
 
         for (struct list_node *n = d->learn->recordings.next; arr && n != &d->learn->recordings;
              n = n->next) {
@@ -325,12 +348,21 @@ static json_t *learn_list(struct daemon *d)
                 size_t bytes = learn_rec_bytes(rc->rec);
                 size_t live = live_count(d, rc->name, &calls, &bytes);
 
-                json_array_append_new(arr,
-                                      json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "name", rc->name,
-                                                "policy", unotify_policy_name(rc->policy),
-                                                "listeners", (json_int_t)rc->listeners, "live",
-                                                (json_int_t)live, "notifications",
-                                                (json_int_t)calls, "bytes", (json_int_t)bytes));
+                json_array_append_new(
+                        arr, list_entry(rc->name, rc->policy, rc->listeners, live, calls, bytes));
+        }
+        for (struct list_node *x = d->listeners.next; arr && x != &d->listeners; x = x->next) {
+                struct listener *l = container_of(x, struct listener, node);
+                uint64_t calls = 0;
+                size_t bytes = 0, live;
+
+                if (!l->learn)
+                        continue;
+                listener_name(l, own, sizeof(own));
+                if (listed(arr, own))
+                        continue;
+                live = live_count(d, own, &calls, &bytes);
+                json_array_append_new(arr, list_entry(own, l->policy, 0, live, calls, bytes));
         }
         return json_pack("{s:o*}", "recordings", arr);
 }

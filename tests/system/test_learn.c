@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -329,4 +330,50 @@ Test(learn, path_rules_open_only_what_was_opened)
         run_sandboxed(&d, "bbp", other, &r);
         cr_assert_neq(r.status, 0);
         cr_assert(strstr(r.err, "cat: can't open '/etc/passwd': Permission denied"), "%s", r.err);
+}
+
+/* A recording whose listener still runs: listed as live, and saved
+ * without ending it. */
+Test(learn, live_recording_listed_and_saved)
+{
+        const char *list[] = { UNOTIFYCTL, "learn", "list", "--json", "-c", d.control, NULL };
+        const char *save[] = { UNOTIFYCTL, "learn", "save", "-c", d.control, "live1", NULL };
+        struct cmd_result r;
+        json_t *j = NULL, *v;
+        size_t i;
+        bool live = false;
+        int status;
+        pid_t pid;
+
+        need(BUSYBOX);
+        pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                execl(UNOTIFY_RUN, UNOTIFY_RUN, "--socket", d.socket, "--policy", "learn",
+                      "--metadata", "unotify.learn=live1", "--", BUSYBOX, "sleep", "30",
+                      (char *)NULL);
+                _exit(127);
+        }
+        for (int tries = 0; tries < 100 && !live; tries++) {
+                usleep(50000);
+                run_cmd(list, 10000, &r);
+                cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+                json_decref(j);
+                j = json_loads(r.out, 0, NULL);
+                json_array_foreach(json_object_get(j, "recordings"), i, v)
+                        live = live || (strcmp(json_string_value(json_object_get(v, "name")),
+                                               "live1") == 0 &&
+                                        json_integer_value(json_object_get(v, "live")) == 1 &&
+                                        json_integer_value(json_object_get(v, "listeners")) == 0);
+        }
+        json_decref(j);
+        cr_assert(live, "%s", r.out);
+        run_cmd(save, 10000, &r);
+        cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+        j = json_loads(r.out, 0, NULL);
+        cr_assert(json_integer_value(json_object_get(j, "notifications")) > 0, "%s", r.out);
+        cr_assert_eq(json_integer_value(json_object_get(j, "listeners")), 1, "%s", r.out);
+        json_decref(j);
+        kill(pid, SIGTERM);
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
 }
