@@ -487,10 +487,12 @@ static int set_bit(struct arch_table *t, uint32_t idx)
         return 0;
 }
 
-/* The numbers libseccomp's NOTIFY rule for name covers on table t. */
-static int mark_notified(struct arch_table *t, const char *name)
+/* The numbers libseccomp's NOTIFY rule for name covers on table t (a
+ * learning policy's kernel rules: its own number only, as socketcall and
+ * ipc still notify their other calls). */
+static int mark_notified(struct arch_table *t, const char *name, bool learns)
 {
-        const struct mux_entry *m = t->token == SCMP_ARCH_X86 ? mux_lookup(name) : NULL;
+        const struct mux_entry *m = t->token == SCMP_ARCH_X86 && !learns ? mux_lookup(name) : NULL;
         int64_t idx = name_index(t, name);
         int r = 0;
 
@@ -505,11 +507,14 @@ int policy_plan_compile(struct unotify_policy *p)
 {
         int r = unotify_kernel_plan_new(p, NULL, &p->plan);
 
+        /* A policy that learns: the bits are what the kernel decides, as
+         * every other call is notified. */
         for (size_t i = 0; r >= 0 && i < p->plan->n_entries; i++) {
-                if (p->plan->entries[i].kind != UNOTIFY_KERNEL_NOTIFY)
+                if (p->plan->entries[i].kind !=
+                    (p->learns ? UNOTIFY_KERNEL_RULES : UNOTIFY_KERNEL_NOTIFY))
                         continue;
                 for (size_t k = 0; r >= 0 && k < p->n_tables; k++)
-                        r = mark_notified(&p->tables[k], p->plan->entries[i].name);
+                        r = mark_notified(&p->tables[k], p->plan->entries[i].name, p->learns);
         }
         return r;
 }
@@ -519,7 +524,7 @@ bool unotify_policy_notifies(const struct unotify_policy *p, const struct seccom
         const struct arch_table *best = NULL;
         uint32_t nr = (uint32_t)data->nr, idx;
 
-        if (!p->plan || p->no_filter || p->learns)
+        if (!p->plan || p->no_filter)
                 return true;
         /* x86_64 and x32 share an audit arch: the table is the one with the
          * highest base at or below the number. */
@@ -533,5 +538,5 @@ bool unotify_policy_notifies(const struct unotify_policy *p, const struct seccom
         if (!best)
                 return false;
         idx = nr - best->nr_base;
-        return idx < best->notified_bits && (best->notified[idx / 64] >> (idx % 64)) & 1;
+        return p->learns != (idx < best->notified_bits && (best->notified[idx / 64] >> (idx % 64)) & 1);
 }
