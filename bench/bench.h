@@ -79,6 +79,7 @@ enum ref_mode {
         REF_MEMREAD, /* read 64 bytes of target memory + ID_VALID, then CONTINUE */
         REF_PATHDENY, /* read the path (64 bytes) + ID_VALID, then EACCES */
         REF_EMULATE_OPEN, /* unotifyd only: its open handler (ADDFD + SEND) */
+        REF_LEARN,        /* unotifyd only: a policy that learns records, then CONTINUE */
         REF_OPEN_ADDFD, /* read the path + ID_VALID, open it here, ADDFD with FLAG_SEND:
                          * the least an emulated open can cost */
 };

@@ -31,6 +31,9 @@ static const char *const policies[][2] = {
           "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","
           "\"paths\":[{\"index\":1,\"dirfd\":0,\"prefix\":\"" BENCH_DENIED_PATH "\"}]},"
           "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"ENOENT\"}]}" },
+        /* Learn mode: every notification is recorded (the openat's path
+         * read too), then CONTINUE. */
+        { "bench-learn", "{\"name\":\"bench-learn\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"learn\":{}}" },
         /* The open handler opens the file in the daemon and injects the fd
          * with ADDFD + SEND. */
         { "bench-open",

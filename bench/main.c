@@ -52,6 +52,8 @@ static const char *policy_of(enum ref_mode mode)
                 return "bench-path";
         case REF_EMULATE_OPEN:
                 return "bench-open";
+        case REF_LEARN:
+                return "bench-learn";
         case REF_CONTINUE:
         case REF_MEMREAD:
         case REF_OPEN_ADDFD:
@@ -154,7 +156,7 @@ static int with_idle_listeners(struct run_plan *plan)
         return r;
 }
 
-#define GROUPS "one, open, path, scale, placement, threads, listeners, profile, landlock, fairness"
+#define GROUPS "one, open, path, scale, placement, threads, listeners, profile, landlock, fairness, learn"
 
 static void usage(void)
 {

@@ -20,6 +20,8 @@
         { key, "landlock", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
 #define FAIR(key, label, sup, mode, call) \
         { key, "fairness", label, FILTER_NOTIFY, 1, 1, sup, mode, PLACE_ANY, call }
+#define LEARN(key, label, filter, sup, mode, call) \
+        { key, "learn", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
 #define PROFILE(key, label, filter, sup, call) \
         { key, "profile", label, filter, 1, 1, sup, REF_CONTINUE, PLACE_ANY, call }
 
@@ -70,6 +72,16 @@ static const struct config configs[] = {
               FILTER_NOTIFY, SUP_REF_SYNC, REF_OPEN_ADDFD, CALL_OPEN_ALLOWED),
         OPENS("unotifyd-open-emulate", "openat + close, unotifyd, open handler (ADDFD + SEND)",
               FILTER_NOTIFY, SUP_UNOTIFYD, REF_EMULATE_OPEN, CALL_OPEN_ALLOWED),
+        LEARN("learn-nofilter", "getppid, no filter", FILTER_NONE, SUP_NONE, REF_CONTINUE,
+              CALL_GETPPID),
+        LEARN("learn-continue", "getppid, unotifyd, CONTINUE", FILTER_NOTIFY, SUP_UNOTIFYD,
+              REF_CONTINUE, CALL_GETPPID),
+        LEARN("learn-getppid", "getppid, unotifyd recording (learn), CONTINUE", FILTER_NOTIFY,
+              SUP_UNOTIFYD, REF_LEARN, CALL_GETPPID),
+        LEARN("learn-open-continue", "openat + close, unotifyd, CONTINUE", FILTER_NOTIFY,
+              SUP_UNOTIFYD, REF_CONTINUE, CALL_OPEN_ALLOWED),
+        LEARN("learn-open", "openat + close, unotifyd recording (learn: the path read), CONTINUE",
+              FILTER_NOTIFY, SUP_UNOTIFYD, REF_LEARN, CALL_OPEN_ALLOWED),
         C("unotifyd-idle-continue", "scale", "unotifyd holding the idle listeners, CONTINUE",
           FILTER_NOTIFY, 1, 1, SUP_UNOTIFYD_IDLE, REF_CONTINUE),
         PLACED("refsync-same", "reference + SYNC_WAKE_UP, same CPU", SUP_REF_SYNC, PLACE_SAME_CPU),
@@ -190,6 +202,12 @@ static const struct ratio ratios[] = {
           "fair-open-idle", "<= 2.00" },
         { "fairness: getppid beside a hostile listener / alone", "fair-getppid-hostile", "fair-getppid-idle",
           "(the loop's share)" },
+        { "getppid: recorded by learn mode / CONTINUE (unotifyd)", "learn-getppid",
+          "learn-continue", "(the cost of recording)" },
+        { "openat: recorded by learn mode (path read) / CONTINUE (unotifyd)", "learn-open",
+          "learn-open-continue", "(the cost of recording)" },
+        { "getppid: recorded by learn mode / no filter", "learn-getppid", "learn-nofilter",
+          "(what a user sees while recording)" },
         { "same CPU: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-same", "refsync-same",
           "(placement)" },
         { "different CPUs: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-split", "refsync-split",

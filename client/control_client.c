@@ -138,21 +138,19 @@ static char *read_line(int fd, const char *path)
         }
 }
 
-/* Send {"command": verb}, return the parsed reply via ret_reply.
+/* Send the request line req, return the parsed reply via ret_reply.
  * Returns 0, or the exit status after printing why. */
-static int request(const char *path, const char *verb, json_t **ret_reply)
+static int request_line(const char *path, const char *req, json_t **ret_reply)
 {
         _cleanup_(closep) int fd = ctl_connect(path);
         _cleanup_(freep) char *line = NULL;
-        char req[128];
         json_error_t jerr;
         json_t *reply;
-        int n;
+        ssize_t n = (ssize_t)strlen(req);
 
         if (fd < 0)
                 return ctl_fail(WHO, EX_UNAVAILABLE, "cannot connect to the daemon's control socket %s: %s", path,
                             strerror(-fd));
-        n = snprintf(req, sizeof(req), "{\"command\":\"%s\"}\n", verb);
         /* A daemon that refuses us (peer credentials) answers and closes
          * before reading: the send fails, and the answer is there to read. */
         if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n && errno != EPIPE && errno != ECONNRESET)
@@ -164,6 +162,37 @@ static int request(const char *path, const char *verb, json_t **ret_reply)
         if (!json_is_object(reply)) {
                 json_decref(reply);
                 return ctl_fail(WHO, EX_PROTOCOL, "%s: malformed reply: %s", path, line);
+        }
+        *ret_reply = reply;
+        return 0;
+}
+
+static int request(const char *path, const char *verb, json_t **ret_reply)
+{
+        char req[128];
+
+        snprintf(req, sizeof(req), "{\"command\":\"%s\"}\n", verb);
+        return request_line(path, req, ret_reply);
+}
+
+int unotifyctl_request(const char *path, const json_t *req, json_t **ret_reply)
+{
+        _cleanup_(freep) char *line = json_dumps(req, JSON_COMPACT);
+        _cleanup_(freep) char *with_nl = NULL;
+        json_t *reply = NULL;
+        int r;
+
+        if (!line || asprintf(&with_nl, "%s\n", line) < 0)
+                return ctl_fail(WHO, EX_OSERR, "out of memory");
+        r = request_line(path, with_nl, &reply);
+        if (r)
+                return r;
+        if (!json_is_true(json_object_get(reply, "ok"))) {
+                const char *e = json_string_value(json_object_get(reply, "error"));
+
+                r = ctl_fail(WHO, EX_UNAVAILABLE, "%s", e ? e : "the daemon refused the request");
+                json_decref(reply);
+                return r;
         }
         *ret_reply = reply;
         return 0;

@@ -51,6 +51,7 @@ struct export_opts {
         uint64_t caps; /* --caps: the container's capabilities */
         const char *policy;
         const char *kernel; /* minKernel is decided for this release */
+        const char *learn_name; /* --learn-name: the recording's name */
 };
 
 /* The seccomp.flags values of the runtime-spec that make sense with a
@@ -109,6 +110,8 @@ static void print_help(void)
                "                        process.capabilities.effective (as --caps)\n"
                "      --if-confined     with --config: print FILE as it is when it has no\n"
                "                        linux.seccomp (privileged, seccomp=unconfined)\n"
+               "  -L, --learn-name NAME name the recording of a policy that learns\n"
+               "                        (listenerMetadata unotify.learn=NAME; docs/learn.md)\n"
                "  -j, --json            accepted; the output is always JSON\n"
                "  -h, --help            show this help\n"
                "\n"
@@ -168,13 +171,14 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 { "config", required_argument, NULL, 'c' },
                 { "config-caps", no_argument, NULL, 'K' },
                 { "if-confined", no_argument, NULL, 'I' },
+                { "learn-name", required_argument, NULL, 'L' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "+p:s:af:C:k:c:jh", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+p:s:af:C:k:c:L:jh", opts, NULL)) >= 0) {
                 r = 0;
                 switch (c) {
                 case 'p':
@@ -209,6 +213,13 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                         break;
                 case 'I':
                         e->if_confined = true;
+                        break;
+                case 'L':
+                        e->learn_name = optarg;
+                        if (!*optarg || strlen(optarg) > 63 ||
+                            strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                           "0123456789._-") != strlen(optarg))
+                                r = ctl_fail(WHO, EX_USAGE, "--learn-name: 1..63 of A-Z a-z 0-9 . _ -");
                         break;
                 case 'j':
                         break;
@@ -383,13 +394,16 @@ static void warn_default_actions(const struct unotify_policy_set *set)
 
 static json_t *metadata(const struct export_opts *e, struct unotify_policy *p, uint64_t digest)
 {
-        char *s = NULL, caps[64] = "";
+        char *s = NULL, caps[160] = "";
         json_t *v;
 
         if (!p)
                 return NULL;
         if (e->has_caps)
                 snprintf(caps, sizeof(caps), UNOTIFY_META_CAPS "=%" PRIx64 "\n", e->caps);
+        if (e->learn_name)
+                snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps), "unotify.learn=%s\n",
+                         e->learn_name);
         if (e->digest) {
                 if (asprintf(&s, UNOTIFY_META_POLICY "=%s\n" UNOTIFY_META_DIGEST "=%016" PRIx64 "\n%s",
                              unotify_policy_name(p), digest, caps) < 0)
@@ -523,6 +537,11 @@ static json_t *plan_rules(const struct unotify_kernel_plan *plan)
                                 json_array_append_new(
                                         rules, ipc_version_rule(*call, oci_action(&e->rules[j].decision)));
                 }
+        }
+        /* A policy that learns: every name no kernel rule decides. */
+        if (plan->notify_default) {
+                json_decref(notify);
+                notify = export_learn_names(plan);
         }
         if (json_array_size(notify) > 0)
                 json_array_append_new(rules, json_pack("{s:O, s:s}", "names", notify, "action",
@@ -712,7 +731,8 @@ static int export_plan(const struct export_opts *opts, struct unotify_policy *p)
         names = calloc(plan->n_entries ?: 1, sizeof(*names));
         if (!names)
                 return ctl_fail(WHO, EX_OSERR, "out of memory");
-        warn_runtime_quirks(names, plan_notified(plan, names), e);
+        if (!plan->notify_default) /* a policy that learns notifies every other name */
+                warn_runtime_quirks(names, plan_notified(plan, names), e);
         section = plan_section(e, p, plan);
         return print_section(e, section);
 }

@@ -38,6 +38,7 @@ static const char *default_socket(void)
 struct run {
         const char *socket;
         const char *policy;
+        char *metadata; /* --metadata lines, "KEY=VALUE\n" each; NULL: none */
         bool verbose;
         char **argv;
         uint64_t digest;
@@ -56,6 +57,9 @@ static void print_help(void)
                "\n"
                "  -s, --socket PATH   the daemon's handoff socket (default %s)\n"
                "  -p, --policy NAME   the policy to run under\n"
+               "  -m, --metadata KEY=VALUE\n"
+               "                      add a listenerMetadata line (repeatable), e.g.\n"
+               "                      unotify.learn=NAME to name a recording\n"
                "  -v, --verbose       say which syscalls are notified and how the filter\n"
                "                      was installed\n"
                "  -h, --help          show this help\n"
@@ -68,6 +72,28 @@ static void print_help(void)
                default_socket());
 }
 
+/* One more "KEY=VALUE" line; the policy is chosen with --policy only.
+ * Returns 0 or -EINVAL (reported). */
+static int add_metadata(struct run *run, const char *line)
+{
+        const char *eq = strchr(line, '=');
+        size_t old = run->metadata ? strlen(run->metadata) : 0;
+        char *grown;
+
+        if (!eq || eq == line || strchr(line, '\n') ||
+            strncmp(line, UNOTIFY_META_POLICY "=", strlen(UNOTIFY_META_POLICY) + 1) == 0) {
+                fprintf(stderr, "unotify-run: --metadata wants KEY=VALUE on one line, and not "
+                                "%s= (use --policy)\n", UNOTIFY_META_POLICY);
+                return -EINVAL;
+        }
+        grown = realloc(run->metadata, old + strlen(line) + 2);
+        if (!grown)
+                return -EINVAL;
+        run->metadata = grown;
+        sprintf(run->metadata + old, "%s\n", line);
+        return 0;
+}
+
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage
  * error (reported). */
 static int parse_args(int argc, char **argv, struct run *ret)
@@ -75,6 +101,7 @@ static int parse_args(int argc, char **argv, struct run *ret)
         static const struct option opts[] = {
                 { "socket", required_argument, NULL, 's' },
                 { "policy", required_argument, NULL, 'p' },
+                { "metadata", required_argument, NULL, 'm' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -84,13 +111,17 @@ static int parse_args(int argc, char **argv, struct run *ret)
 
         ret->socket = default_socket();
         /* "+": stop at CMD, whose own options are not ours. */
-        while ((c = getopt_long(argc, argv, "+s:p:vhV", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+s:p:m:vhV", opts, NULL)) >= 0) {
                 switch (c) {
                 case 's':
                         ret->socket = optarg;
                         break;
                 case 'p':
                         ret->policy = optarg;
+                        break;
+                case 'm':
+                        if (add_metadata(ret, optarg) < 0)
+                                return -EINVAL;
                         break;
                 case 'v':
                         ret->verbose = true;
@@ -188,7 +219,8 @@ static int on_handoff(int listener_fd, pid_t pid, void *userdata)
         struct unotify_handoff h = { .pid = pid,
                                      .policy = run->policy,
                                      .syscalls_digest = run->digest,
-                                     .seccomp_flags = run->launch->flags };
+                                     .seccomp_flags = run->launch->flags,
+                                     .extra_metadata = run->metadata };
         int r;
 
         report_flags(run);
@@ -277,5 +309,6 @@ int main(int argc, char **argv)
                 return r;
         r = run_command(&run, &prog);
         unotify_filter_free(&prog);
+        free(run.metadata);
         return r;
 }

@@ -32,6 +32,7 @@
 #include "ctl_msg.h"
 #include "symbols.h"
 #include "export_oci.h"
+#include "learn.h"
 #include "unotify/filter.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
@@ -87,6 +88,9 @@ static void print_help(void)
                "  export-oci [OPTIONS] POLICY\n"
                "        Print the linux.seccomp section of an OCI config.json for runc or\n"
                "        crun (unotifyctl export-oci --help).\n"
+               "  learn [OPTIONS] --out FILE -- CMD [ARG...]\n"
+               "        Record what CMD does through the daemon and write its least-privilege\n"
+               "        profile; learn list|save|drop|export|merge|diff (unotifyctl learn --help).\n"
                "\n"
                "POLICY is a policy name in the policy directory, or the path of one of\n"
                "its files (then its directory is loaded). ARGs are numbers (42, 0x2a,\n"
@@ -557,6 +561,7 @@ static const struct verb {
         { "reload", unotifyctl_reload },
         { "upgrade", unotifyctl_upgrade },
         { "export-oci", cmd_export_oci },
+        { "learn", cmd_learn },
 };
 
 int main(int argc, char **argv)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "learn.h"
 #include "listener.h"
 #include "log.h"
 #include "metrics_text.h"
@@ -18,7 +19,7 @@ static json_t *figures(const struct daemon *d)
         const struct daemon_stats *s = &d->stats;
 
         return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-                         "s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                         "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                          "listeners", (json_int_t)d->n_listeners,
                          "listeners_added", (json_int_t)s->listeners_added,
                          "listeners_freed", (json_int_t)s->listeners_freed,
@@ -29,6 +30,7 @@ static json_t *figures(const struct daemon *d)
                          "gone_before_send", (json_int_t)s->send_gone,
                          "stale_dropped", (json_int_t)s->stale,
                          "filter_mismatches", (json_int_t)s->mismatch,
+                         "notifications_denied", (json_int_t)s->denied,
                          "sync_wake_up_listeners", (json_int_t)s->sync_wake_up,
                          "streaks", (json_int_t)s->streaks,
                          "streak_waits", (json_int_t)s->streak_waits,
@@ -68,7 +70,8 @@ static json_t *listener_json(const struct listener *l)
 
         for (size_t i = 0; ann && i < l->n_annotations; i++)
                 json_object_set_new(ann, l->annotations[2 * i], json_string(l->annotations[2 * i + 1]));
-        o = json_pack("{s:I, s:s, s:I, s:s, s:s?, s:o*, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:b}",
+        o = json_pack("{s:I, s:s, s:I, s:s, s:s?, s:o*, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, "
+                      "s:b, s:b}",
                       "id", (json_int_t)l->id,
                       "container_id", l->container_id,
                       "pid", (json_int_t)l->pid,
@@ -83,8 +86,10 @@ static json_t *listener_json(const struct listener *l)
                       "efault", (json_int_t)l->counters.efault,
                       "filter_mismatches", (json_int_t)l->counters.mismatch,
                       "emulations_refused", (json_int_t)l->counters.emulations_refused,
+                      "denied", (json_int_t)l->counters.denied,
                       "wait_killable_recv", listener_wait_killable_str(l),
-                      "sync_wake_up", l->wakeup.on);
+                      "sync_wake_up", l->wakeup.on,
+                      "learning", l->learn != NULL);
         return o;
 }
 
@@ -142,6 +147,11 @@ static json_t *cmd_upgrade(struct daemon *d, const json_t *req, char *err, size_
         return json_pack("{s:I, s:s}", "pid", (json_int_t)getpid(), "exec", d->self_exe);
 }
 
+static json_t *cmd_learn(struct daemon *d, const json_t *req, char *err, size_t size)
+{
+        return learn_control(d, req, err, size);
+}
+
 static const struct control_command commands[] = {
         { "status", cmd_status },
         { "list", cmd_list },
@@ -149,6 +159,7 @@ static const struct control_command commands[] = {
         { "reload", cmd_reload },
         { "upgrade", cmd_upgrade },
         { "metrics", cmd_metrics },
+        { "learn", cmd_learn },
 };
 
 const struct control_command *control_command_find(const char *name)

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const control_request_commands[] = { "status", "list", "stats", "reload", "upgrade", "metrics", NULL };
+const char *const control_request_commands[] = { "status", "list", "stats", "reload", "upgrade", "metrics", "learn", NULL };
 
 const char *control_request_command_names(void)
 {

@@ -18,6 +18,7 @@ struct journal_file;
 struct seccomp_notif;
 struct seccomp_notif_resp;
 struct pool;
+struct learn;
 
 struct daemon_stats {
         uint64_t listeners_added;
@@ -29,6 +30,7 @@ struct daemon_stats {
         uint64_t send_gone;  /* SEND ENOENT: interrupted or killed after RECV */
         uint64_t stale;      /* dropped: ID invalid after reading the target */
         uint64_t mismatch;   /* calls the policy's own filter would not have notified */
+        uint64_t denied;     /* answered with an errno or a kill by a rule or defaultAction */
         uint64_t sync_wake_up; /* listeners with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
         uint64_t streaks;      /* runs of RECVs without epoll in between (streak.h) */
         uint64_t streak_waits; /* streaks ended by the timer in a RECV that found nothing */
@@ -126,6 +128,7 @@ struct daemon {
         bool own_metrics; /* a unix socket we bound: unlinked at exit */
 
         struct pool *pool; /* emulations' worker threads (emulate.h) */
+        struct learn *learn; /* recordings and the built-in "learn" policy (learn.h) */
 };
 
 /* Load o->policy_dir (minKernel against the running kernel, --strict).

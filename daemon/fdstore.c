@@ -16,6 +16,7 @@
 #include "activation.h"
 #include "daemon.h"
 #include "inflight.h"
+#include "learn.h"
 #include "listener.h"
 #include "log.h"
 #include "notify_nowait.h"
@@ -254,7 +255,7 @@ static void resume_listener(struct daemon *d, int fd, uint64_t id, json_t *state
         json_t *e = state_entry(state, id);
         const char *name = json_string_value(json_object_get(e, "policy"));
         const char *cid = json_string_value(json_object_get(e, "container_id"));
-        struct unotify_policy *p = name ? unotify_policy_set_find(d->policies, name) : NULL;
+        struct unotify_policy *p = name ? learn_find_policy(d, name) : NULL;
         struct listener *l;
         char fallback[64];
 

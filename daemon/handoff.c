@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "fdstore.h"
 #include "landlock_reply.h"
+#include "learn.h"
 #include "listener.h"
 #include "log.h"
 #include "state.h"
@@ -114,7 +115,7 @@ static char *filter_hex(struct unotify_policy *p)
 static void answer_query(struct conn *c, const struct handoff_msg *m)
 {
         _cleanup_(json_decrefp) json_t *reply = NULL, *names = NULL;
-        struct unotify_policy *p = unotify_policy_set_find(c->d->policies, m->query_policy);
+        struct unotify_policy *p = learn_find_policy(c->d, m->query_policy);
         const struct unotify_kernel_plan *plan;
         _cleanup_(freep) char *hex = NULL;
         char digest[17];
@@ -182,7 +183,10 @@ static struct unotify_policy *select_policy(struct conn *c, const struct handoff
 
         for (size_t i = 0; i < m->n_annotations; i++)
                 ann[i] = (struct unotify_annotation){ m->annotations[2 * i], m->annotations[2 * i + 1] };
-        if (unotify_policy_set_select(c->d->policies, &sel, &p, how, sizeof(how)) < 0) {
+        p = learn_select_builtin(c->d, m->metadata);
+        if (p)
+                snprintf(how, sizeof(how), "metadata policy=%s (built in)", LEARN_BUILTIN_NAME);
+        else if (unotify_policy_set_select(c->d->policies, &sel, &p, how, sizeof(how)) < 0) {
                 snprintf(why, size, "%s; the listener is served by deny-all", how);
                 return NULL;
         }

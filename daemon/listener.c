@@ -18,6 +18,7 @@
 #include "fdstore.h"
 #include "handlers/journal.h"
 #include "inflight.h"
+#include "learn.h"
 #include "log.h"
 #include "metrics.h"
 #include "respond.h"
@@ -204,7 +205,11 @@ static int decide_and_fill(struct listener *l, const struct seccomp_notif *req,
                            struct seccomp_notif_resp *resp, struct pending *p)
 {
         struct unotify_decision dec;
-        int r = respond_decide(l, req, &dec);
+        int r;
+
+        if (l->learn)
+                learn_listener_record(l, req);
+        r = respond_decide(l, req, &dec);
 
         if (!decision_stands(l, req, r))
                 return DROPPED_STALE;
@@ -497,6 +502,7 @@ int listener_add_id(struct daemon *d, int fd, struct unotify_policy *policy, con
         wakeup_init(&l->wakeup, fd, d->opts->sync_wake_up);
         if (l->wakeup.available)
                 d->stats.sync_wake_up++;
+        (void)learn_listener_begin(l);
         if (epoll_ctl(d->listeners_epfd, EPOLL_CTL_ADD, fd,
                       &(struct epoll_event){ .events = EPOLLIN, .data.ptr = l }) < 0) {
                 int r = negative_errno();
@@ -546,6 +552,7 @@ static void listener_destroy(struct listener *l)
                          "calls answered from the journal",
                          (unsigned long long)l->id, (unsigned long long)l->journal_recorded,
                          (unsigned long long)l->journal_replayed);
+        learn_listener_end(l);
         journal_free(l->journal);
         safe_close(l->fd);
         unotify_policy_unref(l->policy);

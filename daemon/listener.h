@@ -14,6 +14,7 @@ struct daemon;
 struct journal;
 struct unotify_policy;
 struct metrics_policy;
+struct learn_rec;
 
 /* Whether the filter was installed with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
  * (Linux 5.19): once received, only a fatal signal interrupts the target's
@@ -35,6 +36,7 @@ struct listener_counters {
         uint64_t efault;    /* answered EFAULT: a pointer argument could not be read */
         uint64_t mismatch;  /* notified of a call the policy's own filter decides in the kernel */
         uint64_t emulations_refused; /* over its share of the workers' pool (emulate.h) */
+        uint64_t denied;    /* answered with an errno or a kill by the policy (not EFAULT) */
 };
 
 struct listener {
@@ -69,6 +71,7 @@ struct listener {
         char *metadata;
         char **annotations; /* key, value, key, value, ... */
         size_t n_annotations;
+        struct learn_rec *learn; /* its policy learns: what it recorded (learn.h) */
 };
 
 /* The listener set: the RECV/SEND buffers, sized by SECCOMP_GET_NOTIF_SIZES

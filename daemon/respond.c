@@ -113,6 +113,11 @@ void respond_fill(struct listener *l, const struct seccomp_notif *req,
                   const struct unotify_decision *dec, struct seccomp_notif_resp *resp)
 {
         resp->id = req->id;
+        if (dec->action == UNOTIFY_ACTION_ERRNO || dec->action == UNOTIFY_ACTION_KILL_PROCESS ||
+            dec->action == UNOTIFY_ACTION_KILL_THREAD) {
+                l->counters.denied++;
+                l->daemon->stats.denied++;
+        }
         switch (dec->action) {
         case UNOTIFY_ACTION_CONTINUE:
                 /* Only for decisions on registers: the loader refuses ALLOW

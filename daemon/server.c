@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "fdstore.h"
 #include "handoff.h"
+#include "learn.h"
 #include "listener.h"
 #include "log.h"
 #include "metrics_http.h"
@@ -167,6 +168,9 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
         r = unotify_policy_new_deny_all("(deny-all)", EPERM, &d->deny_all);
         if (r < 0)
                 return log_error_errno(-ENOMEM, "out of memory");
+        r = learn_init(d);
+        if (r < 0)
+                return log_error_errno(r, "cannot make the built-in policy \"learn\"");
         r = listener_set_init(d);
         if (r < 0)
                 return log_error_errno(r, "cannot set up the listener set");
@@ -221,6 +225,7 @@ void daemon_done(struct daemon *d)
                 upgrade_stop(d);
                 testhook_stop(d);
                 listener_set_done(d);
+                learn_done(d);
                 fdstore_done(d);
                 ev_signal_stop(d->loop, &d->sigterm);
                 ev_signal_stop(d->loop, &d->sigint);

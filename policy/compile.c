@@ -324,6 +324,8 @@ int policy_compile(const struct compile_part *parts, size_t n_parts, const struc
                 return -ENOMEM;
         p->default_decision = d->default_decision;
         p->is_default = d->is_default;
+        p->learns = d->has_learn;
+        p->learn = d->learn;
         r = add_sources(p, parts, n_parts);
         if (r >= 0)
                 r = copy_strings(d->includes, d->n_includes, &p->includes);

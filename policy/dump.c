@@ -278,6 +278,12 @@ static json_t *dump_policy(struct dump *d, const struct unotify_policy *p)
         dump_plan(d, o, p->plan);
         if (p->landlock)
                 add(d, o, "landlock", landlock_dump(p));
+        /* What no kernel rule decides goes to the daemon, to be recorded. */
+        if (p->learns)
+                add(d, o, "learn",
+                    json_pack("{s:i, s:i, s:i, s:s}", "pathDepth", (int)p->learn.path_depth,
+                              "maxValues", (int)p->learn.max_values, "maxPaths",
+                              (int)p->learn.max_paths, "kernelDefault", "SCMP_ACT_NOTIFY"));
         snprintf(digest, sizeof(digest), "%016" PRIx64, unotify_policy_syscalls_digest(p));
         add(d, o, "digest", json_string(digest));
         return o;

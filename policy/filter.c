@@ -207,11 +207,14 @@ static struct unotify_kernel_rule launcher_exit_rule(const struct unotify_kernel
         return x;
 }
 
-static int add_entry(scmp_filter_ctx ctx, const struct unotify_kernel_entry *e, bool launcher)
+static int add_entry(scmp_filter_ctx ctx, const struct unotify_kernel_entry *e, bool launcher,
+                     bool notify_default)
 {
         bool exit_rule = launcher && strcmp(e->name, "exit") == 0;
         int nr, r = 0;
 
+        if (e->kind == UNOTIFY_KERNEL_NOTIFY && notify_default)
+                return 0; /* the default: libseccomp refuses a rule that repeats it */
         if (e->kind == UNOTIFY_KERNEL_NOTIFY)
                 return add_rule(ctx, e->name);
         if (e->kind == UNOTIFY_KERNEL_DEFAULT || !resolves_somewhere(e->name))
@@ -233,11 +236,14 @@ static int add_launcher_exit(scmp_filter_ctx ctx, const struct unotify_kernel_pl
 {
         const struct unotify_kernel_entry *e = unotify_kernel_plan_find(plan, "exit");
 
-        if (e && e->kind == UNOTIFY_KERNEL_NOTIFY)
-                return 0; /* add_rule() notifies exit but MAGIC */
+        /* add_rule() notifies exit but MAGIC, which defaultAction decides. */
+        if (e && e->kind == UNOTIFY_KERNEL_NOTIFY && !plan->notify_default &&
+            plain_allow(&plan->default_decision))
+                return 0;
         if (e && e->kind == UNOTIFY_KERNEL_RULES && plain_allow(&e->rules[0].decision))
                 return 0;
-        if ((!e || e->kind == UNOTIFY_KERNEL_DEFAULT) && plain_allow(&plan->default_decision))
+        if ((!e || e->kind == UNOTIFY_KERNEL_DEFAULT) && plain_allow(&plan->default_decision) &&
+            !plan->notify_default)
                 return 0;
         return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit), 1,
                                 SCMP_A0(SCMP_CMP_EQ, UNOTIFY_LAUNCH_EXIT_MAGIC));
@@ -271,11 +277,13 @@ int unotify_filter_build_plan(const struct unotify_kernel_plan *plan, bool launc
 
         if (!plan || !ret)
                 return -EINVAL;
-        r = new_ctx(scmp_action(&plan->default_decision), &ctx);
+        /* A policy that learns: what no kernel rule decides is notified. */
+        r = new_ctx(plan->notify_default ? SCMP_ACT_NOTIFY : scmp_action(&plan->default_decision),
+                    &ctx);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < plan->n_entries; i++) {
-                r = add_entry(ctx, &plan->entries[i], launcher);
+                r = add_entry(ctx, &plan->entries[i], launcher, plan->notify_default);
                 if (r < 0)
                         return r;
         }

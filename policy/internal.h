@@ -162,6 +162,8 @@ struct unotify_policy {
         size_t n_flags;
         bool no_filter; /* deny-all stand-in: no filter was made from it */
         struct unotify_landlock *landlock; /* "landlock"; NULL: none (landlock.c) */
+        bool learns; /* "learn": every call the kernel does not decide is recorded */
+        struct unotify_learn_limits learn;
 };
 
 struct unotify_policy_set {
@@ -204,6 +206,8 @@ struct draft {
         bool is_default;
         struct unotify_landlock landlock; /* paths borrowed; rules owned */
         bool has_landlock;
+        struct unotify_learn_limits learn;
+        bool has_learn;
 };
 
 /* diag.c: append one diagnostic; diags may be NULL (then nothing is kept).

@@ -222,6 +222,15 @@ static const char *mux_unfit(const char *name, const struct lane *lane)
         return NULL;
 }
 
+/* What the kernel does with a call no rule decides: defaultAction, or
+ * for a policy that learns, notify (a decision no rule has: action 0). */
+static const struct unotify_decision *kernel_default(const struct unotify_policy *p)
+{
+        static const struct unotify_decision notify = { .rule = -1 };
+
+        return p->learns ? &notify : &p->default_decision;
+}
+
 /* Fill e from the lanes of every ABI where name exists. */
 static int plan_entry(const struct unotify_policy *p, const char *name, const uint64_t *caps,
                       struct unotify_kernel_entry *e)
@@ -242,7 +251,7 @@ static int plan_entry(const struct unotify_policy *p, const char *name, const ui
                         continue;
                 r = lane_collect(p, t, slot_of(t, idx), caps, &lane);
                 if (r >= 0 && !lane.why)
-                        lane_reduce(&lane, &p->default_decision);
+                        lane_reduce(&lane, kernel_default(p));
                 if (r >= 0 && !lane.why)
                         lane.why = mux_unfit(name, &lane);
                 if (lane.why)
@@ -372,6 +381,10 @@ static uint64_t plan_digest(const struct unotify_kernel_plan *plan)
 {
         uint64_t h = digest_decision(DIGEST_INIT, &plan->default_decision);
 
+        /* Nothing is added for other policies: their digests stay. */
+        if (plan->notify_default)
+                h = digest_add(h, "learn");
+
         for (size_t i = 0; i < plan->n_entries; i++) {
                 const struct unotify_kernel_entry *e = &plan->entries[i];
                 char buf[128];
@@ -404,6 +417,7 @@ int unotify_kernel_plan_new(const struct unotify_policy *p, const uint64_t *caps
         if (!plan)
                 return -ENOMEM;
         plan->default_decision = p->default_decision;
+        plan->notify_default = p->learns;
         plan->entries = calloc(p->n_syscalls ?: 1, sizeof(*plan->entries));
         if (!plan->entries)
                 r = -ENOMEM;
@@ -473,10 +487,12 @@ static int set_bit(struct arch_table *t, uint32_t idx)
         return 0;
 }
 
-/* The numbers libseccomp's NOTIFY rule for name covers on table t. */
-static int mark_notified(struct arch_table *t, const char *name)
+/* The numbers libseccomp's NOTIFY rule for name covers on table t (a
+ * learning policy's kernel rules: its own number only, as socketcall and
+ * ipc still notify their other calls). */
+static int mark_notified(struct arch_table *t, const char *name, bool learns)
 {
-        const struct mux_entry *m = t->token == SCMP_ARCH_X86 ? mux_lookup(name) : NULL;
+        const struct mux_entry *m = t->token == SCMP_ARCH_X86 && !learns ? mux_lookup(name) : NULL;
         int64_t idx = name_index(t, name);
         int r = 0;
 
@@ -491,11 +507,14 @@ int policy_plan_compile(struct unotify_policy *p)
 {
         int r = unotify_kernel_plan_new(p, NULL, &p->plan);
 
+        /* A policy that learns: the bits are what the kernel decides, as
+         * every other call is notified. */
         for (size_t i = 0; r >= 0 && i < p->plan->n_entries; i++) {
-                if (p->plan->entries[i].kind != UNOTIFY_KERNEL_NOTIFY)
+                if (p->plan->entries[i].kind !=
+                    (p->learns ? UNOTIFY_KERNEL_RULES : UNOTIFY_KERNEL_NOTIFY))
                         continue;
                 for (size_t k = 0; r >= 0 && k < p->n_tables; k++)
-                        r = mark_notified(&p->tables[k], p->plan->entries[i].name);
+                        r = mark_notified(&p->tables[k], p->plan->entries[i].name, p->learns);
         }
         return r;
 }
@@ -519,5 +538,5 @@ bool unotify_policy_notifies(const struct unotify_policy *p, const struct seccom
         if (!best)
                 return false;
         idx = nr - best->nr_base;
-        return idx < best->notified_bits && (best->notified[idx / 64] >> (idx % 64)) & 1;
+        return p->learns != (idx < best->notified_bits && (best->notified[idx / 64] >> (idx % 64)) & 1);
 }

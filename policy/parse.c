@@ -12,7 +12,8 @@ static const char *const root_keys[] = { "name",         "comment",       "defau
                                          "defaultErrnoRet", "syscalls",   "include",
                                          "select",       "default",       "defaultErrno",
                                          "archMap",      "architectures", "flags",
-                                         "listenerPath", "listenerMetadata", "landlock" };
+                                         "listenerPath", "listenerMetadata", "landlock",
+                                         "learn" };
 
 /* A profile without "name" is named after its file: "default.json" is
  * "default". */
@@ -112,6 +113,7 @@ int policy_parse(json_t *root, const char *origin, const struct load_opts *opts,
         parse_select(&p, root, ret);
         parse_default(&p, root, ret);
         parse_landlock(&p, root, ret);
+        parse_learn(&p, root, ret);
         parse_comment(&p, root);
         suggest_free_names(p.known, p.n_known);
         if (p.oom)

@@ -561,7 +561,8 @@ static void parse_rule(struct parser *p, json_t *v, size_t index, struct draft_r
 
 void parse_rules(struct parser *p, json_t *root, struct draft *d)
 {
-        json_t *v = member(p, root, "syscalls", true), *e;
+        /* A policy that learns needs no rule: it records and lets run. */
+        json_t *v = member(p, root, "syscalls", !json_object_get(root, "learn")), *e;
         size_t i;
 
         if (!v)

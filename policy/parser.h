@@ -89,3 +89,6 @@ void parse_default(struct parser *p, json_t *root, struct draft *d);
 
 /* parse_landlock.c: the top level's "landlock". */
 void parse_landlock(struct parser *p, json_t *root, struct draft *d);
+
+/* parse_learn.c: the top level's "learn" (after defaultAction). */
+void parse_learn(struct parser *p, json_t *root, struct draft *d);

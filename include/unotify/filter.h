@@ -64,6 +64,9 @@ struct unotify_kernel_plan {
         struct unotify_kernel_entry *entries; /* one per syscall name the policy has rules for, sorted */
         size_t n_entries;
         uint64_t digest; /* of everything above: see unotify_policy_syscalls_digest() */
+        /* The policy learns (unotify_policy_learn()): a call no kernel rule
+         * decides goes to the daemon instead of to defaultAction. */
+        bool notify_default;
 };
 
 /* The plan of p. caps: the capability set the sandboxed task will have

@@ -353,3 +353,24 @@ int unotify_capability_from_name(const char *name);
 const char *unotify_errno_name(int error);
 /* 1 for "EPERM"; -EINVAL when unknown. */
 int unotify_errno_from_name(const char *name);
+
+/* A policy's "learn" section: the policy records the calls of its
+ * listeners instead of enforcing anything (docs/learn.md). Its filter
+ * sends every call the policy's own rules do not decide in the kernel to
+ * the daemon, which records it and answers defaultAction (which must be
+ * SCMP_ACT_ALLOW). The limits bound what one listener's recording keeps. */
+#define UNOTIFY_LEARN_DEFAULT_PATH_DEPTH 3
+#define UNOTIFY_LEARN_DEFAULT_MAX_VALUES 64
+#define UNOTIFY_LEARN_DEFAULT_MAX_PATHS 256
+#define UNOTIFY_LEARN_MAX_PATH_DEPTH 16
+#define UNOTIFY_LEARN_MAX_VALUES 4096
+#define UNOTIFY_LEARN_MAX_PATHS 65536
+
+struct unotify_learn_limits {
+        unsigned path_depth; /* paths beyond maxPaths fold to this many components */
+        unsigned max_values; /* distinct values kept per (syscall, argument) */
+        unsigned max_paths;  /* distinct paths (and folded prefixes) kept */
+};
+
+/* The policy's "learn" limits, or NULL when it does not learn. Borrowed. */
+const struct unotify_learn_limits *unotify_policy_learn(const struct unotify_policy *p);

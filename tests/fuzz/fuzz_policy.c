@@ -42,7 +42,10 @@ static void check_plan(const struct unotify_policy *p)
                         abort();
                 if (nr < 0)
                         continue; /* only on a compat ABI */
-                if (unotify_policy_notifies(p, &d) != (e->kind == UNOTIFY_KERNEL_NOTIFY))
+                /* A policy that learns notifies all the kernel does not decide. */
+                if (unotify_policy_notifies(p, &d) !=
+                    (e->kind == UNOTIFY_KERNEL_NOTIFY ||
+                     (plan->notify_default && e->kind != UNOTIFY_KERNEL_RULES)))
                         abort();
         }
 }

@@ -43,4 +43,5 @@ check_options "$build/daemon/unotifyd" unotifyd.8 --help
 check_options "$build/client/unotify-run" unotify-run.1 --help
 check_options "$build/client/unotifyctl" unotifyctl.8 --help
 check_options "$build/client/unotifyctl" unotifyctl.8 export-oci --help
+check_options "$build/client/unotifyctl" unotifyctl.8 learn --help
 exit $fail

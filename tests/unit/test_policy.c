@@ -300,12 +300,23 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+        { "learn: defaultAction must let the call run",
+          "{'name':'bad','defaultAction':'SCMP_ACT_ERRNO','learn':{}}",
+          "test.json: /learn: a policy that learns lets every call it records run: its "
+          "defaultAction must be SCMP_ACT_ALLOW" },
+        { "learn: limits out of range, unknown key, not an object",
+          "{" HEAD ",'learn':{'pathDepth':0,'maxPaths':'many','maxVlaues':3}}",
+          "test.json: /learn: unknown key \"maxVlaues\" (did you mean \"maxValues\"?)\n"
+          "test.json: /learn/pathDepth: expected 1..16, got 0\n"
+          "test.json: /learn/maxPaths: expected an integer 1..65536, got a string" },
+        { "learn: not an object", "{" HEAD ",'learn':true}",
+          "test.json: /learn: expected an object ({} for the defaults), got true" },
         { "unknown key at top level, close to a known one", "{" HEAD ",'syscalls':[],'nmae':'x'}",
           "test.json: unknown key \"nmae\" (did you mean \"name\"?)" },
         { "unknown key at top level", "{" HEAD ",'syscalls':[],'seccomp':[]}",
           "test.json: unknown key \"seccomp\" (expected one of name, comment, defaultAction, "
           "defaultErrnoRet, syscalls, include, select, default, defaultErrno, archMap, "
-          "architectures, flags, listenerPath, listenerMetadata, landlock)" },
+          "architectures, flags, listenerPath, listenerMetadata, landlock, learn)" },
         { "unknown key in a rule", RULE("{'nmaes':['umask'],'action':'SCMP_ACT_ALLOW'}"),
           "test.json: /syscalls/0: unknown key \"nmaes\" (did you mean \"names\"?)\n"
           "test.json: /syscalls/0: missing required key \"names\"" },
@@ -823,7 +834,7 @@ Test(examples, load_and_decide, .timeout = 60)
         r = unotify_policy_set_load_dir(UNOTIFY_SOURCE_DIR "/policy/examples", &s, &diags);
         text = diags_text(&diags);
         cr_assert_eq(r, 0, "%s", text);
-        cr_assert_eq(unotify_policy_set_count(s), 6);
+        cr_assert_eq(unotify_policy_set_count(s), 7);
         demo = unotify_policy_set_find(s, "demo");
         deny = unotify_policy_set_find(s, "deny-mkdir");
         def = unotify_policy_set_find(s, "default");
@@ -844,6 +855,16 @@ Test(examples, load_and_decide, .timeout = 60)
         d = decide(def, native_arch(), SYS_mount, NULL);
         cr_assert(d.action == ERRNO && d.error == EPERM && d.rule == 0);
         d = decide(def, native_arch(), SYS_getpid, NULL);
+        cr_assert(d.action == CONTINUE && d.rule == -1);
+        /* learn-container: the kernel lets the runtime's calls run, the
+         * daemon is sent every other one, and answers it CONTINUE. */
+        cr_assert_not_null(unotify_policy_learn(unotify_policy_set_find(s, "learn-container")));
+        cr_assert_null(unotify_policy_learn(demo));
+        cr_assert(unotify_policy_kernel_plan(unotify_policy_set_find(s, "learn-container"))->notify_default);
+        cr_assert_eq(unotify_kernel_plan_find(unotify_policy_kernel_plan(unotify_policy_set_find(s, "learn-container")),
+                                              "write")->kind,
+                     UNOTIFY_KERNEL_RULES);
+        d = decide(unotify_policy_set_find(s, "learn-container"), native_arch(), SYS_mount, NULL);
         cr_assert(d.action == CONTINUE && d.rule == -1);
         d = decide(unotify_policy_set_find(s, "emulate"), native_arch(), SYS_mknodat, NULL);
         cr_assert(d.action == UNOTIFY_ACTION_EMULATE && d.handler == UNOTIFY_HANDLER_MKNOD && d.rule == 3);
