@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -330,6 +331,36 @@ Test(metrics, trickling_client_is_cut_off_at_the_deadline, .timeout = 30)
         cr_assert_eq(len, 0, "a trickled request was answered");
         cr_assert(waited > 9.0 && waited < 12.0, "closed after %.1f s, not at the 10 s deadline", waited);
         cr_assert_eq(value_of(scrape(port), "unotifyd_metrics_connections_refused_total"), 1);
+}
+
+/* --metrics-listen PATH: the same endpoint on a unix socket, removed at exit. */
+Test(metrics_unix, served_on_a_unix_socket, .timeout = 60)
+{
+        static struct test_daemon u;
+        static char arg[400];
+        char path[340];
+        struct stat st;
+        size_t len;
+        char *r;
+        int fd;
+
+        u = (struct test_daemon){ .extra_arg = arg };
+        /* The harness makes the temp dir in daemon_start: a path of our own. */
+        snprintf(path, sizeof(path), "/tmp/unotify-metrics-%d.sock", (int)getpid());
+        snprintf(arg, sizeof(arg), "--metrics-listen=%s", path);
+        daemon_start(&u, metrics_policies, false);
+        cr_assert_eq(stat(path, &st), 0);
+        cr_assert_eq(st.st_mode & 0777, 0666, "anyone may read the figures: %o", st.st_mode & 0777);
+        fd = raw_connect(path);
+        const char *get = "GET /metrics HTTP/1.0\r\n\r\n";
+
+        cr_assert_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
+        r = read_all(fd, &len);
+        close(fd);
+        cr_assert(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", r);
+        cr_assert(strstr(r, "\nunotifyd_policies 2\n"), "%s", r);
+        daemon_stop(&u);
+        cr_assert_neq(stat(path, &st), 0, "the socket it bound is removed at exit");
 }
 
 /* As unotifyd-metrics.socket: a loopback TCP socket passed as "metrics". */
