@@ -403,6 +403,32 @@ Test(metrics, a_real_prometheus_scrapes_it, .timeout = 60)
         cr_assert(found, "unotifyd_decisions_total{action=\"errno\"} is not in Prometheus");
 }
 
+/* A "metrics" fd that is no listening socket: the daemon does not start
+ * (69), and says why. */
+Test(metrics_activation, a_metrics_fd_that_is_no_listening_socket_is_refused, .timeout = 60)
+{
+        const char *names[] = { "handoff", "control", "metrics" };
+        static struct svc s;
+        int fds[3], pair[2], status;
+
+        svc_prepare(&s, metrics_policies);
+        fds[0] = svc_listen(s.d.socket);
+        fds[1] = svc_listen(s.d.control);
+        cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+        fds[2] = pair[0];
+        svc_exec(&s, fds, names, 3, NULL);
+        cr_assert_eq(waitpid(s.d.pid, &status, 0), s.d.pid);
+        s.d.pid = 0;
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 69, "status %#x: %s", status,
+                  daemon_log(&s.d));
+        cr_assert(strstr(daemon_log(&s.d), "the fd named \"metrics\" is not a listening stream socket"),
+                  "%s", daemon_log(&s.d));
+        for (int i = 0; i < 3; i++)
+                close(fds[i]);
+        close(pair[1]);
+        svc_cleanup(&s);
+}
+
 /* --metrics-listen PATH: the same endpoint on a unix socket, removed at exit. */
 Test(metrics_unix, served_on_a_unix_socket, .timeout = 60)
 {
