@@ -11,43 +11,10 @@
 
 #include "unotify/macro.h"
 
-#define METRICS_NO_KEY UINT64_MAX
-
 const uint64_t metrics_bucket_ns[METRICS_BUCKETS] = {
         5000,    10000,    25000,    50000,    100000,    250000,    500000,    1000000,    2500000,
         5000000, 10000000, 25000000, 50000000, 100000000, 250000000, 500000000, 1000000000,
 };
-
-void histogram_observe(struct histogram *h, uint64_t ns)
-{
-        size_t i = 0;
-
-        /* Most answers take a few microseconds: the first buckets. */
-        while (i < METRICS_BUCKETS && ns > metrics_bucket_ns[i])
-                i++;
-        h->counts[i]++;
-        h->sum_ns += ns;
-        h->count++;
-}
-
-enum metrics_action metrics_action_of(const struct unotify_decision *dec)
-{
-        switch (dec->action) {
-        case UNOTIFY_ACTION_CONTINUE:
-                return dec->log ? METRICS_LOG : METRICS_ALLOW;
-        case UNOTIFY_ACTION_KILL_PROCESS:
-                return METRICS_KILL_PROCESS;
-        case UNOTIFY_ACTION_KILL_THREAD:
-                return METRICS_KILL_THREAD;
-        case UNOTIFY_ACTION_RETURN:
-                return METRICS_RETURN;
-        case UNOTIFY_ACTION_EMULATE:
-                return METRICS_EMULATE;
-        case UNOTIFY_ACTION_ERRNO:
-                break;
-        }
-        return METRICS_ERRNO;
-}
 
 const char *metrics_action_name(enum metrics_action a)
 {
@@ -91,32 +58,14 @@ const char *metrics_refusal_name(enum metrics_refusal r)
         return (unsigned)r < METRICS_REFUSALS ? names[r] : "other";
 }
 
-static size_t key_slot(const struct metrics_policy *mp, uint64_t key)
-{
-        /* Fibonacci hashing; capacity is a power of two. */
-        return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (mp->capacity - 1);
-}
-
 static void key_insert(struct metrics_policy *mp, uint64_t key, uint16_t row)
 {
-        size_t i = key_slot(mp, key);
+        size_t i = metrics_key_slot(mp, key);
 
         while (mp->keys[i] != METRICS_NO_KEY && mp->keys[i] != key)
                 i = (i + 1) & (mp->capacity - 1);
         mp->keys[i] = key;
         mp->rows[i] = row;
-}
-
-static uint16_t key_row(const struct metrics_policy *mp, uint64_t key)
-{
-        if (!mp->capacity)
-                return 0;
-        for (size_t i = key_slot(mp, key);; i = (i + 1) & (mp->capacity - 1)) {
-                if (mp->keys[i] == key)
-                        return mp->rows[i];
-                if (mp->keys[i] == METRICS_NO_KEY)
-                        return 0;
-        }
 }
 
 /* The architectures a listener's notifications come from: the native one
@@ -259,14 +208,6 @@ struct metrics_policy *metrics_policy_get(struct metrics *m, const struct unotif
                 mp->digest = unotify_policy_syscalls_digest(p);
         }
         return mp;
-}
-
-void metrics_decision(struct metrics_policy *mp, const struct seccomp_data *data,
-                      enum metrics_action a)
-{
-        uint64_t key = (uint64_t)data->arch << 32 | (uint32_t)data->nr;
-
-        mp->decisions[key_row(mp, key)][a]++;
 }
 
 static void policy_free(struct metrics_policy *mp)

@@ -11,10 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/seccomp.h>
 
 #include "unotify/policy.h"
 
-struct seccomp_data;
 
 /* Histogram bucket upper bounds, in nanoseconds: 5 us to 1 s. */
 #define METRICS_BUCKETS 17
@@ -26,7 +26,18 @@ struct histogram {
         uint64_t count;
 };
 
-void histogram_observe(struct histogram *h, uint64_t ns);
+/* Count ns in its bucket. Inline: it runs for every answer. */
+static inline void histogram_observe(struct histogram *h, uint64_t ns)
+{
+        size_t i = 0;
+
+        /* Most answers take a few microseconds: the first buckets. */
+        while (i < METRICS_BUCKETS && ns > metrics_bucket_ns[i])
+                i++;
+        h->counts[i]++;
+        h->sum_ns += ns;
+        h->count++;
+}
 
 enum metrics_action {
         METRICS_ALLOW,
@@ -40,7 +51,24 @@ enum metrics_action {
 };
 
 /* The action label of a decision. */
-enum metrics_action metrics_action_of(const struct unotify_decision *dec);
+static inline enum metrics_action metrics_action_of(const struct unotify_decision *dec)
+{
+        switch (dec->action) {
+        case UNOTIFY_ACTION_CONTINUE:
+                return dec->log ? METRICS_LOG : METRICS_ALLOW;
+        case UNOTIFY_ACTION_KILL_PROCESS:
+                return METRICS_KILL_PROCESS;
+        case UNOTIFY_ACTION_KILL_THREAD:
+                return METRICS_KILL_THREAD;
+        case UNOTIFY_ACTION_RETURN:
+                return METRICS_RETURN;
+        case UNOTIFY_ACTION_EMULATE:
+                return METRICS_EMULATE;
+        case UNOTIFY_ACTION_ERRNO:
+                break;
+        }
+        return METRICS_ERRNO;
+}
 const char *metrics_action_name(enum metrics_action a);
 
 enum metrics_handler_result {
@@ -108,8 +136,31 @@ struct metrics {
  * as long as m. */
 struct metrics_policy *metrics_policy_get(struct metrics *m, const struct unotify_policy *p);
 
-/* Count one decision (the hot path: a hash lookup, an increment). */
-void metrics_decision(struct metrics_policy *mp, const struct seccomp_data *data,
-                      enum metrics_action a);
+#define METRICS_NO_KEY UINT64_MAX
+
+static inline size_t metrics_key_slot(const struct metrics_policy *mp, uint64_t key)
+{
+        /* Fibonacci hashing; capacity is a power of two. */
+        return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (mp->capacity - 1);
+}
+
+/* Count one decision (the hot path, inline: a hash lookup, an increment). */
+static inline void metrics_decision(struct metrics_policy *mp, const struct seccomp_data *data,
+                                    enum metrics_action a)
+{
+        uint64_t key = (uint64_t)data->arch << 32 | (uint32_t)data->nr;
+        uint16_t row = 0;
+
+        for (size_t i = mp->capacity ? metrics_key_slot(mp, key) : 0; mp->capacity;
+             i = (i + 1) & (mp->capacity - 1)) {
+                if (mp->keys[i] == key) {
+                        row = mp->rows[i];
+                        break;
+                }
+                if (mp->keys[i] == METRICS_NO_KEY)
+                        break;
+        }
+        mp->decisions[row][a]++;
+}
 
 void metrics_done(struct metrics *m);

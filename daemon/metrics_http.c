@@ -365,12 +365,13 @@ int metrics_http_open(struct daemon *d, struct inherited *in)
         const char *addr = d->opts->metrics_listen;
         int fd = take_passed(in);
 
-        if (fd >= 0 || fd != -ENOENT) {
-                d->own_metrics =
-                        fd >= 0 && in->upgrade && in->own_sockets && addr && addr[0] == '/';
+        if (fd >= 0) {
+                d->own_metrics = in->upgrade && in->own_sockets && addr && addr[0] == '/';
                 d->metrics_fd = fd;
-                return fd < 0 ? fd : 0;
+                return 0;
         }
+        if (fd != -ENOENT)
+                return fd;
         if (!addr)
                 return 0;
         if (addr[0] == '/') {

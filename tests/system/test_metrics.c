@@ -2,10 +2,12 @@
  * tasks: GET /metrics over HTTP on loopback TCP (--metrics-listen, and a
  * socket passed as systemd's unotifyd-metrics.socket would), checked by
  * promtool; the labels and histograms the traffic must have produced; the
- * same exposition from unotifyctl stats --prometheus; the endpoint's
- * refusals and bounds, and that a slow client holds nobody up. */
+ * same exposition from unotifyctl stats --prometheus; a real Prometheus
+ * scraping it; the endpoint's refusals and bounds, and that a slow client
+ * holds nobody up. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -330,6 +334,129 @@ Test(metrics, trickling_client_is_cut_off_at_the_deadline, .timeout = 30)
         cr_assert_eq(len, 0, "a trickled request was answered");
         cr_assert(waited > 9.0 && waited < 12.0, "closed after %.1f s, not at the 10 s deadline", waited);
         cr_assert_eq(value_of(scrape(port), "unotifyd_metrics_connections_refused_total"), 1);
+}
+
+/* Prometheus itself (Debian's prometheus), scraping the endpoint every
+ * second: the target is up and the labelled series are in its database. */
+Test(metrics, a_real_prometheus_scrapes_it, .timeout = 60)
+{
+        char dir[400], config[500], arg_config[520], arg_tsdb[520], arg_listen[64], yml[300];
+        int prom_port = free_port();
+        bool up = false, found = false;
+        pid_t prom;
+        size_t len;
+
+        if (access("/usr/bin/prometheus", X_OK) != 0)
+                cr_skip_test("prometheus is not installed (Debian: apt-get install prometheus)");
+        make_traffic();
+        snprintf(dir, sizeof(dir), "%s/prometheus", d.dir);
+        cr_assert_eq(mkdir(dir, 0700), 0);
+        snprintf(config, sizeof(config), "%s/prometheus.yml", dir);
+        snprintf(yml, sizeof(yml),
+                 "global: {scrape_interval: 1s, scrape_timeout: 1s}\n"
+                 "scrape_configs:\n"
+                 "  - job_name: unotifyd\n"
+                 "    static_configs: [{targets: [\"127.0.0.1:%d\"]}]\n",
+                 port);
+        write_file(config, yml);
+        snprintf(arg_config, sizeof(arg_config), "--config.file=%s", config);
+        snprintf(arg_tsdb, sizeof(arg_tsdb), "--storage.tsdb.path=%s/data", dir);
+        snprintf(arg_listen, sizeof(arg_listen), "--web.listen-address=127.0.0.1:%d", prom_port);
+        prom = fork();
+        cr_assert_geq(prom, 0);
+        if (prom == 0) {
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+                dup2(null, 1);
+                dup2(null, 2);
+                execl("/usr/bin/prometheus", "prometheus", arg_config, arg_tsdb, arg_listen,
+                      "--log.level=error", (char *)NULL);
+                _exit(127);
+        }
+        /* Up within 20 s: started, scraped once, queryable. */
+        for (int waited = 0; waited < 20000 && !found; waited += 250) {
+                int fd;
+
+                poll(NULL, 0, 250);
+                fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)prom_port),
+                                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+                bool listening = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+
+                close(fd);
+                if (!listening)
+                        continue;
+                if (!up)
+                        up = strstr(http(prom_port, "GET /api/v1/query?query=up HTTP/1.0\r\n\r\n", &len),
+                                    "\"job\":\"unotifyd\"},\"value\":[") &&
+                             strstr(http(prom_port, "GET /api/v1/query?query=up%3D%3D1 HTTP/1.0\r\n\r\n", &len),
+                                    "\"job\":\"unotifyd\"");
+                if (up)
+                        found = strstr(http(prom_port,
+                                            "GET /api/v1/query?query=unotifyd_decisions_total HTTP/1.0\r\n\r\n",
+                                            &len),
+                                       "\"action\":\"errno\"");
+        }
+        kill(prom, SIGTERM);
+        waitpid(prom, NULL, 0);
+        cr_assert(up, "Prometheus never saw the target up");
+        cr_assert(found, "unotifyd_decisions_total{action=\"errno\"} is not in Prometheus");
+}
+
+/* A "metrics" fd that is no listening socket: the daemon does not start
+ * (69), and says why. */
+Test(metrics_activation, a_metrics_fd_that_is_no_listening_socket_is_refused, .timeout = 60)
+{
+        const char *names[] = { "handoff", "control", "metrics" };
+        static struct svc s;
+        int fds[3], pair[2], status;
+
+        svc_prepare(&s, metrics_policies);
+        fds[0] = svc_listen(s.d.socket);
+        fds[1] = svc_listen(s.d.control);
+        cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+        fds[2] = pair[0];
+        svc_exec(&s, fds, names, 3, NULL);
+        cr_assert_eq(waitpid(s.d.pid, &status, 0), s.d.pid);
+        s.d.pid = 0;
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 69, "status %#x: %s", status,
+                  daemon_log(&s.d));
+        cr_assert(strstr(daemon_log(&s.d), "the fd named \"metrics\" is not a listening stream socket"),
+                  "%s", daemon_log(&s.d));
+        for (int i = 0; i < 3; i++)
+                close(fds[i]);
+        close(pair[1]);
+        svc_cleanup(&s);
+}
+
+/* --metrics-listen PATH: the same endpoint on a unix socket, removed at exit. */
+Test(metrics_unix, served_on_a_unix_socket, .timeout = 60)
+{
+        static struct test_daemon u;
+        static char arg[400];
+        char path[340];
+        struct stat st;
+        size_t len;
+        char *r;
+        int fd;
+
+        u = (struct test_daemon){ .extra_arg = arg };
+        /* The harness makes the temp dir in daemon_start: a path of our own. */
+        snprintf(path, sizeof(path), "/tmp/unotify-metrics-%d.sock", (int)getpid());
+        snprintf(arg, sizeof(arg), "--metrics-listen=%s", path);
+        daemon_start(&u, metrics_policies, false);
+        cr_assert_eq(stat(path, &st), 0);
+        cr_assert_eq(st.st_mode & 0777, 0666, "anyone may read the figures: %o", st.st_mode & 0777);
+        fd = raw_connect(path);
+        const char *get = "GET /metrics HTTP/1.0\r\n\r\n";
+
+        cr_assert_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
+        r = read_all(fd, &len);
+        close(fd);
+        cr_assert(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", r);
+        cr_assert(strstr(r, "\nunotifyd_policies 2\n"), "%s", r);
+        daemon_stop(&u);
+        cr_assert_neq(stat(path, &st), 0, "the socket it bound is removed at exit");
 }
 
 /* As unotifyd-metrics.socket: a loopback TCP socket passed as "metrics". */
