@@ -60,6 +60,11 @@ done
 # ... but not the metrics endpoint, a TCP port: the admin enables it.
 [ ! -e /etc/systemd/system/sockets.target.wants/unotifyd-metrics.socket ] ||
         fail "unotifyd-metrics.socket was enabled on install"
+# ... nor the per-user units for every user's session: a user enables them.
+dpkg -L unotifyd | grep -q '/systemd/user/unotifyd\.socket$' || fail "unotifyd lacks the per-user socket unit"
+if ls /etc/systemd/user/*/unotifyd* >/dev/null 2>&1; then
+        fail "per-user units were enabled for every user: $(ls /etc/systemd/user/*/unotifyd*)"
+fi
 
 step "the installed daemon checks the installed examples and the shipped policy"
 /usr/bin/unotifyd -t -p /usr/share/doc/unotifyd/examples
