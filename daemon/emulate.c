@@ -38,9 +38,10 @@ static int send_fd(const struct emul_call *c, int *ret_fd)
         };
         int r;
 
-        /* ADDFD waits for the task to take the fd; a signal ends that wait
-         * with EINTR only while the fd is still queued, and the kernel
-         * then drops it: trying again installs it once. */
+        /* ADDFD waits for the task to take the fd. The pool sends no wake
+         * signal to a worker that answers (pool.h, struct job): with
+         * ADDFD_FLAG_SEND an interrupted wait cannot be retried (the
+         * notification already counts as answered: EINPROGRESS). */
         do
                 r = ioctl(c->listener_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
         while (r < 0 && errno == EINTR);
@@ -140,6 +141,10 @@ static void account(struct job *job)
                 return;
         }
         if (r != -ENOENT) {
+                /* Counted all the same (stale: not answered as we meant),
+                 * so that every notification ends in one counter. */
+                l->counters.stale++;
+                l->daemon->stats.stale++;
                 if (ratelimit_allow(&answer_errors))
                         log_warning_errno(r, "listener %llu: answering an emulated call",
                                           (unsigned long long)l->id);

@@ -156,6 +156,11 @@ static void send_response(struct listener *l, struct seccomp_notif_resp *resp, i
                 d->stats.send_gone++;
                 return;
         }
+        /* Not answered as decided, and not for the task's going: counted
+         * with the dropped ones, so that every notification ends in one
+         * counter (logged, it is a bug or a kernel change). */
+        l->counters.stale++;
+        d->stats.stale++;
         if (ratelimit_allow(&send_errors))
                 log_warning_errno(negative_errno(), "listener %llu: SECCOMP_IOCTL_NOTIF_SEND",
                                   (unsigned long long)l->id);

@@ -22,6 +22,14 @@ struct job {
          * others' emulations. */
         unsigned *running;
         struct list_node node;
+        /* Set (under the pool's lock) before the answer function runs:
+         * from then on the worker is not interrupted. An ADDFD with
+         * ADDFD_FLAG_SEND marks the notification answered before it waits
+         * for the task to take the fd, and ID_VALID calls it gone: a wake
+         * signal then (the stale check) ended that wait, the retry got
+         * EINPROGRESS, and the task was left with an answer of 0 (found by
+         * the soak test). */
+        bool answering;
         /* Set by the pool's answer function: the answer went (sent), with
          * what SEND/ADDFD returned (0 or -errno) and the task's fd number. */
         bool sent;
