@@ -203,11 +203,16 @@ static bool over_share(struct listener *l)
 
         if (l->jobs < lim->listener_workers + lim->listener_queue)
                 return false;
+        /* Queued for tasks that have moved on (a signal interrupted their
+         * call, which they made again): not work any more. */
+        if (pool_drop_gone(l->daemon->pool, &l->jobs_running) > 0 &&
+            l->jobs < lim->listener_workers + lim->listener_queue)
+                return false;
         l->daemon->stats.emulations_refused++;
         l->counters.emulations_refused++;
         if (ratelimit_allow(&refusals))
                 log_notice("listener %llu (%s): %u emulations in the pool, its share (listener-workers %u + "
-                           "listener-queue %u): answering the rule's errno",
+                           "listener-queue %u): answering EAGAIN",
                            (unsigned long long)l->id, l->container_id, l->jobs, lim->listener_workers,
                            lim->listener_queue);
         return true;

@@ -209,9 +209,9 @@ static int decide_and_fill(struct listener *l, const struct seccomp_notif *req,
 
                 if (started > 0)
                         return TAKEN_BY_HANDLER; /* answered when its handler is done */
-                if (started == 0) { /* over its share of the pool */
+                if (started == 0) { /* over its share of the pool: try again */
                         dec.action = UNOTIFY_ACTION_ERRNO;
-                        dec.error = dec.error ?: EAGAIN;
+                        dec.error = EAGAIN;
                 }
         }
         memset(resp, 0, l->daemon->resp_size);

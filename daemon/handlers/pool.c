@@ -242,6 +242,30 @@ int pool_new(struct ev_loop *loop, unsigned n, unsigned per_owner, pool_answer_f
         return 0;
 }
 
+unsigned pool_drop_gone(struct pool *p, const unsigned *running)
+{
+        struct list_node gone;
+        unsigned n = 0;
+
+        list_init(&gone);
+        pthread_mutex_lock(&p->lock);
+        for (struct list_node *node = p->queue.next, *next; node != &p->queue; node = next) {
+                struct job *job = container_of(node, struct job, node);
+
+                next = node->next;
+                if (job->running != running || target_id_valid(job->call.listener_fd, job->call.req.id) == 0)
+                        continue;
+                list_del(&job->node);
+                job->sent = true; /* nobody to answer: the task moved on */
+                job->send_result = -ENOENT;
+                list_add_tail(&gone, &job->node);
+                n++;
+        }
+        pthread_mutex_unlock(&p->lock);
+        hand_back(p, &gone);
+        return n;
+}
+
 void pool_submit(struct pool *p, struct job *job)
 {
         pthread_mutex_lock(&p->lock);

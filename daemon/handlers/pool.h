@@ -55,6 +55,11 @@ int pool_new(struct ev_loop *loop, unsigned n, unsigned per_owner, pool_answer_f
              pool_done_fn done, void *userdata, struct pool **ret);
 /* Queue job (taken). */
 void pool_submit(struct pool *p, struct job *job);
+/* Hand back now, through done and unrun, the queued jobs of the owner
+ * `running` whose notification is no longer pending (its task was
+ * interrupted and moved on, or died): they count as gone before SEND.
+ * Returns how many. In the loop. */
+unsigned pool_drop_gone(struct pool *p, const unsigned *running);
 /* Wake and join the workers (one blocked in open(2) is interrupted),
  * hand every job back through done. Accepts NULL; returns NULL. */
 struct pool *pool_free(struct pool *p);
