@@ -38,7 +38,7 @@ struct daemon_stats {
         uint64_t handoff_conns_evicted; /* closed to make room (conn_share.h) */
         uint64_t handoff_timeouts;      /* no complete message in time */
         uint64_t control_conns_evicted;
-        uint64_t emulations_refused;    /* over the listener's share: the rule's errno */
+        uint64_t emulations_refused;    /* over the listener's share: EAGAIN */
 };
 
 struct daemon {

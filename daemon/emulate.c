@@ -38,9 +38,10 @@ static int send_fd(const struct emul_call *c, int *ret_fd)
         };
         int r;
 
-        /* ADDFD waits for the task to take the fd; a signal ends that wait
-         * with EINTR only while the fd is still queued, and the kernel
-         * then drops it: trying again installs it once. */
+        /* ADDFD waits for the task to take the fd. The pool sends no wake
+         * signal to a worker that answers (pool.h, struct job): with
+         * ADDFD_FLAG_SEND an interrupted wait cannot be retried (the
+         * notification already counts as answered: EINPROGRESS). */
         do
                 r = ioctl(c->listener_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
         while (r < 0 && errno == EINTR);
@@ -169,6 +170,10 @@ static void account(struct job *job)
                 return;
         }
         if (r != -ENOENT) {
+                /* Counted all the same (stale: not answered as we meant),
+                 * so that every notification ends in one counter. */
+                l->counters.stale++;
+                l->daemon->stats.stale++;
                 if (ratelimit_allow(&answer_errors))
                         log_warning_errno(r, "listener %llu: answering an emulated call",
                                           (unsigned long long)l->id);
@@ -227,11 +232,16 @@ static bool over_share(struct listener *l)
 
         if (l->jobs < lim->listener_workers + lim->listener_queue)
                 return false;
+        /* Queued for tasks that have moved on (a signal interrupted their
+         * call, which they made again): not work any more. */
+        if (pool_drop_gone(l->daemon->pool, &l->jobs_running) > 0 &&
+            l->jobs < lim->listener_workers + lim->listener_queue)
+                return false;
         l->daemon->stats.emulations_refused++;
         l->counters.emulations_refused++;
         if (ratelimit_allow(&refusals))
                 log_notice("listener %llu (%s): %u emulations in the pool, its share (listener-workers %u + "
-                           "listener-queue %u): answering the rule's errno",
+                           "listener-queue %u): answering EAGAIN",
                            (unsigned long long)l->id, l->container_id, l->jobs, lim->listener_workers,
                            lim->listener_queue);
         return true;

@@ -23,7 +23,7 @@ void emulate_done(struct daemon *d);
 /* Hand req, decided dec (EMULATE), to its handler; recv_ns is when RECV
  * returned it (CLOCK_MONOTONIC, for the metrics). Returns 1 when the
  * answer follows from the pool; 0 when the listener has its share of the
- * pool already (peer_limits.h: counted, the caller answers the rule's
- * errno); -errno when it cannot start (the caller answers dec->error). */
+ * pool already (peer_limits.h: counted, the caller answers EAGAIN);
+ * -errno when it cannot start (the caller answers dec->error). */
 int emulate_start(struct listener *l, const struct seccomp_notif *req, const struct unotify_decision *dec,
                   uint64_t recv_ns);

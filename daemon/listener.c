@@ -166,6 +166,11 @@ static void send_response(struct listener *l, struct seccomp_notif_resp *resp, c
                 d->stats.send_gone++;
                 return;
         }
+        /* Not answered as decided, and not for the task's going: counted
+         * with the dropped ones, so that every notification ends in one
+         * counter (logged, it is a bug or a kernel change). */
+        l->counters.stale++;
+        d->stats.stale++;
         if (ratelimit_allow(&send_errors))
                 log_warning_errno(negative_errno(), "listener %llu: SECCOMP_IOCTL_NOTIF_SEND",
                                   (unsigned long long)l->id);
@@ -216,9 +221,9 @@ static int decide_and_fill(struct listener *l, const struct seccomp_notif *req,
         if (dec.action == UNOTIFY_ACTION_EMULATE) {
                 int started = emulate_start(l, req, &dec, p->recv_ns);
 
-                if (started == 0) { /* over its share of the pool */
+                if (started == 0) { /* over its share of the pool: try again */
                         dec.action = UNOTIFY_ACTION_ERRNO;
-                        dec.error = dec.error ?: EAGAIN;
+                        dec.error = EAGAIN;
                 }
                 if (started > 0) {
                         p->action = metrics_action_of(&dec);

@@ -101,8 +101,12 @@ static void *worker_main(void *arg)
                 /* A worker left with a task's root or rights serves no one. */
                 if (init >= 0 && (worker_restore(w) < 0 || w->broken))
                         init = -EIO;
-                if (p->answer)
+                if (p->answer) {
+                        pthread_mutex_lock(&p->lock);
+                        job->answering = true;
+                        pthread_mutex_unlock(&p->lock);
                         p->answer(job);
+                }
                 pthread_mutex_lock(&p->lock);
                 w->job = NULL;
                 (*job->running)--;
@@ -166,7 +170,8 @@ static void on_stale_check(struct ev_loop *loop, ev_timer *t, int revents)
         for (unsigned i = 0; i < p->n_workers; i++) {
                 struct job *job = p->workers[i].job;
 
-                if (job && target_id_valid(job->call.listener_fd, job->call.req.id) < 0)
+                /* Not while it answers (struct job): the task takes the fd. */
+                if (job && !job->answering && target_id_valid(job->call.listener_fd, job->call.req.id) < 0)
                         pthread_kill(p->workers[i].thread, wake_signal());
         }
         pthread_mutex_unlock(&p->lock);
@@ -237,6 +242,30 @@ int pool_new(struct ev_loop *loop, unsigned n, unsigned per_owner, pool_answer_f
         return 0;
 }
 
+unsigned pool_drop_gone(struct pool *p, const unsigned *running)
+{
+        struct list_node gone;
+        unsigned n = 0;
+
+        list_init(&gone);
+        pthread_mutex_lock(&p->lock);
+        for (struct list_node *node = p->queue.next, *next; node != &p->queue; node = next) {
+                struct job *job = container_of(node, struct job, node);
+
+                next = node->next;
+                if (job->running != running || target_id_valid(job->call.listener_fd, job->call.req.id) == 0)
+                        continue;
+                list_del(&job->node);
+                job->sent = true; /* nobody to answer: the task moved on */
+                job->send_result = -ENOENT;
+                list_add_tail(&gone, &job->node);
+                n++;
+        }
+        pthread_mutex_unlock(&p->lock);
+        hand_back(p, &gone);
+        return n;
+}
+
 void pool_submit(struct pool *p, struct job *job)
 {
         pthread_mutex_lock(&p->lock);
@@ -254,7 +283,10 @@ static void join_worker(struct pool *p, struct worker *w)
         for (;;) {
                 struct timespec deadline;
 
-                pthread_kill(w->thread, wake_signal());
+                pthread_mutex_lock(&p->lock);
+                if (!w->job || !w->job->answering)
+                        pthread_kill(w->thread, wake_signal());
+                pthread_mutex_unlock(&p->lock);
                 clock_gettime(CLOCK_REALTIME, &deadline);
                 deadline.tv_nsec += 50 * 1000000;
                 if (deadline.tv_nsec >= 1000000000) {

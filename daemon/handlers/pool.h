@@ -22,6 +22,14 @@ struct job {
          * others' emulations. */
         unsigned *running;
         struct list_node node;
+        /* Set (under the pool's lock) before the answer function runs:
+         * from then on the worker is not interrupted. An ADDFD with
+         * ADDFD_FLAG_SEND marks the notification answered before it waits
+         * for the task to take the fd, and ID_VALID calls it gone: a wake
+         * signal then (the stale check) ended that wait, the retry got
+         * EINPROGRESS, and the task was left with an answer of 0 (found by
+         * the soak test). */
+        bool answering;
         /* Set by the pool's answer function: the answer went (sent), with
          * what SEND/ADDFD returned (0 or -errno) and the task's fd number. */
         bool sent;
@@ -51,6 +59,11 @@ int pool_new(struct ev_loop *loop, unsigned n, unsigned per_owner, pool_answer_f
              pool_done_fn done, void *userdata, struct pool **ret);
 /* Queue job (taken). */
 void pool_submit(struct pool *p, struct job *job);
+/* Hand back now, through done and unrun, the queued jobs of the owner
+ * `running` whose notification is no longer pending (its task was
+ * interrupted and moved on, or died): they count as gone before SEND.
+ * Returns how many. In the loop. */
+unsigned pool_drop_gone(struct pool *p, const unsigned *running);
 /* Wake and join the workers (one blocked in open(2) is interrupted),
  * hand every job back through done. Accepts NULL; returns NULL. */
 struct pool *pool_free(struct pool *p);
