@@ -182,3 +182,60 @@ Test(rootless, daemon_refuses_another_users_peer, .timeout = 60)
         cr_assert_str_eq(r.out, "uname: Linux\n", "%s%s", r.out, r.err);
         daemon_stop(&d);
 }
+
+static char *slurp(const char *path)
+{
+        static char buf[65536];
+        FILE *f = fopen(path, "re");
+        size_t n;
+
+        cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        return buf;
+}
+
+/* Learn mode as the user: a command recorded through the user's daemon,
+ * its profile loaded by that daemon and enforced: the workload runs, one
+ * more mkdir is denied. */
+Test(rootless, learn_mode_records_and_enforces, .timeout = 90)
+{
+        const char *workload = "cat /etc/hostname >/dev/null; date >/dev/null; ls / >/dev/null";
+        char out[400], installed[400], more[200];
+        const char *learn[] = { UNOTIFYCTL, "learn", "-s", d.socket, "-c", d.control, "--out", out, "--",
+                                "/bin/busybox", "sh", "-c", workload, NULL };
+        const char *reload[] = { UNOTIFYCTL, "reload", "--socket", d.control, NULL };
+        struct cmd_result r;
+        char *profile;
+
+        if (access("/bin/busybox", X_OK) != 0)
+                cr_skip_test("/bin/busybox is not installed (busybox-static)");
+        start_as_owner(NULL);
+        snprintf(out, sizeof(out), "%s/learned.json", d.dir);
+        run_as(&owner, learn, &r);
+        cr_assert_eq(r.status, 0, "learn as the user: %s%s\n%s", r.out, r.err, daemon_log(&d));
+        profile = slurp(out);
+        cr_assert(strstr(profile, "\"SCMP_ACT_ERRNO\""), "%s", profile);
+        snprintf(installed, sizeof(installed), "%s/learned.json", d.policy_dir);
+        write_file(installed, profile);
+        cr_assert_eq(chown(installed, owner.uid, owner.gid), 0);
+        run_as(&owner, reload, &r);
+        cr_assert_eq(r.status, 0, "reload as the user: %s%s", r.out, r.err);
+
+        run_as(&owner,
+               (const char *const[]){ UNOTIFY_RUN, "--socket", d.socket, "--policy", "learned", "--",
+                                      "/bin/busybox", "sh", "-c", workload, NULL },
+               &r);
+        cr_assert_eq(r.status, 0, "the recorded workload under its profile: %s%s", r.out, r.err);
+        snprintf(more, sizeof(more), "%s; mkdir /tmp/unotify-rootless-learn-x", workload);
+        run_as(&owner,
+               (const char *const[]){ UNOTIFY_RUN, "--socket", d.socket, "--policy", "learned", "--",
+                                      "/bin/busybox", "sh", "-c", more, NULL },
+               &r);
+        cr_assert_neq(r.status, 0);
+        cr_assert(strstr(r.err, "can't create directory '/tmp/unotify-rootless-learn-x': Operation not "
+                                "permitted"),
+                  "%s", r.err);
+        daemon_stop(&d);
+}
