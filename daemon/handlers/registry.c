@@ -10,6 +10,9 @@ static const struct handler *const handlers[] = {
         &handler_open,
         &handler_mknod,
         &handler_inject,
+        &handler_sysinfo,
+        &handler_sched,
+        &handler_mount,
 };
 
 const struct handler *handler_lookup(enum unotify_handler id)
