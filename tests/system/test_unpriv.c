@@ -1,0 +1,223 @@
+/* The handlers for unprivileged containers end to end: the real daemon
+ * and a target in a user namespace (unotify-utarget: ids mapped to host
+ * 100000+, its own mount and pid namespaces, no CAP_SYS_ADMIN or
+ * CAP_SYS_NICE). Each call is shown to fail (or to tell the host's
+ * figures) without the daemon and to work with it, within the policy. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define UTARGET BIN("tests/unotify-utarget")
+#define HOST_ROOT 100000 /* the container's uid 0 on the host */
+
+static struct test_daemon d;
+static char t[128];
+static char policy[4096];
+
+static void make_policy(void)
+{
+        snprintf(policy, sizeof(policy),
+                 "{\"name\":\"u\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+                 "{\"names\":[\"sysinfo\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"sysinfo\"},"
+                 "{\"names\":[\"setpriority\",\"sched_setscheduler\",\"sched_setattr\",\"sched_setparam\"],"
+                 "\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"sched\",\"handlerOptions\":"
+                 "{\"minNice\":-10,\"maxRtPriority\":10,\"policies\":[\"SCHED_OTHER\",\"SCHED_BATCH\","
+                 "\"SCHED_IDLE\",\"SCHED_FIFO\",\"SCHED_RR\"]}},"
+                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
+                 "\"handlerOptions\":{\"types\":[\"tmpfs\",\"bind\"],\"targets\":[\"%s/mnt\"],"
+                 "\"sources\":[\"%s/src\"],\"options\":[\"size\",\"mode\"],\"maxSize\":\"16m\","
+                 "\"forceFlags\":[\"nosuid\",\"nodev\"],\"allowFlags\":[\"ro\",\"noexec\"]}}]}",
+                 t, t);
+}
+
+static void setup(void)
+{
+        char p[256];
+
+        strcpy(t, "/tmp/unotify-unpriv.XXXXXX");
+        cr_assert_not_null(mkdtemp(t));
+        chmod(t, 0755);
+        snprintf(p, sizeof(p), "%s/mnt", t);
+        cr_assert_eq(mkdir(p, 0755), 0);
+        cr_assert_eq(chown(p, HOST_ROOT, HOST_ROOT), 0);
+        snprintf(p, sizeof(p), "%s/src", t);
+        cr_assert_eq(mkdir(p, 0755), 0);
+        make_policy();
+        {
+                const struct test_policy policies[] = { { "u.json", policy }, {} };
+
+                daemon_start(&d, policies, false);
+        }
+}
+
+static void teardown(void)
+{
+        char cmd[300];
+
+        daemon_stop(&d);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t);
+        if (strncmp(t, "/tmp/unotify-unpriv.", 20) == 0)
+                (void)!system(cmd);
+}
+
+TestSuite(unpriv, .init = setup, .fini = teardown, .timeout = 120);
+
+/* utarget SOCKET u [OPTS...] SCENARIO ARGS...; NULL ends both lists. */
+static void run(const char *const opts[], const char *const args[], struct cmd_result *r)
+{
+        const char *argv[24] = { UTARGET, d.socket, "u" };
+        size_t n = 3;
+
+        for (size_t i = 0; opts && opts[i] && n < 12; i++)
+                argv[n++] = opts[i];
+        for (size_t i = 0; args[i] && n < 23; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+        run_cmd(argv, 60000, r);
+        cr_assert_eq(r->status, 0, "%s: status %d, stderr: %s", args[0], r->status, r->err);
+}
+
+#define WITH(r, ...) run(NULL, (const char *[]){ __VA_ARGS__, NULL }, r)
+#define WITHOUT(r, ...) run((const char *[]){ "--no-daemon", NULL }, (const char *[]){ __VA_ARGS__, NULL }, r)
+
+static void expect(struct cmd_result *r, const char *want)
+{
+        cr_assert_str_eq(r->out, want, "got %s (stderr %s)", r->out, r->err);
+}
+
+/* A memory cgroup with limit bytes for the target: v2 where
+ * /sys/fs/cgroup is cgroup2, else v1's memory hierarchy. NULL (after
+ * saying why) when neither can be made. */
+static const char *make_cgroup(unsigned long long limit, char *buf, size_t size)
+{
+        char file[512], value[32];
+        const char *limit_file;
+
+        snprintf(value, sizeof(value), "%llu", limit);
+        if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
+                FILE *f = fopen("/sys/fs/cgroup/cgroup.subtree_control", "we");
+
+                if (f) {
+                        fputs("+memory", f);
+                        fclose(f);
+                }
+                snprintf(buf, size, "/sys/fs/cgroup/unotify-test-%d", (int)getpid());
+                limit_file = "memory.max";
+        } else if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) == 0) {
+                snprintf(buf, size, "/sys/fs/cgroup/memory/unotify-test-%d", (int)getpid());
+                limit_file = "memory.limit_in_bytes";
+        } else {
+                cr_log_warn("no cgroup2 hierarchy nor v1 memory controller: cgroup part skipped");
+                return NULL;
+        }
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+                cr_log_warn("cannot make %s (%s): cgroup part skipped", buf, strerror(errno));
+                return NULL;
+        }
+        snprintf(file, sizeof(file), "%s/%s", buf, limit_file);
+        write_file(file, value);
+        return buf;
+}
+
+Test(unpriv, sysinfo_tells_the_cgroups_limit_and_the_containers_age)
+{
+        unsigned long long host_ram, total;
+        struct cmd_result r;
+        struct sysinfo si;
+        char cg[256], want[64];
+        long uptime;
+
+        cr_assert_eq(sysinfo(&si), 0);
+        host_ram = (unsigned long long)si.totalram * si.mem_unit;
+        WITHOUT(&r, "sysinfo");
+        cr_assert_eq(sscanf(r.out, "sysinfo: ok totalram=%llu", &total), 1, "%s", r.out);
+        cr_assert_eq(total, host_ram, "without the daemon: the host's");
+        /* In no memory limit: the host's memory, the container's age. */
+        WITH(&r, "sysinfo");
+        cr_assert_eq(sscanf(r.out, "sysinfo: ok totalram=%llu freeram=%*u uptime=%ld", &total,
+                            &uptime), 2, "%s", r.out);
+        cr_assert_eq(total, host_ram, "%s", r.out);
+        cr_assert(uptime >= 0 && uptime <= 30, "the container's init just started: %s", r.out);
+        if (si.uptime > 60)
+                cr_assert_lt(uptime, si.uptime - 30, "not the host's uptime: %s", r.out);
+        if (!make_cgroup(64ull << 20, cg, sizeof(cg)))
+                return;
+        run((const char *[]){ "--cgroup", cg, NULL }, (const char *[]){ "sysinfo", NULL }, &r);
+        rmdir(cg);
+        snprintf(want, sizeof(want), "sysinfo: ok totalram=%llu ", 64ull << 20);
+        cr_assert(!strncmp(r.out, want, strlen(want)), "64 MiB limit: %s", r.out);
+        cr_assert(!strstr(r.out, "procs=0\n"), "%s", r.out);
+}
+
+Test(unpriv, sysinfo_bad_pointers_get_efault_and_leak_nothing)
+{
+        int before = count_fds(d.pid);
+        struct cmd_result r;
+
+        WITH(&r, "sysinfo-ptr", "0");
+        expect(&r, "sysinfo: EFAULT\n");
+        WITH(&r, "sysinfo-ptr", "1");
+        expect(&r, "sysinfo: EFAULT\n");
+        WITH(&r, "sysinfo-ptr", "ffffffffff600000");
+        expect(&r, "sysinfo: EFAULT\n");
+        WITH(&r, "sysinfo-ptr", "ffff888000000000");
+        expect(&r, "sysinfo: EFAULT\n");
+        WITHOUT(&r, "sysinfo-ptr", "1");
+        expect(&r, "sysinfo: EFAULT\n"); /* what the kernel says */
+        WITH(&r, "sysinfo");
+        cr_assert(!strncmp(r.out, "sysinfo: ok", 11), "still serving: %s", r.out);
+        cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
+}
+
+Test(unpriv, nice_within_the_bounds_only_and_in_the_container_only)
+{
+        int before = count_fds(d.pid), init_nice = getpriority(PRIO_PROCESS, 1);
+        struct cmd_result r;
+
+        WITHOUT(&r, "nice", "-5");
+        expect(&r, "nice: EACCES\n"); /* no CAP_SYS_NICE over the host */
+        WITH(&r, "nice", "-5");
+        expect(&r, "nice: ok -5\n");
+        WITH(&r, "nice", "-10");
+        expect(&r, "nice: ok -10\n");
+        WITH(&r, "nice", "-11");
+        expect(&r, "nice: EPERM\n");
+        WITH(&r, "nice", "5");
+        expect(&r, "nice: ok 5\n");
+        WITH(&r, "nice-child", "-7");
+        expect(&r, "nice: ok -7\n");
+        /* Pid 1 of the host is no thread of the container: its pid 1 is
+         * the target itself; 4000 is nobody there. */
+        WITH(&r, "nice-pid", "4000", "-1");
+        expect(&r, "nice: ESRCH\n");
+        WITH(&r, "nice-pid", "1", "-2");
+        expect(&r, "nice: ok -2\n");
+        cr_assert_eq(getpriority(PRIO_PROCESS, 1), init_nice, "the host's init untouched");
+        WITH(&r, "attr", "-3");
+        expect(&r, "attr: ok -3\n");
+        WITH(&r, "attr", "-15");
+        expect(&r, "attr: EPERM\n");
+        cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
+}
+
+Test(unpriv, realtime_priorities_up_to_the_bound)
+{
+        struct cmd_result r;
+
+        WITHOUT(&r, "fifo", "5");
+        expect(&r, "fifo: EPERM\n");
+        WITH(&r, "fifo", "5");
+        expect(&r, "fifo: ok 1\n"); /* SCHED_FIFO */
+        WITH(&r, "fifo", "11");
+        expect(&r, "fifo: EPERM\n");
+        WITH(&r, "fifo", "100");
+        expect(&r, "fifo: EINVAL\n"); /* the kernel's range */
+}

@@ -1,0 +1,256 @@
+/* The scenarios of unotify-utarget (utarget.c says what each does): run
+ * as pid 1, uid 0 of a user namespace, without CAP_SYS_ADMIN. */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int run_scenario(int argc, char **argv);
+
+static const char *ename(int e)
+{
+        static char buf[32];
+
+        switch (e) {
+        case 0: return "ok";
+        case EPERM: return "EPERM";
+        case EACCES: return "EACCES";
+        case ENOENT: return "ENOENT";
+        case EFAULT: return "EFAULT";
+        case EINVAL: return "EINVAL";
+        case ESRCH: return "ESRCH";
+        case ENOSYS: return "ENOSYS";
+        case EBUSY: return "EBUSY";
+        case ENODEV: return "ENODEV";
+        case ENOTDIR: return "ENOTDIR";
+        case ELOOP: return "ELOOP";
+        default: snprintf(buf, sizeof(buf), "errno %d", e); return buf;
+        }
+}
+
+static int do_sysinfo(void)
+{
+        struct sysinfo si;
+
+        if (syscall(SYS_sysinfo, &si) < 0) {
+                printf("sysinfo: %s\n", ename(errno));
+                return 0;
+        }
+        printf("sysinfo: ok totalram=%llu freeram=%llu uptime=%ld procs=%u\n",
+               (unsigned long long)si.totalram * si.mem_unit,
+               (unsigned long long)si.freeram * si.mem_unit, si.uptime, si.procs);
+        return 0;
+}
+
+static int do_nice(pid_t pid, int n)
+{
+        errno = 0;
+        if (setpriority(PRIO_PROCESS, (id_t)pid, n) < 0) {
+                printf("nice: %s\n", ename(errno));
+                return 0;
+        }
+        printf("nice: ok %d\n", getpriority(PRIO_PROCESS, (id_t)pid));
+        return 0;
+}
+
+static int do_nice_child(int n)
+{
+        pid_t child = fork();
+        int status;
+
+        if (child == 0) {
+                pause();
+                _exit(0);
+        }
+        do_nice(child, n);
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+        return 0;
+}
+
+static int do_fifo(int prio)
+{
+        struct sched_param p = { .sched_priority = prio };
+
+        if (sched_setscheduler(0, SCHED_FIFO, &p) < 0)
+                printf("fifo: %s\n", ename(errno));
+        else
+                printf("fifo: ok %d\n", sched_getscheduler(0));
+        return 0;
+}
+
+struct attr {
+        uint32_t size, policy;
+        uint64_t flags;
+        int32_t nice;
+        uint32_t priority;
+        uint64_t runtime, deadline, period;
+};
+
+static int do_attr(int nice)
+{
+        struct attr a = { .size = 48, .policy = SCHED_OTHER, .nice = nice };
+
+        if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+                printf("attr: %s\n", ename(errno));
+        else
+                printf("attr: ok %d\n", getpriority(PRIO_PROCESS, 0));
+        return 0;
+}
+
+/* The options field of DIR's line in /proc/self/mountinfo, "-" if none. */
+static void mountinfo_line(const char *dir, char *buf, size_t size)
+{
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096], mp[4096], opts[1024], super[1024];
+
+        snprintf(buf, size, "-");
+        while (f && fgets(line, sizeof(line), f)) {
+                char *dash = strstr(line, " - ");
+
+                if (sscanf(line, "%*s %*s %*s %*s %4095s %1023s", mp, opts) == 2 &&
+                    !strcmp(mp, dir) && dash && sscanf(dash + 3, "%*s %*s %1023s", super) == 1)
+                        snprintf(buf, size, "%s %s", opts, super); /* the last one is on top */
+        }
+        if (f)
+                fclose(f);
+}
+
+static unsigned long parse_ms_flags(const char **opts)
+{
+        static const struct {
+                const char *name;
+                unsigned long flag;
+        } names[] = { { "rdonly", MS_RDONLY }, { "nosuid", MS_NOSUID }, { "nodev", MS_NODEV },
+                      { "noexec", MS_NOEXEC }, { "bind", MS_BIND },     { "remount", MS_REMOUNT },
+                      { "rec", MS_REC } };
+        unsigned long flags = 0;
+        const char *s = *opts;
+
+        if (strncmp(s, "flags:", 6) != 0)
+                return 0;
+        s += 6;
+        while (*s && *s != ';') {
+                size_t n = strcspn(s, ",;");
+
+                for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                        if (strlen(names[i].name) == n && !strncmp(s, names[i].name, n))
+                                flags |= names[i].flag;
+                s += n;
+                s += *s == ',';
+        }
+        *opts = *s == ';' ? s + 1 : s;
+        return flags;
+}
+
+static int do_mount(const char *type, const char *src, const char *dir, const char *opts)
+{
+        unsigned long flags = parse_ms_flags(&opts);
+        char line[2048];
+
+        if (!strcmp(type, "bind")) {
+                type = NULL;
+                flags |= MS_BIND;
+        }
+        if (mount(src, dir, type, flags, *opts ? opts : NULL) < 0) {
+                printf("mount: %s\n", ename(errno));
+                return 0;
+        }
+        mountinfo_line(dir, line, sizeof(line));
+        printf("mount: ok %s\n", line);
+        return 0;
+}
+
+struct swapper {
+        const char *dir;
+        atomic_bool stop;
+};
+
+static void *swap_links(void *arg)
+{
+        struct swapper *s = arg;
+        char link[512], tmp[512];
+
+        snprintf(link, sizeof(link), "%s/link", s->dir);
+        snprintf(tmp, sizeof(tmp), "%s/link.tmp", s->dir);
+        for (unsigned i = 0; !atomic_load(&s->stop); i++) {
+                unlink(tmp);
+                if (symlink(i % 2 ? "/etc" : "allowed", tmp) == 0)
+                        rename(tmp, link);
+        }
+        return NULL;
+}
+
+/* Every mount that succeeds must be at DIR/allowed: undone there. */
+static int do_swap(const char *dir, int n)
+{
+        struct swapper s = { .dir = dir };
+        unsigned mounted = 0, refused = 0, outside = 0;
+        char link[512], allowed[512], line[2048];
+        pthread_t t;
+
+        snprintf(link, sizeof(link), "%s/link", dir);
+        snprintf(allowed, sizeof(allowed), "%s/allowed", dir);
+        pthread_create(&t, NULL, swap_links, &s);
+        for (int i = 0; i < n; i++) {
+                if (mount("none", link, "tmpfs", 0, "size=64k") < 0) {
+                        refused++;
+                        continue;
+                }
+                mounted++;
+                if (umount2(allowed, 0) < 0)
+                        outside++;
+        }
+        atomic_store(&s.stop, true);
+        pthread_join(t, NULL);
+        mountinfo_line("/etc", line, sizeof(line));
+        printf("swap: mounted=%u refused=%u outside=%u etc=%s\n", mounted, refused, outside,
+               strcmp(line, "-") ? "mounted" : "clean");
+        return 0;
+}
+
+int run_scenario(int argc, char **argv)
+{
+        const char *s = argv[0];
+
+        if (!strcmp(s, "sysinfo"))
+                return do_sysinfo();
+        if (!strcmp(s, "sysinfo-ptr") && argc >= 2) {
+                long r = syscall(SYS_sysinfo, (void *)(uintptr_t)strtoull(argv[1], NULL, 16));
+
+                printf("sysinfo: %s\n", ename(r < 0 ? errno : 0));
+                return 0;
+        }
+        if (!strcmp(s, "nice") && argc >= 2)
+                return do_nice(0, atoi(argv[1]));
+        if (!strcmp(s, "nice-pid") && argc >= 3)
+                return do_nice(atoi(argv[1]), atoi(argv[2]));
+        if (!strcmp(s, "nice-child") && argc >= 2)
+                return do_nice_child(atoi(argv[1]));
+        if (!strcmp(s, "fifo") && argc >= 2)
+                return do_fifo(atoi(argv[1]));
+        if (!strcmp(s, "attr") && argc >= 2)
+                return do_attr(atoi(argv[1]));
+        if (!strcmp(s, "mount") && argc >= 5)
+                return do_mount(argv[1], argv[2], argv[3], argv[4]);
+        if (!strcmp(s, "umount") && argc >= 2) {
+                printf("umount: %s\n", ename(umount2(argv[1], 0) < 0 ? errno : 0));
+                return 0;
+        }
+        if (!strcmp(s, "swap") && argc >= 3)
+                return do_swap(argv[1], atoi(argv[2]));
+        fprintf(stderr, "unknown scenario %s\n", s);
+        return 2;
+}
