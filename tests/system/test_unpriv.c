@@ -221,3 +221,140 @@ Test(unpriv, realtime_priorities_up_to_the_bound)
         WITH(&r, "fifo", "100");
         expect(&r, "fifo: EINVAL\n"); /* the kernel's range */
 }
+
+/* The mount's options and superblock options in the host's mountinfo,
+ * "-" when nothing is mounted there. */
+static bool host_has_mount(const char *dir)
+{
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096], mp[4096];
+        bool found = false;
+
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strcmp(mp, dir))
+                        found = true;
+        if (f)
+                fclose(f);
+        return found;
+}
+
+Test(unpriv, tmpfs_within_the_rules_with_nosuid_nodev_forced)
+{
+        int before = count_fds(d.pid);
+        struct cmd_result r;
+        char mnt[256], file[300];
+
+        snprintf(mnt, sizeof(mnt), "%s/mnt", t);
+        snprintf(file, sizeof(file), "%s/f", mnt);
+        WITHOUT(&r, "mount", "tmpfs", "none", mnt, "size=1m");
+        expect(&r, "mount: EPERM\n");
+        /* In the container's mountinfo with nosuid,nodev it did not ask
+         * for, the size asked, its root the container's root's; written. */
+        WITH(&r, "mount", "tmpfs", "none", mnt, "size=1m", "+", "ls", mnt, "+", "write", file);
+        cr_assert(!strncmp(r.out, "mount: ok rw,nosuid,nodev,", 26), "%s", r.out);
+        cr_assert(strstr(r.out, "size=1024k"), "%s", r.out);
+        cr_assert(strstr(r.out, "ls: ok 0:0 "), "the container's root owns it: %s", r.out);
+        cr_assert(strstr(r.out, "write: ok\n"), "%s", r.out);
+        cr_assert(!host_has_mount(mnt), "not on the host");
+        cr_assert_neq(access(file, F_OK), 0, "written into the tmpfs, not the host's directory");
+        /* Without size=: the cap. Flags asked for: allowed ones only. */
+        WITH(&r, "mount", "tmpfs", "none", mnt, "flags:rdonly,noexec;mode=700");
+        cr_assert(!strncmp(r.out, "mount: ok ro,nosuid,nodev,noexec,", 33), "%s", r.out);
+        cr_assert(strstr(r.out, "size=16384k"), "%s", r.out);
+        WITH(&r, "mount", "tmpfs", "none", mnt, "size=1g");
+        expect(&r, "mount: EPERM\n");
+        WITH(&r, "mount", "tmpfs", "none", mnt, "size=1m,uid=0");
+        expect(&r, "mount: EPERM\n");
+        WITH(&r, "mount", "tmpfs", "none", mnt, "flags:remount;size=1m");
+        expect(&r, "mount: EPERM\n");
+        WITH(&r, "mount", "ramfs", "none", mnt, "");
+        expect(&r, "mount: EPERM\n");
+        WITH(&r, "mount", "ext4", "/dev/sda", mnt, "");
+        expect(&r, "mount: EPERM\n");
+        WITH(&r, "mount", "tmpfs", "none", "/etc", "size=1m");
+        expect(&r, "mount: EPERM\n");
+        WITH(&r, "mount", "tmpfs", "none", "/nonexistent/x", "size=1m");
+        expect(&r, "mount: ENOENT\n");
+        cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
+}
+
+Test(unpriv, umount_of_its_own_mounts_only)
+{
+        struct cmd_result r;
+        char mnt[256];
+
+        snprintf(mnt, sizeof(mnt), "%s/mnt", t);
+        WITH(&r, "mount", "tmpfs", "none", mnt, "size=1m", "+", "umount", mnt, "+", "umount", mnt,
+             "+", "umount", "/proc");
+        cr_assert(!strncmp(r.out, "mount: ok ", 10), "%s", r.out);
+        cr_assert(strstr(r.out, "\numount: ok\numount: EINVAL\numount: EPERM\n"),
+                  "own, then no longer a mount point, then the runtime's: %s", r.out);
+        WITHOUT(&r, "umount", "/proc");
+        expect(&r, "umount: EPERM\n");
+}
+
+Test(unpriv, bind_from_the_allowed_sources_only)
+{
+        struct cmd_result r;
+        char mnt[256], src[256], file[300];
+
+        snprintf(mnt, sizeof(mnt), "%s/mnt", t);
+        snprintf(src, sizeof(src), "%s/src", t);
+        snprintf(file, sizeof(file), "%s/src/hello", t);
+        write_file(file, "hello\n");
+        snprintf(file, sizeof(file), "%s/mnt/hello", t);
+        WITHOUT(&r, "mount", "bind", src, mnt, "");
+        expect(&r, "mount: EPERM\n");
+        WITH(&r, "mount", "bind", src, mnt, "", "+", "ls", file);
+        cr_assert(!strncmp(r.out, "mount: ok rw,nosuid,nodev,", 26), "%s", r.out);
+        cr_assert(strstr(r.out, "ls: ok 65534:65534 644"), "host root's file, not idmapped: %s",
+                  r.out);
+        WITH(&r, "mount", "bind", "/etc", mnt, "");
+        expect(&r, "mount: EPERM\n");
+        WITH(&r, "mount", "bind", src, "/etc", "");
+        expect(&r, "mount: EPERM\n");
+}
+
+Test(unpriv, a_swapped_symlink_never_mounts_outside_the_prefix)
+{
+        struct cmd_result r;
+        char dir[256], p[300];
+        unsigned mounted, refused, outside;
+
+        snprintf(dir, sizeof(dir), "%s/mnt/race", t);
+        cr_assert_eq(mkdir(dir, 0755), 0);
+        cr_assert_eq(chown(dir, HOST_ROOT, HOST_ROOT), 0);
+        snprintf(p, sizeof(p), "%s/allowed", dir);
+        cr_assert_eq(mkdir(p, 0755), 0);
+        cr_assert_eq(chown(p, HOST_ROOT, HOST_ROOT), 0);
+        WITH(&r, "swap", dir, "2000");
+        cr_assert_eq(sscanf(r.out, "swap: mounted=%u refused=%u outside=%u", &mounted, &refused,
+                            &outside), 3, "%s", r.out);
+        cr_log_info("%s", r.out);
+        cr_assert_eq(outside, 0, "%s", r.out);
+        cr_assert(strstr(r.out, " etc=clean "), "%s", r.out);
+        cr_assert_gt(mounted, 0, "%s", r.out);
+        cr_assert_gt(refused, 0, "the swap was seen: %s", r.out);
+        cr_assert_eq(mounted + refused, 2000);
+}
+
+Test(unpriv, mount_bad_pointers_get_efault)
+{
+        int before = count_fds(d.pid);
+        struct cmd_result r;
+
+        char mnt[256];
+
+        snprintf(mnt, sizeof(mnt), "%s/mnt", t);
+        WITH(&r, "mount", "tmpfs", "none", "0x1", "");
+        expect(&r, "mount: EFAULT\n");
+        WITH(&r, "mount", "tmpfs", "none", "0xffffffffff600000", "");
+        expect(&r, "mount: EFAULT\n");
+        WITH(&r, "mount", "0x10", "none", mnt, "");
+        expect(&r, "mount: EFAULT\n");
+        WITH(&r, "umount", "0x0");
+        expect(&r, "umount: EFAULT\n");
+        WITH(&r, "mount", "tmpfs", "none", mnt, "size=1m");
+        cr_assert(!strncmp(r.out, "mount: ok", 9), "still serving: %s", r.out);
+        cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
+}

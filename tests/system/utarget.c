@@ -23,7 +23,10 @@
  *                           then DIR's line in /proc/self/mountinfo
  *   umount DIR              umount2(DIR, 0)
  *   swap DIR N              a thread swaps DIR/link between "allowed" and "/etc";
- *                           N tmpfs mounts on DIR/link, each undone at DIR/allowed */
+ *                           N tmpfs mounts on DIR/link, each undone at DIR/allowed
+ *   ls PATH                 its owner (as the container sees it) and mode
+ *   write PATH              create/truncate PATH and write a line
+ * Several scenarios run one after the other when separated by "+". */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -158,7 +161,11 @@ static void container_side(struct setup *s)
 static int parent_side(struct setup *s, pid_t child)
 {
         char path[64], map[64], c;
-        struct unotify_handoff h = { .pid = child, .container_id = "utarget", .policy = s->policy };
+        struct unotify_handoff h = { .pid = child,
+                                     .container_id = "utarget",
+                                     .policy = s->policy,
+                                     .seccomp_flags = SECCOMP_FILTER_FLAG_NEW_LISTENER |
+                                                      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV };
         struct unotify_reply reply;
         int status, fd, r;
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
@@ -164,6 +165,11 @@ static int do_mount(const char *type, const char *src, const char *dir, const ch
                 type = NULL;
                 flags |= MS_BIND;
         }
+        /* "0xHEX": that raw pointer, for the bad-pointer cases. */
+        if (!strncmp(dir, "0x", 2))
+                dir = (const char *)(uintptr_t)strtoull(dir, NULL, 16);
+        if (type && !strncmp(type, "0x", 2))
+                type = (const char *)(uintptr_t)strtoull(type, NULL, 16);
         if (mount(src, dir, type, flags, *opts ? opts : NULL) < 0) {
                 printf("mount: %s\n", ename(errno));
                 return 0;
@@ -176,6 +182,7 @@ static int do_mount(const char *type, const char *src, const char *dir, const ch
 struct swapper {
         const char *dir;
         atomic_bool stop;
+        atomic_uint swaps;
 };
 
 static void *swap_links(void *arg)
@@ -187,8 +194,8 @@ static void *swap_links(void *arg)
         snprintf(tmp, sizeof(tmp), "%s/link.tmp", s->dir);
         for (unsigned i = 0; !atomic_load(&s->stop); i++) {
                 unlink(tmp);
-                if (symlink(i % 2 ? "/etc" : "allowed", tmp) == 0)
-                        rename(tmp, link);
+                if (symlink(i % 2 ? "/etc" : "allowed", tmp) == 0 && rename(tmp, link) == 0)
+                        atomic_fetch_add(&s->swaps, 1);
         }
         return NULL;
 }
@@ -216,12 +223,12 @@ static int do_swap(const char *dir, int n)
         atomic_store(&s.stop, true);
         pthread_join(t, NULL);
         mountinfo_line("/etc", line, sizeof(line));
-        printf("swap: mounted=%u refused=%u outside=%u etc=%s\n", mounted, refused, outside,
-               strcmp(line, "-") ? "mounted" : "clean");
+        printf("swap: mounted=%u refused=%u outside=%u etc=%s swaps=%u\n", mounted, refused, outside,
+               strcmp(line, "-") ? "mounted" : "clean", atomic_load(&s.swaps));
         return 0;
 }
 
-int run_scenario(int argc, char **argv)
+static int one_scenario(int argc, char **argv)
 {
         const char *s = argv[0];
 
@@ -246,11 +253,44 @@ int run_scenario(int argc, char **argv)
         if (!strcmp(s, "mount") && argc >= 5)
                 return do_mount(argv[1], argv[2], argv[3], argv[4]);
         if (!strcmp(s, "umount") && argc >= 2) {
-                printf("umount: %s\n", ename(umount2(argv[1], 0) < 0 ? errno : 0));
+                const char *dir = argv[1];
+
+                if (!strncmp(dir, "0x", 2))
+                        dir = (const char *)(uintptr_t)strtoull(dir, NULL, 16);
+                printf("umount: %s\n", ename(umount2(dir, 0) < 0 ? errno : 0));
                 return 0;
         }
         if (!strcmp(s, "swap") && argc >= 3)
                 return do_swap(argv[1], atoi(argv[2]));
+        if (!strcmp(s, "ls") && argc >= 2) {
+                struct stat st;
+
+                if (stat(argv[1], &st) < 0)
+                        printf("ls: %s\n", ename(errno));
+                else
+                        printf("ls: ok %u:%u %o\n", st.st_uid, st.st_gid, st.st_mode & 07777);
+                return 0;
+        }
+        if (!strcmp(s, "write") && argc >= 2) {
+                FILE *f = fopen(argv[1], "we");
+
+                printf("write: %s\n", ename(f && fputs("x\n", f) >= 0 && fclose(f) == 0 ? 0 : errno));
+                return 0;
+        }
         fprintf(stderr, "unknown scenario %s\n", s);
         return 2;
+}
+
+/* Scenarios one after the other, separated by "+" arguments. */
+int run_scenario(int argc, char **argv)
+{
+        int start = 0, r = 0;
+
+        for (int i = 0; i <= argc && r == 0; i++)
+                if (i == argc || !strcmp(argv[i], "+")) {
+                        if (i > start)
+                                r = one_scenario(i - start, argv + start);
+                        start = i + 1;
+                }
+        return r;
 }
