@@ -20,7 +20,8 @@
 
 static struct test_daemon d;
 static char t[128];
-static char policy[4096];
+static char policy[4096], idmap_policy[1024];
+static const char *policy_name = "u"; /* what run() hands the target */
 
 static void make_policy(void)
 {
@@ -35,6 +36,12 @@ static void make_policy(void)
                  "\"handlerOptions\":{\"types\":[\"tmpfs\",\"bind\"],\"targets\":[\"%s/mnt\"],"
                  "\"sources\":[\"%s/src\"],\"options\":[\"size\",\"mode\"],\"maxSize\":\"16m\","
                  "\"forceFlags\":[\"nosuid\",\"nodev\"],\"allowFlags\":[\"ro\",\"noexec\"]}}]}",
+                 t, t);
+        snprintf(idmap_policy, sizeof(idmap_policy),
+                 "{\"name\":\"ui\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
+                 "\"handlerOptions\":{\"types\":[\"bind\"],\"targets\":[\"%s/mnt\"],"
+                 "\"sources\":[\"%s/src\"],\"idmap\":true}}]}",
                  t, t);
 }
 
@@ -52,7 +59,9 @@ static void setup(void)
         cr_assert_eq(mkdir(p, 0755), 0);
         make_policy();
         {
-                const struct test_policy policies[] = { { "u.json", policy }, {} };
+                const struct test_policy policies[] = { { "u.json", policy },
+                                                        { "ui.json", idmap_policy },
+                                                        {} };
 
                 daemon_start(&d, policies, false);
         }
@@ -73,7 +82,7 @@ TestSuite(unpriv, .init = setup, .fini = teardown, .timeout = 120);
 /* utarget SOCKET u [OPTS...] SCENARIO ARGS...; NULL ends both lists. */
 static void run(const char *const opts[], const char *const args[], struct cmd_result *r)
 {
-        const char *argv[24] = { UTARGET, d.socket, "u" };
+        const char *argv[24] = { UTARGET, d.socket, policy_name };
         size_t n = 3;
 
         for (size_t i = 0; opts && opts[i] && n < 12; i++)
@@ -357,4 +366,42 @@ Test(unpriv, mount_bad_pointers_get_efault)
         WITH(&r, "mount", "tmpfs", "none", mnt, "size=1m");
         cr_assert(!strncmp(r.out, "mount: ok", 9), "still serving: %s", r.out);
         cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
+}
+
+Test(unpriv, an_idmapped_bind_shows_host_roots_files_as_the_containers_root)
+{
+        struct cmd_result r;
+        char mnt[256], file[300], made[300];
+        struct stat st;
+
+        snprintf(mnt, sizeof(mnt), "%s/mnt", t);
+        snprintf(file, sizeof(file), "%s/src/hello", t);
+        write_file(file, "hello\n"); /* host root's, 0644, in a 0755 directory of host root */
+        snprintf(file, sizeof(file), "%s/mnt/hello", t);
+        snprintf(made, sizeof(made), "%s/mnt/made", t);
+        policy_name = "ui";
+        run(NULL, (const char *[]){ "mount", "bind", t, mnt, "", NULL }, &r);
+        expect(&r, "mount: EPERM\n"); /* not under the sources */
+        {
+                char src[256];
+
+                snprintf(src, sizeof(src), "%s/src", t);
+                run(NULL, (const char *[]){ "mount", "bind", src, mnt, "", "+", "ls", file, "+",
+                                            "write", made, NULL },
+                    &r);
+        }
+        policy_name = "u";
+        if (strstr(r.out, "mount: EINVAL") || strstr(r.out, "mount: errno 95")) {
+                cr_log_warn("this filesystem (%s) cannot be idmapped here: %s", t, r.out);
+                return;
+        }
+        cr_assert(!strncmp(r.out, "mount: ok ", 10), "%s", r.out);
+        cr_assert(strstr(r.out, "\nls: ok 0:0 644\n"), "root's inside: %s", r.out);
+        cr_assert(strstr(r.out, "\nwrite: ok\n"), "and writable by it: %s", r.out);
+        snprintf(made, sizeof(made), "%s/src/made", t);
+        cr_assert_eq(stat(made, &st), 0, "written through to the host directory");
+        cr_assert_eq(st.st_uid, 0, "host root's on the host, not 100000's");
+        snprintf(made, sizeof(made), "%s/src", t);
+        cr_assert_eq(stat(made, &st), 0);
+        cr_assert_eq(st.st_mode & 0022, 0, "nobody else may write it outside");
 }
