@@ -18,6 +18,8 @@
         { key, "path", label, FILTER_NOTIFY, 1, 1, sup, mode, PLACE_ANY, CALL_OPEN_DENIED }
 #define LANDLOCK(key, label, filter, sup, mode, call) \
         { key, "landlock", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
+#define EMULATED(key, label, filter, sup, mode, call) \
+        { key, "emulate", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
 #define PROFILE(key, label, filter, sup, call) \
         { key, "profile", label, filter, 1, 1, sup, REF_CONTINUE, PLACE_ANY, call }
 
@@ -68,6 +70,24 @@ static const struct config configs[] = {
               FILTER_NOTIFY, SUP_REF_SYNC, REF_OPEN_ADDFD, CALL_OPEN_ALLOWED),
         OPENS("unotifyd-open-emulate", "openat + close, unotifyd, open handler (ADDFD + SEND)",
               FILTER_NOTIFY, SUP_UNOTIFYD, REF_EMULATE_OPEN, CALL_OPEN_ALLOWED),
+        EMULATED("sysinfo-native", "sysinfo, no filter", FILTER_NONE, SUP_NONE, REF_CONTINUE,
+                 CALL_SYSINFO),
+        EMULATED("unotifyd-sysinfo-continue", "sysinfo, unotifyd, CONTINUE", FILTER_NOTIFY,
+                 SUP_UNOTIFYD, REF_CONTINUE, CALL_SYSINFO),
+        EMULATED("unotifyd-sysinfo-emulate", "sysinfo, unotifyd, sysinfo handler", FILTER_NOTIFY,
+                 SUP_UNOTIFYD, REF_EMULATE_SYSINFO, CALL_SYSINFO),
+        EMULATED("sched-native", "sched_setscheduler, privileged, no filter", FILTER_NONE, SUP_NONE,
+                 REF_CONTINUE, CALL_SCHED),
+        EMULATED("unotifyd-sched-continue", "sched_setscheduler, unotifyd, CONTINUE", FILTER_NOTIFY,
+                 SUP_UNOTIFYD, REF_CONTINUE, CALL_SCHED),
+        EMULATED("unotifyd-sched-emulate", "sched_setscheduler, unotifyd, sched handler",
+                 FILTER_NOTIFY, SUP_UNOTIFYD, REF_EMULATE_SCHED, CALL_SCHED),
+        EMULATED("mount-native", "tmpfs mount + umount2, privileged, no filter", FILTER_NONE,
+                 SUP_NONE, REF_CONTINUE, CALL_MOUNT),
+        EMULATED("unotifyd-mount-continue", "tmpfs mount + umount2, unotifyd, CONTINUE",
+                 FILTER_NOTIFY, SUP_UNOTIFYD, REF_CONTINUE, CALL_MOUNT),
+        EMULATED("unotifyd-mount-emulate", "tmpfs mount + umount2, unotifyd, mount handler",
+                 FILTER_NOTIFY, SUP_UNOTIFYD, REF_EMULATE_MOUNT, CALL_MOUNT),
         C("unotifyd-idle-continue", "scale", "unotifyd holding the idle listeners, CONTINUE",
           FILTER_NOTIFY, 1, 1, SUP_UNOTIFYD_IDLE, REF_CONTINUE),
         PLACED("refsync-same", "reference + SYNC_WAKE_UP, same CPU", SUP_REF_SYNC, PLACE_SAME_CPU),
@@ -162,6 +182,18 @@ static const struct ratio ratios[] = {
           "unotifyd-open-continue", "(the cost of emulation)" },
         { "openat: emulated by the open handler / no filter", "unotifyd-open-emulate", "open-nofilter",
           "(the cost of emulation)" },
+        { "sysinfo: emulated by the sysinfo handler / CONTINUE (unotifyd)",
+          "unotifyd-sysinfo-emulate", "unotifyd-sysinfo-continue", "<= 2.00" },
+        { "sysinfo: emulated / native, no filter", "unotifyd-sysinfo-emulate", "sysinfo-native",
+          "(the cost of emulation)" },
+        { "sched_setscheduler: emulated by the sched handler / CONTINUE (unotifyd)",
+          "unotifyd-sched-emulate", "unotifyd-sched-continue", "(none set)" },
+        { "sched_setscheduler: emulated / native, privileged", "unotifyd-sched-emulate",
+          "sched-native", "(the cost of emulation)" },
+        { "tmpfs mount + umount2: emulated by the mount handler / CONTINUE (unotifyd)",
+          "unotifyd-mount-emulate", "unotifyd-mount-continue", "(none set)" },
+        { "tmpfs mount + umount2: emulated / native, privileged", "unotifyd-mount-emulate",
+          "mount-native", "(the cost of emulation)" },
         { "64 threads: unotifyd / unotifyd --no-sync-wake-up", "unotifyd-t64", "unotifyd-nosync-t64",
           "(SYNC_WAKE_UP's effect)" },
         { "8 threads: unotifyd / unotifyd --nice 0", "unotifyd-t8", "unotifyd-nice0-t8",

@@ -159,7 +159,7 @@ static int task_cgroup(int proc_fd, pid_t tid, bool v2, char *buf, size_t size)
 
 /* Walk from dir up to (not including) root, keeping the smallest limit
  * and the usage of the cgroup that set it. */
-static void walk_limits(const char *root, char *dir, bool v2, struct memcg *ret)
+static void walk_limits(const char *root, char *dir, bool v2, uint64_t none, struct memcg *ret)
 {
         const char *limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
         const char *usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
@@ -169,7 +169,7 @@ static void walk_limits(const char *root, char *dir, bool v2, struct memcg *ret)
                 uint64_t limit, v;
                 char *slash;
 
-                if (read_u64(dir, limit_file, &limit) == 0 && limit < ret->limit &&
+                if (read_u64(dir, limit_file, &limit) == 0 && limit < ret->limit && limit < none &&
                     read_u64(dir, usage_file, &v) == 0) {
                         ret->limit = limit;
                         ret->usage = v;
@@ -185,7 +185,8 @@ static void walk_limits(const char *root, char *dir, bool v2, struct memcg *ret)
                         ret->swap_usage = v;
                 }
                 /* v1 accounts memory + swap together. */
-                if (!v2 && read_u64(dir, "memory.memsw.limit_in_bytes", &limit) == 0 &&
+                if (!v2 && ret->limit < none &&
+                    read_u64(dir, "memory.memsw.limit_in_bytes", &limit) == 0 &&
                     read_u64(dir, "memory.memsw.usage_in_bytes", &v) == 0 && limit >= ret->limit &&
                     limit - ret->limit < ret->swap_limit) {
                         ret->swap_limit = limit - ret->limit;
@@ -198,7 +199,8 @@ static void walk_limits(const char *root, char *dir, bool v2, struct memcg *ret)
         }
 }
 
-static int read_hierarchy(int proc_fd, pid_t tid, const char *root, bool v2, struct memcg *ret)
+static int read_hierarchy(int proc_fd, pid_t tid, const char *root, bool v2, uint64_t none,
+                          struct memcg *ret)
 {
         char rel[PATH_MAX], dir[2 * PATH_MAX];
         int r;
@@ -212,17 +214,17 @@ static int read_hierarchy(int proc_fd, pid_t tid, const char *root, bool v2, str
             (int)sizeof(dir))
                 return -ENAMETOOLONG;
         *ret = (struct memcg){ .v2 = v2, .limit = UINT64_MAX, .swap_limit = UINT64_MAX };
-        walk_limits(root, dir, v2, ret);
+        walk_limits(root, dir, v2, none, ret);
         return 0;
 }
 
-int memcg_read(int proc_fd, pid_t tid, struct memcg *ret)
+int memcg_read(int proc_fd, pid_t tid, uint64_t none, struct memcg *ret)
 {
         int r;
 
         pthread_once(&roots_once, find_roots);
-        r = read_hierarchy(proc_fd, tid, v2_root, true, ret);
+        r = read_hierarchy(proc_fd, tid, v2_root, true, none, ret);
         if (r == -ENOENT)
-                r = read_hierarchy(proc_fd, tid, v1_memory_root, false, ret);
+                r = read_hierarchy(proc_fd, tid, v1_memory_root, false, none, ret);
         return r;
 }

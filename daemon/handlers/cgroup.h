@@ -21,6 +21,7 @@ struct memcg {
 };
 
 /* The memory cgroup of task tid (its /proc/TID/cgroup read through
- * proc_fd). Returns 0, -ENOENT (no memory controller or the task is gone)
- * or -errno. */
-int memcg_read(int proc_fd, pid_t tid, struct memcg *ret);
+ * proc_fd). A limit of at least `none` (the host's RAM) counts as none:
+ * its cgroup's usage and tasks are then not read. Returns 0, -ENOENT (no
+ * memory controller or the task is gone) or -errno. */
+int memcg_read(int proc_fd, pid_t tid, uint64_t none, struct memcg *ret);

@@ -60,26 +60,55 @@ static int ns_id(int proc_fd, pid_t pid, const char *field, int *ret_depth, long
         return *ret_depth > 0 ? 0 : -EBADMSG;
 }
 
+/* PPid and the depth and innermost id of NStgid, from one read. */
+static int parent_and_ns(int proc_fd, pid_t pid, pid_t *ret_parent, int *ret_depth, long *ret_inner)
+{
+        char path[64], text[4096], *l;
+        _cleanup_(closep) int fd = -1;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "%d/status", (int)pid);
+        fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || (n = read(fd, text, sizeof(text) - 1)) < 0)
+                return -ESRCH;
+        text[n] = '\0';
+        *ret_depth = 0;
+        *ret_parent = 0;
+        if ((l = strstr(text, "\nPPid:")))
+                *ret_parent = (pid_t)atoi(l + 6);
+        if ((l = strstr(text, "\nNStgid:"))) {
+                char *end;
+
+                for (l += 8;; l = end) {
+                        long v = strtol(l, &end, 10);
+
+                        if (end == l)
+                                break;
+                        *ret_inner = v;
+                        (*ret_depth)++;
+                }
+        }
+        return *ret_depth > 0 ? 0 : -EBADMSG;
+}
+
 /* Up the parents while they are in the same namespace (the same depth: a
  * child's namespace is its parent's or deeper) until the one that is 1. */
 pid_t pidns_init(int proc_fd, pid_t tid)
 {
-        char buf[64];
-        pid_t p = tid;
+        pid_t p = tid, parent;
         long inner;
         int depth, d;
 
-        if (ns_id(proc_fd, tid, "NStgid", &depth, &inner) < 0)
+        if (parent_and_ns(proc_fd, tid, &parent, &depth, &inner) < 0)
                 return -1;
         for (int i = 0; i < ANCESTORS_MAX && inner != 1; i++) {
-                pid_t parent;
+                pid_t grand;
 
-                if (pidns_status_field(proc_fd, p, "PPid", buf, sizeof(buf)) < 0)
-                        return -1;
-                parent = (pid_t)atoi(buf);
-                if (parent <= 0 || ns_id(proc_fd, parent, "NStgid", &d, &inner) < 0 || d != depth)
+                if (parent <= 0 || parent_and_ns(proc_fd, parent, &grand, &d, &inner) < 0 ||
+                    d != depth)
                         return p;
                 p = parent;
+                parent = grand;
         }
         return p;
 }

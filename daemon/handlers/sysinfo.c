@@ -10,9 +10,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,14 +36,13 @@
 
 static const char *const served[] = { "sysinfo" };
 
-/* Seconds since pid started (field 22 of /proc/PID/stat: boot time in
- * clock ticks, the clock sysinfo's uptime counts). */
-static long seconds_since_start(int proc_fd, pid_t pid)
+/* When pid started, in seconds after boot (field 22 of /proc/PID/stat:
+ * clock ticks of the boot-time clock, which sysinfo's uptime counts). */
+static long start_after_boot(int proc_fd, pid_t pid)
 {
         char path[64], text[1024], *s;
         _cleanup_(closep) int fd = -1;
         unsigned long long start;
-        struct timespec now;
         ssize_t n;
 
         snprintf(path, sizeof(path), "%d/stat", (int)pid);
@@ -52,9 +53,77 @@ static long seconds_since_start(int proc_fd, pid_t pid)
         s = strrchr(text, ')'); /* the comm may hold spaces and parentheses */
         for (int field = 2; s && field < 22; field++)
                 s = strchr(s + 1, ' ');
-        if (!s || sscanf(s, " %llu", &start) != 1 || clock_gettime(CLOCK_BOOTTIME, &now) < 0)
+        if (!s || sscanf(s, " %llu", &start) != 1)
                 return -1;
-        return now.tv_sec - (long)(start / (unsigned long long)sysconf(_SC_CLK_TCK));
+        return (long)(start / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
+/* The start of the init of each pid namespace seen lately, keyed by the
+ * namespace's inode: a namespace's init is the same process for its whole
+ * life, so a hit needs only a stat that the cached init is still in it. */
+#define INIT_CACHE 64
+static struct {
+        ino_t ns;
+        pid_t init;
+        long start; /* seconds after boot */
+} init_cache[INIT_CACHE];
+static unsigned init_next;
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static ino_t pid_ns_of(int proc_fd, pid_t pid)
+{
+        char path[64];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "%d/ns/pid", (int)pid);
+        return fstatat(proc_fd, path, &st, 0) == 0 ? st.st_ino : 0;
+}
+
+static long cached_start(int proc_fd, ino_t ns)
+{
+        long start = -1;
+        pid_t init = 0;
+
+        pthread_mutex_lock(&init_lock);
+        for (unsigned i = 0; i < INIT_CACHE; i++)
+                if (init_cache[i].ns == ns) {
+                        init = init_cache[i].init;
+                        start = init_cache[i].start;
+                }
+        pthread_mutex_unlock(&init_lock);
+        return start >= 0 && pid_ns_of(proc_fd, init) == ns ? start : -1;
+}
+
+static void cache_start(ino_t ns, pid_t init, long start)
+{
+        pthread_mutex_lock(&init_lock);
+        init_cache[init_next] = (typeof(init_cache[0])){ .ns = ns, .init = init, .start = start };
+        init_next = (init_next + 1) % INIT_CACHE;
+        pthread_mutex_unlock(&init_lock);
+}
+
+/* Seconds since the init of tid's pid namespace started; -1: unknown,
+ * or the daemon's own namespace (then the host's uptime is right). */
+static long container_uptime(int proc_fd, pid_t tid)
+{
+        static ino_t own;
+        struct timespec now;
+        ino_t ns = pid_ns_of(proc_fd, tid);
+        long start;
+        pid_t init;
+
+        if (!own)
+                own = pid_ns_of(proc_fd, getpid());
+        if (!ns || ns == own || clock_gettime(CLOCK_BOOTTIME, &now) < 0)
+                return -1;
+        start = cached_start(proc_fd, ns);
+        if (start < 0) {
+                init = pidns_init(proc_fd, tid);
+                if (init <= 0 || (start = start_after_boot(proc_fd, init)) < 0)
+                        return -1;
+                cache_start(ns, init, start);
+        }
+        return now.tv_sec >= start ? now.tv_sec - start : 0;
 }
 
 /* The cgroup's figures over the host's, in bytes (mem_unit 1). */
@@ -87,7 +156,6 @@ static void sysinfo_run(struct emul_call *c, struct worker *w)
 {
         struct sysinfo si;
         struct memcg cg;
-        pid_t init;
         long up;
         int r;
 
@@ -101,10 +169,11 @@ static void sysinfo_run(struct emul_call *c, struct worker *w)
                 c->error = errno;
                 return;
         }
-        if (memcg_read(w->proc_fd, (pid_t)c->req.pid, &cg) == 0)
+        if (memcg_read(w->proc_fd, (pid_t)c->req.pid,
+                       (uint64_t)si.totalram * (si.mem_unit ? si.mem_unit : 1), &cg) == 0)
                 apply_memcg(&si, &cg);
-        init = pidns_init(w->proc_fd, (pid_t)c->req.pid);
-        if (init > 0 && (up = seconds_since_start(w->proc_fd, init)) >= 0)
+        up = container_uptime(w->proc_fd, (pid_t)c->req.pid);
+        if (up >= 0)
                 si.uptime = up;
         r = target_id_valid(c->listener_fd, c->req.id); /* right before the write */
         if (r >= 0)
