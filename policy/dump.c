@@ -162,6 +162,14 @@ static json_t *dump_handler_options(struct dump *d, const struct rule *r)
         case UNOTIFY_HANDLER_MOUNT:
                 dump_mount(d, o, h);
                 break;
+        case UNOTIFY_HANDLER_XATTR: {
+                static const char *const overlay[] = { "trusted.overlay." };
+
+                add(d, o, "errno", json_string(unotify_errno_name(h->refuse_errno)));
+                add(d, o, "names", h->n_xattr_names ? string_list(d, h->xattr_names, h->n_xattr_names) :
+                                                      string_list(d, overlay, 1));
+                break;
+        }
         case UNOTIFY_HANDLER_NONE:
                 break;
         }

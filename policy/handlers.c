@@ -31,6 +31,9 @@ static const char *const sysinfo_syscalls[] = { "sysinfo" };
 static const char *const sched_syscalls[] = { "sched_setscheduler", "sched_setparam",
                                               "sched_setattr", "setpriority" };
 static const char *const mount_syscalls[] = { "mount", "umount2" };
+static const char *const xattr_syscalls[] = { "setxattr",    "lsetxattr",    "fsetxattr",
+                                              "removexattr", "lremovexattr", "fremovexattr" };
+static const char *const xattr_keys[] = { "names", "errno", "comment" };
 static const char *const sysinfo_keys[] = { "comment" };
 static const char *const sched_keys[] = { "minNice", "maxRtPriority", "policies", "errno",
                                           "comment" };
@@ -184,6 +187,8 @@ static const struct handler_schema schemas[] = {
           parse_sched_options },
         { "mount", mount_syscalls, ELEMENTSOF(mount_syscalls), mount_keys, ELEMENTSOF(mount_keys),
           parse_mount_options },
+        { "xattr", xattr_syscalls, ELEMENTSOF(xattr_syscalls), xattr_keys, ELEMENTSOF(xattr_keys),
+          parse_xattr_options },
 };
 
 static void check_served(struct parser *p, const struct handler_schema *s,
@@ -310,6 +315,7 @@ int handler_options_copy(const struct unotify_handler_options *from,
                                     &o->n_mount_targets, &oom);
         o->mount_sources = dup_list(from->mount_sources, from->n_mount_sources,
                                     &o->n_mount_sources, &oom);
+        o->xattr_names = dup_list(from->xattr_names, from->n_xattr_names, &o->n_xattr_names, &oom);
         rw = calloc(from->n_rewrites ?: 1, sizeof(*rw));
         o->rewrites = rw;
         for (size_t i = 0; rw && i < from->n_rewrites; i++, o->n_rewrites++) {
@@ -337,6 +343,7 @@ void handler_options_free(struct unotify_handler_options *o, bool owned)
         }
         free_list(o->mount_targets, o->n_mount_targets, owned);
         free_list(o->mount_sources, o->n_mount_sources, owned);
+        free_list(o->xattr_names, o->n_xattr_names, owned);
         free((struct unotify_rewrite *)o->rewrites);
         free(o);
 }

@@ -124,6 +124,7 @@ void handler_options_defaults(enum unotify_handler h, struct unotify_handler_opt
                 ret->sched_policies = 1u << SCHED_OTHER | 1u << SCHED_BATCH | 1u << SCHED_IDLE;
         if (h == UNOTIFY_HANDLER_MOUNT)
                 ret->mount_force_attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+        /* "xattr" without "names": trusted.overlay. (the daemon's default). */
 }
 
 void parse_sched_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret)
@@ -266,6 +267,50 @@ void parse_mount_options(struct parser *p, json_t *opts, struct unotify_handler_
                               "prefixes its sources must be under)");
         if (ret->mount_idmap && !(ret->mount_types & 1u << UNOTIFY_MOUNT_BIND))
                 fail(p, "idmap", "\"idmap\" applies to bind mounts: add \"bind\" to \"types\"");
+}
+
+/* Names in the trusted. or user. namespace: security. and system. ones
+ * would be set with the daemon's privilege (a security.capability of the
+ * host's user namespace on a file the container owns: a set-capability
+ * binary for the host). */
+static const char *const xattr_namespaces[] = { "trusted.", "user." };
+
+void parse_xattr_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret)
+{
+        json_t *v = json_object_get(opts, "names"), *e;
+        const char **list;
+        size_t i, mark;
+
+        parse_errno_option(p, opts, ret);
+        if (!v)
+                return;
+        if (!expect_array(p, "names", v, "attribute names or prefixes", "name"))
+                return;
+        if (json_array_size(v) > PREFIXES_MAX) {
+                fail(p, "names", "expected at most %d names, got %zu", PREFIXES_MAX, json_array_size(v));
+                return;
+        }
+        list = calloc(json_array_size(v), sizeof(*list));
+        if (!list) {
+                p->oom = -ENOMEM;
+                return;
+        }
+        ret->xattr_names = list;
+        json_array_foreach(v, i, e) {
+                const char *s = expect_string(p, NULL, e, "an attribute name (a string)");
+                bool known = false;
+
+                mark = ptr_push(p, "names", i);
+                for (size_t k = 0; s && k < ELEMENTSOF(xattr_namespaces); k++)
+                        known |= !strncmp(s, xattr_namespaces[k], strlen(xattr_namespaces[k])) &&
+                                 strlen(s) > strlen(xattr_namespaces[k]);
+                if (s && (!known || strlen(s) > 255))
+                        fail(p, NULL, "\"%.64s\" is not an attribute name of the trusted. or user. "
+                                      "namespace (at most 255 bytes)", s);
+                else if (s)
+                        list[ret->n_xattr_names++] = s;
+                ptr_pop(p, mark);
+        }
 }
 
 const char *mount_type_name(unsigned type)

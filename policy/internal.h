@@ -371,6 +371,7 @@ void parse_handler_options(struct parser *p, json_t *obj, struct draft_rule *r);
 void handler_options_defaults(enum unotify_handler h, struct unotify_handler_options *ret);
 void parse_sched_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
 void parse_mount_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
+void parse_xattr_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
 const char *mount_type_name(unsigned type);
 const char *mount_option_name(unsigned option);
 const char *mount_flag_name(uint64_t attr);

@@ -13,6 +13,7 @@ static const struct handler *const handlers[] = {
         &handler_sysinfo,
         &handler_sched,
         &handler_mount,
+        &handler_xattr,
 };
 
 const struct handler *handler_lookup(enum unotify_handler id)

@@ -76,6 +76,7 @@ enum unotify_handler {
         UNOTIFY_HANDLER_SYSINFO, /* "sysinfo" */
         UNOTIFY_HANDLER_SCHED,   /* "sched" */
         UNOTIFY_HANDLER_MOUNT,   /* "mount" */
+        UNOTIFY_HANDLER_XATTR,   /* "xattr" */
 };
 
 /* The filesystem types the "mount" handler may make (bits of
@@ -142,6 +143,11 @@ struct unotify_handler_options {
         uint32_t mount_options;
         uint64_t mount_max_size;
         bool mount_idmap;
+        /* "xattr": the attribute names it sets and removes: an entry that
+         * ends in "." is a prefix, any other an exact name; all in the
+         * trusted. or user. namespace. Default: trusted.overlay. */
+        const char *const *xattr_names;
+        size_t n_xattr_names;
 };
 
 struct unotify_decision {

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -35,7 +36,9 @@ static void make_policy(void)
                  "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
                  "\"handlerOptions\":{\"types\":[\"tmpfs\",\"bind\"],\"targets\":[\"%s/mnt\"],"
                  "\"sources\":[\"%s/src\"],\"options\":[\"size\",\"mode\"],\"maxSize\":\"16m\","
-                 "\"forceFlags\":[\"nosuid\",\"nodev\"],\"allowFlags\":[\"ro\",\"noexec\"]}}]}",
+                 "\"forceFlags\":[\"nosuid\",\"nodev\"],\"allowFlags\":[\"ro\",\"noexec\"]}},"
+                 "{\"names\":[\"setxattr\",\"lsetxattr\",\"fsetxattr\",\"removexattr\",\"lremovexattr\","
+                 "\"fremovexattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"xattr\"}]}",
                  t, t);
         snprintf(idmap_policy, sizeof(idmap_policy),
                  "{\"name\":\"ui\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
@@ -404,4 +407,41 @@ Test(unpriv, an_idmapped_bind_shows_host_roots_files_as_the_containers_root)
         snprintf(made, sizeof(made), "%s/src", t);
         cr_assert_eq(stat(made, &st), 0);
         cr_assert_eq(st.st_mode & 0022, 0, "nobody else may write it outside");
+}
+
+Test(unpriv, overlay_xattrs_on_the_containers_files_only)
+{
+        int before = count_fds(d.pid);
+        struct cmd_result r;
+        char dir[256], host[256], value[16] = "";
+        char longname[300];
+
+        snprintf(dir, sizeof(dir), "%s/mnt/ovl", t);
+        cr_assert_eq(mkdir(dir, 0755), 0);
+        cr_assert_eq(chown(dir, HOST_ROOT, HOST_ROOT), 0);
+        snprintf(host, sizeof(host), "%s/src", t); /* host root's */
+        WITHOUT(&r, "setxattr", dir, "trusted.overlay.opaque", "y");
+        expect(&r, "setxattr: EPERM\n");
+        WITH(&r, "setxattr", dir, "trusted.overlay.opaque", "y");
+        expect(&r, "setxattr: ok\n");
+        cr_assert_eq(getxattr(dir, "trusted.overlay.opaque", value, sizeof(value) - 1), 1);
+        cr_assert_str_eq(value, "y");
+        WITH(&r, "setxattr", dir, "trusted.foo", "y");
+        expect(&r, "setxattr: EPERM\n");
+        WITH(&r, "setxattr", dir, "security.capability", "y");
+        expect(&r, "setxattr: EPERM\n");
+        WITH(&r, "setxattr", host, "trusted.overlay.opaque", "y");
+        expect(&r, "setxattr: EPERM\n"); /* not the container's */
+        cr_assert_lt(getxattr(host, "trusted.overlay.opaque", value, sizeof(value)), 0);
+        WITH(&r, "setxattr", dir, "0x1", "y");
+        expect(&r, "setxattr: EFAULT\n");
+        memset(longname, 'a', sizeof(longname) - 1);
+        memcpy(longname, "trusted.overlay.", 16);
+        longname[sizeof(longname) - 1] = '\0';
+        WITH(&r, "setxattr", dir, longname, "y");
+        expect(&r, "setxattr: ERANGE\n");
+        WITH(&r, "removexattr", dir, "trusted.overlay.opaque", "+", "removexattr", dir,
+             "trusted.overlay.opaque");
+        expect(&r, "removexattr: ok\nremovexattr: ENODATA\n");
+        cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
 }

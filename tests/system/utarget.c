@@ -26,6 +26,8 @@
  *                           N tmpfs mounts on DIR/link, each undone at DIR/allowed
  *   ls PATH                 its owner (as the container sees it) and mode
  *   write PATH              create/truncate PATH and write a line
+ *   setxattr PATH NAME VALUE  (NAME 0xHEX: that raw pointer)
+ *   removexattr PATH NAME
  * Several scenarios run one after the other when separated by "+". */
 #include <errno.h>
 #include <fcntl.h>

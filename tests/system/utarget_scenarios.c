@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 int run_scenario(int argc, char **argv);
@@ -37,6 +38,8 @@ static const char *ename(int e)
         case ENODEV: return "ENODEV";
         case ENOTDIR: return "ENOTDIR";
         case ELOOP: return "ELOOP";
+        case ERANGE: return "ERANGE";
+        case ENODATA: return "ENODATA";
         default: snprintf(buf, sizeof(buf), "errno %d", e); return buf;
         }
 }
@@ -262,6 +265,19 @@ static int one_scenario(int argc, char **argv)
         }
         if (!strcmp(s, "swap") && argc >= 3)
                 return do_swap(argv[1], atoi(argv[2]));
+        if (!strcmp(s, "setxattr") && argc >= 4) {
+                const char *name = argv[2];
+
+                if (!strncmp(name, "0x", 2))
+                        name = (const char *)(uintptr_t)strtoull(name, NULL, 16);
+                printf("setxattr: %s\n",
+                       ename(setxattr(argv[1], name, argv[3], strlen(argv[3]), 0) < 0 ? errno : 0));
+                return 0;
+        }
+        if (!strcmp(s, "removexattr") && argc >= 3) {
+                printf("removexattr: %s\n", ename(removexattr(argv[1], argv[2]) < 0 ? errno : 0));
+                return 0;
+        }
         if (!strcmp(s, "ls") && argc >= 2) {
                 struct stat st;
 

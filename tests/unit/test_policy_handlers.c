@@ -119,6 +119,10 @@ static const struct bad_case bad_cases[] = {
               ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt'],'idmap':true}"),
           "test.json: /syscalls/0/handlerOptions/idmap: \"idmap\" applies to bind mounts: add "
           "\"bind\" to \"types\"" },
+        { "xattr security name",
+          EMU("'setxattr'", "xattr", ",'handlerOptions':{'names':['trusted.overlay.','security.capability']}"),
+          "test.json: /syscalls/0/handlerOptions/names/1: \"security.capability\" is not an attribute "
+          "name of the trusted. or user. namespace (at most 255 bytes)" },
         { "mount serves no mkdir", EMU("'mkdir'", "mount", ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt']}"),
           "test.json: /syscalls/0/names/0: handler \"mount\" does not serve \"mkdir\" (it serves "
           "mount, umount2)" },
@@ -243,5 +247,7 @@ Test(handlers, syscalls_served, .timeout = 60)
         cr_assert(n == 4 && !strcmp(s[3], "setpriority"));
         s = unotify_handler_syscalls(UNOTIFY_HANDLER_MOUNT, &n);
         cr_assert(n == 2 && !strcmp(s[0], "mount"));
-        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_MOUNT + 1, &n));
+        s = unotify_handler_syscalls(UNOTIFY_HANDLER_XATTR, &n);
+        cr_assert(n == 6 && !strcmp(s[5], "fremovexattr"));
+        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_XATTR + 1, &n));
 }
