@@ -30,6 +30,7 @@ enum target_call {
         CALL_SCHED,         /* sched_setscheduler(0, SCHED_OTHER, 0): no change */
         CALL_MOUNT,         /* mount a tmpfs on BENCH_MOUNT_DIR, umount2 it (two calls),
                              * in a mount namespace of the target's own */
+        CALL_XATTR,         /* setxattr(BENCH_MOUNT_DIR, trusted.overlay.opaque, "y") */
 };
 
 #define BENCH_MOUNT_DIR "/tmp/unotify-bench-mnt"
@@ -92,6 +93,7 @@ enum ref_mode {
         REF_EMULATE_SYSINFO, /* unotifyd only: its sysinfo handler */
         REF_EMULATE_SCHED,   /* unotifyd only: its sched handler */
         REF_EMULATE_MOUNT,   /* unotifyd only: its mount handler */
+        REF_EMULATE_XATTR,   /* unotifyd only: its xattr handler */
 };
 
 /* The reference supervisor: a process with one thread per listener, each a

@@ -48,6 +48,9 @@ static const char *const policies[][2] = {
           "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
           "\"handlerOptions\":{\"types\":[\"tmpfs\"],\"targets\":[\"" BENCH_MOUNT_DIR "\"],"
           "\"options\":[\"size\"]}}]}" },
+        { "bench-xattr",
+          "{\"name\":\"bench-xattr\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+          "{\"names\":[\"setxattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"xattr\"}]}" },
 };
 
 static int copy_file(const char *from, const char *to)

@@ -56,6 +56,8 @@ static const char *policy_of(enum ref_mode mode)
                 return "bench-sched";
         case REF_EMULATE_MOUNT:
                 return "bench-mount";
+        case REF_EMULATE_XATTR:
+                return "bench-xattr";
         case REF_CONTINUE:
         case REF_MEMREAD:
         case REF_OPEN_ADDFD:

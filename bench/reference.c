@@ -95,6 +95,7 @@ static void answer(int fd, enum ref_mode mode, struct seccomp_notif *req,
         case REF_EMULATE_SYSINFO:
         case REF_EMULATE_SCHED:
         case REF_EMULATE_MOUNT:
+        case REF_EMULATE_XATTR:
                 resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
                 break;
         }

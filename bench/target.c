@@ -56,6 +56,8 @@ static int notified_nr(enum target_call call, int *ret_second)
         case CALL_MOUNT:
                 *ret_second = SYS_umount2;
                 return SYS_mount;
+        case CALL_XATTR:
+                return SYS_setxattr;
         case CALL_OPEN_DENIED:
         case CALL_OPEN_ALLOWED:
         case CALL_OPEN_EXISTING:
@@ -70,10 +72,12 @@ static int notified_nr(enum target_call call, int *ret_second)
  * native ones change nothing on the host, the emulated ones land there. */
 static int mount_setup(enum target_call call)
 {
-        if (call != CALL_MOUNT)
+        if (call != CALL_MOUNT && call != CALL_XATTR)
                 return 0;
         if (mkdir(BENCH_MOUNT_DIR, 0755) < 0 && errno != EEXIST)
                 return -errno;
+        if (call == CALL_XATTR)
+                return 0;
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return -errno;
         return 0;
@@ -85,6 +89,7 @@ uint64_t target_seccomp_flags(enum target_call call)
         case CALL_SYSINFO:
         case CALL_SCHED:
         case CALL_MOUNT:
+        case CALL_XATTR:
                 return SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
         case CALL_GETPPID:
         case CALL_OPEN_DENIED:
@@ -208,6 +213,8 @@ static long call(const struct worker *w)
                 if (syscall(SYS_mount, "none", BENCH_MOUNT_DIR, "tmpfs", 0, "size=64k") < 0)
                         return -1;
                 return syscall(SYS_umount2, BENCH_MOUNT_DIR, 0);
+        case CALL_XATTR:
+                return syscall(SYS_setxattr, BENCH_MOUNT_DIR, "trusted.overlay.opaque", "y", 1, 0);
         case CALL_GETPPID:
         case CALL_TAR_XF:
         case CALL_TRUE:
@@ -230,6 +237,7 @@ static bool answer_ok(const struct worker *w, long r)
         case CALL_SYSINFO:
         case CALL_SCHED:
         case CALL_MOUNT:
+        case CALL_XATTR:
                 return r == 0;
         case CALL_GETPPID:
         case CALL_TAR_XF:
