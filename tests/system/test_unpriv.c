@@ -445,3 +445,31 @@ Test(unpriv, overlay_xattrs_on_the_containers_files_only)
         expect(&r, "removexattr: ok\nremovexattr: ENODATA\n");
         cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
 }
+
+/* Without WAIT_KILLABLE_RECV a signal loses the answer of a mount that
+ * was made; the restarted call must get it from the journal, not mount
+ * again. */
+Test(unpriv, mounts_exactly_once_under_a_signal_storm_without_wait_killable)
+{
+        struct cmd_result r;
+        char dir[256];
+        int once = 0, twice = -1, none = -1, failed = -1;
+
+        snprintf(dir, sizeof(dir), "%s/mnt/h", t);
+        cr_assert_eq(mkdir(dir, 0755), 0);
+        cr_assert_eq(chown(dir, HOST_ROOT, HOST_ROOT), 0);
+        run((const char *[]){ "--no-killable", NULL }, (const char *[]){ "hammer-mount", dir, "300", NULL },
+            &r);
+        cr_log_info("%s", r.out);
+        cr_assert_eq(sscanf(r.out, "hammer: calls=300 failed=%d (%*[^)]) once=%d twice=%d none=%d", &failed,
+                            &once, &twice, &none), 4, "%s", r.out);
+        cr_assert_eq(failed, 0, "%s", r.out);
+        cr_assert_eq(twice, 0, "no mount made twice: %s", r.out);
+        cr_assert_eq(once, 300, "%s", r.out);
+        cr_assert(strstr(r.out, "signals=many"), "%s", r.out);
+        /* The storm did lose answers, and the journal answered the restarts. */
+        for (int i = 0; i < 50 && !strstr(daemon_log(&d), "answered from the journal"); i++)
+                usleep(100000);
+        cr_assert(strstr(daemon_log(&d), "restarted calls answered from the journal"), "%s",
+                  daemon_log(&d));
+}

@@ -9,6 +9,7 @@
  *   utarget SOCKET POLICY [--no-daemon] [--cgroup DIR] SCENARIO ARGS...
  *
  * --no-daemon: no filter at all (what the calls do without unotifyd).
+ * --no-killable: the filter without WAIT_KILLABLE_RECV (the handoff says so).
  * --cgroup DIR: the container joins that cgroup first.
  *
  * Scenarios (each prints one line "NAME: ok ..." or "NAME: ERRNO"):
@@ -28,6 +29,9 @@
  *   write PATH              create/truncate PATH and write a line
  *   setxattr PATH NAME VALUE  (NAME 0xHEX: that raw pointer)
  *   removexattr PATH NAME
+ *   hammer-mount DIR N      a thread mounts a tmpfs on DIR/m0..m(N-1) while this one
+ *                           sends it SIGUSR1 (SA_RESTART) without pause; then how
+ *                           many of those are mounted once, twice, not at all
  * Several scenarios run one after the other when separated by "+". */
 #include <errno.h>
 #include <fcntl.h>
@@ -132,9 +136,16 @@ static void drop_caps(void)
 struct setup {
         const char *socket, *policy, *cgroup;
         bool daemon;
+        bool killable;
         struct sock_fprog prog;
         int sock[2]; /* parent <-> container */
 };
+
+static unsigned long filter_flags(const struct setup *s)
+{
+        return SECCOMP_FILTER_FLAG_NEW_LISTENER |
+               (s->killable ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0);
+}
 
 /* In the container (pid 1): its view, its filter; the parent hands it on. */
 static void container_side(struct setup *s)
@@ -148,9 +159,7 @@ static void container_side(struct setup *s)
         if (!s->daemon)
                 return;
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-        fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                          SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-                          &s->prog);
+        fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter_flags(s), &s->prog);
         if (fd < 0)
                 die("seccomp");
         send_fd(s->sock[1], fd);
@@ -166,8 +175,7 @@ static int parent_side(struct setup *s, pid_t child)
         struct unotify_handoff h = { .pid = child,
                                      .container_id = "utarget",
                                      .policy = s->policy,
-                                     .seccomp_flags = SECCOMP_FILTER_FLAG_NEW_LISTENER |
-                                                      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV };
+                                     .seccomp_flags = filter_flags(s) };
         struct unotify_reply reply;
         int status, fd, r;
 
@@ -241,7 +249,7 @@ static int middle(struct setup *s, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-        struct setup s = { .daemon = true };
+        struct setup s = { .daemon = true, .killable = true };
         pid_t child;
         int i = 3;
 
@@ -254,6 +262,8 @@ int main(int argc, char **argv)
         for (; i < argc && !strncmp(argv[i], "--", 2); i++)
                 if (!strcmp(argv[i], "--no-daemon"))
                         s.daemon = false;
+                else if (!strcmp(argv[i], "--no-killable"))
+                        s.killable = false;
                 else if (!strcmp(argv[i], "--cgroup") && i + 1 < argc)
                         s.cgroup = argv[++i];
         if (i >= argc)

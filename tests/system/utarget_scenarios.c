@@ -231,6 +231,79 @@ static int do_swap(const char *dir, int n)
         return 0;
 }
 
+struct hammer {
+        const char *dir;
+        int n, failed, first_errno;
+        atomic_bool done;
+};
+
+static void on_usr1(int sig)
+{
+        (void)sig;
+}
+
+static void *mount_many(void *arg)
+{
+        struct hammer *h = arg;
+        char p[512];
+
+        for (int i = 0; i < h->n; i++) {
+                snprintf(p, sizeof(p), "%s/m%d", h->dir, i);
+                mkdir(p, 0755);
+                if (mount("none", p, "tmpfs", 0, "size=16k") < 0 && h->failed++ == 0)
+                        h->first_errno = errno;
+        }
+        atomic_store(&h->done, true);
+        return NULL;
+}
+
+/* How many times each DIR/mI is a mount point in our mountinfo. */
+static void count_mounts(const struct hammer *h, int *counts)
+{
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096], mp[4096], prefix[520];
+        size_t len;
+
+        snprintf(prefix, sizeof(prefix), "%s/m", h->dir);
+        len = strlen(prefix);
+        while (f && fgets(line, sizeof(line), f)) {
+                int i;
+
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strncmp(mp, prefix, len) &&
+                    sscanf(mp + len, "%d", &i) == 1 && i >= 0 && i < h->n)
+                        counts[i]++;
+        }
+        if (f)
+                fclose(f);
+}
+
+static int do_hammer_mount(const char *dir, int n)
+{
+        struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+        struct hammer h = { .dir = dir, .n = n };
+        int *counts = calloc((size_t)n, sizeof(int)), once = 0, twice = 0, none = 0;
+        unsigned long signals = 0;
+        pthread_t t;
+
+        sigaction(SIGUSR1, &sa, NULL);
+        pthread_create(&t, NULL, mount_many, &h);
+        while (!atomic_load(&h.done)) {
+                pthread_kill(t, SIGUSR1);
+                signals++;
+        }
+        pthread_join(t, NULL);
+        count_mounts(&h, counts);
+        for (int i = 0; i < n; i++) {
+                once += counts[i] == 1;
+                twice += counts[i] > 1;
+                none += counts[i] == 0;
+        }
+        printf("hammer: calls=%d failed=%d (%s) once=%d twice=%d none=%d signals=%s\n", n, h.failed,
+               ename(h.first_errno), once, twice, none, signals > (unsigned long)n ? "many" : "few");
+        free(counts);
+        return 0;
+}
+
 static int one_scenario(int argc, char **argv)
 {
         const char *s = argv[0];
@@ -265,6 +338,8 @@ static int one_scenario(int argc, char **argv)
         }
         if (!strcmp(s, "swap") && argc >= 3)
                 return do_swap(argv[1], atoi(argv[2]));
+        if (!strcmp(s, "hammer-mount") && argc >= 3)
+                return do_hammer_mount(argv[1], atoi(argv[2]));
         if (!strcmp(s, "setxattr") && argc >= 4) {
                 const char *name = argv[2];
 
