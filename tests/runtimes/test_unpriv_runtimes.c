@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
+#include <sys/xattr.h>
 
 #include "runtime.h"
 
@@ -60,6 +61,8 @@ static const char script[] =
         "mount -t tmpfs -o size=1g none /mnt/u 2>&1; echo big=$?; "
         "umount /mnt/t 2>&1; echo umount=$?; "
         "umount /proc 2>&1; echo umountproc=$?; "
+        "mkdir -p /mnt/ovl; /bin/probe setxattr /mnt/ovl trusted.overlay.opaque y; "
+        "/bin/probe setxattr /mnt/ovl trusted.foo y; "
         "free; uptime; /bin/probe sysinfo; /bin/probe nice -5; /bin/probe nice -15; /bin/probe fifo 5";
 
 /* The probe's sysinfo total, in KiB; busybox free prints the same
@@ -108,6 +111,7 @@ static void unprivileged_workload(const char *runtime)
         cr_assert(strstr(r.out, "Operation not permitted"), "%s", r.out);
         cr_assert(strstr(r.out, "nice=EACCES\n"), "%s", r.out);
         cr_assert(strstr(r.out, "fifo=EPERM\n"), "%s", r.out);
+        cr_assert(strstr(r.out, "setxattr=EPERM\nsetxattr=EPERM\n"), "%s", r.out);
         cr_assert_neq(mem_total_kib(r.out), 65536, "the host's memory, not the limit: %s", r.out);
 
         run_workload(true, &r);
@@ -119,6 +123,15 @@ static void unprivileged_workload(const char *runtime)
         cr_assert(!strstr(r.out, "umountproc=0\n"), "the runtime's /proc: %s", r.out);
         cr_assert_eq(mem_total_kib(r.out), 65536, "the 64 MiB limit: %s", r.out);
         cr_assert(strstr(r.out, "up 0 min"), "the container's age: %s", r.out);
+        cr_assert(strstr(r.out, "setxattr=ok\nsetxattr=EPERM\n"),
+                  "trusted.overlay.opaque on its own directory, not trusted.foo: %s", r.out);
+        {
+                char dir[400], value[8] = "";
+
+                snprintf(dir, sizeof(dir), "%s/mnt/ovl", env.rootfs);
+                cr_assert_eq(getxattr(dir, "trusted.overlay.opaque", value, sizeof(value) - 1), 1);
+                cr_assert_str_eq(value, "y");
+        }
         cr_assert(strstr(r.out, "nice=ok -5\n"), "%s", r.out);
         cr_assert(strstr(r.out, "nice=EPERM\n"), "beyond minNice: %s", r.out);
         /* SCHED_FIFO: the daemon's call is the kernel's to refuse: a v1

@@ -4,7 +4,8 @@
  *
  *   nice N        setpriority(PRIO_PROCESS, 0, N), the nice read back
  *   fifo PRIO     sched_setscheduler(0, SCHED_FIFO, PRIO)
- *   sysinfo       totalram in bytes, uptime */
+ *   sysinfo       totalram in bytes, uptime
+ *   setxattr PATH NAME VALUE */
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
+#include <sys/xattr.h>
 
 static const char *ename(int e)
 {
@@ -34,6 +36,13 @@ int main(int argc, char **argv)
                         printf("fifo=%s\n", ename(errno));
                 else
                         printf("fifo=ok\n");
+                return 0;
+        }
+        if (argc == 5 && !strcmp(argv[1], "setxattr")) {
+                if (setxattr(argv[2], argv[3], argv[4], strlen(argv[4]), 0) < 0)
+                        printf("setxattr=%s\n", ename(errno));
+                else
+                        printf("setxattr=ok\n");
                 return 0;
         }
         if (argc == 2 && !strcmp(argv[1], "sysinfo")) {
