@@ -162,6 +162,10 @@ static json_t *dump_handler_options(struct dump *d, const struct rule *r)
         case UNOTIFY_HANDLER_MOUNT:
                 dump_mount(d, o, h);
                 break;
+        case UNOTIFY_HANDLER_BPF:
+                add(d, o, "errno", json_string(unotify_errno_name(h->refuse_errno)));
+                add(d, o, "maxInstructions", json_integer(h->bpf_max_insns));
+                break;
         case UNOTIFY_HANDLER_XATTR: {
                 static const char *const overlay[] = { "trusted.overlay." };
 

@@ -34,6 +34,8 @@ static const char *const mount_syscalls[] = { "mount", "umount2" };
 static const char *const xattr_syscalls[] = { "setxattr",    "lsetxattr",    "fsetxattr",
                                               "removexattr", "lremovexattr", "fremovexattr" };
 static const char *const xattr_keys[] = { "names", "errno", "comment" };
+static const char *const bpf_syscalls[] = { "bpf" };
+static const char *const bpf_keys[] = { "maxInstructions", "errno", "comment" };
 static const char *const sysinfo_keys[] = { "comment" };
 static const char *const sched_keys[] = { "minNice", "maxRtPriority", "policies", "errno",
                                           "comment" };
@@ -189,6 +191,8 @@ static const struct handler_schema schemas[] = {
           parse_mount_options },
         { "xattr", xattr_syscalls, ELEMENTSOF(xattr_syscalls), xattr_keys, ELEMENTSOF(xattr_keys),
           parse_xattr_options },
+        { "bpf", bpf_syscalls, ELEMENTSOF(bpf_syscalls), bpf_keys, ELEMENTSOF(bpf_keys),
+          parse_bpf_options },
 };
 
 static void check_served(struct parser *p, const struct handler_schema *s,

@@ -125,6 +125,8 @@ void handler_options_defaults(enum unotify_handler h, struct unotify_handler_opt
         if (h == UNOTIFY_HANDLER_MOUNT)
                 ret->mount_force_attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
         /* "xattr" without "names": trusted.overlay. (the daemon's default). */
+        if (h == UNOTIFY_HANDLER_BPF)
+                ret->bpf_max_insns = 4096;
 }
 
 void parse_sched_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret)
@@ -311,6 +313,15 @@ void parse_xattr_options(struct parser *p, json_t *opts, struct unotify_handler_
                         list[ret->n_xattr_names++] = s;
                 ptr_pop(p, mark);
         }
+}
+
+void parse_bpf_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret)
+{
+        int n;
+
+        parse_errno_option(p, opts, ret);
+        if (int_in(p, opts, "maxInstructions", 1, 1000000, &n))
+                ret->bpf_max_insns = (unsigned)n;
 }
 
 const char *mount_type_name(unsigned type)

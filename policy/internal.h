@@ -372,6 +372,7 @@ void handler_options_defaults(enum unotify_handler h, struct unotify_handler_opt
 void parse_sched_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
 void parse_mount_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
 void parse_xattr_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
+void parse_bpf_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
 const char *mount_type_name(unsigned type);
 const char *mount_option_name(unsigned option);
 const char *mount_flag_name(uint64_t attr);

@@ -77,3 +77,4 @@ extern const struct handler handler_sysinfo;
 extern const struct handler handler_sched;
 extern const struct handler handler_mount;
 extern const struct handler handler_xattr;
+extern const struct handler handler_bpf;

@@ -14,6 +14,7 @@ static const struct handler *const handlers[] = {
         &handler_sched,
         &handler_mount,
         &handler_xattr,
+        &handler_bpf,
 };
 
 const struct handler *handler_lookup(enum unotify_handler id)

@@ -77,6 +77,7 @@ enum unotify_handler {
         UNOTIFY_HANDLER_SCHED,   /* "sched" */
         UNOTIFY_HANDLER_MOUNT,   /* "mount" */
         UNOTIFY_HANDLER_XATTR,   /* "xattr" */
+        UNOTIFY_HANDLER_BPF,     /* "bpf" */
 };
 
 /* The filesystem types the "mount" handler may make (bits of
@@ -148,6 +149,9 @@ struct unotify_handler_options {
          * trusted. or user. namespace. Default: trusted.overlay. */
         const char *const *xattr_names;
         size_t n_xattr_names;
+        /* "bpf": the most instructions of a device program (default
+         * 4096, at most 1000000). */
+        unsigned bpf_max_insns;
 };
 
 struct unotify_decision {

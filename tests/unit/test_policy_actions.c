@@ -173,7 +173,7 @@ static const struct bad_case bad_cases[] = {
           "the call to)" },
         { "unknown handler", RULE("'action':'UNOTIFY_ACT_EMULATE','handler':'mounts'"),
           "test.json: /syscalls/0/handler: unknown handler \"mounts\" (expected one of open, mknod, "
-          "inject, sysinfo, sched, mount, xattr)" },
+          "inject, sysinfo, sched, mount, xattr, bpf)" },
         { "handler not a string", RULE("'action':'UNOTIFY_ACT_EMULATE','handler':['open']"),
           "test.json: /syscalls/0/handler: expected a handler name, got an array" },
         { "handler with allow", RULE("'action':'SCMP_ACT_ALLOW','handler':'open'"),
@@ -207,7 +207,7 @@ static const struct bad_case bad_cases[] = {
           "of " ACTIONS ")\n"
           "test.json: /syscalls/0/errnoRet: \"errnoRet\" must be 1..4095, got 0\n"
           "test.json: /syscalls/0/handler: unknown handler \"x\" (expected one of open, mknod, "
-          "inject, sysinfo, sched, mount, xattr)" },
+          "inject, sysinfo, sched, mount, xattr, bpf)" },
 };
 
 ROWS(actions, bad, bad_cases)
@@ -250,7 +250,8 @@ Test(actions, names, .timeout = 60)
         cr_assert_str_eq(unotify_handler_name(UNOTIFY_HANDLER_SCHED), "sched");
         cr_assert_str_eq(unotify_handler_name(UNOTIFY_HANDLER_MOUNT), "mount");
         cr_assert_str_eq(unotify_handler_name(UNOTIFY_HANDLER_XATTR), "xattr");
-        cr_assert_null(unotify_handler_name(UNOTIFY_HANDLER_XATTR + 1));
+        cr_assert_str_eq(unotify_handler_name(UNOTIFY_HANDLER_BPF), "bpf");
+        cr_assert_null(unotify_handler_name(UNOTIFY_HANDLER_BPF + 1));
 }
 
 /* A rule's action decides only its own syscalls; the first rule that

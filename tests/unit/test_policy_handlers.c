@@ -123,6 +123,10 @@ static const struct bad_case bad_cases[] = {
           EMU("'setxattr'", "xattr", ",'handlerOptions':{'names':['trusted.overlay.','security.capability']}"),
           "test.json: /syscalls/0/handlerOptions/names/1: \"security.capability\" is not an attribute "
           "name of the trusted. or user. namespace (at most 255 bytes)" },
+        { "bpf instructions out of range",
+          EMU("'bpf'", "bpf", ",'handlerOptions':{'maxInstructions':0}"),
+          "test.json: /syscalls/0/handlerOptions/maxInstructions: expected an integer from 1 to "
+          "1000000, got one out of range" },
         { "mount serves no mkdir", EMU("'mkdir'", "mount", ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt']}"),
           "test.json: /syscalls/0/names/0: handler \"mount\" does not serve \"mkdir\" (it serves "
           "mount, umount2)" },
@@ -249,5 +253,7 @@ Test(handlers, syscalls_served, .timeout = 60)
         cr_assert(n == 2 && !strcmp(s[0], "mount"));
         s = unotify_handler_syscalls(UNOTIFY_HANDLER_XATTR, &n);
         cr_assert(n == 6 && !strcmp(s[5], "fremovexattr"));
-        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_XATTR + 1, &n));
+        s = unotify_handler_syscalls(UNOTIFY_HANDLER_BPF, &n);
+        cr_assert(n == 1 && !strcmp(s[0], "bpf"));
+        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_BPF + 1, &n));
 }
