@@ -38,7 +38,8 @@ static void make_policy(void)
                  "\"sources\":[\"%s/src\"],\"options\":[\"size\",\"mode\"],\"maxSize\":\"16m\","
                  "\"forceFlags\":[\"nosuid\",\"nodev\"],\"allowFlags\":[\"ro\",\"noexec\"]}},"
                  "{\"names\":[\"setxattr\",\"lsetxattr\",\"fsetxattr\",\"removexattr\",\"lremovexattr\","
-                 "\"fremovexattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"xattr\"}]}",
+                 "\"fremovexattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"xattr\"},"
+                 "{\"names\":[\"bpf\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"bpf\"}]}",
                  t, t);
         snprintf(idmap_policy, sizeof(idmap_policy),
                  "{\"name\":\"ui\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
@@ -472,4 +473,56 @@ Test(unpriv, mounts_exactly_once_under_a_signal_storm_without_wait_killable)
                 usleep(100000);
         cr_assert(strstr(daemon_log(&d), "restarted calls answered from the journal"), "%s",
                   daemon_log(&d));
+}
+
+/* A cgroup v2 directory for the target, owned by the container's root
+ * (its cgroup.procs too: a child cgroup is joined through it); NULL
+ * after saying why when there is no cgroup2 hierarchy. */
+static const char *make_cgroup2(char *buf, size_t size)
+{
+        static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+        static const char *const files[] = { "", "/cgroup.procs", "/cgroup.threads",
+                                             "/cgroup.subtree_control" };
+        char probe[300], f[400];
+
+        for (size_t i = 0; i < 2; i++) {
+                snprintf(probe, sizeof(probe), "%s/cgroup.controllers", roots[i]);
+                if (access(probe, F_OK) < 0)
+                        continue;
+                snprintf(buf, size, "%s/unotify-bpf-%d", roots[i], (int)getpid());
+                if (mkdir(buf, 0755) < 0)
+                        return NULL;
+                for (size_t k = 0; k < 4; k++) {
+                        snprintf(f, sizeof(f), "%s%s", buf, files[k]);
+                        (void)!chown(f, HOST_ROOT, HOST_ROOT);
+                }
+                return buf;
+        }
+        cr_log_warn("no cgroup2 hierarchy: the bpf device-program part is skipped");
+        return NULL;
+}
+
+Test(unpriv, device_programs_in_the_containers_own_cgroup_only)
+{
+        int before = count_fds(d.pid);
+        struct cmd_result r;
+        char cg[256];
+
+        if (!make_cgroup2(cg, sizeof(cg)))
+                cr_skip_test("no cgroup2 hierarchy");
+        run((const char *[]){ "--no-daemon", "--cgroup", cg, NULL }, (const char *[]){ "bpf-dev", cg, NULL },
+            &r);
+        cr_assert(strstr(r.out, "load: EPERM\n"), "no bpf without the daemon: %s", r.out);
+        run((const char *[]){ "--cgroup", cg, NULL }, (const char *[]){ "bpf-dev", cg, NULL }, &r);
+        rmdir(cg);
+        cr_log_info("%s", r.out);
+        cr_assert(strstr(r.out, "load-socket-filter: EPERM\n"), "%s", r.out);
+        cr_assert(strstr(r.out, "load: ok\nattach: ok\n"), "%s", r.out);
+        cr_assert(strstr(r.out, "child-write-null: EPERM\nchild-read-zero: ok\n"),
+                  "the program denies /dev/null writes in the child cgroup: %s", r.out);
+        cr_assert(strstr(r.out, "parent-write-null: ok\n"), "not above it: %s", r.out);
+        cr_assert(strstr(r.out, "attach-outside: EPERM\n"), "%s", r.out);
+        cr_assert(strstr(r.out, "attach-file: EBADF\n"), "%s", r.out);
+        cr_assert(strstr(r.out, "detach: ok\n"), "%s", r.out);
+        cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
 }

@@ -1,6 +1,8 @@
 /* The scenarios of unotify-utarget (utarget.c says what each does): run
  * as pid 1, uid 0 of a user namespace, without CAP_SYS_ADMIN. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,6 +37,7 @@ static const char *ename(int e)
         case ESRCH: return "ESRCH";
         case ENOSYS: return "ENOSYS";
         case EBUSY: return "EBUSY";
+        case EBADF: return "EBADF";
         case ENODEV: return "ENODEV";
         case ENOTDIR: return "ENOTDIR";
         case ELOOP: return "ELOOP";
@@ -304,6 +307,90 @@ static int do_hammer_mount(const char *dir, int n)
         return 0;
 }
 
+/* A device program: deny writes to 1:3 (/dev/null), allow the rest. */
+static int load_devprog(int type)
+{
+        struct bpf_insn insns[] = {
+                { .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 2, .src_reg = 1, .off = 0 },
+                { .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 3, .src_reg = 1, .off = 4 },
+                { .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 4, .src_reg = 1, .off = 8 },
+                { .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = 3, .off = 6, .imm = 1 },
+                { .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = 4, .off = 5, .imm = 3 },
+                { .code = BPF_ALU | BPF_RSH | BPF_K, .dst_reg = 2, .imm = 16 },
+                { .code = BPF_ALU | BPF_AND | BPF_K, .dst_reg = 2, .imm = BPF_DEVCG_ACC_WRITE },
+                { .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 2, .off = 2, .imm = 0 },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+                { .code = BPF_JMP | BPF_EXIT },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        union bpf_attr a = { .prog_type = (uint32_t)type, .insn_cnt = 12,
+                             .insns = (uint64_t)(uintptr_t)insns,
+                             .license = (uint64_t)(uintptr_t)"GPL" };
+
+        return (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+}
+
+static int attach_devprog(int cmd, int cg, int prog)
+{
+        union bpf_attr a = { .target_fd = (uint32_t)cg, .attach_bpf_fd = (uint32_t)prog,
+                             .attach_type = BPF_CGROUP_DEVICE };
+
+        return (int)syscall(SYS_bpf, cmd, &a, sizeof(a));
+}
+
+static void said(const char *what, long r)
+{
+        printf("%s: %s\n", what, ename(r < 0 ? errno : 0));
+}
+
+/* In CG (the container's cgroup v2): load, attach to CG/c, a child there
+ * cannot write /dev/null; attaching outside CG and to a file fails. */
+static int do_bpf_dev(const char *cg)
+{
+        char child_cg[512], procs[600];
+        int prog, fd, status;
+        pid_t pid;
+
+        snprintf(child_cg, sizeof(child_cg), "%s/c", cg);
+        mkdir(child_cg, 0755);
+        said("load-socket-filter", load_devprog(BPF_PROG_TYPE_SOCKET_FILTER));
+        prog = load_devprog(BPF_PROG_TYPE_CGROUP_DEVICE);
+        said("load", prog);
+        if (prog < 0)
+                return 0;
+        fd = open(child_cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        said("attach", attach_devprog(BPF_PROG_ATTACH, fd, prog));
+        pid = fork();
+        if (pid == 0) {
+                int p;
+
+                snprintf(procs, sizeof(procs), "%s/cgroup.procs", child_cg);
+                p = open(procs, O_WRONLY | O_CLOEXEC);
+                if (p < 0 || write(p, "0", 1) != 1)
+                        printf("child-join: %s\n", ename(errno));
+                said("child-write-null", open("/dev/null", O_WRONLY | O_CLOEXEC));
+                said("child-read-zero", open("/dev/zero", O_RDONLY | O_CLOEXEC));
+                fflush(stdout);
+                _exit(0);
+        }
+        waitpid(pid, &status, 0);
+        said("parent-write-null", open("/dev/null", O_WRONLY | O_CLOEXEC));
+        {
+                char parent[512];
+                int pfd, file;
+
+                snprintf(parent, sizeof(parent), "%s/..", cg);
+                pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                said("attach-outside", attach_devprog(BPF_PROG_ATTACH, pfd, prog));
+                file = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+                said("attach-file", attach_devprog(BPF_PROG_ATTACH, file, prog));
+        }
+        said("detach", attach_devprog(BPF_PROG_DETACH, fd, prog));
+        rmdir(child_cg);
+        return 0;
+}
+
 static int one_scenario(int argc, char **argv)
 {
         const char *s = argv[0];
@@ -338,6 +425,8 @@ static int one_scenario(int argc, char **argv)
         }
         if (!strcmp(s, "swap") && argc >= 3)
                 return do_swap(argv[1], atoi(argv[2]));
+        if (!strcmp(s, "bpf-dev") && argc >= 2)
+                return do_bpf_dev(argv[1]);
         if (!strcmp(s, "hammer-mount") && argc >= 3)
                 return do_hammer_mount(argv[1], atoi(argv[2]));
         if (!strcmp(s, "setxattr") && argc >= 4) {
