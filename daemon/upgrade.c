@@ -68,6 +68,8 @@ static int collect(struct daemon *d, struct passed *p)
                 r = add(p, d->state_fd, "state");
         if (r == 0)
                 r = add(p, d->inflight_fd, "inflight");
+        if (r == 0 && d->mounts_fd >= 0)
+                r = add(p, d->mounts_fd, "mounts");
         for (struct list_node *n = d->listeners.next; r == 0 && n != &d->listeners; n = n->next) {
                 struct listener *l = container_of(n, struct listener, node);
                 char name[48];

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -149,27 +150,81 @@ int mount_ns_detach(int mntns_fd, int proc_fd, int fd)
         return run_in_ns(&c);
 }
 
-static struct {
-        uint64_t ns, id;
-} table[TABLE_MAX];
-static size_t table_next, table_used;
+#define TABLE_MAGIC "unomnt1"
+
+struct table_file {
+        char magic[8];
+        uint32_t n_slots, next, used, pad;
+        struct {
+                uint64_t ns, id;
+        } slot[TABLE_MAX];
+};
+
+static struct table_file mem_table, *tbl = &mem_table;
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int map_table(int fd, bool fresh)
+{
+        struct table_file *t;
+
+        if (fresh && ftruncate(fd, sizeof(*t)) < 0)
+                return negative_errno();
+        t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (t == MAP_FAILED)
+                return negative_errno();
+        if (fresh) {
+                memcpy(t->magic, TABLE_MAGIC, sizeof(t->magic));
+                t->n_slots = TABLE_MAX;
+        } else if (memcmp(t->magic, TABLE_MAGIC, sizeof(t->magic)) || t->n_slots != TABLE_MAX ||
+                   t->next >= TABLE_MAX || t->used > TABLE_MAX) {
+                munmap(t, sizeof(*t));
+                return -EBADMSG;
+        }
+        pthread_mutex_lock(&table_lock);
+        tbl = t;
+        pthread_mutex_unlock(&table_lock);
+        return 0;
+}
+
+int mount_table_open(int passed_fd, bool *ret_created)
+{
+        struct stat st;
+        int fd, r;
+
+        *ret_created = false;
+        if (passed_fd >= 0) {
+                r = fstat(passed_fd, &st) < 0                      ? negative_errno() :
+                    st.st_size != (off_t)sizeof(struct table_file) ? -EBADMSG :
+                                                                     map_table(passed_fd, false);
+                if (r == 0)
+                        return passed_fd;
+                safe_close(passed_fd);
+        }
+        fd = memfd_create("unotifyd-mounts", MFD_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = map_table(fd, true);
+        if (r < 0)
+                return safe_close(fd), r;
+        *ret_created = true;
+        return fd;
+}
 
 void mount_table_add(uint64_t ns_ino, uint64_t mnt_id)
 {
         pthread_mutex_lock(&table_lock);
-        table[table_next].ns = ns_ino;
-        table[table_next].id = mnt_id;
-        table_next = (table_next + 1) % TABLE_MAX;
-        if (table_used < TABLE_MAX)
-                table_used++;
+        tbl->slot[tbl->next].ns = ns_ino;
+        tbl->slot[tbl->next].id = mnt_id;
+        tbl->next = (tbl->next + 1) % TABLE_MAX;
+        if (tbl->used < TABLE_MAX)
+                tbl->used++;
         pthread_mutex_unlock(&table_lock);
 }
 
 static ssize_t table_find(uint64_t ns_ino, uint64_t mnt_id)
 {
-        for (size_t i = 0; i < table_used; i++)
-                if (table[i].ns == ns_ino && table[i].id == mnt_id && mnt_id)
+        for (size_t i = 0; i < tbl->used; i++)
+                if (tbl->slot[i].ns == ns_ino && tbl->slot[i].id == mnt_id && mnt_id)
                         return (ssize_t)i;
         return -1;
 }
@@ -191,6 +246,6 @@ void mount_table_remove(uint64_t ns_ino, uint64_t mnt_id)
         pthread_mutex_lock(&table_lock);
         i = table_find(ns_ino, mnt_id);
         if (i >= 0)
-                table[i].ns = table[i].id = 0;
+                tbl->slot[i].ns = tbl->slot[i].id = 0;
         pthread_mutex_unlock(&table_lock);
 }

@@ -49,7 +49,13 @@ int mount_ns_detach(int mntns_fd, int proc_fd, int fd);
 int mount_id_of(int fd, uint64_t *ret_id, bool *ret_is_root);
 
 /* The mounts made per mount namespace (its inode), bounded; the oldest
- * is forgotten first (it can then no longer be unmounted by the task). */
+ * is forgotten first (it can then no longer be unmounted by the task).
+ * The table lives in a memfd the daemon keeps in systemd's fd store and
+ * passes on a re-exec, so the containers can still unmount them after a
+ * restart. mount_table_open adopts passed_fd (taken; -1: none) when it
+ * is a table, else makes a new one (*ret_created). Returns the fd (the
+ * caller's) or -errno: then the table is in memory only. */
+int mount_table_open(int passed_fd, bool *ret_created);
 void mount_table_add(uint64_t ns_ino, uint64_t mnt_id);
 bool mount_table_has(uint64_t ns_ino, uint64_t mnt_id);
 void mount_table_remove(uint64_t ns_ino, uint64_t mnt_id);

@@ -5,6 +5,9 @@
  * figures) without the daemon and to work with it, within the policy. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -525,4 +528,50 @@ Test(unpriv, device_programs_in_the_containers_own_cgroup_only)
         cr_assert(strstr(r.out, "attach-file: EBADF\n"), "%s", r.out);
         cr_assert(strstr(r.out, "detach: ok\n"), "%s", r.out);
         cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
+}
+
+/* The mounts made for a container survive a re-exec upgrade (SIGUSR2) of
+ * the daemon: its table is a memfd passed on, and the container can
+ * still unmount its tmpfs after. */
+Test(unpriv, own_mounts_survive_a_daemon_upgrade)
+{
+        char mnt[256], out[300], buf[4096] = "";
+        pid_t pid;
+        int status, fd;
+
+        snprintf(mnt, sizeof(mnt), "%s/mnt", t);
+        snprintf(out, sizeof(out), "%s/upgrade.out", t);
+        pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+                dup2(o, 1);
+                execl(UTARGET, UTARGET, d.socket, "u", "mount", "tmpfs", "none", mnt, "size=1m", "+",
+                      "sleep", "4", "+", "umount", mnt, (char *)NULL);
+                _exit(127);
+        }
+        for (int i = 0; i < 100; i++) {
+                fd = open(out, O_RDONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+                        buf[n > 0 ? n : 0] = '\0';
+                        close(fd);
+                }
+                if (strstr(buf, "mount: ok"))
+                        break;
+                usleep(50000);
+        }
+        cr_assert(strstr(buf, "mount: ok"), "%s", buf);
+        cr_assert_eq(kill(d.pid, SIGUSR2), 0);
+        for (int i = 0; i < 100 && !strstr(daemon_log(&d), "fds passed by the process we replaced"); i++)
+                usleep(50000);
+        cr_assert(strstr(daemon_log(&d), "fds passed by the process we replaced"), "%s", daemon_log(&d));
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        fd = open(out, O_RDONLY | O_CLOEXEC);
+        cr_assert_geq(fd, 0);
+        buf[read(fd, buf, sizeof(buf) - 1)] = '\0';
+        close(fd);
+        cr_assert(strstr(buf, "\numount: ok\n"), "unmounted after the upgrade: %s", buf);
 }

@@ -29,6 +29,7 @@
  *   write PATH              create/truncate PATH and write a line
  *   setxattr PATH NAME VALUE  (NAME 0xHEX: that raw pointer)
  *   removexattr PATH NAME
+ *   sleep N                 sleep N seconds
  *   bpf-dev CG              load a device program denying /dev/null writes, attach it
  *                           to CG/c, a child there writes /dev/null; attach outside
  *   hammer-mount DIR N      a thread mounts a tmpfs on DIR/m0..m(N-1) while this one

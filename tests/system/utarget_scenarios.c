@@ -425,6 +425,10 @@ static int one_scenario(int argc, char **argv)
         }
         if (!strcmp(s, "swap") && argc >= 3)
                 return do_swap(argv[1], atoi(argv[2]));
+        if (!strcmp(s, "sleep") && argc >= 2) {
+                sleep((unsigned)atoi(argv[1]));
+                return 0;
+        }
         if (!strcmp(s, "bpf-dev") && argc >= 2)
                 return do_bpf_dev(argv[1]);
         if (!strcmp(s, "hammer-mount") && argc >= 3)
