@@ -58,7 +58,8 @@ static int collect(struct daemon *d, struct passed *p)
 {
         int r;
 
-        p->fds = calloc(d->n_listeners + 4, sizeof(int));
+        /* handoff, control, state, inflight, mounts, then the listeners. */
+        p->fds = calloc(d->n_listeners + 5, sizeof(int));
         if (!p->fds)
                 return -ENOMEM;
         r = add(p, d->socket_fd, "handoff");
@@ -68,7 +69,7 @@ static int collect(struct daemon *d, struct passed *p)
                 r = add(p, d->state_fd, "state");
         if (r == 0)
                 r = add(p, d->inflight_fd, "inflight");
-        if (r == 0 && d->mounts_fd >= 0)
+        if (r == 0)
                 r = add(p, d->mounts_fd, "mounts");
         for (struct list_node *n = d->listeners.next; r == 0 && n != &d->listeners; n = n->next) {
                 struct listener *l = container_of(n, struct listener, node);
