@@ -27,7 +27,14 @@ enum target_call {
         CALL_TRUE,         /* no target process: true, the launch alone (profile.h) */
         CALL_OPEN_EXISTING, /* openat(BENCH_EXISTING_PATH), then close if it opened */
         CALL_OPEN_FIFO,     /* openat(BENCH_FIFO_PATH): blocks, nobody writes (fairness.c) */
+        CALL_SYSINFO,       /* sysinfo(2) */
+        CALL_SCHED,         /* sched_setscheduler(0, SCHED_OTHER, 0): no change */
+        CALL_MOUNT,         /* mount a tmpfs on BENCH_MOUNT_DIR, umount2 it (two calls),
+                             * in a mount namespace of the target's own */
+        CALL_XATTR,         /* setxattr(BENCH_MOUNT_DIR, trusted.overlay.opaque, "y") */
 };
+
+#define BENCH_MOUNT_DIR "/tmp/unotify-bench-mnt"
 
 #define BENCH_DENIED_PATH "/unotify-bench/denied"
 #define BENCH_ALLOWED_PATH "/dev/null"
@@ -65,6 +72,10 @@ struct target_result {
         uint64_t failed; /* calls that did not return the parent pid or an errno */
 };
 
+/* The seccomp(2) flags of the target's filter for call: the emulated
+ * calls with side effects use WAIT_KILLABLE_RECV, so that the daemon runs
+ * each identical call again (no preemption journal to answer it). */
+uint64_t target_seccomp_flags(enum target_call call);
 /* cpu: the CPU the target runs on, or -1 for any. */
 int target_spawn(enum filter_kind kind, enum target_call call, int threads, uint64_t calls_per_thread,
                  int cpu, struct target *ret);
@@ -82,6 +93,10 @@ enum ref_mode {
         REF_LEARN,        /* unotifyd only: a policy that learns records, then CONTINUE */
         REF_OPEN_ADDFD, /* read the path + ID_VALID, open it here, ADDFD with FLAG_SEND:
                          * the least an emulated open can cost */
+        REF_EMULATE_SYSINFO, /* unotifyd only: its sysinfo handler */
+        REF_EMULATE_SCHED,   /* unotifyd only: its sched handler */
+        REF_EMULATE_MOUNT,   /* unotifyd only: its mount handler */
+        REF_EMULATE_XATTR,   /* unotifyd only: its xattr handler */
 };
 
 /* The reference supervisor: a process with one thread per listener, each a
@@ -101,7 +116,9 @@ struct bench_daemon {
  * its own name, or NULL. */
 int bench_daemon_start(const char *unotifyd, const char *extra_arg, const char *extra_policy,
                        struct bench_daemon *d);
-int bench_daemon_hand(const struct bench_daemon *d, int listener, const char *policy);
+/* seccomp_flags: the filter's, as the handoff says them (0: not said). */
+int bench_daemon_hand(const struct bench_daemon *d, int listener, const char *policy,
+                      uint64_t seccomp_flags);
 void bench_daemon_stop(struct bench_daemon *d);
 /* VmRSS of a process in KiB, or -1. */
 long bench_rss_kib(pid_t pid);

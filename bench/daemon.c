@@ -39,6 +39,21 @@ static const char *const policies[][2] = {
         { "bench-open",
           "{\"name\":\"bench-open\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
           "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}" },
+        /* The handlers for unprivileged containers (handlers.md). */
+        { "bench-sysinfo",
+          "{\"name\":\"bench-sysinfo\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+          "{\"names\":[\"sysinfo\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"sysinfo\"}]}" },
+        { "bench-sched",
+          "{\"name\":\"bench-sched\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+          "{\"names\":[\"sched_setscheduler\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"sched\"}]}" },
+        { "bench-mount",
+          "{\"name\":\"bench-mount\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+          "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
+          "\"handlerOptions\":{\"types\":[\"tmpfs\"],\"targets\":[\"" BENCH_MOUNT_DIR "\"],"
+          "\"options\":[\"size\"]}}]}" },
+        { "bench-xattr",
+          "{\"name\":\"bench-xattr\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+          "{\"names\":[\"setxattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"xattr\"}]}" },
 };
 
 static int copy_file(const char *from, const char *to)
@@ -133,9 +148,11 @@ int bench_daemon_start(const char *unotifyd, const char *extra_arg, const char *
         return r;
 }
 
-int bench_daemon_hand(const struct bench_daemon *d, int listener, const char *policy)
+int bench_daemon_hand(const struct bench_daemon *d, int listener, const char *policy,
+                      uint64_t seccomp_flags)
 {
-        struct unotify_handoff h = { .pid = getpid(), .policy = policy };
+        struct unotify_handoff h = { .pid = getpid(), .policy = policy,
+                                     .seccomp_flags = seccomp_flags };
         struct unotify_reply reply;
         int r = unotify_handoff_send(d->socket, listener, &h, &reply);
 

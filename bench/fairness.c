@@ -25,7 +25,7 @@ static int spawn_one(const struct bench_daemon *d, enum target_call call, int th
         if (r < 0)
                 return r;
         setpriority(PRIO_PROCESS, (id_t)t->pid, HOSTILE_NICE);
-        r = bench_daemon_hand(d, t->listener, policy);
+        r = bench_daemon_hand(d, t->listener, policy, target_seccomp_flags(call));
         target_start(t);
         return r;
 }

@@ -76,7 +76,7 @@ static int farm(const struct bench_daemon *d, int count, int ready)
                         fprintf(stderr, "unotify-bench: idle listener %d: %s\n", i, strerror(-fd));
                         return 1;
                 }
-                if (bench_daemon_hand(d, fd, "bench-continue") < 0)
+                if (bench_daemon_hand(d, fd, "bench-continue", 0) < 0)
                         return 1;
                 close(fd);
         }

@@ -54,6 +54,14 @@ static const char *policy_of(enum ref_mode mode)
                 return "bench-open";
         case REF_LEARN:
                 return "bench-learn";
+        case REF_EMULATE_SYSINFO:
+                return "bench-sysinfo";
+        case REF_EMULATE_SCHED:
+                return "bench-sched";
+        case REF_EMULATE_MOUNT:
+                return "bench-mount";
+        case REF_EMULATE_XATTR:
+                return "bench-xattr";
         case REF_CONTINUE:
         case REF_MEMREAD:
         case REF_OPEN_ADDFD:
@@ -87,7 +95,8 @@ static pid_t supervise(const struct config *c, struct target *t, int procs)
                 if (c->place != PLACE_ANY)
                         r = bench_pin(d->pid, supervisor_cpu(c->place), true);
                 for (int i = 0; i < procs && r == 0; i++)
-                        r = bench_daemon_hand(d, fds[i], policy_of(c->mode));
+                        r = bench_daemon_hand(d, fds[i], policy_of(c->mode),
+                                              target_seccomp_flags(c->call));
                 return r;
         }
         if (c->sup == SUP_NONE)
@@ -156,7 +165,7 @@ static int with_idle_listeners(struct run_plan *plan)
         return r;
 }
 
-#define GROUPS "one, open, path, scale, placement, threads, listeners, profile, landlock, fairness, learn"
+#define GROUPS "one, open, path, emulate, scale, placement, threads, listeners, profile, landlock, fairness, learn"
 
 static void usage(void)
 {

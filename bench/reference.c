@@ -93,6 +93,10 @@ static void answer(int fd, enum ref_mode mode, struct seccomp_notif *req,
         case REF_CONTINUE:
         case REF_EMULATE_OPEN: /* not the reference's: it lets the call run */
         case REF_LEARN:
+        case REF_EMULATE_SYSINFO:
+        case REF_EMULATE_SCHED:
+        case REF_EMULATE_MOUNT:
+        case REF_EMULATE_XATTR:
                 resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
                 break;
         }

@@ -12,7 +12,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -38,21 +42,87 @@ static int landlock_deny_reads(void)
         return r;
 }
 
+/* The syscall the target's call notifies (and a second one: umount2). */
+static int notified_nr(enum target_call call, int *ret_second)
+{
+        *ret_second = -1;
+        switch (call) {
+        case CALL_GETPPID:
+                return SYS_getppid;
+        case CALL_SYSINFO:
+                return SYS_sysinfo;
+        case CALL_SCHED:
+                return SYS_sched_setscheduler;
+        case CALL_MOUNT:
+                *ret_second = SYS_umount2;
+                return SYS_mount;
+        case CALL_XATTR:
+                return SYS_setxattr;
+        case CALL_OPEN_DENIED:
+        case CALL_OPEN_ALLOWED:
+        case CALL_OPEN_EXISTING:
+        case CALL_OPEN_FIFO:
+        case CALL_TAR_XF:
+        case CALL_TRUE:
+                break;
+        }
+        return SYS_openat;
+}
+
+/* The mount calls run in a mount namespace of the target's own: the
+ * native ones change nothing on the host, the emulated ones land there. */
+static int mount_setup(enum target_call call)
+{
+        if (call != CALL_MOUNT && call != CALL_XATTR)
+                return 0;
+        if (mkdir(BENCH_MOUNT_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        if (call == CALL_XATTR)
+                return 0;
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+uint64_t target_seccomp_flags(enum target_call call)
+{
+        switch (call) {
+        case CALL_SYSINFO:
+        case CALL_SCHED:
+        case CALL_MOUNT:
+        case CALL_XATTR:
+                return SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+        case CALL_GETPPID:
+        case CALL_OPEN_DENIED:
+        case CALL_OPEN_ALLOWED:
+        case CALL_OPEN_EXISTING:
+        case CALL_OPEN_FIFO:
+        case CALL_TAR_XF:
+        case CALL_TRUE:
+                break;
+        }
+        return 0;
+}
+
 static int install(enum filter_kind kind, enum target_call call)
 {
-        const int notified = call == CALL_GETPPID ? SYS_getppid : SYS_openat;
+        int second, notified = notified_nr(call, &second);
         struct sock_filter notify[] = {
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
                 BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)notified, 0, 1),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)notified, 1, 0),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)second, 0, 1),
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         };
         struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
-        struct sock_fprog prog = { .len = 7, .filter = notify };
+        struct sock_fprog prog = { .len = 8, .filter = notify };
+        int r = mount_setup(call);
 
+        if (r < 0)
+                return r;
         if (kind == FILTER_NONE)
                 return 0;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -63,8 +133,8 @@ static int install(enum filter_kind kind, enum target_call call)
                 prog = (struct sock_fprog){ .len = 1, .filter = allow };
                 return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
         }
-        return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                            &prog);
+        return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                            SECCOMP_FILTER_FLAG_NEW_LISTENER | target_seccomp_flags(call), &prog);
 }
 
 static int send_fd(int sock, int fd)
@@ -136,6 +206,22 @@ static long call(const struct worker *w)
                 if (fd >= 0)
                         close((int)fd);
                 return fd;
+        case CALL_SYSINFO: {
+                struct sysinfo si;
+
+                return syscall(SYS_sysinfo, &si);
+        }
+        case CALL_SCHED: {
+                struct sched_param p = { .sched_priority = 0 };
+
+                return syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, &p);
+        }
+        case CALL_MOUNT:
+                if (syscall(SYS_mount, "none", BENCH_MOUNT_DIR, "tmpfs", 0, "size=64k") < 0)
+                        return -1;
+                return syscall(SYS_umount2, BENCH_MOUNT_DIR, 0);
+        case CALL_XATTR:
+                return syscall(SYS_setxattr, BENCH_MOUNT_DIR, "trusted.overlay.opaque", "y", 1, 0);
         case CALL_GETPPID:
         case CALL_TAR_XF:
         case CALL_TRUE:
@@ -157,6 +243,11 @@ static bool answer_ok(const struct worker *w, long r)
                 return r >= 0;
         case CALL_OPEN_FIFO: /* refused beyond its share: any answer */
                 return true;
+        case CALL_SYSINFO:
+        case CALL_SCHED:
+        case CALL_MOUNT:
+        case CALL_XATTR:
+                return r == 0;
         case CALL_GETPPID:
         case CALL_TAR_XF:
         case CALL_TRUE:

@@ -77,6 +77,7 @@ struct daemon {
         size_t state_len;     /* bytes in it: the snapshot and the changes after it */
         size_t state_changes; /* change lines after the snapshot */
         int inflight_fd;
+        int mounts_fd; /* handlers/mount_ns.h: the mounts made for containers */
         bool journal_created;
         struct journal_file *journal;
         unsigned journal_hint;

@@ -272,7 +272,11 @@ int emulate_start(struct listener *l, const struct seccomp_notif *req, const str
                 .policy = l->policy,
                 .dec = *dec,
                 .opts = unotify_policy_handler_options(l->policy, dec->rule),
-                .journal = l->journal,
+                /* A task of a WAIT_KILLABLE_RECV filter is not woken by a
+                 * signal once its call was received: nothing to dedupe,
+                 * and an identical call made on purpose right after
+                 * (mount, umount, mount again) must run again. */
+                .journal = l->wait_killable == LISTENER_WAIT_KILLABLE_YES ? NULL : l->journal,
                 .fd = -1,
         };
         l->jobs++;

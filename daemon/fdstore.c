@@ -15,6 +15,7 @@
 
 #include "activation.h"
 #include "daemon.h"
+#include "handlers/mount_ns.h"
 #include "inflight.h"
 #include "learn.h"
 #include "listener.h"
@@ -318,6 +319,7 @@ int fdstore_init(struct daemon *d, struct inherited *in)
 {
         _cleanup_(json_decrefp) json_t *state = NULL;
         int passed = activation_take(in, "state");
+        bool created = false;
         int r;
 
         if (passed >= 0)
@@ -330,6 +332,13 @@ int fdstore_init(struct daemon *d, struct inherited *in)
                 return log_error_errno(r, "cannot set up the in-flight journal");
         if (d->journal_created)
                 store_fd(d->inflight_fd, "inflight");
+        r = mount_table_open(activation_take(in, "mounts"), &created);
+        if (r < 0)
+                log_warning_errno(r, "the mount handler's table is kept in memory only");
+        else
+                d->mounts_fd = r;
+        if (created && d->mounts_fd >= 0)
+                store_fd(d->mounts_fd, "mounts");
         resume_listeners(d, in, state);
         if (d->n_listeners)
                 log_notice("%zu listeners resumed", d->n_listeners);
@@ -364,5 +373,6 @@ void fdstore_listener_gone(struct daemon *d, struct listener *l)
 void fdstore_done(struct daemon *d)
 {
         d->state_fd = safe_close(d->state_fd);
+        d->mounts_fd = safe_close(d->mounts_fd);
         inflight_close(d);
 }

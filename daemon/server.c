@@ -156,7 +156,7 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
         int r;
 
         *d = (struct daemon){ .opts = opts, .socket_fd = -1, .control_fd = -1, .listeners_epfd = -1,
-                              .state_fd = -1, .inflight_fd = -1, .metrics_fd = -1 };
+                              .state_fd = -1, .inflight_fd = -1, .metrics_fd = -1, .mounts_fd = -1 };
         d->started_ns = now_ns();
         list_init(&d->listeners);
         list_init(&d->conns);

@@ -327,3 +327,19 @@ int target_dup_fd(int listener_fd, const struct seccomp_notif *req, int fd)
         safe_close(pidfd);
         return r;
 }
+
+int target_write(pid_t pid, uint64_t addr, const void *buf, size_t n)
+{
+        struct iovec local = { .iov_base = (void *)buf, .iov_len = n };
+        struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = n };
+        ssize_t r;
+
+        if (addr == 0 || addr > (uint64_t)INT64_MAX)
+                return -EFAULT; /* NULL and kernel addresses */
+        r = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+        if (r < 0)
+                return errno == ESRCH ? -ENOENT : negative_errno();
+        /* A short write: the buffer ends in an unmapped page. The bytes
+         * before it are written, as the kernel's copy_to_user would. */
+        return (size_t)r == n ? 0 : -EFAULT;
+}

@@ -47,6 +47,12 @@ int target_id_valid(int listener_fd, uint64_t id);
  * (some byte is unmapped) or -errno. */
 int target_read(pid_t pid, uint64_t addr, void *buf, size_t n);
 
+/* Write n bytes at addr in pid (process_vm_writev(2)): what an emulated
+ * call returns through a pointer. Check NOTIF_ID_VALID right before.
+ * Returns 0, -EFAULT (NULL, a kernel address, an unmapped or read-only
+ * page), -ENOENT (gone) or -errno. */
+int target_write(pid_t pid, uint64_t addr, const void *buf, size_t n);
+
 /* rel (read from the task) made absolute as target_read_path() does:
  * against the task's cwd, or the directory of its fd in argument
  * dirfd_arg_index (-1: cwd), as the task sees them. For messages and

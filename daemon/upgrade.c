@@ -58,7 +58,9 @@ static int collect(struct daemon *d, struct passed *p)
 {
         int r;
 
-        p->fds = calloc(d->n_listeners + 5, sizeof(int));
+        /* handoff, control, metrics (when there is one), state, inflight,
+         * mounts, then the listeners. */
+        p->fds = calloc(d->n_listeners + 6, sizeof(int));
         if (!p->fds)
                 return -ENOMEM;
         r = add(p, d->socket_fd, "handoff");
@@ -70,6 +72,8 @@ static int collect(struct daemon *d, struct passed *p)
                 r = add(p, d->state_fd, "state");
         if (r == 0)
                 r = add(p, d->inflight_fd, "inflight");
+        if (r == 0)
+                r = add(p, d->mounts_fd, "mounts");
         for (struct list_node *n = d->listeners.next; r == 0 && n != &d->listeners; n = n->next) {
                 struct listener *l = container_of(n, struct listener, node);
                 char name[48];

@@ -70,6 +70,61 @@ static void dump_decision(struct dump *d, json_t *o, const struct unotify_decisi
         }
 }
 
+static json_t *string_list(struct dump *d, const char *const *l, size_t n)
+{
+        json_t *arr = json_array();
+
+        for (size_t i = 0; i < n; i++)
+                push(d, arr, json_string(l[i]));
+        return arr;
+}
+
+static void dump_sched(struct dump *d, json_t *o, const struct unotify_handler_options *h)
+{
+        json_t *arr = json_array();
+
+        add(d, o, "errno", json_string(unotify_errno_name(h->refuse_errno)));
+        add(d, o, "minNice", json_integer(h->sched_min_nice));
+        add(d, o, "maxRtPriority", json_integer(h->sched_max_rt_priority));
+        for (int i = 0; i < 32; i++)
+                if (h->sched_policies & 1u << i && sched_policy_name(i))
+                        push(d, arr, json_string(sched_policy_name(i)));
+        add(d, o, "policies", arr);
+}
+
+static json_t *mount_flags(struct dump *d, uint64_t attrs)
+{
+        json_t *arr = json_array();
+
+        for (unsigned i = 0; i < 64; i++)
+                if (attrs & (uint64_t)1 << i && mount_flag_name((uint64_t)1 << i))
+                        push(d, arr, json_string(mount_flag_name((uint64_t)1 << i)));
+        return arr;
+}
+
+static void dump_mount(struct dump *d, json_t *o, const struct unotify_handler_options *h)
+{
+        json_t *types = json_array(), *opts = json_array();
+
+        add(d, o, "errno", json_string(unotify_errno_name(h->refuse_errno)));
+        for (unsigned i = 0; mount_type_name(i); i++)
+                if (h->mount_types & 1u << i)
+                        push(d, types, json_string(mount_type_name(i)));
+        add(d, o, "types", types);
+        add(d, o, "targets", string_list(d, h->mount_targets, h->n_mount_targets));
+        if (h->n_mount_sources)
+                add(d, o, "sources", string_list(d, h->mount_sources, h->n_mount_sources));
+        add(d, o, "forceFlags", mount_flags(d, h->mount_force_attrs));
+        add(d, o, "allowFlags", mount_flags(d, h->mount_allow_attrs));
+        for (unsigned i = 0; mount_option_name(i); i++)
+                if (h->mount_options & 1u << i)
+                        push(d, opts, json_string(mount_option_name(i)));
+        add(d, o, "options", opts); /* empty arrays mean none: accepted */
+        if (h->mount_max_size)
+                add(d, o, "maxSize", json_integer((json_int_t)h->mount_max_size));
+        add(d, o, "idmap", json_boolean(h->mount_idmap));
+}
+
 /* A rule's handlerOptions as a policy would write them. */
 static json_t *dump_handler_options(struct dump *d, const struct rule *r)
 {
@@ -99,6 +154,26 @@ static json_t *dump_handler_options(struct dump *d, const struct rule *r)
                 add(d, o, "access", json_string(access[h->inject_access >= 0 && h->inject_access <= 2 ? h->inject_access : 0]));
                 add(d, o, "cloexec", json_boolean(h->inject_cloexec));
                 break;
+        case UNOTIFY_HANDLER_SYSINFO:
+                break;
+        case UNOTIFY_HANDLER_SCHED:
+                dump_sched(d, o, h);
+                break;
+        case UNOTIFY_HANDLER_MOUNT:
+                dump_mount(d, o, h);
+                break;
+        case UNOTIFY_HANDLER_BPF:
+                add(d, o, "errno", json_string(unotify_errno_name(h->refuse_errno)));
+                add(d, o, "maxInstructions", json_integer(h->bpf_max_insns));
+                break;
+        case UNOTIFY_HANDLER_XATTR: {
+                static const char *const overlay[] = { "trusted.overlay." };
+
+                add(d, o, "errno", json_string(unotify_errno_name(h->refuse_errno)));
+                add(d, o, "names", h->n_xattr_names ? string_list(d, h->xattr_names, h->n_xattr_names) :
+                                                      string_list(d, overlay, 1));
+                break;
+        }
         case UNOTIFY_HANDLER_NONE:
                 break;
         }

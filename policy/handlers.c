@@ -27,6 +27,21 @@ static const char *const mknod_syscalls[] = { "mknod", "mknodat" };
 static const char *const open_keys[] = { "rewrite", "comment" };
 static const char *const mknod_keys[] = { "errno", "comment" };
 static const char *const inject_keys[] = { "path", "access", "cloexec", "comment" };
+static const char *const sysinfo_syscalls[] = { "sysinfo" };
+static const char *const sched_syscalls[] = { "sched_setscheduler", "sched_setparam",
+                                              "sched_setattr", "setpriority" };
+static const char *const mount_syscalls[] = { "mount", "umount2" };
+static const char *const xattr_syscalls[] = { "setxattr",    "lsetxattr",    "fsetxattr",
+                                              "removexattr", "lremovexattr", "fremovexattr" };
+static const char *const xattr_keys[] = { "names", "errno", "comment" };
+static const char *const bpf_syscalls[] = { "bpf" };
+static const char *const bpf_keys[] = { "maxInstructions", "errno", "comment" };
+static const char *const sysinfo_keys[] = { "comment" };
+static const char *const sched_keys[] = { "minNice", "maxRtPriority", "policies", "errno",
+                                          "comment" };
+static const char *const mount_keys[] = { "types",   "targets", "sources", "forceFlags",
+                                          "allowFlags", "options", "maxSize", "idmap",
+                                          "errno",   "comment" };
 static const char *const rewrite_keys[] = { "from", "to", "comment" };
 
 /* An absolute path; normalized when it is matched against the target's. */
@@ -156,6 +171,11 @@ static void parse_inject(struct parser *p, json_t *opts, struct unotify_handler_
         }
 }
 
+static void parse_none(struct parser *p, json_t *opts, struct unotify_handler_options *ret)
+{
+        (void)p, (void)opts, (void)ret;
+}
+
 /* Indexed by enum unotify_handler - 1, like names.c's handler_names. */
 static const struct handler_schema schemas[] = {
         { "open", open_syscalls, ELEMENTSOF(open_syscalls), open_keys, ELEMENTSOF(open_keys),
@@ -163,6 +183,16 @@ static const struct handler_schema schemas[] = {
         { "mknod", mknod_syscalls, ELEMENTSOF(mknod_syscalls), mknod_keys, ELEMENTSOF(mknod_keys),
           parse_mknod },
         { "inject", NULL, 0, inject_keys, ELEMENTSOF(inject_keys), parse_inject },
+        { "sysinfo", sysinfo_syscalls, ELEMENTSOF(sysinfo_syscalls), sysinfo_keys,
+          ELEMENTSOF(sysinfo_keys), parse_none },
+        { "sched", sched_syscalls, ELEMENTSOF(sched_syscalls), sched_keys, ELEMENTSOF(sched_keys),
+          parse_sched_options },
+        { "mount", mount_syscalls, ELEMENTSOF(mount_syscalls), mount_keys, ELEMENTSOF(mount_keys),
+          parse_mount_options },
+        { "xattr", xattr_syscalls, ELEMENTSOF(xattr_syscalls), xattr_keys, ELEMENTSOF(xattr_keys),
+          parse_xattr_options },
+        { "bpf", bpf_syscalls, ELEMENTSOF(bpf_syscalls), bpf_keys, ELEMENTSOF(bpf_keys),
+          parse_bpf_options },
 };
 
 static void check_served(struct parser *p, const struct handler_schema *s,
@@ -207,11 +237,17 @@ void parse_handler_options(struct parser *p, json_t *obj, struct draft_rule *r)
                 p->oom = -ENOMEM;
                 return;
         }
-        r->rule.options->refuse_errno = EPERM;
+        handler_options_defaults(d->handler, r->rule.options);
         if (d->handler == UNOTIFY_HANDLER_INJECT && !opts) {
                 fail(p, NULL,
                      "missing required key \"handlerOptions\" (handler \"inject\" needs "
                      "a \"path\")");
+                return;
+        }
+        if (d->handler == UNOTIFY_HANDLER_MOUNT && !opts) {
+                fail(p, NULL,
+                     "missing required key \"handlerOptions\" (handler \"mount\" needs "
+                     "\"types\" and \"targets\")");
                 return;
         }
         if (!opts)
@@ -241,6 +277,31 @@ static char *dup_or_null(const char *s, bool *oom)
         return c;
 }
 
+/* A copy of n borrowed strings (NULL when n is 0 and nothing failed). */
+static const char *const *dup_list(const char *const *from, size_t n, size_t *ret_n, bool *oom)
+{
+        const char **l;
+
+        *ret_n = 0;
+        if (!n)
+                return NULL;
+        l = calloc(n, sizeof(*l));
+        if (!l) {
+                *oom = true;
+                return NULL;
+        }
+        for (size_t i = 0; i < n; i++, (*ret_n)++)
+                l[i] = dup_or_null(from[i], oom);
+        return l;
+}
+
+static void free_list(const char *const *l, size_t n, bool owned)
+{
+        for (size_t i = 0; owned && i < n; i++)
+                free((char *)l[i]);
+        free((void *)l);
+}
+
 int handler_options_copy(const struct unotify_handler_options *from,
                          struct unotify_handler_options **ret)
 {
@@ -254,6 +315,11 @@ int handler_options_copy(const struct unotify_handler_options *from,
         o->rewrites = NULL;
         o->n_rewrites = 0;
         o->inject_path = dup_or_null(from->inject_path, &oom);
+        o->mount_targets = dup_list(from->mount_targets, from->n_mount_targets,
+                                    &o->n_mount_targets, &oom);
+        o->mount_sources = dup_list(from->mount_sources, from->n_mount_sources,
+                                    &o->n_mount_sources, &oom);
+        o->xattr_names = dup_list(from->xattr_names, from->n_xattr_names, &o->n_xattr_names, &oom);
         rw = calloc(from->n_rewrites ?: 1, sizeof(*rw));
         o->rewrites = rw;
         for (size_t i = 0; rw && i < from->n_rewrites; i++, o->n_rewrites++) {
@@ -279,6 +345,9 @@ void handler_options_free(struct unotify_handler_options *o, bool owned)
                 }
                 free((char *)o->inject_path);
         }
+        free_list(o->mount_targets, o->n_mount_targets, owned);
+        free_list(o->mount_sources, o->n_mount_sources, owned);
+        free_list(o->xattr_names, o->n_xattr_names, owned);
         free((struct unotify_rewrite *)o->rewrites);
         free(o);
 }

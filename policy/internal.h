@@ -370,6 +370,17 @@ int check_selection(struct unotify_policy *const *policies, size_t n, struct uno
  * obj into r->rule.options (after the decision and names are parsed). */
 struct parser;
 void parse_handler_options(struct parser *p, json_t *obj, struct draft_rule *r);
+/* handlers_unpriv.c: the options of "sched" and "mount", their defaults
+ * (also without "handlerOptions") and names for dumps. */
+void handler_options_defaults(enum unotify_handler h, struct unotify_handler_options *ret);
+void parse_sched_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
+void parse_mount_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
+void parse_xattr_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
+void parse_bpf_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
+const char *mount_type_name(unsigned type);
+const char *mount_option_name(unsigned option);
+const char *mount_flag_name(uint64_t attr);
+const char *sched_policy_name(int policy);
 /* A policy's own copy of a draft's options. Returns 0 or -ENOMEM. */
 int handler_options_copy(const struct unotify_handler_options *from,
                          struct unotify_handler_options **ret);

@@ -73,3 +73,8 @@ int handlers_check(const char **ret_why);
 extern const struct handler handler_open;
 extern const struct handler handler_mknod;
 extern const struct handler handler_inject;
+extern const struct handler handler_sysinfo;
+extern const struct handler handler_sched;
+extern const struct handler handler_mount;
+extern const struct handler handler_xattr;
+extern const struct handler handler_bpf;

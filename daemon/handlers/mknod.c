@@ -1,6 +1,6 @@
 /* The "mknod" handler: mknod(2) and mknodat(2) of the device nodes a
  * container may have (LXD's list: /dev/null, zero, full, random, urandom,
- * tty, and 0:0 overlayfs whiteouts), created in the task's root (and so its
+ * tty, console, and 0:0 overlayfs whiteouts), created in the task's root (and so its
  * mount namespace) at its path, as its fsuid/fsgid with its umask, with
  * CAP_MKNOD added for that one call. Regular files, FIFOs and sockets are
  * created with the task's own rights only. Any other device gets the
@@ -29,6 +29,7 @@ static const struct {
         { 1, 8 }, /* random */
         { 1, 9 }, /* urandom */
         { 5, 0 }, /* tty */
+        { 5, 1 }, /* console */
         { 0, 0 }, /* whiteout */
 };
 

@@ -73,6 +73,28 @@ enum unotify_handler {
         UNOTIFY_HANDLER_OPEN,   /* "open" */
         UNOTIFY_HANDLER_MKNOD,  /* "mknod" */
         UNOTIFY_HANDLER_INJECT, /* "inject" */
+        UNOTIFY_HANDLER_SYSINFO, /* "sysinfo" */
+        UNOTIFY_HANDLER_SCHED,   /* "sched" */
+        UNOTIFY_HANDLER_MOUNT,   /* "mount" */
+        UNOTIFY_HANDLER_XATTR,   /* "xattr" */
+        UNOTIFY_HANDLER_BPF,     /* "bpf" */
+};
+
+/* The filesystem types the "mount" handler may make (bits of
+ * unotify_handler_options.mount_types). */
+enum unotify_mount_type {
+        UNOTIFY_MOUNT_TMPFS,
+        UNOTIFY_MOUNT_BIND,
+        _UNOTIFY_MOUNT_TYPE_MAX,
+};
+
+/* The filesystem options a task may pass to "mount" (bits of
+ * unotify_handler_options.mount_options). */
+enum unotify_mount_option {
+        UNOTIFY_MOUNT_OPT_SIZE,      /* tmpfs size= */
+        UNOTIFY_MOUNT_OPT_MODE,      /* tmpfs mode= */
+        UNOTIFY_MOUNT_OPT_NR_INODES, /* tmpfs nr_inodes= */
+        _UNOTIFY_MOUNT_OPT_MAX,
 };
 
 /* One "rewrite" of the open handler: an open of `from` (an absolute,
@@ -95,9 +117,41 @@ struct unotify_handler_options {
         const char *inject_path;
         int inject_access;
         bool inject_cloexec;
-        /* "mknod": the errno for a node it does not create (default EPERM,
-         * what an unprivileged mknod(2) of a device gets). */
+        /* "mknod", "sched", "mount": the errno for what it refuses
+         * (default EPERM, what the unprivileged call gets). */
         int refuse_errno;
+        /* "sched": the lowest nice a task may set (-20..19, default 0),
+         * the highest SCHED_FIFO/SCHED_RR priority (0..99, default 0: none)
+         * and the policies it may choose (bits 1 << SCHED_*; default
+         * SCHED_OTHER, SCHED_BATCH, SCHED_IDLE). */
+        int sched_min_nice;
+        int sched_max_rt_priority;
+        uint32_t sched_policies;
+        /* "mount": the types (bits 1 << UNOTIFY_MOUNT_*), the path
+         * prefixes (absolute, normalized, in the task's root) a target
+         * and a bind source must be under, the MOUNT_ATTR_* bits always
+         * set and those the task may ask for, the filesystem options it
+         * may pass (bits 1 << UNOTIFY_MOUNT_OPT_*), the cap on a tmpfs
+         * size= in bytes (0: none; a tmpfs without size= gets it) and
+         * whether a bind mount is idmapped to the task's user namespace. */
+        uint32_t mount_types;
+        const char *const *mount_targets;
+        size_t n_mount_targets;
+        const char *const *mount_sources;
+        size_t n_mount_sources;
+        uint64_t mount_force_attrs;
+        uint64_t mount_allow_attrs;
+        uint32_t mount_options;
+        uint64_t mount_max_size;
+        bool mount_idmap;
+        /* "xattr": the attribute names it sets and removes: an entry that
+         * ends in "." is a prefix, any other an exact name; all in the
+         * trusted. or user. namespace. Default: trusted.overlay. */
+        const char *const *xattr_names;
+        size_t n_xattr_names;
+        /* "bpf": the most instructions of a device program (default
+         * 4096, at most 1000000). */
+        unsigned bpf_max_insns;
 };
 
 struct unotify_decision {

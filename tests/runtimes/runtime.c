@@ -21,7 +21,8 @@
 
 #define RUNTIME_TIMEOUT_MS 30000
 
-static const char *const applets[] = { "sh", "mkdir", "echo", "cat", "sleep", "true", "ls" };
+static const char *const applets[] = { "sh",    "mkdir",  "echo", "cat",  "sleep", "true",
+                                       "ls",    "mount",  "umount", "free", "uptime", "grep" };
 
 static bool find_in_path(const char *name, char *buf, size_t size)
 {
@@ -403,6 +404,40 @@ static json_t *seccomp_section(const struct test_daemon *d, const struct contain
         return section;
 }
 
+/* A user namespace mapping 0..65535 to RT_USERNS_HOST_ROOT..; the
+ * cgroup mount goes (v1 cannot be mounted in a user namespace). */
+static void add_userns(json_t *config)
+{
+        json_t *lx = json_object_get(config, "linux"), *mounts = json_object_get(config, "mounts");
+        json_t *map = json_pack("[{sisisi}]", "containerID", 0, "hostID", RT_USERNS_HOST_ROOT, "size",
+                                65536);
+        size_t i;
+        json_t *m;
+
+        json_array_append_new(json_object_get(lx, "namespaces"), json_pack("{ss}", "type", "user"));
+        json_object_set(lx, "uidMappings", map);
+        json_object_set_new(lx, "gidMappings", map);
+        json_array_foreach(mounts, i, m)
+                if (!strcmp(json_string_value(json_object_get(m, "type")) ?: "", "cgroup")) {
+                        json_array_remove(mounts, i);
+                        break;
+                }
+}
+
+static uid_t chown_to;
+
+static int chown_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st, (void)flag, (void)ftw;
+        return lchown(path, chown_to, chown_to);
+}
+
+void rt_chown_rootfs(struct rt_env *e, uid_t uid)
+{
+        chown_to = uid;
+        cr_assert_eq(nftw(e->rootfs, chown_entry, 16, FTW_PHYS | FTW_MOUNT), 0);
+}
+
 const char *rt_bundle(struct rt_env *e, const struct test_daemon *d, const struct container *c)
 {
         json_t *config = json_deep_copy(e->base);
@@ -421,6 +456,11 @@ const char *rt_bundle(struct rt_env *e, const struct test_daemon *d, const struc
         if (c->caps)
                 set_caps(process, c->caps);
         json_object_set_new(config, "annotations", annotations(c->annotations));
+        if (c->userns)
+                add_userns(config);
+        if (c->memory_limit)
+                json_object_set_new(json_object_get(json_object_get(config, "linux"), "resources"),
+                                    "memory", json_pack("{sI}", "limit", (json_int_t)c->memory_limit));
         json_object_set_new(json_object_get(config, "linux"), "seccomp", section);
         snprintf(path, sizeof(path), "%s/%s", e->dir, id);
         cr_assert_eq(mkdir(path, 0755), 0);

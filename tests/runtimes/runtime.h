@@ -54,7 +54,15 @@ struct container {
         const json_t *seccomp;          /* this section instead of export-oci's */
         bool no_listener;               /* export-oci's section without listenerPath
                                          * and listenerMetadata: a plain filter */
+        bool userns;                    /* a user namespace, 0..65535 mapped to host
+                                         * RT_USERNS_HOST_ROOT..: no capability over the
+                                         * host (the rootfs must be that root's: rt_chown_rootfs) */
+        long long memory_limit;         /* linux.resources.memory.limit; 0: none */
 };
+
+#define RT_USERNS_HOST_ROOT 100000
+/* The rootfs (and everything in it) owned by uid/gid. */
+void rt_chown_rootfs(struct rt_env *e, uid_t uid);
 
 /* Write a bundle for c (seccomp from export-oci against d's policies,
  * or c->seccomp; d may be NULL then); returns the new container's id

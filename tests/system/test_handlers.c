@@ -326,6 +326,15 @@ Test(handlers, mknod_allowed_and_forbidden_devices)
         path_of(p, sizeof(p), "dev/whiteout");
         TARGET(&r, "mknod", p, "c", "0", "0");
         cr_assert_str_eq(r.out, "mknod: ok\n");
+        /* The rest of LXD's list: tty 5:0 and console 5:1; not 5:2 (ptmx). */
+        path_of(p, sizeof(p), "dev/console");
+        TARGET(&r, "mknod", p, "c", "5", "1", "1000");
+        cr_assert_str_eq(r.out, "mknod: ok\n");
+        cr_assert_eq(lstat(p, &st), 0);
+        cr_assert_eq(st.st_rdev, makedev(5, 1));
+        path_of(p, sizeof(p), "dev/ptmx");
+        TARGET(&r, "mknod", p, "c", "5", "2", "1000");
+        cr_assert_str_eq(r.out, "mknod: EPERM\n");
         path_of(p, sizeof(p), "secret/null");
         TARGET(&r, "mknod", p, "c", "1", "3");
         cr_assert_str_eq(r.out, "mknod: EACCES\n", "a path the policy denies");

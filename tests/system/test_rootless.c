@@ -139,6 +139,41 @@ Test(rootless, mknod_policy_refused_at_load, .timeout = 30)
         rmdir(dir);
 }
 
+/* The example for unprivileged containers does privileged work in five
+ * of its rules: a user's daemon refuses each at load, naming what it
+ * needs; root's loads it. */
+Test(rootless, unprivileged_container_policy_refused_at_load, .timeout = 30)
+{
+        char dir[] = "/tmp/unotify-rootless-u.XXXXXX", path[128], cmd[400];
+        const char *argv[] = { UNOTIFYD, "-t", "-p", dir, NULL };
+        static const char *const refusals[] = {
+                "handler \"mount\" needs CAP_SYS_ADMIN to build mounts",
+                "handler \"xattr\" needs CAP_SYS_ADMIN to set trusted.* names",
+                "handler \"bpf\" needs CAP_SYS_ADMIN to load and attach device-cgroup BPF programs",
+                "handler \"sched\" needs CAP_SYS_NICE",
+                "handler \"mknod\" needs CAP_MKNOD",
+        };
+        struct cmd_result r;
+
+        test_user_get(OWNER, &owner);
+        cr_assert_not_null(mkdtemp(dir));
+        cr_assert_eq(chmod(dir, 0755), 0);
+        snprintf(path, sizeof(path), "%s/unprivileged-container.json", dir);
+        snprintf(cmd, sizeof(cmd), "cp %s/policy/examples/unprivileged-container.json %s && chmod 644 %s",
+                 UNOTIFY_SOURCE_DIR, path, path);
+        cr_assert_eq(system(cmd), 0);
+
+        run_as(&owner, argv, &r);
+        cr_assert_eq(r.status, 78, "%s%s", r.out, r.err);
+        for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+                cr_assert(strstr(r.err, refusals[i]), "no \"%s\" in:\n%s", refusals[i], r.err);
+        cr_assert_null(strstr(r.err, "\"sysinfo\""), "sysinfo needs no privilege: %s", r.err);
+        run_cmd(argv, 30000, &r);
+        cr_assert_eq(r.status, 0, "root's daemon: %s%s", r.out, r.err);
+        unlink(path);
+        rmdir(dir);
+}
+
 /* The harness's directory is the owner's, mode 0700: another user cannot
  * even reach the sockets. */
 Test(rootless, other_user_cannot_reach_the_sockets, .timeout = 60)

@@ -171,9 +171,9 @@ static const struct bad_case bad_cases[] = {
         { "emulate without handler", RULE("'action':'UNOTIFY_ACT_EMULATE'"),
           "test.json: /syscalls/0: missing required key \"handler\" (who UNOTIFY_ACT_EMULATE hands "
           "the call to)" },
-        { "unknown handler", RULE("'action':'UNOTIFY_ACT_EMULATE','handler':'mount'"),
-          "test.json: /syscalls/0/handler: unknown handler \"mount\" (expected one of open, mknod, "
-          "inject)" },
+        { "unknown handler", RULE("'action':'UNOTIFY_ACT_EMULATE','handler':'mounts'"),
+          "test.json: /syscalls/0/handler: unknown handler \"mounts\" (expected one of open, mknod, "
+          "inject, sysinfo, sched, mount, xattr, bpf)" },
         { "handler not a string", RULE("'action':'UNOTIFY_ACT_EMULATE','handler':['open']"),
           "test.json: /syscalls/0/handler: expected a handler name, got an array" },
         { "handler with allow", RULE("'action':'SCMP_ACT_ALLOW','handler':'open'"),
@@ -207,7 +207,7 @@ static const struct bad_case bad_cases[] = {
           "of " ACTIONS ")\n"
           "test.json: /syscalls/0/errnoRet: \"errnoRet\" must be 1..4095, got 0\n"
           "test.json: /syscalls/0/handler: unknown handler \"x\" (expected one of open, mknod, "
-          "inject)" },
+          "inject, sysinfo, sched, mount, xattr, bpf)" },
 };
 
 ROWS(actions, bad, bad_cases)
@@ -246,7 +246,12 @@ Test(actions, names, .timeout = 60)
         cr_assert_str_eq(unotify_handler_name(UNOTIFY_HANDLER_MKNOD), "mknod");
         cr_assert_str_eq(unotify_handler_name(UNOTIFY_HANDLER_INJECT), "inject");
         cr_assert_null(unotify_handler_name(UNOTIFY_HANDLER_NONE));
-        cr_assert_null(unotify_handler_name(UNOTIFY_HANDLER_INJECT + 1));
+        cr_assert_str_eq(unotify_handler_name(UNOTIFY_HANDLER_SYSINFO), "sysinfo");
+        cr_assert_str_eq(unotify_handler_name(UNOTIFY_HANDLER_SCHED), "sched");
+        cr_assert_str_eq(unotify_handler_name(UNOTIFY_HANDLER_MOUNT), "mount");
+        cr_assert_str_eq(unotify_handler_name(UNOTIFY_HANDLER_XATTR), "xattr");
+        cr_assert_str_eq(unotify_handler_name(UNOTIFY_HANDLER_BPF), "bpf");
+        cr_assert_null(unotify_handler_name(UNOTIFY_HANDLER_BPF + 1));
 }
 
 /* A rule's action decides only its own syscalls; the first rule that

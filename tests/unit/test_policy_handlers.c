@@ -70,6 +70,66 @@ static const struct bad_case bad_cases[] = {
         { "inject cloexec not a bool",
           EMU("'socket'", "inject", ",'handlerOptions':{'path':'/dev/null','cloexec':1}"),
           "test.json: /syscalls/0/handlerOptions/cloexec: expected true or false, got an integer" },
+        { "sched nice out of range", EMU("'setpriority'", "sched", ",'handlerOptions':{'minNice':-21}"),
+          "test.json: /syscalls/0/handlerOptions/minNice: expected an integer from -20 to 19, got "
+          "one out of range" },
+        { "sched unknown policy",
+          EMU("'sched_setscheduler'", "sched", ",'handlerOptions':{'policies':['SCHED_OTHER','SCHED_FOO']}"),
+          "test.json: /syscalls/0/handlerOptions/policies/1: unknown scheduling policy \"SCHED_FOO\" "
+          "(expected one of SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, SCHED_RR)" },
+        { "sysinfo serves sysinfo only", EMU("'uname'", "sysinfo", ""),
+          "test.json: /syscalls/0/names/0: handler \"sysinfo\" does not serve \"uname\" (it serves "
+          "sysinfo)" },
+        { "mount without options", EMU("'mount'", "mount", ""),
+          "test.json: /syscalls/0: missing required key \"handlerOptions\" (handler \"mount\" "
+          "needs \"types\" and \"targets\")" },
+        { "mount unknown type",
+          EMU("'mount'", "mount", ",'handlerOptions':{'types':['tmpfs','ext4'],'targets':['/mnt']}"),
+          "test.json: /syscalls/0/handlerOptions/types/1: unknown filesystem type \"ext4\" (expected "
+          "one of tmpfs, bind)" },
+        { "mount type not yet",
+          EMU("'mount'", "mount", ",'handlerOptions':{'types':['proc'],'targets':['/mnt']}"),
+          "test.json: /syscalls/0/handlerOptions/types/0: filesystem type \"proc\" is not supported "
+          "yet (expected one of tmpfs, bind)" },
+        { "mount unknown flag",
+          EMU("'mount'", "mount",
+              ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt'],'forceFlags':['nosuid','suid']}"),
+          "test.json: /syscalls/0/handlerOptions/forceFlags/1: unknown mount flag \"suid\" (expected "
+          "one of nosuid, nodev, noexec, ro, noatime, nodiratime, nosymfollow)" },
+        { "mount unknown option",
+          EMU("'mount'", "mount",
+              ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt'],'options':['size','uid']}"),
+          "test.json: /syscalls/0/handlerOptions/options/1: unknown filesystem option \"uid\" "
+          "(expected one of size, mode, nr_inodes)" },
+        { "mount target not normalized",
+          EMU("'mount'", "mount", ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt/']}"),
+          "test.json: /syscalls/0/handlerOptions/targets/0: \"/mnt/\" is not normalized (write "
+          "\"/mnt\")" },
+        { "mount bad size",
+          EMU("'mount'", "mount",
+              ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt'],'maxSize':'64q'}"),
+          "test.json: /syscalls/0/handlerOptions/maxSize: expected a size in bytes (a positive "
+          "integer, or a string such as \"64m\"), got a malformed string" },
+        { "mount bind without sources",
+          EMU("'mount'", "mount", ",'handlerOptions':{'types':['bind'],'targets':['/mnt']}"),
+          "test.json: /syscalls/0/handlerOptions: missing required key \"sources\" (type \"bind\" "
+          "needs the prefixes its sources must be under)" },
+        { "mount idmap without bind",
+          EMU("'mount'", "mount",
+              ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt'],'idmap':true}"),
+          "test.json: /syscalls/0/handlerOptions/idmap: \"idmap\" applies to bind mounts: add "
+          "\"bind\" to \"types\"" },
+        { "xattr security name",
+          EMU("'setxattr'", "xattr", ",'handlerOptions':{'names':['trusted.overlay.','security.capability']}"),
+          "test.json: /syscalls/0/handlerOptions/names/1: \"security.capability\" is not an attribute "
+          "name of the trusted. or user. namespace (at most 255 bytes)" },
+        { "bpf instructions out of range",
+          EMU("'bpf'", "bpf", ",'handlerOptions':{'maxInstructions':0}"),
+          "test.json: /syscalls/0/handlerOptions/maxInstructions: expected an integer from 1 to "
+          "1000000, got one out of range" },
+        { "mount serves no mkdir", EMU("'mkdir'", "mount", ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt']}"),
+          "test.json: /syscalls/0/names/0: handler \"mount\" does not serve \"mkdir\" (it serves "
+          "mount, umount2)" },
 };
 
 ROWS(handlers, bad, bad_cases)
@@ -134,6 +194,44 @@ Test(handlers, options_in_the_effective_dump, .timeout = 60)
         unotify_policy_unref(p);
 }
 
+Test(handlers, unprivileged_container_options, .timeout = 60)
+{
+        struct unotify_policy *p = load_ok(
+                "{" HEAD ",'syscalls':["
+                "{'names':['setpriority'],'action':'UNOTIFY_ACT_EMULATE','handler':'sched',"
+                "'handlerOptions':{'minNice':-5,'maxRtPriority':10,'policies':['SCHED_OTHER','SCHED_RR']}},"
+                "{'names':['mount','umount2'],'action':'UNOTIFY_ACT_EMULATE','handler':'mount',"
+                "'handlerOptions':{'types':['tmpfs','bind'],'targets':['/mnt','/run'],"
+                "'sources':['/srv'],'options':['size'],'maxSize':'64m','idmap':true,"
+                "'allowFlags':['ro'],'errno':'EACCES'}},"
+                "{'names':['sched_setparam'],'action':'UNOTIFY_ACT_EMULATE','handler':'sched'}]}");
+        const struct unotify_handler_options *o = unotify_policy_handler_options(p, 0);
+        char *json;
+
+        cr_assert_eq(o->sched_min_nice, -5);
+        cr_assert_eq(o->sched_max_rt_priority, 10);
+        cr_assert_eq(o->sched_policies, 1u << 0 | 1u << 2); /* SCHED_OTHER, SCHED_RR */
+        o = unotify_policy_handler_options(p, 1);
+        cr_assert_eq(o->mount_types, 3u);
+        cr_assert(o->n_mount_targets == 2 && !strcmp(o->mount_targets[1], "/run"));
+        cr_assert(o->n_mount_sources == 1 && !strcmp(o->mount_sources[0], "/srv"));
+        cr_assert_eq(o->mount_max_size, 64ull << 20);
+        cr_assert_eq(o->mount_options, 1u);
+        cr_assert(o->mount_idmap);
+        cr_assert_eq(o->refuse_errno, EACCES);
+        cr_assert_eq(o->mount_force_attrs, 0x2u | 0x4u, "nosuid,nodev by default");
+        cr_assert_eq(o->mount_allow_attrs, 0x1u);
+        o = unotify_policy_handler_options(p, 2);
+        cr_assert_eq(o->sched_min_nice, 0, "the defaults");
+        cr_assert_eq(o->sched_max_rt_priority, 0);
+        cr_assert_eq(o->sched_policies, 1u << 0 | 1u << 3 | 1u << 5);
+        json = unotify_policy_to_json(p);
+        cr_assert(strstr(json, "\"maxSize\": 67108864"), "%s", json);
+        cr_assert(strstr(json, "\"forceFlags\": [\n"), "%s", json);
+        free(json);
+        unotify_policy_unref(p);
+}
+
 Test(handlers, syscalls_served, .timeout = 60)
 {
         size_t n;
@@ -147,5 +245,15 @@ Test(handlers, syscalls_served, .timeout = 60)
         cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_INJECT, &n), "any syscall");
         cr_assert_eq(n, 0);
         cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_NONE, &n));
-        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_INJECT + 1, &n));
+        s = unotify_handler_syscalls(UNOTIFY_HANDLER_SYSINFO, &n);
+        cr_assert(n == 1 && !strcmp(s[0], "sysinfo"));
+        s = unotify_handler_syscalls(UNOTIFY_HANDLER_SCHED, &n);
+        cr_assert(n == 4 && !strcmp(s[3], "setpriority"));
+        s = unotify_handler_syscalls(UNOTIFY_HANDLER_MOUNT, &n);
+        cr_assert(n == 2 && !strcmp(s[0], "mount"));
+        s = unotify_handler_syscalls(UNOTIFY_HANDLER_XATTR, &n);
+        cr_assert(n == 6 && !strcmp(s[5], "fremovexattr"));
+        s = unotify_handler_syscalls(UNOTIFY_HANDLER_BPF, &n);
+        cr_assert(n == 1 && !strcmp(s[0], "bpf"));
+        cr_assert_null(unotify_handler_syscalls(UNOTIFY_HANDLER_BPF + 1, &n));
 }

@@ -445,7 +445,8 @@ Test(examples, all_load_together_strictly, .timeout = 60)
         const struct unotify_load_options strict = { .strict = true, .kernel_release = "6.1.0" };
         struct unotify_policy_set *s = load_examples(&strict);
         static const char *const names[] = { "audit", "container-hardening", "default", "demo",
-                                             "deny-mkdir", "emulate", "learn-container" };
+                                             "deny-mkdir", "emulate", "learn-container",
+                                             "unprivileged-container" };
 
         cr_assert_eq(unotify_policy_set_count(s), ELEMENTSOF(names));
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
