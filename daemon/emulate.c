@@ -18,7 +18,6 @@
 
 /* Enough for a few blocking opens (FIFOs) without starving the rest; the
  * stale-job check frees workers held by tasks that are gone. */
-#define EMULATE_WORKERS 4
 
 static struct ratelimit answer_errors = RATELIMIT_INIT(10ull * 1000000000u, 10);
 static struct ratelimit refusals = RATELIMIT_INIT(10ull * 1000000000u, 10);
@@ -215,8 +214,33 @@ int emulate_init(struct daemon *d)
                 return log_error_errno(-EOVERFLOW, "the kernel's seccomp_notif_resp has %zu bytes, "
                                                    "more than the %d this build knows",
                                        d->resp_size, RESP_MAX);
-        return pool_new(d->loop, EMULATE_WORKERS, d->opts->limits.listener_workers, send_answer, on_job_done, d,
-                        &d->pool);
+        return 0;
+}
+
+static bool set_emulates(const struct unotify_policy_set *set)
+{
+        for (size_t i = 0; set && i < unotify_policy_set_count(set); i++) {
+                const struct unotify_policy *p = unotify_policy_set_at(set, i);
+
+                for (size_t j = 0; j < unotify_policy_rule_count(p); j++)
+                        if (unotify_policy_rule_handler(p, (int)j) != UNOTIFY_HANDLER_NONE)
+                                return true;
+        }
+        return false;
+}
+
+int emulate_ensure(struct daemon *d, const struct unotify_policy_set *set)
+{
+        int r;
+
+        if (d->pool || !set_emulates(set))
+                return 0;
+        r = pool_new(d->loop, d->opts->limits.workers, d->opts->limits.listener_workers, send_answer, on_job_done,
+                     d, &d->pool);
+        if (r < 0)
+                return log_error_errno(r, "cannot start the %u emulation workers", d->opts->limits.workers);
+        log_info("%u emulation workers started: a policy emulates", d->opts->limits.workers);
+        return 0;
 }
 
 void emulate_done(struct daemon *d)

@@ -15,8 +15,13 @@
 struct daemon;
 struct listener;
 
-/* Start the worker pool. Returns 0 or -errno. */
+/* Check that this build's handlers and the kernel's structs agree.
+ * Returns 0 or -errno. */
 int emulate_init(struct daemon *d);
+/* Start the worker pool (--limit workers=N threads) the first time set
+ * has a rule that emulates: a daemon whose policies emulate nothing runs
+ * no worker thread. Returns 0 or -errno. */
+int emulate_ensure(struct daemon *d, const struct unotify_policy_set *set);
 /* Stop it: every job still in it is answered (ENOSYS if it did not run). */
 void emulate_done(struct daemon *d);
 

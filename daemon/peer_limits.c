@@ -17,6 +17,7 @@ static const struct {
         { "handoff-timeout-ms", offsetof(struct limits, handoff_timeout_ms), 10, 600000 },
         { "control-conns", offsetof(struct limits, control_conns), 1, 65536 },
         { "control-conns-per-uid", offsetof(struct limits, control_conns_per_uid), 1, 65536 },
+        { "workers", offsetof(struct limits, workers), 2, 16 },
         { "listener-workers", offsetof(struct limits, listener_workers), 1, 16 },
         { "listener-queue", offsetof(struct limits, listener_queue), 0, 65536 },
 };

@@ -1,8 +1,8 @@
 /* The daemon's caps on what its peers can make it hold, each set with
  * --limit NAME=N (docs/security.md, "Caps"): connections pending on the
  * handoff and control sockets, in total and per peer uid, how long a
- * handoff may take, and one listener's share of the emulation workers and
- * of the work queued for them. */
+ * handoff may take, the emulation workers, and one listener's share of
+ * them and of the work queued for them. */
 #pragma once
 
 #include <stddef.h>
@@ -13,6 +13,7 @@ struct limits {
         unsigned handoff_timeout_ms;    /* a handoff's whole message */
         unsigned control_conns;         /* open control connections */
         unsigned control_conns_per_uid;
+        unsigned workers;               /* emulation worker threads (when a policy emulates) */
         unsigned listener_workers;      /* workers one listener holds at once */
         unsigned listener_queue;        /* its emulations waiting for a worker */
 };
@@ -20,7 +21,7 @@ struct limits {
 #define LIMITS_DEFAULT                                                                  \
         ((struct limits){ .handoff_conns = 256, .handoff_conns_per_uid = 192,          \
                           .handoff_timeout_ms = 5000, .control_conns = 64,             \
-                          .control_conns_per_uid = 48, .listener_workers = 3,          \
+                          .control_conns_per_uid = 48, .workers = 4, .listener_workers = 3,          \
                           .listener_queue = 64 })
 
 /* "NAME=N" into *l. Returns 0, or -EINVAL with err saying why. */

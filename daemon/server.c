@@ -14,6 +14,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "fdstore.h"
+#include "emulate.h"
 #include "handoff.h"
 #include "learn.h"
 #include "listener.h"
@@ -97,6 +98,15 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
                          "the policies loaded before stay in force", d->opts->policy_dir);
                 log_emit_id(LOG_ERR, 0, LOG_MID_RELOAD_FAILED, 0,
                             "reload failed; the policies loaded before stay in force");
+                return r;
+        }
+        r = emulate_ensure(d, set);
+        if (r < 0) {
+                unotify_policy_set_free(set);
+                sdnotify_ready(d);
+                d->reload_failures++;
+                snprintf(err, err_size, "%s: cannot start the emulation workers its policies need; "
+                         "the policies loaded before stay in force", d->opts->policy_dir);
                 return r;
         }
         /* Listeners hold their own references: they keep the policy they
@@ -193,6 +203,9 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
         if (r < 0)
                 return r;
         d->policies = policies;
+        r = emulate_ensure(d, policies);
+        if (r < 0)
+                return r;
         r = fdstore_init(d, in);
         if (r < 0)
                 return r;
