@@ -53,9 +53,12 @@ static const struct {
 struct mount_call {
         char source[PATH_MAX], target[PATH_MAX], type[64], data[DATA_MAX];
         unsigned long flags;
+        uint64_t asked_attrs; /* MOUNT_ATTR_* of the task's flags */
         bool has_data;
         /* The parsed tmpfs options, pointing into data / own buffers. */
-        char size[32], uid[16], gid[16];
+        char size[32], uid[16], gid[16], pts_gid[16];
+        unsigned fs_type; /* enum unotify_mount_type */
+        const char *ns; /* the task's namespace the context is made in */
         struct mount_plan plan;
 };
 
@@ -118,10 +121,67 @@ static int add_fs(struct mount_call *m, const char *key, const char *value)
         return 0;
 }
 
-/* Each option on the rule's list, size= within the cap. */
-static int check_tmpfs_options(struct emul_call *c, struct mount_call *m)
+#define T(x) (1u << UNOTIFY_MOUNT_##x)
+/* The types made with fsopen(2), the flags each always gets on top of the
+ * rule's forced ones, and the task's namespace its context must be made
+ * in (see mount_ns.h): proc, sysfs and mqueue show what their namespace
+ * holds; none of them needs set-id or device files or exec. devpts is
+ * the exception for nodev: its only nodes are its ptys (no mknod there). */
+static const struct {
+        const char *name;
+        unsigned id;
+        uint64_t forced;
+        const char *ns;
+} fs_types[] = {
+        { "tmpfs", UNOTIFY_MOUNT_TMPFS, 0, NULL },
+        { "proc", UNOTIFY_MOUNT_PROC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "pid" },
+        { "sysfs", UNOTIFY_MOUNT_SYSFS, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "net" },
+        { "mqueue", UNOTIFY_MOUNT_MQUEUE, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "ipc" },
+        { "devpts", UNOTIFY_MOUNT_DEVPTS, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, NULL },
+};
+
+/* Indexed by enum unotify_mount_option: the types it applies to, and
+ * whether it is a flag (no value). */
+static const struct {
+        const char *name;
+        uint32_t types;
+        bool flag;
+} fs_options[] = {
+        { "size", T(TMPFS), false },       { "mode", T(TMPFS) | T(DEVPTS), false },
+        { "nr_inodes", T(TMPFS), false },  { "hidepid", T(PROC), false },
+        { "subset", T(PROC), false },      { "newinstance", T(DEVPTS), true },
+        { "ptmxmode", T(DEVPTS), false },  { "gid", T(DEVPTS), false },
+};
+#undef T
+
+/* gid of the task's user namespace as the host's (gid_map), for a devpts
+ * gid=: the daemon's context reads ids in its own namespace. */
+static int host_gid(struct worker *w, pid_t pid, const char *value, char *buf, size_t size)
 {
-        static const char *const names[] = { "size", "mode", "nr_inodes" };
+        _cleanup_(fclosep) FILE *f = NULL;
+        unsigned long in, out, count, gid;
+        char path[64], *end;
+        int fd;
+
+        errno = 0;
+        gid = strtoul(value, &end, 10);
+        if (*value < '0' || *value > '9' || *end || errno || gid > UINT32_MAX - 1)
+                return -EINVAL;
+        snprintf(path, sizeof(path), "%d/gid_map", (int)pid);
+        fd = openat(w->proc_fd, path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || !(f = fdopen(fd, "re")))
+                return safe_close(fd), -ESRCH;
+        while (fscanf(f, "%lu %lu %lu", &in, &out, &count) == 3)
+                if (gid >= in && gid - in < count) {
+                        snprintf(buf, size, "%lu", out + (gid - in));
+                        return 0;
+                }
+        return -EINVAL; /* unmapped, as the kernel says for an invalid gid */
+}
+
+/* Each option on the rule's list and of this type, size= within the cap. */
+static int check_fs_options(struct emul_call *c, struct worker *w, struct mount_call *m)
+{
         const struct unotify_handler_options *o = c->opts;
         bool sized = false;
         char *save = NULL;
@@ -132,13 +192,19 @@ static int check_tmpfs_options(struct emul_call *c, struct mount_call *m)
                 char *value = strchr(opt, '=');
                 size_t k;
 
-                if (!value || ++n > FS_OPTIONS_MAX)
-                        return refuse(c, "a tmpfs option without a value, or too many");
-                *value++ = '\0';
-                for (k = 0; k < ELEMENTSOF(names) && strcmp(names[k], opt); k++)
+                if (++n > FS_OPTIONS_MAX)
+                        return refuse(c, "too many filesystem options");
+                if (value)
+                        *value++ = '\0';
+                for (k = 0; k < ELEMENTSOF(fs_options) && strcmp(fs_options[k].name, opt); k++)
                         ;
-                if (k == ELEMENTSOF(names) || !(o->mount_options & 1u << k))
-                        return refuse(c, "a tmpfs option the rule does not allow");
+                if (k == ELEMENTSOF(fs_options) || !(o->mount_options & 1u << k) ||
+                    !(fs_options[k].types & 1u << m->fs_type))
+                        return refuse(c, "a filesystem option the rule does not allow");
+                if (fs_options[k].flag != !value)
+                        return refuse(c, "a filesystem option with a value it does not take");
+                if (k == UNOTIFY_MOUNT_OPT_NEWINSTANCE)
+                        continue; /* every devpts mount is a new instance (Linux 4.7) */
                 if (k == UNOTIFY_MOUNT_OPT_SIZE) {
                         uint64_t bytes;
 
@@ -148,10 +214,17 @@ static int check_tmpfs_options(struct emul_call *c, struct mount_call *m)
                                 return refuse(c, "a tmpfs size= above the rule's maxSize");
                         sized = true;
                 }
-                if (add_fs(m, names[k], value) < 0)
+                if (k == UNOTIFY_MOUNT_OPT_GID) {
+                        int r = host_gid(w, (pid_t)c->req.pid, value, m->pts_gid, sizeof(m->pts_gid));
+
+                        if (r < 0)
+                                return r;
+                        value = m->pts_gid;
+                }
+                if (add_fs(m, fs_options[k].name, value) < 0)
                         return -E2BIG;
         }
-        if (!sized && o->mount_max_size) {
+        if (!sized && o->mount_max_size && m->fs_type == UNOTIFY_MOUNT_TMPFS) {
                 snprintf(m->size, sizeof(m->size), "%llu", (unsigned long long)o->mount_max_size);
                 return add_fs(m, "size", m->size);
         }
@@ -178,6 +251,7 @@ static int check_flags(struct emul_call *c, struct mount_call *m)
                 return refuse(c, "a mount flag the handler does not know");
         if (attrs & ~(o->mount_allow_attrs | o->mount_force_attrs))
                 return refuse(c, "a mount flag the rule does not allow");
+        m->asked_attrs = attrs;
         m->plan.attrs = attrs | o->mount_force_attrs;
         return 0;
 }
@@ -273,9 +347,10 @@ static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m,
         return r;
 }
 
-static int check_type(struct emul_call *c, struct mount_call *m)
+static int check_type(struct emul_call *c, struct worker *w, struct mount_call *m)
 {
         const struct unotify_handler_options *o = c->opts;
+        size_t k;
 
         if (m->flags & MS_BIND) {
                 m->plan.bind = true;
@@ -283,9 +358,17 @@ static int check_type(struct emul_call *c, struct mount_call *m)
                 return o->mount_types & 1u << UNOTIFY_MOUNT_BIND ? 0 :
                                                                    refuse(c, "bind mounts are not allowed");
         }
-        if (strcmp(m->type, "tmpfs") != 0 || !(o->mount_types & 1u << UNOTIFY_MOUNT_TMPFS))
+        for (k = 0; k < ELEMENTSOF(fs_types) && strcmp(fs_types[k].name, m->type); k++)
+                ;
+        if (k == ELEMENTSOF(fs_types) || !(o->mount_types & 1u << fs_types[k].id))
                 return refuse(c, "a filesystem type the rule does not allow");
-        return check_tmpfs_options(c, m);
+        m->fs_type = fs_types[k].id;
+        m->ns = fs_types[k].ns;
+        m->plan.fstype = fs_types[k].name;
+        if (m->fs_type == UNOTIFY_MOUNT_DEVPTS)
+                m->plan.attrs &= ~(o->mount_force_attrs & MOUNT_ATTR_NODEV & ~m->asked_attrs);
+        m->plan.attrs |= fs_types[k].forced;
+        return check_fs_options(c, w, m);
 }
 
 static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
@@ -293,15 +376,18 @@ static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
         int r, mntns = -1;
         uint64_t ns_ino = 0;
 
-        m->plan.source_fd = m->plan.target_fd = m->plan.userns_fd = -1;
+        m->plan.source_fd = m->plan.target_fd = m->plan.userns_fd = m->plan.ns_fd = -1;
         r = check_flags(c, m);
         if (r >= 0)
-                r = check_type(c, m);
+                r = check_type(c, w, m);
         if (r >= 0)
                 r = resolve(c, w, m, m->target, &m->plan.target_fd, false);
         if (r >= 0 && m->plan.bind)
                 r = resolve(c, w, m, m->source, &m->plan.source_fd, true);
-        if (r >= 0 && !m->plan.bind && (r = add_fs(m, "uid", m->uid)) >= 0)
+        if (r >= 0 && m->ns)
+                r = m->plan.ns_fd = open_ns(w, (pid_t)c->req.pid, m->ns, NULL);
+        if (r >= 0 && !m->plan.bind && m->fs_type == UNOTIFY_MOUNT_TMPFS &&
+            (r = add_fs(m, "uid", m->uid)) >= 0)
                 r = add_fs(m, "gid", m->gid); /* the root is the task's, not the daemon's */
         if (r >= 0 && m->plan.bind && c->opts->mount_idmap)
                 r = m->plan.userns_fd = open_ns(w, (pid_t)c->req.pid, "user", NULL);
@@ -319,6 +405,7 @@ static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
         safe_close(m->plan.target_fd);
         safe_close(m->plan.source_fd);
         safe_close(m->plan.userns_fd);
+        safe_close(m->plan.ns_fd);
         return r;
 }
 
