@@ -1,12 +1,14 @@
-/* The "mount" handler: mount(2) of a tmpfs or a bind mount, and
+/* The "mount" handler: mount(2) of a tmpfs, proc, sysfs, mqueue, devpts
+ * or a bind mount, and
  * umount2(2) of the mounts it made, for a task that may not mount
  * (a user-namespaced container without CAP_SYS_ADMIN).
  *
  * mount: the type must be on the rule's list; the MS_* flags map to
  * MOUNT_ATTR_* and must be among the allowed or forced ones (the forced
- * ones are always set); each tmpfs option must be on the list, size= no
- * more than maxSize (which is also the size of a tmpfs that asks for
- * none); the target, and a bind's source, are resolved in the task's root
+ * ones are always set, and each kernel filesystem's own); each option
+ * must be on the list and the type's, a tmpfs size= no more than maxSize
+ * (which is also the size of a tmpfs that asks for none); proc, sysfs
+ * and mqueue are made in the task's pid, network, IPC namespace; the target, and a bind's source, are resolved in the task's root
  * with its credentials (openat2, RESOLVE_IN_ROOT for an absolute path,
  * no magic links) and the real path of what was opened must be under one
  * of the prefixes: a symlink swapped in afterwards changes nothing, the
