@@ -23,18 +23,20 @@ static const struct {
 
 /* Indexed by enum unotify_mount_type. */
 static const char *const mount_type_names[] = { "tmpfs", "bind", "proc",
-                                                "sysfs", "mqueue", "devpts" };
+                                                "sysfs", "mqueue", "devpts", "overlay" };
 /* Known but not made by the daemon (yet): named in the error so an
  * admin knows it is not a typo. */
-static const char *const mount_types_unsupported[] = { "overlay" };
+static const char *const mount_types_unsupported[] = { "fuse" };
 /* Indexed by enum unotify_mount_option, with the types each applies to. */
 static const char *const mount_option_names[] = { "size",     "mode",        "nr_inodes",
                                                   "hidepid",  "subset",      "newinstance",
-                                                  "ptmxmode", "gid" };
+                                                  "ptmxmode", "gid",         "lowerdir",
+                                                  "upperdir", "workdir" };
 #define T(x) (1u << UNOTIFY_MOUNT_##x)
 static const uint32_t mount_option_types[] = { T(TMPFS),  T(TMPFS) | T(DEVPTS), T(TMPFS),
                                                T(PROC),   T(PROC),              T(DEVPTS),
-                                               T(DEVPTS), T(DEVPTS) };
+                                               T(DEVPTS), T(DEVPTS),             T(OVERLAY),
+                                               T(OVERLAY), T(OVERLAY) };
 #undef T
 
 static const struct {
@@ -263,6 +265,7 @@ static void check_option_types(struct parser *p, json_t *opts, uint32_t types)
                              mount_option_types[k] == 1u << UNOTIFY_MOUNT_PROC ? "proc" :
                              mount_option_types[k] == 1u << UNOTIFY_MOUNT_DEVPTS ? "devpts" :
                              mount_option_types[k] == 1u << UNOTIFY_MOUNT_TMPFS ? "tmpfs" :
+                             mount_option_types[k] == 1u << UNOTIFY_MOUNT_OVERLAY ? "overlay" :
                                                                                "tmpfs and devpts");
                         ptr_pop(p, mark);
                 }
@@ -300,6 +303,9 @@ void parse_mount_options(struct parser *p, json_t *opts, struct unotify_handler_
         if ((ret->mount_types & 1u << UNOTIFY_MOUNT_BIND) && !json_object_get(opts, "sources"))
                 fail(p, NULL, "missing required key \"sources\" (type \"bind\" needs the "
                               "prefixes its sources must be under)");
+        else if ((ret->mount_types & 1u << UNOTIFY_MOUNT_OVERLAY) && !json_object_get(opts, "sources"))
+                fail(p, NULL, "missing required key \"sources\" (type \"overlay\" needs the "
+                              "prefixes its layers must be under)");
         if (ret->mount_idmap && !(ret->mount_types & 1u << UNOTIFY_MOUNT_BIND))
                 fail(p, "idmap", "\"idmap\" applies to bind mounts: add \"bind\" to \"types\"");
 }

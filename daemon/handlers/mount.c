@@ -61,6 +61,8 @@ struct mount_call {
         char size[32], uid[16], gid[16], pts_gid[16];
         unsigned fs_type; /* enum unotify_mount_type */
         const char *ns; /* the task's namespace the context is made in */
+        const char *layer_paths[MOUNT_LAYERS_MAX]; /* overlay, into data */
+        unsigned n_layers;
         struct mount_plan plan;
 };
 
@@ -140,6 +142,7 @@ static const struct {
         { "sysfs", UNOTIFY_MOUNT_SYSFS, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "net" },
         { "mqueue", UNOTIFY_MOUNT_MQUEUE, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "ipc" },
         { "devpts", UNOTIFY_MOUNT_DEVPTS, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, NULL },
+        { "overlay", UNOTIFY_MOUNT_OVERLAY, 0, NULL },
 };
 
 /* Indexed by enum unotify_mount_option: the types it applies to, and
@@ -153,6 +156,8 @@ static const struct {
         { "nr_inodes", T(TMPFS), false },  { "hidepid", T(PROC), false },
         { "subset", T(PROC), false },      { "newinstance", T(DEVPTS), true },
         { "ptmxmode", T(DEVPTS), false },  { "gid", T(DEVPTS), false },
+        { "lowerdir", T(OVERLAY), false }, { "upperdir", T(OVERLAY), false },
+        { "workdir", T(OVERLAY), false },
 };
 #undef T
 
@@ -179,6 +184,26 @@ static int host_gid(struct worker *w, pid_t pid, const char *value, char *buf, s
                         return 0;
                 }
         return -EINVAL; /* unmapped, as the kernel says for an invalid gid */
+}
+
+/* An overlay's lowerdir=A:B (top first), upperdir=, workdir=: each one a
+ * layer the daemon opens as the task and passes by fd (FSCONFIG_SET_FD,
+ * Linux 6.13), never as a path the kernel would look up again. */
+static int add_layers(struct emul_call *c, struct mount_call *m, size_t k, char *value)
+{
+        static const char *const keys[] = { "lowerdir+", "upperdir", "workdir" };
+        const char *key = keys[k - UNOTIFY_MOUNT_OPT_LOWERDIR];
+        char *save = NULL;
+
+        if (strchr(value, '\\') || !*value || (k > UNOTIFY_MOUNT_OPT_LOWERDIR && strchr(value, ':')))
+                return refuse(c, "an overlay layer with an escape, none, or several where one goes");
+        for (char *dir = strtok_r(value, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                if (m->n_layers >= MOUNT_LAYERS_MAX)
+                        return refuse(c, "too many overlay layers");
+                m->plan.layer_keys[m->n_layers] = key;
+                m->layer_paths[m->n_layers++] = dir;
+        }
+        return 0;
 }
 
 /* Each option on the rule's list and of this type, size= within the cap. */
@@ -216,6 +241,13 @@ static int check_fs_options(struct emul_call *c, struct worker *w, struct mount_
                                 return refuse(c, "a tmpfs size= above the rule's maxSize");
                         sized = true;
                 }
+                if (k >= UNOTIFY_MOUNT_OPT_LOWERDIR) {
+                        int r = add_layers(c, m, k, value);
+
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 if (k == UNOTIFY_MOUNT_OPT_GID) {
                         int r = host_gid(w, (pid_t)c->req.pid, value, m->pts_gid, sizeof(m->pts_gid));
 
@@ -224,6 +256,13 @@ static int check_fs_options(struct emul_call *c, struct worker *w, struct mount_
                         value = m->pts_gid;
                 }
                 if (add_fs(m, fs_options[k].name, value) < 0)
+                        return -E2BIG;
+        }
+        if (m->fs_type == UNOTIFY_MOUNT_OVERLAY) {
+                /* No redirects or metacopy: an upper file's xattrs (the
+                 * xattr handler may let the container set trusted.overlay.)
+                 * must not lead to lower files it could not name itself. */
+                if (add_fs(m, "redirect_dir", "nofollow") < 0 || add_fs(m, "metacopy", "off") < 0)
                         return -E2BIG;
         }
         if (!sized && o->mount_max_size && m->fs_type == UNOTIFY_MOUNT_TMPFS) {
@@ -271,23 +310,29 @@ static bool under(const char *path, const char *const *prefixes, size_t n)
 }
 
 /* path opened in the task's root with its credentials (the worker has
- * taken them on), then its real path checked against prefixes. */
+ * taken them on), then its real path checked against prefixes. access
+ * (an overlay layer: R_OK, W_OK...): a directory opened for reading (the
+ * kernel takes layers by fd only from real opens) that the task may use
+ * so, else O_PATH. */
 static int open_checked(struct emul_call *c, struct worker *w, const struct task_dirs *d,
-                        const char *path, const char *const *prefixes, size_t n, int *ret_fd)
+                        const char *path, const char *const *prefixes, size_t n, int access,
+                        int *ret_fd)
 {
+        uint64_t how = access ? O_RDONLY | O_DIRECTORY | O_CLOEXEC : O_PATH | O_CLOEXEC;
         char real[PATH_MAX];
         int fd, r;
 
         if (!path[0])
                 return -ENOENT;
         if (path[0] == '/')
-                fd = openat2_fd(d->root_fd, path, O_PATH | O_CLOEXEC, 0,
-                                RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+                fd = openat2_fd(d->root_fd, path, how, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
         else
-                fd = openat2_fd(d->base_fd, path, O_PATH | O_CLOEXEC, 0, RESOLVE_NO_MAGICLINKS);
+                fd = openat2_fd(d->base_fd, path, how, 0, RESOLVE_NO_MAGICLINKS);
         if (fd < 0)
                 return fd;
-        r = worker_fd_path(w, fd, real, sizeof(real));
+        r = access && faccessat(fd, "", access, AT_EMPTY_PATH | AT_EACCESS) < 0 ? negative_errno() : 0;
+        if (r >= 0)
+                r = worker_fd_path(w, fd, real, sizeof(real));
         if (r >= 0 && !under(real, prefixes, n))
                 r = refuse(c, "a path outside the rule's prefixes");
         if (r < 0)
@@ -320,7 +365,7 @@ static int open_ns(struct worker *w, pid_t pid, const char *ns, uint64_t *ret_in
 
 /* Resolve target (and source) as the task, in its root. */
 static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m,
-                   const char *path, int *ret_fd, bool source)
+                   const char *path, int *ret_fd, bool source, int access)
 {
         const struct unotify_handler_options *o = c->opts;
         struct task_creds creds;
@@ -337,7 +382,7 @@ static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m,
                 r = worker_assume(w, &creds, 0);
         if (r >= 0)
                 r = open_checked(c, w, &dirs, path, source ? o->mount_sources : o->mount_targets,
-                                 source ? o->n_mount_sources : o->n_mount_targets, ret_fd);
+                                 source ? o->n_mount_sources : o->n_mount_targets, access, ret_fd);
         if (worker_restore(w) < 0 && r >= 0)
                 r = -EIO, *ret_fd = safe_close(*ret_fd);
         if (!source && r >= 0) {
@@ -379,13 +424,18 @@ static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
         uint64_t ns_ino = 0;
 
         m->plan.source_fd = m->plan.target_fd = m->plan.userns_fd = m->plan.ns_fd = -1;
+        for (unsigned i = 0; i < MOUNT_LAYERS_MAX; i++)
+                m->plan.layer_fds[i] = -1;
         r = check_flags(c, m);
         if (r >= 0)
                 r = check_type(c, w, m);
         if (r >= 0)
-                r = resolve(c, w, m, m->target, &m->plan.target_fd, false);
+                r = resolve(c, w, m, m->target, &m->plan.target_fd, false, 0);
         if (r >= 0 && m->plan.bind)
-                r = resolve(c, w, m, m->source, &m->plan.source_fd, true);
+                r = resolve(c, w, m, m->source, &m->plan.source_fd, true, 0);
+        for (unsigned i = 0; r >= 0 && i < m->n_layers; i++)
+                r = resolve(c, w, m, m->layer_paths[i], &m->plan.layer_fds[m->plan.n_layers++], true,
+                            strcmp(m->plan.layer_keys[i], "lowerdir+") ? W_OK | X_OK : R_OK | X_OK);
         if (r >= 0 && m->ns)
                 r = m->plan.ns_fd = open_ns(w, (pid_t)c->req.pid, m->ns, NULL);
         if (r >= 0 && !m->plan.bind && m->fs_type == UNOTIFY_MOUNT_TMPFS &&
@@ -408,6 +458,8 @@ static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
         safe_close(m->plan.source_fd);
         safe_close(m->plan.userns_fd);
         safe_close(m->plan.ns_fd);
+        for (unsigned i = 0; i < m->plan.n_layers; i++)
+                safe_close(m->plan.layer_fds[i]);
         return r;
 }
 
@@ -431,7 +483,7 @@ static int do_umount(struct emul_call *c, struct worker *w, const char *target, 
         if (r >= 0)
                 r = worker_assume(w, &creds, 0);
         if (r >= 0)
-                r = open_checked(c, w, &dirs, target, all, 1, &fd);
+                r = open_checked(c, w, &dirs, target, all, 1, 0, &fd);
         if (worker_restore(w) < 0 && r >= 0)
                 r = -EIO;
         task_dirs_close(&dirs);

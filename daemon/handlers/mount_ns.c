@@ -156,6 +156,9 @@ static int make_fs(const struct mount_plan *p)
                 if (fsconfig(fs, p->fs_values[i] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
                              p->fs_keys[i], p->fs_values[i], 0) < 0)
                         return negative_errno();
+        for (unsigned i = 0; i < p->n_layers; i++)
+                if (fsconfig(fs, FSCONFIG_SET_FD, p->layer_keys[i], NULL, p->layer_fds[i]) < 0)
+                        return negative_errno();
         if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return negative_errno();
         m = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned)p->attrs);

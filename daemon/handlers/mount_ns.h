@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#define MOUNT_LAYERS_MAX 16
+
 struct mount_plan {
         /* In: a filesystem of type fstype (fs_keys/fs_values, n_fs of
          * them, set with fsconfig(2); a NULL value: a flag) or a bind of
@@ -28,6 +30,11 @@ struct mount_plan {
         bool bind;
         const char *fstype;
         int ns_fd;
+        /* An overlay's layers: fsconfig(FSCONFIG_SET_FD) of each key
+         * ("lowerdir+", "upperdir", "workdir") with its directory fd. */
+        const char *layer_keys[MOUNT_LAYERS_MAX];
+        int layer_fds[MOUNT_LAYERS_MAX];
+        unsigned n_layers;
         bool recursive;
         int source_fd;
         const char *fs_keys[16];

@@ -89,6 +89,7 @@ enum unotify_mount_type {
         UNOTIFY_MOUNT_SYSFS,  /* of the task's network namespace */
         UNOTIFY_MOUNT_MQUEUE, /* of the task's IPC namespace */
         UNOTIFY_MOUNT_DEVPTS, /* a new instance */
+        UNOTIFY_MOUNT_OVERLAY, /* of layers under the sources */
         _UNOTIFY_MOUNT_TYPE_MAX,
 };
 
@@ -103,6 +104,9 @@ enum unotify_mount_option {
         UNOTIFY_MOUNT_OPT_NEWINSTANCE, /* devpts newinstance (always one) */
         UNOTIFY_MOUNT_OPT_PTMXMODE,  /* devpts ptmxmode= */
         UNOTIFY_MOUNT_OPT_GID,       /* devpts gid= (a container gid) */
+        UNOTIFY_MOUNT_OPT_LOWERDIR,  /* overlay lowerdir= (these three last) */
+        UNOTIFY_MOUNT_OPT_UPPERDIR,  /* overlay upperdir= */
+        UNOTIFY_MOUNT_OPT_WORKDIR,   /* overlay workdir= */
         _UNOTIFY_MOUNT_OPT_MAX,
 };
 

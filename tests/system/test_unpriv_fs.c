@@ -17,7 +17,7 @@
 
 static struct test_daemon d;
 static char t[128], mnt[256];
-static char policy[2048];
+static char policy[2048], overlay_policy[1024];
 
 static void setup(void)
 {
@@ -34,8 +34,16 @@ static void setup(void)
                  "\"targets\":[\"%s\"],\"options\":[\"hidepid\",\"subset\",\"newinstance\","
                  "\"ptmxmode\",\"mode\",\"gid\"],\"allowFlags\":[\"ro\"]}}]}",
                  mnt);
+        snprintf(overlay_policy, sizeof(overlay_policy),
+                 "{\"name\":\"o\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
+                 "\"handlerOptions\":{\"types\":[\"overlay\"],\"targets\":[\"%s\"],\"sources\":[\"%s/src\"],"
+                 "\"options\":[\"lowerdir\",\"upperdir\",\"workdir\"]}}]}",
+                 mnt, t);
         {
-                const struct test_policy policies[] = { { "f.json", policy }, {} };
+                const struct test_policy policies[] = { { "f.json", policy },
+                                                        { "o.json", overlay_policy },
+                                                        {} };
 
                 daemon_start(&d, policies, false);
         }
@@ -53,9 +61,11 @@ static void teardown(void)
 
 TestSuite(unpriv_fs, .init = setup, .fini = teardown, .timeout = 120);
 
+static const char *policy_name = "f";
+
 static void run(bool daemon, const char *const args[], struct cmd_result *r)
 {
-        const char *argv[24] = { UTARGET, d.socket, "f" };
+        const char *argv[24] = { UTARGET, d.socket, policy_name };
         size_t n = 3;
 
         if (!daemon)
@@ -138,5 +148,75 @@ Test(unpriv_fs, devpts_a_new_instance_whose_ptys_work)
         expect(&r, "mount: EPERM\n");
         WITH(&r, "mount", "devpts", "devpts", mnt, "newinstance=1");
         expect(&r, "mount: EPERM\n");
+        cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
+}
+
+/* dir under t/src, owned by the container's root (owner: HOST_ROOT) or
+ * by the host's (0). */
+static void make_dir(const char *name, uid_t owner, mode_t mode, char *ret, size_t size)
+{
+        snprintf(ret, size, "%s/src/%s", t, name);
+        cr_assert_eq(mkdir(ret, mode), 0, "%s", ret);
+        cr_assert_eq(chown(ret, owner, owner), 0);
+        cr_assert_eq(chmod(ret, mode), 0);
+}
+
+Test(unpriv_fs, overlay_of_layers_under_the_sources_with_whiteouts)
+{
+        char src[256], lower[300], upper[300], work[300], hostonly[300], link[300], file[400];
+        char opts[2048], path[400], mntfile[300], mntnew[300];
+        struct cmd_result r;
+        struct stat st;
+        int before = count_fds(d.pid);
+        FILE *f;
+
+        snprintf(src, sizeof(src), "%s/src", t);
+        cr_assert_eq(mkdir(src, 0755), 0);
+        make_dir("lower", HOST_ROOT, 0755, lower, sizeof(lower));
+        make_dir("upper", HOST_ROOT, 0755, upper, sizeof(upper));
+        make_dir("work", HOST_ROOT, 0755, work, sizeof(work));
+        make_dir("hostonly", 0, 0755, hostonly, sizeof(hostonly));
+        snprintf(link, sizeof(link), "%s/link", src);
+        cr_assert_eq(symlink("/etc", link), 0);
+        snprintf(file, sizeof(file), "%s/file", lower);
+        cr_assert_not_null(f = fopen(file, "w"));
+        fclose(f);
+        snprintf(mntfile, sizeof(mntfile), "%s/file", mnt);
+        snprintf(mntnew, sizeof(mntnew), "%s/new", mnt);
+        policy_name = "o";
+        snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+        WITHOUT(&r, "mount", "overlay", "overlay", mnt, opts);
+        expect(&r, "mount: EPERM\n");
+        /* A file written lands in the upper layer; one of the lower
+         * removed becomes a whiteout there (a 0:0 character device, which
+         * the container could not make itself). */
+        WITH(&r, "mount", "overlay", "overlay", mnt, opts, "+", "ls", mntfile, "+", "write", mntnew,
+             "+", "unlink", mntfile);
+        cr_assert(!strncmp(r.out, "mount: ok rw,nosuid,nodev,", 26), "%s", r.out);
+        cr_assert(strstr(r.out, "redirect_dir=nofollow"), "%s", r.out);
+        cr_assert(strstr(r.out, "\nwrite: ok\nunlink: ok\n"), "%s", r.out);
+        snprintf(path, sizeof(path), "%s/new", upper);
+        cr_assert_eq(stat(path, &st), 0, "written into the upper layer");
+        cr_assert_eq(st.st_uid, HOST_ROOT);
+        snprintf(path, sizeof(path), "%s/file", upper);
+        cr_assert_eq(lstat(path, &st), 0, "a whiteout in the upper layer");
+        cr_assert(S_ISCHR(st.st_mode) && st.st_rdev == 0);
+        cr_assert_eq(access(file, F_OK), 0, "the lower layer is untouched");
+        /* Layers outside the sources, through a symlink, or not the
+         * container's to write: refused. */
+        snprintf(opts, sizeof(opts), "lowerdir=/etc,upperdir=%s,workdir=%s", upper, work);
+        WITH(&r, "mount", "overlay", "overlay", mnt, opts);
+        expect(&r, "mount: EPERM\n");
+        snprintf(opts, sizeof(opts), "lowerdir=%s:%s", lower, link);
+        WITH(&r, "mount", "overlay", "overlay", mnt, opts);
+        expect(&r, "mount: EPERM\n");
+        snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, hostonly, work);
+        WITH(&r, "mount", "overlay", "overlay", mnt, opts);
+        expect(&r, "mount: EACCES\n");
+        snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s,metacopy=on", lower, upper,
+                 work);
+        WITH(&r, "mount", "overlay", "overlay", mnt, opts);
+        expect(&r, "mount: EPERM\n");
+        policy_name = "f";
         cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
 }

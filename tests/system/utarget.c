@@ -24,6 +24,7 @@
  *   mount TYPE SRC DIR OPTS  mount(2) with MS_* flags in OPTS "flags:" prefix,
  *                           then DIR's line in /proc/self/mountinfo
  *   umount DIR              umount2(DIR, 0)
+ *   unlink PATH             unlink(PATH)
  *   pids DIR                where DIR/self leads (a proc) and how many pids it lists
  *   pty DIR                 open DIR/ptmx (a devpts) and the pty it makes there
  *   swap DIR N              a thread swaps DIR/link between "allowed" and "/etc";

@@ -466,6 +466,10 @@ static int one_scenario(int argc, char **argv)
                 printf("umount: %s\n", ename(umount2(dir, 0) < 0 ? errno : 0));
                 return 0;
         }
+        if (!strcmp(s, "unlink") && argc >= 2) {
+                printf("unlink: %s\n", ename(unlink(argv[1]) < 0 ? errno : 0));
+                return 0;
+        }
         if (!strcmp(s, "pids") && argc >= 2)
                 return do_pids(argv[1]);
         if (!strcmp(s, "pty") && argc >= 2)
