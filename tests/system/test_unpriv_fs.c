@@ -144,6 +144,8 @@ Test(unpriv_fs, devpts_a_new_instance_whose_ptys_work)
         cr_assert(strstr(r.out, "\npty: ok 0\n"), "%s", r.out);
         WITH(&r, "mount", "devpts", "devpts", mnt, "gid=70000");
         expect(&r, "mount: EINVAL\n"); /* not mapped in the container */
+        WITH(&r, "mount", "devpts", "devpts", mnt, "gid=tty");
+        expect(&r, "mount: EINVAL\n");
         WITH(&r, "mount", "devpts", "devpts", mnt, "max=4");
         expect(&r, "mount: EPERM\n");
         WITH(&r, "mount", "devpts", "devpts", mnt, "newinstance=1");
@@ -213,6 +215,11 @@ Test(unpriv_fs, overlay_of_layers_under_the_sources_with_whiteouts)
         snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, hostonly, work);
         WITH(&r, "mount", "overlay", "overlay", mnt, opts);
         expect(&r, "mount: EACCES\n");
+        WITH(&r, "mount", "overlay", "overlay", mnt, "lowerdir=,upperdir=x");
+        expect(&r, "mount: EPERM\n");
+        snprintf(opts, sizeof(opts), "lowerdir=%s\\:x", lower);
+        WITH(&r, "mount", "overlay", "overlay", mnt, opts);
+        expect(&r, "mount: EPERM\n");
         snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s,metacopy=on", lower, upper,
                  work);
         WITH(&r, "mount", "overlay", "overlay", mnt, opts);
