@@ -834,7 +834,7 @@ Test(examples, load_and_decide, .timeout = 60)
         r = unotify_policy_set_load_dir(UNOTIFY_SOURCE_DIR "/policy/examples", &s, &diags);
         text = diags_text(&diags);
         cr_assert_eq(r, 0, "%s", text);
-        cr_assert_eq(unotify_policy_set_count(s), 7);
+        cr_assert_eq(unotify_policy_set_count(s), 8);
         demo = unotify_policy_set_find(s, "demo");
         deny = unotify_policy_set_find(s, "deny-mkdir");
         def = unotify_policy_set_find(s, "default");
