@@ -98,8 +98,9 @@ Test(unpriv_fs, proc_of_the_containers_pid_namespace)
         cr_assert(!strncmp(r.out, "mount: ok rw,nosuid,nodev,noexec,", 33), "%s", r.out);
         cr_assert(strstr(r.out, "hidepid=invisible"), "%s", r.out);
         cr_assert(strstr(r.out, "\npids: ok self=1 count=1\n"), "%s", r.out);
-        WITH(&r, "mount", "proc", "proc", mnt, "subset=pid", "+", "pids", mnt);
+        WITH(&r, "mount", "proc", "proc", mnt, "subset=pid", "+", "pids", mnt, "+", "umount", mnt);
         cr_assert(strstr(r.out, "subset=pid"), "%s", r.out);
+        cr_assert(strstr(r.out, "\numount: ok\n"), "its own proc it may unmount: %s", r.out);
         WITH(&r, "mount", "proc", "proc", mnt, "gid=0");
         expect(&r, "mount: EPERM\n"); /* not on the rule's list */
         WITH(&r, "mount", "proc", "proc", mnt, "hidepid=7");
