@@ -22,13 +22,22 @@ static const struct {
 };
 
 /* Indexed by enum unotify_mount_type. */
-static const char *const mount_type_names[] = { "tmpfs", "bind" };
-/* Known to the issue's list but not made by the daemon (yet): named in
- * the error so an admin knows it is not a typo. */
-static const char *const mount_types_unsupported[] = { "proc",    "sysfs", "mqueue",
-                                                       "devpts",  "overlay" };
-/* Indexed by enum unotify_mount_option. */
-static const char *const mount_option_names[] = { "size", "mode", "nr_inodes" };
+static const char *const mount_type_names[] = { "tmpfs", "bind", "proc",
+                                                "sysfs", "mqueue", "devpts", "overlay" };
+/* Known but not made by the daemon (yet): named in the error so an
+ * admin knows it is not a typo. */
+static const char *const mount_types_unsupported[] = { "fuse" };
+/* Indexed by enum unotify_mount_option, with the types each applies to. */
+static const char *const mount_option_names[] = { "size",     "mode",        "nr_inodes",
+                                                  "hidepid",  "subset",      "newinstance",
+                                                  "ptmxmode", "gid",         "lowerdir",
+                                                  "upperdir", "workdir" };
+#define T(x) (1u << UNOTIFY_MOUNT_##x)
+static const uint32_t mount_option_types[] = { T(TMPFS),  T(TMPFS) | T(DEVPTS), T(TMPFS),
+                                               T(PROC),   T(PROC),              T(DEVPTS),
+                                               T(DEVPTS), T(DEVPTS),             T(OVERLAY),
+                                               T(OVERLAY), T(OVERLAY) };
+#undef T
 
 static const struct {
         const char *name;
@@ -239,6 +248,30 @@ static void parse_mount_flags(struct parser *p, json_t *opts, const char *key, u
                         *ret |= mount_flag_names[i].attr;
 }
 
+/* An option that applies to none of the rule's types is a mistake. */
+static void check_option_types(struct parser *p, json_t *opts, uint32_t types)
+{
+        json_t *e;
+        size_t i, mark;
+
+        json_array_foreach(json_object_get(opts, "options"), i, e) {
+                for (size_t k = 0; json_is_string(e) && k < ELEMENTSOF(mount_option_names); k++) {
+                        if (strcmp(mount_option_names[k], json_string_value(e)) ||
+                            (mount_option_types[k] & types))
+                                continue;
+                        mark = ptr_push(p, "options", i);
+                        fail(p, NULL, "option \"%s\" applies to %s, which \"types\" does not list",
+                             mount_option_names[k],
+                             mount_option_types[k] == 1u << UNOTIFY_MOUNT_PROC ? "proc" :
+                             mount_option_types[k] == 1u << UNOTIFY_MOUNT_DEVPTS ? "devpts" :
+                             mount_option_types[k] == 1u << UNOTIFY_MOUNT_TMPFS ? "tmpfs" :
+                             mount_option_types[k] == 1u << UNOTIFY_MOUNT_OVERLAY ? "overlay" :
+                                                                               "tmpfs and devpts");
+                        ptr_pop(p, mark);
+                }
+        }
+}
+
 void parse_mount_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret)
 {
         uint64_t set;
@@ -255,8 +288,11 @@ void parse_mount_options(struct parser *p, json_t *opts, struct unotify_handler_
         parse_mount_flags(p, opts, "forceFlags", &ret->mount_force_attrs);
         parse_mount_flags(p, opts, "allowFlags", &ret->mount_allow_attrs);
         if (name_set(p, opts, "options", mount_option_names, ELEMENTSOF(mount_option_names),
-                     "filesystem option", true, &set))
+                     "filesystem option", true, &set)) {
                 ret->mount_options = (uint32_t)set;
+                if (ret->mount_types)
+                        check_option_types(p, opts, ret->mount_types);
+        }
         parse_max_size(p, opts, ret);
         if ((v = json_object_get(opts, "idmap"))) {
                 if (json_is_boolean(v))
@@ -267,6 +303,9 @@ void parse_mount_options(struct parser *p, json_t *opts, struct unotify_handler_
         if ((ret->mount_types & 1u << UNOTIFY_MOUNT_BIND) && !json_object_get(opts, "sources"))
                 fail(p, NULL, "missing required key \"sources\" (type \"bind\" needs the "
                               "prefixes its sources must be under)");
+        else if ((ret->mount_types & 1u << UNOTIFY_MOUNT_OVERLAY) && !json_object_get(opts, "sources"))
+                fail(p, NULL, "missing required key \"sources\" (type \"overlay\" needs the "
+                              "prefixes its layers must be under)");
         if (ret->mount_idmap && !(ret->mount_types & 1u << UNOTIFY_MOUNT_BIND))
                 fail(p, "idmap", "\"idmap\" applies to bind mounts: add \"bind\" to \"types\"");
 }

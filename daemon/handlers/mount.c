@@ -1,12 +1,14 @@
-/* The "mount" handler: mount(2) of a tmpfs or a bind mount, and
+/* The "mount" handler: mount(2) of a tmpfs, proc, sysfs, mqueue, devpts
+ * or a bind mount, and
  * umount2(2) of the mounts it made, for a task that may not mount
  * (a user-namespaced container without CAP_SYS_ADMIN).
  *
  * mount: the type must be on the rule's list; the MS_* flags map to
  * MOUNT_ATTR_* and must be among the allowed or forced ones (the forced
- * ones are always set); each tmpfs option must be on the list, size= no
- * more than maxSize (which is also the size of a tmpfs that asks for
- * none); the target, and a bind's source, are resolved in the task's root
+ * ones are always set, and each kernel filesystem's own); each option
+ * must be on the list and the type's, a tmpfs size= no more than maxSize
+ * (which is also the size of a tmpfs that asks for none); proc, sysfs
+ * and mqueue are made in the task's pid, network, IPC namespace; the target, and a bind's source, are resolved in the task's root
  * with its credentials (openat2, RESOLVE_IN_ROOT for an absolute path,
  * no magic links) and the real path of what was opened must be under one
  * of the prefixes: a symlink swapped in afterwards changes nothing, the
@@ -53,9 +55,14 @@ static const struct {
 struct mount_call {
         char source[PATH_MAX], target[PATH_MAX], type[64], data[DATA_MAX];
         unsigned long flags;
+        uint64_t asked_attrs; /* MOUNT_ATTR_* of the task's flags */
         bool has_data;
         /* The parsed tmpfs options, pointing into data / own buffers. */
-        char size[32], uid[16], gid[16];
+        char size[32], uid[16], gid[16], pts_gid[16];
+        unsigned fs_type; /* enum unotify_mount_type */
+        const char *ns; /* the task's namespace the context is made in */
+        const char *layer_paths[MOUNT_LAYERS_MAX]; /* overlay, into data */
+        unsigned n_layers;
         struct mount_plan plan;
 };
 
@@ -118,10 +125,90 @@ static int add_fs(struct mount_call *m, const char *key, const char *value)
         return 0;
 }
 
-/* Each option on the rule's list, size= within the cap. */
-static int check_tmpfs_options(struct emul_call *c, struct mount_call *m)
+#define T(x) (1u << UNOTIFY_MOUNT_##x)
+/* The types made with fsopen(2), the flags each always gets on top of the
+ * rule's forced ones, and the task's namespace its context must be made
+ * in (see mount_ns.h): proc, sysfs and mqueue show what their namespace
+ * holds; none of them needs set-id or device files or exec. devpts is
+ * the exception for nodev: its only nodes are its ptys (no mknod there). */
+static const struct {
+        const char *name;
+        unsigned id;
+        uint64_t forced;
+        const char *ns;
+} fs_types[] = {
+        { "tmpfs", UNOTIFY_MOUNT_TMPFS, 0, NULL },
+        { "proc", UNOTIFY_MOUNT_PROC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "pid" },
+        { "sysfs", UNOTIFY_MOUNT_SYSFS, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "net" },
+        { "mqueue", UNOTIFY_MOUNT_MQUEUE, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "ipc" },
+        { "devpts", UNOTIFY_MOUNT_DEVPTS, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, NULL },
+        { "overlay", UNOTIFY_MOUNT_OVERLAY, 0, NULL },
+};
+
+/* Indexed by enum unotify_mount_option: the types it applies to, and
+ * whether it is a flag (no value). */
+static const struct {
+        const char *name;
+        uint32_t types;
+        bool flag;
+} fs_options[] = {
+        { "size", T(TMPFS), false },       { "mode", T(TMPFS) | T(DEVPTS), false },
+        { "nr_inodes", T(TMPFS), false },  { "hidepid", T(PROC), false },
+        { "subset", T(PROC), false },      { "newinstance", T(DEVPTS), true },
+        { "ptmxmode", T(DEVPTS), false },  { "gid", T(DEVPTS), false },
+        { "lowerdir", T(OVERLAY), false }, { "upperdir", T(OVERLAY), false },
+        { "workdir", T(OVERLAY), false },
+};
+#undef T
+
+/* gid of the task's user namespace as the host's (gid_map), for a devpts
+ * gid=: the daemon's context reads ids in its own namespace. */
+static int host_gid(struct worker *w, pid_t pid, const char *value, char *buf, size_t size)
 {
-        static const char *const names[] = { "size", "mode", "nr_inodes" };
+        _cleanup_(fclosep) FILE *f = NULL;
+        unsigned long in, out, count, gid;
+        char path[64], *end;
+        int fd;
+
+        errno = 0;
+        gid = strtoul(value, &end, 10);
+        if (*value < '0' || *value > '9' || *end || errno || gid > UINT32_MAX - 1)
+                return -EINVAL;
+        snprintf(path, sizeof(path), "%d/gid_map", (int)pid);
+        fd = openat(w->proc_fd, path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || !(f = fdopen(fd, "re")))
+                return safe_close(fd), -ESRCH;
+        while (fscanf(f, "%lu %lu %lu", &in, &out, &count) == 3)
+                if (gid >= in && gid - in < count) {
+                        snprintf(buf, size, "%lu", out + (gid - in));
+                        return 0;
+                }
+        return -EINVAL; /* unmapped, as the kernel says for an invalid gid */
+}
+
+/* An overlay's lowerdir=A:B (top first), upperdir=, workdir=: each one a
+ * layer the daemon opens as the task and passes by fd (FSCONFIG_SET_FD,
+ * Linux 6.13), never as a path the kernel would look up again. */
+static int add_layers(struct emul_call *c, struct mount_call *m, size_t k, char *value)
+{
+        static const char *const keys[] = { "lowerdir+", "upperdir", "workdir" };
+        const char *key = keys[k - UNOTIFY_MOUNT_OPT_LOWERDIR];
+        char *save = NULL;
+
+        if (strchr(value, '\\') || !*value || (k > UNOTIFY_MOUNT_OPT_LOWERDIR && strchr(value, ':')))
+                return refuse(c, "an overlay layer with an escape, none, or several where one goes");
+        for (char *dir = strtok_r(value, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                if (m->n_layers >= MOUNT_LAYERS_MAX)
+                        return refuse(c, "too many overlay layers");
+                m->plan.layer_keys[m->n_layers] = key;
+                m->layer_paths[m->n_layers++] = dir;
+        }
+        return 0;
+}
+
+/* Each option on the rule's list and of this type, size= within the cap. */
+static int check_fs_options(struct emul_call *c, struct worker *w, struct mount_call *m)
+{
         const struct unotify_handler_options *o = c->opts;
         bool sized = false;
         char *save = NULL;
@@ -132,13 +219,19 @@ static int check_tmpfs_options(struct emul_call *c, struct mount_call *m)
                 char *value = strchr(opt, '=');
                 size_t k;
 
-                if (!value || ++n > FS_OPTIONS_MAX)
-                        return refuse(c, "a tmpfs option without a value, or too many");
-                *value++ = '\0';
-                for (k = 0; k < ELEMENTSOF(names) && strcmp(names[k], opt); k++)
+                if (++n > FS_OPTIONS_MAX)
+                        return refuse(c, "too many filesystem options");
+                if (value)
+                        *value++ = '\0';
+                for (k = 0; k < ELEMENTSOF(fs_options) && strcmp(fs_options[k].name, opt); k++)
                         ;
-                if (k == ELEMENTSOF(names) || !(o->mount_options & 1u << k))
-                        return refuse(c, "a tmpfs option the rule does not allow");
+                if (k == ELEMENTSOF(fs_options) || !(o->mount_options & 1u << k) ||
+                    !(fs_options[k].types & 1u << m->fs_type))
+                        return refuse(c, "a filesystem option the rule does not allow");
+                if (fs_options[k].flag != !value)
+                        return refuse(c, "a filesystem option with a value it does not take");
+                if (k == UNOTIFY_MOUNT_OPT_NEWINSTANCE)
+                        continue; /* every devpts mount is a new instance (Linux 4.7) */
                 if (k == UNOTIFY_MOUNT_OPT_SIZE) {
                         uint64_t bytes;
 
@@ -148,10 +241,31 @@ static int check_tmpfs_options(struct emul_call *c, struct mount_call *m)
                                 return refuse(c, "a tmpfs size= above the rule's maxSize");
                         sized = true;
                 }
-                if (add_fs(m, names[k], value) < 0)
+                if (k >= UNOTIFY_MOUNT_OPT_LOWERDIR) {
+                        int r = add_layers(c, m, k, value);
+
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (k == UNOTIFY_MOUNT_OPT_GID) {
+                        int r = host_gid(w, (pid_t)c->req.pid, value, m->pts_gid, sizeof(m->pts_gid));
+
+                        if (r < 0)
+                                return r;
+                        value = m->pts_gid;
+                }
+                if (add_fs(m, fs_options[k].name, value) < 0)
                         return -E2BIG;
         }
-        if (!sized && o->mount_max_size) {
+        if (m->fs_type == UNOTIFY_MOUNT_OVERLAY) {
+                /* No redirects or metacopy: an upper file's xattrs (the
+                 * xattr handler may let the container set trusted.overlay.)
+                 * must not lead to lower files it could not name itself. */
+                if (add_fs(m, "redirect_dir", "nofollow") < 0 || add_fs(m, "metacopy", "off") < 0)
+                        return -E2BIG;
+        }
+        if (!sized && o->mount_max_size && m->fs_type == UNOTIFY_MOUNT_TMPFS) {
                 snprintf(m->size, sizeof(m->size), "%llu", (unsigned long long)o->mount_max_size);
                 return add_fs(m, "size", m->size);
         }
@@ -178,6 +292,7 @@ static int check_flags(struct emul_call *c, struct mount_call *m)
                 return refuse(c, "a mount flag the handler does not know");
         if (attrs & ~(o->mount_allow_attrs | o->mount_force_attrs))
                 return refuse(c, "a mount flag the rule does not allow");
+        m->asked_attrs = attrs;
         m->plan.attrs = attrs | o->mount_force_attrs;
         return 0;
 }
@@ -195,23 +310,29 @@ static bool under(const char *path, const char *const *prefixes, size_t n)
 }
 
 /* path opened in the task's root with its credentials (the worker has
- * taken them on), then its real path checked against prefixes. */
+ * taken them on), then its real path checked against prefixes. access
+ * (an overlay layer: R_OK, W_OK...): a directory opened for reading (the
+ * kernel takes layers by fd only from real opens) that the task may use
+ * so, else O_PATH. */
 static int open_checked(struct emul_call *c, struct worker *w, const struct task_dirs *d,
-                        const char *path, const char *const *prefixes, size_t n, int *ret_fd)
+                        const char *path, const char *const *prefixes, size_t n, int access,
+                        int *ret_fd)
 {
+        uint64_t how = access ? O_RDONLY | O_DIRECTORY | O_CLOEXEC : O_PATH | O_CLOEXEC;
         char real[PATH_MAX];
         int fd, r;
 
         if (!path[0])
                 return -ENOENT;
         if (path[0] == '/')
-                fd = openat2_fd(d->root_fd, path, O_PATH | O_CLOEXEC, 0,
-                                RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+                fd = openat2_fd(d->root_fd, path, how, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
         else
-                fd = openat2_fd(d->base_fd, path, O_PATH | O_CLOEXEC, 0, RESOLVE_NO_MAGICLINKS);
+                fd = openat2_fd(d->base_fd, path, how, 0, RESOLVE_NO_MAGICLINKS);
         if (fd < 0)
                 return fd;
-        r = worker_fd_path(w, fd, real, sizeof(real));
+        r = access && faccessat(fd, "", access, AT_EMPTY_PATH | AT_EACCESS) < 0 ? negative_errno() : 0;
+        if (r >= 0)
+                r = worker_fd_path(w, fd, real, sizeof(real));
         if (r >= 0 && !under(real, prefixes, n))
                 r = refuse(c, "a path outside the rule's prefixes");
         if (r < 0)
@@ -244,7 +365,7 @@ static int open_ns(struct worker *w, pid_t pid, const char *ns, uint64_t *ret_in
 
 /* Resolve target (and source) as the task, in its root. */
 static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m,
-                   const char *path, int *ret_fd, bool source)
+                   const char *path, int *ret_fd, bool source, int access)
 {
         const struct unotify_handler_options *o = c->opts;
         struct task_creds creds;
@@ -261,7 +382,7 @@ static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m,
                 r = worker_assume(w, &creds, 0);
         if (r >= 0)
                 r = open_checked(c, w, &dirs, path, source ? o->mount_sources : o->mount_targets,
-                                 source ? o->n_mount_sources : o->n_mount_targets, ret_fd);
+                                 source ? o->n_mount_sources : o->n_mount_targets, access, ret_fd);
         if (worker_restore(w) < 0 && r >= 0)
                 r = -EIO, *ret_fd = safe_close(*ret_fd);
         if (!source && r >= 0) {
@@ -273,9 +394,10 @@ static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m,
         return r;
 }
 
-static int check_type(struct emul_call *c, struct mount_call *m)
+static int check_type(struct emul_call *c, struct worker *w, struct mount_call *m)
 {
         const struct unotify_handler_options *o = c->opts;
+        size_t k;
 
         if (m->flags & MS_BIND) {
                 m->plan.bind = true;
@@ -283,9 +405,17 @@ static int check_type(struct emul_call *c, struct mount_call *m)
                 return o->mount_types & 1u << UNOTIFY_MOUNT_BIND ? 0 :
                                                                    refuse(c, "bind mounts are not allowed");
         }
-        if (strcmp(m->type, "tmpfs") != 0 || !(o->mount_types & 1u << UNOTIFY_MOUNT_TMPFS))
+        for (k = 0; k < ELEMENTSOF(fs_types) && strcmp(fs_types[k].name, m->type); k++)
+                ;
+        if (k == ELEMENTSOF(fs_types) || !(o->mount_types & 1u << fs_types[k].id))
                 return refuse(c, "a filesystem type the rule does not allow");
-        return check_tmpfs_options(c, m);
+        m->fs_type = fs_types[k].id;
+        m->ns = fs_types[k].ns;
+        m->plan.fstype = fs_types[k].name;
+        if (m->fs_type == UNOTIFY_MOUNT_DEVPTS)
+                m->plan.attrs &= ~(o->mount_force_attrs & MOUNT_ATTR_NODEV & ~m->asked_attrs);
+        m->plan.attrs |= fs_types[k].forced;
+        return check_fs_options(c, w, m);
 }
 
 static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
@@ -293,15 +423,23 @@ static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
         int r, mntns = -1;
         uint64_t ns_ino = 0;
 
-        m->plan.source_fd = m->plan.target_fd = m->plan.userns_fd = -1;
+        m->plan.source_fd = m->plan.target_fd = m->plan.userns_fd = m->plan.ns_fd = -1;
+        for (unsigned i = 0; i < MOUNT_LAYERS_MAX; i++)
+                m->plan.layer_fds[i] = -1;
         r = check_flags(c, m);
         if (r >= 0)
-                r = check_type(c, m);
+                r = check_type(c, w, m);
         if (r >= 0)
-                r = resolve(c, w, m, m->target, &m->plan.target_fd, false);
+                r = resolve(c, w, m, m->target, &m->plan.target_fd, false, 0);
         if (r >= 0 && m->plan.bind)
-                r = resolve(c, w, m, m->source, &m->plan.source_fd, true);
-        if (r >= 0 && !m->plan.bind && (r = add_fs(m, "uid", m->uid)) >= 0)
+                r = resolve(c, w, m, m->source, &m->plan.source_fd, true, 0);
+        for (unsigned i = 0; r >= 0 && i < m->n_layers; i++)
+                r = resolve(c, w, m, m->layer_paths[i], &m->plan.layer_fds[m->plan.n_layers++], true,
+                            strcmp(m->plan.layer_keys[i], "lowerdir+") ? W_OK | X_OK : R_OK | X_OK);
+        if (r >= 0 && m->ns)
+                r = m->plan.ns_fd = open_ns(w, (pid_t)c->req.pid, m->ns, NULL);
+        if (r >= 0 && !m->plan.bind && m->fs_type == UNOTIFY_MOUNT_TMPFS &&
+            (r = add_fs(m, "uid", m->uid)) >= 0)
                 r = add_fs(m, "gid", m->gid); /* the root is the task's, not the daemon's */
         if (r >= 0 && m->plan.bind && c->opts->mount_idmap)
                 r = m->plan.userns_fd = open_ns(w, (pid_t)c->req.pid, "user", NULL);
@@ -319,6 +457,9 @@ static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
         safe_close(m->plan.target_fd);
         safe_close(m->plan.source_fd);
         safe_close(m->plan.userns_fd);
+        safe_close(m->plan.ns_fd);
+        for (unsigned i = 0; i < m->plan.n_layers; i++)
+                safe_close(m->plan.layer_fds[i]);
         return r;
 }
 
@@ -342,7 +483,7 @@ static int do_umount(struct emul_call *c, struct worker *w, const char *target, 
         if (r >= 0)
                 r = worker_assume(w, &creds, 0);
         if (r >= 0)
-                r = open_checked(c, w, &dirs, target, all, 1, &fd);
+                r = open_checked(c, w, &dirs, target, all, 1, 0, &fd);
         if (worker_restore(w) < 0 && r >= 0)
                 r = -EIO;
         task_dirs_close(&dirs);

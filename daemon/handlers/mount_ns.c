@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/sched.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -64,16 +67,97 @@ int mount_id_of(int fd, uint64_t *ret_id, bool *ret_is_root)
         return 0;
 }
 
-/* fsopen → fsconfig → FSCONFIG_CMD_CREATE → fsmount: a detached tmpfs. */
-static int make_tmpfs(const struct mount_plan *p)
+/* fd (or, when < 0, the errno err) in one message. */
+static void send_one_fd(int sock, int fd, int err)
 {
-        _cleanup_(closep) int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+        char ctl[CMSG_SPACE(sizeof(int))] = {};
+        struct iovec iov = { .iov_base = &err, .iov_len = sizeof(err) };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+        if (fd >= 0) {
+                struct cmsghdr *cm;
+
+                msg.msg_control = ctl;
+                msg.msg_controllen = sizeof(ctl);
+                cm = CMSG_FIRSTHDR(&msg);
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+        }
+        (void)sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+static int recv_one_fd(int sock)
+{
+        char ctl[CMSG_SPACE(sizeof(int))] = {};
+        int err = 0, fd = -1;
+        struct iovec iov = { .iov_base = &err, .iov_len = sizeof(err) };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                              .msg_controllen = sizeof(ctl) };
+        struct cmsghdr *cm;
+
+        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != (ssize_t)sizeof(err))
+                return -EIO; /* the child died without a word */
+        cm = CMSG_FIRSTHDR(&msg);
+        if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+            cm->cmsg_len == CMSG_LEN(sizeof(int)))
+                memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+        if (fd >= 0)
+                return fd;
+        return err > 0 ? -err : -EIO;
+}
+
+/* A child born in the pid namespace ns_fd (the thread has joined it for
+ * its children) opens the context and passes it back. Its exit signal is
+ * none, so nothing else reaps it; it runs only raw system calls. */
+static int fsopen_in_pidns(const char *fstype, int ns_fd)
+{
+        struct clone_args args = { .exit_signal = 0 };
+        _cleanup_(closep) int a = -1, b = -1;
+        int sv[2], fd;
+        long pid;
+
+        if (setns(ns_fd, CLONE_NEWPID) < 0)
+                return negative_errno();
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return negative_errno();
+        a = sv[0], b = sv[1];
+        pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                int fs = fsopen(fstype, FSOPEN_CLOEXEC);
+
+                send_one_fd(b, fs < 0 ? -1 : fs, fs < 0 ? errno : 0);
+                syscall(SYS_exit_group, 0);
+        }
+        b = safe_close(b);
+        fd = recv_one_fd(a);
+        (void)waitid(P_PID, (id_t)pid, NULL, WEXITED | __WALL);
+        return fd;
+}
+
+/* fsopen → fsconfig → FSCONFIG_CMD_CREATE → fsmount: a detached mount. */
+static int make_fs(const struct mount_plan *p)
+{
+        _cleanup_(closep) int fs = -1;
         int m;
 
-        if (fs < 0)
+        if (p->ns_fd >= 0 && !strcmp(p->fstype, "proc"))
+                fs = fsopen_in_pidns(p->fstype, p->ns_fd);
+        else if (p->ns_fd >= 0 && setns(p->ns_fd, 0) < 0)
                 return negative_errno();
+        else if ((fs = fsopen(p->fstype, FSOPEN_CLOEXEC)) < 0)
+                return negative_errno();
+        if (fs < 0)
+                return fs;
         for (unsigned i = 0; i < p->n_fs; i++)
-                if (fsconfig(fs, FSCONFIG_SET_STRING, p->fs_keys[i], p->fs_values[i], 0) < 0)
+                if (fsconfig(fs, p->fs_values[i] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
+                             p->fs_keys[i], p->fs_values[i], 0) < 0)
+                        return negative_errno();
+        for (unsigned i = 0; i < p->n_layers; i++)
+                if (fsconfig(fs, FSCONFIG_SET_FD, p->layer_keys[i], NULL, p->layer_fds[i]) < 0)
                         return negative_errno();
         if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return negative_errno();
@@ -107,7 +191,7 @@ static int make_bind(const struct mount_plan *p)
 static int attach(struct ns_call *c)
 {
         struct mount_plan *p = c->plan;
-        _cleanup_(closep) int m = p->bind ? make_bind(p) : make_tmpfs(p);
+        _cleanup_(closep) int m = p->bind ? make_bind(p) : make_fs(p);
         int r;
 
         if (m < 0)

@@ -15,11 +15,26 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#define MOUNT_LAYERS_MAX 16
+
 struct mount_plan {
-        /* In: a tmpfs (fs_keys/fs_values, n_fs of them, set with
-         * fsconfig(2)) or a bind of source_fd; attrs (MOUNT_ATTR_*) set on
-         * the new mount; userns_fd >= 0: idmapped to that user namespace. */
+        /* In: a filesystem of type fstype (fs_keys/fs_values, n_fs of
+         * them, set with fsconfig(2); a NULL value: a flag) or a bind of
+         * source_fd; attrs (MOUNT_ATTR_*) set on the new mount; userns_fd
+         * >= 0: idmapped to that user namespace. ns_fd >= 0: the task's
+         * namespace the context must be made in: the thread joins it
+         * (a network or IPC namespace: sysfs, mqueue take current's), or,
+         * for a pid namespace (proc takes the pid namespace its opener was
+         * born in, which setns(2) does not change), fsopen(2) runs in a
+         * child born there that passes the context back. */
         bool bind;
+        const char *fstype;
+        int ns_fd;
+        /* An overlay's layers: fsconfig(FSCONFIG_SET_FD) of each key
+         * ("lowerdir+", "upperdir", "workdir") with its directory fd. */
+        const char *layer_keys[MOUNT_LAYERS_MAX];
+        int layer_fds[MOUNT_LAYERS_MAX];
+        unsigned n_layers;
         bool recursive;
         int source_fd;
         const char *fs_keys[16];

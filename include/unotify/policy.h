@@ -85,6 +85,11 @@ enum unotify_handler {
 enum unotify_mount_type {
         UNOTIFY_MOUNT_TMPFS,
         UNOTIFY_MOUNT_BIND,
+        UNOTIFY_MOUNT_PROC,   /* of the task's pid namespace */
+        UNOTIFY_MOUNT_SYSFS,  /* of the task's network namespace */
+        UNOTIFY_MOUNT_MQUEUE, /* of the task's IPC namespace */
+        UNOTIFY_MOUNT_DEVPTS, /* a new instance */
+        UNOTIFY_MOUNT_OVERLAY, /* of layers under the sources */
         _UNOTIFY_MOUNT_TYPE_MAX,
 };
 
@@ -92,8 +97,16 @@ enum unotify_mount_type {
  * unotify_handler_options.mount_options). */
 enum unotify_mount_option {
         UNOTIFY_MOUNT_OPT_SIZE,      /* tmpfs size= */
-        UNOTIFY_MOUNT_OPT_MODE,      /* tmpfs mode= */
+        UNOTIFY_MOUNT_OPT_MODE,      /* tmpfs and devpts mode= */
         UNOTIFY_MOUNT_OPT_NR_INODES, /* tmpfs nr_inodes= */
+        UNOTIFY_MOUNT_OPT_HIDEPID,   /* proc hidepid= */
+        UNOTIFY_MOUNT_OPT_SUBSET,    /* proc subset=pid */
+        UNOTIFY_MOUNT_OPT_NEWINSTANCE, /* devpts newinstance (always one) */
+        UNOTIFY_MOUNT_OPT_PTMXMODE,  /* devpts ptmxmode= */
+        UNOTIFY_MOUNT_OPT_GID,       /* devpts gid= (a container gid) */
+        UNOTIFY_MOUNT_OPT_LOWERDIR,  /* overlay lowerdir= (these three last) */
+        UNOTIFY_MOUNT_OPT_UPPERDIR,  /* overlay upperdir= */
+        UNOTIFY_MOUNT_OPT_WORKDIR,   /* overlay workdir= */
         _UNOTIFY_MOUNT_OPT_MAX,
 };
 

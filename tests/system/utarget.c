@@ -1,6 +1,7 @@
 /* unotify-utarget: a target in a user namespace, as in an unprivileged
  * container: a new user namespace mapping 0..65535 to host 100000..165535,
- * new mount and pid namespaces (the scenario runs as pid 1, uid 0 there),
+ * new mount, pid, network and IPC namespaces (the scenario runs as pid 1,
+ * uid 0 there),
  * and the capabilities a runtime leaves a container (no CAP_SYS_ADMIN, no
  * CAP_SYS_NICE). Like a runtime, the host-root parent builds the filter,
  * the container process installs it and sends the listener back, and the
@@ -23,6 +24,9 @@
  *   mount TYPE SRC DIR OPTS  mount(2) with MS_* flags in OPTS "flags:" prefix,
  *                           then DIR's line in /proc/self/mountinfo
  *   umount DIR              umount2(DIR, 0)
+ *   unlink PATH             unlink(PATH)
+ *   pids DIR                where DIR/self leads (a proc) and how many pids it lists
+ *   pty DIR                 open DIR/ptmx (a devpts) and the pty it makes there
  *   swap DIR N              a thread swaps DIR/link between "allowed" and "/etc";
  *                           N tmpfs mounts on DIR/link, each undone at DIR/allowed
  *   ls PATH                 its owner (as the container sees it) and mode
@@ -231,7 +235,7 @@ static int middle(struct setup *s, int argc, char **argv)
         pid_t init;
         int status;
 
-        if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) < 0)
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC) < 0)
                 die("unshare");
         if (write(s->sock[1], "u", 1) != 1 || read(s->sock[1], &c, 1) != 1)
                 die("sync");

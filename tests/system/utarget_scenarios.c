@@ -1,5 +1,6 @@
 /* The scenarios of unotify-utarget (utarget.c says what each does): run
  * as pid 1, uid 0 of a user namespace, without CAP_SYS_ADMIN. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -182,6 +184,47 @@ static int do_mount(const char *type, const char *src, const char *dir, const ch
         }
         mountinfo_line(dir, line, sizeof(line));
         printf("mount: ok %s\n", line);
+        return 0;
+}
+
+/* A proc at dir: its "self" (our pid in the pid namespace it shows) and
+ * the number of pids it lists. */
+static int do_pids(const char *dir)
+{
+        char path[512], self[64] = "";
+        struct dirent *e;
+        DIR *d = opendir(dir);
+        unsigned n = 0;
+
+        if (!d) {
+                printf("pids: %s\n", ename(errno));
+                return 0;
+        }
+        while ((e = readdir(d)))
+                n += e->d_name[0] >= '1' && e->d_name[0] <= '9';
+        closedir(d);
+        snprintf(path, sizeof(path), "%s/self", dir);
+        if (readlink(path, self, sizeof(self) - 1) < 0)
+                snprintf(self, sizeof(self), "%s", ename(errno));
+        printf("pids: ok self=%s count=%u\n", self, n);
+        return 0;
+}
+
+/* A devpts at dir: a pty from its ptmx, its other end opened there. */
+static int do_pty(const char *dir)
+{
+        char path[512];
+        int n = -1, unlock = 0, fd, peer;
+
+        snprintf(path, sizeof(path), "%s/ptmx", dir);
+        fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0 || ioctl(fd, TIOCSPTLCK, &unlock) < 0 || ioctl(fd, TIOCGPTN, &n) < 0) {
+                printf("pty: %s\n", ename(errno));
+                return 0;
+        }
+        snprintf(path, sizeof(path), "%s/%d", dir, n);
+        peer = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        printf("pty: %s %d\n", peer < 0 ? ename(errno) : "ok", n);
         return 0;
 }
 
@@ -423,6 +466,14 @@ static int one_scenario(int argc, char **argv)
                 printf("umount: %s\n", ename(umount2(dir, 0) < 0 ? errno : 0));
                 return 0;
         }
+        if (!strcmp(s, "unlink") && argc >= 2) {
+                printf("unlink: %s\n", ename(unlink(argv[1]) < 0 ? errno : 0));
+                return 0;
+        }
+        if (!strcmp(s, "pids") && argc >= 2)
+                return do_pids(argv[1]);
+        if (!strcmp(s, "pty") && argc >= 2)
+                return do_pty(argv[1]);
         if (!strcmp(s, "swap") && argc >= 3)
                 return do_swap(argv[1], atoi(argv[2]));
         if (!strcmp(s, "sleep") && argc >= 2) {

@@ -86,11 +86,21 @@ static const struct bad_case bad_cases[] = {
         { "mount unknown type",
           EMU("'mount'", "mount", ",'handlerOptions':{'types':['tmpfs','ext4'],'targets':['/mnt']}"),
           "test.json: /syscalls/0/handlerOptions/types/1: unknown filesystem type \"ext4\" (expected "
-          "one of tmpfs, bind)" },
+          "one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay)" },
         { "mount type not yet",
-          EMU("'mount'", "mount", ",'handlerOptions':{'types':['proc'],'targets':['/mnt']}"),
-          "test.json: /syscalls/0/handlerOptions/types/0: filesystem type \"proc\" is not supported "
-          "yet (expected one of tmpfs, bind)" },
+          EMU("'mount'", "mount", ",'handlerOptions':{'types':['fuse'],'targets':['/mnt']}"),
+          "test.json: /syscalls/0/handlerOptions/types/0: filesystem type \"fuse\" is not "
+          "supported yet (expected one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay)" },
+        { "mount option of another type",
+          EMU("'mount'", "mount",
+              ",'handlerOptions':{'types':['tmpfs','sysfs'],'targets':['/mnt'],'options':['size','hidepid']}"),
+          "test.json: /syscalls/0/handlerOptions/options/1: option \"hidepid\" applies to proc, "
+          "which \"types\" does not list" },
+        { "mount devpts option without devpts",
+          EMU("'mount'", "mount",
+              ",'handlerOptions':{'types':['proc'],'targets':['/mnt'],'options':['ptmxmode']}"),
+          "test.json: /syscalls/0/handlerOptions/options/0: option \"ptmxmode\" applies to devpts, "
+          "which \"types\" does not list" },
         { "mount unknown flag",
           EMU("'mount'", "mount",
               ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt'],'forceFlags':['nosuid','suid']}"),
@@ -100,7 +110,7 @@ static const struct bad_case bad_cases[] = {
           EMU("'mount'", "mount",
               ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt'],'options':['size','uid']}"),
           "test.json: /syscalls/0/handlerOptions/options/1: unknown filesystem option \"uid\" "
-          "(expected one of size, mode, nr_inodes)" },
+          "(expected one of size, mode, nr_inodes, hidepid, subset, newinstance, ptmxmode, gid, lowerdir, upperdir, workdir)" },
         { "mount target not normalized",
           EMU("'mount'", "mount", ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt/']}"),
           "test.json: /syscalls/0/handlerOptions/targets/0: \"/mnt/\" is not normalized (write "
@@ -114,6 +124,11 @@ static const struct bad_case bad_cases[] = {
           EMU("'mount'", "mount", ",'handlerOptions':{'types':['bind'],'targets':['/mnt']}"),
           "test.json: /syscalls/0/handlerOptions: missing required key \"sources\" (type \"bind\" "
           "needs the prefixes its sources must be under)" },
+        { "mount overlay without sources",
+          EMU("'mount'", "mount",
+              ",'handlerOptions':{'types':['overlay'],'targets':['/mnt'],'options':['lowerdir']}"),
+          "test.json: /syscalls/0/handlerOptions: missing required key \"sources\" (type "
+          "\"overlay\" needs the prefixes its layers must be under)" },
         { "mount idmap without bind",
           EMU("'mount'", "mount",
               ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt'],'idmap':true}"),
