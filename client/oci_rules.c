@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "export_oci.h"
+#include "export_learn.h"
 #include "unotify/macro.h"
 
 /* x86's ipc(2) call numbers (ipc/syscall.c): the filter also notifies
