@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "parser.h"
+#include "parse/parser.h"
 
 /* What runc and crun call between installing the filter and handing the
  * listener off, or exec: while the daemon is slow or gone, a container
