@@ -3,7 +3,8 @@
  *
  * After CONTINUE the kernel reads the path again itself, and another
  * thread of the target can have rewritten it since the daemon looked
- * (seccomp_unotify(2), KERNEL.md). The parser already refuses a rule with
+ * (seccomp_unotify(2): with SECCOMP_USER_NOTIF_FLAG_CONTINUE the target
+ * runs the call with whatever its memory holds by then). The parser already refuses a rule with
  * "paths" that allows; this check covers the fall-through: when such a
  * rule's path does not match, the call goes on to the later rules of its
  * syscall and then to defaultAction, and if one of those answers
