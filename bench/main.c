@@ -202,6 +202,9 @@ static int run(struct run_plan *plan, const char *unotifyd, const struct profile
         if (report_group_runs(plan, "profile")) {
                 r = profile_setup(po, &profile);
                 plan->profile = &profile;
+                plan->profile_skipped = profile.skipped[0] != '\0';
+                plan->profile_markdown = profile_write_markdown;
+                plan->profile_json = profile_write_json;
         }
         c = with_idle_listeners(plan);
         profile_teardown();

@@ -1,5 +1,4 @@
 #include "report.h"
-#include "profile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -339,7 +338,7 @@ const double *report_samples(const char *key)
 /* A group whose setup said it cannot run (the profile is missing, ...). */
 static bool skipped(const struct run_plan *plan, const struct config *c)
 {
-        return !strcmp(c->group, "profile") && (!plan->profile || plan->profile->skipped[0]);
+        return !strcmp(c->group, "profile") && (!plan->profile || plan->profile_skipped);
 }
 
 static bool ratio_ran(const struct ratio *r)
@@ -466,8 +465,8 @@ static void write_markdown(FILE *f, const struct run_plan *plan)
         write_ratios(f, plan);
         if (plan->idle_listeners)
                 write_scale(f, plan);
-        if (plan->profile)
-                profile_write_markdown(f, plan);
+        if (plan->profile_markdown)
+                plan->profile_markdown(f, plan);
         write_configs(f, plan);
         fprintf(f, "![ns per call vs concurrency](benchmarks.png)\n\nWhere the time goes, and what was "
                    "changed because of these figures: [performance.md](performance.md).\n");
@@ -484,8 +483,8 @@ static void write_json(FILE *f, const struct run_plan *plan)
                    "  \"idle_bytes_per_listener\": %.0f,\n",
                 plan->idle_listeners, plan->idle_rss_before_kib, plan->idle_rss_after_kib,
                 idle_bytes_per_listener(plan));
-        if (plan->profile)
-                profile_write_json(f, plan);
+        if (plan->profile_json)
+                plan->profile_json(f, plan);
         fprintf(f, "  \"configs\": [\n");
         for (size_t i = 0, first = 1; i < N_CONFIGS; i++) {
                 if (!ran(i))

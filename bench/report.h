@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bench.h"
 
@@ -47,9 +48,14 @@ struct run_plan {
          * daemon's RSS before and after they were handed to it. */
         int idle_listeners;
         long idle_rss_before_kib, idle_rss_after_kib;
-        /* The profile group, when selected (else NULL); its configurations
-         * do not run when it says it was skipped. */
+        /* The profile group, when selected (else NULL): its figures, for
+         * its own sections, which the caller hands in (profile.h) so that
+         * the report knows none of the group's code. Its configurations do
+         * not run when profile_skipped says its setup could not run. */
         const struct profile_info *profile;
+        bool profile_skipped;
+        void (*profile_markdown)(FILE *f, const struct run_plan *plan);
+        void (*profile_json)(FILE *f, const struct run_plan *plan);
 };
 
 /* ns per call for one run of c, or < 0 on failure. */

@@ -1,7 +1,7 @@
 /* export-oci of a policy that learns: its filter notifies every call no
  * kernel rule decides. runc refuses SCMP_ACT_NOTIFY as defaultAction, so
  * the section names every syscall of the filter's ABIs instead. */
-#include "export_oci.h"
+#include "export_learn.h"
 
 #include <seccomp.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
  * (fail closed) just as it refuses unotify-run's stale filters. */
 #include "export_oci.h"
 #include "ctl_msg.h"
+#include "ctl_policy.h"
 #include "oci_rules.h"
 
 #include <errno.h>
@@ -28,13 +29,11 @@
 #include "unotify/policy.h"
 #include "unotify/unotify.h"
 
-#define DEFAULT_POLICY_DIR "/etc/unotifyd/policies"
 /* The handoff socket written into listenerPath: the system daemon's (a
  * runtime runs containers as root), whoever runs export-oci. */
 #define DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
 #define MAX_FLAGS 4
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct unotify_policy_set *, unotify_policy_set_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct unotify_kernel_plan *, unotify_kernel_plan_free);
 
 struct export_opts {
@@ -106,7 +105,7 @@ static void print_help(void)
                "\n"
                "Exit status: 0 printed; 64 usage; 65 FILE is not a JSON object; 66 FILE\n"
                "cannot be read; 78 the policies have errors or POLICY is not there.\n",
-               DEFAULT_POLICY_DIR, DEFAULT_SOCKET, known_flags[0], known_flags[1], known_flags[2]);
+               CTL_DEFAULT_POLICY_DIR, DEFAULT_SOCKET, known_flags[0], known_flags[1], known_flags[2]);
 }
 
 static int add_flag(struct export_opts *e, const char *flag)
@@ -123,26 +122,6 @@ static int add_flag(struct export_opts *e, const char *flag)
                 if (strcmp(e->flags[i], flag) == 0)
                         return ctl_fail(WHO, EX_USAGE, "flag \"%s\" given twice", flag);
         e->flags[e->n_flags++] = flag; /* at most one of each: fits */
-        return 0;
-}
-
-/* "CAP_A,CAP_B" (or "" for none): the container's effective set. */
-static int parse_caps(struct export_opts *e, const char *list)
-{
-        _cleanup_(freep) char *copy = strdup(list);
-        char *save = NULL;
-
-        if (!copy)
-                return ctl_fail(WHO, EX_OSERR, "out of memory");
-        e->caps = 0;
-        e->has_caps = true;
-        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                int cap = unotify_capability_from_name(t);
-
-                if (cap < 0)
-                        return ctl_fail(WHO, EX_USAGE, "--caps: unknown capability \"%s\"", t);
-                e->caps |= 1ull << cap;
-        }
         return 0;
 }
 
@@ -189,7 +168,8 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                         e->digest = false;
                         break;
                 case 'C':
-                        r = parse_caps(e, optarg);
+                        r = ctl_parse_caps(WHO, "--caps: ", optarg, &e->caps);
+                        e->has_caps = true;
                         break;
                 case 'k':
                         e->kernel = optarg;
@@ -232,28 +212,6 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
         if (!e->all && argc - optind != 1)
                 return ctl_fail(WHO, EX_USAGE, "export-oci needs one POLICY (or --all)");
         e->policy = e->all ? NULL : argv[optind];
-        return 0;
-}
-
-/* minKernel is decided as the daemon decides it, against a release: the
- * filter's digest must match the plan the daemon makes. */
-static int load_set(const char *dir, const char *kernel, struct unotify_policy_set **ret)
-{
-        struct unotify_load_options o = { .kernel_release = kernel };
-        struct unotify_diags diags = {};
-        int r = unotify_policy_set_load_dir_full(dir, &o, ret, &diags);
-
-        for (size_t i = 0; i < diags.count; i++) {
-                char line[2048];
-
-                unotify_diag_format(&diags.items[i], line, sizeof(line));
-                fprintf(stderr, "%s\n", line);
-        }
-        unotify_diags_clear(&diags);
-        if (r == -EINVAL)
-                return ctl_fail(WHO, EX_CONFIG, "%s: the policies have errors", dir);
-        if (r < 0)
-                return ctl_fail(WHO, EX_CONFIG, "%s: %s", dir, strerror(-r));
         return 0;
 }
 
@@ -576,7 +534,7 @@ int cmd_export_oci(int argc, char **argv)
 {
         _cleanup_(unotify_policy_set_freep) struct unotify_policy_set *set = NULL;
         _cleanup_(json_decrefp) json_t *config = NULL;
-        struct export_opts e = { .dir = DEFAULT_POLICY_DIR,
+        struct export_opts e = { .dir = CTL_DEFAULT_POLICY_DIR,
                                  .socket = DEFAULT_SOCKET,
                                  .digest = true };
         struct unotify_policy *p = NULL;
@@ -598,7 +556,10 @@ int cmd_export_oci(int argc, char **argv)
         }
         if (!e.kernel && uname(&uts) == 0)
                 e.kernel = uts.release;
-        r = load_set(e.dir, e.kernel, &set);
+        /* minKernel is decided as the daemon decides it, against a release:
+         * the filter's digest must match the plan the daemon makes. */
+        r = ctl_load_set(WHO, e.dir, &(struct unotify_load_options){ .kernel_release = e.kernel },
+                         &set);
         if (r)
                 return r;
         if (e.policy) {

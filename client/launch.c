@@ -409,11 +409,3 @@ int launch_wait(struct launch_result *r, int *ret_status)
         release(r);
         return 0;
 }
-
-void launch_abort(struct launch_result *r)
-{
-        if (r->pid > 0)
-                kill_and_reap(r->pidfd, r->pid);
-        release(r);
-        sigprocmask(SIG_SETMASK, &r->saved_mask, NULL);
-}

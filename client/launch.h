@@ -67,7 +67,3 @@ int launch_start_landlocked(const struct sock_fprog *prog, int landlock_fd, char
  * Frees what launch_start allocated; leaves those signals blocked (restore
  * r->saved_mask to unblock them). Returns 0 or -errno of waitid. */
 int launch_wait(struct launch_result *r, int *ret_status);
-
-/* Kill the child (SIGKILL), reap it, free, restore the signal mask. For
- * callers that give up; accepts a result launch_wait already finished. */
-void launch_abort(struct launch_result *r);

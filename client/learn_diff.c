@@ -13,6 +13,7 @@
 #include <sysexits.h>
 
 #include "ctl_msg.h"
+#include "ctl_policy.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
 
@@ -164,12 +165,8 @@ int learn_diff(const json_t *rec, const char *profile_path, bool json)
         struct unotify_load_options o = { .kernel_release = uname(&uts) == 0 ? uts.release : NULL };
         int r = unotify_policy_load_file_full(profile_path, &o, &p, &diags);
 
-        for (size_t i = 0; r < 0 && i < diags.count; i++) {
-                char line[2048];
-
-                unotify_diag_format(&diags.items[i], line, sizeof(line));
-                fprintf(stderr, "%s\n", line);
-        }
+        if (r < 0)
+                ctl_print_diags(&diags);
         unotify_diags_clear(&diags);
         if (r < 0)
                 return ctl_fail(WHO, EX_CONFIG, "%s: %s", profile_path,

@@ -7,12 +7,12 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "export_oci.h"
+#include "export_learn.h"
 #include "unotify/macro.h"
 
 /* x86's ipc(2) call numbers (ipc/syscall.c): the filter also notifies
  * ipc(CALL | version << 16), which a runtime's libseccomp would let pass
- * (policy/filter.c, add_ipc_versions). */
+ * (policy/compile/filter.c, add_ipc_versions). */
 static const struct {
         const char *name;
         unsigned call;

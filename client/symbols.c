@@ -81,3 +81,32 @@ int symbol_value(const char *name, uint64_t *ret)
                 }
         return -ENOENT;
 }
+
+/* "O_WRONLY|O_CREAT", "0x2a", "-100", "S_IFCHR|0600". */
+int symbol_parse_value(const char *s, uint64_t *ret)
+{
+        _cleanup_(freep) char *copy = strdup(s);
+        char *save = NULL;
+        uint64_t v = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *t = strtok_r(copy, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+                char *end;
+                uint64_t sym;
+
+                if (symbol_value(t, &sym) == 0) {
+                        v |= sym;
+                        continue;
+                }
+                errno = 0;
+                if (t[0] == '-')
+                        v |= (uint64_t)strtoll(t, &end, 0);
+                else
+                        v |= strtoull(t, &end, 0);
+                if (errno || end == t || *end)
+                        return -EINVAL;
+        }
+        *ret = v;
+        return copy[0] ? 0 : -EINVAL;
+}

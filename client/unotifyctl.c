@@ -30,6 +30,7 @@
 
 #include "control_client.h"
 #include "ctl_msg.h"
+#include "ctl_policy.h"
 #include "symbols.h"
 #include "export_oci.h"
 #include "learn.h"
@@ -37,14 +38,10 @@
 #include "unotify/macro.h"
 #include "unotify/policy.h"
 
-/* The daemon's default (daemon/options.h). */
-#define DEFAULT_POLICY_DIR "/etc/unotifyd/policies"
 #define MAX_ARGS 6
 /* Where a path argument "points": recognisable in --json output, never a
  * real address of ours. */
 #define FAKE_POINTER(i) (UINT64_C(0x7ffd00000000) + (uint64_t)(i)*0x1000)
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct unotify_policy_set *, unotify_policy_set_free);
 
 struct test {
         const char *dir;
@@ -115,39 +112,10 @@ static void print_help(void)
                "Exit status: 0 done; 64 usage error; 65 unknown syscall; 69 the daemon\n"
                "cannot be reached or refused; 76 malformed reply; 78 the policies have\n"
                "errors or POLICY is not there.\n",
-               DEFAULT_POLICY_DIR, UNOTIFYCTL_DEFAULT_CONTROL_SOCKET);
+               CTL_DEFAULT_POLICY_DIR, UNOTIFYCTL_DEFAULT_CONTROL_SOCKET);
 }
 
 /* ---- arguments -------------------------------------------------------- */
-
-/* "O_WRONLY|O_CREAT", "0x2a", "-100", "S_IFCHR|0600". */
-static int parse_number(const char *s, uint64_t *ret)
-{
-        _cleanup_(freep) char *copy = strdup(s);
-        char *save = NULL;
-        uint64_t v = 0;
-
-        if (!copy)
-                return -ENOMEM;
-        for (char *t = strtok_r(copy, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
-                char *end;
-                uint64_t sym;
-
-                if (symbol_value(t, &sym) == 0) {
-                        v |= sym;
-                        continue;
-                }
-                errno = 0;
-                if (t[0] == '-')
-                        v |= (uint64_t)strtoll(t, &end, 0);
-                else
-                        v |= strtoull(t, &end, 0);
-                if (errno || end == t || *end)
-                        return -EINVAL;
-        }
-        *ret = v;
-        return copy[0] ? 0 : -EINVAL;
-}
 
 /* A quoted string, or anything that starts with '/', is a path. */
 static const char *as_path(const char *s)
@@ -170,31 +138,13 @@ static int parse_call_args(struct test *t, char **argv, int argc)
                         t->args[i] = FAKE_POINTER(i);
                         continue;
                 }
-                if (parse_number(argv[i], &t->args[i]) < 0)
+                if (symbol_parse_value(argv[i], &t->args[i]) < 0)
                         return ctl_fail(WHO, EX_USAGE,
                                         "argument %d: \"%s\" is not a number, a known symbol or a "
                                         "path",
                                         i, argv[i]);
         }
         t->n_args = argc;
-        return 0;
-}
-
-static int parse_caps(const char *s, uint64_t *ret)
-{
-        _cleanup_(freep) char *copy = strdup(s);
-        char *save = NULL;
-
-        if (!copy)
-                return -ENOMEM;
-        *ret = 0;
-        for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
-                int cap = unotify_capability_from_name(c);
-
-                if (cap < 0)
-                        return ctl_fail(WHO, EX_USAGE, "unknown capability \"%s\"", c);
-                *ret |= UINT64_C(1) << cap;
-        }
         return 0;
 }
 
@@ -264,7 +214,7 @@ static int parse_test_options(int argc, char **argv, struct test *t)
                         r = parse_arch(t, optarg);
                         break;
                 case 'c':
-                        r = parse_caps(optarg, &t->caps);
+                        r = ctl_parse_caps(WHO, "", optarg, &t->caps);
                         break;
                 case 'k':
                         t->kernel = optarg;
@@ -287,52 +237,6 @@ static int parse_test_options(int argc, char **argv, struct test *t)
                 if (r)
                         return r;
         }
-        return 0;
-}
-
-/* ---- policies --------------------------------------------------------- */
-
-static void print_diags(const struct unotify_diags *diags)
-{
-        for (size_t i = 0; i < diags->count; i++) {
-                char line[2048];
-
-                unotify_diag_format(&diags->items[i], line, sizeof(line));
-                fprintf(stderr, "%s\n", line);
-        }
-}
-
-/* POLICY as a name in dir, or as one of the files of its own directory. */
-static int load_policy(const char *dir, const char *policy, const struct unotify_load_options *o,
-                       struct unotify_policy_set **ret_set, struct unotify_policy **ret)
-{
-        _cleanup_(freep) char *copy = strdup(policy), *base = strdup(policy);
-        struct unotify_diags diags = {};
-        bool by_path = strchr(policy, '/') != NULL;
-        int r;
-
-        if (!copy || !base)
-                return ctl_fail(WHO, EX_OSERR, "out of memory");
-        if (by_path)
-                dir = dirname(copy);
-        r = unotify_policy_set_load_dir_full(dir, o, ret_set, &diags);
-        print_diags(&diags);
-        unotify_diags_clear(&diags);
-        if (r == -EINVAL)
-                return ctl_fail(WHO, EX_CONFIG, "%s: the policies have errors", dir);
-        if (r < 0)
-                return ctl_fail(WHO, EX_CONFIG, "%s: %s", dir, strerror(-r));
-        for (size_t i = 0; by_path && i < unotify_policy_set_count(*ret_set); i++) {
-                struct unotify_policy *p = unotify_policy_set_at(*ret_set, i);
-                _cleanup_(freep) char *origin = strdup(unotify_policy_origin(p));
-
-                if (origin && strcmp(basename(origin), basename(base)) == 0)
-                        *ret = p;
-        }
-        if (!by_path)
-                *ret = unotify_policy_set_find(*ret_set, policy);
-        if (!*ret)
-                return ctl_fail(WHO, EX_CONFIG, "%s: no policy %s", dir, policy);
         return 0;
 }
 
@@ -479,7 +383,7 @@ static int run_test(struct test *t)
         bool sent;
         int r;
 
-        r = load_policy(t->dir, t->policy, &o, &set, &p);
+        r = ctl_load_policy(WHO, t->dir, t->policy, &o, &set, &p);
         if (r)
                 return r;
         data.nr = t->nr;
@@ -492,7 +396,7 @@ static int run_test(struct test *t)
 static int cmd_test(int argc, char **argv)
 {
         static struct utsname uts;
-        struct test t = { .dir = DEFAULT_POLICY_DIR, .cwd = "/" };
+        struct test t = { .dir = CTL_DEFAULT_POLICY_DIR, .cwd = "/" };
         int r;
 
         /* The native ABI: libseccomp's tokens are its AUDIT_ARCH_* value. */
@@ -525,7 +429,7 @@ static int cmd_test(int argc, char **argv)
 static int cmd_show(int argc, char **argv)
 {
         _cleanup_(unotify_policy_set_freep) struct unotify_policy_set *set = NULL;
-        struct test t = { .dir = DEFAULT_POLICY_DIR };
+        struct test t = { .dir = CTL_DEFAULT_POLICY_DIR };
         struct unotify_policy *p = NULL;
         _cleanup_(freep) char *text = NULL;
         int r;
@@ -535,7 +439,7 @@ static int cmd_show(int argc, char **argv)
                 return r == 1 ? 0 : r;
         if (argc - optind != 1)
                 return ctl_fail(WHO, EX_USAGE, "show needs POLICY");
-        r = load_policy(
+        r = ctl_load_policy(WHO, 
                 t.dir, argv[optind],
                 &(struct unotify_load_options){ .kernel_release = t.kernel, .strict = t.strict },
                 &set, &p);

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "compile/compile.h"
 
 static const char *const path_kinds[] = {
         [PATH_EXACT] = "exact", [PATH_PREFIX] = "prefix", [PATH_GLOB] = "glob"
@@ -288,7 +288,10 @@ static void dump_table(struct dump *d, const struct unotify_policy *p, const str
                         if (ref < p->n_rules)
                                 push(d, arr, json_integer(idx + t->nr_base));
                         else
-                                push(d, arr, mux_describe(p, ref, idx + t->nr_base));
+                                push(d, arr,
+                                     mux_describe(&p->rules[ref],
+                                                  &p->rules[p->rules[ref].decision.rule],
+                                                  idx + t->nr_base));
                 }
 }
 

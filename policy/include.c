@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "load.h"
 
 enum { WHITE, GRAY, BLACK };
 

@@ -1,47 +1,12 @@
-/* Choosing a listener's policy: "select" of each policy, checked at load
- * for overlaps, matched at handoff. */
+/* Choosing a listener's policy: "select" of each policy (compiled in
+ * compile.c), checked at load for overlaps, matched at handoff. */
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-
-static int copy_pairs(const char **from, size_t n, char ***ret)
-{
-        *ret = calloc(2 * n + 1, sizeof(**ret));
-        if (!*ret)
-                return -ENOMEM;
-        for (size_t i = 0; i < 2 * n; i++) {
-                (*ret)[i] = strdup(from[i]);
-                if (!(*ret)[i])
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
-int compile_selector(struct unotify_policy *p, const struct draft *d)
-{
-        struct selector *s;
-        int r;
-
-        if (!d->has_select)
-                return 0;
-        s = p->select = calloc(1, sizeof(*s));
-        if (!s)
-                return -ENOMEM;
-        s->n_meta = d->select.n_meta;
-        s->n_annotations = d->select.n_annotations;
-        r = copy_pairs(d->select.meta, s->n_meta, &s->meta);
-        if (r >= 0)
-                r = copy_pairs(d->select.annotations, s->n_annotations, &s->annotations);
-        if (r >= 0 && d->select.container) {
-                s->container = strdup(d->select.container);
-                if (!s->container)
-                        r = -ENOMEM;
-        }
-        return r;
-}
+#include "load.h"
 
 /* ---- load time: can two selectors match the same listener? ---------- */
 
@@ -81,7 +46,7 @@ static bool compatible_suffixes(const char *a, const char *b)
 /* Sound, not complete: true only when no string matches both globs,
  * because their literal beginnings or ends differ. A fully literal glob
  * is its own prefix and suffix, so two different literals are disjoint. */
-bool globs_disjoint(const char *a, const char *b)
+static bool globs_disjoint(const char *a, const char *b)
 {
         size_t pa = literal_prefix(a), pb = literal_prefix(b);
         bool lit_a = a[pa] == '\0', lit_b = b[pb] == '\0';
@@ -105,7 +70,7 @@ static const char *pair_value(char **pairs, size_t n, const char *key)
  * a metadata key with two values (only a key's first line counts, so a
  * listener has one value per key), an annotation or the container id with
  * disjoint globs. Anything else may overlap. */
-bool selectors_disjoint(const struct selector *a, const struct selector *b)
+static bool selectors_disjoint(const struct selector *a, const struct selector *b)
 {
         for (size_t i = 0; i < a->n_meta; i++) {
                 const char *v = pair_value(b->meta, b->n_meta, a->meta[2 * i]);
@@ -180,6 +145,22 @@ _printf_(3, 4) static void say(char *why, size_t size, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(why, size, fmt, ap);
         va_end(ap);
+}
+
+static int cmp_key_name(const void *key, const void *item)
+{
+        return strcmp(key, unotify_policy_name(*(struct unotify_policy *const *)item));
+}
+
+/* Sets are sorted by name (set.c). */
+struct unotify_policy *unotify_policy_set_find(const struct unotify_policy_set *s, const char *name)
+{
+        struct unotify_policy **p;
+
+        if (!s || !name)
+                return NULL;
+        p = bsearch(name, s->items, s->count, sizeof(*s->items), cmp_key_name);
+        return p ? *p : NULL;
 }
 
 static int by_name(const struct unotify_policy_set *s, const char *name, size_t n,

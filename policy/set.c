@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "load.h"
 
 struct unotify_policy_set *unotify_policy_set_free(struct unotify_policy_set *s)
 {
@@ -67,11 +67,6 @@ static int cmp_policy_names(const void *a, const void *b)
 {
         return strcmp(unotify_policy_name(*(struct unotify_policy *const *)a),
                       unotify_policy_name(*(struct unotify_policy *const *)b));
-}
-
-static int cmp_key_name(const void *key, const void *item)
-{
-        return strcmp(key, unotify_policy_name(*(struct unotify_policy *const *)item));
 }
 
 /* Reads and parses u->path; leaves u->root NULL when the entry turns out
@@ -257,16 +252,6 @@ int unotify_policy_set_load_dir(const char *dir, struct unotify_policy_set **ret
                                 struct unotify_diags *diags)
 {
         return unotify_policy_set_load_dir_full(dir, NULL, ret, diags);
-}
-
-struct unotify_policy *unotify_policy_set_find(const struct unotify_policy_set *s, const char *name)
-{
-        struct unotify_policy **p;
-
-        if (!s || !name)
-                return NULL;
-        p = bsearch(name, s->items, s->count, sizeof(*s->items), cmp_key_name);
-        return p ? *p : NULL;
 }
 
 size_t unotify_policy_set_count(const struct unotify_policy_set *s)

@@ -60,8 +60,3 @@ void parse_learn(struct parser *p, json_t *root, struct draft *d)
                      "it denies would not be recorded");
         d->has_learn = true;
 }
-
-const struct unotify_learn_limits *unotify_policy_learn(const struct unotify_policy *p)
-{
-        return p && p->learns ? &p->learn : NULL;
-}

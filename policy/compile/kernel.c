@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "compile/compile.h"
 
 /* The rules of one name on one ABI, as the kernel would apply them. */
 struct lane {

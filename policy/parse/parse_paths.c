@@ -88,7 +88,9 @@ static bool parse_path(struct parser *p, json_t *v, struct path_cond *ret)
 
 /* CONTINUE after looking at target memory is no decision at all: another
  * thread of the target can rewrite the path between our check and the
- * kernel's own read (seccomp_unotify(2), KERNEL.md). */
+ * kernel's own read (seccomp_unotify(2) on SECCOMP_USER_NOTIF_FLAG_CONTINUE:
+ * a time-of-check, time-of-use race, so CONTINUE is never a security
+ * decision). */
 static void check_toctou(struct parser *p, const struct draft_rule *r)
 {
         if (r->rule.decision.action != UNOTIFY_ACTION_CONTINUE)

@@ -1,5 +1,7 @@
 /* Internal helpers shared by every module: cleanup attributes, ownership
- * transfer, small utilities. Not installed; not part of the public API. */
+ * transfer, small utilities. Not installed, not part of the public API:
+ * it lives in common/, apart from the public headers of include/unotify/,
+ * and is included as "unotify/macro.h" through the build's include path. */
 #pragma once
 
 #include <errno.h>

@@ -86,14 +86,6 @@ const char *type_name(const json_t *v)
         return "an unknown JSON value";
 }
 
-bool in_list(const char *s, const char *const *list, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(s, list[i]) == 0)
-                        return true;
-        return false;
-}
-
 const char *join(const char *const *list, size_t n, char *buf, size_t size)
 {
         size_t len = 0;
@@ -178,4 +170,32 @@ bool parse_hex(const char *s, uint64_t *ret)
                 value = value << 4 | (uint64_t)(*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
         *ret = value;
         return true;
+}
+
+static bool parse_number(const char **s, unsigned *ret)
+{
+        unsigned n = 0;
+
+        if (**s < '0' || **s > '9')
+                return false;
+        for (; **s >= '0' && **s <= '9'; (*s)++) {
+                n = n * 10 + (unsigned)(**s - '0');
+                if (n > 0xffff)
+                        return false;
+        }
+        *ret = n;
+        return true;
+}
+
+int parse_kernel_version(const char *s, bool whole, uint32_t *ret)
+{
+        unsigned major, minor;
+
+        if (!parse_number(&s, &major) || *s++ != '.' || !parse_number(&s, &minor) || major == 0)
+                return -EINVAL;
+        /* A release goes on ("6.1.0-13-amd64"); a minKernel does not. */
+        if (whole && *s)
+                return -EINVAL;
+        *ret = major << 16 | minor;
+        return 0;
 }

@@ -1,4 +1,6 @@
-/* The vocabulary's fixed tables: action and handler names. */
+/* The vocabulary's fixed tables: action, handler, arch and capability
+ * names; and the ABIs of this machine that policies are compiled for. */
+#include <linux/audit.h>
 #include <linux/capability.h>
 #include <seccomp.h>
 #include <string.h>
@@ -206,3 +208,47 @@ size_t arch_oci_names(const char *ret[static ARCH_NAMES_MAX])
                 ret[i] = arches[i].oci;
         return ELEMENTSOF(arches);
 }
+
+/* x32 tasks report AUDIT_ARCH_X86_64 and set this bit in the syscall
+ * number (arch/x86/include/uapi/asm/unistd.h); libseccomp's x32 numbers
+ * include it too. Not in the uapi headers of other architectures. */
+#define X32_SYSCALL_BIT 0x40000000u
+
+/* libseccomp's SCMP_ARCH_* tokens are the AUDIT_ARCH_* values the kernel
+ * puts in seccomp_data.arch, except x32 (see above). */
+size_t policy_arches(struct policy_arch ret[static POLICY_MAX_ARCHES])
+{
+        uint32_t native = seccomp_arch_native();
+        size_t n = 0;
+
+        ret[n++] = (struct policy_arch){ .token = native, .audit_arch = native };
+        if (native == SCMP_ARCH_X86_64) {
+                ret[n++] = (struct policy_arch){ .token = SCMP_ARCH_X86,
+                                                 .audit_arch = AUDIT_ARCH_I386 };
+                ret[n++] = (struct policy_arch){ .token = SCMP_ARCH_X32,
+                                                 .audit_arch = AUDIT_ARCH_X86_64,
+                                                 .nr_base = X32_SYSCALL_BIT };
+        } else if (native == SCMP_ARCH_AARCH64) {
+                ret[n++] = (struct policy_arch){ .token = SCMP_ARCH_ARM,
+                                                 .audit_arch = AUDIT_ARCH_ARM };
+        }
+        return n;
+}
+
+bool in_list(const char *s, const char *const *list, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(s, list[i]) == 0)
+                        return true;
+        return false;
+}
+
+const char *const policy_op_names[COND_MASKED_EQ + 1] = {
+        [COND_NE] = "SCMP_CMP_NE",
+        [COND_LT] = "SCMP_CMP_LT",
+        [COND_LE] = "SCMP_CMP_LE",
+        [COND_EQ] = "SCMP_CMP_EQ",
+        [COND_GE] = "SCMP_CMP_GE",
+        [COND_GT] = "SCMP_CMP_GT",
+        [COND_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+};

@@ -15,8 +15,6 @@
  * (SYS_*), ipc/syscall.c and include/uapi/linux/ipc.h (SEMOP...). */
 #include <string.h>
 
-#include <seccomp.h>
-
 #include "internal.h"
 
 #define NR_SOCKETCALL 102
@@ -86,37 +84,19 @@ static struct cond implied(const struct mux_entry *e)
                               .value_two = e->call };
 }
 
-int mux_place(struct compiler *c, const struct policy_arch *a, uint32_t ref, const char *name)
+bool mux_variant(const struct mux_entry *e, const struct rule *base, struct rule *ret)
 {
-        const struct mux_entry *e = a->token == SCMP_ARCH_X86 ? mux_lookup(name) : NULL;
-        const struct rule *base;
-        struct rule variant;
-        uint32_t vref;
-        int r;
-
-        if (!e)
-                return 0;
-        if (e->direct >= 0) {
-                r = compiler_add_place(c, (uint32_t)e->direct, ref);
-                if (r < 0)
-                        return r;
-        }
-        base = &c->p->rules[ref];
         if ((base->n_conds || base->n_paths) && base->decision.action == UNOTIFY_ACTION_CONTINUE)
-                return 0;
-        variant = *base;
-        variant.n_conds = 1;
-        variant.conds[0] = implied(e);
-        variant.n_paths = 0;
-        r = compiler_add_rule(c, &variant, &vref);
-        if (r < 0)
-                return r;
-        return compiler_add_place(c, (uint32_t)mux_nr(e->via), vref);
+                return false;
+        *ret = *base;
+        ret->n_conds = 1;
+        ret->conds[0] = implied(e);
+        ret->n_paths = 0;
+        return true;
 }
 
-json_t *mux_describe(const struct unotify_policy *p, uint32_t ref, uint32_t nr)
+json_t *mux_describe(const struct rule *v, const struct rule *base, uint32_t nr)
 {
-        const struct rule *v = &p->rules[ref], *base = &p->rules[v->decision.rule];
         const char *via = nr == NR_IPC ? "ipc" : "socketcall";
         json_t *o = json_object();
 

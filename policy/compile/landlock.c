@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "compile/compile.h"
 
 /* The rights the daemon itself exercises for a task when it emulates a
  * call: Landlock does not restrict the daemon, so a section that handles

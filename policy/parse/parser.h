@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "internal.h"
+#include "draft.h"
 
 struct parser {
         const char *origin;
@@ -62,12 +62,16 @@ const char *expect_string(struct parser *p, const char *key, json_t *v, const ch
 /* An array member with at least one element: false (reported) otherwise. */
 bool expect_array(struct parser *p, const char *key, json_t *v, const char *many, const char *one);
 
-/* parse_rule.c */
+/* parse_rule.c: the top level's "syscalls". */
 void parse_rules(struct parser *p, json_t *root, struct draft *d);
-/* action_key (required) and its errno key (optional, only with ERRNO) of
- * obj: the policy's default decision. */
+/* parse_decision.c: "action" of rule object obj, with what goes with it. */
+void parse_rule_decision(struct parser *p, json_t *obj, struct unotify_decision *ret);
+/* "defaultAction" (required) and its errno key (optional, only with
+ * ERRNO) of obj: the policy's default decision. */
 void parse_default_decision(struct parser *p, json_t *obj, struct unotify_decision *ret);
-/* "0x" and 1..16 hex digits. */
+/* parse_args.c: "args" of rule object obj. */
+void parse_args(struct parser *p, json_t *obj, struct rule *r);
+/* parse_util.c: "0x" and 1..16 hex digits. */
 bool parse_hex(const char *s, uint64_t *ret);
 
 /* parse_filter.c: "includes" and "excludes" of rule object obj. */
@@ -75,7 +79,7 @@ void parse_filters(struct parser *p, json_t *obj, struct draft_rule *r);
 
 /* parse_paths.c: "paths" of rule object obj; after its action. */
 void parse_paths(struct parser *p, json_t *obj, struct draft_rule *r);
-/* parse_rule.c: an argument number 0..5 (member key). */
+/* parse_args.c: an argument number 0..5 (member key). */
 void parse_arg_index(struct parser *p, const char *key, json_t *v, unsigned *ret);
 
 /* parse_profile.c: the top level's keys from runtimes' profiles:
@@ -92,3 +96,15 @@ void parse_landlock(struct parser *p, json_t *root, struct draft *d);
 
 /* parse_learn.c: the top level's "learn" (after defaultAction). */
 void parse_learn(struct parser *p, json_t *root, struct draft *d);
+
+/* handlers.c: the handlers' schemas. Checks that every name of r is a
+ * syscall its handler serves and parses "handlerOptions" of rule object
+ * obj into r->rule.options (after the decision and names are parsed). */
+void parse_handler_options(struct parser *p, json_t *obj, struct draft_rule *r);
+/* handlers_unpriv.c: the options of "sched" and "mount", their defaults
+ * (also without "handlerOptions"). */
+void handler_options_defaults(enum unotify_handler h, struct unotify_handler_options *ret);
+void parse_sched_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
+void parse_mount_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
+void parse_xattr_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);
+void parse_bpf_options(struct parser *p, json_t *opts, struct unotify_handler_options *ret);

@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
-#include "parser.h"
+#include "compile/compile.h"
 
 /* What runc and crun call between installing the filter and handing the
  * listener off, or exec: while the daemon is slow or gone, a container

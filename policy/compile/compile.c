@@ -1,38 +1,26 @@
 /* From checked drafts to the immutable policy the daemon decides with:
  * the effective rules (included policies' first), per-ABI tables indexed
  * by syscall number, the sorted syscall set and its digest. */
-#include <linux/audit.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "compile/compile.h"
 
-/* x32 tasks report AUDIT_ARCH_X86_64 and set this bit in the syscall
- * number (arch/x86/include/uapi/asm/unistd.h); libseccomp's x32 numbers
- * include it too. Not in the uapi headers of other architectures. */
-#define X32_SYSCALL_BIT 0x40000000u
+/* The compiler's state while it builds one policy. */
+struct placement {
+        uint32_t idx; /* in the arch's table */
+        uint32_t ref; /* in policy->rules */
+};
 
-/* libseccomp's SCMP_ARCH_* tokens are the AUDIT_ARCH_* values the kernel
- * puts in seccomp_data.arch, except x32 (see above). */
-size_t policy_arches(struct policy_arch ret[static POLICY_MAX_ARCHES])
-{
-        uint32_t native = seccomp_arch_native();
-        size_t n = 0;
-
-        ret[n++] = (struct policy_arch){ .token = native, .audit_arch = native };
-        if (native == SCMP_ARCH_X86_64) {
-                ret[n++] = (struct policy_arch){ .token = SCMP_ARCH_X86,
-                                                 .audit_arch = AUDIT_ARCH_I386 };
-                ret[n++] = (struct policy_arch){ .token = SCMP_ARCH_X32,
-                                                 .audit_arch = AUDIT_ARCH_X86_64,
-                                                 .nr_base = X32_SYSCALL_BIT };
-        } else if (native == SCMP_ARCH_AARCH64) {
-                ret[n++] = (struct policy_arch){ .token = SCMP_ARCH_ARM,
-                                                 .audit_arch = AUDIT_ARCH_ARM };
-        }
-        return n;
-}
+struct compiler {
+        struct unotify_policy *p;
+        const struct draft_rule **drafts; /* one per effective rule */
+        uint32_t kernel;
+        size_t cap_rules; /* allocated p->rules */
+        struct placement *places;
+        size_t n_places, cap_places;
+};
 
 static int grow(void **items, size_t *cap, size_t need, size_t size)
 {
@@ -51,7 +39,7 @@ static int grow(void **items, size_t *cap, size_t need, size_t size)
         return 0;
 }
 
-int compiler_add_place(struct compiler *c, uint32_t idx, uint32_t ref)
+static int compiler_add_place(struct compiler *c, uint32_t idx, uint32_t ref)
 {
         /* One rule once per slot, even if it names the same syscall twice
          * through aliases ("fcntl" and "fcntl64" are one number on x86). */
@@ -64,7 +52,7 @@ int compiler_add_place(struct compiler *c, uint32_t idx, uint32_t ref)
         return 0;
 }
 
-int compiler_add_rule(struct compiler *c, const struct rule *r, uint32_t *ret_ref)
+static int compiler_add_rule(struct compiler *c, const struct rule *r, uint32_t *ret_ref)
 {
         struct unotify_policy *p = c->p;
         size_t n = p->n_rules + p->n_variants;
@@ -105,6 +93,31 @@ static int64_t table_index(const struct policy_arch *a, const char *name)
         return (int64_t)((uint32_t)nr - a->nr_base);
 }
 
+/* On x86, rule ref for a multiplexed name (mux.c) decides its direct
+ * number too and, as a variant with the implied condition, its
+ * multiplexer. Elsewhere, or for other names: nothing. */
+static int place_mux(struct compiler *c, const struct policy_arch *a, uint32_t ref, const char *name)
+{
+        const struct mux_entry *e = a->token == SCMP_ARCH_X86 ? mux_lookup(name) : NULL;
+        struct rule variant;
+        uint32_t vref;
+        int r;
+
+        if (!e)
+                return 0;
+        if (e->direct >= 0) {
+                r = compiler_add_place(c, (uint32_t)e->direct, ref);
+                if (r < 0)
+                        return r;
+        }
+        if (!mux_variant(e, &c->p->rules[ref], &variant))
+                return 0;
+        r = compiler_add_rule(c, &variant, &vref);
+        if (r < 0)
+                return r;
+        return compiler_add_place(c, (uint32_t)mux_nr(e->via), vref);
+}
+
 static int place_rule(struct compiler *c, const struct policy_arch *a, uint32_t ref)
 {
         const struct draft_rule *d = c->drafts[ref];
@@ -120,7 +133,7 @@ static int place_rule(struct compiler *c, const struct policy_arch *a, uint32_t 
                         if (r < 0)
                                 return r;
                 }
-                r = mux_place(c, a, ref, d->names[j]);
+                r = place_mux(c, a, ref, d->names[j]);
                 if (r < 0)
                         return r;
         }
@@ -215,6 +228,30 @@ static int copy_strings(const char *const *from, size_t n, char ***ret)
                         return -ENOMEM;
         }
         return 0;
+}
+
+/* p->select from d's "select" (the draft's strings are borrowed). */
+static int copy_selector(struct unotify_policy *p, const struct draft *d)
+{
+        struct selector *s;
+        int r;
+
+        if (!d->has_select)
+                return 0;
+        s = p->select = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->n_meta = d->select.n_meta;
+        s->n_annotations = d->select.n_annotations;
+        r = copy_strings(d->select.meta, 2 * s->n_meta, &s->meta);
+        if (r >= 0)
+                r = copy_strings(d->select.annotations, 2 * s->n_annotations, &s->annotations);
+        if (r >= 0 && d->select.container) {
+                s->container = strdup(d->select.container);
+                if (!s->container)
+                        r = -ENOMEM;
+        }
+        return r;
 }
 
 /* The rule with its path patterns copied: the draft's are borrowed. */
@@ -334,7 +371,7 @@ int policy_compile(const struct compile_part *parts, size_t n_parts, const struc
                 r = copy_strings(d->flags, d->n_flags, &p->flags);
         p->n_flags = d->n_flags;
         if (r >= 0)
-                r = compile_selector(p, d);
+                r = copy_selector(p, d);
         if (r >= 0)
                 r = landlock_compile(p, d);
         if (r >= 0)

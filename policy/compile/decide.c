@@ -3,7 +3,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "internal.h"
+#include "compile/compile.h"
 
 /* Unsigned 64-bit comparisons, as libseccomp compiles them. */
 static bool cond_holds(const struct cond *c, const __u64 *args)
