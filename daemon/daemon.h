@@ -50,6 +50,10 @@ struct daemon {
 
         int socket_fd;
         ev_io accept_io;
+        /* handoff_quiesce(): what runs once no handoff is being read. */
+        void (*quiesce_done)(struct daemon *d);
+        ev_timer quiesce_timer;
+        bool stopping; /* SIGTERM/SIGINT: exiting once the handoffs are done */
         ev_signal sigterm, sigint, sighup;
 
         /* The control socket (control.c) and its connections. */

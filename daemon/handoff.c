@@ -52,6 +52,8 @@ static void conn_free(struct conn *c)
         safe_close(c->fd);
         list_del(&c->node);
         c->d->n_conns--;
+        if (c->d->quiesce_done && c->d->n_conns == 0)
+                ev_timer_start(c->d->loop, &c->d->quiesce_timer);
         free(c->buf);
         free(c);
 }
@@ -512,14 +514,51 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
         }
 }
 
+/* A timer, not a call from conn_free: the last connection may end deep in
+ * a callback that still uses the daemon's state. */
+static void on_quiesced(struct ev_loop *loop, ev_timer *w, int revents)
+{
+        struct daemon *d = container_of(w, struct daemon, quiesce_timer);
+        void (*done)(struct daemon *d) = d->quiesce_done;
+
+        (void)loop;
+        (void)revents;
+        d->quiesce_done = NULL;
+        if (done)
+                done(d);
+}
+
 void handoff_start(struct daemon *d)
 {
         ev_io_init(&d->accept_io, on_accept, d->socket_fd, EV_READ);
+        ev_io_start(d->loop, &d->accept_io);
+        ev_timer_init(&d->quiesce_timer, on_quiesced, 0., 0.);
+}
+
+void handoff_quiesce(struct daemon *d, void (*done)(struct daemon *d))
+{
+        ev_io_stop(d->loop, &d->accept_io);
+        d->quiesce_done = done;
+        if (d->n_conns == 0) {
+                ev_timer_start(d->loop, &d->quiesce_timer);
+                return;
+        }
+        log_notice("%zu handoff%s being read: finishing %s first (at most %u ms)", d->n_conns,
+                   d->n_conns == 1 ? "" : "s", d->n_conns == 1 ? "it" : "them",
+                   d->opts->limits.handoff_timeout_ms);
+}
+
+void handoff_resume(struct daemon *d)
+{
+        d->quiesce_done = NULL;
+        ev_timer_stop(d->loop, &d->quiesce_timer);
         ev_io_start(d->loop, &d->accept_io);
 }
 
 void handoff_stop(struct daemon *d)
 {
+        d->quiesce_done = NULL;
+        ev_timer_stop(d->loop, &d->quiesce_timer);
         ev_io_stop(d->loop, &d->accept_io);
         while (!list_empty(&d->conns))
                 conn_free(container_of(d->conns.next, struct conn, node));
