@@ -39,6 +39,8 @@ struct daemon_stats {
         uint64_t handoff_timeouts;      /* no complete message in time */
         uint64_t control_conns_evicted;
         uint64_t emulations_refused;    /* over the listener's share: EAGAIN */
+        uint64_t listeners_refused;     /* handoffs over the listeners caps */
+        uint64_t control_requests_too_large;
 };
 
 struct daemon {
