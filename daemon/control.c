@@ -2,7 +2,7 @@
  * the peer is checked once (SO_PEERCRED), every request is re-checked, and
  * a table maps each command to its handler. Requests and replies are one
  * JSON object per line; a peer can make us hold at most one line of
- * CONTROL_MAX_LINE bytes and one reply. */
+ * --limit control-request-bytes (4096 by default) and one reply. */
 #include "control.h"
 
 #include <errno.h>
@@ -21,7 +21,6 @@
 #include "log.h"
 #include "unotify/macro.h"
 
-#define CONTROL_MAX_LINE 4096
 #define CONTROL_IDLE_TIMEOUT 30.0 /* seconds */
 
 struct ctl_conn {
@@ -31,8 +30,8 @@ struct ctl_conn {
         struct list_node node;
         int fd;
         struct ucred peer;
-        char in[CONTROL_MAX_LINE + 1];
-        size_t in_len;
+        char *in; /* control-request-bytes */
+        size_t in_len, in_max;
         char *out; /* the reply being written */
         size_t out_len, out_off;
         bool close_after_write;
@@ -48,6 +47,7 @@ static void ctl_conn_free(struct ctl_conn *c)
         list_del(&c->node);
         c->d->n_ctl_conns--;
         free(c->out);
+        free(c->in);
         free(c);
 }
 
@@ -118,7 +118,7 @@ static void ctl_watch(struct ctl_conn *c, int events)
 /* Answer the first complete line, if any. Returns true when one was. */
 static bool ctl_process(struct ctl_conn *c)
 {
-        ssize_t line = control_next_line(c->in, c->in_len, CONTROL_MAX_LINE);
+        ssize_t line = control_next_line(c->in, c->in_len, c->in_max);
         size_t used;
 
         if (line == -EAGAIN)
@@ -126,7 +126,9 @@ static bool ctl_process(struct ctl_conn *c)
         if (line < 0) {
                 c->close_after_write = true;
                 c->in_len = 0;
-                return ctl_queue(c, ctl_error(c, "request longer than %d bytes", CONTROL_MAX_LINE)) == 0;
+                c->d->stats.control_requests_too_large++;
+                return ctl_queue(c, ctl_error(c, "request longer than %zu bytes (control-request-bytes)",
+                                              c->in_max)) == 0;
         }
         used = (size_t)line + 1;
         if (ctl_queue(c, ctl_handle_line(c, c->in, (size_t)line)) < 0)
@@ -162,7 +164,7 @@ static void on_ctl_io(struct ev_loop *loop, ev_io *w, int revents)
         (void)loop;
         ev_timer_again(c->d->loop, &c->timer);
         if (revents & EV_READ) {
-                n = recv(c->fd, c->in + c->in_len, CONTROL_MAX_LINE - c->in_len, MSG_DONTWAIT);
+                n = recv(c->fd, c->in + c->in_len, c->in_max - c->in_len, MSG_DONTWAIT);
                 if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
                         ctl_conn_free(c);
                         return;
@@ -203,11 +205,16 @@ static bool ctl_peer_allowed(const struct ucred *peer)
 static void ctl_conn_new(struct daemon *d, int fd, const struct ucred *peer, bool peer_known)
 {
         struct ctl_conn *c = calloc(1, sizeof(*c));
+        size_t max = d->opts->limits.control_request_bytes;
 
-        if (!c) {
+        /* Not touched beyond what arrives: a large cap costs pages only
+         * for requests that long. */
+        if (!c || !(c->in = malloc(max + 1))) {
+                free(c);
                 safe_close(fd);
                 return;
         }
+        c->in_max = max;
         c->d = d;
         c->fd = fd;
         if (peer_known)

@@ -19,7 +19,7 @@ static json_t *figures(const struct daemon *d)
         const struct daemon_stats *s = &d->stats;
 
         return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-                         "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                         "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                          "listeners", (json_int_t)d->n_listeners,
                          "listeners_added", (json_int_t)s->listeners_added,
                          "listeners_freed", (json_int_t)s->listeners_freed,
@@ -43,7 +43,11 @@ static json_t *figures(const struct daemon *d)
                          "handoff_conns_evicted", (json_int_t)s->handoff_conns_evicted,
                          "handoff_timeouts", (json_int_t)s->handoff_timeouts,
                          "control_conns_evicted", (json_int_t)s->control_conns_evicted,
-                         "emulations_refused", (json_int_t)s->emulations_refused);
+                         "emulations_refused", (json_int_t)s->emulations_refused,
+                         "listeners_refused", (json_int_t)s->listeners_refused,
+                         "control_requests_too_large", (json_int_t)s->control_requests_too_large,
+                         "learn_bytes", (json_int_t)learn_budget_used(d),
+                         "learn_bytes_capped", (json_int_t)learn_budget_capped(d));
 }
 
 static json_t *cmd_status(struct daemon *d, const json_t *req, char *err, size_t size)

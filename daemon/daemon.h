@@ -39,6 +39,8 @@ struct daemon_stats {
         uint64_t handoff_timeouts;      /* no complete message in time */
         uint64_t control_conns_evicted;
         uint64_t emulations_refused;    /* over the listener's share: EAGAIN */
+        uint64_t listeners_refused;     /* handoffs over the listeners caps */
+        uint64_t control_requests_too_large;
 };
 
 struct daemon {
@@ -50,6 +52,10 @@ struct daemon {
 
         int socket_fd;
         ev_io accept_io;
+        /* handoff_quiesce(): what runs once no handoff is being read. */
+        void (*quiesce_done)(struct daemon *d);
+        ev_timer quiesce_timer;
+        bool stopping; /* SIGTERM/SIGINT: exiting once the handoffs are done */
         ev_signal sigterm, sigint, sighup;
 
         /* The control socket (control.c) and its connections. */

@@ -60,10 +60,11 @@ static json_t *listener_state(const struct listener *l)
 
         for (size_t i = 0; ann && i < l->n_annotations; i++)
                 json_object_set_new(ann, l->annotations[2 * i], json_string(l->annotations[2 * i + 1]));
-        return json_pack("{s:I, s:s, s:s, s:I, s:s?, s:o*, s:I, s:I}", "id", (json_int_t)l->id, "policy",
+        return json_pack("{s:I, s:s, s:s, s:I, s:s?, s:o*, s:I, s:I, s:I}", "id", (json_int_t)l->id, "policy",
                          unotify_policy_name(l->policy), "container_id", l->container_id, "pid",
                          (json_int_t)l->pid, "metadata", l->metadata, "annotations", ann, "received",
-                         (json_int_t)l->received, "answered", (json_int_t)l->counters.answered);
+                         (json_int_t)l->received, "answered", (json_int_t)l->counters.answered,
+                         "peer_uid", (json_int_t)l->peer_uid);
 }
 
 /* The state memfd is a snapshot, {"version":1,"listeners":[...]}, then one
@@ -276,6 +277,8 @@ static void resume_listener(struct daemon *d, int fd, uint64_t id, json_t *state
         }
         if (e)
                 restore_origin(l, e);
+        /* Counted against who handed it over; an older state: root. */
+        l->peer_uid = (uid_t)json_integer_value(json_object_get(e, "peer_uid"));
         if (p)
                 log_emit_id(LOG_NOTICE, 0, LOG_MID_LISTENER_RESUMED, l->pid,
                             "listener %" PRIu64 ": container %s resumed with policy %s", id, cid, name);

@@ -52,6 +52,8 @@ static void conn_free(struct conn *c)
         safe_close(c->fd);
         list_del(&c->node);
         c->d->n_conns--;
+        if (c->d->quiesce_done && c->d->n_conns == 0)
+                ev_timer_start(c->d->loop, &c->d->quiesce_timer);
         free(c->buf);
         free(c);
 }
@@ -225,6 +227,27 @@ static void format_annotations(const struct handoff_msg *m, char *buf, size_t si
                         *p = '?';
 }
 
+/* The listeners caps (peer_limits.h): 0, or -EUSERS with why set. */
+static int listener_room(struct conn *c, char *why, size_t size)
+{
+        const struct limits *lim = &c->d->opts->limits;
+        size_t mine = 0;
+
+        if (c->d->n_listeners >= lim->listeners) {
+                snprintf(why, size, "the daemon serves %zu listeners, its cap (listeners=%u)", c->d->n_listeners,
+                         lim->listeners);
+                return -EUSERS;
+        }
+        for (struct list_node *n = c->d->listeners.next; n != &c->d->listeners; n = n->next)
+                mine += container_of(n, struct listener, node)->peer_uid == c->peer.uid;
+        if (mine >= lim->listeners_per_uid) {
+                snprintf(why, size, "uid %u handed over %zu listeners being served, its cap (listeners-per-uid=%u)",
+                         c->peer.uid, mine, lim->listeners_per_uid);
+                return -EUSERS;
+        }
+        return 0;
+}
+
 static void bind_listener(struct conn *c, const struct handoff_msg *m)
 {
         _cleanup_(json_decrefp) json_t *reply = NULL;
@@ -239,6 +262,14 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                 conn_refuse(c, METRICS_REFUSED_NOT_LISTENER, "the \"%s\" fd is not a seccomp listener", UNOTIFY_SECCOMP_FD_NAME);
                 return;
         }
+        if (listener_room(c, why, sizeof(why)) < 0) {
+                /* Closed: the task's notified calls fail (ENOSYS), as
+                 * when no supervisor took its listener. */
+                safe_close(fd);
+                c->d->stats.listeners_refused++;
+                conn_refuse(c, METRICS_REFUSED_LISTENERS, "%s", why);
+                return;
+        }
         p = select_policy(c, m, why, sizeof(why));
         r = listener_add(c->d, fd, unotify_policy_ref(p ? p : c->d->deny_all), m->container_id,
                          (pid_t)m->pid, &l);
@@ -246,6 +277,7 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                 conn_refuse(c, METRICS_REFUSED_NO_MEMORY, "out of memory");
                 return;
         }
+        l->peer_uid = c->peer.uid;
         listener_set_seccomp_flags(l, m->has_seccomp_flags, m->seccomp_flags);
         if (listener_set_origin(l, m->metadata, m->annotations, m->n_annotations) < 0)
                 log_warning("listener %llu: out of memory keeping its metadata", (unsigned long long)l->id);
@@ -512,14 +544,51 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
         }
 }
 
+/* A timer, not a call from conn_free: the last connection may end deep in
+ * a callback that still uses the daemon's state. */
+static void on_quiesced(struct ev_loop *loop, ev_timer *w, int revents)
+{
+        struct daemon *d = container_of(w, struct daemon, quiesce_timer);
+        void (*done)(struct daemon *d) = d->quiesce_done;
+
+        (void)loop;
+        (void)revents;
+        d->quiesce_done = NULL;
+        if (done)
+                done(d);
+}
+
 void handoff_start(struct daemon *d)
 {
         ev_io_init(&d->accept_io, on_accept, d->socket_fd, EV_READ);
+        ev_io_start(d->loop, &d->accept_io);
+        ev_timer_init(&d->quiesce_timer, on_quiesced, 0., 0.);
+}
+
+void handoff_quiesce(struct daemon *d, void (*done)(struct daemon *d))
+{
+        ev_io_stop(d->loop, &d->accept_io);
+        d->quiesce_done = done;
+        if (d->n_conns == 0) {
+                ev_timer_start(d->loop, &d->quiesce_timer);
+                return;
+        }
+        log_notice("%zu handoff%s being read: finishing %s first (at most %u ms)", d->n_conns,
+                   d->n_conns == 1 ? "" : "s", d->n_conns == 1 ? "it" : "them",
+                   d->opts->limits.handoff_timeout_ms);
+}
+
+void handoff_resume(struct daemon *d)
+{
+        d->quiesce_done = NULL;
+        ev_timer_stop(d->loop, &d->quiesce_timer);
         ev_io_start(d->loop, &d->accept_io);
 }
 
 void handoff_stop(struct daemon *d)
 {
+        d->quiesce_done = NULL;
+        ev_timer_stop(d->loop, &d->quiesce_timer);
         ev_io_stop(d->loop, &d->accept_io);
         while (!list_empty(&d->conns))
                 conn_free(container_of(d->conns.next, struct conn, node));

@@ -45,6 +45,7 @@ struct learn {
         struct learn_index *index; /* at the first listener that learns */
         struct list_node recordings;
         size_t n_recordings;
+        struct learn_budget budget; /* live listeners' recordings and kept ones */
 };
 
 static struct ratelimit learn_warnings = RATELIMIT_INIT(10ull * 1000000000u, 10);
@@ -58,6 +59,7 @@ int learn_init(struct daemon *d)
         if (!d->learn)
                 return -ENOMEM;
         list_init(&d->learn->recordings);
+        d->learn->budget.max = d->opts->limits.learn_bytes;
         r = unotify_policy_load_buffer(builtin_json, sizeof(builtin_json) - 1, "(built-in learn)",
                                        &d->learn->builtin, &diags);
         unotify_diags_clear(&diags);
@@ -179,7 +181,14 @@ int learn_listener_begin(struct listener *l)
         if (!ln->index && index_build(ln) < 0)
                 return log_warning_errno(-ENOMEM, "listener %llu: cannot record",
                                          (unsigned long long)l->id);
-        l->learn = learn_rec_new(lim);
+        l->learn = learn_rec_new(lim, &ln->budget);
+        if (!l->learn && errno == ENOSPC) {
+                if (ratelimit_allow(&learn_warnings))
+                        log_warning("listener %llu: not recording: the recordings hold %zu bytes, "
+                                    "their cap (learn-bytes=%zu); save or drop some",
+                                    (unsigned long long)l->id, ln->budget.used, ln->budget.max);
+                return -ENOSPC;
+        }
         if (!l->learn)
                 return log_warning_errno(-ENOMEM, "listener %llu: cannot record",
                                          (unsigned long long)l->id);
@@ -248,6 +257,8 @@ static struct recording *recording_find(struct learn *ln, const char *name)
         return NULL;
 }
 
+/* The first listener of a name: its recording becomes the name's, with
+ * no copy (which the learn-bytes cap would have to hold twice). */
 static struct recording *recording_new(struct learn *ln, const char *name, struct listener *l)
 {
         struct recording *rc;
@@ -255,13 +266,12 @@ static struct recording *recording_new(struct learn *ln, const char *name, struc
         if (ln->n_recordings >= LEARN_MAX_RECORDINGS)
                 return NULL;
         rc = calloc(1, sizeof(*rc));
-        if (!rc || !(rc->name = strdup(name)) ||
-            !(rc->rec = learn_rec_new(unotify_policy_learn(l->policy)))) {
-                if (rc)
-                        free(rc->name);
+        if (!rc || !(rc->name = strdup(name))) {
                 free(rc);
                 return NULL;
         }
+        rc->rec = TAKE_PTR(l->learn);
+        rc->listeners = 1;
         rc->policy = unotify_policy_ref(l->policy);
         list_add_tail(&ln->recordings, &rc->node);
         ln->n_recordings++;
@@ -273,21 +283,25 @@ void learn_listener_end(struct listener *l)
         struct learn *ln = l->daemon->learn;
         char name[LEARN_NAME_MAX];
         struct recording *rc;
+        uint64_t calls;
 
         if (!l->learn || !ln) {
                 l->learn = learn_rec_free(l->learn);
                 return;
         }
         listener_name(l, name, sizeof(name));
-        rc = recording_find(ln, name) ?: recording_new(ln, name, l);
-        if (!rc || learn_rec_merge(rc->rec, l->learn) < 0)
-                log_warning("listener %llu: its recording \"%s\" is lost (%s)",
-                            (unsigned long long)l->id, name,
-                            rc ? "out of memory" : "too many recordings: save or drop some");
-        else
+        calls = learn_rec_calls(l->learn);
+        rc = recording_find(ln, name);
+        if (!rc && !recording_new(ln, name, l))
+                log_warning("listener %llu: its recording \"%s\" is lost (too many recordings, or "
+                            "out of memory: save or drop some)", (unsigned long long)l->id, name);
+        else if (rc && learn_rec_merge(rc->rec, l->learn) < 0)
+                log_warning("listener %llu: its recording \"%s\" is lost (out of memory)",
+                            (unsigned long long)l->id, name);
+        else if (rc)
                 rc->listeners++;
         log_info("listener %llu: recorded %llu calls into \"%s\"", (unsigned long long)l->id,
-                 (unsigned long long)learn_rec_calls(l->learn), name);
+                 (unsigned long long)calls, name);
         l->learn = learn_rec_free(l->learn);
 }
 
@@ -401,13 +415,13 @@ static json_t *learn_save(struct daemon *d, const char *name, char *err, size_t 
                 if (!l->learn || (listener_name(l, own, sizeof(own)), strcmp(own, name) != 0))
                         continue;
                 policy = policy ?: l->policy;
-                if (!all && !(all = learn_rec_new(unotify_policy_learn(policy))))
+                if (!all && !(all = learn_rec_new(unotify_policy_learn(policy), NULL)))
                         r = -ENOMEM;
                 if (r >= 0)
                         r = learn_rec_merge(all, l->learn);
                 listeners++;
         }
-        if (r >= 0 && rc && (all || (all = learn_rec_new(unotify_policy_learn(policy)))))
+        if (r >= 0 && rc && (all || (all = learn_rec_new(unotify_policy_learn(policy), NULL))))
                 r = learn_rec_merge(all, rc->rec);
         if (!policy) {
                 snprintf(err, size, "no recording \"%s\"", name);
@@ -448,4 +462,14 @@ json_t *learn_control(struct daemon *d, const json_t *req, char *err, size_t siz
         }
         snprintf(err, size, "unknown action \"%s\" (list, save or drop)", action);
         return NULL;
+}
+
+size_t learn_budget_used(const struct daemon *d)
+{
+        return d->learn ? d->learn->budget.used : 0;
+}
+
+uint64_t learn_budget_capped(const struct daemon *d)
+{
+        return d->learn ? d->learn->budget.capped : 0;
 }

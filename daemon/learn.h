@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct daemon;
 struct listener;
@@ -41,6 +42,11 @@ int learn_listener_begin(struct listener *l);
 void learn_listener_record(struct listener *l, const struct seccomp_notif *req);
 /* l ends: merge its recording into the daemon's. */
 void learn_listener_end(struct listener *l);
+
+/* Bytes the recordings hold now (live listeners' and kept ones), and how
+ * often the learn-bytes cap refused more. */
+size_t learn_budget_used(const struct daemon *d);
+uint64_t learn_budget_capped(const struct daemon *d);
 
 /* The control socket's "learn" command: {"action": "list"|"save"|"drop",
  * "name": NAME}. Returns the reply or NULL with err set. */

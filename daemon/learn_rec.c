@@ -73,9 +73,25 @@ struct learn_rec {
         unsigned n_exact, n_prefix;
         uint64_t paths_folded, paths_capped;
         size_t bytes;
+        struct learn_budget *budget;
 };
 
-struct learn_rec *learn_rec_new(const struct unotify_learn_limits *limits)
+/* n more bytes for r: false (counted) when its budget has no room. */
+static bool charge(struct learn_rec *r, size_t n)
+{
+        struct learn_budget *b = r->budget;
+
+        if (b && (b->used + n > b->max || b->used + n < b->used)) {
+                b->capped++;
+                return false;
+        }
+        if (b)
+                b->used += n;
+        r->bytes += n;
+        return true;
+}
+
+struct learn_rec *learn_rec_new(const struct unotify_learn_limits *limits, struct learn_budget *budget)
 {
         struct learn_rec *r = calloc(1, sizeof(*r));
         size_t size = 16;
@@ -83,14 +99,22 @@ struct learn_rec *learn_rec_new(const struct unotify_learn_limits *limits)
         if (!r)
                 return NULL;
         r->lim = *limits;
+        r->budget = budget;
         /* Exact paths and prefixes, each up to max_paths, at most half full. */
         while (size < 4 * (size_t)limits->max_paths)
                 size *= 2;
+        if (!charge(r, sizeof(*r) + size * sizeof(*r->paths))) {
+                learn_rec_free(r);
+                errno = ENOSPC;
+                return NULL;
+        }
         r->paths_size = size;
         r->paths = calloc(size, sizeof(*r->paths));
-        if (!r->paths)
-                return learn_rec_free(r);
-        r->bytes = sizeof(*r) + size * sizeof(*r->paths);
+        if (!r->paths) {
+                learn_rec_free(r);
+                errno = ENOMEM;
+                return NULL;
+        }
         return r;
 }
 
@@ -103,6 +127,8 @@ struct learn_rec *learn_rec_free(struct learn_rec *r)
         for (size_t i = 0; r->paths && i < r->paths_size; i++)
                 free(r->paths[i].s);
         free(r->paths);
+        if (r->budget)
+                r->budget->used -= r->bytes;
         free(r);
         return NULL;
 }
@@ -144,12 +170,16 @@ void learn_rec_value(struct learn_rec *r, size_t arg, uint64_t v)
         }
         if (!s->v) {
                 /* Allocated whole at the first value: no growth on the hot path. */
+                if (!charge(r, r->lim.max_values * sizeof(*s->v))) {
+                        s->capped = true;
+                        r->values_capped++;
+                        return;
+                }
                 s->v = calloc(r->lim.max_values, sizeof(*s->v));
                 if (!s->v) {
                         s->capped = true;
                         return;
                 }
-                r->bytes += r->lim.max_values * sizeof(*s->v);
         }
         memmove(s->v + lo + 1, s->v + lo, (s->n - lo) * sizeof(*s->v));
         s->v[lo] = v;
@@ -207,6 +237,8 @@ static int path_put(struct learn_rec *r, size_t group, bool prefix, const char *
         if (*count >= r->lim.max_paths)
                 return -ENOSPC;
         n = strlen(s);
+        if (!charge(r, n + 1))
+                return -ENOSPC;
         e->s = strndup(s, n);
         if (!e->s)
                 return -ENOMEM;
@@ -214,7 +246,6 @@ static int path_put(struct learn_rec *r, size_t group, bool prefix, const char *
         e->group = (uint16_t)group;
         e->prefix = prefix;
         (*count)++;
-        r->bytes += n + 1;
         return 0;
 }
 

@@ -20,6 +20,14 @@
 
 struct learn_rec;
 
+/* What recordings sharing it may hold together (--limit learn-bytes):
+ * past max a recording does not start, and a value or path that needs
+ * more memory is dropped as capped; each such refusal is counted. */
+struct learn_budget {
+        size_t used, max;
+        uint64_t capped;
+};
+
 /* The arguments whose values are recorded, and the path arguments. */
 struct learn_arg {
         const char *name;
@@ -37,9 +45,11 @@ struct learn_path_arg {
 const struct learn_arg *learn_arg_at(size_t i);
 const struct learn_path_arg *learn_path_arg_at(size_t i);
 
-/* A new empty recording with these limits (copied). NULL: ENOMEM. */
-struct learn_rec *learn_rec_new(const struct unotify_learn_limits *limits);
-/* Accepts NULL; returns NULL. */
+/* A new empty recording with these limits (copied), charged to budget
+ * (borrowed, outlives it; NULL: none). NULL with errno ENOMEM, or ENOSPC
+ * when the budget has no room for it. */
+struct learn_rec *learn_rec_new(const struct unotify_learn_limits *limits, struct learn_budget *budget);
+/* Accepts NULL; returns NULL. Gives its bytes back to its budget. */
 struct learn_rec *learn_rec_free(struct learn_rec *r);
 
 /* Record one call: ABI slot arch (learn_arch_slot), its number less the

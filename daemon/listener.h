@@ -48,6 +48,7 @@ struct listener {
         bool needs_view; /* the policy has caps or path conditions */
         char *container_id;
         pid_t pid;
+        uid_t peer_uid; /* who handed it over (the listeners-per-uid cap) */
         uint64_t received;
         uint64_t send_gone; /* SEND ENOENT: interrupted or killed after RECV */
         struct wakeup wakeup;

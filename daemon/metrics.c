@@ -53,6 +53,7 @@ const char *metrics_refusal_name(enum metrics_refusal r)
                 [METRICS_REFUSED_POLICY] = "policy",
                 [METRICS_REFUSED_NO_MEMORY] = "no_memory",
                 [METRICS_REFUSED_BUSY] = "busy",
+                [METRICS_REFUSED_LISTENERS] = "listeners",
         };
 
         return (unsigned)r < METRICS_REFUSALS ? names[r] : "other";

@@ -93,6 +93,7 @@ enum metrics_refusal {
         METRICS_REFUSED_POLICY,       /* no policy for it (served by deny-all) or a bad query */
         METRICS_REFUSED_NO_MEMORY,
         METRICS_REFUSED_BUSY, /* too many handoff connections pending */
+        METRICS_REFUSED_LISTENERS, /* over the listeners or listeners-per-uid cap */
         METRICS_REFUSALS,
 };
 const char *metrics_refusal_name(enum metrics_refusal r);

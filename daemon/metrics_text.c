@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "learn.h"
 #include "log.h"
 #include "unotify/macro.h"
 
@@ -172,7 +173,7 @@ static void listeners(struct text *t, const struct daemon *d)
                "Handoff connections refused, by reason: peer (uid not allowed), malformed, "
                "too_large, "
                "timeout, not_listener, policy (none found: served by deny-all, or a bad query), "
-               "no_memory, busy (too many pending).");
+               "no_memory, busy (too many pending), listeners (over the listeners caps).");
         for (int r = 0; r < METRICS_REFUSALS; r++)
                 sample1(t, "unotifyd_handoffs_refused_total", "reason", metrics_refusal_name(r),
                         d->metrics.refusals[r]);
@@ -289,6 +290,35 @@ static void loop(struct text *t, const struct daemon *d)
                 d->metrics.scrapes_refused);
 }
 
+/* Every refusal or eviction a cap made (peer_limits.h), by cap; the
+ * per-uid shares count with their total. */
+static void caps(struct text *t, const struct daemon *d)
+{
+        const struct daemon_stats *s = &d->stats;
+        const struct {
+                const char *cap;
+                uint64_t n;
+        } rows[] = {
+                { "handoff-conns", s->handoff_conns_evicted },
+                { "handoff-timeout-ms", s->handoff_timeouts },
+                { "control-conns", s->control_conns_evicted },
+                { "control-request-bytes", s->control_requests_too_large },
+                { "listener-queue", s->emulations_refused },
+                { "listeners", s->listeners_refused },
+                { "learn-bytes", learn_budget_capped(d) },
+        };
+
+        family(t, "unotifyd_caps_refused_total", "counter",
+               "What the caps (unotifyd --limit) refused or closed, by cap: handoff and control "
+               "connections closed to make room, handoffs timed out, control requests too long, "
+               "emulations answered EAGAIN, handoffs over the listeners caps, recording memory "
+               "refused.");
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++)
+                sample1(t, "unotifyd_caps_refused_total", "cap", rows[i].cap, rows[i].n);
+        gauge(t, "unotifyd_learn_bytes", "Bytes the learn-mode recordings hold (cap: learn-bytes).",
+              learn_budget_used(d));
+}
+
 char *metrics_text(const struct daemon *d, size_t *ret_len)
 {
         struct text t = { .cap = 16384 };
@@ -302,6 +332,7 @@ char *metrics_text(const struct daemon *d, size_t *ret_len)
         decisions(&t, d);
         handlers(&t, d);
         loop(&t, d);
+        caps(&t, d);
         if (t.failed) {
                 free(t.buf);
                 return NULL;

@@ -1,6 +1,7 @@
 #include "peer_limits.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,15 @@ static const struct {
         { "workers", offsetof(struct limits, workers), 2, 16 },
         { "listener-workers", offsetof(struct limits, listener_workers), 1, 16 },
         { "listener-queue", offsetof(struct limits, listener_queue), 0, 65536 },
+        { "listeners", offsetof(struct limits, listeners), 1, 1u << 20 },
+        { "listeners-per-uid", offsetof(struct limits, listeners_per_uid), 1, 1u << 20 },
+        { "learn-bytes", offsetof(struct limits, learn_bytes), 65536, UINT_MAX },
+        { "control-request-bytes", offsetof(struct limits, control_request_bytes), 256, 1u << 20 },
 };
 
 const char *limits_names(void)
 {
-        static char names[256];
+        static char names[512];
 
         if (!names[0])
                 for (size_t i = 0; i < ELEMENTSOF(table); i++)

@@ -119,10 +119,21 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
         return 0;
 }
 
+/* Once no handoff is being read (handoff_quiesce): the listeners those
+ * handed over are in the fd store too. */
+static void finish_exit(struct daemon *d)
+{
+        /* Nobody left waiting: what is pending gets its answer now. The
+         * listeners themselves stay in the fd store for the next start. */
+        listener_set_drain(d);
+        ev_break(d->loop, EVBREAK_ALL);
+}
+
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
         struct daemon *d = w->data;
 
+        (void)loop;
         (void)revents;
         if (w->signum == SIGHUP) {
                 char err[512];
@@ -130,12 +141,13 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
                 (void)daemon_reload(d, err, sizeof(err));
                 return;
         }
+        if (d->stopping)
+                return; /* exiting already, within handoff-timeout-ms */
         log_notice("%s received; exiting", strsignal(w->signum));
+        d->stopping = true;
         sdnotify_stopping(d);
-        /* Nobody left waiting: what is pending gets its answer now. The
-         * listeners themselves stay in the fd store for the next start. */
-        listener_set_drain(d);
-        ev_break(loop, EVBREAK_ALL);
+        /* Replaces an upgrade waiting for the same handoffs. */
+        handoff_quiesce(d, finish_exit);
 }
 
 static void start_signal(struct daemon *d, ev_signal *w, int signum)

@@ -13,6 +13,7 @@
 #include "activation.h"
 #include "daemon.h"
 #include "fdstore.h"
+#include "handoff.h"
 #include "listener.h"
 #include "log.h"
 #include "sdnotify.h"
@@ -94,6 +95,7 @@ static void upgrade_now(struct daemon *d)
                 r = fdstore_write_state(d);
         if (r < 0) {
                 log_error_errno(r, "upgrade: cannot prepare the handover; still running");
+                handoff_resume(d);
                 goto out;
         }
         log_emit_id(LOG_NOTICE, 0, LOG_MID_UPGRADE, 0, "upgrade: exec %s with %zu listeners", d->self_exe,
@@ -114,17 +116,25 @@ static void upgrade_now(struct daemon *d)
         unsetenv(UNOTIFYD_UPGRADE_ENV);
         unsetenv(UPGRADE_OWN_SOCKETS_ENV);
         log_error_errno(r, "upgrade: exec %s failed; still running", d->self_exe);
+        handoff_resume(d);
         sdnotify_ready(d);
 out:
         free(p.fds);
         free(p.spec);
 }
 
+/* A handoff being read does not cross exec (its connection and the bytes
+ * read so far are this process's): finish reading those first, then exec.
+ * Connections not accepted yet wait in the socket's backlog for the new
+ * process. */
 static void on_upgrade_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
+        struct daemon *d = container_of(w, struct daemon, upgrade_timer);
+
         (void)loop;
         (void)revents;
-        upgrade_now(container_of(w, struct daemon, upgrade_timer));
+        if (!d->stopping && !d->quiesce_done)
+                handoff_quiesce(d, upgrade_now);
 }
 
 static void on_sigusr2(struct ev_loop *loop, ev_signal *w, int revents)

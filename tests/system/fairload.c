@@ -113,7 +113,7 @@ static int soak(const char *dir, int n)
 {
         struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
         char path[4096], data[4096];
-        int made = 0, eexist = 0, denied = 0, opened = 0;
+        int made = 0, eexist = 0, denied = 0, opened = 0, returned = 0;
         pid_t storm_pid = 0;
 
         sigemptyset(&sa.sa_mask);
@@ -126,7 +126,8 @@ static int soak(const char *dir, int n)
 
                 snprintf(path, sizeof(path), "%s/m%d", dir, i);
                 denied += syscall(SYS_mkdirat, AT_FDCWD, path, 0755) < 0;
-                syscall(SYS_getppid);
+                returned += syscall(SYS_getppid) == 4242; /* UNOTIFY_ACT_RETURN */
+                syscall(SYS_getuid);                      /* notified, continued */
                 fd = syscall(SYS_openat, AT_FDCWD, data, O_RDONLY | O_CLOEXEC);
                 if (fd >= 0) {
                         opened++;
@@ -145,7 +146,14 @@ static int soak(const char *dir, int n)
                 kill(storm_pid, SIGKILL);
                 waitpid(storm_pid, NULL, 0);
         }
-        printf("soak: rounds %d denied %d opened %d made %d eexist %d\n", n, denied, opened, made, eexist);
+        printf("soak: rounds %d denied %d opened %d made %d eexist %d returned %d\n", n, denied, opened, made,
+               eexist, returned);
+        if (getenv("KILLME")) {
+                /* The policy kills the process at uname(2). */
+                fflush(stdout);
+                syscall(SYS_uname, data);
+                printf("soak: survived uname\n");
+        }
         return 0;
 }
 
