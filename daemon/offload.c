@@ -24,6 +24,7 @@ enum {
  * included). */
 struct job {
         _Atomic uint32_t state;
+        _Atomic bool waiter_parked; /* the loop sleeps in FUTEX_WAIT on state */
         _Atomic unsigned refs;
         void (*fn)(void *);
         max_align_t data[]; /* size bytes: the caller's job */
@@ -48,17 +49,46 @@ static void job_unref(struct job *j)
  * thread: the loop forgets it and starts another for the next job. */
 struct helper {
         _Atomic uint32_t posted; /* futex: 1 when `job` is there to take */
+        _Atomic bool parked;     /* in FUTEX_WAIT on posted: post() must wake it */
         struct job *job;
         pthread_t thread;
-        int cpu; /* the CPU it is kept on: the loop's when it last posted */
 };
 
 static struct helper *current; /* the loop's; NULL until needed or after an abandon */
 
+static uint64_t now_ns(void)
+{
+        struct timespec t;
+
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Whether *word left `value` within OFFLOAD_SPIN_NS, checked without
+ * sleeping: a hand-over that a sleep and a wake-up would cost ~2 switches
+ * (tens of us on a VM) takes well under one when both sides are awake. */
+static bool spin_while(_Atomic uint32_t *word, uint32_t value)
+{
+        uint64_t end = now_ns() + OFFLOAD_SPIN_NS;
+
+        do {
+                for (int i = 0; i < 64; i++) {
+                        if (atomic_load_explicit(word, memory_order_acquire) != value)
+                                return true;
+                        __builtin_ia32_pause();
+                }
+        } while (now_ns() < end);
+        return false;
+}
+
 static void wait_posted(struct helper *h)
 {
+        if (spin_while(&h->posted, 0))
+                return;
+        atomic_store(&h->parked, true);
         while (atomic_load(&h->posted) == 0)
                 syscall(SYS_futex, &h->posted, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+        atomic_store(&h->parked, false);
 }
 
 /* Returns true when the job was abandoned: then this thread retires. */
@@ -70,7 +100,7 @@ static bool run_job(struct job *j)
         abandoned = atomic_exchange(&j->state, JOB_DONE) == JOB_ABANDONED;
         if (abandoned)
                 atomic_fetch_sub(&stuck, 1); /* nobody waits: it is only ours now */
-        else
+        else if (atomic_load(&j->waiter_parked))
                 syscall(SYS_futex, &j->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
         job_unref(j);
         return abandoned;
@@ -110,26 +140,8 @@ static int start_helper(struct helper *h)
         r = pthread_create(&t, &attr, helper, h);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         h->thread = t;
-        h->cpu = -1;
         pthread_attr_destroy(&attr);
         return -r;
-}
-
-/* The loop waits while the helper reads: on the loop's own CPU the hand
- * over is two switches on one CPU; on another, two cross-CPU wake-ups,
- * which cost this VM ~35 us a read (bench: path rule 3.0x the reference
- * supervisor + SYNC_WAKE_UP unpinned). */
-static void follow_loop_cpu(struct helper *h)
-{
-        int cpu = sched_getcpu();
-        cpu_set_t set;
-
-        if (cpu < 0 || cpu == h->cpu)
-                return;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (pthread_setaffinity_np(h->thread, sizeof(set), &set) == 0)
-                h->cpu = cpu;
 }
 
 static int post(struct job *j)
@@ -146,16 +158,19 @@ static int post(struct job *j)
                         return r;
                 }
         }
-        follow_loop_cpu(current);
         current->job = j;
         atomic_store(&current->posted, 1);
-        syscall(SYS_futex, &current->posted, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        if (atomic_load(&current->parked))
+                syscall(SYS_futex, &current->posted, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
         return 0;
 }
 
 /* Until the helper is done or the deadline (CLOCK_MONOTONIC) passes. */
 static void wait_done(struct job *j, const struct timespec *deadline)
 {
+        if (spin_while(&j->state, JOB_RUNNING))
+                return;
+        atomic_store(&j->waiter_parked, true);
         while (atomic_load(&j->state) == JOB_RUNNING) {
                 long r = syscall(SYS_futex, &j->state, FUTEX_WAIT_BITSET_PRIVATE, JOB_RUNNING,
                                  deadline, NULL, FUTEX_BITSET_MATCH_ANY);
@@ -189,6 +204,7 @@ int offload_run(void (*fn)(void *job), void *job, size_t size, uint64_t timeout_
                 return -ENOMEM;
         atomic_init(&j->state, JOB_RUNNING);
         atomic_init(&j->refs, 2);
+        atomic_init(&j->waiter_parked, false);
         j->fn = fn;
         memcpy(j->data, job, size);
         r = post(j);

@@ -15,6 +15,8 @@
  * still be running before new ones are refused outright. */
 #define OFFLOAD_TIMEOUT_NS (1000ull * 1000 * 1000)
 #define OFFLOAD_STUCK_MAX 8
+/* How long each side checks for the other before it sleeps. */
+#define OFFLOAD_SPIN_NS (50ull * 1000)
 
 /* Run fn on a copy of job (size bytes) on the helper thread (every signal
  * blocked; started at the first job, and again after one is abandoned),
