@@ -24,13 +24,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bpf_attr.h"
 #include "handler.h"
 #include "target.h"
 #include "unotify/macro.h"
 #include "worker.h"
-
-#define LICENSE_MAX 128
-#define ATTR_MAX 4096 /* a page, as the kernel bounds it */
 
 static const char *const served[] = { "bpf" };
 
@@ -39,97 +37,27 @@ static long sys_bpf(int cmd, union bpf_attr *a)
         return syscall(SYS_bpf, cmd, a, sizeof(*a));
 }
 
-/* The task's attr, as copy_struct_from_user takes it: a larger struct
- * must end in zeros. */
-static int read_attr(const struct emul_call *c, union bpf_attr *a)
-{
-        size_t size = (size_t)c->req.data.args[2];
-        int r;
-
-        memset(a, 0, sizeof(*a));
-        if (size > ATTR_MAX)
-                return -E2BIG;
-        if (size > sizeof(*a)) {
-                char *tail = malloc(size);
-
-                if (!tail)
-                        return -ENOMEM;
-                r = target_read((pid_t)c->req.pid, c->req.data.args[1], tail, size);
-                for (size_t i = sizeof(*a); r == 0 && i < size; i++)
-                        if (tail[i])
-                                r = -E2BIG;
-                if (r == 0)
-                        memcpy(a, tail, sizeof(*a));
-                free(tail);
-                return r;
-        }
-        return target_read((pid_t)c->req.pid, c->req.data.args[1], a, size);
-}
-
-static bool all_zero(const void *p, size_t n)
-{
-        const unsigned char *b = p;
-
-        for (size_t i = 0; i < n; i++)
-                if (b[i])
-                        return false;
-        return true;
-}
-
 static int load(struct emul_call *c, const union bpf_attr *a)
 {
-        union bpf_attr rest = *a, l = {};
-        char license[LICENSE_MAX];
-        struct bpf_insn *insns;
-        ssize_t n;
+        struct task_mem mem = task_mem_of((pid_t)c->req.pid);
+        struct bpf_load l;
         long fd;
+        int r;
 
-        if (a->prog_type != BPF_PROG_TYPE_CGROUP_DEVICE) {
-                c->why = "a program type other than BPF_PROG_TYPE_CGROUP_DEVICE";
-                return -c->opts->refuse_errno;
-        }
-        if (a->expected_attach_type && a->expected_attach_type != BPF_CGROUP_DEVICE)
-                return -EINVAL;
-        /* What is passed on; the log is not (the task gets none). */
-        rest.prog_type = rest.insn_cnt = rest.log_level = rest.log_size = rest.kern_version = 0;
-        rest.insns = rest.license = rest.log_buf = 0;
-        rest.expected_attach_type = 0;
-        memset(rest.prog_name, 0, sizeof(rest.prog_name));
-        if (!all_zero(&rest, sizeof(rest))) {
-                c->why = "program load fields the handler does not pass on (flags, BTF, fd arrays)";
-                return -c->opts->refuse_errno;
-        }
-        if (a->insn_cnt == 0)
-                return -EINVAL;
-        if (a->insn_cnt > c->opts->bpf_max_insns) {
-                c->why = "more instructions than the rule's maxInstructions";
-                return -c->opts->refuse_errno;
-        }
-        n = target_read_string((pid_t)c->req.pid, a->license, license, sizeof(license));
-        if (n < 0)
-                return n == -ENAMETOOLONG ? -EINVAL : (int)n;
-        insns = calloc(a->insn_cnt, sizeof(*insns));
-        if (!insns)
-                return -ENOMEM;
-        n = target_read((pid_t)c->req.pid, a->insns, insns, a->insn_cnt * sizeof(*insns));
-        if (n >= 0)
-                n = target_id_valid(c->listener_fd, c->req.id);
-        if (n >= 0) {
-                l.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-                l.expected_attach_type = a->expected_attach_type;
-                l.insn_cnt = a->insn_cnt;
-                l.insns = (uint64_t)(uintptr_t)insns;
-                l.license = (uint64_t)(uintptr_t)license;
-                memcpy(l.prog_name, a->prog_name, sizeof(l.prog_name) - 1);
-                fd = sys_bpf(BPF_PROG_LOAD, &l);
-                n = fd < 0 ? negative_errno() : 0;
+        r = bpf_load_prepare(&mem, a, c->opts->bpf_max_insns, c->opts->refuse_errno, &l, &c->why);
+        if (r < 0)
+                return r;
+        r = target_id_valid(c->listener_fd, c->req.id);
+        if (r >= 0) {
+                fd = sys_bpf(BPF_PROG_LOAD, &l.attr);
+                r = fd < 0 ? negative_errno() : 0;
                 if (fd >= 0) {
                         c->fd = (int)fd;
                         c->cloexec = true; /* the kernel's bpf fds are O_CLOEXEC */
                 }
         }
-        free(insns);
-        return (int)n;
+        bpf_load_done(&l);
+        return r;
 }
 
 /* Where the daemon sees the cgroup2 hierarchy (its first cgroup2 mount of
@@ -229,17 +157,12 @@ static int prog_fd(struct emul_call *c, int task_fd, bool required)
 
 static int attach(struct emul_call *c, struct worker *w, int cmd, const union bpf_attr *a)
 {
-        const uint32_t flags_ok = BPF_F_ALLOW_OVERRIDE | BPF_F_ALLOW_MULTI;
-        union bpf_attr rest = *a, l = {};
+        union bpf_attr l = {};
         int cg, prog, r;
 
-        if (a->attach_type != BPF_CGROUP_DEVICE || (a->attach_flags & ~flags_ok)) {
-                c->why = "an attach type other than BPF_CGROUP_DEVICE, or BPF_F_REPLACE";
-                return -c->opts->refuse_errno;
-        }
-        rest.target_fd = rest.attach_bpf_fd = rest.attach_type = rest.attach_flags = 0;
-        if (!all_zero(&rest, sizeof(rest)))
-                return -EINVAL;
+        r = bpf_attach_check(a, c->opts->refuse_errno, &c->why);
+        if (r < 0)
+                return r;
         cg = cgroup_fd(c, w, (int)a->target_fd);
         if (cg < 0)
                 return cg;
@@ -262,6 +185,7 @@ static int attach(struct emul_call *c, struct worker *w, int cmd, const union bp
 
 static void bpf_run(struct emul_call *c, struct worker *w)
 {
+        struct task_mem mem = task_mem_of((pid_t)c->req.pid);
         int cmd = (int)c->req.data.args[0];
         union bpf_attr a;
         int r;
@@ -271,7 +195,7 @@ static void bpf_run(struct emul_call *c, struct worker *w)
                 c->error = c->opts->refuse_errno;
                 return;
         }
-        r = read_attr(c, &a);
+        r = bpf_attr_read(&mem, c->req.data.args[1], c->req.data.args[2], &a);
         if (r >= 0)
                 r = target_id_valid(c->listener_fd, c->req.id);
         if (r >= 0)

@@ -20,72 +20,12 @@
 #include <unistd.h>
 
 #include "resolve.h"
+#include "xattr_args.h"
 #include "target.h"
 #include "unotify/macro.h"
 
-#define NAME_MAX_XATTR 255     /* XATTR_NAME_MAX */
-#define VALUE_MAX_XATTR 65536  /* XATTR_SIZE_MAX */
-
 static const char *const served[] = { "setxattr",    "lsetxattr",    "fsetxattr",
                                       "removexattr", "lremovexattr", "fremovexattr" };
-static const char *const default_names[] = { "trusted.overlay." };
-
-struct xattr_call {
-        int which; /* index in served */
-        bool set, by_fd, follow;
-        char path[PATH_MAX];
-        char name[NAME_MAX_XATTR + 2];
-        void *value;
-        size_t size;
-        int flags;
-};
-
-static bool name_allowed(const struct unotify_handler_options *o, const char *name)
-{
-        const char *const *l = o->n_xattr_names ? o->xattr_names : default_names;
-        size_t n = o->n_xattr_names ? o->n_xattr_names : ELEMENTSOF(default_names);
-
-        for (size_t i = 0; i < n; i++) {
-                size_t len = strlen(l[i]);
-
-                if (l[i][len - 1] == '.' ? !strncmp(name, l[i], len) : !strcmp(name, l[i]))
-                        return true;
-        }
-        return false;
-}
-
-static int read_args(struct emul_call *c, struct xattr_call *x)
-{
-        const __u64 *a = c->req.data.args;
-        pid_t pid = (pid_t)c->req.pid;
-        ssize_t r;
-
-        x->set = x->which < 3;
-        x->by_fd = x->which == 2 || x->which == 5;
-        x->follow = x->which == 0 || x->which == 3;
-        if (!x->by_fd) {
-                r = target_read_string(pid, a[0], x->path, sizeof(x->path));
-                if (r < 0)
-                        return (int)r;
-        }
-        r = target_read_string(pid, a[1], x->name, sizeof(x->name));
-        if (r == -ENAMETOOLONG || (r >= 0 && strlen(x->name) > NAME_MAX_XATTR))
-                return -ERANGE; /* the kernel's answer for a name too long */
-        if (r >= 0 && !x->name[0])
-                return -ERANGE;
-        if (r < 0 || !x->set)
-                return (int)(r < 0 ? r : 0);
-        x->size = (size_t)a[3];
-        x->flags = (int)a[4];
-        if (x->flags & ~(XATTR_CREATE | XATTR_REPLACE))
-                return -EINVAL;
-        if (x->size > VALUE_MAX_XATTR)
-                return -E2BIG;
-        x->value = malloc(x->size ?: 1);
-        if (!x->value)
-                return -ENOMEM;
-        return x->size ? target_read(pid, a[2], x->value, x->size) : 0;
-}
 
 /* Whether uid (as the host sees it) is one of the task's user namespace's
  * (its uid_map); in the daemon's own namespace: only the task's fsuid. */
@@ -112,7 +52,7 @@ static bool owned_by_container(struct worker *w, pid_t pid, uid_t uid, uid_t fsu
 }
 
 /* The object, opened O_PATH as the task would find it. */
-static int open_object(struct emul_call *c, struct worker *w, const struct xattr_call *x,
+static int open_object(struct emul_call *c, struct worker *w, const struct xattr_args *x,
                        const struct task_creds *creds)
 {
         struct task_dirs dirs;
@@ -138,7 +78,7 @@ static int open_object(struct emul_call *c, struct worker *w, const struct xattr
         return r;
 }
 
-static int apply(const struct xattr_call *x, int fd)
+static int apply(const struct xattr_args *x, int fd)
 {
         char link[64];
         int r;
@@ -150,18 +90,19 @@ static int apply(const struct xattr_call *x, int fd)
         return r < 0 ? negative_errno() : 0;
 }
 
-static int run(struct emul_call *c, struct worker *w, struct xattr_call *x)
+static int run(struct emul_call *c, struct worker *w, struct xattr_args *x)
 {
+        struct task_mem mem = task_mem_of((pid_t)c->req.pid);
         struct task_creds creds;
         struct stat st;
         int r, fd;
 
-        r = read_args(c, x);
+        r = xattr_args_read(&mem, x->which, c->req.data.args, x);
         if (r >= 0)
                 r = target_id_valid(c->listener_fd, c->req.id);
         if (r < 0)
                 return r;
-        if (!name_allowed(c->opts, x->name)) {
+        if (!xattr_name_allowed(c->opts, x->name)) {
                 c->why = "an attribute name the rule does not allow";
                 return -c->opts->refuse_errno;
         }
@@ -187,7 +128,7 @@ static int run(struct emul_call *c, struct worker *w, struct xattr_call *x)
 
 static void xattr_run(struct emul_call *c, struct worker *w)
 {
-        struct xattr_call *x = calloc(1, sizeof(*x));
+        struct xattr_args *x = calloc(1, sizeof(*x));
         int r;
 
         if (!x) {
@@ -198,7 +139,7 @@ static void xattr_run(struct emul_call *c, struct worker *w)
         r = x->which < 0 ? -ENOSYS : run(c, w, x);
         if (r < 0)
                 c->error = -r;
-        free(x->value);
+        xattr_args_done(x);
         free(x);
 }
 
