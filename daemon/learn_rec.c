@@ -309,7 +309,7 @@ int learn_rec_merge(struct learn_rec *into, const struct learn_rec *from)
         return 0;
 }
 
-/* The ABIs a filter covers (policy/filter.c): native, then compat. */
+/* The ABIs a filter covers (policy/compile/filter.c): native, then compat. */
 static uint32_t arch_token(unsigned slot)
 {
         uint32_t native = seccomp_arch_native();

@@ -6,9 +6,9 @@
  * SECCOMP_IOCTL_NOTIF_ADDFD + SECCOMP_ADDFD_FLAG_SEND in one step.
  *
  * Which syscalls a handler serves and its options are checked by the
- * policy library at load (policy/handlers.c); the handler may rely on
+ * policy library at load (policy/parse/handlers.c); the handler may rely on
  * them. Adding a handler: a file here, a row in registry.c (and its
- * schema in policy/handlers.c). */
+ * schema in policy/parse/handlers.c). */
 #pragma once
 
 #include <linux/seccomp.h>
