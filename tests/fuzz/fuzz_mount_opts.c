@@ -48,9 +48,11 @@ static int size_of(const char *s, uint64_t *ret)
         if (*s < '0' || *s > '9')
                 return -1;
         for (; *s >= '0' && *s <= '9'; s++) {
-                if (v > (UINT64_MAX - 9) / 10)
+                uint64_t d = (uint64_t)(*s - '0');
+
+                if (v > (UINT64_MAX - d) / 10) /* exact: UINT64_MAX itself fits */
                         return -1;
-                v = v * 10 + (uint64_t)(*s - '0');
+                v = v * 10 + d;
         }
         if (*s && strchr("kKmMgG", *s))
                 shift = strchr("kK", *s) ? 10 : strchr("mM", *s) ? 20 : 30, s++;
