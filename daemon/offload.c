@@ -56,6 +56,14 @@ struct helper {
 
 static struct helper *current; /* the loop's; NULL until needed or after an abandon */
 
+/* A hint to the CPU that this is a wait loop (x86's PAUSE). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+}
+
 static uint64_t now_ns(void)
 {
         struct timespec t;
@@ -75,7 +83,7 @@ static bool spin_while(_Atomic uint32_t *word, uint32_t value)
                 for (int i = 0; i < 64; i++) {
                         if (atomic_load_explicit(word, memory_order_acquire) != value)
                                 return true;
-                        __builtin_ia32_pause();
+                        cpu_relax();
                 }
         } while (now_ns() < end);
         return false;

@@ -255,21 +255,24 @@ char *daemon_log(const struct test_daemon *d)
         return buf;
 }
 
+unsigned count_dir_entries(const char *dir, char prefix)
+{
+        DIR *dh = opendir(dir);
+        unsigned n = 0;
+
+        cr_assert_not_null(dh, "%s: %m", dir);
+        for (struct dirent *e; (e = readdir(dh));)
+                n += prefix ? e->d_name[0] == prefix : e->d_name[0] != '.';
+        closedir(dh);
+        return n;
+}
+
 int count_fds(pid_t pid)
 {
         char path[64];
-        struct dirent *e;
-        DIR *dh;
-        int n = 0;
 
         snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-        dh = opendir(path);
-        cr_assert_not_null(dh);
-        while ((e = readdir(dh)))
-                if (e->d_name[0] != '.')
-                        n++;
-        closedir(dh);
-        return n;
+        return (int)count_dir_entries(path, 0);
 }
 
 const char *fd_list(pid_t pid)

@@ -54,6 +54,9 @@ long long daemon_stat(const struct test_daemon *d, const char *name);
 void wait_parked_in_mkdir(pid_t pid);
 /* Number of open fds of a process. */
 int count_fds(pid_t pid);
+/* Entries of dir whose name starts with prefix, or (prefix 0) all but
+ * "." and "..". Asserts that dir opens. */
+unsigned count_dir_entries(const char *dir, char prefix);
 /* The fds of a process with what they point to, one a line (static). */
 const char *fd_list(pid_t pid);
 /* Wait up to timeout_ms for the daemon's fd count to equal `want`;

@@ -505,18 +505,6 @@ Test(handlers, blocked_listener_never_holds_every_worker)
         cr_assert_str_eq(buf, "fifos: ok 8\n");
 }
 
-static unsigned count_entries(const char *dir)
-{
-        DIR *dh = opendir(dir);
-        unsigned n = 0;
-
-        cr_assert_not_null(dh);
-        for (struct dirent *e; (e = readdir(dh));)
-                n += e->d_name[0] != '.';
-        closedir(dh);
-        return n;
-}
-
 /* The daemon's "N emulated answers lost ..., M restarted calls answered
  * from the journal" for its listeners; 0 0 when none was lost. */
 static void journal_figures(const char *log, unsigned long *lost, unsigned long *replayed)
@@ -550,7 +538,7 @@ static void hammer(const char *kind)
         target("j", false, (const char *[]){ "hammer", "1500", dir, kind, NULL }, &r);
         cr_assert_eq(r.status, 0, "stderr: %s", r.err);
         cr_assert_str_eq(r.out, "hammer: ok 1500 eexist 0 other 0\n", "%s (%s)", r.out, r.err);
-        cr_assert_eq(count_entries(dir), 1500, "each side effect once: %u", count_entries(dir));
+        cr_assert_eq(count_dir_entries(dir, 0), 1500, "each side effect once: %u", count_dir_entries(dir, 0));
         daemon_stop(&d);
         journal_figures(daemon_last_log(), &lost, &replayed);
         cr_log_info("%s: %s; %lu answers lost, %lu replayed", kind, r.err, lost, replayed);

@@ -147,30 +147,6 @@ static void job_start(struct job *j, unsigned n, struct tally *tl)
         tl->storms += j->storm;
 }
 
-static unsigned count_prefix(const char *dir, char prefix)
-{
-        DIR *dh = opendir(dir);
-        unsigned n = 0;
-
-        cr_assert_not_null(dh);
-        for (struct dirent *e; (e = readdir(dh));)
-                n += e->d_name[0] == prefix;
-        closedir(dh);
-        return n;
-}
-
-static unsigned count_entries(const char *dir)
-{
-        DIR *dh = opendir(dir);
-        unsigned n = 0;
-
-        cr_assert_not_null(dh);
-        for (struct dirent *e; (e = readdir(dh));)
-                n += e->d_name[0] != '.';
-        closedir(dh);
-        return n;
-}
-
 /* Every mknod answered, each node made once: on disk exactly as many
  * FIFOs as calls, whichever of them a signal interrupted and restarted. */
 static void hammer_check(struct job *j, int status, struct tally *tl)
@@ -182,7 +158,7 @@ static void hammer_check(struct job *j, int status, struct tally *tl)
                      j->dir, j->buf);
         cr_assert_eq(other, 0, "%s: %s", j->dir, j->buf);
         cr_assert_eq(ok + eexist, (unsigned)atoi(HAMMER), "%s: %s", j->dir, j->buf);
-        cr_assert_eq(count_entries(j->dir), (unsigned)atoi(HAMMER), "%s: nodes on disk vs %s", j->dir, j->buf);
+        cr_assert_eq(count_dir_entries(j->dir, 0), (unsigned)atoi(HAMMER), "%s: nodes on disk vs %s", j->dir, j->buf);
         tl->hammers[j->hammer]++;
         tl->nodes += ok;
         tl->node_eexist += eexist;
@@ -199,10 +175,10 @@ static void job_check(struct job *j, int status, struct tally *tl)
                 hammer_check(j, status, tl);
                 return;
         }
-        cr_assert_eq(count_prefix(j->dir, 'm'), 0, "%s: a denied mkdir was done", j->dir);
+        cr_assert_eq(count_dir_entries(j->dir, 'm'), 0, "%s: a denied mkdir was done", j->dir);
         if (j->killed) {
                 tl->killed++;
-                cr_assert_leq(count_prefix(j->dir, 'f'), 30, "%s", j->dir);
+                cr_assert_leq(count_dir_entries(j->dir, 'f'), 30, "%s", j->dir);
                 return;
         }
         if (j->killme) {
@@ -226,7 +202,7 @@ static void job_check(struct job *j, int status, struct tally *tl)
         /* A creation answered EEXIST was done by an earlier run of the same
          * interrupted call (outside the journal's window): once, still. */
         cr_assert_eq(made + eexist, rounds, "%s: %s", j->dir, j->buf);
-        cr_assert_eq(count_prefix(j->dir, 'f'), (unsigned)rounds, "%s: files on disk vs %s", j->dir, j->buf);
+        cr_assert_eq(count_dir_entries(j->dir, 'f'), (unsigned)rounds, "%s: files on disk vs %s", j->dir, j->buf);
         tl->finished++;
         tl->made += (unsigned)made;
         tl->eexist += (unsigned)eexist;
