@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "magic_link.h"
 #include "open_how.h"
 #include "resolve.h"
 #include "target.h"
@@ -213,6 +214,32 @@ static int resolve_open(struct emul_call *c, struct worker *w, int base_fd, cons
         return r;
 }
 
+/* From the object a magic link of the task named (magic_link.h): the
+ * object itself, or the rest of the path from it. The worker is in the
+ * task's root, so an absolute symlink in the rest stays in it. */
+static int open_from_link(struct emul_call *c, struct worker *w, int obj, const char *rest,
+                          const struct open_call *o)
+{
+        bool dir = *rest == '/';
+        struct stat st;
+
+        while (*rest == '/')
+                rest++;
+        if (*rest)
+                return resolve_open(c, w, obj, rest, o, 0);
+        if ((dir || (o->how.flags & O_DIRECTORY)) && (fstat(obj, &st) < 0 || !S_ISDIR(st.st_mode)))
+                return -ENOTDIR;
+        return open_found(c, w, obj, o);
+}
+
+/* Whether the kernel would follow a magic link of this call: none asked
+ * for by openat2's RESOLVE_* (every one of them refuses or scopes magic
+ * links), and the link not the last component of an O_NOFOLLOW open. */
+static bool follows_magic(const struct open_call *o, const struct magic_link *m)
+{
+        return o->how.resolve == 0 && (*m->rest || !(o->how.flags & O_NOFOLLOW));
+}
+
 /* "/proc/self" and "/proc/thread-self" name whoever resolves them: the
  * task's, in its pid namespace (what its /proc shows), not the daemon's. */
 static void name_task_self(struct open_call *o, const struct task_creds *creds)
@@ -243,13 +270,18 @@ static int open_as_task(struct emul_call *c, struct worker *w, struct open_call 
 {
         struct task_dirs dirs;
         struct task_creds creds;
-        int r;
+        struct magic_link m;
+        int link_fd = -1, r;
 
         r = task_creds_read(w, (pid_t)c->req.pid, &creds);
         if (r < 0)
                 return r;
         name_task_self(o, &creds);
         r = task_dirs_open(c, w, o->path, o->dirfd_arg, scoped(o), &dirs);
+        /* With the daemon's rights: the task may follow its own links
+         * whatever its credentials. */
+        if (r >= 0 && magic_link_parse(o->path, &creds, &m) && follows_magic(o, &m))
+                r = magic_link_open(c, w, dirs.root_fd, &creds, &m, &link_fd);
         if (r >= 0)
                 r = target_id_valid(c->listener_fd, c->req.id); /* the /proc reads */
         if (r >= 0)
@@ -257,8 +289,10 @@ static int open_as_task(struct emul_call *c, struct worker *w, struct open_call 
         if (r >= 0)
                 r = worker_assume(w, &creds, 0);
         if (r >= 0)
-                r = resolve_open(c, w, dirs.base_fd, o->path, o, 0);
+                r = link_fd >= 0 ? open_from_link(c, w, link_fd, m.rest, o)
+                                 : resolve_open(c, w, dirs.base_fd, o->path, o, 0);
         worker_restore(w);
+        safe_close(link_fd);
         task_dirs_close(&dirs);
         task_creds_done(&creds);
         return r;
