@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "unotify/macro.h"
@@ -44,6 +45,38 @@ static int capset_self(const uint32_t caps[6])
         return syscall(SYS_capset, &h, d) < 0 ? negative_errno() : 0;
 }
 
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x4000U /* Linux 6.8: never reused */
+#endif
+
+/* The mount id of own_root: the unique one where the kernel has it. */
+static void own_root_mount(struct worker *w)
+{
+        struct statx stx;
+
+        if (statx(w->own_root, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID_UNIQUE, &stx) < 0)
+                return;
+        w->root_mnt_mask = stx.stx_mask & (STATX_MNT_ID_UNIQUE | STATX_MNT_ID);
+        if (w->root_mnt_mask & STATX_MNT_ID_UNIQUE)
+                w->root_mnt_mask = STATX_MNT_ID_UNIQUE;
+        w->root_mnt_id = w->root_mnt_mask ? stx.stx_mnt_id : 0;
+}
+
+bool worker_root_is_own(struct worker *w, pid_t tid)
+{
+        struct statx stx;
+        char path[64];
+
+        if (!w->root_mnt_mask)
+                return false;
+        snprintf(path, sizeof(path), "%d/root", (int)tid);
+        /* Follows the link: the task's root directory, on its mount. */
+        if (statx(w->proc_fd, path, 0, STATX_INO | w->root_mnt_mask, &stx) < 0)
+                return false;
+        return (stx.stx_mask & w->root_mnt_mask) && stx.stx_mnt_id == w->root_mnt_id &&
+               stx.stx_ino == w->root_ino && makedev(stx.stx_dev_major, stx.stx_dev_minor) == w->root_dev;
+}
+
 int worker_init(struct worker *w)
 {
         struct stat st;
@@ -63,6 +96,7 @@ int worker_init(struct worker *w)
                 return negative_errno();
         w->root_dev = st.st_dev;
         w->root_ino = st.st_ino;
+        own_root_mount(w);
         if (stat("/proc/self/ns/user", &st) < 0)
                 return negative_errno();
         w->userns_dev = st.st_dev;
@@ -253,6 +287,8 @@ int worker_enter_root(struct worker *w, int root_fd)
 {
         struct stat a;
 
+        if (root_fd == w->own_root)
+                return 0;
         if (fstat(root_fd, &a) < 0)
                 return negative_errno();
         if (a.st_dev == w->root_dev && a.st_ino == w->root_ino)
