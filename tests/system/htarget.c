@@ -19,6 +19,9 @@
  *                              (by the kernel), then open(LINK) with "{fd}" in it
  *                              that fd, "{pid}" getpid(), "{tid}" gettid(), "{ppid}"
  *                              getppid(); as UID if given
+ *   flip N DIR                 N rounds of chdir, chroot and seteuid changes between
+ *                              opens (DIR/a/f "A", DIR/b/f "B", DIR/root-only 0600),
+ *                              each open checked against the state it was made in
  *   chroot ROOT MNT PATH       unshare a mount namespace, tmpfs on ROOT/MNT, chroot
  *                              ROOT, read PATH, create /MNT/made
  *   swap DIR N                 a thread swaps DIR/link between DIR/allowed and
@@ -202,6 +205,8 @@ static int open_link(const char *link, const char *flags, const char *uid)
         report("open", syscall(SYS_open, path, parse_flags(flags), 0644));
         return 0;
 }
+
+int do_flip(int n, const char *dir); /* htarget_flip.c */
 
 static int do_chroot(const char *root, const char *mnt, const char *path)
 {
@@ -505,6 +510,8 @@ int main(int argc, char **argv)
                 report("open", syscall(SYS_open, argv[3], O_RDONLY));
         } else if (!strcmp(argv[1], "magic") && (argc == 6 || argc == 7))
                 return open_link(argv[4], argv[5], argc == 7 ? argv[6] : NULL);
+        else if (!strcmp(argv[1], "flip") && argc == 4)
+                return do_flip(atoi(argv[2]), argv[3]);
         else if (!strcmp(argv[1], "chroot") && argc == 5)
                 return do_chroot(argv[2], argv[3], argv[4]);
         else if (!strcmp(argv[1], "swap") && argc == 4)
