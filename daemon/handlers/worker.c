@@ -285,13 +285,10 @@ void task_creds_done(struct task_creds *c)
 
 int worker_enter_root(struct worker *w, int root_fd)
 {
-        struct stat a;
-
+        /* Not skipped for the same directory on another mount: a task
+         * that unshared its mount namespace has the daemon's root
+         * directory, and its own mounts below it. */
         if (root_fd == w->own_root)
-                return 0;
-        if (fstat(root_fd, &a) < 0)
-                return negative_errno();
-        if (a.st_dev == w->root_dev && a.st_ino == w->root_ino)
                 return 0;
         /* CAP_SYS_CHROOT; this thread's fs_struct only. */
         if (fchdir(root_fd) < 0 || chroot(".") < 0)

@@ -74,7 +74,7 @@ void task_creds_done(struct task_creds *c);
 bool worker_root_is_own(struct worker *w, pid_t tid);
 /* Make root_fd (a directory, e.g. /proc/TID/root) this thread's root: paths
  * then resolve as for the task (absolute symlinks, "..", its mounts).
- * Skipped when it is own_root itself, or the same directory. Returns 0 or -errno. */
+ * Skipped when it is own_root itself (worker_root_is_own). Returns 0 or -errno. */
 int worker_enter_root(struct worker *w, int root_fd);
 /* Take on the task's fsuid, fsgid, groups, umask and capabilities (only
  * those the daemon has), plus extra_caps (a mask of CAP_* bits) on top.

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -76,6 +78,22 @@ static int flip_round(const char *dir, int top, unsigned *ok)
         return 0;
 }
 
+static const char *a_dir(const char *dir)
+{
+        static char p[400];
+
+        snprintf(p, sizeof(p), "%s/a", dir);
+        return p;
+}
+
+static const char *a_file(const char *dir)
+{
+        static char p[400];
+
+        snprintf(p, sizeof(p), "%s/a/f", dir);
+        return p;
+}
+
 int do_flip(int n, const char *dir)
 {
         long top = syscall(SYS_open, "/", O_RDONLY | O_DIRECTORY);
@@ -86,6 +104,12 @@ int do_flip(int n, const char *dir)
         for (int i = 0; i < n; i++)
                 if (flip_round(dir, (int)top, &ok) < 0)
                         return perror("flip"), 1;
+        /* Last, the same root directory in a mount namespace of its own,
+         * with a tmpfs over a: the daemon must see the task's mounts. */
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            chdir("/") < 0 || mount("tmpfs", a_dir(dir), "tmpfs", 0, NULL) < 0)
+                return perror("mount namespace"), 1;
+        check_read(a_file(dir), "ENOENT", &ok);
         printf("flip: %u ok\n", ok);
         return 0;
 }
