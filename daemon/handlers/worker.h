@@ -39,6 +39,8 @@ struct worker {
         bool started;
         int own_root; /* O_PATH "/" of the daemon */
         int proc_fd;  /* the daemon's /proc */
+        int status_fd; /* /proc/status_tid/status, or a placeholder (worker.c) */
+        pid_t status_tid;
         /* The daemon's credentials, put back after each call. */
         uint32_t caps[6]; /* effective, permitted, inheritable x 2 (capget v3) */
         gid_t *groups;
