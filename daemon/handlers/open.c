@@ -18,9 +18,11 @@
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "journal.h"
+#include "magic_link.h"
 #include "open_how.h"
 #include "resolve.h"
 #include "target.h"
@@ -115,6 +117,21 @@ static const char *rewrite_of(struct emul_call *c, const struct open_call *o)
         return NULL;
 }
 
+/* /dev/null, zero, full, random, urandom: opening them does nothing. */
+static bool inert_device(const struct stat *st)
+{
+        unsigned minor_ = minor(st->st_rdev);
+
+        return S_ISCHR(st->st_mode) && major(st->st_rdev) == 1 &&
+               (minor_ == 3 || minor_ == 5 || minor_ == 7 || minor_ == 8 || minor_ == 9);
+}
+
+static bool side_effect_free(const struct stat *st, uint64_t flags)
+{
+        return (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode) || inert_device(st)) &&
+               (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_TRUNC | O_CREAT | K_O_TMPFILE));
+}
+
 /* The checked object opened again with the task's flags. */
 static int open_found(struct emul_call *c, struct worker *w, int obj, const struct open_call *o)
 {
@@ -135,9 +152,16 @@ static int open_found(struct emul_call *c, struct worker *w, int obj, const stru
                 r = fcntl(obj, F_DUPFD_CLOEXEC, 0);
                 return r < 0 ? negative_errno() : r;
         }
-        r = target_id_valid(c->listener_fd, c->req.id);
-        if (r < 0)
-                return r;
+        /* Right before what may have a side effect (a FIFO's or device's
+         * open, O_TRUNC, a lease broken by a write open): still the task
+         * that asked? A read-only open of a regular file, a directory or
+         * /dev/null has none; a stale answer then fails at ADDFD and the
+         * fd is closed. */
+        if (!side_effect_free(&st, f)) {
+                r = target_id_valid(c->listener_fd, c->req.id);
+                if (r < 0)
+                        return r;
+        }
         if (f & K_O_TMPFILE) {
                 r = openat(obj, ".", (int)(f | O_CLOEXEC | O_NOCTTY), (mode_t)o->how.mode);
                 return r < 0 ? negative_errno() : r;
@@ -213,6 +237,32 @@ static int resolve_open(struct emul_call *c, struct worker *w, int base_fd, cons
         return r;
 }
 
+/* From the object a magic link of the task named (magic_link.h): the
+ * object itself, or the rest of the path from it. The worker is in the
+ * task's root, so an absolute symlink in the rest stays in it. */
+static int open_from_link(struct emul_call *c, struct worker *w, int obj, const char *rest,
+                          const struct open_call *o)
+{
+        bool dir = *rest == '/';
+        struct stat st;
+
+        while (*rest == '/')
+                rest++;
+        if (*rest)
+                return resolve_open(c, w, obj, rest, o, 0);
+        if ((dir || (o->how.flags & O_DIRECTORY)) && (fstat(obj, &st) < 0 || !S_ISDIR(st.st_mode)))
+                return -ENOTDIR;
+        return open_found(c, w, obj, o);
+}
+
+/* Whether the kernel would follow a magic link of this call: none asked
+ * for by openat2's RESOLVE_* (every one of them refuses or scopes magic
+ * links), and the link not the last component of an O_NOFOLLOW open. */
+static bool follows_magic(const struct open_call *o, const struct magic_link *m)
+{
+        return o->how.resolve == 0 && (*m->rest || !(o->how.flags & O_NOFOLLOW));
+}
+
 /* "/proc/self" and "/proc/thread-self" name whoever resolves them: the
  * task's, in its pid namespace (what its /proc shows), not the daemon's. */
 static void name_task_self(struct open_call *o, const struct task_creds *creds)
@@ -243,22 +293,29 @@ static int open_as_task(struct emul_call *c, struct worker *w, struct open_call 
 {
         struct task_dirs dirs;
         struct task_creds creds;
-        int r;
+        struct magic_link m;
+        int link_fd = -1, r;
 
         r = task_creds_read(w, (pid_t)c->req.pid, &creds);
         if (r < 0)
                 return r;
         name_task_self(o, &creds);
         r = task_dirs_open(c, w, o->path, o->dirfd_arg, scoped(o), &dirs);
+        /* With the daemon's rights: the task may follow its own links
+         * whatever its credentials. */
+        if (r >= 0 && magic_link_parse(o->path, &creds, &m) && follows_magic(o, &m))
+                r = magic_link_open(c, w, dirs.root_fd, &creds, &m, &link_fd);
         if (r >= 0)
-                r = target_id_valid(c->listener_fd, c->req.id); /* the /proc reads */
+                r = target_id_valid(c->listener_fd, c->req.id); /* the path and /proc reads */
         if (r >= 0)
                 r = worker_enter_root(w, dirs.root_fd);
         if (r >= 0)
                 r = worker_assume(w, &creds, 0);
         if (r >= 0)
-                r = resolve_open(c, w, dirs.base_fd, o->path, o, 0);
+                r = link_fd >= 0 ? open_from_link(c, w, link_fd, m.rest, o)
+                                 : resolve_open(c, w, dirs.base_fd, o->path, o, 0);
         worker_restore(w);
+        safe_close(link_fd);
         task_dirs_close(&dirs);
         task_creds_done(&creds);
         return r;
@@ -275,7 +332,10 @@ static void open_run(struct emul_call *c, struct worker *w)
         n = r < 0 ? r
                   : target_read_string((pid_t)c->req.pid, c->req.data.args[o.path_arg], o.path,
                                        sizeof(o.path));
-        if (n >= 0)
+        /* Acted on before open_as_task's check (the journal, a rewrite)
+         * only with these: else that one check, after the /proc reads,
+         * covers this read too. */
+        if (n >= 0 && ((o.how.flags & (O_CREAT | O_TRUNC)) || (c->opts && c->opts->n_rewrites)))
                 n = target_id_valid(c->listener_fd, c->req.id);
         if (n < 0) {
                 c->error = (int)-n;

@@ -18,7 +18,8 @@ int syscall_pick(const struct seccomp_notif *req, const char *const *names, size
 /* The task's root and the directory its relative path starts from, both
  * opened by the daemon (before it takes on the task's credentials). */
 struct task_dirs {
-        int root_fd; /* /proc/TID/root */
+        int root_fd; /* /proc/TID/root, or the worker's own_root when the same */
+        bool root_borrowed;
         int base_fd; /* /proc/TID/cwd, a copy of its dirfd, or AT_FDCWD for an absolute path */
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "unotify/macro.h"
@@ -44,18 +45,53 @@ static int capset_self(const uint32_t caps[6])
         return syscall(SYS_capset, &h, d) < 0 ? negative_errno() : 0;
 }
 
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x4000U /* Linux 6.8: never reused */
+#endif
+
+/* The mount id of own_root: the unique one where the kernel has it. */
+static void own_root_mount(struct worker *w)
+{
+        struct statx stx;
+
+        if (statx(w->own_root, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID_UNIQUE, &stx) < 0)
+                return;
+        w->root_mnt_mask = stx.stx_mask & (STATX_MNT_ID_UNIQUE | STATX_MNT_ID);
+        if (w->root_mnt_mask & STATX_MNT_ID_UNIQUE)
+                w->root_mnt_mask = STATX_MNT_ID_UNIQUE;
+        w->root_mnt_id = w->root_mnt_mask ? stx.stx_mnt_id : 0;
+}
+
+bool worker_root_is_own(struct worker *w, pid_t tid)
+{
+        struct statx stx;
+        char path[64];
+
+        if (!w->root_mnt_mask)
+                return false;
+        snprintf(path, sizeof(path), "%d/root", (int)tid);
+        /* Follows the link: the task's root directory, on its mount. */
+        if (statx(w->proc_fd, path, 0, STATX_INO | w->root_mnt_mask, &stx) < 0)
+                return false;
+        return (stx.stx_mask & w->root_mnt_mask) && stx.stx_mnt_id == w->root_mnt_id &&
+               stx.stx_ino == w->root_ino && makedev(stx.stx_dev_major, stx.stx_dev_minor) == w->root_dev;
+}
+
 int worker_init(struct worker *w)
 {
         struct stat st;
         int r;
 
-        w->own_root = w->proc_fd = -1;
+        w->own_root = w->proc_fd = w->status_fd = -1;
+        w->status_tid = 0;
         /* A private fs_struct: chroot/fchdir/umask here stay here. */
         if (unshare(CLONE_FS) < 0)
                 return negative_errno();
         w->own_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         w->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (w->own_root < 0 || w->proc_fd < 0)
+        /* The status slot's fd number, held from the start (status_slot). */
+        w->status_fd = w->proc_fd < 0 ? -1 : fcntl(w->proc_fd, F_DUPFD_CLOEXEC, 0);
+        if (w->own_root < 0 || w->proc_fd < 0 || w->status_fd < 0)
                 return negative_errno();
         /* cwd "/" from the start: relative walks never start from the
          * daemon's cwd (only a task's root or dirfd). */
@@ -63,6 +99,7 @@ int worker_init(struct worker *w)
                 return negative_errno();
         w->root_dev = st.st_dev;
         w->root_ino = st.st_ino;
+        own_root_mount(w);
         if (stat("/proc/self/ns/user", &st) < 0)
                 return negative_errno();
         w->userns_dev = st.st_dev;
@@ -90,6 +127,7 @@ void worker_done(struct worker *w)
 {
         w->own_root = safe_close(w->own_root);
         w->proc_fd = safe_close(w->proc_fd);
+        w->status_fd = safe_close(w->status_fd);
         free(w->groups);
         w->groups = NULL;
 }
@@ -202,26 +240,54 @@ static int parse_status(FILE *f, struct task_creds *ret)
         return r >= 0 && seen != 63 ? -EBADMSG : r;
 }
 
-/* One read into a buffer (stdio would fstat and read three times); a
- * file that fills it (thousands of groups) is read again by stdio. */
-static int read_status(struct worker *w, pid_t tid, struct task_creds *ret)
+/* The fd of tid's status in the worker's status slot. Kept for the next
+ * call of the same thread: it names that task for good (a pid reused
+ * since fails its read with ESRCH), and pread() at 0 makes procfs write
+ * the file anew, so nothing read through it is old. The slot is an fd
+ * number reserved at init, replaced with dup3(): the daemon's fd count
+ * does not move. Returns 0 or -errno. */
+static int status_slot(struct worker *w, pid_t tid)
 {
-        char buf[4096], path[64];
-        _cleanup_(fclosep) FILE *f = NULL;
-        _cleanup_(closep) int fd = -1;
-        ssize_t n;
+        char path[64];
+        int fd;
 
+        w->status_tid = 0;
         snprintf(path, sizeof(path), "%d/status", (int)tid);
         fd = openat(w->proc_fd, path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT || errno == ESRCH ? -ENOENT : negative_errno();
-        n = read(fd, buf, sizeof(buf));
-        if (n < 0)
+        if (dup3(fd, w->status_fd, O_CLOEXEC) < 0)
+                return safe_close(fd), negative_errno();
+        safe_close(fd);
+        w->status_tid = tid;
+        return 0;
+}
+
+/* One pread into a buffer (stdio would fstat and read three times); a
+ * file that fills it (thousands of groups) is read again by stdio. */
+static int read_status(struct worker *w, pid_t tid, struct task_creds *ret)
+{
+        char buf[4096];
+        _cleanup_(fclosep) FILE *f = NULL;
+        ssize_t n = -1;
+        int r;
+
+        if (w->status_tid == tid)
+                n = pread(w->status_fd, buf, sizeof(buf), 0);
+        if (n < 0) { /* not this thread's, or its thread is gone */
+                r = status_slot(w, tid);
+                if (r < 0)
+                        return r;
+                n = pread(w->status_fd, buf, sizeof(buf), 0);
+        }
+        if (n < 0) {
+                w->status_tid = 0;
                 return errno == ESRCH ? -ENOENT : negative_errno();
+        }
         if ((size_t)n < sizeof(buf))
                 f = fmemopen(buf, (size_t)n, "r");
         else
-                f = fdopen(dup(fd), "re");
+                f = fdopen(dup(w->status_fd), "re");
         if (!f)
                 return negative_errno();
         if ((size_t)n == sizeof(buf))
@@ -251,11 +317,10 @@ void task_creds_done(struct task_creds *c)
 
 int worker_enter_root(struct worker *w, int root_fd)
 {
-        struct stat a;
-
-        if (fstat(root_fd, &a) < 0)
-                return negative_errno();
-        if (a.st_dev == w->root_dev && a.st_ino == w->root_ino)
+        /* Not skipped for the same directory on another mount: a task
+         * that unshared its mount namespace has the daemon's root
+         * directory, and its own mounts below it. */
+        if (root_fd == w->own_root)
                 return 0;
         /* CAP_SYS_CHROOT; this thread's fs_struct only. */
         if (fchdir(root_fd) < 0 || chroot(".") < 0)

@@ -39,6 +39,8 @@ struct worker {
         bool started;
         int own_root; /* O_PATH "/" of the daemon */
         int proc_fd;  /* the daemon's /proc */
+        int status_fd; /* /proc/status_tid/status, or a placeholder (worker.c) */
+        pid_t status_tid;
         /* The daemon's credentials, put back after each call. */
         uint32_t caps[6]; /* effective, permitted, inheritable x 2 (capget v3) */
         gid_t *groups;
@@ -49,6 +51,8 @@ struct worker {
         mode_t cur_umask; /* what this thread's umask is now */
         dev_t root_dev;   /* own_root's, to tell a task's root from ours */
         ino_t root_ino;
+        uint64_t root_mnt_id;   /* own_root's mount (statx), 0: unknown */
+        unsigned root_mnt_mask; /* which id it is: STATX_MNT_ID(_UNIQUE) */
         dev_t userns_dev; /* the daemon's user namespace */
         ino_t userns_ino;
         bool chrooted;
@@ -66,9 +70,13 @@ void worker_done(struct worker *w);
 int task_creds_read(struct worker *w, pid_t tid, struct task_creds *ret);
 void task_creds_done(struct task_creds *c);
 
+/* Whether tid's root is the daemon's own: the same directory on the same
+ * mount (statx of /proc/TID/root: one call, no fd), so the worker needs
+ * no root of its own for it. false when unsure. */
+bool worker_root_is_own(struct worker *w, pid_t tid);
 /* Make root_fd (a directory, e.g. /proc/TID/root) this thread's root: paths
  * then resolve as for the task (absolute symlinks, "..", its mounts).
- * Skipped when it is the daemon's own root. Returns 0 or -errno. */
+ * Skipped when it is own_root itself (worker_root_is_own). Returns 0 or -errno. */
 int worker_enter_root(struct worker *w, int root_fd);
 /* Take on the task's fsuid, fsgid, groups, umask and capabilities (only
  * those the daemon has), plus extra_caps (a mask of CAP_* bits) on top.

@@ -15,6 +15,13 @@
  *   openat2 DIR PATH RESOLVE   the same with openat2(2); RESOLVE: in_root, beneath
  *                              or none
  *   cwd DIR PATH               chdir(DIR), open(PATH)
+ *   magic PATH PRE LINK FLAGS [UID]  PATH opened with flags PRE before the filter
+ *                              (by the kernel), then open(LINK) with "{fd}" in it
+ *                              that fd, "{pid}" getpid(), "{tid}" gettid(), "{ppid}"
+ *                              getppid(); as UID if given
+ *   flip N DIR                 N rounds of chdir, chroot and seteuid changes between
+ *                              opens (DIR/a/f "A", DIR/b/f "B", DIR/root-only 0600),
+ *                              each open checked against the state it was made in
  *   chroot ROOT MNT PATH       unshare a mount namespace, tmpfs on ROOT/MNT, chroot
  *                              ROOT, read PATH, create /MNT/made
  *   swap DIR N                 a thread swaps DIR/link between DIR/allowed and
@@ -169,6 +176,37 @@ static void report(const char *what, long fd)
         printf("%s: ok%s%s\n", what, n > 0 ? " " : "", n > 0 ? buf : "");
         close((int)fd);
 }
+
+static int pre_fd = -1; /* magic: opened before the filter */
+static int become(const char *id_str);
+
+static int open_link(const char *link, const char *flags, const char *uid)
+{
+        static const char *const keys[] = { "{fd}", "{pid}", "{tid}", "{ppid}" };
+        const int values[] = { pre_fd, (int)getpid(), (int)gettid(), (int)getppid() };
+        char path[512];
+        size_t o = 0;
+
+        while (*link && o < sizeof(path) - 16) {
+                size_t k = 0;
+
+                while (k < 4 && strncmp(link, keys[k], strlen(keys[k])))
+                        k++;
+                if (k == 4) {
+                        path[o++] = *link++;
+                        continue;
+                }
+                o += (size_t)snprintf(path + o, sizeof(path) - o, "%d", values[k]);
+                link += strlen(keys[k]);
+        }
+        path[o] = '\0';
+        if (uid && become(uid) < 0)
+                return 1;
+        report("open", syscall(SYS_open, path, parse_flags(flags), 0644));
+        return 0;
+}
+
+int do_flip(int n, const char *dir); /* htarget_flip.c */
 
 static int do_chroot(const char *root, const char *mnt, const char *path)
 {
@@ -435,6 +473,8 @@ int main(int argc, char **argv)
                 killable = false;
                 i++;
         }
+        if (argc > i + 2 && !strcmp(argv[i], "magic"))
+                pre_fd = open(argv[i + 1], parse_flags(argv[i + 2]));
         if (argc <= i || setup(argv[1], argv[2], killable) < 0)
                 return 2;
         argv += i - 1;
@@ -468,7 +508,11 @@ int main(int argc, char **argv)
                 if (chdir(argv[2]) < 0)
                         return perror("chdir"), 1;
                 report("open", syscall(SYS_open, argv[3], O_RDONLY));
-        } else if (!strcmp(argv[1], "chroot") && argc == 5)
+        } else if (!strcmp(argv[1], "magic") && (argc == 6 || argc == 7))
+                return open_link(argv[4], argv[5], argc == 7 ? argv[6] : NULL);
+        else if (!strcmp(argv[1], "flip") && argc == 4)
+                return do_flip(atoi(argv[2]), argv[3]);
+        else if (!strcmp(argv[1], "chroot") && argc == 5)
                 return do_chroot(argv[2], argv[3], argv[4]);
         else if (!strcmp(argv[1], "swap") && argc == 4)
                 return do_swap(argv[2], atoi(argv[3]));
