@@ -428,7 +428,8 @@ static long long clean_batch(struct job *jobs, struct tally *tl, long long repla
         return calls;
 }
 
-Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_teardown)
+/* A day: UNOTIFY_SOAK_SECONDS bounds it (ctest's TIMEOUT in CI). */
+Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_teardown, .timeout = 86400)
 {
         const char *env = getenv("UNOTIFY_SOAK_SECONDS");
         long long seconds = env ? atoll(env) : 60, start = now_ms(), end = start + seconds * 1000;
