@@ -26,7 +26,8 @@ static const char *const args[] = { "sh", "-c",
 void soak_ctr_init(struct soak_ctr *c, const char *runtime, const struct test_daemon *d)
 {
         memset(c, 0, sizeof(*c));
-        c->missing = rt_missing(runtime);
+        c->missing = getenv("UNOTIFY_SOAK_NO_CONTAINERS") ? "UNOTIFY_SOAK_NO_CONTAINERS is set"
+                                                         : rt_missing(runtime);
         if (c->missing)
                 return;
         rt_env_init(&c->env, runtime);

@@ -28,7 +28,8 @@ struct soak_ctr {
 extern const struct test_policy soak_ctr_policy;
 
 /* Prepares runtime's bundle against d's policies, or notes why it cannot
- * (c->missing: then every other call does nothing). */
+ * (c->missing: then every other call does nothing); also when
+ * UNOTIFY_SOAK_NO_CONTAINERS is set. */
 void soak_ctr_init(struct soak_ctr *c, const char *runtime, const struct test_daemon *d);
 /* Collects a finished run (asserting its output and that the rootfs holds
  * no denied directory) and starts the next one when `start`. */
