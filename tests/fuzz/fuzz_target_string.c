@@ -46,7 +46,8 @@ static ssize_t expected(const uint8_t *mem, size_t len, size_t size)
 /* The kernel's getname(): EFAULT, ENAMETOOLONG, or the path looked up. */
 static void check_path_kernel(uint64_t addr, ssize_t ours, const char *buf)
 {
-        long fd = syscall(SYS_openat, AT_FDCWD, (const char *)(uintptr_t)addr, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        long fd = syscall(SYS_openat, AT_FDCWD, (const char *)(uintptr_t)addr,
+                          O_PATH | O_NOFOLLOW | O_CLOEXEC);
         int e = fd < 0 ? errno : 0;
         bool long_component = false;
 
@@ -74,8 +75,9 @@ static void check_xattr_kernel(uint64_t addr, ssize_t ours)
         long r = syscall(SYS_getxattr, "/", (const char *)(uintptr_t)addr, NULL, 0);
         int e = r < 0 ? errno : 0;
 
-        if (ours == -EFAULT ? e != EFAULT : ours == -ENAMETOOLONG || ours == 0 ? e != ERANGE
-                                                                              : e == ERANGE || e == EFAULT)
+        if (ours == -EFAULT                      ? e != EFAULT
+            : ours == -ENAMETOOLONG || ours == 0 ? e != ERANGE
+                                                 : e == ERANGE || e == EFAULT)
                 fuzz_fail(__LINE__);
 }
 

@@ -19,15 +19,15 @@ const struct test_policy soak_ctr_policy = {
 /* clang-format on */
 
 static const char *const args[] = { "sh", "-c",
-                                     "mkdir /tmp/soak-a; echo mkdir=$?; sleep 1; mkdir /tmp/soak-b; "
-                                     "echo mkdir=$?; echo ppid=$PPID",
-                                     NULL };
+                                    "mkdir /tmp/soak-a; echo mkdir=$?; sleep 1; mkdir /tmp/soak-b; "
+                                    "echo mkdir=$?; echo ppid=$PPID",
+                                    NULL };
 
 void soak_ctr_init(struct soak_ctr *c, const char *runtime, const struct test_daemon *d)
 {
         memset(c, 0, sizeof(*c));
         c->missing = getenv("UNOTIFY_SOAK_NO_CONTAINERS") ? "UNOTIFY_SOAK_NO_CONTAINERS is set"
-                                                         : rt_missing(runtime);
+                                                          : rt_missing(runtime);
         if (c->missing)
                 return;
         rt_env_init(&c->env, runtime);
@@ -51,10 +51,10 @@ static void collect(struct soak_ctr *c)
         cr_assert_not_null(r);
         rt_wait(c->pid, c->out_err, r);
         c->pid = 0;
-        cr_assert_eq(r->status, 0, "%s run %u: status %d\n%s\n%s", c->env.rt.name, c->runs, r->status, r->out,
-                     r->err);
-        cr_assert_str_eq(r->out, "mkdir=1\nmkdir=1\nppid=4242\n", "%s run %u: %s", c->env.rt.name, c->runs,
-                         r->err);
+        cr_assert_eq(r->status, 0, "%s run %u: status %d\n%s\n%s", c->env.rt.name, c->runs,
+                     r->status, r->out, r->err);
+        cr_assert_str_eq(r->out, "mkdir=1\nmkdir=1\nppid=4242\n", "%s run %u: %s", c->env.rt.name,
+                         c->runs, r->err);
         assert_nothing_made(c);
         c->runs++;
         free(r);
@@ -67,7 +67,8 @@ void soak_ctr_poll(struct soak_ctr *c, bool start)
         if (c->missing)
                 return;
         /* WNOWAIT: rt_wait reaps it, after reading its output. */
-        if (c->pid && waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c->pid)
+        if (c->pid && waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            info.si_pid == c->pid)
                 collect(c);
         if (!c->pid && start)
                 c->pid = rt_start(&c->env, c->id, c->out_err);
