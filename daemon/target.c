@@ -114,15 +114,16 @@ ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
         /* 0: the task is in a pid namespace we cannot see into. */
         if (pid <= 0)
                 return -ESRCH;
-        while (len < size - 1) {
+        /* size bytes, the NUL included: a string of size - 1 bytes fits. */
+        while (len < size) {
                 /* Up to the end of the page: a fault on a later page is not a
                  * fault on the bytes before it. */
                 size_t n = (size_t)page - (size_t)((addr + len) % (uint64_t)page);
                 ssize_t r;
                 char *nul;
 
-                if (n > size - 1 - len)
-                        n = size - 1 - len;
+                if (n > size - len)
+                        n = size - len;
                 r = read_chunk(pid, addr + len, buf + len, n);
                 if (r <= 0)
                         return r < 0 ? r : -EFAULT;
@@ -131,6 +132,7 @@ ssize_t target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
                         return nul - buf;
                 len += (size_t)r;
         }
+        buf[size - 1] = '\0';
         return -ENAMETOOLONG;
 }
 

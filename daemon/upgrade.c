@@ -12,6 +12,7 @@
 
 #include "activation.h"
 #include "daemon.h"
+#include "emulate.h"
 #include "fdstore.h"
 #include "handoff.h"
 #include "listener.h"
@@ -90,11 +91,16 @@ static void upgrade_now(struct daemon *d)
         struct passed p = {};
         int r;
 
+        /* Emulations queued or running are this process's threads: exec
+         * would end them unanswered, their tasks waiting for good (none can
+         * be received again). Run and answer them first. */
+        emulate_done(d);
         r = collect(d, &p);
         if (r == 0)
                 r = fdstore_write_state(d);
         if (r < 0) {
                 log_error_errno(r, "upgrade: cannot prepare the handover; still running");
+                emulate_ensure(d, d->policies);
                 handoff_resume(d);
                 goto out;
         }
@@ -116,6 +122,7 @@ static void upgrade_now(struct daemon *d)
         unsetenv(UNOTIFYD_UPGRADE_ENV);
         unsetenv(UPGRADE_OWN_SOCKETS_ENV);
         log_error_errno(r, "upgrade: exec %s failed; still running", d->self_exe);
+        emulate_ensure(d, d->policies);
         handoff_resume(d);
         sdnotify_ready(d);
 out:

@@ -70,8 +70,13 @@ static struct job *next_job(struct pool *p, struct worker *w)
         struct job *job = NULL;
 
         pthread_mutex_lock(&p->lock);
-        while (!p->stop && !(job = runnable(p)))
+        while (!(job = runnable(p)) && !p->stop)
                 pthread_cond_wait(&p->cond, &p->lock);
+        /* Stopping (a restart, an upgrade): what is queued still runs, shares
+         * aside; its task waits for this answer, which no next process can
+         * give (it cannot receive the notification again). */
+        if (!job && p->stop && p->queue.next != &p->queue)
+                job = container_of(p->queue.next, struct job, node);
         if (job) {
                 list_del(&job->node);
                 (*job->running)++;

@@ -109,21 +109,35 @@ static void build_rootfs(struct rt_env *e, const char *busybox)
         }
 }
 
+const char *rt_missing(const char *runtime)
+{
+        static char why[200];
+        char path[256];
+
+        if (geteuid() != 0)
+                return "the runtime tests run containers: they need root";
+        if (!find_in_path(runtime, path, sizeof(path))) {
+                snprintf(why, sizeof(why), "%s is not installed (apt-get install %s): the runtime tests need it",
+                         runtime, runtime);
+                return why;
+        }
+        if (!find_in_path("busybox", path, sizeof(path)) || !is_static_elf(path))
+                return "no static busybox (apt-get install busybox-static): the containers' rootfs needs it";
+        return NULL;
+}
+
 void rt_env_init(struct rt_env *e, const char *runtime)
 {
+        const char *missing = rt_missing(runtime);
         char busybox[256];
         json_error_t jerr;
 
         memset(e, 0, sizeof(*e));
-        if (geteuid() != 0)
-                cr_skip_test("the runtime tests run containers: they need root");
+        if (missing)
+                cr_skip_test("%s", missing);
         e->rt.name = runtime;
-        if (!find_in_path(runtime, e->rt.path, sizeof(e->rt.path)))
-                cr_skip_test("%s is not installed (apt-get install %s): the runtime tests need it",
-                             runtime, runtime);
-        if (!find_in_path("busybox", busybox, sizeof(busybox)) || !is_static_elf(busybox))
-                cr_skip_test("no static busybox (apt-get install busybox-static): the containers' "
-                             "rootfs needs it");
+        find_in_path(runtime, e->rt.path, sizeof(e->rt.path));
+        find_in_path("busybox", busybox, sizeof(busybox));
         e->rt.hide_unified_cgroup = strcmp(runtime, "crun") == 0 && cgroup_hybrid();
         strcpy(e->dir, "/tmp/unotify-rt.XXXXXX");
         cr_assert_not_null(mkdtemp(e->dir));

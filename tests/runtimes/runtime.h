@@ -33,6 +33,9 @@ struct rt_env {
         size_t n_ids;
 };
 
+/* Why the runtime cannot run containers here (not root, the runtime or
+ * busybox-static missing, with the install command), or NULL. */
+const char *rt_missing(const char *runtime);
 /* Skips the test (cr_skip_test) with the install command when the runtime
  * or busybox-static is missing, or when we are not root. */
 void rt_env_init(struct rt_env *e, const char *runtime);

@@ -432,3 +432,41 @@ void skip_unless_valgrind_runs(void)
         if (system("valgrind --version >/dev/null 2>&1") != 0)
                 cr_skip_test("valgrind is not installed");
 }
+
+long process_rss_kib(pid_t pid)
+{
+        char path[64], line[256];
+        long kib = -1;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        f = fopen(path, "re");
+        cr_assert_not_null(f);
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+                        break;
+        fclose(f);
+        return kib;
+}
+
+long daemon_log_size(const struct test_daemon *d)
+{
+        struct stat st;
+
+        cr_assert_eq(stat(d->log, &st), 0);
+        return (long)st.st_size;
+}
+
+long long daemon_log_count(const struct test_daemon *d, long from, const char *what)
+{
+        FILE *f = fopen(d->log, "re");
+        char line[4096];
+        long long n = 0;
+
+        cr_assert_not_null(f);
+        cr_assert_eq(fseek(f, from, SEEK_SET), 0);
+        while (fgets(line, sizeof(line), f))
+                n += strstr(line, what) != NULL;
+        fclose(f);
+        return n;
+}

@@ -63,6 +63,13 @@ const char *fd_list(pid_t pid);
  * returns the last count seen. */
 int wait_fd_count(pid_t pid, int want, int timeout_ms);
 
+/* VmRSS of a process, in KiB. */
+long process_rss_kib(pid_t pid);
+/* The daemon's log file: its size now, and how many of its lines from
+ * byte `from` on contain `what` (the whole file, not the last 64 KiB). */
+long daemon_log_size(const struct test_daemon *d);
+long long daemon_log_count(const struct test_daemon *d, long from, const char *what);
+
 struct cmd_result {
         int status;     /* exit code, or 128 + signal */
         char out[65536]; /* export-oci of Docker's profile: ~14 KB */

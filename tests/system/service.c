@@ -130,7 +130,11 @@ void svc_exec(struct svc *s, const int *fds, const char *const *names, size_t n,
                 setenv("NOTIFY_SOCKET", s->notify_path, 1);
                 for (size_t i = 0; extra_env && extra_env[i]; i++)
                         putenv((char *)extra_env[i]);
-                execl(UNOTIFYD, UNOTIFYD, "-v", "--socket", s->d.socket, "--policy-dir", s->d.policy_dir, NULL);
+                if (s->quiet)
+                        execl(UNOTIFYD, UNOTIFYD, "--socket", s->d.socket, "--policy-dir", s->d.policy_dir, NULL);
+                else
+                        execl(UNOTIFYD, UNOTIFYD, "-v", "--socket", s->d.socket, "--policy-dir", s->d.policy_dir,
+                              NULL);
                 _exit(127);
         }
 }

@@ -30,6 +30,7 @@ struct svc {
          * is "the journal" (JOURNAL_STREAM). */
         const char *journal_socket;
         size_t messages_len;
+        bool quiet; /* set before svc_exec: no -v (the daemon's default level) */
 };
 
 /* A temp dir with these policies and a notify socket; nothing runs yet. */
