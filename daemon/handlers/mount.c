@@ -31,6 +31,7 @@
 
 #include "journal.h"
 #include "mount_api.h"
+#include "mount_fuse.h"
 #include "mount_ns.h"
 #include "mount_opts.h"
 #include "resolve.h"
@@ -48,6 +49,7 @@ struct mount_call {
         bool has_data;
         char pts_gid[16];
         struct mount_owner owner; /* the task's fsuid, fsgid */
+        struct mount_fuse fuse;
         struct mount_args a;
 };
 
@@ -64,6 +66,7 @@ static int read_strings(struct emul_call *c, struct mount_call *m)
         ssize_t r;
 
         mount_args_init(&m->a, (unsigned long)a[3]);
+        mount_fuse_init(&m->fuse);
         r = target_read_string(pid, a[1], m->target, sizeof(m->target));
         if (r >= 0 && !(m->a.flags & MS_BIND))
                 r = target_read_string(pid, a[2], m->type, sizeof(m->type));
@@ -78,9 +81,10 @@ static int read_strings(struct emul_call *c, struct mount_call *m)
         return r < 0 ? (int)r : 0;
 }
 
-/* gid of the task's user namespace as the host's (gid_map), for a devpts
- * gid=: the daemon's context reads ids in its own namespace. */
-int mount_host_gid(struct worker *w, pid_t pid, const char *value, char *buf, size_t size)
+/* An id of the task's user namespace as the host's (map: "uid_map" or
+ * "gid_map"), for a devpts gid= or a FUSE user_id=/group_id=: the kernel
+ * reads them in the caller's namespace, the daemon's. */
+int mount_host_id(struct worker *w, pid_t pid, const char *map, const char *value, char *buf, size_t size)
 {
         _cleanup_(fclosep) FILE *f = NULL;
         unsigned long in, out, count, gid;
@@ -91,7 +95,7 @@ int mount_host_gid(struct worker *w, pid_t pid, const char *value, char *buf, si
         gid = strtoul(value, &end, 10);
         if (*value < '0' || *value > '9' || *end || errno || gid > UINT32_MAX - 1)
                 return -EINVAL;
-        snprintf(path, sizeof(path), "%d/gid_map", (int)pid);
+        snprintf(path, sizeof(path), "%d/%s", (int)pid, map);
         fd = openat(w->proc_fd, path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || !(f = fdopen(fd, "re")))
                 return safe_close(fd), -ESRCH;
@@ -109,12 +113,16 @@ static int check_args(struct emul_call *c, struct worker *w, struct mount_call *
 {
         int r = mount_check_flags(&m->a, c->opts, &c->why);
 
+        if (r >= 0 && !(m->a.flags & MS_BIND) && mount_fuse_type(m->type, NULL)) {
+                r = mount_fuse_check_type(&m->a, c->opts, m->type, &m->fuse, &c->why);
+                return r < 0 ? r : mount_fuse_data(c, w, &m->a, &m->fuse, m->has_data ? m->data : NULL);
+        }
         if (r >= 0)
                 r = mount_check_type(&m->a, c->opts, m->type, &c->why);
         if (r >= 0 && !m->a.plan.bind)
                 r = mount_check_data(&m->a, c->opts, m->has_data ? m->data : NULL, &c->why);
         if (r >= 0 && m->a.gid_index >= 0) {
-                r = mount_host_gid(w, (pid_t)c->req.pid, m->a.plan.fs_values[m->a.gid_index], m->pts_gid,
+                r = mount_host_id(w, (pid_t)c->req.pid, "gid_map", m->a.plan.fs_values[m->a.gid_index], m->pts_gid,
                                    sizeof(m->pts_gid));
                 m->a.plan.fs_values[m->a.gid_index] = m->pts_gid;
         }
@@ -242,6 +250,8 @@ static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
         if (r >= 0 && !m->a.plan.bind && m->a.fs_type == UNOTIFY_MOUNT_TMPFS &&
             (r = mount_add_fs(&m->a, "uid", m->owner.uid)) >= 0)
                 r = mount_add_fs(&m->a, "gid", m->owner.gid); /* the root is the task's, not the daemon's */
+        if (r >= 0 && m->a.fs_type == UNOTIFY_MOUNT_FUSE && !m->a.plan.bind)
+                r = m->a.plan.userns_ctx_fd = mount_open_ns(w, (pid_t)c->req.pid, "user", NULL);
         if (r >= 0 && m->a.plan.bind && c->opts->mount_idmap)
                 r = m->a.plan.userns_fd = mount_open_ns(w, (pid_t)c->req.pid, "user", NULL);
         if (r >= 0)
@@ -259,6 +269,8 @@ static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
         safe_close(m->a.plan.source_fd);
         safe_close(m->a.plan.userns_fd);
         safe_close(m->a.plan.ns_fd);
+        safe_close(m->a.plan.userns_ctx_fd);
+        mount_fuse_done(&m->fuse);
         for (unsigned i = 0; i < m->a.plan.n_layers; i++)
                 safe_close(m->a.plan.layer_fds[i]);
         return r;

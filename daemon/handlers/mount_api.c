@@ -33,12 +33,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "journal.h"
 #include "mount_api.h"
+#include "mount_fuse.h"
 #include "mount_ns.h"
 #include "target.h"
 #include "unotify/macro.h"
@@ -129,6 +131,12 @@ static int keep_and_give(struct api *x, struct mount_ctx *e, bool cloexec)
         e->handle = -1;
         if (r >= 0 && e->kind == MCTX_MOUNT)
                 r = e->handle = worker_reopen(x->w, e->fd, O_RDONLY | O_DIRECTORY);
+        /* A FUSE root lets only its user namespace in: the handle is then
+         * a token (an eventfd) the task can only pass back. */
+        if (r == -EACCES && e->a.fs_type == UNOTIFY_MOUNT_FUSE) {
+                e->handle = eventfd(0, EFD_CLOEXEC);
+                r = e->handle < 0 ? negative_errno() : 0;
+        }
         if (r >= 0 && (copy = fcntl(e->handle >= 0 ? e->handle : e->fd, F_DUPFD_CLOEXEC, 3)) < 0)
                 r = negative_errno();
         if (r < 0) {
@@ -190,9 +198,23 @@ static int own_root(struct api *x, struct mount_ctx *e)
         return 0;
 }
 
+/* A FUSE context is the task's user namespace's: a child that joined its
+ * mount and user namespaces opens it (mount_fuse.h). */
+static int fuse_context(struct api *x, struct mount_ctx *e, const char *type)
+{
+        struct mount_fuse f;
+        int r = mount_fuse_check_type(&e->a, x->c->opts, type, &f, &x->c->why);
+
+        if (r >= 0)
+                r = e->a.plan.userns_ctx_fd = mount_open_ns(x->w, x->pid, "user", NULL);
+        if (r >= 0)
+                r = e->a.plan.mntns_ctx_fd = mount_open_ns(x->w, x->pid, "mnt", NULL);
+        return r;
+}
+
 static int api_fsopen(struct api *x)
 {
-        struct mount_ctx e = { .kind = MCTX_CONTEXT, .fd = -1 };
+        struct mount_ctx e = { .kind = MCTX_CONTEXT, .fd = -1, .dev_fd = -1 };
         char type[64];
         int r = read_str(x, 0, type, sizeof(type), false);
 
@@ -206,7 +228,9 @@ static int api_fsopen(struct api *x)
                 return 0;
         mount_args_init(&e.a, 0);
         r = mount_check_flags(&e.a, x->c->opts, &x->c->why);
-        if (r >= 0)
+        if (r >= 0 && mount_fuse_type(type, NULL))
+                r = fuse_context(x, &e, type);
+        else if (r >= 0)
                 r = mount_check_type(&e.a, x->c->opts, type, &x->c->why);
         if (r >= 0 && e.a.fs_type == UNOTIFY_MOUNT_OVERLAY)
                 r = refuse(x, "overlay is made by mount(2) only (its layers are opened as the task)");
@@ -215,9 +239,13 @@ static int api_fsopen(struct api *x)
         if (r >= 0)
                 r = e.fd = mount_ns_fsopen(&e.a.plan);
         e.a.plan.ns_fd = safe_close(e.a.plan.ns_fd);
+        e.a.plan.userns_ctx_fd = safe_close(e.a.plan.userns_ctx_fd);
+        e.a.plan.mntns_ctx_fd = safe_close(e.a.plan.mntns_ctx_fd);
         e.forced = e.a.plan.attrs;
         if (r >= 0)
                 r = own_root(x, &e);
+        if (r >= 0)
+                r = apply(&e); /* a FUSE subtype */
         if (r < 0)
                 return safe_close(e.fd), r;
         return keep_and_give(x, &e, x->a[1] & FSOPEN_CLOEXEC);
@@ -258,10 +286,26 @@ static int set_param(struct api *x, struct mount_ctx *e, unsigned cmd)
                 return -EBUSY; /* as the kernel says after FSCONFIG_CMD_CREATE */
         if (!strcmp(x->param, "source") && value)
                 return fsconfig(e->fd, cmd, x->param, value, 0) < 0 ? negative_errno() : 0;
+        if (e->a.fs_type == UNOTIFY_MOUNT_FUSE) {
+                struct mount_fuse f;
+
+                mount_fuse_init(&f);
+                r = mount_fuse_option(x->c, x->w, &e->a, &f, x->param, value);
+                if (r >= 0)
+                        r = apply(e);
+                if (r >= 0 && f.dev_fd >= 0) {
+                        /* The kernel takes the file fd= names at the create. */
+                        safe_close(e->dev_fd);
+                        e->dev_fd = f.dev_fd;
+                        f.dev_fd = -1;
+                }
+                mount_fuse_done(&f);
+                return e->a.plan.n_fs = 0, r;
+        }
         e->a.gid_index = -1; /* each gid= is mapped when it comes */
         r = mount_add_option(&e->a, x->c->opts, x->param, value, &x->c->why);
         if (r >= 0 && e->a.gid_index >= 0) {
-                r = mount_host_gid(x->w, x->pid, value, gid, sizeof(gid));
+                r = mount_host_id(x->w, x->pid, "gid_map", value, gid, sizeof(gid));
                 e->a.plan.fs_values[e->a.gid_index] = gid;
         }
         if (r < 0)
@@ -301,6 +345,7 @@ static int api_fsconfig(struct api *x)
                 if (r >= 0 && fsconfig(e->fd, cmd, NULL, NULL, 0) < 0)
                         r = negative_errno();
                 e->created = r >= 0;
+                e->dev_fd = safe_close(e->dev_fd);
         } else if (r >= 0)
                 r = set_param(x, e, cmd);
         mount_ctx_unlock();
@@ -336,7 +381,7 @@ static int api_fsmount(struct api *x)
         r = e->kind != MCTX_CONTEXT ? -EINVAL : !e->created ? -EBUSY : 0;
         if (r >= 0 && !attrs_allowed(o, x->a[2]))
                 r = refuse(x, "a mount attribute the rule does not allow");
-        m = (struct mount_ctx){ .kind = MCTX_MOUNT, .fd = -1, .forced = e->forced, .a = e->a };
+        m = (struct mount_ctx){ .kind = MCTX_MOUNT, .fd = -1, .dev_fd = -1, .forced = e->forced, .a = e->a };
         if (r >= 0 && (m.fd = fsmount(e->fd, FSMOUNT_CLOEXEC, (unsigned)(x->a[2] | e->forced))) < 0)
                 r = negative_errno();
         if (r >= 0)
@@ -400,7 +445,7 @@ static int api_open_tree(struct api *x)
         const unsigned known = AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW |
                                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
         unsigned flags = (unsigned)x->a[2];
-        struct mount_ctx e = { .kind = MCTX_MOUNT, .fd = -1 };
+        struct mount_ctx e = { .kind = MCTX_MOUNT, .fd = -1, .dev_fd = -1 };
         _cleanup_(closep) int mntns = -1;
         int r;
 

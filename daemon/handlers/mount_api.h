@@ -43,8 +43,9 @@ int mount_resolve(struct emul_call *c, struct worker *w, const char *path, int d
                   int access, int *ret_fd, struct mount_owner *ret_owner);
 /* mount.c: /proc/PID/ns/NS opened (and its inode). Returns the fd or -errno. */
 int mount_open_ns(struct worker *w, pid_t pid, const char *ns, uint64_t *ret_ino);
-/* mount.c: a devpts gid= of the task's user namespace as the host's. */
-int mount_host_gid(struct worker *w, pid_t pid, const char *value, char *buf, size_t size);
+/* mount.c: an id of the task's user namespace as the host's, through its
+ * map ("uid_map", "gid_map"); -EINVAL when unmapped. */
+int mount_host_id(struct worker *w, pid_t pid, const char *map, const char *value, char *buf, size_t size);
 
 /* The daemon's own contexts and detached mounts (mount_ctx.c). */
 enum mount_ctx_kind {
@@ -61,6 +62,9 @@ struct mount_ctx {
          * fd is). The daemon keeps fd, which holds the detached mount.
          * -1: the task has fd itself. */
         int handle;
+        /* A FUSE context: the daemon's copy of the task's /dev/fuse fd, whose
+         * number its fd= names until FSCONFIG_CMD_CREATE; -1. */
+        int dev_fd;
         uint64_t forced;    /* MOUNT_ATTR_* the mount must keep */
         struct mount_args a; /* the type and the options seen so far */
 };

@@ -36,6 +36,7 @@ static void forget(struct slot *s)
 {
         safe_close(s->e.fd);
         safe_close(s->e.handle);
+        safe_close(s->e.dev_fd);
         safe_close(s->pidfd);
         s->used = false;
 }

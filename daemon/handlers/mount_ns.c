@@ -57,7 +57,11 @@ int mount_id_of(int fd, uint64_t *ret_id, bool *ret_is_root)
 {
         struct statx sx;
 
-        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID_UNIQUE, &sx) < 0)
+        /* A FUSE mount refuses the daemon (not of its user namespace) any
+         * getattr but an empty one: then the plain mount id, which the
+         * kernel keeps apart from the unique ones (those start above 2^31). */
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID_UNIQUE, &sx) < 0 &&
+            (errno != EACCES || statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 0, &sx) < 0))
                 return negative_errno();
         if (!(sx.stx_mask & (STATX_MNT_ID_UNIQUE | STATX_MNT_ID)))
                 return -EOPNOTSUPP;
@@ -109,17 +113,28 @@ static int recv_one_fd(int sock)
         return err > 0 ? -err : -EIO;
 }
 
-/* A child born in the pid namespace ns_fd (the thread has joined it for
- * its children) opens the context and passes it back. Its exit signal is
- * none, so nothing else reaps it; it runs only raw system calls. */
-static int fsopen_in_pidns(const char *fstype, int ns_fd)
+/* The child's namespaces: the mount and user namespaces of the plan
+ * (setns of a user namespace wants a single-threaded caller). */
+static int child_enter(const struct mount_plan *p)
 {
+        if (p->mntns_ctx_fd >= 0 && setns(p->mntns_ctx_fd, CLONE_NEWNS) < 0)
+                return -1;
+        return p->userns_ctx_fd >= 0 ? setns(p->userns_ctx_fd, CLONE_NEWUSER) : 0;
+}
+
+/* A child born in the pid namespace ns_fd (the thread has joined it for
+ * its children; ns_fd -1: the thread's) opens the context and passes it
+ * back. Its exit signal is none, so nothing else reaps it; it runs only
+ * raw system calls. */
+static int fsopen_in_child(const struct mount_plan *p, int ns_fd)
+{
+        const char *fstype = p->fstype;
         struct clone_args args = { .exit_signal = 0 };
         _cleanup_(closep) int a = -1, b = -1;
         int sv[2], fd;
         long pid;
 
-        if (setns(ns_fd, CLONE_NEWPID) < 0)
+        if (ns_fd >= 0 && setns(ns_fd, CLONE_NEWPID) < 0)
                 return negative_errno();
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return negative_errno();
@@ -128,7 +143,7 @@ static int fsopen_in_pidns(const char *fstype, int ns_fd)
         if (pid < 0)
                 return negative_errno();
         if (pid == 0) {
-                int fs = fsopen(fstype, FSOPEN_CLOEXEC);
+                int fs = child_enter(p) < 0 ? -1 : fsopen(fstype, FSOPEN_CLOEXEC);
 
                 send_one_fd(b, fs < 0 ? -1 : fs, fs < 0 ? errno : 0);
                 syscall(SYS_exit_group, 0);
@@ -145,7 +160,9 @@ static int open_context(const struct mount_plan *p)
         int fs;
 
         if (p->ns_fd >= 0 && !strcmp(p->fstype, "proc"))
-                return fsopen_in_pidns(p->fstype, p->ns_fd);
+                return fsopen_in_child(p, p->ns_fd);
+        if (p->userns_ctx_fd >= 0)
+                return fsopen_in_child(p, -1);
         if (p->ns_fd >= 0 && setns(p->ns_fd, 0) < 0)
                 return negative_errno();
         fs = fsopen(p->fstype, FSOPEN_CLOEXEC);

@@ -42,6 +42,11 @@ struct mount_plan {
         unsigned n_fs;
         uint64_t attrs;
         int userns_fd;
+        /* >= 0: the context is opened by a child that has joined
+         * mntns_ctx_fd (when >= 0) and then this user namespace, so that
+         * it is the task's (FUSE checks its /dev/fuse file against it). */
+        int userns_ctx_fd;
+        int mntns_ctx_fd;
         int target_fd; /* O_PATH, resolved in the task's root */
         /* Right before the attach: 0 to go on (NOTIF_ID_VALID). */
         int (*still_valid)(void *userdata);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -35,7 +36,7 @@ static void setup(void)
                  "{\"name\":\"a\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
                  "{\"names\":[\"mount\",\"umount2\",\"fsopen\",\"fsconfig\",\"fsmount\",\"move_mount\","
                  "\"open_tree\",\"mount_setattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
-                 "\"handlerOptions\":{\"types\":[\"tmpfs\",\"bind\"],\"targets\":[\"%s\"],"
+                 "\"handlerOptions\":{\"types\":[\"tmpfs\",\"bind\",\"fuse\"],\"targets\":[\"%s\"],"
                  "\"sources\":[\"%s\"],\"options\":[\"size\",\"mode\"],\"maxSize\":\"16m\","
                  "\"forceFlags\":[\"nosuid\",\"nodev\"],\"allowFlags\":[\"ro\",\"noexec\"]}}]}",
                  mnt, src);
@@ -198,6 +199,57 @@ Test(unpriv_mountapi, open_tree_clone_of_allowed_sources_only)
         expect(&r, "treemnt: open_tree EPERM\n");
         WITH(&r, "treemnt", "/nonexistent", mnt);
         expect(&r, "treemnt: open_tree ENOENT\n");
+        WITH(&r, "fsmnt", "nosuchfs", mnt, "-", "-");
+        cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
+}
+
+/* FUSE on a /dev/fuse node the container can open (the host's is root's,
+ * 0600: a copy of the node in the test directory, 0666, as a runtime would
+ * give a container). No server answers: the mount is made and unmounted,
+ * never read. */
+Test(unpriv_mountapi, fuse_by_mount_and_by_the_new_api)
+{
+        int before = count_fds(d.pid);
+        struct cmd_result r;
+        char dev[300], file[300];
+
+        snprintf(dev, sizeof(dev), "%s/fuse", t);
+        snprintf(file, sizeof(file), "%s/plain", t);
+        if (access("/dev/fuse", F_OK) != 0)
+                cr_skip_test("no /dev/fuse on this machine");
+        cr_assert_eq(mknod(dev, S_IFCHR | 0666, makedev(10, 229)), 0);
+        cr_assert_eq(chmod(dev, 0666), 0);
+        write_file(file, "x\n");
+        chmod(file, 0666);
+        WITHOUT(&r, "fuse", dev, "fuse.unotest", mnt, "-");
+        expect(&r, "fuse: mount EPERM\n");
+        WITHOUT(&r, "fusefs", dev, "fuse", mnt, "-");
+        expect(&r, "fuse: fsopen EPERM\n");
+        WITH(&r, "fuse", dev, "fuse.unotest", mnt, "allow_other", "+", "umount", mnt);
+        cr_assert(!strncmp(r.out, "fuse: ok rw,nosuid,nodev,", 25), "%s", r.out);
+        cr_assert(strstr(r.out, "user_id=0,group_id=0,allow_other"), "the container's ids, as it sees them: %s", r.out);
+        cr_assert(strstr(r.out, "\numount: ok\n"), "%s", r.out);
+        cr_assert(!host_has_mount(mnt), "not on the host");
+        WITH(&r, "fusefs", dev, "fuse.unotest", mnt, "default_permissions", "+", "umount", mnt);
+        cr_assert(!strncmp(r.out, "fuse: ok rw,nosuid,nodev,", 25), "%s", r.out);
+        cr_assert(strstr(r.out, "\numount: ok\n"), "%s", r.out);
+        /* Not a FUSE device, an option it does not take, a bad subtype, a
+         * target outside the rule's. */
+        WITH(&r, "fuse", file, "fuse", mnt, "-");
+        expect(&r, "fuse: mount EINVAL\n");
+        WITH(&r, "fusefs", file, "fuse", mnt, "-");
+        expect(&r, "fuse: fsconfig EINVAL\n");
+        WITH(&r, "fuse", dev, "fuse", mnt, "blksize=4096");
+        expect(&r, "fuse: mount EPERM\n");
+        WITH(&r, "fusefs", dev, "fuse", mnt, "max_read=x");
+        expect(&r, "fuse: fsconfig EINVAL\n");
+        WITH(&r, "fuse", dev, "fuse.a/b", mnt, "-");
+        expect(&r, "fuse: mount EPERM\n");
+        WITH(&r, "fuse", dev, "fuseblk", mnt, "-");
+        expect(&r, "fuse: mount EPERM\n");
+        WITH(&r, "fusefs", dev, "fuse", "/etc", "-");
+        expect(&r, "fuse: move_mount EPERM\n");
+        cr_assert(!host_has_mount(mnt), "nothing left mounted");
         WITH(&r, "fsmnt", "nosuchfs", mnt, "-", "-");
         cr_assert_eq(wait_fd_count(d.pid, before, 5000), before, "%s", fd_list(d.pid));
 }

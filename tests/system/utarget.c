@@ -43,6 +43,9 @@
  *   fsforge DIR             the new mount API with forged fds and bad arguments
  *                           (one line each), then a mount at DIR and its umount
  *   fsabandon               fsopen a tmpfs context and exit holding it
+ *   fuse DEV TYPE DIR OPTS  open DEV (a /dev/fuse node), mount(2) TYPE at DIR with
+ *                           fd=N,rootmode=40000,user_id=0,group_id=0 and OPTS ("-": none)
+ *   fusefs DEV TYPE DIR OPTS  the same by fsopen, fsconfig, fsmount, move_mount
  *   hammer-mount DIR N      a thread mounts a tmpfs on DIR/m0..m(N-1) while this one
  *                           sends it SIGUSR1 (SA_RESTART) without pause; then how
  *                           many of those are mounted once, twice, not at all

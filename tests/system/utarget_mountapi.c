@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,58 @@ static int do_fsforge(const char *dir)
         return 0;
 }
 
+/* A FUSE mount of type at dir on the device node dev (opened here, as a
+ * FUSE server would), by mount(2) (api false) or the new API; opts are
+ * added after fd=N ("-": none). Then its mountinfo line; the server side
+ * is closed at once (nothing is read from the mount). */
+static int do_fuse(bool api, const char *dev, const char *type, const char *dir, const char *opts)
+{
+        char data[512], line[2048];
+        int fd = open(dev, O_RDWR | O_CLOEXEC), fs = -1, m = -1;
+        const char *step = api ? "fsopen" : "mount";
+        long r = fd;
+
+        if (fd < 0) {
+                printf("fuse: open %s\n", ename(errno));
+                return 0;
+        }
+        snprintf(data, sizeof(data), "fd=%d,rootmode=40000,user_id=0,group_id=0%s%s", fd,
+                 strcmp(opts, "-") ? "," : "", strcmp(opts, "-") ? opts : "");
+        if (!api) {
+                r = mount("none", dir, type, 0, data);
+        } else {
+                char *save = NULL;
+
+                r = fs = fsopen(type, FSOPEN_CLOEXEC);
+                for (char *o = strtok_r(data, ",", &save); r >= 0 && o; o = strtok_r(NULL, ",", &save)) {
+                        char *v = strchr(o, '=');
+
+                        if (v)
+                                *v++ = '\0';
+                        step = "fsconfig";
+                        r = fsconfig(fs, v ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, o, v, 0);
+                }
+                if (r >= 0 && (step = "create"))
+                        r = fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0);
+                if (r >= 0 && (step = "fsmount"))
+                        r = m = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+                if (r >= 0 && (step = "move_mount"))
+                        r = move_mount(m, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH);
+        }
+        if (r < 0) {
+                printf("fuse: %s %s\n", step, ename(errno));
+        } else {
+                mountinfo_line(dir, line, sizeof(line));
+                printf("fuse: ok %s\n", line);
+        }
+        close(fd);
+        if (fs >= 0)
+                close(fs);
+        if (m >= 0)
+                close(m);
+        return 0;
+}
+
 /* -1: not one of these scenarios. */
 int mountapi_scenario(int argc, char **argv)
 {
@@ -194,6 +247,10 @@ int mountapi_scenario(int argc, char **argv)
                 return do_treemnt(argv[1], argv[2]);
         if (!strcmp(argv[0], "fsforge") && argc >= 2)
                 return do_fsforge(argv[1]);
+        if (!strcmp(argv[0], "fuse") && argc >= 5)
+                return do_fuse(false, argv[1], argv[2], argv[3], argv[4]);
+        if (!strcmp(argv[0], "fusefs") && argc >= 5)
+                return do_fuse(true, argv[1], argv[2], argv[3], argv[4]);
         if (!strcmp(argv[0], "fsabandon")) {
                 said("fsabandon", fsopen("tmpfs", FSOPEN_CLOEXEC)); /* exits holding it */
                 return 0;

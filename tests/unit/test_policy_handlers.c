@@ -86,11 +86,11 @@ static const struct bad_case bad_cases[] = {
         { "mount unknown type",
           EMU("'mount'", "mount", ",'handlerOptions':{'types':['tmpfs','ext4'],'targets':['/mnt']}"),
           "test.json: /syscalls/0/handlerOptions/types/1: unknown filesystem type \"ext4\" (expected "
-          "one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay)" },
+          "one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay, fuse)" },
         { "mount type not yet",
-          EMU("'mount'", "mount", ",'handlerOptions':{'types':['fuse'],'targets':['/mnt']}"),
-          "test.json: /syscalls/0/handlerOptions/types/0: filesystem type \"fuse\" is not "
-          "supported yet (expected one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay)" },
+          EMU("'mount'", "mount", ",'handlerOptions':{'types':['fuseblk'],'targets':['/mnt']}"),
+          "test.json: /syscalls/0/handlerOptions/types/0: filesystem type \"fuseblk\" is not "
+          "supported yet (expected one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay, fuse)" },
         { "mount option of another type",
           EMU("'mount'", "mount",
               ",'handlerOptions':{'types':['tmpfs','sysfs'],'targets':['/mnt'],'options':['size','hidepid']}"),
