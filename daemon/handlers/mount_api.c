@@ -53,9 +53,6 @@
 #endif
 #define MOVE_MOUNT_KNOWN (0x177 | MOVE_MOUNT_BENEATH)
 #define PARAM_MAX 256 /* fsconfig's key and string: the kernel's strndup_user() cap */
-#define ATTRS_KNOWN                                                                               \
-        (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |          \
-         MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW)
 
 struct api {
         struct emul_call *c;
@@ -154,15 +151,6 @@ static int keep_and_give(struct api *x, struct mount_ctx *e, bool cloexec)
         return 0;
 }
 
-/* MOUNT_ATTR_* (an atime mode among them) the rule lets a task ask for. */
-static bool attrs_allowed(const struct unotify_handler_options *o, uint64_t set)
-{
-        uint64_t ok = o->mount_allow_attrs | o->mount_force_attrs, atime = set & MOUNT_ATTR__ATIME;
-
-        return !(set & ~MOUNT_ATTR__ATIME & ~ok) &&
-               (atime == MOUNT_ATTR_RELATIME || (atime == MOUNT_ATTR_NOATIME && ok & MOUNT_ATTR_NOATIME));
-}
-
 /* The keys of e's plan that mount_add_option or mount_finish just added,
  * set on the daemon's context. */
 static int apply(struct mount_ctx *e)
@@ -170,7 +158,8 @@ static int apply(struct mount_ctx *e)
         int r = 0;
 
         for (unsigned i = 0; i < e->a.plan.n_fs && r == 0; i++)
-                if (fsconfig(e->fd, e->a.plan.fs_values[i] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
+                if (fsconfig(e->fd,
+                             e->a.plan.fs_values[i] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
                              e->a.plan.fs_keys[i], e->a.plan.fs_values[i], 0) < 0)
                         r = negative_errno();
         e->a.plan.n_fs = 0;
@@ -233,7 +222,8 @@ static int api_fsopen(struct api *x)
         else if (r >= 0)
                 r = mount_check_type(&e.a, x->c->opts, type, &x->c->why);
         if (r >= 0 && e.a.fs_type == UNOTIFY_MOUNT_OVERLAY)
-                r = refuse(x, "overlay is made by mount(2) only (its layers are opened as the task)");
+                r = refuse(x,
+                           "overlay is made by mount(2) only (its layers are opened as the task)");
         if (r >= 0 && e.a.ns)
                 r = e.a.plan.ns_fd = mount_open_ns(x->w, x->pid, e.a.ns, NULL);
         if (r >= 0)
@@ -249,28 +239,6 @@ static int api_fsopen(struct api *x)
         if (r < 0)
                 return safe_close(e.fd), r;
         return keep_and_give(x, &e, x->a[1] & FSOPEN_CLOEXEC);
-}
-
-/* The kernel's checks of fsconfig's arguments, in its order. */
-static int fsconfig_args(const __u64 *a)
-{
-        unsigned cmd = (unsigned)a[1];
-        int aux = (int)a[4];
-
-        if ((int)a[0] < 0)
-                return -EINVAL;
-        switch (cmd) {
-        case FSCONFIG_SET_FLAG: return !a[2] || a[3] || aux ? -EINVAL : 0;
-        case FSCONFIG_SET_STRING: return !a[2] || !a[3] || aux ? -EINVAL : 0;
-        case FSCONFIG_SET_BINARY: return !a[2] || !a[3] || aux <= 0 || aux > 1024 * 1024 ? -EINVAL : 0;
-        case FSCONFIG_SET_PATH:
-        case FSCONFIG_SET_PATH_EMPTY: return !a[2] || !a[3] || (aux != AT_FDCWD && aux < 0) ? -EINVAL : 0;
-        case FSCONFIG_SET_FD: return !a[2] || a[3] || aux < 0 ? -EINVAL : 0;
-        case FSCONFIG_CMD_CREATE:
-        case FSCONFIG_CMD_CREATE_EXCL:
-        case FSCONFIG_CMD_RECONFIGURE: return a[2] || a[3] || aux ? -EINVAL : 0;
-        default: return -EOPNOTSUPP;
-        }
 }
 
 /* One key on e (locked), checked as a mount(2) option. */
@@ -317,7 +285,7 @@ static int api_fsconfig(struct api *x)
 {
         unsigned cmd = (unsigned)x->a[1];
         struct mount_ctx *e;
-        int r = fsconfig_args(x->a);
+        int r = mount_api_fsconfig_args(x->a);
 
         if (r < 0)
                 return r;
@@ -352,24 +320,11 @@ static int api_fsconfig(struct api *x)
         return r;
 }
 
-/* The kernel's checks of fsmount's flags and attributes. */
-static int fsmount_args(const __u64 *a)
-{
-        uint64_t atime = a[2] & MOUNT_ATTR__ATIME;
-
-        if (a[1] & ~(__u64)FSMOUNT_CLOEXEC || a[2] & ~(__u64)ATTRS_KNOWN)
-                return -EINVAL;
-        return atime == MOUNT_ATTR_RELATIME || atime == MOUNT_ATTR_NOATIME ||
-                               atime == MOUNT_ATTR_STRICTATIME ?
-                       0 :
-                       -EINVAL;
-}
-
 static int api_fsmount(struct api *x)
 {
         const struct unotify_handler_options *o = x->c->opts;
         struct mount_ctx *e, m;
-        int r = fsmount_args(x->a);
+        int r = mount_api_fsmount_args(x->a);
 
         if (r < 0)
                 return r;
@@ -379,9 +334,11 @@ static int api_fsmount(struct api *x)
         if (r < 0)
                 return r;
         r = e->kind != MCTX_CONTEXT ? -EINVAL : !e->created ? -EBUSY : 0;
-        if (r >= 0 && !attrs_allowed(o, x->a[2]))
+        if (r >= 0 && !mount_api_attrs_allowed(o, x->a[2]))
                 r = refuse(x, "a mount attribute the rule does not allow");
-        m = (struct mount_ctx){ .kind = MCTX_MOUNT, .fd = -1, .dev_fd = -1, .forced = e->forced, .a = e->a };
+        m = (struct mount_ctx){
+                .kind = MCTX_MOUNT, .fd = -1, .dev_fd = -1, .forced = e->forced, .a = e->a
+        };
         if (r >= 0 && (m.fd = fsmount(e->fd, FSMOUNT_CLOEXEC, (unsigned)(x->a[2] | e->forced))) < 0)
                 r = negative_errno();
         if (r >= 0)
@@ -413,7 +370,8 @@ static int api_move_mount(struct api *x)
 
         if (r >= 0 && flags & (MOVE_MOUNT_SET_GROUP | MOVE_MOUNT_BENEATH))
                 r = refuse(x, "sharing groups and mounts beneath are not emulated");
-        if (r >= 0 && (r = read_str(x, 1, from, sizeof(from), flags & MOVE_MOUNT_F_EMPTY_PATH)) == -ENAMETOOLONG)
+        if (r >= 0 && (r = read_str(x, 1, from, sizeof(from), flags & MOVE_MOUNT_F_EMPTY_PATH)) ==
+                              -ENAMETOOLONG)
                 r = refuse(x, "moving a mount by its path is not emulated");
         if (r >= 0 && (from[0] || !(flags & MOVE_MOUNT_F_EMPTY_PATH)))
                 r = from[0] ? refuse(x, "moving a mount by its path is not emulated") : -ENOENT;
@@ -442,8 +400,8 @@ static int api_move_mount(struct api *x)
 
 static int api_open_tree(struct api *x)
 {
-        const unsigned known = AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW |
-                               OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+        const unsigned known = AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_RECURSIVE |
+                               AT_SYMLINK_NOFOLLOW | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
         unsigned flags = (unsigned)x->a[2];
         struct mount_ctx e = { .kind = MCTX_MOUNT, .fd = -1, .dev_fd = -1 };
         _cleanup_(closep) int mntns = -1;
@@ -466,7 +424,8 @@ static int api_open_tree(struct api *x)
         if (r >= 0 && replayed(x, x->path, strlen(x->path)))
                 return 0;
         if (r >= 0)
-                r = mount_resolve(x->c, x->w, x->path, 0, true, R_OK | X_OK, &e.a.plan.source_fd, NULL);
+                r = mount_resolve(x->c, x->w, x->path, 0, true, R_OK | X_OK, &e.a.plan.source_fd,
+                                  NULL);
         if (r >= 0 && x->c->opts->mount_idmap)
                 r = e.a.plan.userns_fd = mount_open_ns(x->w, x->pid, "user", NULL);
         if (r >= 0)
@@ -492,10 +451,11 @@ static int own_userns(struct api *x, uint64_t fd, int *ret_fd)
         if (own < 0)
                 return own;
         copy = fd > INT_MAX ? -EBADF : target_dup_fd(x->c->listener_fd, &x->c->req, (int)fd);
-        if (copy < 0 || fstat(own, &mine) < 0 || fstat(copy, &given) < 0 || mine.st_dev != given.st_dev ||
-            mine.st_ino != given.st_ino) {
+        if (copy < 0 || fstat(own, &mine) < 0 || fstat(copy, &given) < 0 ||
+            mine.st_dev != given.st_dev || mine.st_ino != given.st_ino) {
                 safe_close(own);
-                return copy == -EBADF ? -EBADF : refuse(x, "an idmapping to another user namespace");
+                return copy == -EBADF ? -EBADF
+                                      : refuse(x, "an idmapping to another user namespace");
         }
         *ret_fd = own;
         return 0;
@@ -505,13 +465,14 @@ static int setattr_check(struct api *x, const struct mount_attr *at, const struc
 {
         const struct unotify_handler_options *o = x->c->opts;
 
-        if ((at->attr_set | at->attr_clr) & ~(ATTRS_KNOWN | MOUNT_ATTR_IDMAP) || at->attr_clr & MOUNT_ATTR_IDMAP)
+        if ((at->attr_set | at->attr_clr) & ~(MOUNT_API_ATTRS | MOUNT_ATTR_IDMAP) ||
+            at->attr_clr & MOUNT_ATTR_IDMAP)
                 return -EINVAL;
         if (at->propagation)
                 return refuse(x, "propagation changes are not emulated");
         if (at->attr_clr & e->forced)
                 return refuse(x, "clearing an attribute the rule forces");
-        if (!attrs_allowed(o, at->attr_set & ~(uint64_t)MOUNT_ATTR_IDMAP))
+        if (!mount_api_attrs_allowed(o, at->attr_set & ~(uint64_t)MOUNT_ATTR_IDMAP))
                 return refuse(x, "a mount attribute the rule does not allow");
         if (at->attr_set & MOUNT_ATTR_IDMAP && !o->mount_idmap)
                 return refuse(x, "idmapped mounts are not allowed");
@@ -557,7 +518,8 @@ static int api_mount_setattr(struct api *x)
         }
         r = e->kind != MCTX_MOUNT ? -EINVAL : setattr_check(x, &at, e);
         at.userns_fd = (uint64_t)(userns >= 0 ? userns : 0);
-        if (r >= 0 && mount_setattr(e->fd, "", AT_EMPTY_PATH | (flags & AT_RECURSIVE), &at, sizeof(at)) < 0)
+        if (r >= 0 &&
+            mount_setattr(e->fd, "", AT_EMPTY_PATH | (flags & AT_RECURSIVE), &at, sizeof(at)) < 0)
                 r = negative_errno();
         mount_ctx_unlock();
         safe_close(userns);
@@ -565,9 +527,9 @@ static int api_mount_setattr(struct api *x)
 }
 
 static int (*const calls[])(struct api *) = {
-        [MOUNT_API_FSOPEN] = api_fsopen,         [MOUNT_API_FSCONFIG] = api_fsconfig,
-        [MOUNT_API_FSMOUNT] = api_fsmount,       [MOUNT_API_MOVE_MOUNT] = api_move_mount,
-        [MOUNT_API_OPEN_TREE] = api_open_tree,   [MOUNT_API_MOUNT_SETATTR] = api_mount_setattr,
+        [MOUNT_API_FSOPEN] = api_fsopen,       [MOUNT_API_FSCONFIG] = api_fsconfig,
+        [MOUNT_API_FSMOUNT] = api_fsmount,     [MOUNT_API_MOVE_MOUNT] = api_move_mount,
+        [MOUNT_API_OPEN_TREE] = api_open_tree, [MOUNT_API_MOUNT_SETATTR] = api_mount_setattr,
 };
 
 void mount_api_run(struct emul_call *c, struct worker *w, int which)

@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/types.h>
+#include <sys/mount.h>
 #include <sys/types.h>
 
 #include "handler.h"
@@ -30,6 +32,18 @@ enum mount_api_call {
 /* Run one of them (in the worker; fills c's result). */
 void mount_api_run(struct emul_call *c, struct worker *w, int which);
 
+/* The MOUNT_ATTR_* bits fsmount(2) and mount_setattr(2) know. */
+#define MOUNT_API_ATTRS                                                                 \
+        (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | \
+         MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW)
+
+/* mount_api_args.c: the kernel's checks of fsconfig's and fsmount's
+ * arguments (0, -EINVAL, -EOPNOTSUPP), and whether MOUNT_ATTR_* set (an
+ * atime mode among them) is within the rule's allowed and forced ones. */
+int mount_api_fsconfig_args(const __u64 *a);
+int mount_api_fsmount_args(const __u64 *a);
+bool mount_api_attrs_allowed(const struct unotify_handler_options *o, uint64_t set);
+
 /* mount.c: the task's fsuid and fsgid, as the host sees them. */
 struct mount_owner {
         char uid[16], gid[16];
@@ -39,13 +53,14 @@ struct mount_owner {
  * cwd) opened as the task in its root, its real path checked against the
  * rule's targets (source: sources); see mount.c. Returns 0 with the fd in
  * *ret_fd, the rule's -errno, or the kernel's. */
-int mount_resolve(struct emul_call *c, struct worker *w, const char *path, int dirfd_arg, bool source,
-                  int access, int *ret_fd, struct mount_owner *ret_owner);
+int mount_resolve(struct emul_call *c, struct worker *w, const char *path, int dirfd_arg,
+                  bool source, int access, int *ret_fd, struct mount_owner *ret_owner);
 /* mount.c: /proc/PID/ns/NS opened (and its inode). Returns the fd or -errno. */
 int mount_open_ns(struct worker *w, pid_t pid, const char *ns, uint64_t *ret_ino);
 /* mount.c: an id of the task's user namespace as the host's, through its
  * map ("uid_map", "gid_map"); -EINVAL when unmapped. */
-int mount_host_id(struct worker *w, pid_t pid, const char *map, const char *value, char *buf, size_t size);
+int mount_host_id(struct worker *w, pid_t pid, const char *map, const char *value, char *buf,
+                  size_t size);
 
 /* The daemon's own contexts and detached mounts (mount_ctx.c). */
 enum mount_ctx_kind {
@@ -56,7 +71,7 @@ enum mount_ctx_kind {
 struct mount_ctx {
         enum mount_ctx_kind kind;
         bool created;
-        int fd;             /* the daemon's copy */
+        int fd; /* the daemon's copy */
         /* A mount: what the task was given in its stead, a directory fd of
          * the mount's root (ADDFD cannot send an O_PATH file, which a mount
          * fd is). The daemon keeps fd, which holds the detached mount.
@@ -65,7 +80,7 @@ struct mount_ctx {
         /* A FUSE context: the daemon's copy of the task's /dev/fuse fd, whose
          * number its fd= names until FSCONFIG_CMD_CREATE; -1. */
         int dev_fd;
-        uint64_t forced;    /* MOUNT_ATTR_* the mount must keep */
+        uint64_t forced;     /* MOUNT_ATTR_* the mount must keep */
         struct mount_args a; /* the type and the options seen so far */
 };
 

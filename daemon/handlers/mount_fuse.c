@@ -54,8 +54,8 @@ void mount_fuse_done(struct mount_fuse *f)
         f->dev_fd = safe_close(f->dev_fd);
 }
 
-int mount_fuse_check_type(struct mount_args *m, const struct unotify_handler_options *o, const char *type,
-                          struct mount_fuse *f, const char **why)
+int mount_fuse_check_type(struct mount_args *m, const struct unotify_handler_options *o,
+                          const char *type, struct mount_fuse *f, const char **why)
 {
         const char *sub = NULL;
 
@@ -63,7 +63,8 @@ int mount_fuse_check_type(struct mount_args *m, const struct unotify_handler_opt
         if (!mount_fuse_type(type, &sub) || !(o->mount_types & 1u << UNOTIFY_MOUNT_FUSE))
                 return refuse(o, why, "a filesystem type the rule does not allow");
         if (sub && !subtype_ok(sub))
-                return refuse(o, why, "a FUSE subtype with other than letters, digits, '_', '-', '.'");
+                return refuse(o, why,
+                              "a FUSE subtype with other than letters, digits, '_', '-', '.'");
         m->fs_type = UNOTIFY_MOUNT_FUSE;
         m->plan.fstype = "fuse";
         m->plan.attrs |= MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV; /* the server's files are its word */
@@ -98,18 +99,18 @@ static int copy_dev(struct emul_call *c, struct mount_fuse *f, const char *value
 }
 
 /* user_id=, group_id=: the host's id for the task's. */
-static int host_id(struct emul_call *c, struct worker *w, struct mount_args *m, const char *key, const char *value,
-                   char *buf, size_t size)
+static int host_id(struct emul_call *c, struct worker *w, struct mount_args *m, const char *key,
+                   const char *value, char *buf, size_t size)
 {
-        int r = value ? mount_host_id(w, (pid_t)c->req.pid, key[0] == 'u' ? "uid_map" : "gid_map", value, buf,
-                                      size) :
-                        -EINVAL;
+        int r = value ? mount_host_id(w, (pid_t)c->req.pid, key[0] == 'u' ? "uid_map" : "gid_map",
+                                      value, buf, size)
+                      : -EINVAL;
 
         return r < 0 ? r : mount_add_fs(m, key, buf);
 }
 
-int mount_fuse_option(struct emul_call *c, struct worker *w, struct mount_args *m, struct mount_fuse *f,
-                      const char *key, char *value)
+int mount_fuse_option(struct emul_call *c, struct worker *w, struct mount_args *m,
+                      struct mount_fuse *f, const char *key, char *value)
 {
         static const char *const numbers[] = { "rootmode", "max_read" };
         static const char *const flags[] = { "allow_other", "default_permissions" };
@@ -128,19 +129,21 @@ int mount_fuse_option(struct emul_call *c, struct worker *w, struct mount_args *
                 return host_id(c, w, m, key, value, f->gid, sizeof(f->gid));
         for (size_t i = 0; i < ELEMENTSOF(numbers); i++)
                 if (!strcmp(key, numbers[i]))
-                        return value && decimal(value, i == 0) ? mount_add_fs(m, key, value) : -EINVAL;
+                        return value && decimal(value, i == 0) ? mount_add_fs(m, key, value)
+                                                               : -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(flags); i++)
                 if (!strcmp(key, flags[i]))
                         return value ? -EINVAL : mount_add_fs(m, key, NULL);
         return refuse(o, &c->why, "a FUSE option the handler does not take");
 }
 
-int mount_fuse_data(struct emul_call *c, struct worker *w, struct mount_args *m, struct mount_fuse *f,
-                    char *data)
+int mount_fuse_data(struct emul_call *c, struct worker *w, struct mount_args *m,
+                    struct mount_fuse *f, char *data)
 {
         char *save = NULL;
 
-        for (char *opt = data ? strtok_r(data, ",", &save) : NULL; opt; opt = strtok_r(NULL, ",", &save)) {
+        for (char *opt = data ? strtok_r(data, ",", &save) : NULL; opt;
+             opt = strtok_r(NULL, ",", &save)) {
                 char *value = strchr(opt, '=');
                 int r;
 

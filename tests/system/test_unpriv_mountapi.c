@@ -34,8 +34,10 @@ static void setup(void)
         cr_assert_eq(mkdir(src, 0755), 0);
         snprintf(policy, sizeof(policy),
                  "{\"name\":\"a\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                 "{\"names\":[\"mount\",\"umount2\",\"fsopen\",\"fsconfig\",\"fsmount\",\"move_mount\","
-                 "\"open_tree\",\"mount_setattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
+                 "{\"names\":[\"mount\",\"umount2\",\"fsopen\",\"fsconfig\",\"fsmount\",\"move_"
+                 "mount\","
+                 "\"open_tree\",\"mount_setattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":"
+                 "\"mount\","
                  "\"handlerOptions\":{\"types\":[\"tmpfs\",\"bind\",\"fuse\"],\"targets\":[\"%s\"],"
                  "\"sources\":[\"%s\"],\"options\":[\"size\",\"mode\"],\"maxSize\":\"16m\","
                  "\"forceFlags\":[\"nosuid\",\"nodev\"],\"allowFlags\":[\"ro\",\"noexec\"]}}]}",
@@ -105,7 +107,8 @@ Test(unpriv_mountapi, tmpfs_by_fsopen_fsconfig_fsmount_move_mount)
         /* In the container's mountinfo with nosuid,nodev it did not ask
          * for, the size it asked; its root the container's root's; then
          * unmounted by umount2, as a mount the daemon made for it. */
-        WITH(&r, "fsmnt", "tmpfs", mnt, "size=1m,mode=755", "-", "+", "ls", mnt, "+", "umount", mnt);
+        WITH(&r, "fsmnt", "tmpfs", mnt, "size=1m,mode=755", "-", "+", "ls", mnt, "+", "umount",
+             mnt);
         cr_assert(!strncmp(r.out, "fsmnt: ok rw,nosuid,nodev,", 26), "%s", r.out);
         cr_assert(strstr(r.out, "size=1024k"), "%s", r.out);
         cr_assert(strstr(r.out, "\nfds: +0\nls: ok 0:0 755\numount: ok\n"), "%s", r.out);
@@ -227,7 +230,8 @@ Test(unpriv_mountapi, fuse_by_mount_and_by_the_new_api)
         expect(&r, "fuse: fsopen EPERM\n");
         WITH(&r, "fuse", dev, "fuse.unotest", mnt, "allow_other", "+", "umount", mnt);
         cr_assert(!strncmp(r.out, "fuse: ok rw,nosuid,nodev,", 25), "%s", r.out);
-        cr_assert(strstr(r.out, "user_id=0,group_id=0,allow_other"), "the container's ids, as it sees them: %s", r.out);
+        cr_assert(strstr(r.out, "user_id=0,group_id=0,allow_other"),
+                  "the container's ids, as it sees them: %s", r.out);
         cr_assert(strstr(r.out, "\numount: ok\n"), "%s", r.out);
         cr_assert(!host_has_mount(mnt), "not on the host");
         WITH(&r, "fusefs", dev, "fuse.unotest", mnt, "default_permissions", "+", "umount", mnt);

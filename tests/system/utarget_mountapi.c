@@ -209,7 +209,8 @@ static int do_fuse(bool api, const char *dev, const char *type, const char *dir,
                 char *save = NULL;
 
                 r = fs = fsopen(type, FSOPEN_CLOEXEC);
-                for (char *o = strtok_r(data, ",", &save); r >= 0 && o; o = strtok_r(NULL, ",", &save)) {
+                for (char *o = strtok_r(data, ",", &save); r >= 0 && o;
+                     o = strtok_r(NULL, ",", &save)) {
                         char *v = strchr(o, '=');
 
                         if (v)
