@@ -61,6 +61,8 @@ static int send_plain(const struct job *job, int error)
         buf.resp.id = c->req.id;
         buf.resp.error = -error;
         buf.resp.val = error ? 0 : c->val;
+        if (!error && c->continue_call)
+                buf.resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE, buf.resp.val = 0;
         return ioctl(c->listener_fd, SECCOMP_IOCTL_NOTIF_SEND, &buf) < 0 ? negative_errno() : 0;
 }
 

@@ -38,6 +38,10 @@ struct emul_call {
         int64_t val;
         int fd;
         bool cloexec; /* the target's copy of fd gets O_CLOEXEC */
+        /* Let the kernel run the call as the task asked (error and val
+         * unused): only where its own checks decide and nothing the task
+         * can change afterwards matters (the flags, in a register). */
+        bool continue_call;
         /* The call changed something (created a node, a file): if its
          * answer is lost to a signal, the journal keeps the result for the
          * restarted call (journal.h). key_digest identifies the call. */

@@ -30,6 +30,8 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "mount_api.h"
+#include "mount_fuse.h"
 #include "mount_ns.h"
 #include "mount_opts.h"
 #include "resolve.h"
@@ -38,12 +40,16 @@
 
 #define DATA_MAX 4096 /* the kernel copies one page of options */
 
-static const char *const served[] = { "mount", "umount2" };
+/* The new API's calls after these two: mount_api.h. */
+static const char *const served[] = { "mount",      "umount2",   "fsopen",       "fsconfig",
+                                      "fsmount",    "move_mount", "open_tree", "mount_setattr" };
 
 struct mount_call {
         char source[PATH_MAX], target[PATH_MAX], type[64], data[DATA_MAX];
         bool has_data;
-        char uid[16], gid[16], pts_gid[16];
+        char pts_gid[16];
+        struct mount_owner owner; /* the task's fsuid, fsgid */
+        struct mount_fuse fuse;
         struct mount_args a;
 };
 
@@ -60,6 +66,7 @@ static int read_strings(struct emul_call *c, struct mount_call *m)
         ssize_t r;
 
         mount_args_init(&m->a, (unsigned long)a[3]);
+        mount_fuse_init(&m->fuse);
         r = target_read_string(pid, a[1], m->target, sizeof(m->target));
         if (r >= 0 && !(m->a.flags & MS_BIND))
                 r = target_read_string(pid, a[2], m->type, sizeof(m->type));
@@ -74,9 +81,10 @@ static int read_strings(struct emul_call *c, struct mount_call *m)
         return r < 0 ? (int)r : 0;
 }
 
-/* gid of the task's user namespace as the host's (gid_map), for a devpts
- * gid=: the daemon's context reads ids in its own namespace. */
-static int host_gid(struct worker *w, pid_t pid, const char *value, char *buf, size_t size)
+/* An id of the task's user namespace as the host's (map: "uid_map" or
+ * "gid_map"), for a devpts gid= or a FUSE user_id=/group_id=: the kernel
+ * reads them in the caller's namespace, the daemon's. */
+int mount_host_id(struct worker *w, pid_t pid, const char *map, const char *value, char *buf, size_t size)
 {
         _cleanup_(fclosep) FILE *f = NULL;
         unsigned long in, out, count, gid;
@@ -87,7 +95,7 @@ static int host_gid(struct worker *w, pid_t pid, const char *value, char *buf, s
         gid = strtoul(value, &end, 10);
         if (*value < '0' || *value > '9' || *end || errno || gid > UINT32_MAX - 1)
                 return -EINVAL;
-        snprintf(path, sizeof(path), "%d/gid_map", (int)pid);
+        snprintf(path, sizeof(path), "%d/%s", (int)pid, map);
         fd = openat(w->proc_fd, path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || !(f = fdopen(fd, "re")))
                 return safe_close(fd), -ESRCH;
@@ -105,12 +113,16 @@ static int check_args(struct emul_call *c, struct worker *w, struct mount_call *
 {
         int r = mount_check_flags(&m->a, c->opts, &c->why);
 
+        if (r >= 0 && !(m->a.flags & MS_BIND) && mount_fuse_type(m->type, NULL)) {
+                r = mount_fuse_check_type(&m->a, c->opts, m->type, &m->fuse, &c->why);
+                return r < 0 ? r : mount_fuse_data(c, w, &m->a, &m->fuse, m->has_data ? m->data : NULL);
+        }
         if (r >= 0)
                 r = mount_check_type(&m->a, c->opts, m->type, &c->why);
         if (r >= 0 && !m->a.plan.bind)
                 r = mount_check_data(&m->a, c->opts, m->has_data ? m->data : NULL, &c->why);
         if (r >= 0 && m->a.gid_index >= 0) {
-                r = host_gid(w, (pid_t)c->req.pid, m->a.plan.fs_values[m->a.gid_index], m->pts_gid,
+                r = mount_host_id(w, (pid_t)c->req.pid, "gid_map", m->a.plan.fs_values[m->a.gid_index], m->pts_gid,
                                    sizeof(m->pts_gid));
                 m->a.plan.fs_values[m->a.gid_index] = m->pts_gid;
         }
@@ -168,7 +180,7 @@ static int valid_again(void *userdata)
         return target_id_valid(c->listener_fd, c->req.id);
 }
 
-static int open_ns(struct worker *w, pid_t pid, const char *ns, uint64_t *ret_ino)
+int mount_open_ns(struct worker *w, pid_t pid, const char *ns, uint64_t *ret_ino)
 {
         char path[64];
         struct stat st;
@@ -183,9 +195,8 @@ static int open_ns(struct worker *w, pid_t pid, const char *ns, uint64_t *ret_in
         return fd;
 }
 
-/* Resolve target (and source) as the task, in its root. */
-static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m,
-                   const char *path, int *ret_fd, bool source, int access)
+int mount_resolve(struct emul_call *c, struct worker *w, const char *path, int dirfd_arg, bool source,
+                  int access, int *ret_fd, struct mount_owner *ret_owner)
 {
         const struct unotify_handler_options *o = c->opts;
         struct task_creds creds;
@@ -195,7 +206,7 @@ static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m,
         r = task_creds_read(w, (pid_t)c->req.pid, &creds);
         if (r < 0)
                 return r;
-        r = task_dirs_open(c, w, path, -1, false, &dirs);
+        r = task_dirs_open(c, w, path, dirfd_arg, false, &dirs);
         if (r >= 0)
                 r = worker_enter_root(w, dirs.root_fd);
         if (r >= 0)
@@ -205,13 +216,20 @@ static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m,
                                  source ? o->n_mount_sources : o->n_mount_targets, access, ret_fd);
         if (worker_restore(w) < 0 && r >= 0)
                 r = -EIO, *ret_fd = safe_close(*ret_fd);
-        if (!source && r >= 0) {
-                snprintf(m->uid, sizeof(m->uid), "%u", (unsigned)creds.fsuid);
-                snprintf(m->gid, sizeof(m->gid), "%u", (unsigned)creds.fsgid);
+        if (ret_owner && r >= 0) {
+                snprintf(ret_owner->uid, sizeof(ret_owner->uid), "%u", (unsigned)creds.fsuid);
+                snprintf(ret_owner->gid, sizeof(ret_owner->gid), "%u", (unsigned)creds.fsgid);
         }
         task_dirs_close(&dirs);
         task_creds_done(&creds);
         return r;
+}
+
+/* Resolve target (and source) as the task, in its root. */
+static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m,
+                   const char *path, int *ret_fd, bool source, int access)
+{
+        return mount_resolve(c, w, path, -1, source, access, ret_fd, source ? NULL : &m->owner);
 }
 
 static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
@@ -228,14 +246,16 @@ static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
                 r = resolve(c, w, m, m->a.layer_paths[i], &m->a.plan.layer_fds[m->a.plan.n_layers++], true,
                             strcmp(m->a.plan.layer_keys[i], "lowerdir+") ? W_OK | X_OK : R_OK | X_OK);
         if (r >= 0 && m->a.ns)
-                r = m->a.plan.ns_fd = open_ns(w, (pid_t)c->req.pid, m->a.ns, NULL);
+                r = m->a.plan.ns_fd = mount_open_ns(w, (pid_t)c->req.pid, m->a.ns, NULL);
         if (r >= 0 && !m->a.plan.bind && m->a.fs_type == UNOTIFY_MOUNT_TMPFS &&
-            (r = mount_add_fs(&m->a, "uid", m->uid)) >= 0)
-                r = mount_add_fs(&m->a, "gid", m->gid); /* the root is the task's, not the daemon's */
+            (r = mount_add_fs(&m->a, "uid", m->owner.uid)) >= 0)
+                r = mount_add_fs(&m->a, "gid", m->owner.gid); /* the root is the task's, not the daemon's */
+        if (r >= 0 && m->a.fs_type == UNOTIFY_MOUNT_FUSE && !m->a.plan.bind)
+                r = m->a.plan.userns_ctx_fd = mount_open_ns(w, (pid_t)c->req.pid, "user", NULL);
         if (r >= 0 && m->a.plan.bind && c->opts->mount_idmap)
-                r = m->a.plan.userns_fd = open_ns(w, (pid_t)c->req.pid, "user", NULL);
+                r = m->a.plan.userns_fd = mount_open_ns(w, (pid_t)c->req.pid, "user", NULL);
         if (r >= 0)
-                r = mntns = open_ns(w, (pid_t)c->req.pid, "mnt", &ns_ino);
+                r = mntns = mount_open_ns(w, (pid_t)c->req.pid, "mnt", &ns_ino);
         if (r >= 0) {
                 m->a.plan.still_valid = valid_again;
                 m->a.plan.userdata = c;
@@ -249,6 +269,8 @@ static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
         safe_close(m->a.plan.source_fd);
         safe_close(m->a.plan.userns_fd);
         safe_close(m->a.plan.ns_fd);
+        safe_close(m->a.plan.userns_ctx_fd);
+        mount_fuse_done(&m->fuse);
         for (unsigned i = 0; i < m->a.plan.n_layers; i++)
                 safe_close(m->a.plan.layer_fds[i]);
         return r;
@@ -280,7 +302,7 @@ static int do_umount(struct emul_call *c, struct worker *w, const char *target, 
         task_dirs_close(&dirs);
         task_creds_done(&creds);
         if (r >= 0)
-                r = mntns = open_ns(w, (pid_t)c->req.pid, "mnt", &ns_ino);
+                r = mntns = mount_open_ns(w, (pid_t)c->req.pid, "mnt", &ns_ino);
         if (r >= 0)
                 r = mount_id_of(fd, &id, &root);
         if (r >= 0 && !root)
@@ -308,6 +330,10 @@ static void mount_run(struct emul_call *c, struct worker *w)
 
         if (!m || which < 0) {
                 c->error = m ? ENOSYS : ENOMEM;
+                return;
+        }
+        if (which >= 2) {
+                mount_api_run(c, w, which - 2);
                 return;
         }
         if (which == 0)

@@ -26,15 +26,16 @@ struct ns_call {
         int mntns_fd;
         int (*fn)(struct ns_call *);
         struct mount_plan *plan;
-        int proc_fd, fd; /* detach */
+        int proc_fd, fd; /* detach; move: the mount */
         int result;
 };
 
+/* mntns_fd < 0: the thread stays in the daemon's mount namespace. */
 static void *ns_thread(void *arg)
 {
         struct ns_call *c = arg;
 
-        if (unshare(CLONE_FS) < 0 || setns(c->mntns_fd, CLONE_NEWNS) < 0)
+        if (unshare(CLONE_FS) < 0 || (c->mntns_fd >= 0 && setns(c->mntns_fd, CLONE_NEWNS) < 0))
                 c->result = negative_errno();
         else
                 c->result = c->fn(c);
@@ -56,7 +57,11 @@ int mount_id_of(int fd, uint64_t *ret_id, bool *ret_is_root)
 {
         struct statx sx;
 
-        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID_UNIQUE, &sx) < 0)
+        /* A FUSE mount refuses the daemon (not of its user namespace) any
+         * getattr but an empty one: then the plain mount id, which the
+         * kernel keeps apart from the unique ones (those start above 2^31). */
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID_UNIQUE, &sx) < 0 &&
+            (errno != EACCES || statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 0, &sx) < 0))
                 return negative_errno();
         if (!(sx.stx_mask & (STATX_MNT_ID_UNIQUE | STATX_MNT_ID)))
                 return -EOPNOTSUPP;
@@ -108,17 +113,28 @@ static int recv_one_fd(int sock)
         return err > 0 ? -err : -EIO;
 }
 
-/* A child born in the pid namespace ns_fd (the thread has joined it for
- * its children) opens the context and passes it back. Its exit signal is
- * none, so nothing else reaps it; it runs only raw system calls. */
-static int fsopen_in_pidns(const char *fstype, int ns_fd)
+/* The child's namespaces: the mount and user namespaces of the plan
+ * (setns of a user namespace wants a single-threaded caller). */
+static int child_enter(const struct mount_plan *p)
 {
+        if (p->mntns_ctx_fd >= 0 && setns(p->mntns_ctx_fd, CLONE_NEWNS) < 0)
+                return -1;
+        return p->userns_ctx_fd >= 0 ? setns(p->userns_ctx_fd, CLONE_NEWUSER) : 0;
+}
+
+/* A child born in the pid namespace ns_fd (the thread has joined it for
+ * its children; ns_fd -1: the thread's) opens the context and passes it
+ * back. Its exit signal is none, so nothing else reaps it; it runs only
+ * raw system calls. */
+static int fsopen_in_child(const struct mount_plan *p, int ns_fd)
+{
+        const char *fstype = p->fstype;
         struct clone_args args = { .exit_signal = 0 };
         _cleanup_(closep) int a = -1, b = -1;
         int sv[2], fd;
         long pid;
 
-        if (setns(ns_fd, CLONE_NEWPID) < 0)
+        if (ns_fd >= 0 && setns(ns_fd, CLONE_NEWPID) < 0)
                 return negative_errno();
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return negative_errno();
@@ -127,7 +143,7 @@ static int fsopen_in_pidns(const char *fstype, int ns_fd)
         if (pid < 0)
                 return negative_errno();
         if (pid == 0) {
-                int fs = fsopen(fstype, FSOPEN_CLOEXEC);
+                int fs = child_enter(p) < 0 ? -1 : fsopen(fstype, FSOPEN_CLOEXEC);
 
                 send_one_fd(b, fs < 0 ? -1 : fs, fs < 0 ? errno : 0);
                 syscall(SYS_exit_group, 0);
@@ -138,18 +154,27 @@ static int fsopen_in_pidns(const char *fstype, int ns_fd)
         return fd;
 }
 
+/* The context, made in the plan's namespace (in a thread that dies after). */
+static int open_context(const struct mount_plan *p)
+{
+        int fs;
+
+        if (p->ns_fd >= 0 && !strcmp(p->fstype, "proc"))
+                return fsopen_in_child(p, p->ns_fd);
+        if (p->userns_ctx_fd >= 0)
+                return fsopen_in_child(p, -1);
+        if (p->ns_fd >= 0 && setns(p->ns_fd, 0) < 0)
+                return negative_errno();
+        fs = fsopen(p->fstype, FSOPEN_CLOEXEC);
+        return fs < 0 ? negative_errno() : fs;
+}
+
 /* fsopen → fsconfig → FSCONFIG_CMD_CREATE → fsmount: a detached mount. */
 static int make_fs(const struct mount_plan *p)
 {
-        _cleanup_(closep) int fs = -1;
+        _cleanup_(closep) int fs = open_context(p);
         int m;
 
-        if (p->ns_fd >= 0 && !strcmp(p->fstype, "proc"))
-                fs = fsopen_in_pidns(p->fstype, p->ns_fd);
-        else if (p->ns_fd >= 0 && setns(p->ns_fd, 0) < 0)
-                return negative_errno();
-        else if ((fs = fsopen(p->fstype, FSOPEN_CLOEXEC)) < 0)
-                return negative_errno();
         if (fs < 0)
                 return fs;
         for (unsigned i = 0; i < p->n_fs; i++)
@@ -210,6 +235,52 @@ static int attach(struct ns_call *c)
 int mount_ns_attach(int mntns_fd, struct mount_plan *plan)
 {
         struct ns_call c = { .mntns_fd = mntns_fd, .fn = attach, .plan = plan };
+
+        return run_in_ns(&c);
+}
+
+static int context_fn(struct ns_call *c)
+{
+        return open_context(c->plan);
+}
+
+int mount_ns_fsopen(const struct mount_plan *plan)
+{
+        struct ns_call c = { .mntns_fd = -1, .fn = context_fn, .plan = (struct mount_plan *)plan };
+
+        return run_in_ns(&c);
+}
+
+static int clone_fn(struct ns_call *c)
+{
+        return make_bind(c->plan);
+}
+
+int mount_ns_clone(int mntns_fd, const struct mount_plan *plan)
+{
+        struct ns_call c = { .mntns_fd = mntns_fd, .fn = clone_fn, .plan = (struct mount_plan *)plan };
+
+        return run_in_ns(&c);
+}
+
+/* An existing detached mount (c->fd) to the target, as attach() does. */
+static int move_fn(struct ns_call *c)
+{
+        struct mount_plan *p = c->plan;
+        int r = p->still_valid ? p->still_valid(p->userdata) : 0;
+
+        if (r < 0)
+                return r;
+        if (move_mount(c->fd, "", p->target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        if (mount_id_of(c->fd, &p->mnt_id, NULL) < 0)
+                p->mnt_id = 0;
+        return 0;
+}
+
+int mount_ns_move(int mntns_fd, int mnt_fd, struct mount_plan *plan)
+{
+        struct ns_call c = { .mntns_fd = mntns_fd, .fn = move_fn, .plan = plan, .fd = mnt_fd };
 
         return run_in_ns(&c);
 }

@@ -42,6 +42,11 @@ struct mount_plan {
         unsigned n_fs;
         uint64_t attrs;
         int userns_fd;
+        /* >= 0: the context is opened by a child that has joined
+         * mntns_ctx_fd (when >= 0) and then this user namespace, so that
+         * it is the task's (FUSE checks its /dev/fuse file against it). */
+        int userns_ctx_fd;
+        int mntns_ctx_fd;
         int target_fd; /* O_PATH, resolved in the task's root */
         /* Right before the attach: 0 to go on (NOTIF_ID_VALID). */
         int (*still_valid)(void *userdata);
@@ -54,6 +59,18 @@ struct mount_plan {
  * mntns_fd. Returns 0 or -errno; on failure nothing is attached and
  * every fd made here is closed. */
 int mount_ns_attach(int mntns_fd, struct mount_plan *plan);
+/* The delegated contexts' steps (mount_api.c), each in a thread of its own
+ * like the attach. mount_ns_fsopen: a context of plan->fstype made in
+ * plan->ns_fd's namespace (the daemon's mount namespace); mount_ns_clone:
+ * open_tree(OPEN_TREE_CLONE) of plan->source_fd in mntns_fd with
+ * plan->attrs (and plan->userns_fd's idmapping) set, not attached;
+ * mount_ns_move: the detached mount mnt_fd attached at plan->target_fd
+ * after plan->still_valid, its id in plan->mnt_id. Each returns the new
+ * fd (the caller's), 0, or -errno. */
+int mount_ns_fsopen(const struct mount_plan *plan);
+int mount_ns_clone(int mntns_fd, const struct mount_plan *plan);
+int mount_ns_move(int mntns_fd, int mnt_fd, struct mount_plan *plan);
+
 /* Unmount (lazily: MNT_DETACH) the mount whose root fd is, in the mount
  * namespace mntns_fd; proc_fd is the daemon's /proc (the path goes
  * through its fd link, so it is that very mount). Returns 0 or -errno. */

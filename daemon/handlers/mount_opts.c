@@ -70,6 +70,7 @@ void mount_args_init(struct mount_args *m, unsigned long flags)
         m->flags = flags;
         m->gid_index = -1;
         m->plan.source_fd = m->plan.target_fd = m->plan.userns_fd = m->plan.ns_fd = -1;
+        m->plan.userns_ctx_fd = m->plan.mntns_ctx_fd = -1;
         for (unsigned i = 0; i < MOUNT_LAYERS_MAX; i++)
                 m->plan.layer_fds[i] = -1;
 }

@@ -90,6 +90,7 @@ enum unotify_mount_type {
         UNOTIFY_MOUNT_MQUEUE, /* of the task's IPC namespace */
         UNOTIFY_MOUNT_DEVPTS, /* a new instance */
         UNOTIFY_MOUNT_OVERLAY, /* of layers under the sources */
+        UNOTIFY_MOUNT_FUSE,   /* "fuse" and "fuse.SUBTYPE", on the task's /dev/fuse fd */
         _UNOTIFY_MOUNT_TYPE_MAX,
 };
 

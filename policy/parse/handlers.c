@@ -30,7 +30,9 @@ static const char *const inject_keys[] = { "path", "access", "cloexec", "comment
 static const char *const sysinfo_syscalls[] = { "sysinfo" };
 static const char *const sched_syscalls[] = { "sched_setscheduler", "sched_setparam",
                                               "sched_setattr", "setpriority" };
-static const char *const mount_syscalls[] = { "mount", "umount2" };
+/* The new API's after these two, in the daemon's order (mount_api.h). */
+static const char *const mount_syscalls[] = { "mount",      "umount2",   "fsopen",       "fsconfig",
+                                              "fsmount",    "move_mount", "open_tree", "mount_setattr" };
 static const char *const xattr_syscalls[] = { "setxattr",    "lsetxattr",    "fsetxattr",
                                               "removexattr", "lremovexattr", "fremovexattr" };
 static const char *const xattr_keys[] = { "names", "errno", "comment" };
@@ -214,6 +216,26 @@ static void check_served(struct parser *p, const struct handler_schema *s,
         }
 }
 
+/* A context the daemon hands out must come back to it for every later
+ * step: a rule that emulates fsopen without fsconfig and fsmount would let
+ * the kernel configure or mount the daemon's context as the task asked. */
+static void check_mount_api(struct parser *p, const struct draft_rule *r)
+{
+        static const char *const needed[] = { "fsconfig", "fsmount" };
+        size_t mark;
+
+        if (!in_list("fsopen", r->names, r->n_names))
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
+                if (in_list(needed[i], r->names, r->n_names))
+                        continue;
+                mark = ptr_push_key(p, "names");
+                fail(p, NULL, "\"fsopen\" needs \"%s\" in the same rule (the handler's contexts "
+                              "are configured and mounted by the daemon only)", needed[i]);
+                ptr_pop(p, mark);
+        }
+}
+
 void parse_handler_options(struct parser *p, json_t *obj, struct draft_rule *r)
 {
         json_t *opts = json_object_get(obj, "handlerOptions");
@@ -232,6 +254,8 @@ void parse_handler_options(struct parser *p, json_t *obj, struct draft_rule *r)
                 return; /* reported with "handler" */
         s = &schemas[d->handler - 1];
         check_served(p, s, r);
+        if (d->handler == UNOTIFY_HANDLER_MOUNT)
+                check_mount_api(p, r);
         r->rule.options = calloc(1, sizeof(*r->rule.options));
         if (!r->rule.options) {
                 p->oom = -ENOMEM;

@@ -22,11 +22,11 @@ static const struct {
 };
 
 /* Indexed by enum unotify_mount_type. */
-static const char *const mount_type_names[] = { "tmpfs", "bind", "proc",
-                                                "sysfs", "mqueue", "devpts", "overlay" };
+static const char *const mount_type_names[] = { "tmpfs",  "bind",    "proc", "sysfs",
+                                                "mqueue", "devpts", "overlay", "fuse" };
 /* Known but not made by the daemon (yet): named in the error so an
  * admin knows it is not a typo. */
-static const char *const mount_types_unsupported[] = { "fuse" };
+static const char *const mount_types_unsupported[] = { "fuseblk" };
 /* Indexed by enum unotify_mount_option, with the types each applies to. */
 static const char *const mount_option_names[] = { "size",     "mode",        "nr_inodes",
                                                   "hidepid",  "subset",      "newinstance",

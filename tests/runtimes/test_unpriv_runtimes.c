@@ -61,6 +61,8 @@ static const char script[] =
         "mount -t tmpfs -o size=1g none /mnt/u 2>&1; echo big=$?; "
         "umount /mnt/t 2>&1; echo umount=$?; "
         "umount /proc 2>&1; echo umountproc=$?; "
+        "mkdir -p /mnt/n; /bin/probe fsmnt /mnt/n 1m; grep ' /mnt/n ' /proc/self/mountinfo; "
+        "/bin/probe fsmnt /mnt/n 1g; /bin/probe fsmnt /bin 1m; umount /mnt/n 2>&1; echo umountn=$?; "
         "mkdir -p /mnt/ovl; /bin/probe setxattr /mnt/ovl trusted.overlay.opaque y; "
         "/bin/probe setxattr /mnt/ovl trusted.foo y; "
         "free; uptime; /bin/probe sysinfo; /bin/probe nice -5; /bin/probe nice -15; /bin/probe fifo 5";
@@ -110,6 +112,7 @@ static void unprivileged_workload(const char *runtime)
         cr_assert(strstr(r.out, "mount=0\n") == NULL, "no mount without the daemon: %s", r.out);
         cr_assert(strstr(r.out, "Operation not permitted"), "%s", r.out);
         cr_assert(strstr(r.out, "nice=EACCES\n"), "%s", r.out);
+        cr_assert(strstr(r.out, "fsmnt=fsopen:EPERM\n"), "%s", r.out);
         cr_assert(strstr(r.out, "fifo=EPERM\n"), "%s", r.out);
         cr_assert(strstr(r.out, "setxattr=EPERM\nsetxattr=EPERM\n"), "%s", r.out);
         cr_assert_neq(mem_total_kib(r.out), 65536, "the host's memory, not the limit: %s", r.out);
@@ -121,6 +124,11 @@ static void unprivileged_workload(const char *runtime)
         cr_assert(!strstr(r.out, "big=0\n"), "above maxSize: %s", r.out);
         cr_assert(strstr(r.out, "umount=0\n"), "its own tmpfs: %s", r.out);
         cr_assert(!strstr(r.out, "umountproc=0\n"), "the runtime's /proc: %s", r.out);
+        /* The new mount API, driven by the container's own program. */
+        cr_assert(strstr(r.out, "fsmnt=ok\n"), "%s", r.out);
+        cr_assert(strstr(r.out, " /mnt/n rw,nosuid,nodev,"), "nosuid,nodev forced: %s", r.out);
+        cr_assert(strstr(r.out, "fsmnt=fsconfig:EPERM\nfsmnt=move_mount:EPERM\numountn=0\n"),
+                  "above maxSize, outside the targets; its own unmounted: %s", r.out);
         cr_assert_eq(mem_total_kib(r.out), 65536, "the 64 MiB limit: %s", r.out);
         cr_assert(strstr(r.out, "up 0 min"), "the container's age: %s", r.out);
         cr_assert(strstr(r.out, "setxattr=ok\nsetxattr=EPERM\n"),

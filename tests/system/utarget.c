@@ -36,6 +36,16 @@
  *   sleep N                 sleep N seconds
  *   bpf-dev CG              load a device program denying /dev/null writes, attach it
  *                           to CG/c, a child there writes /dev/null; attach outside
+ *   fsmnt TYPE DIR OPTS ATTRS  fsopen, fsconfig of OPTS ("k=v,k2" or "-"), CMD_CREATE,
+ *                           fsmount with ATTRS (rdonly,nosuid,...), move_mount to DIR;
+ *                           then DIR's mountinfo line and the change in our fd count
+ *   treemnt SRC DIR         open_tree(SRC, OPEN_TREE_CLONE), move_mount to DIR
+ *   fsforge DIR             the new mount API with forged fds and bad arguments
+ *                           (one line each), then a mount at DIR and its umount
+ *   fsabandon               fsopen a tmpfs context and exit holding it
+ *   fuse DEV TYPE DIR OPTS  open DEV (a /dev/fuse node), mount(2) TYPE at DIR with
+ *                           fd=N,rootmode=40000,user_id=0,group_id=0 and OPTS ("-": none)
+ *   fusefs DEV TYPE DIR OPTS  the same by fsopen, fsconfig, fsmount, move_mount
  *   hammer-mount DIR N      a thread mounts a tmpfs on DIR/m0..m(N-1) while this one
  *                           sends it SIGUSR1 (SA_RESTART) without pause; then how
  *                           many of those are mounted once, twice, not at all

@@ -24,8 +24,11 @@
 #include <unistd.h>
 
 int run_scenario(int argc, char **argv);
+int mountapi_scenario(int argc, char **argv); /* utarget_mountapi.c */
+const char *ename(int e);
+void mountinfo_line(const char *dir, char *buf, size_t size);
 
-static const char *ename(int e)
+const char *ename(int e)
 {
         static char buf[32];
 
@@ -120,7 +123,7 @@ static int do_attr(int nice)
 }
 
 /* The options field of DIR's line in /proc/self/mountinfo, "-" if none. */
-static void mountinfo_line(const char *dir, char *buf, size_t size)
+void mountinfo_line(const char *dir, char *buf, size_t size)
 {
         FILE *f = fopen("/proc/self/mountinfo", "re");
         char line[4096], mp[4096], opts[1024], super[1024];
@@ -512,6 +515,8 @@ static int one_scenario(int argc, char **argv)
                 printf("write: %s\n", ename(f && fputs("x\n", f) >= 0 && fclose(f) == 0 ? 0 : errno));
                 return 0;
         }
+        if (mountapi_scenario(argc, argv) >= 0)
+                return 0;
         fprintf(stderr, "unknown scenario %s\n", s);
         return 2;
 }

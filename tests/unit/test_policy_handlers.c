@@ -86,11 +86,11 @@ static const struct bad_case bad_cases[] = {
         { "mount unknown type",
           EMU("'mount'", "mount", ",'handlerOptions':{'types':['tmpfs','ext4'],'targets':['/mnt']}"),
           "test.json: /syscalls/0/handlerOptions/types/1: unknown filesystem type \"ext4\" (expected "
-          "one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay)" },
+          "one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay, fuse)" },
         { "mount type not yet",
-          EMU("'mount'", "mount", ",'handlerOptions':{'types':['fuse'],'targets':['/mnt']}"),
-          "test.json: /syscalls/0/handlerOptions/types/0: filesystem type \"fuse\" is not "
-          "supported yet (expected one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay)" },
+          EMU("'mount'", "mount", ",'handlerOptions':{'types':['fuseblk'],'targets':['/mnt']}"),
+          "test.json: /syscalls/0/handlerOptions/types/0: filesystem type \"fuseblk\" is not "
+          "supported yet (expected one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay, fuse)" },
         { "mount option of another type",
           EMU("'mount'", "mount",
               ",'handlerOptions':{'types':['tmpfs','sysfs'],'targets':['/mnt'],'options':['size','hidepid']}"),
@@ -144,7 +144,10 @@ static const struct bad_case bad_cases[] = {
           "1000000, got one out of range" },
         { "mount serves no mkdir", EMU("'mkdir'", "mount", ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt']}"),
           "test.json: /syscalls/0/names/0: handler \"mount\" does not serve \"mkdir\" (it serves "
-          "mount, umount2)" },
+          "mount, umount2, fsopen, fsconfig, fsmount, move_mount, open_tree, mount_setattr)" },
+        { "fsopen without fsmount", EMU("'fsopen','fsconfig'", "mount", ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt']}"),
+          "test.json: /syscalls/0/names: \"fsopen\" needs \"fsmount\" in the same rule (the handler's "
+          "contexts are configured and mounted by the daemon only)" },
 };
 
 ROWS(handlers, bad, bad_cases)
@@ -265,7 +268,7 @@ Test(handlers, syscalls_served, .timeout = 60)
         s = unotify_handler_syscalls(UNOTIFY_HANDLER_SCHED, &n);
         cr_assert(n == 4 && !strcmp(s[3], "setpriority"));
         s = unotify_handler_syscalls(UNOTIFY_HANDLER_MOUNT, &n);
-        cr_assert(n == 2 && !strcmp(s[0], "mount"));
+        cr_assert(n == 8 && !strcmp(s[0], "mount") && !strcmp(s[2], "fsopen") && !strcmp(s[7], "mount_setattr"));
         s = unotify_handler_syscalls(UNOTIFY_HANDLER_XATTR, &n);
         cr_assert(n == 6 && !strcmp(s[5], "fremovexattr"));
         s = unotify_handler_syscalls(UNOTIFY_HANDLER_BPF, &n);
