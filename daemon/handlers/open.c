@@ -20,10 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "journal.h"
-#include "open_how.h"
-#include "resolve.h"
-#include "target.h"
+#include "emulate/preempt_journal.h"
+#include "handlers/open_how.h"
+#include "emulate/resolve.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
 
 static const char *const served[] = { "open", "openat", "openat2", "creat" };

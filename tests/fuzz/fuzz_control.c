@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/control_parse.h"
+#include "../../daemon/sockets/control_parse.h"
 
 #define MAX_LINE 4096 /* as the daemon's CONTROL_MAX_LINE */
 

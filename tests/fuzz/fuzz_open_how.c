@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "../../daemon/handlers/open_how.h"
-#include "../../daemon/target_path.h"
+#include "../../daemon/notify/target_path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

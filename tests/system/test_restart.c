@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../daemon/journal_format.h"
+#include "../../daemon/restart/inflight_format.h"
 #include "policies.h"
 #include "rawclient.h"
 #include "sandbox.h"

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "http_request.h"
+#include "sockets/http_request.h"
 
 struct http_case {
         const char *row;

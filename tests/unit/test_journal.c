@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "handler.h"
-#include "journal.h"
+#include "handlers/handler.h"
+#include "emulate/preempt_journal.h"
 
 static struct emul_call call(pid_t tid, uint64_t path_arg, const char *path)
 {

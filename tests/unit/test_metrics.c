@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#include "metrics.h"
+#include "metrics/metrics.h"
 
 static struct unotify_policy *load(const char *name, const char *syscalls)
 {

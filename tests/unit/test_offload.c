@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "offload.h"
+#include "emulate/offload.h"
 
 #define SHORT_NS (20ull * 1000 * 1000)
 

@@ -3,7 +3,7 @@
 #include <criterion/parameterized.h>
 #include <string.h>
 
-#include "../../daemon/state.h"
+#include "../../daemon/sockets/handoff_msg.h"
 #include "unotify/macro.h"
 
 static int scan_all(const char *s, size_t *end)
