@@ -11,7 +11,7 @@
 #include "loop/daemon.h"
 #include "emulate/preempt_journal.h"
 #include "emulate/pool.h"
-#include "notify/listener.h"
+#include "notify/listener_set.h"
 #include "service/log.h"
 #include "unotify/kernel.h"
 #include "unotify/macro.h"
@@ -153,16 +153,16 @@ static void account_metrics(struct metrics *m, const struct job *job)
 
 /* In the loop: count and log what the worker sent. Every notification
  * ends in one counter, also when its listener died meanwhile. */
-static void account(struct job *job)
+static void account(struct daemon *d, struct job *job)
 {
         struct listener *l = job->listener;
         struct emul_call *c = &job->call;
         int r = job->send_result;
 
-        account_metrics(&l->daemon->metrics, job);
+        account_metrics(&d->metrics, job);
         if (r == 0) {
                 l->counters.answered++;
-                l->daemon->stats.answered++;
+                d->stats.answered++;
                 log_refusal(l, job);
                 if (log_enabled(LOG_INFO))
                         log_answer(l, job, job->target_fd);
@@ -172,7 +172,7 @@ static void account(struct job *job)
                 /* Counted all the same (stale: not answered as we meant),
                  * so that every notification ends in one counter. */
                 l->counters.stale++;
-                l->daemon->stats.stale++;
+                d->stats.stale++;
                 if (ratelimit_allow(&answer_errors))
                         log_warning_errno(r, "listener %llu: answering an emulated call",
                                           (unsigned long long)l->id);
@@ -180,7 +180,7 @@ static void account(struct job *job)
         }
         /* Interrupted after RECV: normal (the journal has it). */
         l->send_gone++;
-        l->daemon->stats.send_gone++;
+        d->stats.send_gone++;
         if (c->side_effect)
                 l->journal_recorded++;
 }
@@ -189,14 +189,14 @@ static void on_job_done(struct job *job, void *userdata)
 {
         struct listener *l = job->listener;
 
-        (void)userdata;
         if (!job->sent) /* not run: the pool is being freed */
                 send_answer(job);
-        account(job);
+        account(userdata, job);
         if (job->call.replayed)
                 l->journal_replayed++;
         safe_close(job->call.fd);
-        listener_job_done(l);
+        l->jobs--;
+        listener_unref(l); /* the job's reference */
         free(job);
 }
 
@@ -210,10 +210,10 @@ int emulate_init(struct daemon *d)
                 return log_error_errno(-EINVAL, "handler \"%s\": registered syscalls differ from "
                                                 "the policy library's",
                                        why);
-        if (d->resp_size > RESP_MAX)
+        if (d->set->resp_size > RESP_MAX)
                 return log_error_errno(-EOVERFLOW, "the kernel's seccomp_notif_resp has %zu bytes, "
                                                    "more than the %d this build knows",
-                                       d->resp_size, RESP_MAX);
+                                       d->set->resp_size, RESP_MAX);
         return 0;
 }
 
@@ -250,18 +250,18 @@ void emulate_done(struct daemon *d)
 
 /* A listener's jobs in the pool, running or queued, stay within its
  * share: the workers it may hold plus the queue behind them. */
-static bool over_share(struct listener *l)
+static bool over_share(struct daemon *d, struct listener *l)
 {
-        const struct limits *lim = &l->daemon->opts->limits;
+        const struct limits *lim = &d->opts->limits;
 
         if (l->jobs < lim->listener_workers + lim->listener_queue)
                 return false;
         /* Queued for tasks that have moved on (a signal interrupted their
          * call, which they made again): not work any more. */
-        if (pool_drop_gone(l->daemon->pool, &l->jobs_running) > 0 &&
+        if (pool_drop_gone(d->pool, &l->jobs_running) > 0 &&
             l->jobs < lim->listener_workers + lim->listener_queue)
                 return false;
-        l->daemon->stats.emulations_refused++;
+        d->stats.emulations_refused++;
         l->counters.emulations_refused++;
         if (ratelimit_allow(&refusals))
                 log_notice("listener %llu (%s): %u emulations in the pool, its share (listener-workers %u + "
@@ -271,23 +271,23 @@ static bool over_share(struct listener *l)
         return true;
 }
 
-int emulate_start(struct listener *l, const struct seccomp_notif *req, const struct unotify_decision *dec,
-                  uint64_t recv_ns)
+int emulate_start(struct daemon *d, struct listener *l, const struct seccomp_notif *req,
+                  const struct unotify_decision *dec, uint64_t recv_ns)
 {
         const struct handler *h = handler_lookup(dec->handler);
         struct job *job;
 
-        if (!h || !l->daemon->pool)
+        if (!h || !d->pool)
                 return -ENOSYS;
-        if (over_share(l))
-                return 0;
+        if (over_share(d, l))
+                return LISTENER_EMULATE_OVER_SHARE;
         if (!l->journal && !(l->journal = journal_new()))
                 return -ENOMEM;
         job = calloc(1, sizeof(*job));
         if (!job)
                 return -ENOMEM;
         job->handler = h;
-        job->listener = l;
+        job->listener = listener_ref(l); /* until on_job_done */
         job->running = &l->jobs_running;
         job->recv_ns = recv_ns;
         job->call = (struct emul_call){
@@ -304,6 +304,6 @@ int emulate_start(struct listener *l, const struct seccomp_notif *req, const str
                 .fd = -1,
         };
         l->jobs++;
-        pool_submit(l->daemon->pool, job);
-        return 1;
+        pool_submit(d->pool, job);
+        return LISTENER_EMULATE_STARTED;
 }

@@ -3,7 +3,7 @@
  * SECCOMP_IOCTL_NOTIF_ADDFD + SECCOMP_ADDFD_FLAG_SEND (installed and
  * answered in one step, so the task never gets one without the other),
  * anything else with SECCOMP_IOCTL_NOTIF_SEND. A side effect whose answer
- * is lost goes to the listener's journal (handlers/journal.h). */
+ * is lost goes to the listener's preemption journal (preempt_journal.h). */
 #pragma once
 
 #include <linux/seccomp.h>
@@ -26,9 +26,11 @@ int emulate_ensure(struct daemon *d, const struct unotify_policy_set *set);
 void emulate_done(struct daemon *d);
 
 /* Hand req, decided dec (EMULATE), to its handler; recv_ns is when RECV
- * returned it (CLOCK_MONOTONIC, for the metrics). Returns 1 when the
- * answer follows from the pool; 0 when the listener has its share of the
- * pool already (peer_limits.h: counted, the caller answers EAGAIN);
- * -errno when it cannot start (the caller answers dec->error). */
-int emulate_start(struct listener *l, const struct seccomp_notif *req, const struct unotify_decision *dec,
-                  uint64_t recv_ns);
+ * returned it (CLOCK_MONOTONIC, for the metrics). The listener set's
+ * emulate hook (listener_set.h). Returns LISTENER_EMULATE_STARTED when the
+ * answer follows from the pool (the job holds a reference to l until it
+ * is counted); LISTENER_EMULATE_OVER_SHARE when the listener has its
+ * share of the pool already (peer_limits.h: counted, the caller answers
+ * EAGAIN); -errno when it cannot start (the caller answers dec->error). */
+int emulate_start(struct daemon *d, struct listener *l, const struct seccomp_notif *req,
+                  const struct unotify_decision *dec, uint64_t recv_ns);

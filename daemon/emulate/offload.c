@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "unotify/clock.h"
+
 enum {
         JOB_RUNNING,
         JOB_DONE,
@@ -62,14 +64,6 @@ static inline void cpu_relax(void)
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
-}
-
-static uint64_t now_ns(void)
-{
-        struct timespec t;
-
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 /* Whether *word left `value` within OFFLOAD_SPIN_NS, checked without

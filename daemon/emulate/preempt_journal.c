@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "handlers/handler.h"
+#include "unotify/clock.h"
 #include "unotify/macro.h"
 
 /* How long a call waits for the same call of the same thread that is
@@ -31,14 +32,6 @@ struct journal {
         struct entry entries[JOURNAL_MAX];
         size_t n;
 };
-
-static uint64_t monotonic_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 struct journal *journal_new(void)
 {
@@ -138,14 +131,14 @@ static void wait_done(struct journal *j, uint64_t deadline)
 
 bool journal_begin(struct journal *j, struct emul_call *c)
 {
-        uint64_t deadline = monotonic_ns() + JOURNAL_WAIT_NS;
+        uint64_t deadline = now_ns() + JOURNAL_WAIT_NS;
         struct entry *e;
         bool replayed = false;
 
         pthread_mutex_lock(&j->lock);
-        while ((e = find(j, c)) && e->running && monotonic_ns() < deadline)
+        while ((e = find(j, c)) && e->running && now_ns() < deadline)
                 wait_done(j, deadline);
-        expire(j, monotonic_ns());
+        expire(j, now_ns());
         e = find(j, c);
         if (e && !e->running) {
                 c->error = e->error;
@@ -183,7 +176,7 @@ void journal_end(struct journal *j, struct emul_call *c)
                         drop(j, (size_t)(e - j->entries));
                 } else {
                         e->running = false;
-                        e->recorded_ns = monotonic_ns();
+                        e->recorded_ns = now_ns();
                         e->window_ns = JOURNAL_LOST_WINDOW_NS; /* until the answer is sent */
                         e->error = c->error;
                         e->val = c->val;
@@ -203,7 +196,7 @@ void journal_answered(struct journal *j, const struct emul_call *c)
         pthread_mutex_lock(&j->lock);
         e = find(j, c);
         if (e && !e->running) {
-                e->recorded_ns = monotonic_ns();
+                e->recorded_ns = now_ns();
                 e->window_ns = JOURNAL_SENT_WINDOW_NS;
         }
         pthread_mutex_unlock(&j->lock);

@@ -171,10 +171,9 @@ static int index_build(struct learn *ln)
         return 0;
 }
 
-int learn_listener_begin(struct listener *l)
+int learn_listener_begin(struct learn *ln, struct listener *l)
 {
         const struct unotify_learn_limits *lim = unotify_policy_learn(l->policy);
-        struct learn *ln = l->daemon->learn;
 
         if (!lim || !ln)
                 return 0;
@@ -221,9 +220,9 @@ static void record_path(struct listener *l, const struct seccomp_notif *req, uin
                             (unsigned long long)l->id);
 }
 
-void learn_listener_record(struct listener *l, const struct seccomp_notif *req)
+void learn_listener_record(struct learn *ln, struct listener *l, const struct seccomp_notif *req)
 {
-        const struct learn_index *x = l->daemon->learn->index;
+        const struct learn_index *x = ln->index;
         uint32_t nr;
         int slot = learn_arch_slot(req->data.arch, (uint32_t)req->data.nr, &nr);
 
@@ -278,9 +277,8 @@ static struct recording *recording_new(struct learn *ln, const char *name, struc
         return rc;
 }
 
-void learn_listener_end(struct listener *l)
+void learn_listener_end(struct learn *ln, struct listener *l)
 {
-        struct learn *ln = l->daemon->learn;
         char name[LEARN_NAME_MAX];
         struct recording *rc;
         uint64_t calls;
@@ -313,7 +311,7 @@ static size_t live_count(struct daemon *d, const char *name, uint64_t *calls, si
         char own[LEARN_NAME_MAX];
         size_t n = 0;
 
-        for (struct list_node *x = d->listeners.next; x != &d->listeners; x = x->next) {
+        for (struct list_node *x = d->set->listeners.next; x != &d->set->listeners; x = x->next) {
                 struct listener *l = container_of(x, struct listener, node);
 
                 if (!l->learn)
@@ -365,7 +363,7 @@ static json_t *learn_list(struct daemon *d)
                 json_array_append_new(
                         arr, list_entry(rc->name, rc->policy, rc->listeners, live, calls, bytes));
         }
-        for (struct list_node *x = d->listeners.next; arr && x != &d->listeners; x = x->next) {
+        for (struct list_node *x = d->set->listeners.next; arr && x != &d->set->listeners; x = x->next) {
                 struct listener *l = container_of(x, struct listener, node);
                 uint64_t calls = 0;
                 size_t bytes = 0, live;
@@ -409,7 +407,7 @@ static json_t *learn_save(struct daemon *d, const char *name, char *err, size_t 
         json_t *o;
         int r = 0;
 
-        for (struct list_node *x = d->listeners.next; r >= 0 && x != &d->listeners; x = x->next) {
+        for (struct list_node *x = d->set->listeners.next; r >= 0 && x != &d->set->listeners; x = x->next) {
                 struct listener *l = container_of(x, struct listener, node);
 
                 if (!l->learn || (listener_name(l, own, sizeof(own)), strcmp(own, name) != 0))

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct daemon;
+struct learn;
 struct listener;
 struct unotify_policy;
 
@@ -35,13 +36,14 @@ struct unotify_policy *learn_find_policy(struct daemon *d, const char *name);
  * directory has no policy of that name; else NULL. Borrowed. */
 struct unotify_policy *learn_select_builtin(struct daemon *d, const char *metadata);
 
+/* The listener set's hooks (listener_set.h), with d->learn. */
 /* Begin recording for l when its policy learns. Returns 0 or -ENOMEM
  * (then l does not record, said in the log). */
-int learn_listener_begin(struct listener *l);
+int learn_listener_begin(struct learn *ln, struct listener *l);
 /* Record req (before it is answered). */
-void learn_listener_record(struct listener *l, const struct seccomp_notif *req);
-/* l ends: merge its recording into the daemon's. */
-void learn_listener_end(struct listener *l);
+void learn_listener_record(struct learn *ln, struct listener *l, const struct seccomp_notif *req);
+/* l is not served any more: merge its recording into the daemon's. */
+void learn_listener_end(struct learn *ln, struct listener *l);
 
 /* Bytes the recordings hold now (live listeners' and kept ones), and how
  * often the learn-bytes cap refused more. */

@@ -5,6 +5,7 @@
 #include <sysexits.h>
 #include "service/activation.h"
 #include "loop/daemon.h"
+#include "loop/reload.h"
 #include "service/log.h"
 #include "service/sdnotify.h"
 #include "unotify/filter.h"

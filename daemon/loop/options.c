@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <sysexits.h>
 
-#include "sockets/metrics_http.h"
+#include "sockets/listen_addr.h"
 #include "notify/priority.h"
 #include "unotify/paths.h"
 
@@ -183,7 +183,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                         }
                         break;
                 case 'M':
-                        if (metrics_http_check_address(optarg) < 0) {
+                        if (listen_addr_check(optarg) < 0) {
                                 fprintf(stderr, "unotifyd: --metrics-listen: not a numeric HOST:PORT, "
                                                 "[IPv6]:PORT or absolute socket path: %s\n", optarg);
                                 return EX_USAGE;

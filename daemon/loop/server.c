@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "service/activation.h"
@@ -17,7 +16,9 @@
 #include "emulate/emulate.h"
 #include "sockets/handoff.h"
 #include "learn/learn.h"
-#include "notify/listener.h"
+#include "loop/reload.h"
+#include "notify/listener_set.h"
+#include "restart/inflight.h"
 #include "service/log.h"
 #include "sockets/metrics_http.h"
 #include "loop/privilege.h"
@@ -27,105 +28,13 @@
 #include "unotify/filter.h"
 #include "unotify/macro.h"
 
-/* Build every launcher filter now, so that no launch waits for
- * libseccomp, and a policy whose filter cannot be built is named at load. */
-static void build_launcher_filters(struct unotify_policy_set *set)
-{
-        for (size_t i = 0; i < unotify_policy_set_count(set); i++) {
-                struct unotify_policy *p = unotify_policy_set_at(set, i);
-                const struct sock_fprog *prog;
-                int r = unotify_policy_launcher_filter(p, &prog);
-
-                if (r < 0)
-                        log_warning("policy \"%s\": its filter cannot be built (%s); launches under it "
-                                    "will be refused", unotify_policy_name(p), strerror(-r));
-        }
-}
-
-int daemon_load_policies(const struct options *o, struct unotify_policy_set **ret)
-{
-        struct unotify_load_options lo = { .strict = o->strict };
-        struct unotify_diags diags = {};
-        struct utsname u;
-        size_t errors;
-        int r;
-
-        /* minKernel is evaluated against the running kernel. */
-        if (uname(&u) == 0)
-                lo.kernel_release = u.release;
-        r = unotify_policy_set_load_dir_full(o->policy_dir, &lo, ret, &diags);
-        errors = unotify_diags_errors(&diags);
-        for (size_t i = 0; i < diags.count; i++) {
-                bool warning = diags.items[i].severity == UNOTIFY_DIAG_WARNING;
-                char line[1024], *tag;
-
-                unotify_diag_format(&diags.items[i], line, sizeof(line));
-                /* Our log line already says "warning:". */
-                tag = warning ? strstr(line, "warning: ") : NULL;
-                if (tag)
-                        memmove(tag, tag + 9, strlen(tag + 9) + 1);
-                log_emit(warning ? LOG_WARNING : LOG_ERR, 0, "%s", line);
-        }
-        unotify_diags_clear(&diags);
-        if (r == -EINVAL) {
-                log_error("%s: %zu error%s in the policies", o->policy_dir, errors, errors == 1 ? "" : "s");
-                return r;
-        }
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot load policies", o->policy_dir);
-        if (privilege_check_policies(*ret) < 0) {
-                *ret = unotify_policy_set_free(*ret);
-                log_error("%s: the daemon cannot serve every policy (above)", o->policy_dir);
-                return -EINVAL;
-        }
-        build_launcher_filters(*ret);
-        return 0;
-}
-
-int daemon_reload(struct daemon *d, char *err, size_t err_size)
-{
-        struct unotify_policy_set *set;
-        int r;
-
-        log_notice("reloading policies from %s", d->opts->policy_dir);
-        sdnotify_reloading(d);
-        r = daemon_load_policies(d->opts, &set);
-        /* Either way the service is ready again: the old or the new set. */
-        if (r < 0) {
-                sdnotify_ready(d);
-                d->reload_failures++;
-                snprintf(err, err_size, "%s: the policies have errors (see the daemon's log); "
-                         "the policies loaded before stay in force", d->opts->policy_dir);
-                log_emit_id(LOG_ERR, 0, LOG_MID_RELOAD_FAILED, 0,
-                            "reload failed; the policies loaded before stay in force");
-                return r;
-        }
-        r = emulate_ensure(d, set);
-        if (r < 0) {
-                unotify_policy_set_free(set);
-                sdnotify_ready(d);
-                d->reload_failures++;
-                snprintf(err, err_size, "%s: cannot start the emulation workers its policies need; "
-                         "the policies loaded before stay in force", d->opts->policy_dir);
-                return r;
-        }
-        /* Listeners hold their own references: they keep the policy they
-         * were given, and in-flight decisions finish under it. */
-        unotify_policy_set_free(d->policies);
-        d->policies = set;
-        d->reloads++;
-        log_notice("%zu policies loaded", unotify_policy_set_count(set));
-        sdnotify_ready(d);
-        return 0;
-}
-
 /* Once no handoff is being read (handoff_quiesce): the listeners those
  * handed over are in the fd store too. */
 static void finish_exit(struct daemon *d)
 {
         /* Nobody left waiting: what is pending gets its answer now. The
          * listeners themselves stay in the fd store for the next start. */
-        listener_set_drain(d);
+        listener_set_drain(d->set);
         ev_break(d->loop, EVBREAK_ALL);
 }
 
@@ -172,15 +81,76 @@ static int take_or_bind(struct inherited *in, const char *name, const char *path
         return activation_bind(path, mode);
 }
 
+/* The listener set's hooks (listener_set.h): what it asks the rest of the
+ * daemon, wired here so that notify/ knows nothing of emulate/, learn/ or
+ * restart/. */
+static int hook_emulate(void *userdata, struct listener *l, const struct seccomp_notif *req,
+                        const struct unotify_decision *dec, uint64_t recv_ns)
+{
+        return emulate_start(userdata, l, req, dec, recv_ns);
+}
+
+static void hook_added(void *userdata, struct listener *l)
+{
+        struct daemon *d = userdata;
+
+        (void)learn_listener_begin(d->learn, l);
+}
+
+static void hook_removed(void *userdata, struct listener *l)
+{
+        struct daemon *d = userdata;
+
+        learn_listener_end(d->learn, l);
+}
+
+static void hook_record(void *userdata, struct listener *l, const struct seccomp_notif *req)
+{
+        struct daemon *d = userdata;
+
+        learn_listener_record(d->learn, l, req);
+}
+
+static void hook_gone(void *userdata, struct listener *l)
+{
+        fdstore_listener_gone(userdata, l);
+}
+
+static int set_up_listeners(struct daemon *d)
+{
+        const struct listener_hooks hooks = {
+                .userdata = d,
+                .emulate = hook_emulate,
+                .added = hook_added,
+                .removed = hook_removed,
+                .record = hook_record,
+                .gone = hook_gone,
+        };
+        int r = listener_set_new(d->loop, d->opts->sync_wake_up, &d->stats, &d->metrics, &hooks, &d->set);
+
+        if (r < 0)
+                return log_error_errno(r, "cannot set up the listener set");
+        r = emulate_init(d);
+        if (r < 0)
+                return r;
+        r = priority_init(&d->set->priority, d->opts->nice);
+        if (r < 0)
+                /* Not fatal: at its own priority the loop still answers. */
+                log_notice("cannot raise the loop's priority to nice %d under load (%s); it stays at "
+                           "nice %d. Give it CAP_SYS_NICE or RLIMIT_NICE (systemd: LimitNICE=%d), "
+                           "or --nice 0 to not ask",
+                           d->opts->nice, strerror(-r), d->set->priority.base, d->opts->nice);
+        return 0;
+}
+
 int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies,
                 struct inherited *in)
 {
         int r;
 
-        *d = (struct daemon){ .opts = opts, .socket_fd = -1, .control_fd = -1, .listeners_epfd = -1,
-                              .state_fd = -1, .inflight_fd = -1, .metrics_fd = -1, .mounts_fd = -1 };
+        *d = (struct daemon){ .opts = opts, .socket_fd = -1, .control_fd = -1, .state_fd = -1,
+                              .metrics_fd = -1, .mounts_fd = -1 };
         d->started_ns = now_ns();
-        list_init(&d->listeners);
         list_init(&d->conns);
         list_init(&d->ctl_conns);
         list_init(&d->metrics_conns);
@@ -193,16 +163,9 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
         r = learn_init(d);
         if (r < 0)
                 return log_error_errno(r, "cannot make the built-in policy \"learn\"");
-        r = listener_set_init(d);
+        r = set_up_listeners(d);
         if (r < 0)
-                return log_error_errno(r, "cannot set up the listener set");
-        r = priority_init(&d->priority, opts->nice);
-        if (r < 0)
-                /* Not fatal: at its own priority the loop still answers. */
-                log_notice("cannot raise the loop's priority to nice %d under load (%s); it stays at "
-                           "nice %d. Give it CAP_SYS_NICE or RLIMIT_NICE (systemd: LimitNICE=%d), "
-                           "or --nice 0 to not ask",
-                           opts->nice, strerror(-r), d->priority.base, opts->nice);
+                return r;
         /* A target that dies with our answer unsent must not kill us. */
         signal(SIGPIPE, SIG_IGN);
         d->socket_fd = take_or_bind(in, "handoff", opts->socket_path, opts->socket_mode, &d->own_socket);
@@ -249,7 +212,10 @@ void daemon_done(struct daemon *d)
                 metrics_http_stop(d);
                 upgrade_stop(d);
                 testhook_stop(d);
-                listener_set_done(d);
+                /* First: the pool hands back every job, which may hold
+                 * the last reference to a listener. */
+                emulate_done(d);
+                d->set = listener_set_free(d->set);
                 learn_done(d);
                 fdstore_done(d);
                 ev_signal_stop(d->loop, &d->sigterm);

@@ -156,7 +156,7 @@ static void listeners(struct text *t, const struct daemon *d)
 {
         const struct daemon_stats *s = &d->stats;
 
-        gauge(t, "unotifyd_listeners", "Seccomp listeners being served now.", d->n_listeners);
+        gauge(t, "unotifyd_listeners", "Seccomp listeners being served now.", d->set->n_listeners);
         counter(t, "unotifyd_listeners_added_total",
                 "Seccomp listeners taken into service (handed over, or resumed after a restart).",
                 s->listeners_added);
@@ -278,9 +278,9 @@ static void loop(struct text *t, const struct daemon *d)
         put(t,
             "# HELP unotifyd_loop_nice The event loop's nice value now (raised while many threads "
             "call in).\n# TYPE unotifyd_loop_nice gauge\nunotifyd_loop_nice %d\n",
-            d->priority.raised ? d->priority.busy : d->priority.base);
+            d->set->priority.raised ? d->set->priority.busy : d->set->priority.base);
         counter(t, "unotifyd_loop_priority_switches_total",
-                "Times the loop changed its nice value with the load.", d->priority.switches);
+                "Times the loop changed its nice value with the load.", d->set->priority.switches);
         counter(t, "unotifyd_metrics_scrapes_total", "Scrapes answered on the metrics endpoint.",
                 d->metrics.scrapes);
         counter(t, "unotifyd_metrics_connections_refused_total",

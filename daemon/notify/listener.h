@@ -1,6 +1,6 @@
-/* The seccomp listeners handed to the daemon: the epoll set that watches
- * them, their policies, and the RECV -> decide -> SEND path that answers
- * their notifications. */
+/* One seccomp listener handed to the daemon: its fd, its policy, its
+ * counters and what the runtime said about it. The set that watches it
+ * and answers its notifications is listener_set.h. */
 #pragma once
 
 #include <stdbool.h>
@@ -10,7 +10,7 @@
 #include "unotify/list.h"
 #include "notify/wakeup.h"
 
-struct daemon;
+struct daemon_stats;
 struct journal;
 struct unotify_policy;
 struct metrics_policy;
@@ -39,9 +39,14 @@ struct listener_counters {
         uint64_t denied;    /* answered with an errno or a kill by the policy (not EFAULT) */
 };
 
+/* One seccomp listener fd being served. Reference counted: the listener
+ * set holds one reference while it watches the fd, each emulation in the
+ * worker pool holds one until its answer is counted (emulate.h); the last
+ * unref logs the summary and closes the fd. */
 struct listener {
-        struct daemon *daemon;
-        struct list_node node;
+        unsigned refs;
+        struct list_node node; /* in its set's list while watched */
+        bool watched;          /* in the set (listener_set_remove undoes it) */
         int fd;
         uint64_t id;
         struct unotify_policy *policy;
@@ -53,17 +58,17 @@ struct listener {
         uint64_t send_gone; /* SEND ENOENT: interrupted or killed after RECV */
         struct wakeup wakeup;
         uint64_t last_answered_ns; /* CLOCK_MONOTONIC, when last answered as the only ready one */
-        /* Emulations (emulate.h): jobs in the pool hold the listener; a
-         * listener freed meanwhile is only marked dead and goes with its
-         * last job. The journal is made at the first emulation. */
+        /* Emulations (emulate.h) in the pool for it, running or queued: its
+         * share of the pool is counted on these. The journal is made at
+         * the first emulation. */
         unsigned jobs;
         unsigned jobs_running; /* of those, in a worker now (the pool's lock) */
-        bool dead;
-        const char *end_reason; /* freed with jobs out: log the summary after them */
+        const char *end_reason; /* logged with the counters when the last reference goes */
         struct journal *journal;
         uint64_t journal_recorded; /* answers lost after a side effect */
         uint64_t journal_replayed; /* restarted calls answered from the journal */
         struct listener_counters counters;
+        struct daemon_stats *stats;     /* the daemon's, counted into beside counters */
         struct metrics_policy *metrics; /* its policy's labelled counters (metrics.h) */
         enum listener_wait_killable wait_killable;
         uint64_t seccomp_flags; /* as the sender said; valid unless wait_killable is UNKNOWN */
@@ -75,47 +80,28 @@ struct listener {
         struct learn_rec *learn; /* its policy learns: what it recorded (learn.h) */
 };
 
-/* The listener set: the RECV/SEND buffers, sized by SECCOMP_GET_NOTIF_SIZES
- * (or our own structs where the call is unavailable, e.g. under valgrind),
- * and the epoll set watched by the loop. Returns 0 or -errno. */
-int listener_set_init(struct daemon *d);
-/* Frees every listener, then the set. */
-void listener_set_done(struct daemon *d);
+/* A listener for fd (taken, also on failure) under policy (its reference
+ * taken, also on failure), with one reference; container_id is copied.
+ * Not watched yet: listener_set_add does that. Returns 0 or -ENOMEM. */
+int listener_new(int fd, struct unotify_policy *policy, const char *container_id, pid_t pid,
+                 uint64_t id, struct daemon_stats *stats, struct metrics_policy *metrics,
+                 struct listener **ret);
+struct listener *listener_ref(struct listener *l);
+/* Drop a reference; the last one logs the end and frees. Accepts NULL;
+ * returns NULL. */
+struct listener *listener_unref(struct listener *l);
 
 /* True when fd is a seccomp listener (its /proc link says so). */
 bool listener_fd_is_seccomp(int fd);
 
-/* Start serving fd. fd and the policy reference are taken (also on
- * failure); container_id is copied. Returns 0 or -errno. */
-int listener_add(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
-                 pid_t pid, struct listener **ret);
-
-/* The same with a given id (a listener resumed after a restart keeps its
- * id); later ids continue above it. */
-int listener_add_id(struct daemon *d, int fd, struct unotify_policy *policy, const char *container_id,
-                    pid_t pid, uint64_t id, struct listener **ret);
-
-struct seccomp_notif;
-/* Decide req by l's policy, carry it out and SEND the answer. */
-void listener_answer(struct listener *l, const struct seccomp_notif *req);
-
-/* Answer whatever is pending on every listener now (SIGTERM: nobody is
- * left waiting for an answer that would never come). */
-void listener_set_drain(struct daemon *d);
-
 /* Remember the handoff's metadata and annotations (n pairs; copied).
  * Returns 0 or -ENOMEM (then l keeps none). */
-int listener_set_origin(struct listener *l, const char *metadata, char *const *annotations, size_t n);
+int listener_keep_origin(struct listener *l, const char *metadata, char *const *annotations, size_t n);
 
 /* Record the seccomp(2) flags the sender says the filter was installed
  * with (has_flags false: it did not say). */
-void listener_set_seccomp_flags(struct listener *l, bool has_flags, uint64_t flags);
+void listener_note_seccomp_flags(struct listener *l, bool has_flags, uint64_t flags);
 /* "yes", "no" or "unknown", for logs. */
 const char *listener_wait_killable_str(const struct listener *l);
-
-/* Leave the epoll set, close the fd, drop the policy. Accepts NULL.
- * With emulations still running, only leaves the set: the rest happens
- * when the last one is done. */
-struct listener *listener_free(struct listener *l);
-/* An emulation of l is done (emulate.c). */
-void listener_job_done(struct listener *l);
+/* One log line with l's counters and why it ends (or is summarised). */
+void listener_log_counters(const struct listener *l, const char *why);

@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "loop/daemon.h"
+#include "metrics/stats.h"
 #include "notify/listener.h"
 #include "service/log.h"
 #include "notify/target.h"
@@ -28,7 +28,7 @@ static void note_mismatch(struct listener *l, const struct seccomp_notif *req)
 {
         _cleanup_(freep) char *name = NULL;
 
-        l->daemon->stats.mismatch++;
+        l->stats->mismatch++;
         if (l->counters.mismatch++)
                 return;
         name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
@@ -116,12 +116,14 @@ void respond_fill(struct listener *l, const struct seccomp_notif *req,
         if (dec->action == UNOTIFY_ACTION_ERRNO || dec->action == UNOTIFY_ACTION_KILL_PROCESS ||
             dec->action == UNOTIFY_ACTION_KILL_THREAD) {
                 l->counters.denied++;
-                l->daemon->stats.denied++;
+                l->stats->denied++;
         }
         switch (dec->action) {
         case UNOTIFY_ACTION_CONTINUE:
                 /* Only for decisions on registers: the loader refuses ALLOW
-                 * and LOG on rules that read target memory (KERNEL.md). */
+                 * and LOG on rules that read target memory, since
+                 * SECCOMP_USER_NOTIF_FLAG_CONTINUE lets the kernel read it
+                 * again after us (seccomp_unotify(2): a TOCTOU race). */
                 resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
                 if (dec->log)
                         log_decision(LOG_NOTICE, l, req, dec);

@@ -18,7 +18,7 @@
 #include "emulate/mount_ns.h"
 #include "restart/inflight.h"
 #include "learn/learn.h"
-#include "notify/listener.h"
+#include "notify/listener_set.h"
 #include "service/log.h"
 #include "service/notify_nowait.h"
 #include "unotify/macro.h"
@@ -84,7 +84,7 @@ static int write_state(struct daemon *d, const struct listener *skip)
         if (d->state_fd < 0)
                 return 0;
         root = json_pack("{s:i, s:o*}", "version", 1, "listeners", list);
-        for (struct list_node *n = d->listeners.next; root && n != &d->listeners; n = n->next) {
+        for (struct list_node *n = d->set->listeners.next; root && n != &d->set->listeners; n = n->next) {
                 struct listener *l = container_of(n, struct listener, node);
 
                 if (l != skip)
@@ -128,7 +128,7 @@ static int append_state(struct daemon *d, json_t *record)
 
 static bool state_wants_snapshot(const struct daemon *d)
 {
-        return d->state_changes >= d->n_listeners + STATE_COMPACT_SLACK;
+        return d->state_changes >= d->set->n_listeners + STATE_COMPACT_SLACK;
 }
 
 int fdstore_write_state(struct daemon *d)
@@ -246,7 +246,7 @@ static void restore_origin(struct listener *l, json_t *e)
                         ann[2 * n + 1] = (char *)json_string_value(v);
                         n++;
                 }
-        if (listener_set_origin(l, json_string_value(json_object_get(e, "metadata")), ann, ann ? n : 0) < 0)
+        if (listener_keep_origin(l, json_string_value(json_object_get(e, "metadata")), ann, ann ? n : 0) < 0)
                 log_warning("listener %llu: out of memory restoring its metadata", (unsigned long long)l->id);
         free(ann);
 }
@@ -270,8 +270,8 @@ static void resume_listener(struct daemon *d, int fd, uint64_t id, json_t *state
                 snprintf(fallback, sizeof(fallback), "restored-%" PRIu64, id);
                 cid = fallback;
         }
-        if (listener_add_id(d, fd, unotify_policy_ref(p ? p : d->deny_all), cid,
-                            (pid_t)json_integer_value(json_object_get(e, "pid")), id, &l) < 0) {
+        if (listener_set_add(d->set, fd, unotify_policy_ref(p ? p : d->deny_all), cid,
+                             (pid_t)json_integer_value(json_object_get(e, "pid")), id, &l) < 0) {
                 log_error("listener %" PRIu64 ": out of memory resuming it", id);
                 return;
         }
@@ -330,11 +330,12 @@ int fdstore_init(struct daemon *d, struct inherited *in)
         r = open_state(d, passed);
         if (r < 0)
                 return r;
-        r = inflight_open(d, activation_take(in, "inflight"));
+        r = inflight_new(activation_take(in, "inflight"), &d->inflight);
         if (r < 0)
                 return log_error_errno(r, "cannot set up the in-flight journal");
-        if (d->journal_created)
-                store_fd(d->inflight_fd, "inflight");
+        d->set->inflight = d->inflight;
+        if (inflight_created(d->inflight))
+                store_fd(inflight_fd(d->inflight), "inflight");
         r = mount_table_open(activation_take(in, "mounts"), &created);
         if (r < 0)
                 log_warning_errno(r, "the mount handler's table is kept in memory only");
@@ -343,9 +344,9 @@ int fdstore_init(struct daemon *d, struct inherited *in)
         if (created && d->mounts_fd >= 0)
                 store_fd(d->mounts_fd, "mounts");
         resume_listeners(d, in, state);
-        if (d->n_listeners)
-                log_notice("%zu listeners resumed", d->n_listeners);
-        inflight_replay(d);
+        if (d->set->n_listeners)
+                log_notice("%zu listeners resumed", d->set->n_listeners);
+        listener_set_replay(d->set);
         return fdstore_write_state(d);
 }
 
@@ -377,5 +378,7 @@ void fdstore_done(struct daemon *d)
 {
         d->state_fd = safe_close(d->state_fd);
         d->mounts_fd = safe_close(d->mounts_fd);
-        inflight_close(d);
+        if (d->set)
+                d->set->inflight = NULL;
+        d->inflight = inflight_free(d->inflight);
 }

@@ -1,52 +1,72 @@
 #include "restart/inflight.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "loop/daemon.h"
 #include "restart/inflight_format.h"
-#include "notify/listener.h"
 #include "service/log.h"
 #include "unotify/macro.h"
 
-static int journal_map(struct daemon *d, int fd, bool fresh)
-{
-        struct journal_file *j;
+struct inflight {
+        int fd;
+        bool created;
+        struct inflight_file *file; /* the memfd, mapped shared */
+        unsigned hint; /* where to look for a free slot first */
+};
 
-        if (fresh && ftruncate(fd, sizeof(*j)) < 0)
+static int file_map(struct inflight *j, int fd, bool fresh)
+{
+        struct inflight_file *f;
+
+        if (fresh && ftruncate(fd, sizeof(*f)) < 0)
                 return negative_errno();
-        j = mmap(NULL, sizeof(*j), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (j == MAP_FAILED)
+        f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (f == MAP_FAILED)
                 return negative_errno();
         if (fresh) {
-                memcpy(j->magic, JOURNAL_MAGIC, sizeof(j->magic));
-                j->slot_size = sizeof(struct journal_slot);
-                j->n_slots = JOURNAL_SLOTS;
-        } else if (memcmp(j->magic, JOURNAL_MAGIC, sizeof(j->magic)) || j->slot_size != sizeof(struct journal_slot) ||
-                   j->n_slots != JOURNAL_SLOTS) {
-                munmap(j, sizeof(*j));
+                memcpy(f->magic, INFLIGHT_MAGIC, sizeof(f->magic));
+                f->slot_size = sizeof(struct inflight_slot);
+                f->n_slots = INFLIGHT_SLOTS;
+        } else if (memcmp(f->magic, INFLIGHT_MAGIC, sizeof(f->magic)) ||
+                   f->slot_size != sizeof(struct inflight_slot) || f->n_slots != INFLIGHT_SLOTS) {
+                munmap(f, sizeof(*f));
                 return -EBADMSG;
         }
-        d->journal = j;
+        j->file = f;
         return 0;
 }
 
-int inflight_open(struct daemon *d, int passed_fd)
+/* The memfd passed in, if it is one of ours: 0, or -errno (fd kept). */
+static int adopt(struct inflight *j, int fd)
 {
         struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (st.st_size < (off_t)sizeof(struct inflight_file))
+                return -EBADMSG;
+        return file_map(j, fd, false);
+}
+
+int inflight_new(int passed_fd, struct inflight **ret)
+{
+        _cleanup_(freep) struct inflight *j = calloc(1, sizeof(*j));
         int fd = passed_fd, r;
 
+        if (!j) {
+                safe_close(passed_fd);
+                return -ENOMEM;
+        }
         if (fd >= 0) {
-                r = fstat(fd, &st) < 0 ? negative_errno() : st.st_size < (off_t)sizeof(struct journal_file) ? -EBADMSG : 0;
-                if (r == 0)
-                        r = journal_map(d, fd, false);
+                r = adopt(j, fd);
                 if (r == 0) {
-                        d->inflight_fd = fd;
-                        return fd;
+                        j->fd = fd;
+                        *ret = TAKE_PTR(j);
+                        return 0;
                 }
                 log_warning_errno(r, "the in-flight journal passed in is unusable; starting a new one");
                 safe_close(fd);
@@ -54,90 +74,77 @@ int inflight_open(struct daemon *d, int passed_fd)
         fd = memfd_create("unotifyd-journal", MFD_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
-        r = journal_map(d, fd, true);
+        r = file_map(j, fd, true);
         if (r < 0) {
                 safe_close(fd);
                 return r;
         }
-        d->inflight_fd = fd;
-        d->journal_created = true;
-        return fd;
+        j->fd = fd;
+        j->created = true;
+        *ret = TAKE_PTR(j);
+        return 0;
 }
 
-void inflight_close(struct daemon *d)
+struct inflight *inflight_free(struct inflight *j)
 {
-        if (d->journal)
-                munmap(d->journal, sizeof(*d->journal));
-        d->journal = NULL;
-        d->inflight_fd = safe_close(d->inflight_fd);
-}
-
-int inflight_begin(struct daemon *d, uint64_t listener_id, const struct seccomp_notif *req)
-{
-        struct journal_file *j = d->journal;
-
         if (!j)
-                return -1;
-        for (unsigned i = 0; i < JOURNAL_SLOTS; i++) {
-                unsigned s = (d->journal_hint + i) % JOURNAL_SLOTS;
-
-                if (j->slots[s].listener_id)
-                        continue;
-                j->slots[s].notif = *req;
-                /* The id last: a reader never sees a used slot half-written. */
-                __atomic_store_n(&j->slots[s].listener_id, listener_id, __ATOMIC_RELEASE);
-                d->journal_hint = (s + 1) % JOURNAL_SLOTS;
-                return (int)s;
-        }
-        return -1;
-}
-
-void inflight_end(struct daemon *d, int slot)
-{
-        if (slot >= 0 && d->journal)
-                __atomic_store_n(&d->journal->slots[slot].listener_id, 0, __ATOMIC_RELEASE);
-}
-
-static struct listener *find_listener(struct daemon *d, uint64_t id)
-{
-        for (struct list_node *n = d->listeners.next; n != &d->listeners; n = n->next) {
-                struct listener *l = container_of(n, struct listener, node);
-
-                if (l->id == id)
-                        return l;
-        }
+                return NULL;
+        if (j->file)
+                munmap(j->file, sizeof(*j->file));
+        safe_close(j->fd);
+        free(j);
         return NULL;
 }
 
-void inflight_replay(struct daemon *d)
+int inflight_fd(const struct inflight *j)
 {
-        struct journal_file *j = d->journal;
+        return j ? j->fd : -EBADF;
+}
 
-        if (!j)
-                return;
-        for (unsigned s = 0; s < JOURNAL_SLOTS; s++) {
-                uint64_t id = j->slots[s].listener_id;
-                struct seccomp_notif req = j->slots[s].notif;
-                struct listener *l = id ? find_listener(d, id) : NULL;
+bool inflight_created(const struct inflight *j)
+{
+        return j && j->created;
+}
+
+int inflight_begin(struct inflight *j, uint64_t listener_id, const struct seccomp_notif *req)
+{
+        struct inflight_file *f = j ? j->file : NULL;
+
+        if (!f)
+                return -EBADF;
+        for (unsigned i = 0; i < INFLIGHT_SLOTS; i++) {
+                unsigned s = (j->hint + i) % INFLIGHT_SLOTS;
+
+                if (f->slots[s].listener_id)
+                        continue;
+                f->slots[s].notif = *req;
+                /* The id last: a reader never sees a used slot half-written. */
+                __atomic_store_n(&f->slots[s].listener_id, listener_id, __ATOMIC_RELEASE);
+                j->hint = (s + 1) % INFLIGHT_SLOTS;
+                return (int)s;
+        }
+        return -ENOSPC;
+}
+
+void inflight_end(struct inflight *j, int slot)
+{
+        if (slot >= 0 && j && j->file)
+                __atomic_store_n(&j->file->slots[slot].listener_id, 0, __ATOMIC_RELEASE);
+}
+
+void inflight_replay(struct inflight *j, void (*fn)(void *userdata, uint64_t listener_id,
+                                                     const struct seccomp_notif *req),
+                     void *userdata)
+{
+        struct inflight_file *f = j ? j->file : NULL;
+
+        for (unsigned s = 0; f && s < INFLIGHT_SLOTS; s++) {
+                uint64_t id = f->slots[s].listener_id;
+                struct seccomp_notif req = f->slots[s].notif;
 
                 if (!id)
                         continue;
-                j->slots[s].listener_id = 0;
-                if (!l) {
-                        log_warning("journal: notification %llu of listener %llu: that listener is not served any more",
-                                    (unsigned long long)req.id, (unsigned long long)id);
-                        continue;
-                }
-                /* The task may have died or been answered since: only a
-                 * still-pending id is answered (SEND would say ENOENT). */
-                if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) {
-                        log_info("journal: notification %llu of listener %llu is gone", (unsigned long long)req.id,
-                                 (unsigned long long)id);
-                        continue;
-                }
-                log_emit_id(LOG_NOTICE, 0, LOG_MID_ORPHAN_ANSWERED, (pid_t)req.pid,
-                            "journal: answering notification %llu (pid %u) of listener %llu, left unanswered by "
-                            "the previous process", (unsigned long long)req.id, req.pid, (unsigned long long)id);
-                listener_answer(l, &req);
+                f->slots[s].listener_id = 0;
+                fn(userdata, id, &req);
         }
 }

@@ -14,7 +14,8 @@
 #include "loop/daemon.h"
 #include "restart/fdstore.h"
 #include "sockets/handoff.h"
-#include "notify/listener.h"
+#include "notify/listener_set.h"
+#include "restart/inflight.h"
 #include "service/log.h"
 #include "service/sdnotify.h"
 #include "unotify/macro.h"
@@ -61,7 +62,7 @@ static int collect(struct daemon *d, struct passed *p)
 
         /* handoff, control, metrics (when there is one), state, inflight,
          * mounts, then the listeners. */
-        p->fds = calloc(d->n_listeners + 6, sizeof(int));
+        p->fds = calloc(d->set->n_listeners + 6, sizeof(int));
         if (!p->fds)
                 return -ENOMEM;
         r = add(p, d->socket_fd, "handoff");
@@ -72,10 +73,10 @@ static int collect(struct daemon *d, struct passed *p)
         if (r == 0)
                 r = add(p, d->state_fd, "state");
         if (r == 0)
-                r = add(p, d->inflight_fd, "inflight");
+                r = add(p, inflight_fd(d->inflight), "inflight");
         if (r == 0)
                 r = add(p, d->mounts_fd, "mounts");
-        for (struct list_node *n = d->listeners.next; r == 0 && n != &d->listeners; n = n->next) {
+        for (struct list_node *n = d->set->listeners.next; r == 0 && n != &d->set->listeners; n = n->next) {
                 struct listener *l = container_of(n, struct listener, node);
                 char name[48];
 
@@ -99,7 +100,7 @@ static void upgrade_now(struct daemon *d)
                 goto out;
         }
         log_emit_id(LOG_NOTICE, 0, LOG_MID_UPGRADE, 0, "upgrade: exec %s with %zu listeners", d->self_exe,
-                    d->n_listeners);
+                    d->set->n_listeners);
         sdnotify_reloading(d);
         /* Only what is named in the variable crosses exec; everything else
          * (epoll set, connections) is O_CLOEXEC and goes away. */
@@ -109,7 +110,7 @@ static void upgrade_now(struct daemon *d)
                 setenv(UPGRADE_OWN_SOCKETS_ENV, "1", 1);
         /* The new process starts at this thread's nice value and takes it
          * for the one it was started with. */
-        priority_follow(&d->priority, false);
+        priority_follow(&d->set->priority, false);
         execv(d->self_exe, d->argv);
         r = negative_errno();
         set_cloexec(&p, true);

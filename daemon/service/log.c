@@ -150,14 +150,6 @@ int log_emit_id(int level, int error, const char *message_id, pid_t object_pid, 
         return r;
 }
 
-uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 bool ratelimit_allow(struct ratelimit *rl)
 {
         uint64_t now = now_ns();

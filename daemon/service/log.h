@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <syslog.h>
 
+#include "unotify/clock.h"
 #include "unotify/macro.h"
 
 void log_setup(int max_level);
@@ -60,4 +61,3 @@ struct ratelimit {
 /* True when a message may be logged now. */
 bool ratelimit_allow(struct ratelimit *rl);
 
-uint64_t now_ns(void);

@@ -17,17 +17,17 @@
 static void format_status(const struct daemon *d, char *buf, size_t size)
 {
         snprintf(buf, size, "STATUS=%zu listeners, %" PRIu64 " notifications answered, %zu policies",
-                 d->n_listeners, d->stats.answered, unotify_policy_set_count(d->policies));
+                 d->set->n_listeners, d->stats.answered, unotify_policy_set_count(d->policies));
 }
 
 void sdnotify_status(struct daemon *d)
 {
         char status[160];
 
-        if (d->notified_listeners == d->n_listeners && d->notified_answered == d->stats.answered &&
+        if (d->notified_listeners == d->set->n_listeners && d->notified_answered == d->stats.answered &&
             d->notified_once)
                 return;
-        d->notified_listeners = d->n_listeners;
+        d->notified_listeners = d->set->n_listeners;
         d->notified_answered = d->stats.answered;
         d->notified_once = true;
         format_status(d, status, sizeof(status));
@@ -81,13 +81,10 @@ void sdnotify_ready(struct daemon *d)
 
 void sdnotify_reloading(struct daemon *d)
 {
-        struct timespec ts;
         char msg[96];
 
         (void)d;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        snprintf(msg, sizeof(msg), "RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=%" PRIu64,
-                 (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u);
+        snprintf(msg, sizeof(msg), "RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=%" PRIu64, now_ns() / 1000u);
         (void)sd_notify(0, msg);
 }
 

@@ -18,6 +18,7 @@
 #include "sockets/control_parse.h"
 #include "sockets/conn_share.h"
 #include "loop/daemon.h"
+#include "sockets/acceptor.h"
 #include "service/log.h"
 #include "unotify/macro.h"
 
@@ -254,41 +255,24 @@ static void ctl_make_room(struct daemon *d, const struct ucred *peer)
         ctl_conn_free(c);
 }
 
-static void on_ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
+static void on_ctl_accept(struct acceptor *a, int fd, const struct ucred *peer, bool known)
 {
-        struct daemon *d = container_of(w, struct daemon, control_io);
+        struct daemon *d = container_of(a, struct daemon, control_accept);
 
-        (void)loop;
-        (void)revents;
-        for (int i = 0; i < 16; i++) {
-                int fd = accept4(d->control_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                struct ucred peer = {};
-                socklen_t len = sizeof(peer);
-                bool known;
-
-                if (fd < 0) {
-                        if (errno == ECONNABORTED || errno == EINTR)
-                                continue;
-                        if (errno != EAGAIN && ratelimit_allow(&ctl_warnings))
-                                log_warning_errno(negative_errno(), "accept on the control socket");
-                        return;
-                }
-                known = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0;
-                if (known && ctl_peer_allowed(&peer))
-                        ctl_make_room(d, &peer);
-                ctl_conn_new(d, fd, &peer, known);
-        }
+        if (known && ctl_peer_allowed(peer))
+                ctl_make_room(d, peer);
+        ctl_conn_new(d, fd, peer, known);
 }
 
 void control_start(struct daemon *d)
 {
-        ev_io_init(&d->control_io, on_ctl_accept, d->control_fd, EV_READ);
-        ev_io_start(d->loop, &d->control_io);
+        acceptor_init(&d->control_accept, d->control_fd, "control", 16, true, on_ctl_accept);
+        acceptor_start(d->loop, &d->control_accept);
 }
 
 void control_stop(struct daemon *d)
 {
-        ev_io_stop(d->loop, &d->control_io);
+        acceptor_stop(d->loop, &d->control_accept);
         while (!list_empty(&d->ctl_conns))
                 ctl_conn_free(container_of(d->ctl_conns.next, struct ctl_conn, node));
 }

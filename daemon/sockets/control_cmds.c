@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "loop/daemon.h"
+#include "loop/reload.h"
 #include "learn/learn.h"
 #include "notify/listener.h"
 #include "service/log.h"
@@ -20,7 +21,7 @@ static json_t *figures(const struct daemon *d)
 
         return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
                          "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-                         "listeners", (json_int_t)d->n_listeners,
+                         "listeners", (json_int_t)d->set->n_listeners,
                          "listeners_added", (json_int_t)s->listeners_added,
                          "listeners_freed", (json_int_t)s->listeners_freed,
                          "handoffs_refused", (json_int_t)s->handoffs_refused,
@@ -34,9 +35,9 @@ static json_t *figures(const struct daemon *d)
                          "sync_wake_up_listeners", (json_int_t)s->sync_wake_up,
                          "streaks", (json_int_t)s->streaks,
                          "streak_waits", (json_int_t)s->streak_waits,
-                         "loop_nice", (json_int_t)(d->priority.raised ? d->priority.busy
-                                                                      : d->priority.base),
-                         "priority_switches", (json_int_t)d->priority.switches,
+                         "loop_nice", (json_int_t)(d->set->priority.raised ? d->set->priority.busy
+                                                                      : d->set->priority.base),
+                         "priority_switches", (json_int_t)d->set->priority.switches,
                          "policies", (json_int_t)unotify_policy_set_count(d->policies),
                          "reloads", (json_int_t)d->reloads,
                          "reload_failures", (json_int_t)d->reload_failures,
@@ -63,7 +64,7 @@ static json_t *cmd_status(struct daemon *d, const json_t *req, char *err, size_t
                          "control_socket", d->opts->control_path,
                          "policy_dir", d->opts->policy_dir,
                          "policies", (json_int_t)unotify_policy_set_count(d->policies),
-                         "listeners", (json_int_t)d->n_listeners,
+                         "listeners", (json_int_t)d->set->n_listeners,
                          "notifications_answered", (json_int_t)d->stats.answered);
 }
 
@@ -104,7 +105,7 @@ static json_t *cmd_list(struct daemon *d, const json_t *req, char *err, size_t s
         (void)req;
         (void)err;
         (void)size;
-        for (struct list_node *n = d->listeners.next; list && n != &d->listeners; n = n->next)
+        for (struct list_node *n = d->set->listeners.next; list && n != &d->set->listeners; n = n->next)
                 if (json_array_append_new(list, listener_json(container_of(n, struct listener, node))) < 0) {
                         json_decref(list);
                         return NULL;

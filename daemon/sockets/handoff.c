@@ -12,10 +12,11 @@
 
 #include "sockets/conn_share.h"
 #include "loop/daemon.h"
+#include "sockets/acceptor.h"
 #include "restart/fdstore.h"
 #include "sockets/landlock_reply.h"
 #include "learn/learn.h"
-#include "notify/listener.h"
+#include "notify/listener_set.h"
 #include "service/log.h"
 #include "sockets/handoff_msg.h"
 #include "unotify/filter.h"
@@ -233,12 +234,12 @@ static int listener_room(struct conn *c, char *why, size_t size)
         const struct limits *lim = &c->d->opts->limits;
         size_t mine = 0;
 
-        if (c->d->n_listeners >= lim->listeners) {
-                snprintf(why, size, "the daemon serves %zu listeners, its cap (listeners=%u)", c->d->n_listeners,
+        if (c->d->set->n_listeners >= lim->listeners) {
+                snprintf(why, size, "the daemon serves %zu listeners, its cap (listeners=%u)", c->d->set->n_listeners,
                          lim->listeners);
                 return -EUSERS;
         }
-        for (struct list_node *n = c->d->listeners.next; n != &c->d->listeners; n = n->next)
+        for (struct list_node *n = c->d->set->listeners.next; n != &c->d->set->listeners; n = n->next)
                 mine += container_of(n, struct listener, node)->peer_uid == c->peer.uid;
         if (mine >= lim->listeners_per_uid) {
                 snprintf(why, size, "uid %u handed over %zu listeners being served, its cap (listeners-per-uid=%u)",
@@ -271,15 +272,15 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                 return;
         }
         p = select_policy(c, m, why, sizeof(why));
-        r = listener_add(c->d, fd, unotify_policy_ref(p ? p : c->d->deny_all), m->container_id,
-                         (pid_t)m->pid, &l);
+        r = listener_set_add(c->d->set, fd, unotify_policy_ref(p ? p : c->d->deny_all), m->container_id,
+                             (pid_t)m->pid, 0, &l);
         if (r < 0) {
                 conn_refuse(c, METRICS_REFUSED_NO_MEMORY, "out of memory");
                 return;
         }
         l->peer_uid = c->peer.uid;
-        listener_set_seccomp_flags(l, m->has_seccomp_flags, m->seccomp_flags);
-        if (listener_set_origin(l, m->metadata, m->annotations, m->n_annotations) < 0)
+        listener_note_seccomp_flags(l, m->has_seccomp_flags, m->seccomp_flags);
+        if (listener_keep_origin(l, m->metadata, m->annotations, m->n_annotations) < 0)
                 log_warning("listener %llu: out of memory keeping its metadata", (unsigned long long)l->id);
         fdstore_listener_added(c->d, l);
         format_annotations(m, annotations, sizeof(annotations));
@@ -516,32 +517,14 @@ static void make_room(struct daemon *d, const struct ucred *peer)
         conn_free(c);
 }
 
-static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+static void on_accept(struct acceptor *a, int fd, const struct ucred *peer, bool known)
 {
-        static struct ratelimit failed = RATELIMIT_INIT(10ull * 1000000000u, 5);
-        struct daemon *d = container_of(w, struct daemon, accept_io);
+        struct daemon *d = container_of(a, struct daemon, handoff_accept);
 
-        (void)loop;
-        (void)revents;
-        for (int i = 0; i < HANDOFF_ACCEPT_BURST; i++) {
-                int fd = accept4(d->socket_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                struct ucred peer = {};
-                socklen_t len = sizeof(peer);
-                bool known;
-
-                if (fd < 0) {
-                        if (errno == ECONNABORTED || errno == EINTR)
-                                continue;
-                        if (errno != EAGAIN && ratelimit_allow(&failed))
-                                log_warning_errno(negative_errno(), "accept on the handoff socket");
-                        return;
-                }
-                known = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0;
-                /* Only a peer that may hand over can make room. */
-                if (known && peer_allowed(&peer))
-                        make_room(d, &peer);
-                conn_new(d, fd, &peer, known);
-        }
+        /* Only a peer that may hand over can make room. */
+        if (known && peer_allowed(peer))
+                make_room(d, peer);
+        conn_new(d, fd, peer, known);
 }
 
 /* A timer, not a call from conn_free: the last connection may end deep in
@@ -560,14 +543,14 @@ static void on_quiesced(struct ev_loop *loop, ev_timer *w, int revents)
 
 void handoff_start(struct daemon *d)
 {
-        ev_io_init(&d->accept_io, on_accept, d->socket_fd, EV_READ);
-        ev_io_start(d->loop, &d->accept_io);
+        acceptor_init(&d->handoff_accept, d->socket_fd, "handoff", HANDOFF_ACCEPT_BURST, true, on_accept);
+        acceptor_start(d->loop, &d->handoff_accept);
         ev_timer_init(&d->quiesce_timer, on_quiesced, 0., 0.);
 }
 
 void handoff_quiesce(struct daemon *d, void (*done)(struct daemon *d))
 {
-        ev_io_stop(d->loop, &d->accept_io);
+        acceptor_stop(d->loop, &d->handoff_accept);
         d->quiesce_done = done;
         if (d->n_conns == 0) {
                 ev_timer_start(d->loop, &d->quiesce_timer);
@@ -582,14 +565,14 @@ void handoff_resume(struct daemon *d)
 {
         d->quiesce_done = NULL;
         ev_timer_stop(d->loop, &d->quiesce_timer);
-        ev_io_start(d->loop, &d->accept_io);
+        acceptor_start(d->loop, &d->handoff_accept);
 }
 
 void handoff_stop(struct daemon *d)
 {
         d->quiesce_done = NULL;
         ev_timer_stop(d->loop, &d->quiesce_timer);
-        ev_io_stop(d->loop, &d->accept_io);
+        acceptor_stop(d->loop, &d->handoff_accept);
         while (!list_empty(&d->conns))
                 conn_free(container_of(d->conns.next, struct conn, node));
 }

@@ -17,7 +17,9 @@
 
 #include "service/activation.h"
 #include "loop/daemon.h"
+#include "sockets/acceptor.h"
 #include "sockets/http_request.h"
+#include "sockets/listen_addr.h"
 #include "service/log.h"
 #include "metrics/metrics_text.h"
 #include "unotify/macro.h"
@@ -231,84 +233,20 @@ static void mconn_new(struct daemon *d, int fd)
         ev_timer_start(d->loop, &c->deadline);
 }
 
-static void on_metrics_accept(struct ev_loop *loop, ev_io *w, int revents)
+static void on_metrics_accept(struct acceptor *a, int fd, const struct ucred *peer, bool known)
 {
-        struct daemon *d = container_of(w, struct daemon, metrics_io);
+        struct daemon *d = container_of(a, struct daemon, metrics_accept);
 
-        (void)loop;
-        (void)revents;
-        for (int i = 0; i < 16; i++) {
-                int fd = accept4(d->metrics_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-                if (fd < 0) {
-                        if (errno == ECONNABORTED || errno == EINTR)
-                                continue;
-                        if (errno != EAGAIN && ratelimit_allow(&http_warnings))
-                                log_warning_errno(negative_errno(), "accept on the metrics socket");
-                        return;
-                }
-                if (d->n_metrics_conns >= METRICS_HTTP_MAX_CONNS) {
-                        d->metrics.scrapes_refused++;
-                        if (ratelimit_allow(&http_warnings))
-                                log_warning("%d metrics connections open; refusing more",
-                                            METRICS_HTTP_MAX_CONNS);
-                        safe_close(fd);
-                        continue;
-                }
-                mconn_new(d, fd);
+        (void)peer;
+        (void)known;
+        if (d->n_metrics_conns >= METRICS_HTTP_MAX_CONNS) {
+                d->metrics.scrapes_refused++;
+                if (ratelimit_allow(&http_warnings))
+                        log_warning("%d metrics connections open; refusing more", METRICS_HTTP_MAX_CONNS);
+                safe_close(fd);
+                return;
         }
-}
-
-/* "HOST:PORT" or "[HOST]:PORT" -> host and port strings in buf. */
-static int split_address(const char *addr, char *buf, size_t size, const char **ret_host,
-                         const char **ret_port)
-{
-        char *colon;
-
-        if (strlen(addr) >= size)
-                return -EINVAL;
-        strcpy(buf, addr);
-        colon = strrchr(buf, ':');
-        if (!colon || colon == buf || !colon[1])
-                return -EINVAL;
-        *colon = '\0';
-        *ret_port = colon + 1;
-        *ret_host = buf;
-        if (buf[0] == '[') {
-                if (colon[-1] != ']')
-                        return -EINVAL;
-                colon[-1] = '\0';
-                *ret_host = buf + 1;
-        }
-        return 0;
-}
-
-static int resolve(const char *addr, struct addrinfo **ret)
-{
-        const struct addrinfo hints = {
-                .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
-                .ai_socktype = SOCK_STREAM,
-        };
-        const char *host, *port;
-        char buf[128];
-
-        if (split_address(addr, buf, sizeof(buf), &host, &port) < 0)
-                return -EINVAL;
-        /* Numeric only: no name service at start-up, no surprise address. */
-        return getaddrinfo(host, port, &hints, ret) == 0 ? 0 : -EINVAL;
-}
-
-int metrics_http_check_address(const char *addr)
-{
-        struct addrinfo *ai = NULL;
-        int r;
-
-        if (addr[0] == '/')
-                return strlen(addr) < 108 ? 0 : -EINVAL;
-        r = resolve(addr, &ai);
-        if (ai)
-                freeaddrinfo(ai);
-        return r;
+        mconn_new(d, fd);
 }
 
 static int bind_tcp(const char *addr)
@@ -316,7 +254,7 @@ static int bind_tcp(const char *addr)
         struct addrinfo *ai = NULL;
         int fd, r, on = 1;
 
-        if (resolve(addr, &ai) < 0)
+        if (listen_addr_resolve(addr, &ai) < 0)
                 return log_error_errno(-EINVAL, "--metrics-listen %s: not a numeric HOST:PORT",
                                        addr);
         fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -392,14 +330,14 @@ void metrics_http_start(struct daemon *d)
 {
         if (d->metrics_fd < 0)
                 return;
-        ev_io_init(&d->metrics_io, on_metrics_accept, d->metrics_fd, EV_READ);
-        ev_io_start(d->loop, &d->metrics_io);
+        acceptor_init(&d->metrics_accept, d->metrics_fd, "metrics", 16, false, on_metrics_accept);
+        acceptor_start(d->loop, &d->metrics_accept);
 }
 
 void metrics_http_stop(struct daemon *d)
 {
         if (d->metrics_fd >= 0)
-                ev_io_stop(d->loop, &d->metrics_io);
+                acceptor_stop(d->loop, &d->metrics_accept);
         while (!list_empty(&d->metrics_conns))
                 mconn_free(container_of(d->metrics_conns.next, struct mconn, node));
 }

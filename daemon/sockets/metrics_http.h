@@ -15,11 +15,6 @@ struct inherited;
 #define METRICS_HTTP_MAX_CONNS 8
 #define METRICS_HTTP_DEADLINE 10.0
 
-/* Check an --metrics-listen address: "HOST:PORT" with a numeric IPv4
- * host, "[IPv6]:PORT", or an absolute unix socket path. Returns 0 or
- * -EINVAL. */
-int metrics_http_check_address(const char *addr);
-
 /* Take the "metrics" socket passed in (any listening stream socket), or
  * bind opts->metrics_listen; neither: no endpoint (d->metrics_fd -1).
  * Returns 0 or -errno (logged). */
