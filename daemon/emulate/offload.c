@@ -24,7 +24,7 @@ enum {
 /* Shared by the loop and the helper; the last of the two to let go frees
  * it, so neither ever touches freed memory (the helper's FUTEX_WAKE
  * included). */
-struct job {
+struct offload_job {
         _Atomic uint32_t state;
         _Atomic bool waiter_parked; /* the loop sleeps in FUTEX_WAIT on state */
         _Atomic unsigned refs;
@@ -39,7 +39,7 @@ unsigned offload_stuck(void)
         return atomic_load(&stuck);
 }
 
-static void job_unref(struct job *j)
+static void job_unref(struct offload_job *j)
 {
         if (atomic_fetch_sub(&j->refs, 1) == 1)
                 free(j);
@@ -52,7 +52,7 @@ static void job_unref(struct job *j)
 struct helper {
         _Atomic uint32_t posted; /* futex: 1 when `job` is there to take */
         _Atomic bool parked;     /* in FUTEX_WAIT on posted: post() must wake it */
-        struct job *job;
+        struct offload_job *job;
         pthread_t thread;
 };
 
@@ -94,7 +94,7 @@ static void wait_posted(struct helper *h)
 }
 
 /* Returns true when the job was abandoned: then this thread retires. */
-static bool run_job(struct job *j)
+static bool run_job(struct offload_job *j)
 {
         bool abandoned;
 
@@ -113,7 +113,7 @@ static void *helper(void *arg)
         struct helper *h = arg;
 
         for (;;) {
-                struct job *j;
+                struct offload_job *j;
 
                 wait_posted(h);
                 j = h->job;
@@ -146,7 +146,7 @@ static int start_helper(struct helper *h)
         return -r;
 }
 
-static int post(struct job *j)
+static int post(struct offload_job *j)
 {
         int r;
 
@@ -168,7 +168,7 @@ static int post(struct job *j)
 }
 
 /* Until the helper is done or the deadline (CLOCK_MONOTONIC) passes. */
-static void wait_done(struct job *j, const struct timespec *deadline)
+static void wait_done(struct offload_job *j, const struct timespec *deadline)
 {
         if (spin_while(&j->state, JOB_RUNNING))
                 return;
@@ -186,7 +186,7 @@ int offload_run(void (*fn)(void *job), void *job, size_t size, uint64_t timeout_
 {
         uint32_t running = JOB_RUNNING;
         struct timespec deadline;
-        struct job *j;
+        struct offload_job *j;
         int r;
 
         static _Thread_local int on_loop = -1; /* gettid(2) is a syscall */

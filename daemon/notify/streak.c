@@ -25,7 +25,7 @@ static atomic_uint signalling;
 
 static int streak_signal(void)
 {
-        /* SIGRTMIN itself wakes pool workers (handlers/pool.c). */
+        /* SIGRTMIN itself wakes pool workers (emulate/pool.c). */
         return SIGRTMIN + 1;
 }
 

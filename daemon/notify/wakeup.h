@@ -12,7 +12,7 @@
  *
  * Each listener also counts its own threads: a listener whose
  * notifications come from many threads is `busy`, and holds each answer
- * until its next notification is in (listener.c). */
+ * until its next notification is in (listener_set.c). */
 #pragma once
 
 #include <stdbool.h>

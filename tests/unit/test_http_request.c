@@ -1,4 +1,4 @@
-/* daemon/http_request.c: the metrics endpoint's request parser, on whole
+/* daemon/sockets/http_request.c: the metrics endpoint's request parser, on whole
  * requests, requests arriving in pieces, and what it must refuse. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>

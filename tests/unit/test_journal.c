@@ -1,4 +1,4 @@
-/* The preemption journal (daemon/handlers/journal.h): a restarted call
+/* The preemption journal (daemon/emulate/preempt_journal.h): a restarted call
  * gets the first one's result, the same open file, and the journal stays
  * bounded. */
 #include <criterion/criterion.h>

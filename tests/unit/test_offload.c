@@ -1,4 +1,4 @@
-/* daemon/offload.c: jobs that finish are copied back; jobs that block are
+/* daemon/emulate/offload.c: jobs that finish are copied back; jobs that block are
  * abandoned after the timeout, counted until they end, and bounded. */
 #include <criterion/criterion.h>
 #include <errno.h>
