@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "priority.h"
+#include "notify/priority.h"
 
 enum filter_kind {
         FILTER_NONE = 1, /* baseline: no filter */

@@ -24,11 +24,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "bpf_attr.h"
-#include "handler.h"
-#include "target.h"
+#include "handlers/bpf_attr.h"
+#include "handlers/handler.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
-#include "worker.h"
+#include "emulate/worker.h"
 
 static const char *const served[] = { "bpf" };
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bpf_attr.h"
+#include "handlers/bpf_attr.h"
 
 static bool all_zero(const void *p, size_t n)
 {

@@ -8,7 +8,7 @@
 #include <linux/bpf.h>
 #include <stdint.h>
 
-#include "task_mem.h"
+#include "handlers/task_mem.h"
 
 #define BPF_LICENSE_MAX 128 /* as the kernel's buffer */
 #define BPF_ATTR_MAX 4096   /* a page, as the kernel bounds it */

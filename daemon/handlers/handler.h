@@ -44,7 +44,7 @@ struct emul_call {
         bool continue_call;
         /* The call changed something (created a node, a file): if its
          * answer is lost to a signal, the journal keeps the result for the
-         * restarted call (journal.h). key_digest identifies the call. */
+         * restarted call (emulate/preempt_journal.h). key_digest identifies the call. */
         bool side_effect;
         uint64_t key_digest;
         bool replayed;  /* the result came from the journal */

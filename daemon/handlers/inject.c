@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 
-#include "handler.h"
-#include "target.h"
+#include "handlers/handler.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
 
 static void inject_run(struct emul_call *c, struct worker *w)

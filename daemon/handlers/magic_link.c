@@ -1,4 +1,4 @@
-#include "magic_link.h"
+#include "handlers/magic_link.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "resolve.h"
-#include "target.h"
+#include "emulate/resolve.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
 
 /* A decimal component as procfs takes it (no sign, no leading zero):

@@ -16,8 +16,8 @@
 
 #include <stdbool.h>
 
-#include "handler.h"
-#include "worker.h"
+#include "handlers/handler.h"
+#include "emulate/worker.h"
 
 enum magic_kind { MAGIC_FD, MAGIC_EXE, MAGIC_CWD, MAGIC_ROOT };
 

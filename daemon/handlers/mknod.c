@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "journal.h"
-#include "resolve.h"
-#include "target.h"
+#include "emulate/preempt_journal.h"
+#include "emulate/resolve.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
 
 static const char *const served[] = { "mknod", "mknodat" };

@@ -29,13 +29,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "journal.h"
-#include "mount_api.h"
-#include "mount_fuse.h"
-#include "mount_ns.h"
-#include "mount_opts.h"
-#include "resolve.h"
-#include "target.h"
+#include "emulate/preempt_journal.h"
+#include "emulate/mount_ns.h"
+#include "handlers/mount_api.h"
+#include "handlers/mount_fuse.h"
+#include "handlers/mount_opts.h"
+#include "emulate/resolve.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
 
 #define DATA_MAX 4096 /* the kernel copies one page of options */

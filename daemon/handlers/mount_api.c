@@ -38,11 +38,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "journal.h"
-#include "mount_api.h"
-#include "mount_fuse.h"
-#include "mount_ns.h"
-#include "target.h"
+#include "emulate/preempt_journal.h"
+#include "handlers/mount_api.h"
+#include "handlers/mount_fuse.h"
+#include "emulate/mount_ns.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
 
 #ifndef FSCONFIG_CMD_CREATE_EXCL

@@ -15,9 +15,9 @@
 #include <sys/mount.h>
 #include <sys/types.h>
 
-#include "handler.h"
-#include "mount_opts.h"
-#include "worker.h"
+#include "handlers/handler.h"
+#include "handlers/mount_opts.h"
+#include "emulate/worker.h"
 
 /* Index of the call after mount(2) and umount2(2) in the handler's list. */
 enum mount_api_call {

@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 
-#include "mount_api.h"
+#include "handlers/mount_api.h"
 
 #ifndef FSCONFIG_CMD_CREATE_EXCL
 #define FSCONFIG_CMD_CREATE_EXCL 8 /* Linux 6.6 */

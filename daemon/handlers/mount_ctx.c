@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "mount_api.h"
+#include "handlers/mount_api.h"
 #include "unotify/macro.h"
 
 #define CTX_MAX 128

@@ -1,5 +1,5 @@
 /* The mount handler's FUSE mounts (mount_fuse.h). */
-#include "mount_fuse.h"
+#include "handlers/mount_fuse.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,8 +10,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "mount_api.h"
-#include "target.h"
+#include "handlers/mount_api.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
 
 #define FUSE_MAJOR 10

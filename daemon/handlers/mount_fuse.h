@@ -7,9 +7,9 @@
 
 #include <stdbool.h>
 
-#include "handler.h"
-#include "mount_opts.h"
-#include "worker.h"
+#include "handlers/handler.h"
+#include "handlers/mount_opts.h"
+#include "emulate/worker.h"
 
 struct mount_fuse {
         int dev_fd;            /* the daemon's copy of the task's /dev/fuse fd; -1 */

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "mount_opts.h"
+#include "handlers/mount_opts.h"
 #include "unotify/macro.h"
 
 /* MS_* the task may pass, as MOUNT_ATTR_*; MS_SILENT and MS_RELATIME

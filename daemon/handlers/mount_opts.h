@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mount_ns.h"
+#include "emulate/mount_ns.h"
 #include "unotify/policy.h"
 
 #define MOUNT_FS_OPTIONS_MAX 8 /* options a task may pass */

@@ -21,11 +21,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "journal.h"
-#include "magic_link.h"
-#include "open_how.h"
-#include "resolve.h"
-#include "target.h"
+#include "emulate/preempt_journal.h"
+#include "handlers/magic_link.h"
+#include "handlers/open_how.h"
+#include "emulate/resolve.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
 
 static const char *const served[] = { "open", "openat", "openat2", "creat" };

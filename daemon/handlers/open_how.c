@@ -1,4 +1,4 @@
-#include "open_how.h"
+#include "handlers/open_how.h"
 
 #include <errno.h>
 #include <fcntl.h>

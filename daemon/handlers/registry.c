@@ -1,5 +1,5 @@
 /* The registration list: every handler the daemon implements. */
-#include "handler.h"
+#include "handlers/handler.h"
 
 #include <errno.h>
 #include <string.h>

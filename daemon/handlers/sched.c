@@ -15,12 +15,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "handler.h"
-#include "pidns.h"
-#include "resolve.h"
-#include "target.h"
+#include "handlers/handler.h"
+#include "emulate/pidns.h"
+#include "emulate/resolve.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
-#include "worker.h"
+#include "emulate/worker.h"
 
 /* The kernel's struct sched_attr (its linux/sched/types.h clashes with
  * glibc's struct sched_param); versions 0 (48 bytes) and 1 (56). */

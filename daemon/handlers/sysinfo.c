@@ -19,12 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "handler.h"
-#include "pidns.h"
-#include "target.h"
+#include "emulate/cgroup.h"
+#include "handlers/handler.h"
+#include "emulate/pidns.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
-#include "worker.h"
+#include "emulate/worker.h"
 
 #if defined(__x86_64__)
 #define NATIVE_ARCH AUDIT_ARCH_X86_64

@@ -1,6 +1,6 @@
 /* task_mem.h for a real task. */
-#include "target.h"
-#include "task_mem.h"
+#include "notify/target.h"
+#include "handlers/task_mem.h"
 
 static ssize_t read_string(const struct task_mem *m, uint64_t addr, char *buf, size_t size)
 {

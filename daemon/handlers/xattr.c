@@ -19,9 +19,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "resolve.h"
-#include "xattr_args.h"
-#include "target.h"
+#include "emulate/resolve.h"
+#include "handlers/xattr_args.h"
+#include "notify/target.h"
 #include "unotify/macro.h"
 
 static const char *const served[] = { "setxattr",    "lsetxattr",    "fsetxattr",

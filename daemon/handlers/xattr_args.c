@@ -5,7 +5,7 @@
 #include <sys/xattr.h>
 
 #include "unotify/macro.h"
-#include "xattr_args.h"
+#include "handlers/xattr_args.h"
 
 static const char *const default_names[] = { "trusted.overlay." };
 

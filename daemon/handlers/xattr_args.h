@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "task_mem.h"
+#include "handlers/task_mem.h"
 #include "unotify/policy.h"
 
 #define XATTR_NAME_MAX_LEN 255 /* XATTR_NAME_MAX */

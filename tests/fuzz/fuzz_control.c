@@ -1,6 +1,6 @@
 /* Fuzz target for what a peer sends to the control socket: the line
  * framing and the request parser, fed the bytes as one stream the way the
- * daemon reads them (daemon/control_parse.h). Built for libFuzzer with
+ * daemon reads them (daemon/sockets/control_parse.h). Built for libFuzzer with
  * -DUNOTIFY_FUZZ=ON; ctest runs it through fuzz_driver.c. */
 #include <errno.h>
 #include <stdbool.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/control_parse.h"
+#include "../../daemon/sockets/control_parse.h"
 
 #define MAX_LINE 4096 /* as the daemon's CONTROL_MAX_LINE */
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/state.h"
+#include "../../daemon/sockets/handoff_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

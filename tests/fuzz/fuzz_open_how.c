@@ -1,7 +1,7 @@
 /* Fuzz target for the open handler's decoding of what a task passes:
  * openat2's struct open_how (any size, any bytes) and open/openat's flags
  * and mode (daemon/handlers/open_how.h), and the joins that make the
- * task's path absolute (daemon/target_path.h).
+ * task's path absolute (daemon/notify/target_path.h).
  *
  * The struct is checked against the running kernel: the same bytes go to
  * a real openat2() on a path that does not exist, which fails with
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "../../daemon/handlers/open_how.h"
-#include "../../daemon/target_path.h"
+#include "../../daemon/notify/target_path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

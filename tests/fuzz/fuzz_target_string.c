@@ -23,7 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../../daemon/target.h"
+#include "../../daemon/notify/target.h"
 #include "fake_mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,4 +1,4 @@
-/* The loop's priority follows the load (daemon/priority.h): nice -10 by
+/* The loop's priority follows the load (daemon/notify/priority.h): nice -10 by
  * default while many threads call in, back to the priority it was started
  * with when few do; --nice N chooses, and a daemon that may not raise its
  * priority says so and serves all the same. */

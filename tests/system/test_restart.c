@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../daemon/journal_format.h"
+#include "../../daemon/restart/inflight_format.h"
 #include "policies.h"
 #include "rawclient.h"
 #include "sandbox.h"
@@ -239,7 +239,7 @@ Test(restart, a_notification_left_in_flight_is_answered_from_the_journal)
         static const char state[] = "{\"version\":1,\"listeners\":[{\"id\":5,\"policy\":\"demo\","
                                     "\"container_id\":\"orphan\",\"pid\":0}]}";
         struct seccomp_notif req = {};
-        struct journal_file *j;
+        struct inflight_file *j;
         int sp[2], out[2], fds[3], listener, status;
         const char *names[] = { "listener-5", "state", "inflight" };
         char path[400], result[64] = "";
@@ -267,9 +267,9 @@ Test(restart, a_notification_left_in_flight_is_answered_from_the_journal)
         cr_assert_eq(ftruncate(fds[2], sizeof(*j)), 0);
         j = mmap(NULL, sizeof(*j), PROT_READ | PROT_WRITE, MAP_SHARED, fds[2], 0);
         cr_assert_neq(j, MAP_FAILED);
-        memcpy(j->magic, JOURNAL_MAGIC, 8);
-        j->slot_size = sizeof(struct journal_slot);
-        j->n_slots = JOURNAL_SLOTS;
+        memcpy(j->magic, INFLIGHT_MAGIC, 8);
+        j->slot_size = sizeof(struct inflight_slot);
+        j->n_slots = INFLIGHT_SLOTS;
         j->slots[7].notif = req;
         j->slots[7].listener_id = 5;
 

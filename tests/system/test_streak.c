@@ -1,4 +1,4 @@
-/* Streaks (daemon/streak.h): while one listener keeps the daemon busy on
+/* Streaks (daemon/notify/streak.h): while one listener keeps the daemon busy on
  * its own, the loop RECVs from it without asking epoll first, and a timer
  * signal ends a RECV that finds nothing. These tests make a listener hot,
  * let it go quiet with its filter still in use (so a RECV on it would

@@ -1,11 +1,11 @@
-/* daemon/http_request.c: the metrics endpoint's request parser, on whole
+/* daemon/sockets/http_request.c: the metrics endpoint's request parser, on whole
  * requests, requests arriving in pieces, and what it must refuse. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
 #include <string.h>
 
-#include "http_request.h"
+#include "sockets/http_request.h"
 
 struct http_case {
         const char *row;

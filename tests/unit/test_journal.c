@@ -1,4 +1,4 @@
-/* The preemption journal (daemon/handlers/journal.h): a restarted call
+/* The preemption journal (daemon/emulate/preempt_journal.h): a restarted call
  * gets the first one's result, the same open file, and the journal stays
  * bounded. */
 #include <criterion/criterion.h>
@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "handler.h"
-#include "journal.h"
+#include "handlers/handler.h"
+#include "emulate/preempt_journal.h"
 
 static struct emul_call call(pid_t tid, uint64_t path_arg, const char *path)
 {

@@ -1,4 +1,4 @@
-/* daemon/metrics.c: which label a decision is counted under (the
+/* daemon/metrics/metrics.c: which label a decision is counted under (the
  * syscalls a policy names, "other" for the rest, on every architecture a
  * listener's calls come from), counters kept across a reload that names
  * more syscalls, the policy bound, and the histogram buckets. */
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#include "metrics.h"
+#include "metrics/metrics.h"
 
 static struct unotify_policy *load(const char *name, const char *syscalls)
 {

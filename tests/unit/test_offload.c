@@ -1,4 +1,4 @@
-/* daemon/offload.c: jobs that finish are copied back; jobs that block are
+/* daemon/emulate/offload.c: jobs that finish are copied back; jobs that block are
  * abandoned after the timeout, counted until they end, and bounded. */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "offload.h"
+#include "emulate/offload.h"
 
 #define SHORT_NS (20ull * 1000 * 1000)
 

@@ -1,0 +1,69 @@
+/* The worker threads emulations run in: the loop submits a job, a worker
+ * runs its handler (which may block: a FIFO without a writer, a slow
+ * filesystem) and sends the answer itself, so the task wakes without a
+ * hop back through the loop; the loop gets the job back through an
+ * ev_async for the counters and the log. Nothing here blocks the loop. */
+#pragma once
+
+#include <ev.h>
+
+#include "handlers/handler.h"
+#include "unotify/list.h"
+
+struct listener;
+
+struct job {
+        struct emul_call call;
+        const struct handler *handler;
+        struct listener *listener; /* the owner's; the pool does not touch it */
+        /* The owner's count of its jobs running in workers (under the
+         * pool's lock): one listener never holds every worker, so tasks
+         * blocked in opens (FIFOs without a writer) cannot stall the
+         * others' emulations. */
+        unsigned *running;
+        struct list_node node;
+        /* Set (under the pool's lock) before the answer function runs:
+         * from then on the worker is not interrupted. An ADDFD with
+         * ADDFD_FLAG_SEND marks the notification answered before it waits
+         * for the task to take the fd, and ID_VALID calls it gone: a wake
+         * signal then (the stale check) ended that wait, the retry got
+         * EINPROGRESS, and the task was left with an answer of 0 (found by
+         * the soak test). */
+        bool answering;
+        /* Set by the pool's answer function: the answer went (sent), with
+         * what SEND/ADDFD returned (0 or -errno) and the task's fd number. */
+        bool sent;
+        int send_result;
+        int target_fd;
+        bool answered_error; /* what went was an errno */
+        /* CLOCK_MONOTONIC: when RECV returned it (the loop) and when the
+         * answer went (the worker), for the metrics. */
+        uint64_t recv_ns, answered_ns;
+};
+
+struct pool;
+
+/* Called in the loop for every job the pool is done with (run, or not
+ * run because the pool is being freed: then call.error is ENOSYS). The
+ * callee owns the job. */
+typedef void (*pool_done_fn)(struct job *job, void *userdata);
+/* Called in the worker right after the handler ran (thread-safe: it may
+ * only use the job and what the job borrows). */
+typedef void (*pool_answer_fn)(struct job *job);
+
+/* Start n worker threads (n >= 2). One owner (a job's running counter)
+ * holds at most per_owner of them at a time (at most n - 1), and a second
+ * one only while a worker stays free for the others. answer may be NULL.
+ * Returns 0 or -errno. */
+int pool_new(struct ev_loop *loop, unsigned n, unsigned per_owner, pool_answer_fn answer,
+             pool_done_fn done, void *userdata, struct pool **ret);
+/* Queue job (taken). */
+void pool_submit(struct pool *p, struct job *job);
+/* Hand back now, through done and unrun, the queued jobs of the owner
+ * `running` whose notification is no longer pending (its task was
+ * interrupted and moved on, or died): they count as gone before SEND.
+ * Returns how many. In the loop. */
+unsigned pool_drop_gone(struct pool *p, const unsigned *running);
+/* Wake and join the workers (one blocked in open(2) is interrupted),
+ * hand every job back through done. Accepts NULL; returns NULL. */
+struct pool *pool_free(struct pool *p);
