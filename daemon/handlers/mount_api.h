@@ -17,6 +17,7 @@
 
 #include "handlers/handler.h"
 #include "handlers/mount_opts.h"
+#include "handlers/mount_target.h"
 #include "emulate/worker.h"
 
 /* Index of the call after mount(2) and umount2(2) in the handler's list. */
@@ -43,24 +44,6 @@ void mount_api_run(struct emul_call *c, struct worker *w, int which);
 int mount_api_fsconfig_args(const __u64 *a);
 int mount_api_fsmount_args(const __u64 *a);
 bool mount_api_attrs_allowed(const struct unotify_handler_options *o, uint64_t set);
-
-/* mount.c: the task's fsuid and fsgid, as the host sees them. */
-struct mount_owner {
-        char uid[16], gid[16];
-};
-
-/* mount.c: path (relative ones from the fd in argument dirfd_arg, -1: the
- * cwd) opened as the task in its root, its real path checked against the
- * rule's targets (source: sources); see mount.c. Returns 0 with the fd in
- * *ret_fd, the rule's -errno, or the kernel's. */
-int mount_resolve(struct emul_call *c, struct worker *w, const char *path, int dirfd_arg,
-                  bool source, int access, int *ret_fd, struct mount_owner *ret_owner);
-/* mount.c: /proc/PID/ns/NS opened (and its inode). Returns the fd or -errno. */
-int mount_open_ns(struct worker *w, pid_t pid, const char *ns, uint64_t *ret_ino);
-/* mount.c: an id of the task's user namespace as the host's, through its
- * map ("uid_map", "gid_map"); -EINVAL when unmapped. */
-int mount_host_id(struct worker *w, pid_t pid, const char *map, const char *value, char *buf,
-                  size_t size);
 
 /* The daemon's own contexts and detached mounts (mount_ctx.c). */
 enum mount_ctx_kind {

@@ -10,7 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "handlers/mount_api.h"
+#include "handlers/mount_target.h"
 #include "notify/target.h"
 #include "unotify/macro.h"
 
