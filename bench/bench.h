@@ -10,21 +10,21 @@
 #include "notify/priority.h"
 
 enum filter_kind {
-        FILTER_NONE = 1, /* baseline: no filter */
-        FILTER_ALLOW,    /* baseline: a filter that allows everything */
-        FILTER_NOTIFY,   /* the target's call -> SECCOMP_RET_USER_NOTIF */
+        FILTER_NONE = 1,      /* baseline: no filter */
+        FILTER_ALLOW,         /* baseline: a filter that allows everything */
+        FILTER_NOTIFY,        /* the target's call -> SECCOMP_RET_USER_NOTIF */
         FILTER_OCI_OWN_CAPS,  /* Docker's profile as runc loads it, caps: the bench's own */
         FILTER_OCI_RUNC_CAPS, /* the same, caps: runc's default set */
-        FILTER_LANDLOCK, /* no seccomp filter: a Landlock ruleset that allows no file reads */
+        FILTER_LANDLOCK,      /* no seccomp filter: a Landlock ruleset that allows no file reads */
 };
 
 /* What the target calls in its loop. */
 enum target_call {
         CALL_GETPPID = 0,
-        CALL_OPEN_DENIED,  /* openat(BENCH_DENIED_PATH): the supervisors refuse it after reading it */
-        CALL_OPEN_ALLOWED, /* openat(BENCH_ALLOWED_PATH), then close (not notified) */
-        CALL_TAR_XF,       /* no target process: tar xf (profile.h) */
-        CALL_TRUE,         /* no target process: true, the launch alone (profile.h) */
+        CALL_OPEN_DENIED, /* openat(BENCH_DENIED_PATH): the supervisors refuse it after reading it */
+        CALL_OPEN_ALLOWED,  /* openat(BENCH_ALLOWED_PATH), then close (not notified) */
+        CALL_TAR_XF,        /* no target process: tar xf (profile.h) */
+        CALL_TRUE,          /* no target process: true, the launch alone (profile.h) */
         CALL_OPEN_EXISTING, /* openat(BENCH_EXISTING_PATH), then close if it opened */
         CALL_OPEN_FIFO,     /* openat(BENCH_FIFO_PATH): blocks, nobody writes (fairness.c) */
         CALL_SYSINFO,       /* sysinfo(2) */
@@ -77,8 +77,8 @@ struct target_result {
  * each identical call again (no preemption journal to answer it). */
 uint64_t target_seccomp_flags(enum target_call call);
 /* cpu: the CPU the target runs on, or -1 for any. */
-int target_spawn(enum filter_kind kind, enum target_call call, int threads, uint64_t calls_per_thread,
-                 int cpu, struct target *ret);
+int target_spawn(enum filter_kind kind, enum target_call call, int threads,
+                 uint64_t calls_per_thread, int cpu, struct target *ret);
 /* Let it go (after the supervisor has the listener), then wait for its
  * result and reap it. target_wait returns 0 or -errno. */
 void target_start(struct target *t);
@@ -87,11 +87,11 @@ int target_wait(struct target *t, struct target_result *ret);
 enum ref_mode {
         REF_CONTINUE = 1,
         REF_ERRNO,
-        REF_MEMREAD, /* read 64 bytes of target memory + ID_VALID, then CONTINUE */
-        REF_PATHDENY, /* read the path (64 bytes) + ID_VALID, then EACCES */
-        REF_EMULATE_OPEN, /* unotifyd only: its open handler (ADDFD + SEND) */
-        REF_LEARN,        /* unotifyd only: a policy that learns records, then CONTINUE */
-        REF_OPEN_ADDFD, /* read the path + ID_VALID, open it here, ADDFD with FLAG_SEND:
+        REF_MEMREAD,         /* read 64 bytes of target memory + ID_VALID, then CONTINUE */
+        REF_PATHDENY,        /* read the path (64 bytes) + ID_VALID, then EACCES */
+        REF_EMULATE_OPEN,    /* unotifyd only: its open handler (ADDFD + SEND) */
+        REF_LEARN,           /* unotifyd only: a policy that learns records, then CONTINUE */
+        REF_OPEN_ADDFD,      /* read the path + ID_VALID, open it here, ADDFD with FLAG_SEND:
                          * the least an emulated open can cost */
         REF_EMULATE_SYSINFO, /* unotifyd only: its sysinfo handler */
         REF_EMULATE_SCHED,   /* unotifyd only: its sched handler */
@@ -101,8 +101,8 @@ enum ref_mode {
 
 /* The reference supervisor: a process with one thread per listener, each a
  * blocking RECV/SEND loop. It takes its own copies of the fds. */
-pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up, int cpu,
-                      int nice);
+pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up,
+                      int cpu, int nice);
 void reference_stop(pid_t pid);
 
 /* unotifyd under the bench: started once, its policies in a temp dir. */

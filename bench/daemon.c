@@ -23,32 +23,40 @@ static const char *const policies[][2] = {
           "[{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}" },
         { "bench-errno",
           "{\"name\":\"bench-errno\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
-          "[{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}" },
+          "[{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":"
+          "\"EPERM\"}]}" },
         /* Read and resolve the path, refuse it; any other openat fails too,
          * so no path decision ends in CONTINUE. */
         { "bench-path",
           "{\"name\":\"bench-path\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-          "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","
+          "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":"
+          "\"EACCES\","
           "\"paths\":[{\"index\":1,\"dirfd\":0,\"prefix\":\"" BENCH_DENIED_PATH "\"}]},"
-          "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"ENOENT\"}]}" },
+          "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":"
+          "\"ENOENT\"}]}" },
         /* Learn mode: every notification is recorded (the openat's path
          * read too), then CONTINUE. */
-        { "bench-learn", "{\"name\":\"bench-learn\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"learn\":{}}" },
+        { "bench-learn",
+          "{\"name\":\"bench-learn\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"learn\":{}}" },
         /* The open handler opens the file in the daemon and injects the fd
          * with ADDFD + SEND. */
         { "bench-open",
           "{\"name\":\"bench-open\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-          "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}" },
+          "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":"
+          "\"open\"}]}" },
         /* The handlers for unprivileged containers (handlers.md). */
         { "bench-sysinfo",
           "{\"name\":\"bench-sysinfo\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-          "{\"names\":[\"sysinfo\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"sysinfo\"}]}" },
+          "{\"names\":[\"sysinfo\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"sysinfo\"}]"
+          "}" },
         { "bench-sched",
           "{\"name\":\"bench-sched\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-          "{\"names\":[\"sched_setscheduler\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"sched\"}]}" },
+          "{\"names\":[\"sched_setscheduler\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":"
+          "\"sched\"}]}" },
         { "bench-mount",
           "{\"name\":\"bench-mount\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-          "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
+          "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":"
+          "\"mount\","
           "\"handlerOptions\":{\"types\":[\"tmpfs\"],\"targets\":[\"" BENCH_MOUNT_DIR "\"],"
           "\"options\":[\"size\"]}}]}" },
         { "bench-xattr",
@@ -151,13 +159,15 @@ int bench_daemon_start(const char *unotifyd, const char *extra_arg, const char *
 int bench_daemon_hand(const struct bench_daemon *d, int listener, const char *policy,
                       uint64_t seccomp_flags)
 {
-        struct unotify_handoff h = { .pid = getpid(), .policy = policy,
+        struct unotify_handoff h = { .pid = getpid(),
+                                     .policy = policy,
                                      .seccomp_flags = seccomp_flags };
         struct unotify_reply reply;
         int r = unotify_handoff_send(d->socket, listener, &h, &reply);
 
         if (r < 0)
-                fprintf(stderr, "unotify-bench: handoff: %s\n", reply.error ? reply.error : strerror(-r));
+                fprintf(stderr, "unotify-bench: handoff: %s\n",
+                        reply.error ? reply.error : strerror(-r));
         unotify_reply_clear(&reply);
         return r;
 }

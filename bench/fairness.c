@@ -17,8 +17,8 @@
 #define HOSTILE_CALLERS 6
 #define HOSTILE_NICE 19
 
-static int spawn_one(const struct bench_daemon *d, enum target_call call, int threads, const char *policy,
-                     struct target *t)
+static int spawn_one(const struct bench_daemon *d, enum target_call call, int threads,
+                     const char *policy, struct target *t)
 {
         int r = target_spawn(FILTER_NOTIFY, call, threads, UINT64_MAX / 2, -1, t);
 

@@ -119,7 +119,8 @@ static double run_once(const struct config *c, uint64_t calls)
         if (c->call == CALL_TAR_XF || c->call == CALL_TRUE)
                 return profile_run(c);
         for (int i = 0; i < procs; i++)
-                if (target_spawn(c->filter, c->call, c->threads / procs, calls, target_cpu(c->place), &t[i]) < 0)
+                if (target_spawn(c->filter, c->call, c->threads / procs, calls,
+                                 target_cpu(c->place), &t[i]) < 0)
                         return -1;
         ref = supervise(c, t, procs);
         if (c->sup == SUP_UNOTIFYD_HOSTILE && hostile_start(&daemon_, &hostile) < 0)
@@ -154,7 +155,8 @@ static int with_idle_listeners(struct run_plan *plan)
                 return report_run(plan, run_once);
         plan->idle_listeners = plan->quick ? IDLE_LISTENERS_QUICK : IDLE_LISTENERS;
         plan->idle_rss_before_kib = bench_rss_kib(daemon_idle.pid);
-        fprintf(stderr, "unotify-bench: handing %d idle listeners to unotifyd\n", plan->idle_listeners);
+        fprintf(stderr, "unotify-bench: handing %d idle listeners to unotifyd\n",
+                plan->idle_listeners);
         if (idle_farm_start(&daemon_idle, plan->idle_listeners, &farm) < 0) {
                 fprintf(stderr, "unotify-bench: could not set up the idle listeners\n");
                 return 1;
@@ -165,7 +167,9 @@ static int with_idle_listeners(struct run_plan *plan)
         return r;
 }
 
-#define GROUPS "one, open, path, emulate, scale, placement, threads, listeners, profile, landlock, fairness, learn"
+#define GROUPS                                                                                \
+        "one, open, path, emulate, scale, placement, threads, listeners, profile, landlock, " \
+        "fairness, learn"
 
 static void usage(void)
 {
@@ -219,9 +223,12 @@ static int run(struct run_plan *plan, const char *unotifyd, const struct profile
 int main(int argc, char **argv)
 {
         static const struct option longopts[] = {
-                { "quick", no_argument, NULL, 'q' },     { "rounds", required_argument, NULL, 'r' },
-                { "out", required_argument, NULL, 'o' }, { "unotifyd", required_argument, NULL, 'u' },
-                { "only", required_argument, NULL, 'O' }, { "help", no_argument, NULL, 'h' },
+                { "quick", no_argument, NULL, 'q' },
+                { "rounds", required_argument, NULL, 'r' },
+                { "out", required_argument, NULL, 'o' },
+                { "unotifyd", required_argument, NULL, 'u' },
+                { "only", required_argument, NULL, 'O' },
+                { "help", no_argument, NULL, 'h' },
                 { "docker-profile", required_argument, NULL, 'd' },
                 { "unotify-run", required_argument, NULL, 'R' },
                 { "profile-dir", required_argument, NULL, 'D' },
@@ -275,7 +282,9 @@ int main(int argc, char **argv)
         if (plan.only && !out_given)
                 plan.out = NULL;
         if (report_unknown_group(&plan)) {
-                fprintf(stderr, "unotify-bench: --only: no group or configuration \"%s\" (groups: " GROUPS ")\n",
+                fprintf(stderr,
+                        "unotify-bench: --only: no group or configuration \"%s\" (groups: " GROUPS
+                        ")\n",
                         report_unknown_group(&plan));
                 return 64;
         }

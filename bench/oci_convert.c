@@ -16,16 +16,46 @@
 
 #define CAP(name) [CAP_##name] = "CAP_" #name
 static const char *const cap_names[] = {
-        CAP(CHOWN),           CAP(DAC_OVERRIDE),   CAP(DAC_READ_SEARCH), CAP(FOWNER),
-        CAP(FSETID),          CAP(KILL),           CAP(SETGID),          CAP(SETUID),
-        CAP(SETPCAP),         CAP(LINUX_IMMUTABLE), CAP(NET_BIND_SERVICE), CAP(NET_BROADCAST),
-        CAP(NET_ADMIN),       CAP(NET_RAW),        CAP(IPC_LOCK),        CAP(IPC_OWNER),
-        CAP(SYS_MODULE),      CAP(SYS_RAWIO),      CAP(SYS_CHROOT),      CAP(SYS_PTRACE),
-        CAP(SYS_PACCT),       CAP(SYS_ADMIN),      CAP(SYS_BOOT),        CAP(SYS_NICE),
-        CAP(SYS_RESOURCE),    CAP(SYS_TIME),       CAP(SYS_TTY_CONFIG),  CAP(MKNOD),
-        CAP(LEASE),           CAP(AUDIT_WRITE),    CAP(AUDIT_CONTROL),   CAP(SETFCAP),
-        CAP(MAC_OVERRIDE),    CAP(MAC_ADMIN),      CAP(SYSLOG),          CAP(WAKE_ALARM),
-        CAP(BLOCK_SUSPEND),   CAP(AUDIT_READ),     CAP(PERFMON),         CAP(BPF),
+        CAP(CHOWN),
+        CAP(DAC_OVERRIDE),
+        CAP(DAC_READ_SEARCH),
+        CAP(FOWNER),
+        CAP(FSETID),
+        CAP(KILL),
+        CAP(SETGID),
+        CAP(SETUID),
+        CAP(SETPCAP),
+        CAP(LINUX_IMMUTABLE),
+        CAP(NET_BIND_SERVICE),
+        CAP(NET_BROADCAST),
+        CAP(NET_ADMIN),
+        CAP(NET_RAW),
+        CAP(IPC_LOCK),
+        CAP(IPC_OWNER),
+        CAP(SYS_MODULE),
+        CAP(SYS_RAWIO),
+        CAP(SYS_CHROOT),
+        CAP(SYS_PTRACE),
+        CAP(SYS_PACCT),
+        CAP(SYS_ADMIN),
+        CAP(SYS_BOOT),
+        CAP(SYS_NICE),
+        CAP(SYS_RESOURCE),
+        CAP(SYS_TIME),
+        CAP(SYS_TTY_CONFIG),
+        CAP(MKNOD),
+        CAP(LEASE),
+        CAP(AUDIT_WRITE),
+        CAP(AUDIT_CONTROL),
+        CAP(SETFCAP),
+        CAP(MAC_OVERRIDE),
+        CAP(MAC_ADMIN),
+        CAP(SYSLOG),
+        CAP(WAKE_ALARM),
+        CAP(BLOCK_SUSPEND),
+        CAP(AUDIT_READ),
+        CAP(PERFMON),
+        CAP(BPF),
         CAP(CHECKPOINT_RESTORE),
 };
 #undef CAP
@@ -36,10 +66,14 @@ static const struct native {
         uint32_t token;
         const char *docker, *oci;
 } natives[] = {
-        { SCMP_ARCH_X86_64, "amd64", "SCMP_ARCH_X86_64" },  { SCMP_ARCH_X86, "x86", "SCMP_ARCH_X86" },
-        { SCMP_ARCH_AARCH64, "arm64", "SCMP_ARCH_AARCH64" }, { SCMP_ARCH_ARM, "arm", "SCMP_ARCH_ARM" },
-        { SCMP_ARCH_PPC64LE, "ppc64le", "SCMP_ARCH_PPC64LE" }, { SCMP_ARCH_PPC64, "ppc64", "SCMP_ARCH_PPC64" },
-        { SCMP_ARCH_S390X, "s390x", "SCMP_ARCH_S390X" },    { SCMP_ARCH_S390, "s390", "SCMP_ARCH_S390" },
+        { SCMP_ARCH_X86_64, "amd64", "SCMP_ARCH_X86_64" },
+        { SCMP_ARCH_X86, "x86", "SCMP_ARCH_X86" },
+        { SCMP_ARCH_AARCH64, "arm64", "SCMP_ARCH_AARCH64" },
+        { SCMP_ARCH_ARM, "arm", "SCMP_ARCH_ARM" },
+        { SCMP_ARCH_PPC64LE, "ppc64le", "SCMP_ARCH_PPC64LE" },
+        { SCMP_ARCH_PPC64, "ppc64", "SCMP_ARCH_PPC64" },
+        { SCMP_ARCH_S390X, "s390x", "SCMP_ARCH_S390X" },
+        { SCMP_ARCH_S390, "s390", "SCMP_ARCH_S390" },
 };
 
 struct host {
@@ -48,7 +82,8 @@ struct host {
         unsigned kernel, major;
 };
 
-static const char *const runc_default_caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" };
+static const char *const runc_default_caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL",
+                                                 "CAP_NET_BIND_SERVICE" };
 
 static int cap_number(const char *name)
 {
@@ -138,7 +173,8 @@ static int filter_keeps(const json_t *f, bool includes, const struct host *h)
 static int convert_rule(const json_t *rule, const struct host *h, json_t *syscalls)
 {
         const json_t *name = json_object_get(rule, "name"), *names = json_object_get(rule, "names");
-        const json_t *args = json_object_get(rule, "args"), *errno_ret = json_object_get(rule, "errnoRet");
+        const json_t *args = json_object_get(rule, "args"),
+                     *errno_ret = json_object_get(rule, "errnoRet");
         json_t *o;
         int r;
 
@@ -149,7 +185,8 @@ static int convert_rule(const json_t *rule, const struct host *h, json_t *syscal
                 return r;
         if (json_is_string(name) && json_array_size(names))
                 return -EINVAL; /* the engine refuses both */
-        o = json_pack("{s:o, s:O}", "names", json_is_string(name) ? json_pack("[O]", name) : json_deep_copy(names),
+        o = json_pack("{s:o, s:O}", "names",
+                      json_is_string(name) ? json_pack("[O]", name) : json_deep_copy(names),
                       "action", json_object_get(rule, "action"));
         if (!o)
                 return -EINVAL;
@@ -208,8 +245,9 @@ int oci_from_docker(const json_t *profile, uint64_t caps, json_t **ret)
         size_t i;
         int r = host_of(caps, &h);
 
-        o = json_pack("{s:O?, s:o, s:o}", "defaultAction", json_object_get(profile, "defaultAction"),
-                      "architectures", archs, "syscalls", syscalls);
+        o = json_pack("{s:O?, s:o, s:o}", "defaultAction",
+                      json_object_get(profile, "defaultAction"), "architectures", archs, "syscalls",
+                      syscalls);
         if (r < 0 || !o || !json_is_string(json_object_get(o, "defaultAction")))
                 return r < 0 ? r : -EINVAL;
         if (def_errno)

@@ -24,8 +24,12 @@ static const struct {
         const char *name;
         enum scmp_compare op;
 } ops[] = {
-        { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
-        { "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+        { "SCMP_CMP_NE", SCMP_CMP_NE },
+        { "SCMP_CMP_LT", SCMP_CMP_LT },
+        { "SCMP_CMP_LE", SCMP_CMP_LE },
+        { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+        { "SCMP_CMP_GE", SCMP_CMP_GE },
+        { "SCMP_CMP_GT", SCMP_CMP_GT },
         { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
@@ -96,7 +100,8 @@ static int conditions_of(const json_t *args, struct scmp_arg_cmp *c, unsigned *n
                 if (k == ELEMENTSOF(ops))
                         return -EINVAL;
                 c[*n] = (struct scmp_arg_cmp){
-                        .arg = (unsigned)index, .op = ops[k].op,
+                        .arg = (unsigned)index,
+                        .op = ops[k].op,
                         .datum_a = (scmp_datum_t)json_integer_value(json_object_get(a, "value")),
                         .datum_b = (scmp_datum_t)json_integer_value(json_object_get(a, "valueTwo")),
                 };
@@ -106,8 +111,8 @@ static int conditions_of(const json_t *args, struct scmp_arg_cmp *c, unsigned *n
         return 0;
 }
 
-static int add_name(scmp_filter_ctx ctx, uint32_t action, const char *name, const struct scmp_arg_cmp *c,
-                    unsigned n, bool split)
+static int add_name(scmp_filter_ctx ctx, uint32_t action, const char *name,
+                    const struct scmp_arg_cmp *c, unsigned n, bool split)
 {
         int nr = name ? seccomp_syscall_resolve_name(name) : __NR_SCMP_ERROR, r = 0;
 
@@ -130,8 +135,8 @@ static int add_rule(scmp_filter_ctx ctx, const json_t *rule, uint32_t default_ac
         size_t i;
         int r;
 
-        r = action_of(json_string_value(json_object_get(rule, "action")), json_object_get(rule, "errnoRet"),
-                      &action);
+        r = action_of(json_string_value(json_object_get(rule, "action")),
+                      json_object_get(rule, "errnoRet"), &action);
         if (r < 0 || action == default_action)
                 return r; /* runc: a redundant rule, skipped */
         r = conditions_of(json_object_get(rule, "args"), c, &n, &split);

@@ -24,7 +24,7 @@
 #include "unotify/macro.h"
 
 static struct {
-        char dir[64];      /* the workspace: src/, the tarball, the extractions */
+        char dir[64]; /* the workspace: src/, the tarball, the extractions */
         char tarball[96];
         json_t *oci_own, *oci_runc;
         struct bench_daemon daemon;
@@ -62,7 +62,8 @@ static int make_files(const char *src, long long *bytes)
 
                 file_path(path, sizeof(path), src, i);
                 f = fopen(path, "we");
-                if (!f || fwrite(content + i % 64, 1, (size_t)file_size(i), f) != (size_t)file_size(i))
+                if (!f ||
+                    fwrite(content + i % 64, 1, (size_t)file_size(i), f) != (size_t)file_size(i))
                         return -EIO;
                 *bytes += file_size(i);
         }
@@ -118,11 +119,16 @@ static void remove_tree(const char *path)
  * unotify-run for the daemon's configurations. */
 static _Noreturn void exec_config(const struct config *c, const char *into)
 {
-        char *tar[] = { "tar", "xf", state.tarball, "-C", (char *)into, NULL }, *true_cmd[] = { "true", NULL };
+        char *tar[] = { "tar", "xf", state.tarball, "-C", (char *)into, NULL },
+             *true_cmd[] = { "true", NULL };
         char **cmd = c->call == CALL_TRUE ? true_cmd : tar;
-        char *argv[16] = { (char *)state.unotify_run, "--socket", state.daemon.socket, "--policy", PROFILE_POLICY,
+        char *argv[16] = { (char *)state.unotify_run,
+                           "--socket",
+                           state.daemon.socket,
+                           "--policy",
+                           PROFILE_POLICY,
                            "--" };
-        const json_t *section = c->filter == FILTER_OCI_OWN_CAPS  ? state.oci_own
+        const json_t *section = c->filter == FILTER_OCI_OWN_CAPS    ? state.oci_own
                                 : c->filter == FILTER_OCI_RUNC_CAPS ? state.oci_runc
                                                                     : NULL;
         int r;
@@ -173,7 +179,8 @@ static int run_way(const struct config *c, uint64_t *ns)
                 r = negative_errno();
         *ns = bench_now_ns() - start;
         if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-                fprintf(stderr, "unotify-bench: %s: %s %s %d\n", c->key, c->call == CALL_TRUE ? "true" : "tar",
+                fprintf(stderr, "unotify-bench: %s: %s %s %d\n", c->key,
+                        c->call == CALL_TRUE ? "true" : "tar",
                         WIFEXITED(status) ? "exited with" : "died of signal",
                         WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
                 r = -ECHILD;
@@ -284,13 +291,25 @@ static int convert(const char *path, struct profile_info *info)
 static int warm_up(void)
 {
         static const struct config ways[] = {
-                { .key = "profile-none", .filter = FILTER_NONE, .sup = SUP_NONE, .call = CALL_TAR_XF },
-                { .key = "profile-oci", .filter = FILTER_OCI_OWN_CAPS, .sup = SUP_NONE, .call = CALL_TAR_XF },
-                { .key = "profile-oci-runc-caps", .filter = FILTER_OCI_RUNC_CAPS, .sup = SUP_NONE,
+                { .key = "profile-none",
+                  .filter = FILTER_NONE,
+                  .sup = SUP_NONE,
                   .call = CALL_TAR_XF },
-                { .key = "profile-unotifyd", .filter = FILTER_NOTIFY, .sup = SUP_UNOTIFYD_PROFILE,
+                { .key = "profile-oci",
+                  .filter = FILTER_OCI_OWN_CAPS,
+                  .sup = SUP_NONE,
                   .call = CALL_TAR_XF },
-                { .key = "profile-launch-unotifyd", .filter = FILTER_NOTIFY, .sup = SUP_UNOTIFYD_PROFILE,
+                { .key = "profile-oci-runc-caps",
+                  .filter = FILTER_OCI_RUNC_CAPS,
+                  .sup = SUP_NONE,
+                  .call = CALL_TAR_XF },
+                { .key = "profile-unotifyd",
+                  .filter = FILTER_NOTIFY,
+                  .sup = SUP_UNOTIFYD_PROFILE,
+                  .call = CALL_TAR_XF },
+                { .key = "profile-launch-unotifyd",
+                  .filter = FILTER_NOTIFY,
+                  .sup = SUP_UNOTIFYD_PROFILE,
                   .call = CALL_TRUE },
         };
         uint64_t ns;
@@ -313,7 +332,8 @@ static int make_workspace(const char *dir, struct profile_info *info)
 {
         struct statfs fs;
 
-        if (snprintf(state.dir, sizeof(state.dir), "%s/unotify-bench-tar.XXXXXX", dir) >= (int)sizeof(state.dir))
+        if (snprintf(state.dir, sizeof(state.dir), "%s/unotify-bench-tar.XXXXXX", dir) >=
+            (int)sizeof(state.dir))
                 return -ENAMETOOLONG;
         if (!mkdtemp(state.dir)) {
                 state.dir[0] = '\0';
@@ -333,18 +353,22 @@ int profile_setup(const struct profile_options *o, struct profile_info *info)
         state.info = info;
         state.unotify_run = o->unotify_run;
         if (access(path, R_OK) < 0) {
-                snprintf(why, sizeof(why), "%s: %s (package %s)", path, strerror(errno), PROFILE_PACKAGE);
+                snprintf(why, sizeof(why), "%s: %s (package %s)", path, strerror(errno),
+                         PROFILE_PACKAGE);
                 return skip(info, 1, why);
         }
         if ((r = convert(path, info)) < 0)
-                return skip(info, r, r == -EPROTO ? "the plain filter made from the profile does not deny as the profile says"
-                                                  : "the profile could not be converted to an OCI section");
+                return skip(info, r,
+                            r == -EPROTO ? "the plain filter made from the profile does not deny "
+                                           "as the profile says"
+                                         : "the profile could not be converted to an OCI section");
         r = make_workspace(o->dir, info);
         if (r < 0 || (r = make_tarball(info)) < 0)
                 return skip(info, r, "the tarball could not be made");
         r = bench_daemon_start(o->unotifyd, NULL, path, &state.daemon);
         if (r < 0) {
-                snprintf(why, sizeof(why), "unotifyd did not start with %s in its policy directory (%s)", path,
+                snprintf(why, sizeof(why),
+                         "unotifyd did not start with %s in its policy directory (%s)", path,
                          r == -ECHILD ? "it exited: its errors are above" : strerror(-r));
                 return skip(info, r, why);
         }

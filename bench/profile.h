@@ -9,7 +9,8 @@
 
 #include "report.h"
 
-#define PROFILE_DEFAULT_PATH "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
+#define PROFILE_DEFAULT_PATH \
+        "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
 #define PROFILE_PACKAGE "golang-github-docker-docker-dev"
 /* The file's name in the daemon's policy directory, and the policy's. */
 #define PROFILE_POLICY "default"
@@ -33,7 +34,7 @@ struct profile_info {
         const char *dir;
         bool dir_tmpfs;
         int files;
-        long long bytes;   /* of the files' contents */
+        long long bytes; /* of the files' contents */
         long long tarball_bytes;
         int rules_own, rules_runc; /* rules in the OCI sections (own caps, runc's) */
         int notified_runs;

@@ -24,7 +24,8 @@ struct loop {
 };
 
 /* Read 64 bytes at addr, then check the id is still valid. */
-static int read_target(int fd, const struct seccomp_notif *req, uint64_t addr, char *buf, size_t size)
+static int read_target(int fd, const struct seccomp_notif *req, uint64_t addr, char *buf,
+                       size_t size)
 {
         struct iovec local = { .iov_base = buf, .iov_len = size };
         struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = size };
@@ -51,7 +52,8 @@ static void open_and_send(int fd, struct seccomp_notif *req, struct seccomp_noti
         if (read_target(fd, req, req->data.args[1], path, sizeof(path)) < 0)
                 return;
         path[sizeof(path) - 1] = '\0';
-        opened = openat(AT_FDCWD, path, (int)req->data.args[2] | O_CLOEXEC, (mode_t)req->data.args[3]);
+        opened = openat(AT_FDCWD, path, (int)req->data.args[2] | O_CLOEXEC,
+                        (mode_t)req->data.args[3]);
         if (opened < 0) {
                 resp->error = -errno;
                 ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
@@ -120,8 +122,8 @@ static void *serve(void *arg)
         }
 }
 
-pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up, int cpu,
-                      int nice)
+pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool sync_wake_up,
+                      int cpu, int nice)
 {
         pid_t pid = fork();
 
@@ -137,8 +139,8 @@ pid_t reference_spawn(const int *listeners, size_t n, enum ref_mode mode, bool s
                 if (!l)
                         _exit(1);
                 *l = (struct loop){ .fd = listeners[i], .mode = mode };
-                if (sync_wake_up &&
-                    ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0) < 0)
+                if (sync_wake_up && ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+                                          SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0) < 0)
                         _exit(2);
                 if (i + 1 == n)
                         serve(l); /* the last one on the main thread */

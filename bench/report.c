@@ -7,24 +7,43 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define C(key, group, label, filter, threads, procs, sup, mode) \
-        { key, group, label, filter, threads, procs, sup, mode, PLACE_ANY, CALL_GETPPID }
-#define PLACED(key, label, sup, place) \
-        { key, "placement", label, FILTER_NOTIFY, 1, 1, sup, REF_CONTINUE, place, CALL_GETPPID }
-#define OPENS(key, label, filter, sup, mode, call) \
-        { key, "open", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
-#define PATHS(key, label, sup, mode) \
-        { key, "path", label, FILTER_NOTIFY, 1, 1, sup, mode, PLACE_ANY, CALL_OPEN_DENIED }
-#define LANDLOCK(key, label, filter, sup, mode, call) \
-        { key, "landlock", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
-#define FAIR(key, label, sup, mode, call) \
-        { key, "fairness", label, FILTER_NOTIFY, 1, 1, sup, mode, PLACE_ANY, call }
-#define LEARN(key, label, filter, sup, mode, call) \
-        { key, "learn", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
-#define EMULATED(key, label, filter, sup, mode, call) \
-        { key, "emulate", label, filter, 1, 1, sup, mode, PLACE_ANY, call }
-#define PROFILE(key, label, filter, sup, call) \
-        { key, "profile", label, filter, 1, 1, sup, REF_CONTINUE, PLACE_ANY, call }
+#define C(key, group, label, filter, threads, procs, sup, mode)                               \
+        {                                                                                     \
+                key, group, label, filter, threads, procs, sup, mode, PLACE_ANY, CALL_GETPPID \
+        }
+#define PLACED(key, label, sup, place)                                                  \
+        {                                                                               \
+                key, "placement", label, FILTER_NOTIFY, 1, 1, sup, REF_CONTINUE, place, \
+                        CALL_GETPPID                                                    \
+        }
+#define OPENS(key, label, filter, sup, mode, call)                           \
+        {                                                                    \
+                key, "open", label, filter, 1, 1, sup, mode, PLACE_ANY, call \
+        }
+#define PATHS(key, label, sup, mode)                                                            \
+        {                                                                                       \
+                key, "path", label, FILTER_NOTIFY, 1, 1, sup, mode, PLACE_ANY, CALL_OPEN_DENIED \
+        }
+#define LANDLOCK(key, label, filter, sup, mode, call)                            \
+        {                                                                        \
+                key, "landlock", label, filter, 1, 1, sup, mode, PLACE_ANY, call \
+        }
+#define FAIR(key, label, sup, mode, call)                                               \
+        {                                                                               \
+                key, "fairness", label, FILTER_NOTIFY, 1, 1, sup, mode, PLACE_ANY, call \
+        }
+#define LEARN(key, label, filter, sup, mode, call)                            \
+        {                                                                     \
+                key, "learn", label, filter, 1, 1, sup, mode, PLACE_ANY, call \
+        }
+#define EMULATED(key, label, filter, sup, mode, call)                           \
+        {                                                                       \
+                key, "emulate", label, filter, 1, 1, sup, mode, PLACE_ANY, call \
+        }
+#define PROFILE(key, label, filter, sup, call)                                          \
+        {                                                                               \
+                key, "profile", label, filter, 1, 1, sup, REF_CONTINUE, PLACE_ANY, call \
+        }
 
 /* The labels below name the reference's priority. */
 _Static_assert(REF_NICE == -10, "the labels say \"reference at nice -10\"");
@@ -37,21 +56,22 @@ static const struct config configs[] = {
           SUP_REF_SYNC, REF_CONTINUE),
         C("unotifyd-continue", "one", "unotifyd, CONTINUE", FILTER_NOTIFY, 1, 1, SUP_UNOTIFYD,
           REF_CONTINUE),
-        C("unotifyd-nosync-continue", "one", "unotifyd --no-sync-wake-up, CONTINUE", FILTER_NOTIFY, 1,
-          1, SUP_UNOTIFYD_NOSYNC, REF_CONTINUE),
+        C("unotifyd-nosync-continue", "one", "unotifyd --no-sync-wake-up, CONTINUE", FILTER_NOTIFY,
+          1, 1, SUP_UNOTIFYD_NOSYNC, REF_CONTINUE),
         C("refnice-continue", "one", "reference at nice -10, CONTINUE", FILTER_NOTIFY, 1, 1,
           SUP_REF_NICE, REF_CONTINUE),
         C("unotifyd-nice0-continue", "one", "unotifyd --nice 0, CONTINUE", FILTER_NOTIFY, 1, 1,
           SUP_UNOTIFYD_NICE0, REF_CONTINUE),
         C("ref-errno", "one", "reference, errno", FILTER_NOTIFY, 1, 1, SUP_REF, REF_ERRNO),
-        C("refsync-errno", "one", "reference + SYNC_WAKE_UP, errno", FILTER_NOTIFY, 1, 1, SUP_REF_SYNC,
-          REF_ERRNO),
+        C("refsync-errno", "one", "reference + SYNC_WAKE_UP, errno", FILTER_NOTIFY, 1, 1,
+          SUP_REF_SYNC, REF_ERRNO),
         C("unotifyd-errno", "one", "unotifyd, errno", FILTER_NOTIFY, 1, 1, SUP_UNOTIFYD, REF_ERRNO),
         C("ref-memread", "one", "reference, 64-byte read + ID_VALID, CONTINUE", FILTER_NOTIFY, 1, 1,
           SUP_REF, REF_MEMREAD),
-        C("refsync-memread", "one", "reference + SYNC_WAKE_UP, 64-byte read + ID_VALID", FILTER_NOTIFY,
-          1, 1, SUP_REF_SYNC, REF_MEMREAD),
-        PATHS("ref-path", "reference, openat: read the path + ID_VALID, EACCES", SUP_REF, REF_PATHDENY),
+        C("refsync-memread", "one", "reference + SYNC_WAKE_UP, 64-byte read + ID_VALID",
+          FILTER_NOTIFY, 1, 1, SUP_REF_SYNC, REF_MEMREAD),
+        PATHS("ref-path", "reference, openat: read the path + ID_VALID, EACCES", SUP_REF,
+              REF_PATHDENY),
         PATHS("refsync-path", "reference + SYNC_WAKE_UP, openat: read the path + ID_VALID, EACCES",
               SUP_REF_SYNC, REF_PATHDENY),
         PATHS("unotifyd-path", "unotifyd, openat: deny by path prefix (EACCES)", SUP_UNOTIFYD,
@@ -60,10 +80,10 @@ static const struct config configs[] = {
               CALL_OPEN_ALLOWED),
         OPENS("refsync-open", "openat + close, reference + SYNC_WAKE_UP, CONTINUE", FILTER_NOTIFY,
               SUP_REF_SYNC, REF_CONTINUE, CALL_OPEN_ALLOWED),
-        OPENS("unotifyd-open-continue", "openat + close, unotifyd, CONTINUE", FILTER_NOTIFY, SUP_UNOTIFYD,
-              REF_CONTINUE, CALL_OPEN_ALLOWED),
-        LANDLOCK("landlock-none", "openat of a missing file, unsandboxed (ENOENT)", FILTER_NONE, SUP_NONE,
-                 REF_CONTINUE, CALL_OPEN_DENIED),
+        OPENS("unotifyd-open-continue", "openat + close, unotifyd, CONTINUE", FILTER_NOTIFY,
+              SUP_UNOTIFYD, REF_CONTINUE, CALL_OPEN_ALLOWED),
+        LANDLOCK("landlock-none", "openat of a missing file, unsandboxed (ENOENT)", FILTER_NONE,
+                 SUP_NONE, REF_CONTINUE, CALL_OPEN_DENIED),
         LANDLOCK("landlock-kernel", "openat denied by Landlock (EACCES), no daemon, no filter",
                  FILTER_LANDLOCK, SUP_NONE, REF_CONTINUE, CALL_OPEN_EXISTING),
         LANDLOCK("landlock-daemon", "openat denied by unotifyd's path rule (EACCES)", FILTER_NOTIFY,
@@ -101,12 +121,13 @@ static const struct config configs[] = {
                  FILTER_NOTIFY, SUP_UNOTIFYD, REF_CONTINUE, CALL_MOUNT),
         EMULATED("unotifyd-mount-emulate", "tmpfs mount + umount2, unotifyd, mount handler",
                  FILTER_NOTIFY, SUP_UNOTIFYD, REF_EMULATE_MOUNT, CALL_MOUNT),
-        EMULATED("xattr-native", "setxattr trusted.overlay.opaque, privileged, no filter", FILTER_NONE,
-                 SUP_NONE, REF_CONTINUE, CALL_XATTR),
+        EMULATED("xattr-native", "setxattr trusted.overlay.opaque, privileged, no filter",
+                 FILTER_NONE, SUP_NONE, REF_CONTINUE, CALL_XATTR),
         EMULATED("unotifyd-xattr-continue", "setxattr trusted.overlay.opaque, unotifyd, CONTINUE",
                  FILTER_NOTIFY, SUP_UNOTIFYD, REF_CONTINUE, CALL_XATTR),
-        EMULATED("unotifyd-xattr-emulate", "setxattr trusted.overlay.opaque, unotifyd, xattr handler",
-                 FILTER_NOTIFY, SUP_UNOTIFYD, REF_EMULATE_XATTR, CALL_XATTR),
+        EMULATED("unotifyd-xattr-emulate",
+                 "setxattr trusted.overlay.opaque, unotifyd, xattr handler", FILTER_NOTIFY,
+                 SUP_UNOTIFYD, REF_EMULATE_XATTR, CALL_XATTR),
         C("unotifyd-idle-continue", "scale", "unotifyd holding the idle listeners, CONTINUE",
           FILTER_NOTIFY, 1, 1, SUP_UNOTIFYD_IDLE, REF_CONTINUE),
         PLACED("refsync-same", "reference + SYNC_WAKE_UP, same CPU", SUP_REF_SYNC, PLACE_SAME_CPU),
@@ -121,18 +142,18 @@ static const struct config configs[] = {
         PLACED("unotifyd-nosync-split", "unotifyd --no-sync-wake-up, different CPUs",
                SUP_UNOTIFYD_NOSYNC, PLACE_SPLIT_CPUS),
 #define CONC(n)                                                                                    \
-        C("ref-t" #n, "threads", "reference, " #n " threads", FILTER_NOTIFY, n, 1, SUP_REF,           \
+        C("ref-t" #n, "threads", "reference, " #n " threads", FILTER_NOTIFY, n, 1, SUP_REF,        \
           REF_CONTINUE),                                                                           \
-        C("refsync-t" #n, "threads", "reference + SYNC_WAKE_UP, " #n " threads", FILTER_NOTIFY, n, 1, \
-          SUP_REF_SYNC, REF_CONTINUE),                                                             \
-        C("unotifyd-t" #n, "threads", "unotifyd, " #n " threads", FILTER_NOTIFY, n, 1, SUP_UNOTIFYD, \
-          REF_CONTINUE),                                                                           \
-        C("unotifyd-nosync-t" #n, "threads", "unotifyd --no-sync-wake-up, " #n " threads",            \
-          FILTER_NOTIFY, n, 1, SUP_UNOTIFYD_NOSYNC, REF_CONTINUE),                                 \
-        C("refnice-t" #n, "threads", "reference at nice -10, " #n " threads", FILTER_NOTIFY, n, 1,    \
-          SUP_REF_NICE, REF_CONTINUE),                                                             \
-        C("unotifyd-nice0-t" #n, "threads", "unotifyd --nice 0, " #n " threads", FILTER_NOTIFY, n, 1, \
-          SUP_UNOTIFYD_NICE0, REF_CONTINUE)
+                C("refsync-t" #n, "threads", "reference + SYNC_WAKE_UP, " #n " threads",           \
+                  FILTER_NOTIFY, n, 1, SUP_REF_SYNC, REF_CONTINUE),                                \
+                C("unotifyd-t" #n, "threads", "unotifyd, " #n " threads", FILTER_NOTIFY, n, 1,     \
+                  SUP_UNOTIFYD, REF_CONTINUE),                                                     \
+                C("unotifyd-nosync-t" #n, "threads", "unotifyd --no-sync-wake-up, " #n " threads", \
+                  FILTER_NOTIFY, n, 1, SUP_UNOTIFYD_NOSYNC, REF_CONTINUE),                         \
+                C("refnice-t" #n, "threads", "reference at nice -10, " #n " threads",              \
+                  FILTER_NOTIFY, n, 1, SUP_REF_NICE, REF_CONTINUE),                                \
+                C("unotifyd-nice0-t" #n, "threads", "unotifyd --nice 0, " #n " threads",           \
+                  FILTER_NOTIFY, n, 1, SUP_UNOTIFYD_NICE0, REF_CONTINUE)
         CONC(2),
         CONC(4),
         CONC(8),
@@ -141,33 +162,36 @@ static const struct config configs[] = {
           SUP_REF, REF_CONTINUE),
         C("refsync-l64", "listeners", "reference + SYNC_WAKE_UP, 64 targets on 64 listeners",
           FILTER_NOTIFY, 64, 64, SUP_REF_SYNC, REF_CONTINUE),
-        C("unotifyd-l64", "listeners", "unotifyd, 64 targets on 64 listeners", FILTER_NOTIFY, 64, 64,
-          SUP_UNOTIFYD, REF_CONTINUE),
+        C("unotifyd-l64", "listeners", "unotifyd, 64 targets on 64 listeners", FILTER_NOTIFY, 64,
+          64, SUP_UNOTIFYD, REF_CONTINUE),
         C("refnice-l64", "listeners", "reference at nice -10, 64 targets on 64 listeners",
           FILTER_NOTIFY, 64, 64, SUP_REF_NICE, REF_CONTINUE),
         C("unotifyd-nice0-l64", "listeners", "unotifyd --nice 0, 64 targets on 64 listeners",
           FILTER_NOTIFY, 64, 64, SUP_UNOTIFYD_NICE0, REF_CONTINUE),
-        FAIR("fair-open-idle", "openat + close emulated by unotifyd, no other listener busy", SUP_UNOTIFYD,
-             REF_EMULATE_OPEN, CALL_OPEN_ALLOWED),
-        FAIR("fair-open-hostile", "openat + close emulated by unotifyd, beside a hostile listener (80 FIFO "
-             "opens, 6 getppid callers, nice 19)", SUP_UNOTIFYD_HOSTILE, REF_EMULATE_OPEN, CALL_OPEN_ALLOWED),
-        FAIR("fair-getppid-idle", "getppid, unotifyd CONTINUE, no other listener busy", SUP_UNOTIFYD,
-             REF_CONTINUE, CALL_GETPPID),
+        FAIR("fair-open-idle", "openat + close emulated by unotifyd, no other listener busy",
+             SUP_UNOTIFYD, REF_EMULATE_OPEN, CALL_OPEN_ALLOWED),
+        FAIR("fair-open-hostile",
+             "openat + close emulated by unotifyd, beside a hostile listener (80 FIFO "
+             "opens, 6 getppid callers, nice 19)",
+             SUP_UNOTIFYD_HOSTILE, REF_EMULATE_OPEN, CALL_OPEN_ALLOWED),
+        FAIR("fair-getppid-idle", "getppid, unotifyd CONTINUE, no other listener busy",
+             SUP_UNOTIFYD, REF_CONTINUE, CALL_GETPPID),
         FAIR("fair-getppid-hostile", "getppid, unotifyd CONTINUE, beside the hostile listener",
              SUP_UNOTIFYD_HOSTILE, REF_CONTINUE, CALL_GETPPID),
         /* Times are per run of the command, not per call (profile.h). */
         PROFILE("profile-none", "tar xf, unsandboxed", FILTER_NONE, SUP_NONE, CALL_TAR_XF),
         PROFILE("profile-oci", "tar xf, Docker's profile as runc loads it (own capabilities)",
                 FILTER_OCI_OWN_CAPS, SUP_NONE, CALL_TAR_XF),
-        PROFILE("profile-oci-runc-caps", "tar xf, Docker's profile as runc loads it (runc's default capabilities)",
+        PROFILE("profile-oci-runc-caps",
+                "tar xf, Docker's profile as runc loads it (runc's default capabilities)",
                 FILTER_OCI_RUNC_CAPS, SUP_NONE, CALL_TAR_XF),
-        PROFILE("profile-unotifyd", "tar xf, unotify-run, unotifyd serving Docker's profile", FILTER_NOTIFY,
-                SUP_UNOTIFYD_PROFILE, CALL_TAR_XF),
+        PROFILE("profile-unotifyd", "tar xf, unotify-run, unotifyd serving Docker's profile",
+                FILTER_NOTIFY, SUP_UNOTIFYD_PROFILE, CALL_TAR_XF),
         PROFILE("profile-launch-none", "true, unsandboxed", FILTER_NONE, SUP_NONE, CALL_TRUE),
         PROFILE("profile-launch-oci", "true, Docker's profile as runc loads it (own capabilities)",
                 FILTER_OCI_OWN_CAPS, SUP_NONE, CALL_TRUE),
-        PROFILE("profile-launch-unotifyd", "true, unotify-run, unotifyd serving Docker's profile", FILTER_NOTIFY,
-                SUP_UNOTIFYD_PROFILE, CALL_TRUE),
+        PROFILE("profile-launch-unotifyd", "true, unotify-run, unotifyd serving Docker's profile",
+                FILTER_NOTIFY, SUP_UNOTIFYD_PROFILE, CALL_TRUE),
 };
 
 #define N_CONFIGS (sizeof(configs) / sizeof(configs[0]))
@@ -188,13 +212,14 @@ static const struct ratio ratios[] = {
         { "1 target, errno: unotifyd / plain reference", "unotifyd-errno", "ref-errno", "<= 0.70" },
         { "1 target, CONTINUE: unotifyd / unotifyd --no-sync-wake-up", "unotifyd-continue",
           "unotifyd-nosync-continue", "(SYNC_WAKE_UP's effect)" },
-        { "8 threads: reference throughput / unotifyd throughput", "unotifyd-t8", "ref-t8", "<= 1.00" },
+        { "8 threads: reference throughput / unotifyd throughput", "unotifyd-t8", "ref-t8",
+          "<= 1.00" },
         { "64 threads: reference throughput / unotifyd throughput", "unotifyd-t64", "ref-t64",
           "<= 1.00" },
         { "64 listeners: reference throughput / unotifyd throughput", "unotifyd-l64", "ref-l64",
           "<= 1.00" },
-        { "idle listeners: CONTINUE with them / without", "unotifyd-idle-continue", "unotifyd-continue",
-          "<= 1.10" },
+        { "idle listeners: CONTINUE with them / without", "unotifyd-idle-continue",
+          "unotifyd-continue", "<= 1.10" },
         { "1 target, path read + deny: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-path",
           "refsync-path", "<= 1.25" },
         { "1 target, path read + deny: unotifyd / plain reference", "unotifyd-path", "ref-path",
@@ -207,8 +232,8 @@ static const struct ratio ratios[] = {
           "unotifyd-open-emulate", "refsync-open-addfd", "<= 1.50" },
         { "openat: emulated by the open handler / CONTINUE (unotifyd)", "unotifyd-open-emulate",
           "unotifyd-open-continue", "(the cost of emulation)" },
-        { "openat: emulated by the open handler / no filter", "unotifyd-open-emulate", "open-nofilter",
-          "(the cost of emulation)" },
+        { "openat: emulated by the open handler / no filter", "unotifyd-open-emulate",
+          "open-nofilter", "(the cost of emulation)" },
         { "sysinfo: emulated by the sysinfo handler / CONTINUE (unotifyd)",
           "unotifyd-sysinfo-emulate", "unotifyd-sysinfo-continue", "<= 2.00" },
         { "sysinfo: emulated / native, no filter", "unotifyd-sysinfo-emulate", "sysinfo-native",
@@ -225,8 +250,8 @@ static const struct ratio ratios[] = {
           "unotifyd-xattr-continue", "<= 2.00" },
         { "setxattr: emulated / native, privileged", "unotifyd-xattr-emulate", "xattr-native",
           "(the cost of emulation)" },
-        { "64 threads: unotifyd / unotifyd --no-sync-wake-up", "unotifyd-t64", "unotifyd-nosync-t64",
-          "(SYNC_WAKE_UP's effect)" },
+        { "64 threads: unotifyd / unotifyd --no-sync-wake-up", "unotifyd-t64",
+          "unotifyd-nosync-t64", "(SYNC_WAKE_UP's effect)" },
         { "8 threads: unotifyd / unotifyd --nice 0", "unotifyd-t8", "unotifyd-nice0-t8",
           "(the priority's effect)" },
         { "64 threads: unotifyd / unotifyd --nice 0", "unotifyd-t64", "unotifyd-nice0-t64",
@@ -241,8 +266,8 @@ static const struct ratio ratios[] = {
           "refnice-l64", "(same priority)" },
         { "fairness: emulated openat beside a hostile listener / alone", "fair-open-hostile",
           "fair-open-idle", "<= 2.00" },
-        { "fairness: getppid beside a hostile listener / alone", "fair-getppid-hostile", "fair-getppid-idle",
-          "(the loop's share)" },
+        { "fairness: getppid beside a hostile listener / alone", "fair-getppid-hostile",
+          "fair-getppid-idle", "(the loop's share)" },
         { "getppid: recorded by learn mode / CONTINUE (unotifyd)", "learn-getppid",
           "learn-continue", "(the cost of recording)" },
         { "openat: recorded by learn mode (path read) / CONTINUE (unotifyd)", "learn-open",
@@ -302,7 +327,8 @@ const char *report_unknown_group(const struct run_plan *plan)
                 size_t len = strcspn(p, ","), i;
 
                 for (i = 0; i < N_CONFIGS; i++)
-                        if ((strlen(configs[i].group) == len && !strncmp(p, configs[i].group, len)) ||
+                        if ((strlen(configs[i].group) == len &&
+                             !strncmp(p, configs[i].group, len)) ||
                             (strlen(configs[i].key) == len && !strncmp(p, configs[i].key, len)))
                                 break;
                 if (i == N_CONFIGS) {
@@ -377,7 +403,8 @@ static void machine(char *buf, size_t size)
         struct utsname u;
 
         uname(&u);
-        snprintf(buf, size, "Linux %s %s, %ld CPUs", u.release, u.machine, sysconf(_SC_NPROCESSORS_ONLN));
+        snprintf(buf, size, "Linux %s %s, %ld CPUs", u.release, u.machine,
+                 sysconf(_SC_NPROCESSORS_ONLN));
 }
 
 static FILE *open_out(const struct run_plan *plan, const char *name)
@@ -403,10 +430,14 @@ static double idle_bytes_per_listener(const struct run_plan *plan)
 
 static void write_scale(FILE *f, const struct run_plan *plan)
 {
-        fprintf(f, "## Scale\n\n%d idle listeners (one thread with a filter of its own each) were handed "
-                   "to one daemon before the rounds. Its RSS went from %ld KiB to %ld KiB: **%.0f bytes "
-                   "per idle listener** beyond the kernel's own (target: under 4096). \"idle listeners\" "
-                   "below compares that daemon with one that holds none, side by side.\n\n",
+        fprintf(f,
+                "## Scale\n\n%d idle listeners (one thread with a filter of its own each) were "
+                "handed "
+                "to one daemon before the rounds. Its RSS went from %ld KiB to %ld KiB: **%.0f "
+                "bytes "
+                "per idle listener** beyond the kernel's own (target: under 4096). \"idle "
+                "listeners\" "
+                "below compares that daemon with one that holds none, side by side.\n\n",
                 plan->idle_listeners, plan->idle_rss_before_kib, plan->idle_rss_after_kib,
                 idle_bytes_per_listener(plan));
 }
@@ -420,9 +451,10 @@ static void write_ratios(FILE *f, const struct run_plan *plan)
                 if (!ratio_ran(&ratios[i]))
                         continue;
                 if (first)
-                        fprintf(f, "## Ratios\n\n| comparison | ratio | target |\n|---|---:|---|\n");
-                fprintf(f, "| %s | %.2f | %s |\n", ratios[i].name, ratio_value(&ratios[i], plan->rounds),
-                        ratios[i].target);
+                        fprintf(f,
+                                "## Ratios\n\n| comparison | ratio | target |\n|---|---:|---|\n");
+                fprintf(f, "| %s | %.2f | %s |\n", ratios[i].name,
+                        ratio_value(&ratios[i], plan->rounds), ratios[i].target);
                 first = false;
         }
         if (!first)
@@ -440,11 +472,14 @@ static void write_configs(FILE *f, const struct run_plan *plan)
                 if (!ran(i) || !strcmp(configs[i].group, "profile"))
                         continue;
                 if (first)
-                        fprintf(f, "## All configurations\n\nns per call is wall time divided by calls (with "
-                                   "several threads, the inverse of throughput).\n\n| configuration | median "
+                        fprintf(f, "## All configurations\n\nns per call is wall time divided by "
+                                   "calls (with "
+                                   "several threads, the inverse of throughput).\n\n| "
+                                   "configuration | median "
                                    "ns/call | min | max | calls/s |\n|---|---:|---:|---:|---:|\n");
                 fprintf(f, "| %s | %.0f | %.0f | %.0f | %.0f |\n", configs[i].label, med,
-                        stats_min(samples[i], plan->rounds), stats_max(samples[i], plan->rounds), 1e9 / med);
+                        stats_min(samples[i], plan->rounds), stats_max(samples[i], plan->rounds),
+                        1e9 / med);
                 first = false;
         }
         if (!first)
@@ -456,19 +491,24 @@ static void write_markdown(FILE *f, const struct run_plan *plan)
         char m[256];
 
         machine(m, sizeof(m));
-        fprintf(f, "# Benchmarks\n\nGenerated by `unotify-bench%s%s%s` on %s: %d rounds, configurations "
-                   "interleaved within each round; `getppid(2)` is the notified call (`openat(2)` in the "
-                   "path scenario; the profile section times whole commands). Only the ratios (each the median of per-round ratios) mean something "
-                   "across machines.\n\n",
-                plan->quick ? " --quick" : "", plan->only ? " --only " : "", plan->only ? plan->only : "", m,
-                plan->rounds);
+        fprintf(f,
+                "# Benchmarks\n\nGenerated by `unotify-bench%s%s%s` on %s: %d rounds, "
+                "configurations "
+                "interleaved within each round; `getppid(2)` is the notified call (`openat(2)` in "
+                "the "
+                "path scenario; the profile section times whole commands). Only the ratios (each "
+                "the median of per-round ratios) mean something "
+                "across machines.\n\n",
+                plan->quick ? " --quick" : "", plan->only ? " --only " : "",
+                plan->only ? plan->only : "", m, plan->rounds);
         write_ratios(f, plan);
         if (plan->idle_listeners)
                 write_scale(f, plan);
         if (plan->profile_markdown)
                 plan->profile_markdown(f, plan);
         write_configs(f, plan);
-        fprintf(f, "![ns per call vs concurrency](benchmarks.png)\n\nWhere the time goes, and what was "
+        fprintf(f, "![ns per call vs concurrency](benchmarks.png)\n\nWhere the time goes, and what "
+                   "was "
                    "changed because of these figures: [performance.md](performance.md).\n");
 }
 
@@ -477,10 +517,12 @@ static void write_json(FILE *f, const struct run_plan *plan)
         char m[256];
 
         machine(m, sizeof(m));
-        fprintf(f, "{\n  \"machine\": \"%s\",\n  \"rounds\": %d,\n  \"quick\": %s,\n", m, plan->rounds,
-                plan->quick ? "true" : "false");
-        fprintf(f, "  \"idle_listeners\": %d,\n  \"idle_rss_before_kib\": %ld,\n  \"idle_rss_after_kib\": %ld,\n"
-                   "  \"idle_bytes_per_listener\": %.0f,\n",
+        fprintf(f, "{\n  \"machine\": \"%s\",\n  \"rounds\": %d,\n  \"quick\": %s,\n", m,
+                plan->rounds, plan->quick ? "true" : "false");
+        fprintf(f,
+                "  \"idle_listeners\": %d,\n  \"idle_rss_before_kib\": %ld,\n  "
+                "\"idle_rss_after_kib\": %ld,\n"
+                "  \"idle_bytes_per_listener\": %.0f,\n",
                 plan->idle_listeners, plan->idle_rss_before_kib, plan->idle_rss_after_kib,
                 idle_bytes_per_listener(plan));
         if (plan->profile_json)
@@ -489,8 +531,10 @@ static void write_json(FILE *f, const struct run_plan *plan)
         for (size_t i = 0, first = 1; i < N_CONFIGS; i++) {
                 if (!ran(i))
                         continue;
-                fprintf(f, "%s    {\"key\": \"%s\", \"label\": \"%s\", \"threads\": %d, \"listeners\": %d, "
-                           "\"median_ns\": %.1f, \"samples_ns\": [",
+                fprintf(f,
+                        "%s    {\"key\": \"%s\", \"label\": \"%s\", \"threads\": %d, "
+                        "\"listeners\": %d, "
+                        "\"median_ns\": %.1f, \"samples_ns\": [",
                         first ? "" : ",\n", configs[i].key, configs[i].label, configs[i].threads,
                         configs[i].procs, stats_median(samples[i], plan->rounds));
                 for (int r = 0; r < plan->rounds; r++)
@@ -502,8 +546,9 @@ static void write_json(FILE *f, const struct run_plan *plan)
         for (size_t i = 0, first = 1; i < N_RATIOS; i++) {
                 if (!ratio_ran(&ratios[i]))
                         continue;
-                fprintf(f, "%s    {\"name\": \"%s\", \"value\": %.3f, \"target\": \"%s\"}", first ? "" : ",\n",
-                        ratios[i].name, ratio_value(&ratios[i], plan->rounds), ratios[i].target);
+                fprintf(f, "%s    {\"name\": \"%s\", \"value\": %.3f, \"target\": \"%s\"}",
+                        first ? "" : ",\n", ratios[i].name, ratio_value(&ratios[i], plan->rounds),
+                        ratios[i].target);
                 first = 0;
         }
         fprintf(f, "\n  ]\n}\n");
@@ -512,8 +557,8 @@ static void write_json(FILE *f, const struct run_plan *plan)
 /* Latency vs concurrency for the three supervisors, drawn by gnuplot. */
 static void write_plot(const struct run_plan *plan)
 {
-        static const char *const sups[] = { "ref", "refsync", "refnice", "unotifyd", "unotifyd-nosync",
-                                            "unotifyd-nice0" };
+        static const char *const sups[] = { "ref",      "refsync",         "refnice",
+                                            "unotifyd", "unotifyd-nosync", "unotifyd-nice0" };
         static const int threads[] = { 1, 2, 4, 8, 64 };
         char cmd[600];
         FILE *g;
@@ -522,12 +567,15 @@ static void write_plot(const struct run_plan *plan)
         g = popen(cmd, "w");
         if (!g)
                 return;
-        fprintf(g, "set terminal png size 800,500\nset logscale x 2\nset xlabel 'threads on one listener'\n"
-                   "set ylabel 'ns per notified getppid (median)'\nset key top right\nset grid\n"
-                   "plot '-' with linespoints title 'reference', '-' with linespoints title "
-                   "'reference + SYNC\\_WAKE\\_UP', '-' with linespoints title 'reference at nice -10', "
-                   "'-' with linespoints title 'unotifyd', '-' with linespoints title "
-                   "'unotifyd --no-sync-wake-up', '-' with linespoints title 'unotifyd --nice 0'\n");
+        fprintf(g,
+                "set terminal png size 800,500\nset logscale x 2\nset xlabel 'threads on one "
+                "listener'\n"
+                "set ylabel 'ns per notified getppid (median)'\nset key top right\nset grid\n"
+                "plot '-' with linespoints title 'reference', '-' with linespoints title "
+                "'reference + SYNC\\_WAKE\\_UP', '-' with linespoints title 'reference at nice "
+                "-10', "
+                "'-' with linespoints title 'unotifyd', '-' with linespoints title "
+                "'unotifyd --no-sync-wake-up', '-' with linespoints title 'unotifyd --nice 0'\n");
         for (size_t s = 0; s < sizeof(sups) / sizeof(sups[0]); s++) {
                 for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
                         char key[32];
@@ -536,12 +584,14 @@ static void write_plot(const struct run_plan *plan)
                                 snprintf(key, sizeof(key), "%s-continue", sups[s]);
                         else
                                 snprintf(key, sizeof(key), "%s-t%d", sups[s], threads[t]);
-                        fprintf(g, "%d %.0f\n", threads[t], stats_median(samples[config_index(key)], plan->rounds));
+                        fprintf(g, "%d %.0f\n", threads[t],
+                                stats_median(samples[config_index(key)], plan->rounds));
                 }
                 fprintf(g, "e\n");
         }
         if (pclose(g) != 0)
-                fprintf(stderr, "unotify-bench: gnuplot failed (apt-get install gnuplot-nox); no plot\n");
+                fprintf(stderr,
+                        "unotify-bench: gnuplot failed (apt-get install gnuplot-nox); no plot\n");
 }
 
 int report_run(const struct run_plan *plan, run_fn run)

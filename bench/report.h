@@ -12,10 +12,10 @@
 
 enum supervisor {
         SUP_NONE = 1,
-        SUP_REF,      /* reference, plain blocking loop */
-        SUP_REF_SYNC, /* reference with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
-        SUP_REF_NICE, /* reference at unotifyd's default nice value */
-        SUP_UNOTIFYD, /* unotifyd in its default configuration */
+        SUP_REF,             /* reference, plain blocking loop */
+        SUP_REF_SYNC,        /* reference with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
+        SUP_REF_NICE,        /* reference at unotifyd's default nice value */
+        SUP_UNOTIFYD,        /* unotifyd in its default configuration */
         SUP_UNOTIFYD_NOSYNC, /* unotifyd --no-sync-wake-up */
         SUP_UNOTIFYD_NICE0,  /* unotifyd --nice 0 */
         SUP_UNOTIFYD_IDLE,   /* unotifyd, default configuration, holding the idle listeners */
@@ -40,8 +40,8 @@ struct config {
 
 struct run_plan {
         int rounds;
-        uint64_t calls; /* per thread for one thread; fewer per thread when there are more */
-        const char *out; /* NULL: stdout only (--only without --out) */
+        uint64_t calls;   /* per thread for one thread; fewer per thread when there are more */
+        const char *out;  /* NULL: stdout only (--only without --out) */
         const char *only; /* comma-separated groups, or NULL for all */
         bool quick;
         /* The cost of scale: listeners held by SUP_UNOTIFYD_IDLE, and that

@@ -162,7 +162,9 @@ static int recv_fd(int sock)
         char control[CMSG_SPACE(sizeof(int))] = {};
         char byte;
         struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+        struct msghdr msg = { .msg_iov = &iov,
+                              .msg_iovlen = 1,
+                              .msg_control = control,
                               .msg_controllen = sizeof(control) };
         struct cmsghdr *cm;
         int fd = -1;
@@ -284,7 +286,9 @@ static void run_threads(enum target_call what, int threads, uint64_t calls, int 
                 _exit(1);
         pthread_barrier_init(&ready, NULL, (unsigned)threads);
         for (int i = 0; i < threads; i++) {
-                w[i] = (struct worker){ .ready = &ready, .call = what, .calls = calls,
+                w[i] = (struct worker){ .ready = &ready,
+                                        .call = what,
+                                        .calls = calls,
                                         .parent = (pid_t)syscall(SYS_getppid) };
                 pthread_create(&w[i].thread, NULL, work, &w[i]);
         }
@@ -299,15 +303,15 @@ static void run_threads(enum target_call what, int threads, uint64_t calls, int 
         _exit(write(result, &res, sizeof(res)) == sizeof(res) ? 0 : 1);
 }
 
-int target_spawn(enum filter_kind kind, enum target_call what, int threads, uint64_t calls_per_thread,
-                 int cpu, struct target *ret)
+int target_spawn(enum filter_kind kind, enum target_call what, int threads,
+                 uint64_t calls_per_thread, int cpu, struct target *ret)
 {
         const bool notify = kind == FILTER_NOTIFY;
         int sp[2], go[2], result[2];
         pid_t pid;
 
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 || pipe2(go, O_CLOEXEC) < 0 ||
-            pipe2(result, O_CLOEXEC) < 0)
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
+            pipe2(go, O_CLOEXEC) < 0 || pipe2(result, O_CLOEXEC) < 0)
                 return -errno;
         pid = fork();
         if (pid < 0)
@@ -325,7 +329,9 @@ int target_spawn(enum filter_kind kind, enum target_call what, int threads, uint
         close(sp[1]);
         close(go[0]);
         close(result[1]);
-        *ret = (struct target){ .pid = pid, .listener = recv_fd(sp[0]), .go = go[1], .result = result[0] };
+        *ret = (struct target){
+                .pid = pid, .listener = recv_fd(sp[0]), .go = go[1], .result = result[0]
+        };
         close(sp[0]);
         if (notify && ret->listener < 0)
                 return -EIO;

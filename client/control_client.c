@@ -23,8 +23,8 @@ const char *unotifyctl_default_control_socket(void)
 {
         static char buf[108];
 
-        return unotify_default_socket("control.sock", buf, sizeof(buf)) ?: UNOTIFY_SYSTEM_RUNTIME_DIR
-                                                                             "/control.sock";
+        return unotify_default_socket("control.sock", buf, sizeof(buf))
+                       ?: UNOTIFY_SYSTEM_RUNTIME_DIR "/control.sock";
 }
 
 /* A reply is one line; a daemon with very many listeners sends a long one. */
@@ -62,7 +62,9 @@ static int parse_opts(int argc, char **argv, bool allow_prometheus, struct ctl_o
                         break;
                 case 'P':
                         if (!allow_prometheus)
-                                return ctl_fail(WHO, EX_USAGE, "%s: --prometheus is an option of stats only", argv[0]);
+                                return ctl_fail(WHO, EX_USAGE,
+                                                "%s: --prometheus is an option of stats only",
+                                                argv[0]);
                         ret->prometheus = true;
                         break;
                 case 'h':
@@ -77,9 +79,11 @@ static int parse_opts(int argc, char **argv, bool allow_prometheus, struct ctl_o
                 }
         }
         if (optind < argc)
-                return ctl_fail(WHO, EX_USAGE, "%s: unexpected argument: %s", argv[0], argv[optind]);
+                return ctl_fail(WHO, EX_USAGE, "%s: unexpected argument: %s", argv[0],
+                                argv[optind]);
         if (strlen(ret->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-                return ctl_fail(WHO, EX_USAGE, "--socket: path longer than 107 bytes: %s", ret->socket);
+                return ctl_fail(WHO, EX_USAGE, "--socket: path longer than 107 bytes: %s",
+                                ret->socket);
         return 0;
 }
 
@@ -115,7 +119,9 @@ static char *read_line(int fd, const char *path)
                         char *b;
 
                         if (cap >= REPLY_MAX)
-                                return ctl_fail(WHO, 0, "%s: reply longer than %u bytes", path, REPLY_MAX), NULL;
+                                return ctl_fail(WHO, 0, "%s: reply longer than %u bytes", path,
+                                                REPLY_MAX),
+                                       NULL;
                         cap = cap ? cap * 2 : 65536;
                         b = realloc(buf, cap + 1);
                         if (!b)
@@ -123,12 +129,17 @@ static char *read_line(int fd, const char *path)
                         buf = b;
                 }
                 if (poll(&p, 1, REPLY_TIMEOUT_MS) == 0)
-                        return ctl_fail(WHO, 0, "%s: no reply within %d ms", path, REPLY_TIMEOUT_MS), NULL;
+                        return ctl_fail(WHO, 0, "%s: no reply within %d ms", path,
+                                        REPLY_TIMEOUT_MS),
+                               NULL;
                 n = read(fd, buf + len, cap - len);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0)
-                        return ctl_fail(WHO, 0, "%s: the daemon closed the connection without a reply", path), NULL;
+                        return ctl_fail(WHO, 0,
+                                        "%s: the daemon closed the connection without a reply",
+                                        path),
+                               NULL;
                 nl = memchr(buf + len, '\n', (size_t)n);
                 len += (size_t)n;
                 if (nl) {
@@ -149,8 +160,9 @@ static int request_line(const char *path, const char *req, json_t **ret_reply)
         ssize_t n = (ssize_t)strlen(req);
 
         if (fd < 0)
-                return ctl_fail(WHO, EX_UNAVAILABLE, "cannot connect to the daemon's control socket %s: %s", path,
-                            strerror(-fd));
+                return ctl_fail(WHO, EX_UNAVAILABLE,
+                                "cannot connect to the daemon's control socket %s: %s", path,
+                                strerror(-fd));
         /* A daemon that refuses us (peer credentials) answers and closes
          * before reading: the send fails, and the answer is there to read. */
         if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n && errno != EPIPE && errno != ECONNRESET)
@@ -200,8 +212,8 @@ int unotifyctl_request(const char *path, const json_t *req, json_t **ret_reply)
 
 /* Connect, ask, check "ok"; print --json output. Returns -1 when the
  * caller should render *ret_reply itself, else the exit status. */
-static int run_verb(int argc, char **argv, bool allow_prometheus, int error_code, struct ctl_opts *o,
-                    json_t **ret_reply)
+static int run_verb(int argc, char **argv, bool allow_prometheus, int error_code,
+                    struct ctl_opts *o, json_t **ret_reply)
 {
         json_t *reply = NULL;
         int r;
@@ -234,7 +246,6 @@ static int run_verb(int argc, char **argv, bool allow_prometheus, int error_code
         return -1;
 }
 
-
 static long long num(const json_t *o, const char *key)
 {
         return (long long)json_integer_value(json_object_get(o, key));
@@ -255,7 +266,8 @@ int unotifyctl_status(int argc, char **argv)
 
         if (code >= 0)
                 return code;
-        printf("unotifyd %s, pid %lld, up %lld s\n", str(r, "version"), num(r, "pid"), num(r, "uptime_seconds"));
+        printf("unotifyd %s, pid %lld, up %lld s\n", str(r, "version"), num(r, "pid"),
+               num(r, "uptime_seconds"));
         printf("handoff socket:  %s\n", str(r, "handoff_socket"));
         printf("control socket:  %s\n", str(r, "control_socket"));
         printf("policies:        %lld from %s\n", num(r, "policies"), str(r, "policy_dir"));
@@ -273,7 +285,8 @@ static void annotations_summary(const json_t *ann, char *buf, size_t size)
 
         buf[0] = '\0';
         json_object_foreach((json_t *)ann, key, v) {
-                int n = snprintf(buf + len, size - len, "%s%s=%s", len ? "," : "", key, json_string_value(v));
+                int n = snprintf(buf + len, size - len, "%s%s=%s", len ? "," : "", key,
+                                 json_string_value(v));
 
                 if (n < 0 || (size_t)n >= size - len) {
                         if (size > 4)
@@ -296,14 +309,15 @@ int unotifyctl_list(int argc, char **argv)
 
         if (code >= 0)
                 return code;
-        printf("%-6s %-20s %-8s %-16s %10s %10s  %s\n", "ID", "CONTAINER", "PID", "POLICY", "RECEIVED",
-               "ANSWERED", "ANNOTATIONS");
+        printf("%-6s %-20s %-8s %-16s %10s %10s  %s\n", "ID", "CONTAINER", "PID", "POLICY",
+               "RECEIVED", "ANSWERED", "ANNOTATIONS");
         json_array_foreach(json_object_get(r, "listeners"), i, l) {
                 char ann[48];
 
                 annotations_summary(json_object_get(l, "annotations"), ann, sizeof(ann));
-                printf("%-6lld %-20s %-8lld %-16s %10lld %10lld  %s\n", num(l, "id"), str(l, "container_id"),
-                       num(l, "pid"), str(l, "policy"), num(l, "received"), num(l, "answered"), ann);
+                printf("%-6lld %-20s %-8lld %-16s %10lld %10lld  %s\n", num(l, "id"),
+                       str(l, "container_id"), num(l, "pid"), str(l, "policy"), num(l, "received"),
+                       num(l, "answered"), ann);
         }
         return 0;
 }

@@ -36,8 +36,9 @@ int ctl_load_set(const char *who, const char *dir, const struct unotify_load_opt
         return 0;
 }
 
-int ctl_load_policy(const char *who, const char *dir, const char *policy, const struct unotify_load_options *o,
-                    struct unotify_policy_set **ret_set, struct unotify_policy **ret)
+int ctl_load_policy(const char *who, const char *dir, const char *policy,
+                    const struct unotify_load_options *o, struct unotify_policy_set **ret_set,
+                    struct unotify_policy **ret)
 {
         _cleanup_(freep) char *copy = strdup(policy), *base = strdup(policy);
         bool by_path = strchr(policy, '/') != NULL;

@@ -39,7 +39,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct unotify_kernel_plan *, unotify_kernel_plan_fr
 struct export_opts {
         const char *dir;
         const char *socket;
-        const char *config; /* a config.json to print with the section in it */
+        const char *config;  /* a config.json to print with the section in it */
         json_t *config_json; /* config, loaded */
         bool config_caps;    /* --config-caps: caps from config's process */
         bool if_confined;    /* --if-confined: a config without seccomp stays so */
@@ -50,7 +50,7 @@ struct export_opts {
         bool has_caps;
         uint64_t caps; /* --caps: the container's capabilities */
         const char *policy;
-        const char *kernel; /* minKernel is decided for this release */
+        const char *kernel;     /* minKernel is decided for this release */
         const char *learn_name; /* --learn-name: the recording's name */
 };
 
@@ -105,7 +105,8 @@ static void print_help(void)
                "\n"
                "Exit status: 0 printed; 64 usage; 65 FILE is not a JSON object; 66 FILE\n"
                "cannot be read; 78 the policies have errors or POLICY is not there.\n",
-               CTL_DEFAULT_POLICY_DIR, DEFAULT_SOCKET, known_flags[0], known_flags[1], known_flags[2]);
+               CTL_DEFAULT_POLICY_DIR, DEFAULT_SOCKET, known_flags[0], known_flags[1],
+               known_flags[2]);
 }
 
 static int add_flag(struct export_opts *e, const char *flag)
@@ -116,8 +117,8 @@ static int add_flag(struct export_opts *e, const char *flag)
                 known = known || strcmp(flag, known_flags[i]) == 0;
         if (!known)
                 return ctl_fail(WHO, EX_USAGE,
-                            "unknown or unusable seccomp flag \"%s\" (expected %s, %s or %s)", flag,
-                            known_flags[0], known_flags[1], known_flags[2]);
+                                "unknown or unusable seccomp flag \"%s\" (expected %s, %s or %s)",
+                                flag, known_flags[0], known_flags[1], known_flags[2]);
         for (size_t i = 0; i < e->n_flags; i++)
                 if (strcmp(e->flags[i], flag) == 0)
                         return ctl_fail(WHO, EX_USAGE, "flag \"%s\" given twice", flag);
@@ -155,8 +156,9 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                 case 's':
                         e->socket = optarg;
                         if (optarg[0] != '/')
-                                r = ctl_fail(WHO, EX_USAGE, "--socket must be an absolute path, got \"%s\"",
-                                         optarg);
+                                r = ctl_fail(WHO, EX_USAGE,
+                                             "--socket must be an absolute path, got \"%s\"",
+                                             optarg);
                         break;
                 case 'a':
                         e->all = true;
@@ -188,7 +190,8 @@ static int parse_options(int argc, char **argv, struct export_opts *e)
                         if (!*optarg || strlen(optarg) > 63 ||
                             strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                            "0123456789._-") != strlen(optarg))
-                                r = ctl_fail(WHO, EX_USAGE, "--learn-name: 1..63 of A-Z a-z 0-9 . _ -");
+                                r = ctl_fail(WHO, EX_USAGE,
+                                             "--learn-name: 1..63 of A-Z a-z 0-9 . _ -");
                         break;
                 case 'j':
                         break;
@@ -263,20 +266,26 @@ static void warn_runtime_quirks(const char *const *names, size_t n, const struct
 {
         for (size_t i = 0; i < n; i++) {
                 if (strcmp(names[i], "write") == 0)
-                        ctl_warn(WHO, "\"write\" is notified: runc 1.1 refuses to start such a container "
-                             "(\"SCMP_ACT_NOTIFY cannot be used for the write syscall\"); crun "
-                             "accepts it");
+                        ctl_warn(
+                                WHO,
+                                "\"write\" is notified: runc 1.1 refuses to start such a container "
+                                "(\"SCMP_ACT_NOTIFY cannot be used for the write syscall\"); crun "
+                                "accepts it");
                 if (strcmp(names[i], "getppid") == 0)
-                        ctl_warn(WHO, "\"getppid\" is notified: with \"noNewPrivileges\": false runc "
-                             "installs the filter before it checks getppid() against its parent, "
-                             "and kills the container if the answer differs");
+                        ctl_warn(WHO,
+                                 "\"getppid\" is notified: with \"noNewPrivileges\": false runc "
+                                 "installs the filter before it checks getppid() against its "
+                                 "parent, "
+                                 "and kills the container if the answer differs");
         }
         if (n == 0)
-                ctl_warn(WHO, "no syscall is notified: runc then never connects to the daemon, crun still "
-                     "does");
+                ctl_warn(WHO, "no syscall is notified: runc then never connects to the daemon, "
+                              "crun still "
+                              "does");
         if (e->n_flags > 0)
-                ctl_warn(WHO, "runc 1.1 refuses every seccomp flag (\"seccomp flags are not yet supported "
-                     "by runc\")");
+                ctl_warn(WHO, "runc 1.1 refuses every seccomp flag (\"seccomp flags are not yet "
+                              "supported "
+                              "by runc\")");
 }
 
 /* With --all, a policy's defaultAction also answers the syscalls only the
@@ -290,9 +299,11 @@ static void warn_default_actions(const struct unotify_policy_set *set)
 
                 unotify_policy_decide(p, &data, &d);
                 if (d.action != UNOTIFY_ACTION_CONTINUE)
-                        ctl_warn(WHO, "policy \"%s\" answers %s to every notified syscall it has no rule "
-                             "for, including those only other policies name",
-                             unotify_policy_name(p), unotify_decision_action_name(&d));
+                        ctl_warn(
+                                WHO,
+                                "policy \"%s\" answers %s to every notified syscall it has no rule "
+                                "for, including those only other policies name",
+                                unotify_policy_name(p), unotify_decision_action_name(&d));
         }
 }
 
@@ -309,7 +320,8 @@ static json_t *metadata(const struct export_opts *e, struct unotify_policy *p, u
                 snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps), "unotify.learn=%s\n",
                          e->learn_name);
         if (e->digest) {
-                if (asprintf(&s, UNOTIFY_META_POLICY "=%s\n" UNOTIFY_META_DIGEST "=%016" PRIx64 "\n%s",
+                if (asprintf(&s,
+                             UNOTIFY_META_POLICY "=%s\n" UNOTIFY_META_DIGEST "=%016" PRIx64 "\n%s",
                              unotify_policy_name(p), digest, caps) < 0)
                         return NULL;
         } else if (asprintf(&s, UNOTIFY_META_POLICY "=%s\n%s", unotify_policy_name(p), caps) < 0)
@@ -378,7 +390,8 @@ static int load_config(const char *path, json_t **ret)
         if (!config) {
                 if (json_error_code(&jerr) == json_error_cannot_open_file)
                         return ctl_fail(WHO, EX_NOINPUT, "%s", jerr.text);
-                return ctl_fail(WHO, EX_DATAERR, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+                return ctl_fail(WHO, EX_DATAERR, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+                                jerr.text);
         }
         if (!json_is_object(config))
                 return ctl_fail(WHO, EX_DATAERR, "%s: not a JSON object", path);
@@ -401,10 +414,11 @@ static int caps_from_config(struct export_opts *e)
         e->caps = 0;
         e->has_caps = true;
         if (eff && !json_is_array(eff))
-                return ctl_fail(WHO, EX_DATAERR, "%s: process.capabilities.effective is not an array",
-                                e->config);
+                return ctl_fail(WHO, EX_DATAERR,
+                                "%s: process.capabilities.effective is not an array", e->config);
         json_array_foreach(eff, i, v) {
-                int cap = json_is_string(v) ? unotify_capability_from_name(json_string_value(v)) : -1;
+                int cap =
+                        json_is_string(v) ? unotify_capability_from_name(json_string_value(v)) : -1;
 
                 if (cap < 0)
                         return ctl_fail(WHO, EX_DATAERR,
@@ -475,8 +489,10 @@ static void add_policy_flags(struct export_opts *e, const struct unotify_policy 
                 for (size_t j = 0; j < e->n_flags; j++)
                         have = have || strcmp(flags[i], e->flags[j]) == 0;
                 if (!known)
-                        ctl_warn(WHO, "policy \"%s\": flag \"%s\" is left out: the runtime sets "
-                                 "NEW_LISTENER itself for a listenerPath, and TSYNC cannot go with it",
+                        ctl_warn(WHO,
+                                 "policy \"%s\": flag \"%s\" is left out: the runtime sets "
+                                 "NEW_LISTENER itself for a listenerPath, and TSYNC cannot go with "
+                                 "it",
                                  unotify_policy_name(p), flags[i]);
                 else if (!have)
                         e->flags[e->n_flags++] = flags[i]; /* each known flag once: fits */
@@ -568,9 +584,10 @@ int cmd_export_oci(int argc, char **argv)
                         return ctl_fail(WHO, EX_CONFIG, "%s: no policy \"%s\"", e.dir, e.policy);
                 /* A runtime applies the seccomp section only. */
                 if (unotify_policy_landlock(p))
-                        fprintf(stderr, "unotifyctl: warning: policy \"%s\" has a \"landlock\" "
-                                        "section, which OCI runtimes do not apply: the container "
-                                        "gets the seccomp part only (unotify-run applies both)\n",
+                        fprintf(stderr,
+                                "unotifyctl: warning: policy \"%s\" has a \"landlock\" "
+                                "section, which OCI runtimes do not apply: the container "
+                                "gets the seccomp part only (unotify-run applies both)\n",
                                 e.policy);
         }
         return p ? export_plan(&e, p) : export_all(&e, set);

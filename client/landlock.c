@@ -33,8 +33,7 @@ static int parse_rule(json_t *e, uint64_t handled, struct unotify_landlock_rule 
         if (!json_is_object(e) || !s || n == 0 || n >= UNOTIFY_LANDLOCK_PATH_MAX ||
             strlen(s) != n || s[0] != '/')
                 return -EBADMSG;
-        if (parse_mask(json_object_get(e, "access"), &ret->access) < 0 ||
-            (ret->access & ~handled))
+        if (parse_mask(json_object_get(e, "access"), &ret->access) < 0 || (ret->access & ~handled))
                 return -EBADMSG;
         ret->path = strdup(s);
         return ret->path ? 0 : -ENOMEM;

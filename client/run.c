@@ -42,7 +42,7 @@ struct run {
         bool verbose;
         char **argv;
         uint64_t digest;
-        int landlock_fd; /* the policy's Landlock ruleset; -1: none */
+        int landlock_fd;                    /* the policy's Landlock ruleset; -1: none */
         int exit_code;                      /* set by on_handoff when it has reported a failure */
         const struct launch_result *launch; /* flags are set when on_handoff runs */
 };
@@ -82,8 +82,10 @@ static int add_metadata(struct run *run, const char *line)
 
         if (!eq || eq == line || strchr(line, '\n') ||
             strncmp(line, UNOTIFY_META_POLICY "=", strlen(UNOTIFY_META_POLICY) + 1) == 0) {
-                fprintf(stderr, "unotify-run: --metadata wants KEY=VALUE on one line, and not "
-                                "%s= (use --policy)\n", UNOTIFY_META_POLICY);
+                fprintf(stderr,
+                        "unotify-run: --metadata wants KEY=VALUE on one line, and not "
+                        "%s= (use --policy)\n",
+                        UNOTIFY_META_POLICY);
                 return -EINVAL;
         }
         grown = realloc(run->metadata, old + strlen(line) + 2);

@@ -25,19 +25,25 @@ static void report(const struct unotify_landlock *ll, const struct unotify_landl
                    const char *policy, bool verbose)
 {
         if (rep->dropped) {
-                fprintf(stderr, "unotify-run: this kernel has Landlock ABI %d: policy \"%s\"'s "
-                                "Landlock section cannot restrict ", rep->abi, policy);
+                fprintf(stderr,
+                        "unotify-run: this kernel has Landlock ABI %d: policy \"%s\"'s "
+                        "Landlock section cannot restrict ",
+                        rep->abi, policy);
                 print_rights(rep->dropped);
                 fprintf(stderr, " here; those stay allowed\n");
         }
         if (!verbose)
                 return;
-        fprintf(stderr, "unotify-run: Landlock ABI %d enforces policy \"%s\"'s file access: %zu "
-                        "allowed path%s\n", rep->abi, policy, ll->n_rules - rep->n_missing,
+        fprintf(stderr,
+                "unotify-run: Landlock ABI %d enforces policy \"%s\"'s file access: %zu "
+                "allowed path%s\n",
+                rep->abi, policy, ll->n_rules - rep->n_missing,
                 ll->n_rules - rep->n_missing == 1 ? "" : "s");
         for (size_t i = 0; i < rep->n_missing; i++)
-                fprintf(stderr, "unotify-run: Landlock: %s cannot be opened: nothing is allowed "
-                                "there\n", ll->rules[rep->missing[i]].path);
+                fprintf(stderr,
+                        "unotify-run: Landlock: %s cannot be opened: nothing is allowed "
+                        "there\n",
+                        ll->rules[rep->missing[i]].path);
 }
 
 int run_landlock_prepare(const struct unotify_landlock *ll, const char *policy, bool verbose,
@@ -51,19 +57,23 @@ int run_landlock_prepare(const struct unotify_landlock *ll, const char *policy, 
                 return 0;
         abi = unotify_landlock_abi();
         if (abi >= 0 && abi < (int)ll->min_abi) {
-                fprintf(stderr, "unotify-run: policy \"%s\" needs Landlock ABI %u or newer for its "
-                                "file access, and this kernel has %s%d: not running the command\n",
+                fprintf(stderr,
+                        "unotify-run: policy \"%s\" needs Landlock ABI %u or newer for its "
+                        "file access, and this kernel has %s%d: not running the command\n",
                         policy, ll->min_abi, abi ? "ABI " : "no Landlock, ", abi);
                 return EX_UNAVAILABLE;
         }
         if (abi == 0) {
-                fprintf(stderr, "unotify-run: no Landlock in this kernel: policy \"%s\"'s file "
-                                "access section is not enforced (its minAbi is 0)\n", policy);
+                fprintf(stderr,
+                        "unotify-run: no Landlock in this kernel: policy \"%s\"'s file "
+                        "access section is not enforced (its minAbi is 0)\n",
+                        policy);
                 return 0;
         }
         r = abi < 0 ? abi : unotify_landlock_ruleset(ll, abi, &rep, ret_fd);
         if (r < 0) {
-                fprintf(stderr, "unotify-run: cannot make the Landlock ruleset of policy \"%s\": %s\n",
+                fprintf(stderr,
+                        "unotify-run: cannot make the Landlock ruleset of policy \"%s\": %s\n",
                         policy, strerror(-r));
                 return EX_OSERR;
         }

@@ -26,7 +26,10 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
-#define SYM(x) { #x, (uint64_t)(x) }
+#define SYM(x)                    \
+        {                         \
+#x, (uint64_t)(x) \
+        }
 
 static const struct {
         const char *name;

@@ -87,7 +87,8 @@ static void print_help(void)
                "        crun (unotifyctl export-oci --help).\n"
                "  learn [OPTIONS] --out FILE -- CMD [ARG...]\n"
                "        Record what CMD does through the daemon and write its least-privilege\n"
-               "        profile; learn list|save|drop|export|merge|diff (unotifyctl learn --help).\n"
+               "        profile; learn list|save|drop|export|merge|diff (unotifyctl learn "
+               "--help).\n"
                "\n"
                "POLICY is a policy name in the policy directory, or the path of one of\n"
                "its files (then its directory is loaded). ARGs are numbers (42, 0x2a,\n"
@@ -439,8 +440,8 @@ static int cmd_show(int argc, char **argv)
                 return r == 1 ? 0 : r;
         if (argc - optind != 1)
                 return ctl_fail(WHO, EX_USAGE, "show needs POLICY");
-        r = ctl_load_policy(WHO, 
-                t.dir, argv[optind],
+        r = ctl_load_policy(
+                WHO, t.dir, argv[optind],
                 &(struct unotify_load_options){ .kernel_release = t.kernel, .strict = t.strict },
                 &set, &p);
         if (r)

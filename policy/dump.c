@@ -151,7 +151,10 @@ static json_t *dump_handler_options(struct dump *d, const struct rule *r)
                 break;
         case UNOTIFY_HANDLER_INJECT:
                 add(d, o, "path", json_string(h->inject_path));
-                add(d, o, "access", json_string(access[h->inject_access >= 0 && h->inject_access <= 2 ? h->inject_access : 0]));
+                add(d, o, "access",
+                    json_string(
+                            access[h->inject_access >= 0 && h->inject_access <= 2 ? h->inject_access
+                                                                                  : 0]));
                 add(d, o, "cloexec", json_boolean(h->inject_cloexec));
                 break;
         case UNOTIFY_HANDLER_SYSINFO:
@@ -170,8 +173,9 @@ static json_t *dump_handler_options(struct dump *d, const struct rule *r)
                 static const char *const overlay[] = { "trusted.overlay." };
 
                 add(d, o, "errno", json_string(unotify_errno_name(h->refuse_errno)));
-                add(d, o, "names", h->n_xattr_names ? string_list(d, h->xattr_names, h->n_xattr_names) :
-                                                      string_list(d, overlay, 1));
+                add(d, o, "names",
+                    h->n_xattr_names ? string_list(d, h->xattr_names, h->n_xattr_names)
+                                     : string_list(d, overlay, 1));
                 break;
         }
         case UNOTIFY_HANDLER_NONE:

@@ -168,7 +168,6 @@ size_t path_normalize(char *path);
 /* Whether the normalized path satisfies c. */
 bool path_matches(const struct path_cond *c, const char *path);
 
-
 /* mux.c: x86's multiplexed socket and SysV IPC calls. */
 enum mux_via {
         MUX_SOCKETCALL,

@@ -32,4 +32,3 @@ size_t units_expand(struct unit *units, size_t n, size_t i, struct compile_part 
 /* select.c: at most one default, no two selectors that may overlap;
  * policies in load order. Returns 0, -EINVAL or -ENOMEM. */
 int check_selection(struct unotify_policy *const *policies, size_t n, struct unotify_diags *diags);
-

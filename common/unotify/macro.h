@@ -18,20 +18,20 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* Take ownership of a pointer or fd out of a _cleanup_ variable. */
-#define TAKE_PTR(p)                              \
-        ({                                       \
-                __typeof__(p) _tp = (p);         \
-                (p) = NULL;                      \
-                _tp;                             \
+#define TAKE_PTR(p)                      \
+        ({                               \
+                __typeof__(p) _tp = (p); \
+                (p) = NULL;              \
+                _tp;                     \
         })
-#define TAKE_FD(fd)                              \
-        ({                                       \
-                int _tf = (fd);                  \
-                (fd) = -1;                       \
-                _tf;                             \
+#define TAKE_FD(fd)             \
+        ({                      \
+                int _tf = (fd); \
+                (fd) = -1;      \
+                _tf;            \
         })
 
 /* Close an fd if set, keep errno, and return -1 so callers can write
@@ -69,9 +69,9 @@ static inline int negative_errno(void)
         return errno > 0 ? -errno : -EIO;
 }
 
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)  \
-        static inline void func##p(type *p)      \
-        {                                        \
-                if (*p)                          \
-                        func(*p);                \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+        static inline void func##p(type *p)     \
+        {                                       \
+                if (*p)                         \
+                        func(*p);               \
         }

@@ -174,10 +174,10 @@ static void walk_limits(const char *root, char *dir, bool v2, uint64_t none, str
                         ret->limit = limit;
                         ret->usage = v;
                         if (level == 0 || ret->tasks == 0)
-                                ret->tasks = v2 && read_u64(dir, "pids.current", &v) == 0 ?
-                                                     v :
-                                                     count_lines(dir, v2 ? "cgroup.threads" :
-                                                                           "tasks");
+                                ret->tasks =
+                                        v2 && read_u64(dir, "pids.current", &v) == 0
+                                                ? v
+                                                : count_lines(dir, v2 ? "cgroup.threads" : "tasks");
                 }
                 if (v2 && read_u64(dir, "memory.swap.max", &limit) == 0 &&
                     limit < ret->swap_limit && read_u64(dir, "memory.swap.current", &v) == 0) {

@@ -143,7 +143,9 @@ static enum metrics_handler_result result_of(const struct job *job)
 /* The labelled metrics of an emulated call, answered or not. */
 static void account_metrics(struct metrics *m, const struct job *job)
 {
-        unsigned h = (unsigned)job->call.dec.handler < METRICS_HANDLERS ? (unsigned)job->call.dec.handler : 0;
+        unsigned h = (unsigned)job->call.dec.handler < METRICS_HANDLERS
+                             ? (unsigned)job->call.dec.handler
+                             : 0;
         uint64_t took = job->answered_ns - job->recv_ns;
 
         m->handler_results[h][result_of(job)]++;
@@ -209,12 +211,14 @@ int emulate_init(struct daemon *d)
         /* The loader lets a handler's syscalls reach it: the two lists
          * must be one. A build where they differ does not start. */
         if (handlers_check(&why) < 0)
-                return log_error_errno(-EINVAL, "handler \"%s\": registered syscalls differ from "
-                                                "the policy library's",
+                return log_error_errno(-EINVAL,
+                                       "handler \"%s\": registered syscalls differ from "
+                                       "the policy library's",
                                        why);
         if (d->set->resp_size > RESP_MAX)
-                return log_error_errno(-EOVERFLOW, "the kernel's seccomp_notif_resp has %zu bytes, "
-                                                   "more than the %d this build knows",
+                return log_error_errno(-EOVERFLOW,
+                                       "the kernel's seccomp_notif_resp has %zu bytes, "
+                                       "more than the %d this build knows",
                                        d->set->resp_size, RESP_MAX);
         return 0;
 }
@@ -237,10 +241,11 @@ int emulate_ensure(struct daemon *d, const struct unotify_policy_set *set)
 
         if (d->pool || !set_emulates(set))
                 return 0;
-        r = pool_new(d->loop, d->opts->limits.workers, d->opts->limits.listener_workers, send_answer, on_job_done,
-                     d, &d->pool);
+        r = pool_new(d->loop, d->opts->limits.workers, d->opts->limits.listener_workers,
+                     send_answer, on_job_done, d, &d->pool);
         if (r < 0)
-                return log_error_errno(r, "cannot start the %u emulation workers", d->opts->limits.workers);
+                return log_error_errno(r, "cannot start the %u emulation workers",
+                                       d->opts->limits.workers);
         log_info("%u emulation workers started: a policy emulates", d->opts->limits.workers);
         return 0;
 }
@@ -266,10 +271,11 @@ static bool over_share(struct daemon *d, struct listener *l)
         d->stats.emulations_refused++;
         l->counters.emulations_refused++;
         if (ratelimit_allow(&refusals))
-                log_notice("listener %llu (%s): %u emulations in the pool, its share (listener-workers %u + "
+                log_notice("listener %llu (%s): %u emulations in the pool, its share "
+                           "(listener-workers %u + "
                            "listener-queue %u): answering EAGAIN",
-                           (unsigned long long)l->id, l->container_id, l->jobs, lim->listener_workers,
-                           lim->listener_queue);
+                           (unsigned long long)l->id, l->container_id, l->jobs,
+                           lim->listener_workers, lim->listener_queue);
         return true;
 }
 

@@ -98,8 +98,9 @@ static int recv_one_fd(int sock)
         char ctl[CMSG_SPACE(sizeof(int))] = {};
         int err = 0, fd = -1;
         struct iovec iov = { .iov_base = &err, .iov_len = sizeof(err) };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-                              .msg_controllen = sizeof(ctl) };
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+        };
         struct cmsghdr *cm;
 
         if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != (ssize_t)sizeof(err))
@@ -196,7 +197,8 @@ static int make_bind(const struct mount_plan *p)
 {
         unsigned rec = p->recursive ? AT_RECURSIVE : 0;
         struct mount_attr a = { .attr_set = p->attrs };
-        int m = open_tree(p->source_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
+        int m = open_tree(p->source_fd, "",
+                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
 
         if (m < 0)
                 return negative_errno();
@@ -224,7 +226,8 @@ static int attach(struct ns_call *c)
         r = p->still_valid ? p->still_valid(p->userdata) : 0;
         if (r < 0)
                 return r;
-        if (move_mount(m, "", p->target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        if (move_mount(m, "", p->target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+            0)
                 return negative_errno();
         /* Attached: closing m now leaves it in place. */
         if (mount_id_of(m, &p->mnt_id, NULL) < 0)
@@ -258,7 +261,9 @@ static int clone_fn(struct ns_call *c)
 
 int mount_ns_clone(int mntns_fd, const struct mount_plan *plan)
 {
-        struct ns_call c = { .mntns_fd = mntns_fd, .fn = clone_fn, .plan = (struct mount_plan *)plan };
+        struct ns_call c = { .mntns_fd = mntns_fd,
+                             .fn = clone_fn,
+                             .plan = (struct mount_plan *)plan };
 
         return run_in_ns(&c);
 }
@@ -271,7 +276,8 @@ static int move_fn(struct ns_call *c)
 
         if (r < 0)
                 return r;
-        if (move_mount(c->fd, "", p->target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        if (move_mount(c->fd, "", p->target_fd, "",
+                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return negative_errno();
         if (mount_id_of(c->fd, &p->mnt_id, NULL) < 0)
                 p->mnt_id = 0;
@@ -348,9 +354,9 @@ int mount_table_open(int passed_fd, bool *ret_created)
 
         *ret_created = false;
         if (passed_fd >= 0) {
-                r = fstat(passed_fd, &st) < 0                      ? negative_errno() :
-                    st.st_size != (off_t)sizeof(struct table_file) ? -EBADMSG :
-                                                                     map_table(passed_fd, false);
+                r = fstat(passed_fd, &st) < 0                        ? negative_errno()
+                    : st.st_size != (off_t)sizeof(struct table_file) ? -EBADMSG
+                                                                     : map_table(passed_fd, false);
                 if (r == 0)
                         return passed_fd;
                 safe_close(passed_fd);

@@ -31,7 +31,8 @@ int pidns_status_field(int proc_fd, pid_t pid, const char *name, char *buf, size
         if (n < 0)
                 return errno == ESRCH ? -ENOENT : negative_errno();
         text[n] = '\0';
-        for (char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+        for (char *line = text; line && *line;
+             line = strchr(line, '\n'), line = line ? line + 1 : NULL)
                 if (!strncmp(line, name, len) && line[len] == ':') {
                         line += len + 1;
                         snprintf(buf, size, "%.*s", (int)strcspn(line, "\n"), line);

@@ -176,7 +176,8 @@ static void on_stale_check(struct ev_loop *loop, ev_timer *t, int revents)
                 struct job *job = p->workers[i].job;
 
                 /* Not while it answers (struct job): the task takes the fd. */
-                if (job && !job->answering && target_id_valid(job->call.listener_fd, job->call.req.id) < 0)
+                if (job && !job->answering &&
+                    target_id_valid(job->call.listener_fd, job->call.req.id) < 0)
                         pthread_kill(p->workers[i].thread, wake_signal());
         }
         pthread_mutex_unlock(&p->lock);
@@ -258,7 +259,8 @@ unsigned pool_drop_gone(struct pool *p, const unsigned *running)
                 struct job *job = container_of(node, struct job, node);
 
                 next = node->next;
-                if (job->running != running || target_id_valid(job->call.listener_fd, job->call.req.id) == 0)
+                if (job->running != running ||
+                    target_id_valid(job->call.listener_fd, job->call.req.id) == 0)
                         continue;
                 list_del(&job->node);
                 job->sent = true; /* nobody to answer: the task moved on */

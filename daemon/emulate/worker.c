@@ -74,7 +74,8 @@ bool worker_root_is_own(struct worker *w, pid_t tid)
         if (statx(w->proc_fd, path, 0, STATX_INO | w->root_mnt_mask, &stx) < 0)
                 return false;
         return (stx.stx_mask & w->root_mnt_mask) && stx.stx_mnt_id == w->root_mnt_id &&
-               stx.stx_ino == w->root_ino && makedev(stx.stx_dev_major, stx.stx_dev_minor) == w->root_dev;
+               stx.stx_ino == w->root_ino &&
+               makedev(stx.stx_dev_major, stx.stx_dev_minor) == w->root_dev;
 }
 
 int worker_init(struct worker *w)

@@ -37,8 +37,8 @@ struct worker {
         struct pool *pool;
         struct job *job; /* running; under the pool's lock */
         bool started;
-        int own_root; /* O_PATH "/" of the daemon */
-        int proc_fd;  /* the daemon's /proc */
+        int own_root;  /* O_PATH "/" of the daemon */
+        int proc_fd;   /* the daemon's /proc */
         int status_fd; /* /proc/status_tid/status, or a placeholder (worker.c) */
         pid_t status_tid;
         /* The daemon's credentials, put back after each call. */
@@ -53,7 +53,7 @@ struct worker {
         ino_t root_ino;
         uint64_t root_mnt_id;   /* own_root's mount (statx), 0: unknown */
         unsigned root_mnt_mask; /* which id it is: STATX_MNT_ID(_UNIQUE) */
-        dev_t userns_dev; /* the daemon's user namespace */
+        dev_t userns_dev;       /* the daemon's user namespace */
         ino_t userns_ino;
         bool chrooted;
         bool assumed;

@@ -72,7 +72,8 @@ static void cgroup2_root(char *buf, size_t size)
                 char *dash = strstr(line, " - ");
 
                 if (dash && !strncmp(dash + 3, "cgroup2 ", 8) &&
-                    sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) == 2 && !strcmp(root, "/")) {
+                    sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) == 2 &&
+                    !strcmp(root, "/")) {
                         snprintf(buf, size, "%s", mp);
                         return;
                 }

@@ -65,7 +65,8 @@ int bpf_load_prepare(const struct task_mem *mem, const union bpf_attr *a, unsign
 
         memset(l, 0, sizeof(*l));
         if (a->prog_type != BPF_PROG_TYPE_CGROUP_DEVICE)
-                return refuse(refuse_errno, why, "a program type other than BPF_PROG_TYPE_CGROUP_DEVICE");
+                return refuse(refuse_errno, why,
+                              "a program type other than BPF_PROG_TYPE_CGROUP_DEVICE");
         if (a->expected_attach_type && a->expected_attach_type != BPF_CGROUP_DEVICE)
                 return -EINVAL;
         /* What is passed on; the log is not (the task gets none). */
@@ -74,12 +75,14 @@ int bpf_load_prepare(const struct task_mem *mem, const union bpf_attr *a, unsign
         rest.expected_attach_type = 0;
         memset(rest.prog_name, 0, sizeof(rest.prog_name));
         if (!all_zero(&rest, sizeof(rest)))
-                return refuse(refuse_errno, why,
-                              "program load fields the handler does not pass on (flags, BTF, fd arrays)");
+                return refuse(
+                        refuse_errno, why,
+                        "program load fields the handler does not pass on (flags, BTF, fd arrays)");
         if (a->insn_cnt == 0)
                 return -EINVAL;
         if (a->insn_cnt > max_insns)
-                return refuse(refuse_errno, why, "more instructions than the rule's maxInstructions");
+                return refuse(refuse_errno, why,
+                              "more instructions than the rule's maxInstructions");
         r = read_license(mem, a->license, l->license);
         if (r < 0)
                 return r;

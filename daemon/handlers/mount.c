@@ -42,8 +42,8 @@
 #define DATA_MAX 4096 /* the kernel copies one page of options */
 
 /* The new API's calls after these two: mount_api.h. */
-static const char *const served[] = { "mount",      "umount2",   "fsopen",       "fsconfig",
-                                      "fsmount",    "move_mount", "open_tree", "mount_setattr" };
+static const char *const served[] = { "mount",   "umount2",    "fsopen",    "fsconfig",
+                                      "fsmount", "move_mount", "open_tree", "mount_setattr" };
 
 struct mount_call {
         char source[PATH_MAX], target[PATH_MAX], type[64], data[DATA_MAX];
@@ -90,15 +90,17 @@ static int check_args(struct emul_call *c, struct worker *w, struct mount_call *
 
         if (r >= 0 && !(m->a.flags & MS_BIND) && mount_fuse_type(m->type, NULL)) {
                 r = mount_fuse_check_type(&m->a, c->opts, m->type, &m->fuse, &c->why);
-                return r < 0 ? r : mount_fuse_data(c, w, &m->a, &m->fuse, m->has_data ? m->data : NULL);
+                return r < 0 ? r
+                             : mount_fuse_data(c, w, &m->a, &m->fuse, m->has_data ? m->data : NULL);
         }
         if (r >= 0)
                 r = mount_check_type(&m->a, c->opts, m->type, &c->why);
         if (r >= 0 && !m->a.plan.bind)
                 r = mount_check_data(&m->a, c->opts, m->has_data ? m->data : NULL, &c->why);
         if (r >= 0 && m->a.gid_index >= 0) {
-                r = mount_host_id(w, (pid_t)c->req.pid, "gid_map", m->a.plan.fs_values[m->a.gid_index], m->pts_gid,
-                                   sizeof(m->pts_gid));
+                r = mount_host_id(w, (pid_t)c->req.pid, "gid_map",
+                                  m->a.plan.fs_values[m->a.gid_index], m->pts_gid,
+                                  sizeof(m->pts_gid));
                 m->a.plan.fs_values[m->a.gid_index] = m->pts_gid;
         }
         return r;
@@ -112,8 +114,8 @@ static int valid_again(void *userdata)
 }
 
 /* Resolve target (and source) as the task, in its root. */
-static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m,
-                   const char *path, int *ret_fd, bool source, int access)
+static int resolve(struct emul_call *c, struct worker *w, struct mount_call *m, const char *path,
+                   int *ret_fd, bool source, int access)
 {
         return mount_resolve(c, w, path, -1, source, access, ret_fd, source ? NULL : &m->owner);
 }
@@ -129,13 +131,16 @@ static int do_mount(struct emul_call *c, struct worker *w, struct mount_call *m)
         if (r >= 0 && m->a.plan.bind)
                 r = resolve(c, w, m, m->source, &m->a.plan.source_fd, true, 0);
         for (unsigned i = 0; r >= 0 && i < m->a.n_layers; i++)
-                r = resolve(c, w, m, m->a.layer_paths[i], &m->a.plan.layer_fds[m->a.plan.n_layers++], true,
-                            strcmp(m->a.plan.layer_keys[i], "lowerdir+") ? W_OK | X_OK : R_OK | X_OK);
+                r = resolve(c, w, m, m->a.layer_paths[i],
+                            &m->a.plan.layer_fds[m->a.plan.n_layers++], true,
+                            strcmp(m->a.plan.layer_keys[i], "lowerdir+") ? W_OK | X_OK
+                                                                         : R_OK | X_OK);
         if (r >= 0 && m->a.ns)
                 r = m->a.plan.ns_fd = mount_open_ns(w, (pid_t)c->req.pid, m->a.ns, NULL);
         if (r >= 0 && !m->a.plan.bind && m->a.fs_type == UNOTIFY_MOUNT_TMPFS &&
             (r = mount_add_fs(&m->a, "uid", m->owner.uid)) >= 0)
-                r = mount_add_fs(&m->a, "gid", m->owner.gid); /* the root is the task's, not the daemon's */
+                r = mount_add_fs(&m->a, "gid",
+                                 m->owner.gid); /* the root is the task's, not the daemon's */
         if (r >= 0 && m->a.fs_type == UNOTIFY_MOUNT_FUSE && !m->a.plan.bind)
                 r = m->a.plan.userns_ctx_fd = mount_open_ns(w, (pid_t)c->req.pid, "user", NULL);
         if (r >= 0 && m->a.plan.bind && c->opts->mount_idmap)

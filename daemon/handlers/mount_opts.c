@@ -14,9 +14,12 @@ static const struct {
         unsigned long ms;
         uint64_t attr;
 } flag_map[] = {
-        { MS_RDONLY, MOUNT_ATTR_RDONLY },     { MS_NOSUID, MOUNT_ATTR_NOSUID },
-        { MS_NODEV, MOUNT_ATTR_NODEV },       { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
-        { MS_NOATIME, MOUNT_ATTR_NOATIME },   { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+        { MS_RDONLY, MOUNT_ATTR_RDONLY },
+        { MS_NOSUID, MOUNT_ATTR_NOSUID },
+        { MS_NODEV, MOUNT_ATTR_NODEV },
+        { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+        { MS_NOATIME, MOUNT_ATTR_NOATIME },
+        { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
         { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
 };
 
@@ -33,9 +36,12 @@ static const struct {
         const char *ns;
 } fs_types[] = {
         { "tmpfs", UNOTIFY_MOUNT_TMPFS, 0, NULL },
-        { "proc", UNOTIFY_MOUNT_PROC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "pid" },
-        { "sysfs", UNOTIFY_MOUNT_SYSFS, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "net" },
-        { "mqueue", UNOTIFY_MOUNT_MQUEUE, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "ipc" },
+        { "proc", UNOTIFY_MOUNT_PROC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+          "pid" },
+        { "sysfs", UNOTIFY_MOUNT_SYSFS, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+          "net" },
+        { "mqueue", UNOTIFY_MOUNT_MQUEUE, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+          "ipc" },
         { "devpts", UNOTIFY_MOUNT_DEVPTS, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, NULL },
         { "overlay", UNOTIFY_MOUNT_OVERLAY, 0, NULL },
 };
@@ -88,10 +94,23 @@ bool mount_parse_size(const char *s, uint64_t *ret)
         if (errno)
                 return false;
         switch (*end) {
-        case 'k': case 'K': shift = 10; end++; break;
-        case 'm': case 'M': shift = 20; end++; break;
-        case 'g': case 'G': shift = 30; end++; break;
-        default: break;
+        case 'k':
+        case 'K':
+                shift = 10;
+                end++;
+                break;
+        case 'm':
+        case 'M':
+                shift = 20;
+                end++;
+                break;
+        case 'g':
+        case 'G':
+                shift = 30;
+                end++;
+                break;
+        default:
+                break;
         }
         if (*end || v > (UINT64_MAX >> shift))
                 return false;
@@ -108,7 +127,8 @@ int mount_add_fs(struct mount_args *m, const char *key, const char *value)
         return 0;
 }
 
-int mount_check_flags(struct mount_args *m, const struct unotify_handler_options *o, const char **why)
+int mount_check_flags(struct mount_args *m, const struct unotify_handler_options *o,
+                      const char **why)
 {
         unsigned long rest = m->flags & ~(MS_SILENT | MS_RELATIME | MS_BIND | MS_REC);
         uint64_t attrs = 0;
@@ -131,16 +151,17 @@ int mount_check_flags(struct mount_args *m, const struct unotify_handler_options
         return 0;
 }
 
-int mount_check_type(struct mount_args *m, const struct unotify_handler_options *o, const char *type,
-                     const char **why)
+int mount_check_type(struct mount_args *m, const struct unotify_handler_options *o,
+                     const char *type, const char **why)
 {
         size_t k;
 
         if (m->flags & MS_BIND) {
                 m->plan.bind = true;
                 m->plan.recursive = m->flags & MS_REC;
-                return o->mount_types & 1u << UNOTIFY_MOUNT_BIND ? 0 :
-                                                                   refuse(o, why, "bind mounts are not allowed");
+                return o->mount_types & 1u << UNOTIFY_MOUNT_BIND
+                               ? 0
+                               : refuse(o, why, "bind mounts are not allowed");
         }
         for (k = 0; k < ELEMENTSOF(fs_types) && strcmp(fs_types[k].name, type); k++)
                 ;
@@ -165,8 +186,10 @@ static int add_layers(struct mount_args *m, const struct unotify_handler_options
         const char *key = keys[k - UNOTIFY_MOUNT_OPT_LOWERDIR];
         char *save = NULL;
 
-        if (strchr(value, '\\') || !*value || (k > UNOTIFY_MOUNT_OPT_LOWERDIR && strchr(value, ':')))
-                return refuse(o, why, "an overlay layer with an escape, none, or several where one goes");
+        if (strchr(value, '\\') || !*value ||
+            (k > UNOTIFY_MOUNT_OPT_LOWERDIR && strchr(value, ':')))
+                return refuse(o, why,
+                              "an overlay layer with an escape, none, or several where one goes");
         for (char *dir = strtok_r(value, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
                 if (m->n_layers >= MOUNT_LAYERS_MAX)
                         return refuse(o, why, "too many overlay layers");
@@ -218,7 +241,8 @@ int mount_check_data(struct mount_args *m, const struct unotify_handler_options 
 {
         char *save = NULL;
 
-        for (char *opt = data ? strtok_r(data, ",", &save) : NULL; opt; opt = strtok_r(NULL, ",", &save)) {
+        for (char *opt = data ? strtok_r(data, ",", &save) : NULL; opt;
+             opt = strtok_r(NULL, ",", &save)) {
                 char *value = strchr(opt, '=');
                 int r;
 
@@ -237,7 +261,8 @@ int mount_finish(struct mount_args *m, const struct unotify_handler_options *o)
                 /* No redirects or metacopy: an upper file's xattrs (the
                  * xattr handler may let the container set trusted.overlay.)
                  * must not lead to lower files it could not name itself. */
-                if (mount_add_fs(m, "redirect_dir", "nofollow") < 0 || mount_add_fs(m, "metacopy", "off") < 0)
+                if (mount_add_fs(m, "redirect_dir", "nofollow") < 0 ||
+                    mount_add_fs(m, "metacopy", "off") < 0)
                         return -E2BIG;
         }
         if (!m->sized && o->mount_max_size && m->fs_type == UNOTIFY_MOUNT_TMPFS && !m->plan.bind) {

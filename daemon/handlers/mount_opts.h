@@ -17,16 +17,16 @@
 #define MOUNT_FS_OPTIONS_MAX 8 /* options a task may pass */
 
 struct mount_args {
-        unsigned long flags;   /* MS_*, the old magic dropped */
-        uint64_t asked_attrs;  /* MOUNT_ATTR_* of the task's flags */
-        unsigned fs_type;      /* enum unotify_mount_type */
-        const char *ns;        /* the task's namespace the context is made in */
-        unsigned n_options;    /* options seen, for the cap */
-        bool sized;            /* a size= was given */
-        int gid_index;         /* in plan.fs_values: a devpts gid= to map; -1 */
+        unsigned long flags;                       /* MS_*, the old magic dropped */
+        uint64_t asked_attrs;                      /* MOUNT_ATTR_* of the task's flags */
+        unsigned fs_type;                          /* enum unotify_mount_type */
+        const char *ns;                            /* the task's namespace the context is made in */
+        unsigned n_options;                        /* options seen, for the cap */
+        bool sized;                                /* a size= was given */
+        int gid_index;                             /* in plan.fs_values: a devpts gid= to map; -1 */
         const char *layer_paths[MOUNT_LAYERS_MAX]; /* overlay, into the data */
         unsigned n_layers;
-        char size[32];         /* the default size= */
+        char size[32]; /* the default size= */
         struct mount_plan plan;
 };
 
@@ -38,11 +38,12 @@ bool mount_parse_size(const char *s, uint64_t *ret);
 
 /* The MS_* flags as attributes: allowed or forced ones only; remounts,
  * moves and propagation changes refused. */
-int mount_check_flags(struct mount_args *m, const struct unotify_handler_options *o, const char **why);
+int mount_check_flags(struct mount_args *m, const struct unotify_handler_options *o,
+                      const char **why);
 
 /* A bind (MS_BIND) or a type on the rule's list: its forced flags. */
-int mount_check_type(struct mount_args *m, const struct unotify_handler_options *o, const char *type,
-                     const char **why);
+int mount_check_type(struct mount_args *m, const struct unotify_handler_options *o,
+                     const char *type, const char **why);
 
 /* One option (value NULL: a flag) for the type mount_check_type found;
  * value points into memory that outlives the plan (the data string). */

@@ -25,7 +25,8 @@ static int refuse(struct emul_call *c, const char *why)
 /* An id of the task's user namespace as the host's (map: "uid_map" or
  * "gid_map"), for a devpts gid= or a FUSE user_id=/group_id=: the kernel
  * reads them in the caller's namespace, the daemon's. */
-int mount_host_id(struct worker *w, pid_t pid, const char *map, const char *value, char *buf, size_t size)
+int mount_host_id(struct worker *w, pid_t pid, const char *map, const char *value, char *buf,
+                  size_t size)
 {
         _cleanup_(fclosep) FILE *f = NULL;
         unsigned long in, out, count, gid;
@@ -81,7 +82,8 @@ int mount_open_checked(struct emul_call *c, struct worker *w, const struct task_
                 fd = openat2_fd(d->base_fd, path, how, 0, RESOLVE_NO_MAGICLINKS);
         if (fd < 0)
                 return fd;
-        r = access && faccessat(fd, "", access, AT_EMPTY_PATH | AT_EACCESS) < 0 ? negative_errno() : 0;
+        r = access && faccessat(fd, "", access, AT_EMPTY_PATH | AT_EACCESS) < 0 ? negative_errno()
+                                                                                : 0;
         if (r >= 0)
                 r = worker_fd_path(w, fd, real, sizeof(real));
         if (r >= 0 && !under(real, prefixes, n))
@@ -107,8 +109,8 @@ int mount_open_ns(struct worker *w, pid_t pid, const char *ns, uint64_t *ret_ino
         return fd;
 }
 
-int mount_resolve(struct emul_call *c, struct worker *w, const char *path, int dirfd_arg, bool source,
-                  int access, int *ret_fd, struct mount_owner *ret_owner)
+int mount_resolve(struct emul_call *c, struct worker *w, const char *path, int dirfd_arg,
+                  bool source, int access, int *ret_fd, struct mount_owner *ret_owner)
 {
         const struct unotify_handler_options *o = c->opts;
         struct task_creds creds;
@@ -124,8 +126,9 @@ int mount_resolve(struct emul_call *c, struct worker *w, const char *path, int d
         if (r >= 0)
                 r = worker_assume(w, &creds, 0);
         if (r >= 0)
-                r = mount_open_checked(c, w, &dirs, path, source ? o->mount_sources : o->mount_targets,
-                                 source ? o->n_mount_sources : o->n_mount_targets, access, ret_fd);
+                r = mount_open_checked(
+                        c, w, &dirs, path, source ? o->mount_sources : o->mount_targets,
+                        source ? o->n_mount_sources : o->n_mount_targets, access, ret_fd);
         if (worker_restore(w) < 0 && r >= 0)
                 r = -EIO, *ret_fd = safe_close(*ret_fd);
         if (ret_owner && r >= 0) {

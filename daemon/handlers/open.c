@@ -72,7 +72,8 @@ static int parse_call(struct emul_call *c, struct open_call *o)
         case SYS_CREAT:
                 *o = (struct open_call){ .path_arg = 0,
                                          .dirfd_arg = -1,
-                                         .how = open_how_legacy(O_CREAT | O_WRONLY | O_TRUNC, a[1]) };
+                                         .how = open_how_legacy(O_CREAT | O_WRONLY | O_TRUNC,
+                                                                a[1]) };
                 return 0;
         case SYS_OPENAT2:
                 *o = (struct open_call){ .path_arg = 1, .dirfd_arg = 0 };

@@ -11,7 +11,7 @@
          O_DSYNC | FASYNC | O_DIRECT | K_O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | \
          O_CLOEXEC | O_PATH | K_O_TMPFILE)
 #define O_PATH_FLAGS (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
-#define VALID_RESOLVE_FLAGS                                                                  \
+#define VALID_RESOLVE_FLAGS                                                                \
         (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
          RESOLVE_IN_ROOT | RESOLVE_CACHED)
 
@@ -64,7 +64,8 @@ static int check_resolve(const struct open_how *how)
 {
         if (how->resolve & ~(uint64_t)VALID_RESOLVE_FLAGS)
                 return -EINVAL;
-        if ((how->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) == (RESOLVE_BENEATH | RESOLVE_IN_ROOT))
+        if ((how->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) ==
+            (RESOLVE_BENEATH | RESOLVE_IN_ROOT))
                 return -EINVAL;
         if ((how->resolve & RESOLVE_CACHED) && (how->flags & (O_TRUNC | O_CREAT | K_O_TMPFILE)))
                 return -EAGAIN;

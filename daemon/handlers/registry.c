@@ -7,14 +7,8 @@
 #include "unotify/macro.h"
 
 static const struct handler *const handlers[] = {
-        &handler_open,
-        &handler_mknod,
-        &handler_inject,
-        &handler_sysinfo,
-        &handler_sched,
-        &handler_mount,
-        &handler_xattr,
-        &handler_bpf,
+        &handler_open,  &handler_mknod, &handler_inject, &handler_sysinfo,
+        &handler_sched, &handler_mount, &handler_xattr,  &handler_bpf,
 };
 
 const struct handler *handler_lookup(enum unotify_handler id)

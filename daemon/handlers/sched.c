@@ -46,7 +46,7 @@ enum { SETSCHEDULER, SETPARAM, SETATTR, SETPRIORITY };
 struct sched_req {
         pid_t id; /* in the task's namespace */
         struct sched_attr attr;
-        unsigned flags; /* sched_setattr's */
+        unsigned flags;   /* sched_setattr's */
         bool keep_policy; /* sched_setparam: the thread's own policy */
 };
 
@@ -64,9 +64,9 @@ static int check_bounds(const struct emul_call *c, const struct sched_attr *a, c
 
         if (policy < 0 || policy >= 32 || !(o->sched_policies & 1u << policy)) {
                 *why = "a scheduling policy the rule does not allow";
-                return policy == SCHED_DEADLINE || (policy >= 0 && policy <= SCHED_IDLE) ?
-                               o->refuse_errno :
-                               EINVAL;
+                return policy == SCHED_DEADLINE || (policy >= 0 && policy <= SCHED_IDLE)
+                               ? o->refuse_errno
+                               : EINVAL;
         }
         if (is_rt(policy)) {
                 if (a->sched_priority < 1 || a->sched_priority > 99)
@@ -154,9 +154,9 @@ static int parse_call(struct emul_call *c, struct worker *w, struct sched_req *s
         case SETPRIORITY:
                 if ((int)a[0] != PRIO_PROCESS) {
                         c->why = "setpriority of a process group or user";
-                        return (int)a[0] == PRIO_PGRP || (int)a[0] == PRIO_USER ?
-                                       -c->opts->refuse_errno :
-                                       -EINVAL;
+                        return (int)a[0] == PRIO_PGRP || (int)a[0] == PRIO_USER
+                                       ? -c->opts->refuse_errno
+                                       : -EINVAL;
                 }
                 s->id = (pid_t)a[1];
                 s->attr.sched_policy = SCHED_OTHER;

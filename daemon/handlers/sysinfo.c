@@ -130,7 +130,8 @@ static long container_uptime(int proc_fd, pid_t tid)
 static void apply_memcg(struct sysinfo *si, const struct memcg *cg)
 {
         uint64_t unit = si->mem_unit ? si->mem_unit : 1;
-        uint64_t host_ram = (uint64_t)si->totalram * unit, host_swap = (uint64_t)si->totalswap * unit;
+        uint64_t host_ram = (uint64_t)si->totalram * unit,
+                 host_swap = (uint64_t)si->totalswap * unit;
         uint64_t host_free_swap = (uint64_t)si->freeswap * unit;
 
         if (cg->limit >= host_ram)
@@ -143,7 +144,8 @@ static void apply_memcg(struct sysinfo *si, const struct memcg *cg)
         si->totalhigh = si->freehigh = 0;
         if (cg->swap_limit < host_swap) {
                 si->totalswap = cg->swap_limit;
-                si->freeswap = cg->swap_usage < cg->swap_limit ? cg->swap_limit - cg->swap_usage : 0;
+                si->freeswap =
+                        cg->swap_usage < cg->swap_limit ? cg->swap_limit - cg->swap_usage : 0;
         } else {
                 si->totalswap = host_swap;
                 si->freeswap = host_free_swap;

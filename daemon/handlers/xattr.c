@@ -69,9 +69,10 @@ static int open_object(struct emul_call *c, struct worker *w, const struct xattr
         if (r >= 0)
                 r = worker_assume(w, creds, 0);
         if (r >= 0)
-                r = fd = x->path[0] == '/' ?
-                        openat2_fd(dirs.root_fd, x->path, flags, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) :
-                        openat2_fd(dirs.base_fd, x->path, flags, 0, RESOLVE_NO_MAGICLINKS);
+                r = fd = x->path[0] == '/' ? openat2_fd(dirs.root_fd, x->path, flags, 0,
+                                                        RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+                                           : openat2_fd(dirs.base_fd, x->path, flags, 0,
+                                                        RESOLVE_NO_MAGICLINKS);
         if (worker_restore(w) < 0 && r >= 0)
                 r = -EIO, fd = safe_close(fd);
         task_dirs_close(&dirs);
@@ -86,7 +87,8 @@ static int apply(const struct xattr_args *x, int fd)
         /* Through the daemon's procfs: the inode of fd, O_PATH or not (a
          * symlink too: the jump lands on it and goes no further). */
         snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-        r = x->set ? setxattr(link, x->name, x->value, x->size, x->flags) : removexattr(link, x->name);
+        r = x->set ? setxattr(link, x->name, x->value, x->size, x->flags)
+                   : removexattr(link, x->name);
         return r < 0 ? negative_errno() : 0;
 }
 

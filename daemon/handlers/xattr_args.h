@@ -21,7 +21,7 @@ struct xattr_args {
         bool set, by_fd, follow;
         char path[PATH_MAX];
         char name[XATTR_NAME_MAX_LEN + 1]; /* the kernel reads 256 bytes at most */
-        void *value; /* malloc'd; xattr_args_done */
+        void *value;                       /* malloc'd; xattr_args_done */
         size_t size;
         int flags;
 };
@@ -29,7 +29,8 @@ struct xattr_args {
 /* Read what which's call passes (args: its six registers). Returns 0 or
  * the kernel's errno for it: -EINVAL (flags), -ERANGE (a name empty or
  * too long), -E2BIG (a value above 64 KiB), -EFAULT, -ENOMEM. */
-int xattr_args_read(const struct task_mem *mem, int which, const __u64 args[6], struct xattr_args *x);
+int xattr_args_read(const struct task_mem *mem, int which, const __u64 args[6],
+                    struct xattr_args *x);
 void xattr_args_done(struct xattr_args *x);
 
 /* name on the rule's list (an entry ending in "." a prefix), or on the

@@ -292,7 +292,8 @@ void learn_listener_end(struct learn *ln, struct listener *l)
         rc = recording_find(ln, name);
         if (!rc && !recording_new(ln, name, l))
                 log_warning("listener %llu: its recording \"%s\" is lost (too many recordings, or "
-                            "out of memory: save or drop some)", (unsigned long long)l->id, name);
+                            "out of memory: save or drop some)",
+                            (unsigned long long)l->id, name);
         else if (rc && learn_rec_merge(rc->rec, l->learn) < 0)
                 log_warning("listener %llu: its recording \"%s\" is lost (out of memory)",
                             (unsigned long long)l->id, name);
@@ -363,7 +364,8 @@ static json_t *learn_list(struct daemon *d)
                 json_array_append_new(
                         arr, list_entry(rc->name, rc->policy, rc->listeners, live, calls, bytes));
         }
-        for (struct list_node *x = d->set->listeners.next; arr && x != &d->set->listeners; x = x->next) {
+        for (struct list_node *x = d->set->listeners.next; arr && x != &d->set->listeners;
+             x = x->next) {
                 struct listener *l = container_of(x, struct listener, node);
                 uint64_t calls = 0;
                 size_t bytes = 0, live;
@@ -407,7 +409,8 @@ static json_t *learn_save(struct daemon *d, const char *name, char *err, size_t 
         json_t *o;
         int r = 0;
 
-        for (struct list_node *x = d->set->listeners.next; r >= 0 && x != &d->set->listeners; x = x->next) {
+        for (struct list_node *x = d->set->listeners.next; r >= 0 && x != &d->set->listeners;
+             x = x->next) {
                 struct listener *l = container_of(x, struct listener, node);
 
                 if (!l->learn || (listener_name(l, own, sizeof(own)), strcmp(own, name) != 0))

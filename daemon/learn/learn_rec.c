@@ -91,7 +91,8 @@ static bool charge(struct learn_rec *r, size_t n)
         return true;
 }
 
-struct learn_rec *learn_rec_new(const struct unotify_learn_limits *limits, struct learn_budget *budget)
+struct learn_rec *learn_rec_new(const struct unotify_learn_limits *limits,
+                                struct learn_budget *budget)
 {
         struct learn_rec *r = calloc(1, sizeof(*r));
         size_t size = 16;

@@ -48,7 +48,8 @@ const struct learn_path_arg *learn_path_arg_at(size_t i);
 /* A new empty recording with these limits (copied), charged to budget
  * (borrowed, outlives it; NULL: none). NULL with errno ENOMEM, or ENOSPC
  * when the budget has no room for it. */
-struct learn_rec *learn_rec_new(const struct unotify_learn_limits *limits, struct learn_budget *budget);
+struct learn_rec *learn_rec_new(const struct unotify_learn_limits *limits,
+                                struct learn_budget *budget);
 /* Accepts NULL; returns NULL. Gives its bytes back to its budget. */
 struct learn_rec *learn_rec_free(struct learn_rec *r);
 

@@ -85,7 +85,7 @@ struct daemon {
         size_t n_metrics_conns;
         bool own_metrics; /* a unix socket we bound: unlinked at exit */
 
-        struct pool *pool; /* emulations' worker threads (emulate.h) */
+        struct pool *pool;   /* emulations' worker threads (emulate.h) */
         struct learn *learn; /* recordings and the built-in "learn" policy (learn.h) */
 };
 

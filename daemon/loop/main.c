@@ -58,7 +58,8 @@ int main(int argc, char **argv)
                 return r;
         }
         if (opts.test_config) {
-                printf("%s: %zu policies OK\n", opts.policy_dir, unotify_policy_set_count(policies));
+                printf("%s: %zu policies OK\n", opts.policy_dir,
+                       unotify_policy_set_count(policies));
                 unotify_policy_set_free(policies);
                 return 0;
         }
@@ -79,8 +80,8 @@ int main(int argc, char **argv)
                 daemon_done(&d);
                 return EX_UNAVAILABLE;
         }
-        log_emit_id(LOG_NOTICE, 0, LOG_MID_READY, 0, "serving %s with %zu policies from %s", opts.socket_path,
-                   unotify_policy_set_count(policies), opts.policy_dir);
+        log_emit_id(LOG_NOTICE, 0, LOG_MID_READY, 0, "serving %s with %zu policies from %s",
+                    opts.socket_path, unotify_policy_set_count(policies), opts.policy_dir);
         /* Policies loaded, sockets listening, listeners resumed. */
         sdnotify_ready(&d);
         daemon_run(&d);

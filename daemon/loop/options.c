@@ -33,13 +33,16 @@ static void print_help(void)
                "  -p, --policy-dir DIR       directory of *.json policies (default %s)\n"
                "  -d, --default-policy NAME  policy for listeners that name none and that no\n"
                "                             policy selects, unless one has \"default\": true\n"
-               "                             (default \"%s\"; if it is not loaded they are denied)\n"
+               "                             (default \"%s\"; if it is not loaded they are "
+               "denied)\n"
                "  -m, --socket-mode MODE     octal mode of the handoff socket (default 0600)\n"
                "  -c, --control-socket PATH  control socket for unotifyctl (mode 0600; default\n"
                "                             %s next to the handoff socket)\n"
                "      --metrics-listen ADDR  serve GET /metrics (Prometheus) on ADDR: a numeric\n"
-               "                             HOST:PORT (e.g. 127.0.0.1:9477, [::1]:9477) or a unix\n"
-               "                             socket path; a socket passed as \"metrics\" (systemd's\n"
+               "                             HOST:PORT (e.g. 127.0.0.1:9477, [::1]:9477) or a "
+               "unix\n"
+               "                             socket path; a socket passed as \"metrics\" "
+               "(systemd's\n"
                "                             unotifyd-metrics.socket) is used instead\n"
                "      --no-sync-wake-up      do not ask the kernel (6.6+) to wake targets on\n"
                "                             the daemon's CPU (for benchmarks)\n"
@@ -159,7 +162,8 @@ int options_parse(int argc, char **argv, struct options *ret)
                         break;
                 case 'm':
                         if (parse_mode(optarg, &o.socket_mode) < 0) {
-                                fprintf(stderr, "unotifyd: --socket-mode: not an octal mode: %s\n", optarg);
+                                fprintf(stderr, "unotifyd: --socket-mode: not an octal mode: %s\n",
+                                        optarg);
                                 return EX_USAGE;
                         }
                         break;
@@ -177,15 +181,18 @@ int options_parse(int argc, char **argv, struct options *ret)
                         break;
                 case 'N':
                         if (parse_nice(optarg, &o.nice) < 0) {
-                                fprintf(stderr, "unotifyd: --nice: not a nice value from -20 to 0: %s\n",
+                                fprintf(stderr,
+                                        "unotifyd: --nice: not a nice value from -20 to 0: %s\n",
                                         optarg);
                                 return EX_USAGE;
                         }
                         break;
                 case 'M':
                         if (listen_addr_check(optarg) < 0) {
-                                fprintf(stderr, "unotifyd: --metrics-listen: not a numeric HOST:PORT, "
-                                                "[IPv6]:PORT or absolute socket path: %s\n", optarg);
+                                fprintf(stderr,
+                                        "unotifyd: --metrics-listen: not a numeric HOST:PORT, "
+                                        "[IPv6]:PORT or absolute socket path: %s\n",
+                                        optarg);
                                 return EX_USAGE;
                         }
                         o.metrics_listen = optarg;
@@ -219,12 +226,15 @@ int options_parse(int argc, char **argv, struct options *ret)
                 return EX_USAGE;
         }
         if (strlen(o.socket_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-                fprintf(stderr, "unotifyd: --socket: path longer than 107 bytes: %s\n", o.socket_path);
+                fprintf(stderr, "unotifyd: --socket: path longer than 107 bytes: %s\n",
+                        o.socket_path);
                 return EX_USAGE;
         }
         if (!o.control_path && default_control_path(&o) < 0) {
-                fprintf(stderr, "unotifyd: the control socket next to %s would be longer than 107 bytes; "
-                                "use --control-socket\n", o.socket_path);
+                fprintf(stderr,
+                        "unotifyd: the control socket next to %s would be longer than 107 bytes; "
+                        "use --control-socket\n",
+                        o.socket_path);
                 return EX_USAGE;
         }
         if (strlen(o.control_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {

@@ -21,12 +21,12 @@ struct options {
         mode_t socket_mode;
         int log_level;
         bool test_config;
-        bool dump_config; /* -T */
-        bool strict;      /* policy warnings are errors */
-        bool sync_wake_up; /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on each listener */
-        int nice;          /* the loop's nice value while busy (priority.h) */
+        bool dump_config;           /* -T */
+        bool strict;                /* policy warnings are errors */
+        bool sync_wake_up;          /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on each listener */
+        int nice;                   /* the loop's nice value while busy (priority.h) */
         const char *metrics_listen; /* --metrics-listen ADDR, NULL: none of our own */
-        struct limits limits; /* --limit */
+        struct limits limits;       /* --limit */
 };
 
 /* Parse argv. Returns 0 to run, 1 when --help/--version was printed (exit

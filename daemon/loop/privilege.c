@@ -51,9 +51,12 @@ static const struct need {
 } needs[] = {
         { UNOTIFY_HANDLER_MKNOD, CAP_MKNOD, "CAP_MKNOD", "to make device nodes for the task" },
         { UNOTIFY_HANDLER_MOUNT, CAP_SYS_ADMIN, "CAP_SYS_ADMIN",
-          "to build mounts (fsopen, open_tree, mount_setattr) and attach them in the task's mount namespace" },
-        { UNOTIFY_HANDLER_XATTR, CAP_SYS_ADMIN, "CAP_SYS_ADMIN", "to set trusted.* names on the task's files" },
-        { UNOTIFY_HANDLER_BPF, CAP_SYS_ADMIN, "CAP_SYS_ADMIN", "to load and attach device-cgroup BPF programs" },
+          "to build mounts (fsopen, open_tree, mount_setattr) and attach them in the task's mount "
+          "namespace" },
+        { UNOTIFY_HANDLER_XATTR, CAP_SYS_ADMIN, "CAP_SYS_ADMIN",
+          "to set trusted.* names on the task's files" },
+        { UNOTIFY_HANDLER_BPF, CAP_SYS_ADMIN, "CAP_SYS_ADMIN",
+          "to load and attach device-cgroup BPF programs" },
         { UNOTIFY_HANDLER_SCHED, CAP_SYS_NICE, "CAP_SYS_NICE",
           "to raise a thread's priority beyond what the task may itself" },
 };
@@ -67,11 +70,13 @@ static const char *cannot_run(enum unotify_handler h, char *buf, size_t size)
                 if (n->handler != h)
                         continue;
                 if (!effective_cap(n->cap))
-                        snprintf(buf, size, "needs %s %s, and this unotifyd does not have it", n->cap_name,
-                                 n->what);
+                        snprintf(buf, size, "needs %s %s, and this unotifyd does not have it",
+                                 n->cap_name, n->what);
                 else if (!in_initial_userns())
-                        snprintf(buf, size, "needs %s in the initial user namespace %s, and this unotifyd "
-                                 "runs in another one", n->cap_name, n->what);
+                        snprintf(buf, size,
+                                 "needs %s in the initial user namespace %s, and this unotifyd "
+                                 "runs in another one",
+                                 n->cap_name, n->what);
                 else
                         return NULL;
                 return buf;
@@ -92,7 +97,8 @@ static int check_policy(const struct unotify_policy *p)
                 if (!why || unotify_policy_rule_source(p, (int)i, NULL, &origin, &index) < 0)
                         continue;
                 log_error("%s: /syscalls/%u: handler \"%s\" %s (uid %u): its calls could not be "
-                          "served. Run the daemon as root (the system unit), or leave the rule out of "
+                          "served. Run the daemon as root (the system unit), or leave the rule out "
+                          "of "
                           "policy \"%s\"",
                           origin, index, unotify_handler_name(h), why, (unsigned)geteuid(),
                           unotify_policy_name(p));

@@ -24,8 +24,10 @@ static void build_launcher_filters(struct unotify_policy_set *set)
                 int r = unotify_policy_launcher_filter(p, &prog);
 
                 if (r < 0)
-                        log_warning("policy \"%s\": its filter cannot be built (%s); launches under it "
-                                    "will be refused", unotify_policy_name(p), strerror(-r));
+                        log_warning(
+                                "policy \"%s\": its filter cannot be built (%s); launches under it "
+                                "will be refused",
+                                unotify_policy_name(p), strerror(-r));
         }
 }
 
@@ -55,7 +57,8 @@ int daemon_load_policies(const struct options *o, struct unotify_policy_set **re
         }
         unotify_diags_clear(&diags);
         if (r == -EINVAL) {
-                log_error("%s: %zu error%s in the policies", o->policy_dir, errors, errors == 1 ? "" : "s");
+                log_error("%s: %zu error%s in the policies", o->policy_dir, errors,
+                          errors == 1 ? "" : "s");
                 return r;
         }
         if (r < 0)
@@ -81,8 +84,10 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
         if (r < 0) {
                 sdnotify_ready(d);
                 d->reload_failures++;
-                snprintf(err, err_size, "%s: the policies have errors (see the daemon's log); "
-                         "the policies loaded before stay in force", d->opts->policy_dir);
+                snprintf(err, err_size,
+                         "%s: the policies have errors (see the daemon's log); "
+                         "the policies loaded before stay in force",
+                         d->opts->policy_dir);
                 log_emit_id(LOG_ERR, 0, LOG_MID_RELOAD_FAILED, 0,
                             "reload failed; the policies loaded before stay in force");
                 return r;
@@ -92,8 +97,10 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
                 unotify_policy_set_free(set);
                 sdnotify_ready(d);
                 d->reload_failures++;
-                snprintf(err, err_size, "%s: cannot start the emulation workers its policies need; "
-                         "the policies loaded before stay in force", d->opts->policy_dir);
+                snprintf(err, err_size,
+                         "%s: cannot start the emulation workers its policies need; "
+                         "the policies loaded before stay in force",
+                         d->opts->policy_dir);
                 return r;
         }
         /* Listeners hold their own references: they keep the policy they

@@ -67,13 +67,15 @@ static void start_signal(struct daemon *d, ev_signal *w, int signum)
 }
 
 /* A socket passed by systemd or by the process we replaced, else our own. */
-static int take_or_bind(struct inherited *in, const char *name, const char *path, mode_t mode, bool *ret_own)
+static int take_or_bind(struct inherited *in, const char *name, const char *path, mode_t mode,
+                        bool *ret_own)
 {
         int fd = activation_take_socket(in, name);
 
         if (fd != -ENOENT) {
                 if (fd >= 0)
-                        log_info("%s socket passed in (%s)", name, in->upgrade ? "upgrade" : "socket activation");
+                        log_info("%s socket passed in (%s)", name,
+                                 in->upgrade ? "upgrade" : "socket activation");
                 *ret_own = fd >= 0 && in->upgrade && in->own_sockets;
                 return fd;
         }
@@ -126,7 +128,8 @@ static int set_up_listeners(struct daemon *d)
                 .record = hook_record,
                 .gone = hook_gone,
         };
-        int r = listener_set_new(d->loop, d->opts->sync_wake_up, &d->stats, &d->metrics, &hooks, &d->set);
+        int r = listener_set_new(d->loop, d->opts->sync_wake_up, &d->stats, &d->metrics, &hooks,
+                                 &d->set);
 
         if (r < 0)
                 return log_error_errno(r, "cannot set up the listener set");
@@ -136,10 +139,11 @@ static int set_up_listeners(struct daemon *d)
         r = priority_init(&d->set->priority, d->opts->nice);
         if (r < 0)
                 /* Not fatal: at its own priority the loop still answers. */
-                log_notice("cannot raise the loop's priority to nice %d under load (%s); it stays at "
-                           "nice %d. Give it CAP_SYS_NICE or RLIMIT_NICE (systemd: LimitNICE=%d), "
-                           "or --nice 0 to not ask",
-                           d->opts->nice, strerror(-r), d->set->priority.base, d->opts->nice);
+                log_notice(
+                        "cannot raise the loop's priority to nice %d under load (%s); it stays at "
+                        "nice %d. Give it CAP_SYS_NICE or RLIMIT_NICE (systemd: LimitNICE=%d), "
+                        "or --nice 0 to not ask",
+                        d->opts->nice, strerror(-r), d->set->priority.base, d->opts->nice);
         return 0;
 }
 
@@ -148,8 +152,12 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
 {
         int r;
 
-        *d = (struct daemon){ .opts = opts, .socket_fd = -1, .control_fd = -1, .state_fd = -1,
-                              .metrics_fd = -1, .mounts_fd = -1 };
+        *d = (struct daemon){ .opts = opts,
+                              .socket_fd = -1,
+                              .control_fd = -1,
+                              .state_fd = -1,
+                              .metrics_fd = -1,
+                              .mounts_fd = -1 };
         d->started_ns = now_ns();
         list_init(&d->conns);
         list_init(&d->ctl_conns);
@@ -168,7 +176,8 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
                 return r;
         /* A target that dies with our answer unsent must not kill us. */
         signal(SIGPIPE, SIG_IGN);
-        d->socket_fd = take_or_bind(in, "handoff", opts->socket_path, opts->socket_mode, &d->own_socket);
+        d->socket_fd =
+                take_or_bind(in, "handoff", opts->socket_path, opts->socket_mode, &d->own_socket);
         if (d->socket_fd < 0)
                 return d->socket_fd;
         d->control_fd = take_or_bind(in, "control", opts->control_path, 0600, &d->own_control);
@@ -203,9 +212,10 @@ void daemon_done(struct daemon *d)
 {
         log_notice("stats: %llu listeners, %llu notifications received, %llu answered, "
                    "%llu gone before RECV, %llu gone before SEND, %llu handoffs refused",
-                   (unsigned long long)d->stats.listeners_added, (unsigned long long)d->stats.received,
-                   (unsigned long long)d->stats.answered, (unsigned long long)d->stats.recv_gone,
-                   (unsigned long long)d->stats.send_gone, (unsigned long long)d->stats.handoffs_refused);
+                   (unsigned long long)d->stats.listeners_added,
+                   (unsigned long long)d->stats.received, (unsigned long long)d->stats.answered,
+                   (unsigned long long)d->stats.recv_gone, (unsigned long long)d->stats.send_gone,
+                   (unsigned long long)d->stats.handoffs_refused);
         if (d->loop) {
                 handoff_stop(d);
                 control_stop(d);

@@ -15,7 +15,6 @@
 
 #include "unotify/policy.h"
 
-
 /* Histogram bucket upper bounds, in nanoseconds: 5 us to 1 s. */
 #define METRICS_BUCKETS 17
 extern const uint64_t metrics_bucket_ns[METRICS_BUCKETS];
@@ -92,7 +91,7 @@ enum metrics_refusal {
         METRICS_REFUSED_NOT_LISTENER, /* the fd is not a seccomp listener */
         METRICS_REFUSED_POLICY,       /* no policy for it (served by deny-all) or a bad query */
         METRICS_REFUSED_NO_MEMORY,
-        METRICS_REFUSED_BUSY, /* too many handoff connections pending */
+        METRICS_REFUSED_BUSY,      /* too many handoff connections pending */
         METRICS_REFUSED_LISTENERS, /* over the listeners or listeners-per-uid cap */
         METRICS_REFUSALS,
 };

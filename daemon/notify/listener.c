@@ -84,7 +84,8 @@ static void origin_clear(struct listener *l)
         l->n_annotations = 0;
 }
 
-int listener_keep_origin(struct listener *l, const char *metadata, char *const *annotations, size_t n)
+int listener_keep_origin(struct listener *l, const char *metadata, char *const *annotations,
+                         size_t n)
 {
         origin_clear(l);
         if (metadata && !(l->metadata = strdup(metadata)))

@@ -36,7 +36,7 @@ struct listener_counters {
         uint64_t efault;    /* answered EFAULT: a pointer argument could not be read */
         uint64_t mismatch;  /* notified of a call the policy's own filter decides in the kernel */
         uint64_t emulations_refused; /* over its share of the workers' pool (emulate.h) */
-        uint64_t denied;    /* answered with an errno or a kill by the policy (not EFAULT) */
+        uint64_t denied; /* answered with an errno or a kill by the policy (not EFAULT) */
 };
 
 /* One seccomp listener fd being served. Reference counted: the listener
@@ -62,7 +62,7 @@ struct listener {
          * share of the pool is counted on these. The journal is made at
          * the first emulation. */
         unsigned jobs;
-        unsigned jobs_running; /* of those, in a worker now (the pool's lock) */
+        unsigned jobs_running;  /* of those, in a worker now (the pool's lock) */
         const char *end_reason; /* logged with the counters when the last reference goes */
         struct journal *journal;
         uint64_t journal_recorded; /* answers lost after a side effect */
@@ -96,7 +96,8 @@ bool listener_fd_is_seccomp(int fd);
 
 /* Remember the handoff's metadata and annotations (n pairs; copied).
  * Returns 0 or -ENOMEM (then l keeps none). */
-int listener_keep_origin(struct listener *l, const char *metadata, char *const *annotations, size_t n);
+int listener_keep_origin(struct listener *l, const char *metadata, char *const *annotations,
+                         size_t n);
 
 /* Record the seccomp(2) flags the sender says the filter was installed
  * with (has_flags false: it did not say). */

@@ -56,7 +56,7 @@ static int buffers_init(struct listener_set *s)
                 log_debug("SECCOMP_GET_NOTIF_SIZES: %m; using built-in sizes");
         s->req_size = sizes.seccomp_notif > sizeof(*s->req) ? sizes.seccomp_notif : sizeof(*s->req);
         s->resp_size = sizes.seccomp_notif_resp > sizeof(*s->resp) ? sizes.seccomp_notif_resp
-                                                                      : sizeof(*s->resp);
+                                                                   : sizeof(*s->resp);
         s->req = calloc(1, s->req_size);
         s->resp = calloc(1, s->resp_size);
         s->req_next = calloc(1, s->req_size);
@@ -140,8 +140,8 @@ struct pending {
 };
 
 /* SEND, then the in-flight journal forgets the notification. */
-static void send_response(struct listener_set *s, struct listener *l, struct seccomp_notif_resp *resp,
-                          const struct pending *p)
+static void send_response(struct listener_set *s, struct listener *l,
+                          struct seccomp_notif_resp *resp, const struct pending *p)
 {
         int r = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
 
@@ -207,10 +207,12 @@ enum outcome {
 
 /* EMULATE: hand the decision to the owner's pool. False when the set
  * answers itself (dec is then what to answer). */
-static bool taken_by_handler(struct listener_set *s, struct listener *l, const struct seccomp_notif *req,
-                             struct unotify_decision *dec, uint64_t recv_ns)
+static bool taken_by_handler(struct listener_set *s, struct listener *l,
+                             const struct seccomp_notif *req, struct unotify_decision *dec,
+                             uint64_t recv_ns)
 {
-        int started = s->hooks.emulate ? s->hooks.emulate(s->hooks.userdata, l, req, dec, recv_ns) : -ENOSYS;
+        int started = s->hooks.emulate ? s->hooks.emulate(s->hooks.userdata, l, req, dec, recv_ns)
+                                       : -ENOSYS;
 
         if (started == LISTENER_EMULATE_OVER_SHARE) { /* try again */
                 dec->action = UNOTIFY_ACTION_ERRNO;
@@ -219,7 +221,8 @@ static bool taken_by_handler(struct listener_set *s, struct listener *l, const s
         return started == LISTENER_EMULATE_STARTED;
 }
 
-static enum outcome decide_and_fill(struct listener_set *s, struct listener *l, const struct seccomp_notif *req,
+static enum outcome decide_and_fill(struct listener_set *s, struct listener *l,
+                                    const struct seccomp_notif *req,
                                     struct seccomp_notif_resp *resp, struct pending *p)
 {
         struct unotify_decision dec;
@@ -232,7 +235,8 @@ static enum outcome decide_and_fill(struct listener_set *s, struct listener *l, 
 
         if (!decision_stands(l, req, r))
                 return OUTCOME_DROPPED_STALE;
-        taken = dec.action == UNOTIFY_ACTION_EMULATE && taken_by_handler(s, l, req, &dec, p->recv_ns);
+        taken = dec.action == UNOTIFY_ACTION_EMULATE &&
+                taken_by_handler(s, l, req, &dec, p->recv_ns);
         p->action = metrics_action_of(&dec);
         metrics_decision(l->metrics, &req->data, p->action);
         if (taken)
@@ -270,7 +274,8 @@ static int receive_and_decide(struct listener_set *s, struct listener *l, struct
         return r;
 }
 
-void listener_set_answer(struct listener_set *s, struct listener *l, const struct seccomp_notif *req)
+void listener_set_answer(struct listener_set *s, struct listener *l,
+                         const struct seccomp_notif *req)
 {
         struct pending p = { .slot = -1, .recv_ns = now_ns() };
 
@@ -454,7 +459,8 @@ int listener_set_add(struct listener_set *s, int fd, struct unotify_policy *poli
 
         if (id == 0)
                 id = s->next_listener_id + 1;
-        r = listener_new(fd, policy, container_id, pid, id, s->stats, metrics_policy_get(s->metrics, policy), &l);
+        r = listener_new(fd, policy, container_id, pid, id, s->stats,
+                         metrics_policy_get(s->metrics, policy), &l);
         if (r < 0)
                 return r;
         if (id > s->next_listener_id)
@@ -471,7 +477,8 @@ int listener_set_add(struct listener_set *s, int fd, struct unotify_policy *poli
                 s->stats->sync_wake_up++;
         if (s->hooks.added)
                 s->hooks.added(s->hooks.userdata, l);
-        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){ .events = EPOLLIN, .data.ptr = l }) < 0) {
+        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd,
+                      &(struct epoll_event){ .events = EPOLLIN, .data.ptr = l }) < 0) {
                 r = negative_errno();
                 listener_set_remove(s, l);
                 return r;
@@ -523,21 +530,23 @@ static void replay_one(void *userdata, uint64_t listener_id, const struct seccom
         uint64_t id = req->id;
 
         if (!l) {
-                log_warning("journal: notification %llu of listener %llu: that listener is not served any more",
+                log_warning("journal: notification %llu of listener %llu: that listener is not "
+                            "served any more",
                             (unsigned long long)req->id, (unsigned long long)listener_id);
                 return;
         }
         /* The task may have died or been answered since: only a
          * still-pending id is answered (SEND would say ENOENT). */
         if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
-                log_info("journal: notification %llu of listener %llu is gone", (unsigned long long)req->id,
-                         (unsigned long long)listener_id);
+                log_info("journal: notification %llu of listener %llu is gone",
+                         (unsigned long long)req->id, (unsigned long long)listener_id);
                 return;
         }
         log_emit_id(LOG_NOTICE, 0, LOG_MID_ORPHAN_ANSWERED, (pid_t)req->pid,
-                    "journal: answering notification %llu (pid %u) of listener %llu, left unanswered by "
-                    "the previous process", (unsigned long long)req->id, req->pid,
-                    (unsigned long long)listener_id);
+                    "journal: answering notification %llu (pid %u) of listener %llu, left "
+                    "unanswered by "
+                    "the previous process",
+                    (unsigned long long)req->id, req->pid, (unsigned long long)listener_id);
         listener_set_answer(s, l, req);
 }
 

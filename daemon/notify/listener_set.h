@@ -107,7 +107,8 @@ struct listener *listener_set_find(struct listener_set *s, uint64_t id);
 
 /* Decide req (not from RECV: a journalled one) by l's policy, carry it
  * out and SEND the answer. */
-void listener_set_answer(struct listener_set *s, struct listener *l, const struct seccomp_notif *req);
+void listener_set_answer(struct listener_set *s, struct listener *l,
+                         const struct seccomp_notif *req);
 /* Answer whatever is pending on every listener now (SIGTERM: nobody is
  * left waiting for an answer that would never come). */
 void listener_set_drain(struct listener_set *s);

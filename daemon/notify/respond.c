@@ -73,15 +73,18 @@ int respond_decide(struct listener *l, const struct seccomp_notif *req,
 static void log_decision(int level, const struct listener *l, const struct seccomp_notif *req,
                          const struct unotify_decision *dec)
 {
-        const char *errname = dec->action == UNOTIFY_ACTION_ERRNO ? unotify_errno_name(dec->error) : NULL;
-        _cleanup_(freep) char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
+        const char *errname =
+                dec->action == UNOTIFY_ACTION_ERRNO ? unotify_errno_name(dec->error) : NULL;
+        _cleanup_(freep) char *name =
+                seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
         char rule[160] = "defaultAction", extra[48] = "";
         const char *policy;
         unsigned index;
 
         /* With "include" the effective index counts the included rules
          * first: name the policy and the rule as written. */
-        if (dec->rule >= 0 && unotify_policy_rule_source(l->policy, dec->rule, &policy, NULL, &index) == 0)
+        if (dec->rule >= 0 &&
+            unotify_policy_rule_source(l->policy, dec->rule, &policy, NULL, &index) == 0)
                 snprintf(rule, sizeof(rule), "%s /syscalls/%u", policy, index);
         if (errname)
                 snprintf(extra, sizeof(extra), " %s", errname);
@@ -90,8 +93,8 @@ static void log_decision(int level, const struct listener *l, const struct secco
         else if (dec->action == UNOTIFY_ACTION_EMULATE)
                 snprintf(extra, sizeof(extra), " %s", unotify_handler_name(dec->handler));
         log_emit(level, 0, "listener %llu (%s): pid %u %s -> %s%s (%s)", (unsigned long long)l->id,
-                 l->container_id, req->pid, name ? name : "?", unotify_decision_action_name(dec), extra,
-                 rule);
+                 l->container_id, req->pid, name ? name : "?", unotify_decision_action_name(dec),
+                 extra, rule);
 }
 
 /* SIGKILL through a pidfd validated against the notification, so a reused

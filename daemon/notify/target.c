@@ -186,7 +186,8 @@ static int read_path(const struct target_ctx *t, unsigned arg_index, int dirfd_a
         return target_absolute_path(t, dirfd_arg_index, rel, buf, size);
 }
 
-int target_read_path(void *userdata, unsigned arg_index, int dirfd_arg_index, char *buf, size_t size)
+int target_read_path(void *userdata, unsigned arg_index, int dirfd_arg_index, char *buf,
+                     size_t size)
 {
         const struct target_ctx *t = userdata;
         int r = read_path(t, arg_index, dirfd_arg_index, buf, size);
@@ -300,8 +301,8 @@ int target_read(pid_t pid, uint64_t addr, void *buf, size_t n)
         return 0;
 }
 
-int target_absolute_path(const struct target_ctx *t, int dirfd_arg_index, const char *rel, char *buf,
-                         size_t size)
+int target_absolute_path(const struct target_ctx *t, int dirfd_arg_index, const char *rel,
+                         char *buf, size_t size)
 {
         int r;
 

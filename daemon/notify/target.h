@@ -22,7 +22,8 @@ int target_read_caps(void *userdata, uint64_t *ret);
  * made absolute against the task's cwd or the directory of its fd in
  * argument dirfd_arg_index, as the task sees them. Returns its length or
  * -EFAULT (bad pointer), -ENAMETOOLONG, -ENOENT (the task is gone). */
-int target_read_path(void *userdata, unsigned arg_index, int dirfd_arg_index, char *buf, size_t size);
+int target_read_path(void *userdata, unsigned arg_index, int dirfd_arg_index, char *buf,
+                     size_t size);
 
 /* Read a NUL-terminated string of at most size - 1 bytes at addr in pid,
  * never reading past the page that holds its end. Returns its length or
@@ -57,8 +58,8 @@ int target_write(pid_t pid, uint64_t addr, const void *buf, size_t n);
  * against the task's cwd, or the directory of its fd in argument
  * dirfd_arg_index (-1: cwd), as the task sees them. For messages and
  * rewrites: nothing here follows symlinks. Returns the length or -errno. */
-int target_absolute_path(const struct target_ctx *t, int dirfd_arg_index, const char *rel, char *buf,
-                         size_t size);
+int target_absolute_path(const struct target_ctx *t, int dirfd_arg_index, const char *rel,
+                         char *buf, size_t size);
 
 /* A copy of the task's fd (pidfd_getfd(2), Linux 5.6), through a pidfd
  * validated against req. Returns the new fd (O_CLOEXEC) or -EBADF (no such

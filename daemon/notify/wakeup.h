@@ -39,7 +39,7 @@ struct thread_window {
 
 struct wakeup {
         struct thread_window window; /* this listener's threads: .busy holds answers */
-        bool available; /* the kernel has the flag (6.6+) and the options allow it */
+        bool available;              /* the kernel has the flag (6.6+) and the options allow it */
         bool on;
 };
 

@@ -45,13 +45,15 @@ static void store_fd(int fd, const char *name)
         r = notify_nowait(msg, &fd, 1);
         if (r == -ECONNREFUSED || r == -ENOENT) {
                 manager_gone = true;
-                log_warning_errno(r, "nobody reads NOTIFY_SOCKET any more; no listener is put in the "
-                                     "service manager's fd store from now on, so none survives a restart");
+                log_warning_errno(
+                        r, "nobody reads NOTIFY_SOCKET any more; no listener is put in the "
+                           "service manager's fd store from now on, so none survives a restart");
                 return;
         }
         if (r < 0 && ratelimit_allow(&store_errors))
-                log_warning_errno(r, "cannot put %s in the service manager's fd store%s", name,
-                                  r == -EAGAIN ? " (its queue is full; it will not survive a restart)" : "");
+                log_warning_errno(
+                        r, "cannot put %s in the service manager's fd store%s", name,
+                        r == -EAGAIN ? " (its queue is full; it will not survive a restart)" : "");
 }
 
 static json_t *listener_state(const struct listener *l)
@@ -59,12 +61,13 @@ static json_t *listener_state(const struct listener *l)
         json_t *ann = json_object();
 
         for (size_t i = 0; ann && i < l->n_annotations; i++)
-                json_object_set_new(ann, l->annotations[2 * i], json_string(l->annotations[2 * i + 1]));
-        return json_pack("{s:I, s:s, s:s, s:I, s:s?, s:o*, s:I, s:I, s:I}", "id", (json_int_t)l->id, "policy",
-                         unotify_policy_name(l->policy), "container_id", l->container_id, "pid",
-                         (json_int_t)l->pid, "metadata", l->metadata, "annotations", ann, "received",
-                         (json_int_t)l->received, "answered", (json_int_t)l->counters.answered,
-                         "peer_uid", (json_int_t)l->peer_uid);
+                json_object_set_new(ann, l->annotations[2 * i],
+                                    json_string(l->annotations[2 * i + 1]));
+        return json_pack("{s:I, s:s, s:s, s:I, s:s?, s:o*, s:I, s:I, s:I}", "id", (json_int_t)l->id,
+                         "policy", unotify_policy_name(l->policy), "container_id", l->container_id,
+                         "pid", (json_int_t)l->pid, "metadata", l->metadata, "annotations", ann,
+                         "received", (json_int_t)l->received, "answered",
+                         (json_int_t)l->counters.answered, "peer_uid", (json_int_t)l->peer_uid);
 }
 
 /* The state memfd is a snapshot, {"version":1,"listeners":[...]}, then one
@@ -84,7 +87,8 @@ static int write_state(struct daemon *d, const struct listener *skip)
         if (d->state_fd < 0)
                 return 0;
         root = json_pack("{s:i, s:o*}", "version", 1, "listeners", list);
-        for (struct list_node *n = d->set->listeners.next; root && n != &d->set->listeners; n = n->next) {
+        for (struct list_node *n = d->set->listeners.next; root && n != &d->set->listeners;
+             n = n->next) {
                 struct listener *l = container_of(n, struct listener, node);
 
                 if (l != skip)
@@ -184,7 +188,8 @@ static json_t *parse_state(const char *buf, size_t size)
 
         snapshot = json_loadb(buf, size, JSON_DISABLE_EOF_CHECK, &e);
         if (!snapshot || !json_is_array(json_object_get(snapshot, "listeners"))) {
-                log_warning("the daemon state passed in is not valid: %s (column %d)", e.text, e.column);
+                log_warning("the daemon state passed in is not valid: %s (column %d)", e.text,
+                            e.column);
                 return NULL;
         }
         by_id = json_object();
@@ -201,7 +206,8 @@ static json_t *parse_state(const char *buf, size_t size)
                         break;
                 change = json_loadb(buf + at, size - at, JSON_DISABLE_EOF_CHECK, &e);
                 if (!change) {
-                        log_warning("the daemon state ends in a torn change at byte %zu; ignored", at);
+                        log_warning("the daemon state ends in a torn change at byte %zu; ignored",
+                                    at);
                         break;
                 }
                 apply_change(by_id, change);
@@ -246,8 +252,10 @@ static void restore_origin(struct listener *l, json_t *e)
                         ann[2 * n + 1] = (char *)json_string_value(v);
                         n++;
                 }
-        if (listener_keep_origin(l, json_string_value(json_object_get(e, "metadata")), ann, ann ? n : 0) < 0)
-                log_warning("listener %llu: out of memory restoring its metadata", (unsigned long long)l->id);
+        if (listener_keep_origin(l, json_string_value(json_object_get(e, "metadata")), ann,
+                                 ann ? n : 0) < 0)
+                log_warning("listener %llu: out of memory restoring its metadata",
+                            (unsigned long long)l->id);
         free(ann);
 }
 
@@ -262,7 +270,8 @@ static void resume_listener(struct daemon *d, int fd, uint64_t id, json_t *state
         char fallback[64];
 
         if (!listener_fd_is_seccomp(fd)) {
-                log_warning("fd passed as listener-%" PRIu64 " is not a seccomp listener; closed", id);
+                log_warning("fd passed as listener-%" PRIu64 " is not a seccomp listener; closed",
+                            id);
                 safe_close(fd);
                 return;
         }
@@ -281,12 +290,13 @@ static void resume_listener(struct daemon *d, int fd, uint64_t id, json_t *state
         l->peer_uid = (uid_t)json_integer_value(json_object_get(e, "peer_uid"));
         if (p)
                 log_emit_id(LOG_NOTICE, 0, LOG_MID_LISTENER_RESUMED, l->pid,
-                            "listener %" PRIu64 ": container %s resumed with policy %s", id, cid, name);
+                            "listener %" PRIu64 ": container %s resumed with policy %s", id, cid,
+                            name);
         else
                 log_emit_id(LOG_WARNING, 0, LOG_MID_LISTENER_RESUMED, l->pid,
-                            "listener %" PRIu64 ": container %s resumed with deny-all: %s%s%s", id, cid,
-                            !e ? "the state does not describe it" : "policy \"", e ? (name ? name : "?") : "",
-                            e ? "\" is not loaded" : "");
+                            "listener %" PRIu64 ": container %s resumed with deny-all: %s%s%s", id,
+                            cid, !e ? "the state does not describe it" : "policy \"",
+                            e ? (name ? name : "?") : "", e ? "\" is not loaded" : "");
 }
 
 static void resume_listeners(struct daemon *d, struct inherited *in, json_t *state)
@@ -369,8 +379,9 @@ void fdstore_listener_gone(struct daemon *d, struct listener *l)
         snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=listener-%" PRIu64, l->id);
         if (!manager_gone)
                 (void)notify_nowait(msg, NULL, 0);
-        if (state_wants_snapshot(d) ? write_state(d, l) < 0
-                                    : append_state(d, json_pack("{s:I}", "remove", (json_int_t)l->id)) < 0)
+        if (state_wants_snapshot(d)
+                    ? write_state(d, l) < 0
+                    : append_state(d, json_pack("{s:I}", "remove", (json_int_t)l->id)) < 0)
                 log_warning("cannot write the daemon state");
 }
 

@@ -15,7 +15,7 @@ struct inflight {
         int fd;
         bool created;
         struct inflight_file *file; /* the memfd, mapped shared */
-        unsigned hint; /* where to look for a free slot first */
+        unsigned hint;              /* where to look for a free slot first */
 };
 
 static int file_map(struct inflight *j, int fd, bool fresh)
@@ -68,7 +68,8 @@ int inflight_new(int passed_fd, struct inflight **ret)
                         *ret = TAKE_PTR(j);
                         return 0;
                 }
-                log_warning_errno(r, "the in-flight journal passed in is unusable; starting a new one");
+                log_warning_errno(
+                        r, "the in-flight journal passed in is unusable; starting a new one");
                 safe_close(fd);
         }
         fd = memfd_create("unotifyd-journal", MFD_CLOEXEC);
@@ -132,8 +133,9 @@ void inflight_end(struct inflight *j, int slot)
                 __atomic_store_n(&j->file->slots[slot].listener_id, 0, __ATOMIC_RELEASE);
 }
 
-void inflight_replay(struct inflight *j, void (*fn)(void *userdata, uint64_t listener_id,
-                                                     const struct seccomp_notif *req),
+void inflight_replay(struct inflight *j,
+                     void (*fn)(void *userdata, uint64_t listener_id,
+                                const struct seccomp_notif *req),
                      void *userdata)
 {
         struct inflight_file *f = j ? j->file : NULL;

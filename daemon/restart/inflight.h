@@ -31,6 +31,7 @@ void inflight_end(struct inflight *j, int slot);
 
 /* Hand every journalled notification to fn, emptying its slot first.
  * What fn makes of it (answer it, drop it) is the caller's. */
-void inflight_replay(struct inflight *j, void (*fn)(void *userdata, uint64_t listener_id,
-                                                     const struct seccomp_notif *req),
+void inflight_replay(struct inflight *j,
+                     void (*fn)(void *userdata, uint64_t listener_id,
+                                const struct seccomp_notif *req),
                      void *userdata);

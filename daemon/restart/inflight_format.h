@@ -10,7 +10,7 @@
 #define INFLIGHT_SLOTS 256
 
 struct inflight_slot {
-        uint64_t listener_id; /* 0: free */
+        uint64_t listener_id;       /* 0: free */
         struct seccomp_notif notif; /* as RECV returned it: id, pid, data */
 };
 

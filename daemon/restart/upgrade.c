@@ -77,7 +77,8 @@ static int collect(struct daemon *d, struct passed *p)
                 r = add(p, inflight_fd(d->inflight), "inflight");
         if (r == 0)
                 r = add(p, d->mounts_fd, "mounts");
-        for (struct list_node *n = d->set->listeners.next; r == 0 && n != &d->set->listeners; n = n->next) {
+        for (struct list_node *n = d->set->listeners.next; r == 0 && n != &d->set->listeners;
+             n = n->next) {
                 struct listener *l = container_of(n, struct listener, node);
                 char name[48];
 
@@ -105,8 +106,8 @@ static void upgrade_now(struct daemon *d)
                 handoff_resume(d);
                 goto out;
         }
-        log_emit_id(LOG_NOTICE, 0, LOG_MID_UPGRADE, 0, "upgrade: exec %s with %zu listeners", d->self_exe,
-                    d->set->n_listeners);
+        log_emit_id(LOG_NOTICE, 0, LOG_MID_UPGRADE, 0, "upgrade: exec %s with %zu listeners",
+                    d->self_exe, d->set->n_listeners);
         sdnotify_reloading(d);
         /* Only what is named in the variable crosses exec; everything else
          * (epoll set, connections) is O_CLOEXEC and goes away. */

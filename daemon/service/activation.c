@@ -33,9 +33,11 @@ static int remove_stale_socket(const struct sockaddr_un *sa)
         r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
         safe_close(fd);
         if (r == 0)
-                return log_error_errno(-EADDRINUSE, "%s: another daemon is serving it", sa->sun_path);
+                return log_error_errno(-EADDRINUSE, "%s: another daemon is serving it",
+                                       sa->sun_path);
         if (unlink(sa->sun_path) < 0 && errno != ENOENT)
-                return log_error_errno(negative_errno(), "%s: cannot remove the stale socket", sa->sun_path);
+                return log_error_errno(negative_errno(), "%s: cannot remove the stale socket",
+                                       sa->sun_path);
         return 0;
 }
 
@@ -74,7 +76,6 @@ int activation_bind(const char *path, mode_t mode)
         return fd;
 }
 
-
 static int inherited_add(struct inherited *in, int fd, const char *name)
 {
         struct inherited_fd *n = realloc(in->fds, (in->n + 1) * sizeof(*n));
@@ -106,8 +107,10 @@ static int collect_upgrade(const char *spec, struct inherited *in)
 
                 errno = 0;
                 fd = colon ? strtol(t, &end, 10) : -1;
-                if (!colon || errno || end != colon || fd < 3 || fd > 1 << 20 || fcntl((int)fd, F_GETFD) < 0)
-                        return log_error_errno(-EBADF, "%s: bad entry \"%s\"", UNOTIFYD_UPGRADE_ENV, t);
+                if (!colon || errno || end != colon || fd < 3 || fd > 1 << 20 ||
+                    fcntl((int)fd, F_GETFD) < 0)
+                        return log_error_errno(-EBADF, "%s: bad entry \"%s\"", UNOTIFYD_UPGRADE_ENV,
+                                               t);
                 if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
                         return negative_errno();
                 r = inherited_add(in, (int)fd, colon + 1);
@@ -140,7 +143,8 @@ int activation_collect(struct inherited *ret)
                 return log_error_errno(n, "sd_listen_fds_with_names");
         for (int i = 0; i < n; i++) {
                 if (r == 0)
-                        r = inherited_add(ret, SD_LISTEN_FDS_START + i, names && names[i] ? names[i] : "unknown");
+                        r = inherited_add(ret, SD_LISTEN_FDS_START + i,
+                                          names && names[i] ? names[i] : "unknown");
                 if (r < 0)
                         safe_close(SD_LISTEN_FDS_START + i);
                 free(names ? names[i] : NULL);
@@ -168,8 +172,8 @@ int activation_take_socket(struct inherited *in, const char *name)
                 return -ENOENT;
         if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0) {
                 safe_close(fd);
-                return log_error_errno(-EINVAL, "the fd named \"%s\" is not a listening unix stream socket",
-                                       name);
+                return log_error_errno(
+                        -EINVAL, "the fd named \"%s\" is not a listening unix stream socket", name);
         }
         flags = fcntl(fd, F_GETFL);
         if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
@@ -185,8 +189,8 @@ void activation_done(struct inherited *in)
 {
         for (size_t i = 0; i < in->n; i++) {
                 if (in->fds[i].fd >= 0) {
-                        log_warning("closing fd %d passed as \"%s\": not ours to use", in->fds[i].fd,
-                                    in->fds[i].name);
+                        log_warning("closing fd %d passed as \"%s\": not ours to use",
+                                    in->fds[i].fd, in->fds[i].name);
                         safe_close(in->fds[i].fd);
                 }
                 free(in->fds[i].name);

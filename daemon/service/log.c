@@ -60,13 +60,15 @@ static const char *level_name(int level)
 }
 
 /* One structured entry; false when the journal cannot be reached. */
-static bool journal_send(int level, int error, const char *message_id, pid_t object_pid, const char *msg)
+static bool journal_send(int level, int error, const char *message_id, pid_t object_pid,
+                         const char *msg)
 {
         char message[2200], priority[16], errno_field[24], mid[48], opid[32];
         struct iovec iov[6];
         int n = 0;
 
-        snprintf(message, sizeof(message), "MESSAGE=%s%s%s", msg, error ? ": " : "", error ? strerror(-error) : "");
+        snprintf(message, sizeof(message), "MESSAGE=%s%s%s", msg, error ? ": " : "",
+                 error ? strerror(-error) : "");
         snprintf(priority, sizeof(priority), "PRIORITY=%d", level);
         iov[n++] = (struct iovec){ message, strlen(message) };
         iov[n++] = (struct iovec){ priority, strlen(priority) };
@@ -102,7 +104,8 @@ static void write_line(const char *line, size_t len)
         }
 }
 
-static int vemit(int level, int error, const char *message_id, pid_t object_pid, const char *fmt, va_list ap)
+static int vemit(int level, int error, const char *message_id, pid_t object_pid, const char *fmt,
+                 va_list ap)
 {
         char msg[2048], line[2400];
         int len;
@@ -139,7 +142,8 @@ int log_emit(int level, int error, const char *fmt, ...)
         return r;
 }
 
-int log_emit_id(int level, int error, const char *message_id, pid_t object_pid, const char *fmt, ...)
+int log_emit_id(int level, int error, const char *message_id, pid_t object_pid, const char *fmt,
+                ...)
 {
         va_list ap;
         int r;

@@ -34,8 +34,8 @@ int log_emit(int level, int error, const char *fmt, ...) _printf_(3, 4);
 
 /* The same with a MESSAGE_ID (NULL: none) and the pid of the target the
  * message is about (OBJECT_PID; 0: none). Plain lines show neither. */
-int log_emit_id(int level, int error, const char *message_id, pid_t object_pid, const char *fmt, ...)
-        _printf_(5, 6);
+int log_emit_id(int level, int error, const char *message_id, pid_t object_pid, const char *fmt,
+                ...) _printf_(5, 6);
 
 #define log_debug(...) (log_enabled(LOG_DEBUG) ? log_emit(LOG_DEBUG, 0, __VA_ARGS__) : 0)
 #define log_info(...) log_emit(LOG_INFO, 0, __VA_ARGS__)
@@ -56,8 +56,10 @@ struct ratelimit {
         uint64_t suppressed;
 };
 
-#define RATELIMIT_INIT(interval, b) { .interval_ns = (interval), .burst = (b) }
+#define RATELIMIT_INIT(interval, b)                     \
+        {                                               \
+                .interval_ns = (interval), .burst = (b) \
+        }
 
 /* True when a message may be logged now. */
 bool ratelimit_allow(struct ratelimit *rl);
-

@@ -16,7 +16,8 @@
 
 static void format_status(const struct daemon *d, char *buf, size_t size)
 {
-        snprintf(buf, size, "STATUS=%zu listeners, %" PRIu64 " notifications answered, %zu policies",
+        snprintf(buf, size,
+                 "STATUS=%zu listeners, %" PRIu64 " notifications answered, %zu policies",
                  d->set->n_listeners, d->stats.answered, unotify_policy_set_count(d->policies));
 }
 
@@ -24,8 +25,8 @@ void sdnotify_status(struct daemon *d)
 {
         char status[160];
 
-        if (d->notified_listeners == d->set->n_listeners && d->notified_answered == d->stats.answered &&
-            d->notified_once)
+        if (d->notified_listeners == d->set->n_listeners &&
+            d->notified_answered == d->stats.answered && d->notified_once)
                 return;
         d->notified_listeners = d->set->n_listeners;
         d->notified_answered = d->stats.answered;
@@ -84,7 +85,8 @@ void sdnotify_reloading(struct daemon *d)
         char msg[96];
 
         (void)d;
-        snprintf(msg, sizeof(msg), "RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=%" PRIu64, now_ns() / 1000u);
+        snprintf(msg, sizeof(msg), "RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=%" PRIu64,
+                 now_ns() / 1000u);
         (void)sd_notify(0, msg);
 }
 

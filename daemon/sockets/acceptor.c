@@ -21,7 +21,8 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
                         if (errno == ECONNABORTED || errno == EINTR)
                                 continue;
                         if (errno != EAGAIN && ratelimit_allow(&a->warnings))
-                                log_warning_errno(negative_errno(), "accept on the %s socket", a->what);
+                                log_warning_errno(negative_errno(), "accept on the %s socket",
+                                                  a->what);
                         return;
                 }
                 if (a->want_peer)

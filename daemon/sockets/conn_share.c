@@ -50,8 +50,8 @@ static uid_t biggest_uid(struct list_node *list, ptrdiff_t peer_offset)
         return uids[best];
 }
 
-struct list_node *conn_share_victim(struct list_node *list, size_t n, ptrdiff_t peer_offset, uid_t uid,
-                                    unsigned total, unsigned per_uid)
+struct list_node *conn_share_victim(struct list_node *list, size_t n, ptrdiff_t peer_offset,
+                                    uid_t uid, unsigned total, unsigned per_uid)
 {
         if (list->next == list)
                 return NULL;

@@ -15,5 +15,5 @@
  * struct ucred at peer_offset from its list node: the node of the
  * connection to close before one more of uid is taken, or NULL when it
  * fits (fewer than per_uid of uid's and fewer than total in all). */
-struct list_node *conn_share_victim(struct list_node *list, size_t n, ptrdiff_t peer_offset, uid_t uid,
-                                    unsigned total, unsigned per_uid);
+struct list_node *conn_share_victim(struct list_node *list, size_t n, ptrdiff_t peer_offset,
+                                    uid_t uid, unsigned total, unsigned per_uid);

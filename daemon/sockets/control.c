@@ -78,8 +78,8 @@ _printf_(2, 3) static json_t *ctl_error(struct ctl_conn *c, const char *fmt, ...
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         if (ratelimit_allow(&ctl_warnings))
-                log_warning("control request from pid %d uid %u refused: %s", (int)c->peer.pid, c->peer.uid,
-                            msg);
+                log_warning("control request from pid %d uid %u refused: %s", (int)c->peer.pid,
+                            c->peer.uid, msg);
         return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 }
 
@@ -100,7 +100,8 @@ static json_t *ctl_handle_line(struct ctl_conn *c, const char *line, size_t len)
                 return ctl_error(c, "unknown command \"%s\"", name);
         body = cmd->run(c->d, req, err, sizeof(err));
         if (!body)
-                return err[0] ? ctl_error(c, "%s: %s", name, err) : ctl_error(c, "%s: out of memory", name);
+                return err[0] ? ctl_error(c, "%s: %s", name, err)
+                              : ctl_error(c, "%s: out of memory", name);
         log_debug("control: %s from pid %d uid %u", name, (int)c->peer.pid, c->peer.uid);
         /* "ok" first, for people reading replies with their eyes. */
         reply = json_pack("{s:b}", "ok", 1);
@@ -128,8 +129,10 @@ static bool ctl_process(struct ctl_conn *c)
                 c->close_after_write = true;
                 c->in_len = 0;
                 c->d->stats.control_requests_too_large++;
-                return ctl_queue(c, ctl_error(c, "request longer than %zu bytes (control-request-bytes)",
-                                              c->in_max)) == 0;
+                return ctl_queue(c,
+                                 ctl_error(c,
+                                           "request longer than %zu bytes (control-request-bytes)",
+                                           c->in_max)) == 0;
         }
         used = (size_t)line + 1;
         if (ctl_queue(c, ctl_handle_line(c, c->in, (size_t)line)) < 0)
@@ -143,7 +146,8 @@ static bool ctl_process(struct ctl_conn *c)
 static int ctl_flush(struct ctl_conn *c)
 {
         while (c->out_off < c->out_len) {
-                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
 
                 if (n < 0)
                         return errno == EAGAIN ? 0 : errno == EINTR ? 0 : negative_errno();
@@ -226,7 +230,8 @@ static void ctl_conn_new(struct daemon *d, int fd, const struct ucred *peer, boo
         ev_init(&c->timer, on_ctl_timeout);
         c->timer.repeat = CONTROL_IDLE_TIMEOUT;
         if (!peer_known || !ctl_peer_allowed(&c->peer)) {
-                if (ctl_queue(c, ctl_error(c, "uid %u may not use the control socket", c->peer.uid)) == 0)
+                if (ctl_queue(c, ctl_error(c, "uid %u may not use the control socket",
+                                           c->peer.uid)) == 0)
                         (void)ctl_flush(c);
                 ctl_conn_free(c);
                 return;
@@ -239,10 +244,11 @@ static void ctl_conn_new(struct daemon *d, int fd, const struct ucred *peer, boo
 static void ctl_make_room(struct daemon *d, const struct ucred *peer)
 {
         const struct limits *lim = &d->opts->limits;
-        struct list_node *victim = conn_share_victim(
-                &d->ctl_conns, d->n_ctl_conns,
-                (ptrdiff_t)offsetof(struct ctl_conn, peer) - (ptrdiff_t)offsetof(struct ctl_conn, node),
-                peer->uid, lim->control_conns, lim->control_conns_per_uid);
+        struct list_node *victim =
+                conn_share_victim(&d->ctl_conns, d->n_ctl_conns,
+                                  (ptrdiff_t)offsetof(struct ctl_conn, peer) -
+                                          (ptrdiff_t)offsetof(struct ctl_conn, node),
+                                  peer->uid, lim->control_conns, lim->control_conns_per_uid);
         struct ctl_conn *c;
 
         if (!victim)
@@ -250,8 +256,9 @@ static void ctl_make_room(struct daemon *d, const struct ucred *peer)
         c = container_of(victim, struct ctl_conn, node);
         d->stats.control_conns_evicted++;
         if (ratelimit_allow(&ctl_warnings))
-                log_warning("%zu control connections open: closing the oldest of uid %u to make room",
-                            d->n_ctl_conns, c->peer.uid);
+                log_warning(
+                        "%zu control connections open: closing the oldest of uid %u to make room",
+                        d->n_ctl_conns, c->peer.uid);
         ctl_conn_free(c);
 }
 

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const control_request_commands[] = { "status", "list", "stats", "reload", "upgrade", "metrics", "learn", NULL };
+const char *const control_request_commands[] = { "status",  "list",    "stats", "reload",
+                                                 "upgrade", "metrics", "learn", NULL };
 
 const char *control_request_command_names(void)
 {
@@ -13,8 +14,8 @@ const char *control_request_command_names(void)
 
         if (!names[0])
                 for (size_t i = 0; control_request_commands[i]; i++)
-                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
-                                 control_request_commands[i]);
+                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                                 i ? ", " : "", control_request_commands[i]);
         return names;
 }
 
@@ -57,7 +58,8 @@ json_t *control_parse_request(const char *line, size_t len, const char **ret_nam
                 goto refuse;
         }
         /* A name with a NUL inside is not the name it starts with. */
-        if (strlen(name) != json_string_length(json_object_get(req, "command")) || !known_command(name)) {
+        if (strlen(name) != json_string_length(json_object_get(req, "command")) ||
+            !known_command(name)) {
                 snprintf(err, err_size, "unknown command \"%.64s\" (one of %s)", name,
                          control_request_command_names());
                 goto refuse;

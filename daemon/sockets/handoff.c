@@ -26,7 +26,6 @@
 
 #define HANDOFF_ACCEPT_BURST 16
 
-
 struct conn {
         ev_io io; /* first: libev hands us &io */
         ev_timer timer;
@@ -73,7 +72,8 @@ static void conn_reply(struct conn *c, json_t *reply)
         (void)!send(c->fd, s, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-_printf_(3, 4) static void conn_refuse(struct conn *c, enum metrics_refusal reason, const char *fmt, ...)
+_printf_(3, 4) static void conn_refuse(struct conn *c, enum metrics_refusal reason, const char *fmt,
+                                       ...)
 {
         _cleanup_(json_decrefp) json_t *reply = NULL;
         char msg[512];
@@ -85,7 +85,8 @@ _printf_(3, 4) static void conn_refuse(struct conn *c, enum metrics_refusal reas
         c->d->stats.handoffs_refused++;
         c->d->metrics.refusals[reason]++;
         if (ratelimit_allow(&refusals))
-                log_warning("handoff from pid %d uid %u refused: %s", (int)c->peer.pid, c->peer.uid, msg);
+                log_warning("handoff from pid %d uid %u refused: %s", (int)c->peer.pid, c->peer.uid,
+                            msg);
         reply = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
         if (reply)
                 conn_reply(c, reply);
@@ -124,12 +125,14 @@ static void answer_query(struct conn *c, const struct handoff_msg *m)
         char digest[17];
 
         if (!p) {
-                conn_refuse(c, METRICS_REFUSED_POLICY, "unknown policy \"%s\" (not in %s)", m->query_policy, c->d->opts->policy_dir);
+                conn_refuse(c, METRICS_REFUSED_POLICY, "unknown policy \"%s\" (not in %s)",
+                            m->query_policy, c->d->opts->policy_dir);
                 return;
         }
         hex = filter_hex(p);
         if (!hex) {
-                conn_refuse(c, METRICS_REFUSED_POLICY, "policy \"%s\": cannot build its filter", unotify_policy_name(p));
+                conn_refuse(c, METRICS_REFUSED_POLICY, "policy \"%s\": cannot build its filter",
+                            unotify_policy_name(p));
                 return;
         }
         plan = unotify_policy_kernel_plan(p);
@@ -142,7 +145,8 @@ static void answer_query(struct conn *c, const struct handoff_msg *m)
                           "syscalls", names, "digest", digest, "filter", hex);
         if (reply && unotify_policy_landlock(p) &&
             json_object_set_new(reply, "landlock", landlock_reply(p)) < 0) {
-                conn_refuse(c, METRICS_REFUSED_NO_MEMORY, "policy \"%s\": out of memory", unotify_policy_name(p));
+                conn_refuse(c, METRICS_REFUSED_NO_MEMORY, "policy \"%s\": out of memory",
+                            unotify_policy_name(p));
                 return;
         }
         if (reply)
@@ -170,8 +174,8 @@ static uint64_t expected_digest(const struct unotify_policy *p, const struct han
  * by deny-all, so a mistake never turns into a silent allow. Selection is
  * the library's: "policy=NAME" metadata, then "select" blocks (metadata,
  * annotations, container id), then "default": true, then --default-policy. */
-static struct unotify_policy *select_policy(struct conn *c, const struct handoff_msg *m,
-                                            char *why, size_t size)
+static struct unotify_policy *select_policy(struct conn *c, const struct handoff_msg *m, char *why,
+                                            size_t size)
 {
         struct unotify_annotation ann[HANDOFF_ANNOTATIONS_MAX];
         struct unotify_selector sel = {
@@ -185,7 +189,8 @@ static struct unotify_policy *select_policy(struct conn *c, const struct handoff
         char how[256];
 
         for (size_t i = 0; i < m->n_annotations; i++)
-                ann[i] = (struct unotify_annotation){ m->annotations[2 * i], m->annotations[2 * i + 1] };
+                ann[i] = (struct unotify_annotation){ m->annotations[2 * i],
+                                                      m->annotations[2 * i + 1] };
         p = learn_select_builtin(c->d, m->metadata);
         if (p)
                 snprintf(how, sizeof(how), "metadata policy=%s (built in)", LEARN_BUILTIN_NAME);
@@ -235,14 +240,17 @@ static int listener_room(struct conn *c, char *why, size_t size)
         size_t mine = 0;
 
         if (c->d->set->n_listeners >= lim->listeners) {
-                snprintf(why, size, "the daemon serves %zu listeners, its cap (listeners=%u)", c->d->set->n_listeners,
-                         lim->listeners);
+                snprintf(why, size, "the daemon serves %zu listeners, its cap (listeners=%u)",
+                         c->d->set->n_listeners, lim->listeners);
                 return -EUSERS;
         }
-        for (struct list_node *n = c->d->set->listeners.next; n != &c->d->set->listeners; n = n->next)
+        for (struct list_node *n = c->d->set->listeners.next; n != &c->d->set->listeners;
+             n = n->next)
                 mine += container_of(n, struct listener, node)->peer_uid == c->peer.uid;
         if (mine >= lim->listeners_per_uid) {
-                snprintf(why, size, "uid %u handed over %zu listeners being served, its cap (listeners-per-uid=%u)",
+                snprintf(why, size,
+                         "uid %u handed over %zu listeners being served, its cap "
+                         "(listeners-per-uid=%u)",
                          c->peer.uid, mine, lim->listeners_per_uid);
                 return -EUSERS;
         }
@@ -260,7 +268,8 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
 
         if (!listener_fd_is_seccomp(fd)) {
                 safe_close(fd);
-                conn_refuse(c, METRICS_REFUSED_NOT_LISTENER, "the \"%s\" fd is not a seccomp listener", UNOTIFY_SECCOMP_FD_NAME);
+                conn_refuse(c, METRICS_REFUSED_NOT_LISTENER,
+                            "the \"%s\" fd is not a seccomp listener", UNOTIFY_SECCOMP_FD_NAME);
                 return;
         }
         if (listener_room(c, why, sizeof(why)) < 0) {
@@ -272,8 +281,8 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                 return;
         }
         p = select_policy(c, m, why, sizeof(why));
-        r = listener_set_add(c->d->set, fd, unotify_policy_ref(p ? p : c->d->deny_all), m->container_id,
-                             (pid_t)m->pid, 0, &l);
+        r = listener_set_add(c->d->set, fd, unotify_policy_ref(p ? p : c->d->deny_all),
+                             m->container_id, (pid_t)m->pid, 0, &l);
         if (r < 0) {
                 conn_refuse(c, METRICS_REFUSED_NO_MEMORY, "out of memory");
                 return;
@@ -281,15 +290,16 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
         l->peer_uid = c->peer.uid;
         listener_note_seccomp_flags(l, m->has_seccomp_flags, m->seccomp_flags);
         if (listener_keep_origin(l, m->metadata, m->annotations, m->n_annotations) < 0)
-                log_warning("listener %llu: out of memory keeping its metadata", (unsigned long long)l->id);
+                log_warning("listener %llu: out of memory keeping its metadata",
+                            (unsigned long long)l->id);
         fdstore_listener_added(c->d, l);
         format_annotations(m, annotations, sizeof(annotations));
         log_emit_id(LOG_NOTICE, 0, LOG_MID_LISTENER_ADDED, m->pid > 0 ? (pid_t)m->pid : 0,
                     "listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u%s); "
                     "WAIT_KILLABLE_RECV %s",
-                   (unsigned long long)l->id, m->container_id, (long long)m->pid,
-                   unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid, c->peer.uid,
-                   annotations, listener_wait_killable_str(l));
+                    (unsigned long long)l->id, m->container_id, (long long)m->pid,
+                    unotify_policy_name(l->policy), p ? why : "refused", (int)c->peer.pid,
+                    c->peer.uid, annotations, listener_wait_killable_str(l));
         if (!p) {
                 conn_refuse(c, METRICS_REFUSED_POLICY, "%s", why);
                 return;
@@ -308,7 +318,8 @@ static void conn_process(struct conn *c)
 
         for (size_t i = c->scan.end; i < c->len; i++)
                 if (!strchr(" \t\r\n", c->buf[i]) || c->buf[i] == '\0') {
-                        conn_refuse(c, METRICS_REFUSED_MALFORMED, "unexpected data after the JSON value");
+                        conn_refuse(c, METRICS_REFUSED_MALFORMED,
+                                    "unexpected data after the JSON value");
                         return;
                 }
         r = handoff_msg_parse(c->buf, c->scan.end, c->n_fds, &m, err, sizeof(err));
@@ -350,8 +361,10 @@ static int take_fds(struct conn *c, struct msghdr *msg, char *err, size_t size)
                 }
         }
         if (r < 0)
-                snprintf(err, size, c->got_data ? "fds must come with the first bytes of the message"
-                                                : "more than %d fds", UNOTIFY_HANDOFF_MAX_FDS);
+                snprintf(err, size,
+                         c->got_data ? "fds must come with the first bytes of the message"
+                                     : "more than %d fds",
+                         UNOTIFY_HANDOFF_MAX_FDS);
         else if (msg->msg_flags & MSG_CTRUNC) {
                 snprintf(err, size, "more than %d fds", UNOTIFY_HANDOFF_MAX_FDS);
                 r = -EBADMSG;
@@ -409,13 +422,16 @@ static int conn_read(struct conn *c, char *err, size_t size)
         if (n == 0 && c->len == 0)
                 return -ENODATA; /* see on_conn_io */
         if (n == 0)
-                return snprintf(err, size, "connection closed after %zu bytes, before the JSON value was complete",
+                return snprintf(err, size,
+                                "connection closed after %zu bytes, before the JSON value was "
+                                "complete",
                                 c->len),
                        -EPIPE;
         c->got_data = true;
         c->len += (size_t)n;
         if (c->len > UNOTIFY_HANDOFF_MAX_MESSAGE)
-                return snprintf(err, size, "message longer than %d bytes", UNOTIFY_HANDOFF_MAX_MESSAGE),
+                return snprintf(err, size, "message longer than %d bytes",
+                                UNOTIFY_HANDOFF_MAX_MESSAGE),
                        -EMSGSIZE;
         r = json_scan_feed(&c->scan, c->buf, c->len);
         if (r < 0)
@@ -438,11 +454,13 @@ static void on_conn_io(struct ev_loop *loop, ev_io *w, int revents)
                 /* crun connects to the agent before it sets the process up
                  * and closes without a word when that fails (cgroups, exec
                  * of a missing file): nothing to refuse. */
-                log_info("handoff connection from pid %d closed without a message", (int)c->peer.pid);
+                log_info("handoff connection from pid %d closed without a message",
+                         (int)c->peer.pid);
         else if (r < 0)
-                conn_refuse(c, r == -EMSGSIZE ? METRICS_REFUSED_TOO_LARGE
-                               : r == -ENOMEM ? METRICS_REFUSED_NO_MEMORY
-                                              : METRICS_REFUSED_MALFORMED,
+                conn_refuse(c,
+                            r == -EMSGSIZE ? METRICS_REFUSED_TOO_LARGE
+                            : r == -ENOMEM ? METRICS_REFUSED_NO_MEMORY
+                                           : METRICS_REFUSED_MALFORMED,
                             "%s", err);
         else
                 conn_process(c);
@@ -456,7 +474,8 @@ static void on_conn_timeout(struct ev_loop *loop, ev_timer *w, int revents)
         (void)loop;
         (void)revents;
         c->d->stats.handoff_timeouts++;
-        conn_refuse(c, METRICS_REFUSED_TIMEOUT, "no complete message within %u ms (%zu bytes received)",
+        conn_refuse(c, METRICS_REFUSED_TIMEOUT,
+                    "no complete message within %u ms (%zu bytes received)",
                     c->d->opts->limits.handoff_timeout_ms, c->len);
         conn_free(c);
 }
@@ -483,7 +502,8 @@ static void conn_new(struct daemon *d, int fd, const struct ucred *peer, bool pe
         list_add_tail(&d->conns, &c->node);
         d->n_conns++;
         if (!peer_known || !peer_allowed(&c->peer)) {
-                conn_refuse(c, METRICS_REFUSED_PEER, "uid %u may not hand over listeners", c->peer.uid);
+                conn_refuse(c, METRICS_REFUSED_PEER, "uid %u may not hand over listeners",
+                            c->peer.uid);
                 conn_free(c);
                 return;
         }
@@ -499,10 +519,10 @@ static void make_room(struct daemon *d, const struct ucred *peer)
 {
         static struct ratelimit full = RATELIMIT_INIT(10ull * 1000000000u, 5);
         const struct limits *lim = &d->opts->limits;
-        struct list_node *victim = conn_share_victim(&d->conns, d->n_conns,
-                                                     (ptrdiff_t)offsetof(struct conn, peer) -
-                                                             (ptrdiff_t)offsetof(struct conn, node),
-                                                     peer->uid, lim->handoff_conns, lim->handoff_conns_per_uid);
+        struct list_node *victim = conn_share_victim(
+                &d->conns, d->n_conns,
+                (ptrdiff_t)offsetof(struct conn, peer) - (ptrdiff_t)offsetof(struct conn, node),
+                peer->uid, lim->handoff_conns, lim->handoff_conns_per_uid);
         struct conn *c;
 
         if (!victim)
@@ -510,10 +530,13 @@ static void make_room(struct daemon *d, const struct ucred *peer)
         c = container_of(victim, struct conn, node);
         d->stats.handoff_conns_evicted++;
         if (ratelimit_allow(&full))
-                log_warning("%zu handoff connections pending (uid %u holds its share of %u, or all %u are "
+                log_warning("%zu handoff connections pending (uid %u holds its share of %u, or all "
+                            "%u are "
                             "taken): closing the oldest of uid %u",
-                            d->n_conns, peer->uid, lim->handoff_conns_per_uid, lim->handoff_conns, c->peer.uid);
-        conn_refuse(c, METRICS_REFUSED_BUSY, "closed to make room: too many handoff connections pending");
+                            d->n_conns, peer->uid, lim->handoff_conns_per_uid, lim->handoff_conns,
+                            c->peer.uid);
+        conn_refuse(c, METRICS_REFUSED_BUSY,
+                    "closed to make room: too many handoff connections pending");
         conn_free(c);
 }
 
@@ -532,7 +555,7 @@ static void on_accept(struct acceptor *a, int fd, const struct ucred *peer, bool
 static void on_quiesced(struct ev_loop *loop, ev_timer *w, int revents)
 {
         struct daemon *d = container_of(w, struct daemon, quiesce_timer);
-        void (*done)(struct daemon *d) = d->quiesce_done;
+        void (*done)(struct daemon * d) = d->quiesce_done;
 
         (void)loop;
         (void)revents;
@@ -543,7 +566,8 @@ static void on_quiesced(struct ev_loop *loop, ev_timer *w, int revents)
 
 void handoff_start(struct daemon *d)
 {
-        acceptor_init(&d->handoff_accept, d->socket_fd, "handoff", HANDOFF_ACCEPT_BURST, true, on_accept);
+        acceptor_init(&d->handoff_accept, d->socket_fd, "handoff", HANDOFF_ACCEPT_BURST, true,
+                      on_accept);
         acceptor_start(d->loop, &d->handoff_accept);
         ev_timer_init(&d->quiesce_timer, on_quiesced, 0., 0.);
 }

@@ -13,7 +13,6 @@
 
 #define JSON_SCAN_MAX_DEPTH 64
 
-
 static bool is_space(char c)
 {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -108,13 +107,14 @@ static int parse_fds(json_t *fds, size_t n_fds, struct handoff_msg *m, char *err
                 return fail(err, size, "\"fds\" names %zu fds but %zu were received",
                             json_array_size(fds), n_fds);
         m->seccomp_fd_index = -1;
-        json_array_foreach (fds, i, v) {
+        json_array_foreach(fds, i, v) {
                 if (!json_is_string(v))
                         return fail(err, size, "\"fds\"[%zu] is not a string", i);
                 if (strcmp(json_string_value(v), UNOTIFY_SECCOMP_FD_NAME) != 0)
                         continue;
                 if (m->seccomp_fd_index >= 0)
-                        return fail(err, size, "\"fds\" names \"%s\" twice", UNOTIFY_SECCOMP_FD_NAME);
+                        return fail(err, size, "\"fds\" names \"%s\" twice",
+                                    UNOTIFY_SECCOMP_FD_NAME);
                 m->seccomp_fd_index = (int)i;
         }
         m->n_fd_names = n_fds;
@@ -146,8 +146,8 @@ static int parse_metadata_line(const char *line, size_t n, struct handoff_msg *m
         const char *val;
 
         if (!eq || eq == line)
-                return fail(err, size, "metadata line \"%.*s\" is not KEY=VALUE", (int)(n > 64 ? 64 : n),
-                            line);
+                return fail(err, size, "metadata line \"%.*s\" is not KEY=VALUE",
+                            (int)(n > 64 ? 64 : n), line);
         klen = (size_t)(eq - line);
         val = eq + 1;
         vlen = n - klen - 1;
@@ -161,12 +161,14 @@ static int parse_metadata_line(const char *line, size_t n, struct handoff_msg *m
         }
         if (klen == strlen(UNOTIFY_META_DIGEST) && !memcmp(line, UNOTIFY_META_DIGEST, klen)) {
                 if (parse_digest(val, vlen, &m->digest) < 0)
-                        return fail(err, size, "metadata \"%s\" is not 1-16 hex digits", UNOTIFY_META_DIGEST);
+                        return fail(err, size, "metadata \"%s\" is not 1-16 hex digits",
+                                    UNOTIFY_META_DIGEST);
                 m->has_digest = true;
         }
         if (klen == strlen(UNOTIFY_META_CAPS) && !memcmp(line, UNOTIFY_META_CAPS, klen)) {
                 if (parse_digest(val, vlen, &m->caps) < 0)
-                        return fail(err, size, "metadata \"%s\" is not 1-16 hex digits", UNOTIFY_META_CAPS);
+                        return fail(err, size, "metadata \"%s\" is not 1-16 hex digits",
+                                    UNOTIFY_META_CAPS);
                 m->has_caps = true;
         }
         if (klen == strlen(UNOTIFY_META_SECCOMP_FLAGS) &&
@@ -191,7 +193,8 @@ static int parse_metadata(json_t *v, struct handoff_msg *m, char *err, size_t si
         s = json_string_value(v);
         n = json_string_length(v);
         if (n > HANDOFF_METADATA_MAX)
-                return fail(err, size, "\"metadata\" is longer than %d bytes", HANDOFF_METADATA_MAX);
+                return fail(err, size, "\"metadata\" is longer than %d bytes",
+                            HANDOFF_METADATA_MAX);
         m->metadata = strndup(s, n);
         if (!m->metadata)
                 return -ENOMEM;
@@ -237,10 +240,11 @@ static int parse_annotations(json_t *v, struct handoff_msg *m, char *err, size_t
         m->annotations = calloc(json_object_size(v) * 2 + 1, sizeof(char *));
         if (!m->annotations)
                 return -ENOMEM;
-        json_object_foreach (v, key, val) {
+        json_object_foreach(v, key, val) {
                 if (!json_is_string(val))
                         return fail(err, size, "annotation \"%.64s\" is not a string", key);
-                if (strlen(key) > HANDOFF_ANNOTATION_MAX || json_string_length(val) > HANDOFF_ANNOTATION_MAX)
+                if (strlen(key) > HANDOFF_ANNOTATION_MAX ||
+                    json_string_length(val) > HANDOFF_ANNOTATION_MAX)
                         return fail(err, size, "annotation \"%.64s\" is longer than %d bytes", key,
                                     HANDOFF_ANNOTATION_MAX);
                 m->annotations[i] = strdup(key);
@@ -321,8 +325,8 @@ static int parse_query(json_t *root, size_t n_fds, struct handoff_msg *m, char *
         return r;
 }
 
-int handoff_msg_parse(const char *buf, size_t len, size_t n_fds, struct handoff_msg *ret,
-                      char *err, size_t err_size)
+int handoff_msg_parse(const char *buf, size_t len, size_t n_fds, struct handoff_msg *ret, char *err,
+                      size_t err_size)
 {
         _cleanup_(json_decrefp) json_t *root = NULL;
         struct handoff_msg m = { .seccomp_fd_index = -1 };

@@ -18,8 +18,8 @@
  * incrementally so a half-sent message never blocks anything and we never
  * wait for EOF (runc keeps the connection open until the container exits). */
 struct json_scan {
-        size_t pos;   /* bytes consumed so far */
-        size_t end;   /* one past the closing brace, once complete */
+        size_t pos; /* bytes consumed so far */
+        size_t end; /* one past the closing brace, once complete */
         unsigned depth;
         bool started;
         bool in_string;
@@ -42,16 +42,16 @@ struct handoff_msg {
         /* HANDOFF_STATE */
         int seccomp_fd_index; /* index of "seccompFd" in fds, -1 if absent */
         size_t n_fd_names;
-        int64_t pid;          /* state.pid if set, else pid; 0 for crun exec */
+        int64_t pid; /* state.pid if set, else pid; 0 for crun exec */
         char *container_id;
         char *metadata;       /* listenerMetadata as sent ("KEY=VALUE" lines), NULL if none */
         char *policy;         /* "policy" metadata, NULL if none */
         char **annotations;   /* state.annotations: key, value, key, value, ... */
         size_t n_annotations; /* pairs */
         bool has_digest;
-        uint64_t digest;      /* "unotify.syscalls-digest" metadata */
+        uint64_t digest; /* "unotify.syscalls-digest" metadata */
         bool has_caps;
-        uint64_t caps;        /* "unotify.caps" metadata */
+        uint64_t caps; /* "unotify.caps" metadata */
         bool has_seccomp_flags;
         uint64_t seccomp_flags; /* "unotify.seccomp-flags" metadata: what the sender says */
         /* HANDOFF_QUERY */
@@ -62,7 +62,7 @@ struct handoff_msg {
  * whitespace allowed), n_fds the number of fds received with it.
  * ret: written only on success. err: a message for the sender on failure.
  * Returns 0, -EBADMSG (err says why) or -ENOMEM. */
-int handoff_msg_parse(const char *buf, size_t len, size_t n_fds, struct handoff_msg *ret,
-                      char *err, size_t err_size);
+int handoff_msg_parse(const char *buf, size_t len, size_t n_fds, struct handoff_msg *ret, char *err,
+                      size_t err_size);
 
 void handoff_msg_clear(struct handoff_msg *m);

@@ -242,7 +242,8 @@ static void on_metrics_accept(struct acceptor *a, int fd, const struct ucred *pe
         if (d->n_metrics_conns >= METRICS_HTTP_MAX_CONNS) {
                 d->metrics.scrapes_refused++;
                 if (ratelimit_allow(&http_warnings))
-                        log_warning("%d metrics connections open; refusing more", METRICS_HTTP_MAX_CONNS);
+                        log_warning("%d metrics connections open; refusing more",
+                                    METRICS_HTTP_MAX_CONNS);
                 safe_close(fd);
                 return;
         }

@@ -33,8 +33,8 @@ const char *limits_names(void)
 
         if (!names[0])
                 for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
-                                 table[i].name);
+                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                                 i ? ", " : "", table[i].name);
         return names;
 }
 
@@ -45,13 +45,15 @@ int limits_parse(const char *arg, struct limits *l, char *err, size_t err_size)
         unsigned long v;
 
         for (size_t i = 0; eq && i < ELEMENTSOF(table); i++) {
-                if (strlen(table[i].name) != (size_t)(eq - arg) || strncmp(table[i].name, arg, (size_t)(eq - arg)))
+                if (strlen(table[i].name) != (size_t)(eq - arg) ||
+                    strncmp(table[i].name, arg, (size_t)(eq - arg)))
                         continue;
                 errno = 0;
                 v = strtoul(eq + 1, &end, 10);
-                if (errno || end == eq + 1 || *end || eq[1] == '-' || v < table[i].min || v > table[i].max) {
-                        snprintf(err, err_size, "%s: not a number from %u to %u: %s", table[i].name, table[i].min,
-                                 table[i].max, eq + 1);
+                if (errno || end == eq + 1 || *end || eq[1] == '-' || v < table[i].min ||
+                    v > table[i].max) {
+                        snprintf(err, err_size, "%s: not a number from %u to %u: %s", table[i].name,
+                                 table[i].min, table[i].max, eq + 1);
                         return -EINVAL;
                 }
                 *(unsigned *)((char *)l + table[i].offset) = (unsigned)v;

@@ -23,12 +23,19 @@ struct limits {
         unsigned control_request_bytes; /* one control request line */
 };
 
-#define LIMITS_DEFAULT                                                                  \
-        ((struct limits){ .handoff_conns = 256, .handoff_conns_per_uid = 192,          \
-                          .handoff_timeout_ms = 5000, .control_conns = 64,             \
-                          .control_conns_per_uid = 48, .workers = 4, .listener_workers = 3,          \
-                          .listener_queue = 64, .listeners = 32768, .listeners_per_uid = 24576,        \
-                          .learn_bytes = 64u << 20, .control_request_bytes = 4096 })
+#define LIMITS_DEFAULT                                  \
+        ((struct limits){ .handoff_conns = 256,         \
+                          .handoff_conns_per_uid = 192, \
+                          .handoff_timeout_ms = 5000,   \
+                          .control_conns = 64,          \
+                          .control_conns_per_uid = 48,  \
+                          .workers = 4,                 \
+                          .listener_workers = 3,        \
+                          .listener_queue = 64,         \
+                          .listeners = 32768,           \
+                          .listeners_per_uid = 24576,   \
+                          .learn_bytes = 64u << 20,     \
+                          .control_request_bytes = 4096 })
 
 /* "NAME=N" into *l. Returns 0, or -EINVAL with err saying why. */
 int limits_parse(const char *arg, struct limits *l, char *err, size_t err_size);

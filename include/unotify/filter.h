@@ -61,7 +61,8 @@ struct unotify_kernel_entry {
 
 struct unotify_kernel_plan {
         struct unotify_decision default_decision;
-        struct unotify_kernel_entry *entries; /* one per syscall name the policy has rules for, sorted */
+        struct unotify_kernel_entry
+                *entries; /* one per syscall name the policy has rules for, sorted */
         size_t n_entries;
         uint64_t digest; /* of everything above: see unotify_policy_syscalls_digest() */
         /* The policy learns (unotify_policy_learn()): a call no kernel rule

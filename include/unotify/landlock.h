@@ -40,7 +40,8 @@ extern "C" {
 #define UNOTIFY_LANDLOCK_ALL ((UINT64_C(1) << UNOTIFY_LANDLOCK_RIGHTS) - 1)
 /* The rights that apply to a file itself; the others apply to the
  * contents of a directory (landlock_add_rule(2) refuses them on a file). */
-#define UNOTIFY_LANDLOCK_FILE_RIGHTS UINT64_C(0xc007) /* execute, write/read_file, truncate, ioctl_dev */
+#define UNOTIFY_LANDLOCK_FILE_RIGHTS \
+        UINT64_C(0xc007) /* execute, write/read_file, truncate, ioctl_dev */
 
 struct unotify_landlock_rule {
         char *path;      /* absolute, normalized */

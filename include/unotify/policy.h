@@ -70,9 +70,9 @@ enum unotify_action {
  * daemon answers the decision's `error` (ENOSYS: fail closed). */
 enum unotify_handler {
         UNOTIFY_HANDLER_NONE = 0,
-        UNOTIFY_HANDLER_OPEN,   /* "open" */
-        UNOTIFY_HANDLER_MKNOD,  /* "mknod" */
-        UNOTIFY_HANDLER_INJECT, /* "inject" */
+        UNOTIFY_HANDLER_OPEN,    /* "open" */
+        UNOTIFY_HANDLER_MKNOD,   /* "mknod" */
+        UNOTIFY_HANDLER_INJECT,  /* "inject" */
         UNOTIFY_HANDLER_SYSINFO, /* "sysinfo" */
         UNOTIFY_HANDLER_SCHED,   /* "sched" */
         UNOTIFY_HANDLER_MOUNT,   /* "mount" */
@@ -85,29 +85,29 @@ enum unotify_handler {
 enum unotify_mount_type {
         UNOTIFY_MOUNT_TMPFS,
         UNOTIFY_MOUNT_BIND,
-        UNOTIFY_MOUNT_PROC,   /* of the task's pid namespace */
-        UNOTIFY_MOUNT_SYSFS,  /* of the task's network namespace */
-        UNOTIFY_MOUNT_MQUEUE, /* of the task's IPC namespace */
-        UNOTIFY_MOUNT_DEVPTS, /* a new instance */
+        UNOTIFY_MOUNT_PROC,    /* of the task's pid namespace */
+        UNOTIFY_MOUNT_SYSFS,   /* of the task's network namespace */
+        UNOTIFY_MOUNT_MQUEUE,  /* of the task's IPC namespace */
+        UNOTIFY_MOUNT_DEVPTS,  /* a new instance */
         UNOTIFY_MOUNT_OVERLAY, /* of layers under the sources */
-        UNOTIFY_MOUNT_FUSE,   /* "fuse" and "fuse.SUBTYPE", on the task's /dev/fuse fd */
+        UNOTIFY_MOUNT_FUSE,    /* "fuse" and "fuse.SUBTYPE", on the task's /dev/fuse fd */
         _UNOTIFY_MOUNT_TYPE_MAX,
 };
 
 /* The filesystem options a task may pass to "mount" (bits of
  * unotify_handler_options.mount_options). */
 enum unotify_mount_option {
-        UNOTIFY_MOUNT_OPT_SIZE,      /* tmpfs size= */
-        UNOTIFY_MOUNT_OPT_MODE,      /* tmpfs and devpts mode= */
-        UNOTIFY_MOUNT_OPT_NR_INODES, /* tmpfs nr_inodes= */
-        UNOTIFY_MOUNT_OPT_HIDEPID,   /* proc hidepid= */
-        UNOTIFY_MOUNT_OPT_SUBSET,    /* proc subset=pid */
+        UNOTIFY_MOUNT_OPT_SIZE,        /* tmpfs size= */
+        UNOTIFY_MOUNT_OPT_MODE,        /* tmpfs and devpts mode= */
+        UNOTIFY_MOUNT_OPT_NR_INODES,   /* tmpfs nr_inodes= */
+        UNOTIFY_MOUNT_OPT_HIDEPID,     /* proc hidepid= */
+        UNOTIFY_MOUNT_OPT_SUBSET,      /* proc subset=pid */
         UNOTIFY_MOUNT_OPT_NEWINSTANCE, /* devpts newinstance (always one) */
-        UNOTIFY_MOUNT_OPT_PTMXMODE,  /* devpts ptmxmode= */
-        UNOTIFY_MOUNT_OPT_GID,       /* devpts gid= (a container gid) */
-        UNOTIFY_MOUNT_OPT_LOWERDIR,  /* overlay lowerdir= (these three last) */
-        UNOTIFY_MOUNT_OPT_UPPERDIR,  /* overlay upperdir= */
-        UNOTIFY_MOUNT_OPT_WORKDIR,   /* overlay workdir= */
+        UNOTIFY_MOUNT_OPT_PTMXMODE,    /* devpts ptmxmode= */
+        UNOTIFY_MOUNT_OPT_GID,         /* devpts gid= (a container gid) */
+        UNOTIFY_MOUNT_OPT_LOWERDIR,    /* overlay lowerdir= (these three last) */
+        UNOTIFY_MOUNT_OPT_UPPERDIR,    /* overlay upperdir= */
+        UNOTIFY_MOUNT_OPT_WORKDIR,     /* overlay workdir= */
         _UNOTIFY_MOUNT_OPT_MAX,
 };
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct sock_filter; /* <linux/filter.h> */
+struct sock_filter;      /* <linux/filter.h> */
 struct unotify_landlock; /* "unotify/landlock.h" */
 
 #ifdef __cplusplus
@@ -41,19 +41,19 @@ extern "C" {
 #define UNOTIFY_HANDOFF_TIMEOUT_MS 5000
 
 struct unotify_handoff {
-        pid_t pid;                 /* process that installed the filter */
-        const char *container_id;  /* state.id; NULL: "unotify-<pid>" */
-        const char *policy;        /* written as "policy=NAME" metadata; may be NULL */
-        uint64_t syscalls_digest;  /* 0: not sent; else see unotify_policy_syscalls_digest */
+        pid_t pid;                  /* process that installed the filter */
+        const char *container_id;   /* state.id; NULL: "unotify-<pid>" */
+        const char *policy;         /* written as "policy=NAME" metadata; may be NULL */
+        uint64_t syscalls_digest;   /* 0: not sent; else see unotify_policy_syscalls_digest */
         const char *extra_metadata; /* more "KEY=VALUE\n" lines; may be NULL */
-        uint64_t seccomp_flags;    /* 0: not sent; else the seccomp(2) flags of the filter */
+        uint64_t seccomp_flags;     /* 0: not sent; else the seccomp(2) flags of the filter */
 };
 
 /* The daemon's answer. Strings are malloc'ed; free with unotify_reply_clear. */
 struct unotify_reply {
         bool ok;
-        char *error;   /* set when !ok */
-        char *policy;  /* the policy the daemon bound or described */
+        char *error;  /* set when !ok */
+        char *policy; /* the policy the daemon bound or described */
         uint64_t listener_id;
         char **syscalls; /* query only: the names the filter notifies, sorted */
         size_t n_syscalls;

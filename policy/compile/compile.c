@@ -96,7 +96,8 @@ static int64_t table_index(const struct policy_arch *a, const char *name)
 /* On x86, rule ref for a multiplexed name (mux.c) decides its direct
  * number too and, as a variant with the implied condition, its
  * multiplexer. Elsewhere, or for other names: nothing. */
-static int place_mux(struct compiler *c, const struct policy_arch *a, uint32_t ref, const char *name)
+static int place_mux(struct compiler *c, const struct policy_arch *a, uint32_t ref,
+                     const char *name)
 {
         const struct mux_entry *e = a->token == SCMP_ARCH_X86 ? mux_lookup(name) : NULL;
         struct rule variant;

@@ -70,12 +70,12 @@ struct unotify_policy {
         size_t n_includes;
         struct selector *select; /* NULL: selected by name or as default only */
         bool is_default;
-        bool needs_view; /* some rule has caps or path conditions */
-        struct unotify_kernel_plan *plan; /* the filter made from it (kernel.c) */
+        bool needs_view;                   /* some rule has caps or path conditions */
+        struct unotify_kernel_plan *plan;  /* the filter made from it (kernel.c) */
         struct sock_fprog launcher_filter; /* built on demand; .filter NULL until then */
-        char **flags; /* the profile's "flags", kept for export */
+        char **flags;                      /* the profile's "flags", kept for export */
         size_t n_flags;
-        bool no_filter; /* deny-all stand-in: no filter was made from it */
+        bool no_filter;                    /* deny-all stand-in: no filter was made from it */
         struct unotify_landlock *landlock; /* "landlock"; NULL: none (landlock.c) */
         bool learns; /* "learn": every call the kernel does not decide is recorded */
         struct unotify_learn_limits learn;
@@ -125,4 +125,3 @@ void landlock_free(struct unotify_landlock *ll);
 uint64_t landlock_digest(uint64_t h, const struct unotify_landlock *ll);
 json_t *landlock_dump(const struct unotify_policy *p);
 int policy_check_landlock(const struct unotify_policy *p, struct unotify_diags *diags);
-

@@ -223,8 +223,8 @@ static int add_entry(scmp_filter_ctx ctx, const struct unotify_kernel_entry *e, 
         if (nr == __NR_SCMP_ERROR)
                 return -EINVAL;
         for (size_t i = 0; i < e->n_rules && r >= 0; i++) {
-                struct unotify_kernel_rule k = exit_rule ? launcher_exit_rule(&e->rules[i])
-                                                         : e->rules[i];
+                struct unotify_kernel_rule k =
+                        exit_rule ? launcher_exit_rule(&e->rules[i]) : e->rules[i];
 
                 r = add_kernel_rule(ctx, nr, e->name, &k);
         }

@@ -56,7 +56,8 @@ static struct rule as_rule(const struct unotify_kernel_rule *k)
         return r;
 }
 
-static bool kernel_exclusive(const struct unotify_kernel_rule *a, const struct unotify_kernel_rule *b)
+static bool kernel_exclusive(const struct unotify_kernel_rule *a,
+                             const struct unotify_kernel_rule *b)
 {
         struct rule ra = as_rule(a), rb = as_rule(b);
 
@@ -93,7 +94,8 @@ static const char *kernel_unfit(const struct rule *r, const uint64_t *caps, bool
         }
         for (unsigned i = 0; i < r->n_conds; i++) {
                 if (seen & (1u << r->conds[i].index))
-                        return "a rule compares one argument twice, which libseccomp cannot compile";
+                        return "a rule compares one argument twice, which libseccomp cannot "
+                               "compile";
                 seen |= 1u << r->conds[i].index;
         }
         return NULL;
@@ -160,7 +162,8 @@ static void lane_reduce(struct lane *lane, const struct unotify_decision *dflt)
         lane->n = n;
         for (size_t i = 0; i < n; i++) {
                 if (same_decision(&lane->rules[i].decision, dflt)) {
-                        lane->why = "a rule answers like defaultAction before rules that overlap it";
+                        lane->why =
+                                "a rule answers like defaultAction before rules that overlap it";
                         return;
                 }
                 for (size_t k = i + 1; k < n; k++)
@@ -338,7 +341,8 @@ static int split_multiplexer(struct unotify_kernel_plan *plan, struct unotify_ke
 static void reconcile_multiplexer(struct unotify_kernel_plan *plan, const char *mux,
                                   enum mux_via via)
 {
-        struct unotify_kernel_entry *m = (struct unotify_kernel_entry *)unotify_kernel_plan_find(plan, mux);
+        struct unotify_kernel_entry *m =
+                (struct unotify_kernel_entry *)unotify_kernel_plan_find(plan, mux);
         const char *why = "the policy also has rules on socketcall(2) or ipc(2), which x86 tasks "
                           "use for this call, and they answer differently";
         bool clash = false;
@@ -538,5 +542,6 @@ bool unotify_policy_notifies(const struct unotify_policy *p, const struct seccom
         if (!best)
                 return false;
         idx = nr - best->nr_base;
-        return p->learns != (idx < best->notified_bits && (best->notified[idx / 64] >> (idx % 64)) & 1);
+        return p->learns !=
+               (idx < best->notified_bits && (best->notified[idx / 64] >> (idx % 64)) & 1);
 }

@@ -10,11 +10,11 @@
 /* The rights the daemon itself exercises for a task when it emulates a
  * call: Landlock does not restrict the daemon, so a section that handles
  * them would not hold for those calls. */
-#define OPEN_RIGHTS                                                                              \
-        (UINT64_C(1) << 1 | UINT64_C(1) << 2 | UINT64_C(1) << 3 | UINT64_C(1) << 8 |             \
+#define OPEN_RIGHTS                                                                  \
+        (UINT64_C(1) << 1 | UINT64_C(1) << 2 | UINT64_C(1) << 3 | UINT64_C(1) << 8 | \
          UINT64_C(1) << 14) /* write_file, read_file, read_dir, make_reg, truncate */
-#define MKNOD_RIGHTS                                                                             \
-        (UINT64_C(1) << 6 | UINT64_C(1) << 8 | UINT64_C(1) << 9 | UINT64_C(1) << 10 |            \
+#define MKNOD_RIGHTS                                                                  \
+        (UINT64_C(1) << 6 | UINT64_C(1) << 8 | UINT64_C(1) << 9 | UINT64_C(1) << 10 | \
          UINT64_C(1) << 11) /* make_char, make_reg, make_sock, make_fifo, make_block */
 
 void landlock_free(struct unotify_landlock *ll)
@@ -173,12 +173,12 @@ static json_t *with_daemon_json(const struct unotify_policy *p)
                         continue;
                 snprintf(pointer, sizeof(pointer), "/syscalls/%" PRIu32, p->info[i].index);
                 if (json_array_append_new(
-                            a, json_pack("{s:s, s:s, s:s}", "policy",
-                                         p->sources[p->info[i].source].name, "pointer", pointer,
-                                         "why",
-                                         "a path condition: Landlock can only grant access "
-                                         "beneath a path, not carve a path out of an allowed "
-                                         "tree, pick an errno or emulate")) < 0)
+                            a,
+                            json_pack("{s:s, s:s, s:s}", "policy",
+                                      p->sources[p->info[i].source].name, "pointer", pointer, "why",
+                                      "a path condition: Landlock can only grant access "
+                                      "beneath a path, not carve a path out of an allowed "
+                                      "tree, pick an errno or emulate")) < 0)
                         return json_decref(a), NULL;
         }
         return a;

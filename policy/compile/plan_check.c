@@ -10,16 +10,16 @@
 /* What runc and crun call between installing the filter and handing the
  * listener off, or exec: while the daemon is slow or gone, a container
  * whose filter notifies them cannot start (crun #1002, runc #4328). */
-static const char *const runtime_syscalls[] = { "close", "fcntl", "fcntl64", "read", "sendmsg",
-                                                "write" };
+static const char *const runtime_syscalls[] = { "close", "fcntl",   "fcntl64",
+                                                "read",  "sendmsg", "write" };
 
 /* A notified call waiting for its answer returns EINTR to the task when
  * a signal comes, unless the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_
  * RECV; the kernel's own fork never does, and shells give up on it
  * ("can't fork: Interrupted system call"). runc and crun do not set the
  * flag unless told to. */
-static const char *const process_syscalls[] = { "clone", "clone3", "fork", "vfork", "wait4",
-                                                "waitid" };
+static const char *const process_syscalls[] = { "clone", "clone3", "fork",
+                                                "vfork", "wait4",  "waitid" };
 
 /* The file and JSON pointer of the first rule that names name. */
 static const char *where(const struct unotify_policy *p, const char *name, char *pointer,

@@ -27,8 +27,8 @@ struct draft_select {
 
 struct draft {
         const char *name;
-        char *own_name;                         /* name from the file name; owned */
-        const char *flags[DRAFT_MAX_FLAGS];     /* "flags", borrowed */
+        char *own_name;                     /* name from the file name; owned */
+        const char *flags[DRAFT_MAX_FLAGS]; /* "flags", borrowed */
         size_t n_flags;
         struct unotify_decision default_decision;
         struct draft_rule *rules;
@@ -71,4 +71,3 @@ int handler_options_copy(const struct unotify_handler_options *from,
                          struct unotify_handler_options **ret);
 /* Free options; owned: the strings too (a policy's copy). Accepts NULL. */
 void handler_options_free(struct unotify_handler_options *o, bool owned);
-

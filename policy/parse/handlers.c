@@ -31,8 +31,10 @@ static const char *const sysinfo_syscalls[] = { "sysinfo" };
 static const char *const sched_syscalls[] = { "sched_setscheduler", "sched_setparam",
                                               "sched_setattr", "setpriority" };
 /* The new API's after these two, in the daemon's order (mount_api.h). */
-static const char *const mount_syscalls[] = { "mount",      "umount2",   "fsopen",       "fsconfig",
-                                              "fsmount",    "move_mount", "open_tree", "mount_setattr" };
+static const char *const mount_syscalls[] = {
+        "mount",   "umount2",    "fsopen",    "fsconfig",
+        "fsmount", "move_mount", "open_tree", "mount_setattr"
+};
 static const char *const xattr_syscalls[] = { "setxattr",    "lsetxattr",    "fsetxattr",
                                               "removexattr", "lremovexattr", "fremovexattr" };
 static const char *const xattr_keys[] = { "names", "errno", "comment" };
@@ -41,9 +43,9 @@ static const char *const bpf_keys[] = { "maxInstructions", "errno", "comment" };
 static const char *const sysinfo_keys[] = { "comment" };
 static const char *const sched_keys[] = { "minNice", "maxRtPriority", "policies", "errno",
                                           "comment" };
-static const char *const mount_keys[] = { "types",   "targets", "sources", "forceFlags",
+static const char *const mount_keys[] = { "types",      "targets", "sources", "forceFlags",
                                           "allowFlags", "options", "maxSize", "idmap",
-                                          "errno",   "comment" };
+                                          "errno",      "comment" };
 static const char *const rewrite_keys[] = { "from", "to", "comment" };
 
 /* An absolute path; normalized when it is matched against the target's. */
@@ -230,8 +232,10 @@ static void check_mount_api(struct parser *p, const struct draft_rule *r)
                 if (in_list(needed[i], r->names, r->n_names))
                         continue;
                 mark = ptr_push_key(p, "names");
-                fail(p, NULL, "\"fsopen\" needs \"%s\" in the same rule (the handler's contexts "
-                              "are configured and mounted by the daemon only)", needed[i]);
+                fail(p, NULL,
+                     "\"fsopen\" needs \"%s\" in the same rule (the handler's contexts "
+                     "are configured and mounted by the daemon only)",
+                     needed[i]);
                 ptr_pop(p, mark);
         }
 }
@@ -339,10 +343,10 @@ int handler_options_copy(const struct unotify_handler_options *from,
         o->rewrites = NULL;
         o->n_rewrites = 0;
         o->inject_path = dup_or_null(from->inject_path, &oom);
-        o->mount_targets = dup_list(from->mount_targets, from->n_mount_targets,
-                                    &o->n_mount_targets, &oom);
-        o->mount_sources = dup_list(from->mount_sources, from->n_mount_sources,
-                                    &o->n_mount_sources, &oom);
+        o->mount_targets =
+                dup_list(from->mount_targets, from->n_mount_targets, &o->n_mount_targets, &oom);
+        o->mount_sources =
+                dup_list(from->mount_sources, from->n_mount_sources, &o->n_mount_sources, &oom);
         o->xattr_names = dup_list(from->xattr_names, from->n_xattr_names, &o->n_xattr_names, &oom);
         rw = calloc(from->n_rewrites ?: 1, sizeof(*rw));
         o->rewrites = rw;

@@ -22,30 +22,29 @@ static const struct {
 };
 
 /* Indexed by enum unotify_mount_type. */
-static const char *const mount_type_names[] = { "tmpfs",  "bind",    "proc", "sysfs",
+static const char *const mount_type_names[] = { "tmpfs",  "bind",   "proc",    "sysfs",
                                                 "mqueue", "devpts", "overlay", "fuse" };
 /* Known but not made by the daemon (yet): named in the error so an
  * admin knows it is not a typo. */
 static const char *const mount_types_unsupported[] = { "fuseblk" };
 /* Indexed by enum unotify_mount_option, with the types each applies to. */
-static const char *const mount_option_names[] = { "size",     "mode",        "nr_inodes",
-                                                  "hidepid",  "subset",      "newinstance",
-                                                  "ptmxmode", "gid",         "lowerdir",
-                                                  "upperdir", "workdir" };
+static const char *const mount_option_names[] = { "size",     "mode",        "nr_inodes", "hidepid",
+                                                  "subset",   "newinstance", "ptmxmode",  "gid",
+                                                  "lowerdir", "upperdir",    "workdir" };
 #define T(x) (1u << UNOTIFY_MOUNT_##x)
-static const uint32_t mount_option_types[] = { T(TMPFS),  T(TMPFS) | T(DEVPTS), T(TMPFS),
-                                               T(PROC),   T(PROC),              T(DEVPTS),
-                                               T(DEVPTS), T(DEVPTS),             T(OVERLAY),
-                                               T(OVERLAY), T(OVERLAY) };
+static const uint32_t mount_option_types[] = {
+        T(TMPFS),  T(TMPFS) | T(DEVPTS), T(TMPFS),   T(PROC),   T(PROC), T(DEVPTS), T(DEVPTS),
+        T(DEVPTS), T(OVERLAY),           T(OVERLAY), T(OVERLAY)
+};
 #undef T
 
 static const struct {
         const char *name;
         uint64_t attr;
 } mount_flag_names[] = {
-        { "nosuid", MOUNT_ATTR_NOSUID },         { "nodev", MOUNT_ATTR_NODEV },
-        { "noexec", MOUNT_ATTR_NOEXEC },         { "ro", MOUNT_ATTR_RDONLY },
-        { "noatime", MOUNT_ATTR_NOATIME },       { "nodiratime", MOUNT_ATTR_NODIRATIME },
+        { "nosuid", MOUNT_ATTR_NOSUID },           { "nodev", MOUNT_ATTR_NODEV },
+        { "noexec", MOUNT_ATTR_NOEXEC },           { "ro", MOUNT_ATTR_RDONLY },
+        { "noatime", MOUNT_ATTR_NOATIME },         { "nodiratime", MOUNT_ATTR_NODIRATIME },
         { "nosymfollow", MOUNT_ATTR_NOSYMFOLLOW },
 };
 
@@ -116,8 +115,9 @@ static bool name_set(struct parser *p, json_t *opts, const char *key, const char
                         fail(p, NULL, "expected a string, got %s", type_name(e));
                 else if (in_list(s, mount_types_unsupported, ELEMENTSOF(mount_types_unsupported)) &&
                          names == mount_type_names)
-                        fail(p, NULL, "filesystem type \"%s\" is not supported yet (expected one of %s)",
-                             s, join(names, n, expected, sizeof(expected)));
+                        fail(p, NULL,
+                             "filesystem type \"%s\" is not supported yet (expected one of %s)", s,
+                             join(names, n, expected, sizeof(expected)));
                 else
                         fail(p, NULL, "unknown %s \"%s\" (expected one of %s)", what, s,
                              join(names, n, expected, sizeof(expected)));
@@ -148,7 +148,8 @@ void parse_sched_options(struct parser *p, json_t *opts, struct unotify_handler_
         int_in(p, opts, "maxRtPriority", 0, 99, &ret->sched_max_rt_priority);
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 names[i] = sched_policy_names[i].name;
-        if (name_set(p, opts, "policies", names, ELEMENTSOF(names), "scheduling policy", false, &set)) {
+        if (name_set(p, opts, "policies", names, ELEMENTSOF(names), "scheduling policy", false,
+                     &set)) {
                 ret->sched_policies = 0;
                 for (size_t i = 0; i < ELEMENTSOF(names); i++)
                         if (set & (uint64_t)1 << i)
@@ -167,10 +168,23 @@ static bool parse_size(const char *s, uint64_t *ret)
                 return false;
         v = strtoull(s, &end, 10);
         switch (*end) {
-        case 'k': case 'K': shift = 10; end++; break;
-        case 'm': case 'M': shift = 20; end++; break;
-        case 'g': case 'G': shift = 30; end++; break;
-        default: break;
+        case 'k':
+        case 'K':
+                shift = 10;
+                end++;
+                break;
+        case 'm':
+        case 'M':
+                shift = 20;
+                end++;
+                break;
+        case 'g':
+        case 'G':
+                shift = 30;
+                end++;
+                break;
+        default:
+                break;
         }
         if (*end || v == 0 || v > (UINT64_MAX >> shift))
                 return false;
@@ -188,13 +202,14 @@ static void parse_max_size(struct parser *p, json_t *opts, struct unotify_handle
                 ret->mount_max_size = (uint64_t)json_integer_value(v);
         else if (!json_is_string(v) || !parse_size(json_string_value(v), &ret->mount_max_size))
                 fail(p, "maxSize",
-                     "expected a size in bytes (a positive integer, or a string such as \"64m\"), got %s",
+                     "expected a size in bytes (a positive integer, or a string such as \"64m\"), "
+                     "got %s",
                      json_is_string(v) ? "a malformed string" : type_name(v));
 }
 
 /* An array of absolute, normalized path prefixes (borrowed strings). */
-static void parse_prefixes(struct parser *p, json_t *opts, const char *key,
-                           const char *const **ret, size_t *ret_n)
+static void parse_prefixes(struct parser *p, json_t *opts, const char *key, const char *const **ret,
+                           size_t *ret_n)
 {
         json_t *v = json_object_get(opts, key), *e;
         const char **list;
@@ -219,7 +234,8 @@ static void parse_prefixes(struct parser *p, json_t *opts, const char *key,
                 char norm[PATH_MAX];
 
                 if (s && (s[0] != '/' || strlen(s) >= PATH_MAX))
-                        fail(p, NULL, "expected an absolute path shorter than %d bytes, got \"%.64s\"",
+                        fail(p, NULL,
+                             "expected an absolute path shorter than %d bytes, got \"%.64s\"",
                              PATH_MAX, s);
                 else if (s) {
                         memcpy(norm, s, strlen(s) + 1);
@@ -262,11 +278,12 @@ static void check_option_types(struct parser *p, json_t *opts, uint32_t types)
                         mark = ptr_push(p, "options", i);
                         fail(p, NULL, "option \"%s\" applies to %s, which \"types\" does not list",
                              mount_option_names[k],
-                             mount_option_types[k] == 1u << UNOTIFY_MOUNT_PROC ? "proc" :
-                             mount_option_types[k] == 1u << UNOTIFY_MOUNT_DEVPTS ? "devpts" :
-                             mount_option_types[k] == 1u << UNOTIFY_MOUNT_TMPFS ? "tmpfs" :
-                             mount_option_types[k] == 1u << UNOTIFY_MOUNT_OVERLAY ? "overlay" :
-                                                                               "tmpfs and devpts");
+                             mount_option_types[k] == 1u << UNOTIFY_MOUNT_PROC     ? "proc"
+                             : mount_option_types[k] == 1u << UNOTIFY_MOUNT_DEVPTS ? "devpts"
+                             : mount_option_types[k] == 1u << UNOTIFY_MOUNT_TMPFS  ? "tmpfs"
+                             : mount_option_types[k] == 1u << UNOTIFY_MOUNT_OVERLAY
+                                     ? "overlay"
+                                     : "tmpfs and devpts");
                         ptr_pop(p, mark);
                 }
         }
@@ -301,11 +318,14 @@ void parse_mount_options(struct parser *p, json_t *opts, struct unotify_handler_
                         fail(p, "idmap", "expected true or false, got %s", type_name(v));
         }
         if ((ret->mount_types & 1u << UNOTIFY_MOUNT_BIND) && !json_object_get(opts, "sources"))
-                fail(p, NULL, "missing required key \"sources\" (type \"bind\" needs the "
-                              "prefixes its sources must be under)");
-        else if ((ret->mount_types & 1u << UNOTIFY_MOUNT_OVERLAY) && !json_object_get(opts, "sources"))
-                fail(p, NULL, "missing required key \"sources\" (type \"overlay\" needs the "
-                              "prefixes its layers must be under)");
+                fail(p, NULL,
+                     "missing required key \"sources\" (type \"bind\" needs the "
+                     "prefixes its sources must be under)");
+        else if ((ret->mount_types & 1u << UNOTIFY_MOUNT_OVERLAY) &&
+                 !json_object_get(opts, "sources"))
+                fail(p, NULL,
+                     "missing required key \"sources\" (type \"overlay\" needs the "
+                     "prefixes its layers must be under)");
         if (ret->mount_idmap && !(ret->mount_types & 1u << UNOTIFY_MOUNT_BIND))
                 fail(p, "idmap", "\"idmap\" applies to bind mounts: add \"bind\" to \"types\"");
 }
@@ -328,7 +348,8 @@ void parse_xattr_options(struct parser *p, json_t *opts, struct unotify_handler_
         if (!expect_array(p, "names", v, "attribute names or prefixes", "name"))
                 return;
         if (json_array_size(v) > PREFIXES_MAX) {
-                fail(p, "names", "expected at most %d names, got %zu", PREFIXES_MAX, json_array_size(v));
+                fail(p, "names", "expected at most %d names, got %zu", PREFIXES_MAX,
+                     json_array_size(v));
                 return;
         }
         list = calloc(json_array_size(v), sizeof(*list));
@@ -346,8 +367,10 @@ void parse_xattr_options(struct parser *p, json_t *opts, struct unotify_handler_
                         known |= !strncmp(s, xattr_namespaces[k], strlen(xattr_namespaces[k])) &&
                                  strlen(s) > strlen(xattr_namespaces[k]);
                 if (s && (!known || strlen(s) > 255))
-                        fail(p, NULL, "\"%.64s\" is not an attribute name of the trusted. or user. "
-                                      "namespace (at most 255 bytes)", s);
+                        fail(p, NULL,
+                             "\"%.64s\" is not an attribute name of the trusted. or user. "
+                             "namespace (at most 255 bytes)",
+                             s);
                 else if (s)
                         list[ret->n_xattr_names++] = s;
                 ptr_pop(p, mark);

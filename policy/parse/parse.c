@@ -8,12 +8,12 @@
 #include "parser.h"
 
 /* Ours, then what runtimes' profiles have (parse_profile.c). */
-static const char *const root_keys[] = { "name",         "comment",       "defaultAction",
-                                         "defaultErrnoRet", "syscalls",   "include",
-                                         "select",       "default",       "defaultErrno",
-                                         "archMap",      "architectures", "flags",
-                                         "listenerPath", "listenerMetadata", "landlock",
-                                         "learn" };
+static const char *const root_keys[] = {
+        "name",         "comment",          "defaultAction", "defaultErrnoRet",
+        "syscalls",     "include",          "select",        "default",
+        "defaultErrno", "archMap",          "architectures", "flags",
+        "listenerPath", "listenerMetadata", "landlock",      "learn"
+};
 
 /* A profile without "name" is named after its file: "default.json" is
  * "default". */
@@ -80,10 +80,12 @@ static void strip_nulls(json_t *v)
         size_t i;
 
         if (json_is_array(v))
-                json_array_foreach(v, i, m) strip_nulls(m);
+                json_array_foreach(v, i, m)
+                        strip_nulls(m);
         if (!json_is_object(v))
                 return;
-        json_object_foreach_safe(v, tmp, key, m) {
+        json_object_foreach_safe(v, tmp, key, m)
+        {
                 if (json_is_null(m))
                         json_object_del(v, key);
                 else

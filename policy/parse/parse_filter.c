@@ -42,13 +42,25 @@ static const char *const *cap_names_known(const char **buf, size_t *ret_count)
 }
 
 static const struct name_list arches_list = {
-        "arches", "architecture names", "architecture name", "architecture",
-        "the rule never applies to it", arch_by_name, arch_names_known, ARCH_UNKNOWN,
+        "arches",
+        "architecture names",
+        "architecture name",
+        "architecture",
+        "the rule never applies to it",
+        arch_by_name,
+        arch_names_known,
+        ARCH_UNKNOWN,
 };
 
 static const struct name_list caps_list = {
-        "caps", "capability names", "capability name", "capability",
-        "no task has it, the rule never applies", cap_by_name, cap_names_known, CAP_UNKNOWN,
+        "caps",
+        "capability names",
+        "capability name",
+        "capability",
+        "no task has it, the rule never applies",
+        cap_by_name,
+        cap_names_known,
+        CAP_UNKNOWN,
 };
 
 static void warn_unknown(struct parser *p, const struct name_list *l, const char *name, bool in)

@@ -115,12 +115,14 @@ static void parse_allow_entry(struct parser *p, json_t *e, struct unotify_landlo
         }
         for (size_t i = 0; i < ll->n_rules; i++)
                 if (strcmp(ll->rules[i].path, path) == 0) {
-                        fail(p, "path", "\"%s\" is allowed already (by /landlock/allow/%zu): "
-                             "give one entry with every right", path, i);
+                        fail(p, "path",
+                             "\"%s\" is allowed already (by /landlock/allow/%zu): "
+                             "give one entry with every right",
+                             path, i);
                         return;
                 }
-        ll->rules[ll->n_rules++] = (struct unotify_landlock_rule){ .path = (char *)path,
-                                                                   .access = access };
+        ll->rules[ll->n_rules++] =
+                (struct unotify_landlock_rule){ .path = (char *)path, .access = access };
 }
 
 static void parse_allow(struct parser *p, json_t *obj, struct unotify_landlock *ll)
@@ -136,8 +138,8 @@ static void parse_allow(struct parser *p, json_t *obj, struct unotify_landlock *
                 return;
         }
         if (json_array_size(v) > UNOTIFY_LANDLOCK_MAX_RULES) {
-                fail(p, "allow", "expected at most %d entries, got %zu",
-                     UNOTIFY_LANDLOCK_MAX_RULES, json_array_size(v));
+                fail(p, "allow", "expected at most %d entries, got %zu", UNOTIFY_LANDLOCK_MAX_RULES,
+                     json_array_size(v));
                 return;
         }
         ll->rules = calloc(json_array_size(v) ?: 1, sizeof(*ll->rules));
@@ -165,7 +167,8 @@ static void parse_min_abi(struct parser *p, json_t *obj, struct unotify_landlock
                 return;
         }
         if (json_integer_value(v) < 0 || json_integer_value(v) > UNOTIFY_LANDLOCK_ABI_MAX) {
-                fail(p, "minAbi", "expected a Landlock ABI version 0..%d, got %" JSON_INTEGER_FORMAT,
+                fail(p, "minAbi",
+                     "expected a Landlock ABI version 0..%d, got %" JSON_INTEGER_FORMAT,
                      UNOTIFY_LANDLOCK_ABI_MAX, json_integer_value(v));
                 return;
         }

@@ -9,9 +9,9 @@
 
 /* seccomp(2)'s filter flags by the spec's names. */
 static const char *const known_flags[] = {
-        "SECCOMP_FILTER_FLAG_TSYNC",          "SECCOMP_FILTER_FLAG_LOG",
-        "SECCOMP_FILTER_FLAG_SPEC_ALLOW",     "SECCOMP_FILTER_FLAG_NEW_LISTENER",
-        "SECCOMP_FILTER_FLAG_TSYNC_ESRCH",    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+        "SECCOMP_FILTER_FLAG_TSYNC",       "SECCOMP_FILTER_FLAG_LOG",
+        "SECCOMP_FILTER_FLAG_SPEC_ALLOW",  "SECCOMP_FILTER_FLAG_NEW_LISTENER",
+        "SECCOMP_FILTER_FLAG_TSYNC_ESRCH", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
 
 /* An architecture name of a profile: unknown ones are a warning, as a
@@ -119,7 +119,8 @@ static void parse_flags(struct parser *p, json_t *root, struct draft *d)
 
                 if (flag && !in_list(flag, known_flags, ELEMENTSOF(known_flags)))
                         fail(p, NULL, "unknown seccomp flag \"%s\" (expected one of %s)", flag,
-                             join(known_flags, ELEMENTSOF(known_flags), expected, sizeof(expected)));
+                             join(known_flags, ELEMENTSOF(known_flags), expected,
+                                  sizeof(expected)));
                 else if (flag && d->n_flags < DRAFT_MAX_FLAGS &&
                          !in_list(flag, d->flags, d->n_flags))
                         d->flags[d->n_flags++] = flag;

@@ -9,10 +9,10 @@
 
 #define SUGGEST_MAX_PER_FILE 16
 
-static const char *const rule_keys[] = { "names",       "action",   "errnoRet", "errno",
+static const char *const rule_keys[] = { "names",       "action",   "errnoRet",       "errno",
                                          "returnValue", "handler",  "handlerOptions", "args",
-                                         "paths",       "includes", "excludes", "comment",
-                                         "notify", "name" };
+                                         "paths",       "includes", "excludes",       "comment",
+                                         "notify",      "name" };
 
 /* On x86 libseccomp has no number for a multiplexed name ("send" has
  * none anywhere else either); mux.c gives them theirs. */
@@ -62,7 +62,8 @@ static void warn_unknown_syscall(struct parser *p, const char *name, const struc
         if (p->n_unknown < ELEMENTSOF(p->unknown))
                 p->unknown[p->n_unknown++] = name;
         if (seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR) {
-                warn(p, NULL, "syscall \"%s\" does not exist on this machine's ABIs: skipped", name);
+                warn(p, NULL, "syscall \"%s\" does not exist on this machine's ABIs: skipped",
+                     name);
                 return;
         }
         close = suggest(p, name);

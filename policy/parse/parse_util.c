@@ -27,8 +27,8 @@ void ptr_pop(struct parser *p, size_t mark)
         p->ptr[mark] = '\0';
 }
 
-_printf_(4, 0) static void report(struct parser *p, enum unotify_diag_severity severity, const char *key,
-                   const char *fmt, va_list ap)
+_printf_(4, 0) static void report(struct parser *p, enum unotify_diag_severity severity,
+                                  const char *key, const char *fmt, va_list ap)
 {
         _cleanup_(freep) char *msg = NULL;
         char pointer[sizeof(p->ptr) + 32];

@@ -43,9 +43,9 @@ size_t unotify_diags_errors(const struct unotify_diags *diags)
         return n;
 }
 
-_printf_(7, 0) static int diag_addv(struct unotify_diags *diags, enum unotify_diag_severity severity,
-                     const char *file, int line, int column, const char *pointer, const char *fmt,
-                     va_list ap)
+_printf_(7, 0) static int diag_addv(struct unotify_diags *diags,
+                                    enum unotify_diag_severity severity, const char *file, int line,
+                                    int column, const char *pointer, const char *fmt, va_list ap)
 {
         struct unotify_diag d = { .line = line, .column = column, .severity = severity };
         struct unotify_diag *items;

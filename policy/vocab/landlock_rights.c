@@ -11,10 +11,10 @@ static const struct {
         const char *name;
         unsigned abi;
 } rights[UNOTIFY_LANDLOCK_RIGHTS] = {
-        { "execute", 1 },     { "write_file", 1 },  { "read_file", 1 },  { "read_dir", 1 },
-        { "remove_dir", 1 },  { "remove_file", 1 }, { "make_char", 1 },  { "make_dir", 1 },
-        { "make_reg", 1 },    { "make_sock", 1 },   { "make_fifo", 1 },  { "make_block", 1 },
-        { "make_sym", 1 },    { "refer", 2 },       { "truncate", 3 },   { "ioctl_dev", 5 },
+        { "execute", 1 },    { "write_file", 1 },  { "read_file", 1 }, { "read_dir", 1 },
+        { "remove_dir", 1 }, { "remove_file", 1 }, { "make_char", 1 }, { "make_dir", 1 },
+        { "make_reg", 1 },   { "make_sock", 1 },   { "make_fifo", 1 }, { "make_block", 1 },
+        { "make_sym", 1 },   { "refer", 2 },       { "truncate", 3 },  { "ioctl_dev", 5 },
 };
 
 const char *unotify_landlock_right_name(unsigned bit)

@@ -62,7 +62,8 @@ const char *unotify_decision_action_name(const struct unotify_decision *d)
 }
 
 /* Indexed by enum unotify_handler. */
-const char *const handler_names[] = { "open", "mknod", "inject", "sysinfo", "sched", "mount", "xattr", "bpf" };
+const char *const handler_names[] = { "open",  "mknod", "inject", "sysinfo",
+                                      "sched", "mount", "xattr",  "bpf" };
 const size_t n_handler_names = ELEMENTSOF(handler_names);
 
 enum unotify_handler handler_by_name(const char *name)

@@ -6,7 +6,7 @@
 
 #include "internal.h"
 
-#define SUGGEST_MAX_LEN      64
+#define SUGGEST_MAX_LEN 64
 #define SUGGEST_MAX_DISTANCE 2
 /* Enough for every ABI libseccomp knows whose numbers start near 0. */
 #define SUGGEST_MAX_NR 1024

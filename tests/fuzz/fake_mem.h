@@ -31,7 +31,8 @@ static inline size_t fake_mem_avail(const struct task_mem *m, uint64_t addr)
         return 0;
 }
 
-static inline ssize_t fake_read_string(const struct task_mem *m, uint64_t addr, char *buf, size_t size)
+static inline ssize_t fake_read_string(const struct task_mem *m, uint64_t addr, char *buf,
+                                       size_t size)
 {
         size_t avail = fake_mem_avail(m, addr);
         const char *p = (const char *)(uintptr_t)addr;
@@ -60,7 +61,7 @@ static inline int fake_read(const struct task_mem *m, uint64_t addr, void *buf, 
 /* The guarded region (made once); data copied to its end. Returns the
  * address of the copy; extra (extra_len bytes) is the second region. */
 static inline uint64_t fake_mem_place(struct fake_mem *f, const void *data, size_t len, void *extra,
-                               size_t extra_len)
+                                      size_t extra_len)
 {
         static char *region;
 

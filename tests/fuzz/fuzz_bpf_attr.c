@@ -58,19 +58,21 @@ static bool unknown_fields(const struct task_mem *mem, uint64_t at, uint64_t siz
         return false;
 }
 
-static void check_load(const struct task_mem *mem, const union bpf_attr *a, const struct bpf_load *l,
-                       unsigned max)
+static void check_load(const struct task_mem *mem, const union bpf_attr *a,
+                       const struct bpf_load *l, unsigned max)
 {
         union bpf_attr rest = l->attr;
         char *copy;
 
-        if (l->attr.prog_type != BPF_PROG_TYPE_CGROUP_DEVICE || !l->attr.insn_cnt || l->attr.insn_cnt > max)
+        if (l->attr.prog_type != BPF_PROG_TYPE_CGROUP_DEVICE || !l->attr.insn_cnt ||
+            l->attr.insn_cnt > max)
                 fuzz_fail(__LINE__);
         if (l->attr.expected_attach_type && l->attr.expected_attach_type != BPF_CGROUP_DEVICE)
                 fuzz_fail(__LINE__);
         if (l->attr.insns != (uintptr_t)l->insns || l->attr.license != (uintptr_t)l->license)
                 fuzz_fail(__LINE__);
-        if (!memchr(l->license, '\0', sizeof(l->license)) || l->attr.prog_name[sizeof(l->attr.prog_name) - 1])
+        if (!memchr(l->license, '\0', sizeof(l->license)) ||
+            l->attr.prog_name[sizeof(l->attr.prog_name) - 1])
                 fuzz_fail(__LINE__);
         rest.prog_type = rest.insn_cnt = rest.expected_attach_type = 0;
         rest.insns = rest.license = 0;
@@ -78,7 +80,8 @@ static void check_load(const struct task_mem *mem, const union bpf_attr *a, cons
         if (!zero(&rest, sizeof(rest)))
                 fuzz_fail(__LINE__);
         copy = malloc((size_t)a->insn_cnt * sizeof(struct bpf_insn));
-        if (!copy || mem->read(mem, a->insns, copy, (size_t)a->insn_cnt * sizeof(struct bpf_insn)) ||
+        if (!copy ||
+            mem->read(mem, a->insns, copy, (size_t)a->insn_cnt * sizeof(struct bpf_insn)) ||
             memcmp(copy, l->insns, (size_t)a->insn_cnt * sizeof(struct bpf_insn)))
                 fuzz_fail(__LINE__);
         free(copy);
@@ -118,7 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 at = 0;
         memset(extra, 0, sizeof(extra));
         if (size - 5 > alen)
-                memcpy(extra, data + 5 + alen, size - 5 - alen < sizeof(extra) ? size - 5 - alen : sizeof(extra));
+                memcpy(extra, data + 5 + alen,
+                       size - 5 - alen < sizeof(extra) ? size - 5 - alen : sizeof(extra));
 
         r = bpf_attr_read(&f.mem, at, asize, &a);
         theirs = kernel_verdict(at, asize);
@@ -126,8 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * know (and may fault reading them); the daemon refuses them as a
          * non-zero tail (fails closed). */
         if (r != theirs && !(r == -E2BIG && unknown_fields(&f.mem, at, asize))) {
-                fprintf(stderr, "ours %d kernel's %d at %#llx size %llu\n", r, theirs, (unsigned long long)at,
-                        (unsigned long long)asize);
+                fprintf(stderr, "ours %d kernel's %d at %#llx size %llu\n", r, theirs,
+                        (unsigned long long)at, (unsigned long long)asize);
                 fuzz_fail(__LINE__);
         }
         if (r < 0)
@@ -147,8 +151,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 bpf_load_done(&l);
         } else {
                 r = bpf_attach_check(&a, EPERM, &why);
-                if (r == 0 && (a.attach_type != BPF_CGROUP_DEVICE ||
-                               (a.attach_flags & ~(uint32_t)(BPF_F_ALLOW_OVERRIDE | BPF_F_ALLOW_MULTI))))
+                if (r == 0 &&
+                    (a.attach_type != BPF_CGROUP_DEVICE ||
+                     (a.attach_flags & ~(uint32_t)(BPF_F_ALLOW_OVERRIDE | BPF_F_ALLOW_MULTI))))
                         fuzz_fail(__LINE__);
                 if (r && r != -EINVAL && !(r == -EPERM && why))
                         fuzz_fail(__LINE__);

@@ -26,7 +26,8 @@ static void check_request(const char *line, size_t len)
                         abort(); /* every refusal says why */
                 return;
         }
-        if (!name || !json_is_object(req) || strcmp(json_string_value(json_object_get(req, "command")), name))
+        if (!name || !json_is_object(req) ||
+            strcmp(json_string_value(json_object_get(req, "command")), name))
                 abort();
         for (size_t i = 0; control_request_commands[i]; i++)
                 known = known || strcmp(control_request_commands[i], name) == 0;

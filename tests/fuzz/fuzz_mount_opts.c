@@ -22,12 +22,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const uint64_t attr_bits[] = { MOUNT_ATTR_RDONLY,  MOUNT_ATTR_NOSUID,     MOUNT_ATTR_NODEV,
-                                      MOUNT_ATTR_NOEXEC,  MOUNT_ATTR_NOATIME,    MOUNT_ATTR_NODIRATIME,
+static const uint64_t attr_bits[] = { MOUNT_ATTR_RDONLY,     MOUNT_ATTR_NOSUID,
+                                      MOUNT_ATTR_NODEV,      MOUNT_ATTR_NOEXEC,
+                                      MOUNT_ATTR_NOATIME,    MOUNT_ATTR_NODIRATIME,
                                       MOUNT_ATTR_NOSYMFOLLOW };
-static const char *const option_names[] = { "size",     "mode",     "nr_inodes", "hidepid",
-                                            "subset",   "newinstance", "ptmxmode", "gid",
-                                            "lowerdir", "upperdir", "workdir" };
+static const char *const option_names[] = { "size",     "mode",        "nr_inodes", "hidepid",
+                                            "subset",   "newinstance", "ptmxmode",  "gid",
+                                            "lowerdir", "upperdir",    "workdir" };
 
 static uint64_t attrs_of(uint8_t b)
 {
@@ -96,7 +97,8 @@ static void check_accepted(const struct mount_args *m, const struct unotify_hand
         for (unsigned i = 0; i < p->n_fs; i++) {
                 int k = option_index(p->fs_keys[i]);
 
-                if (!strcmp(p->fs_keys[i], "redirect_dir") && !strcmp(p->fs_values[i], "nofollow")) {
+                if (!strcmp(p->fs_keys[i], "redirect_dir") &&
+                    !strcmp(p->fs_values[i], "nofollow")) {
                         redirect++;
                         continue;
                 }
@@ -108,7 +110,8 @@ static void check_accepted(const struct mount_args *m, const struct unotify_hand
                         fuzz_fail(__LINE__); /* size= may be the handler's own default */
                 if (k == 0) {
                         sizes++;
-                        if (size_of(p->fs_values[i], &bytes) < 0 || (o->mount_max_size && bytes > o->mount_max_size))
+                        if (size_of(p->fs_values[i], &bytes) < 0 ||
+                            (o->mount_max_size && bytes > o->mount_max_size))
                                 fuzz_fail(__LINE__);
                         if (!(o->mount_options & 1u) && bytes != o->mount_max_size)
                                 fuzz_fail(__LINE__);
@@ -139,7 +142,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         memcpy(&flags, data, 8);
         o.mount_types = (uint32_t)(data[8] | data[9] << 8) & ((1u << _UNOTIFY_MOUNT_TYPE_MAX) - 1);
-        o.mount_options = (uint32_t)(data[10] | data[11] << 8) & ((1u << _UNOTIFY_MOUNT_OPT_MAX) - 1);
+        o.mount_options =
+                (uint32_t)(data[10] | data[11] << 8) & ((1u << _UNOTIFY_MOUNT_OPT_MAX) - 1);
         o.mount_allow_attrs = attrs_of(data[12]);
         o.mount_force_attrs = attrs_of(data[13]);
         memcpy(&max, data + 14, 4);

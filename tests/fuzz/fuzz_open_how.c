@@ -64,7 +64,8 @@ static void check_legacy(const uint8_t *data, size_t size)
          * for the combinations open() tolerates and openat2 refuses. */
         if (how.resolve || (how.mode & ~07777ull))
                 abort();
-        if ((how.flags & O_PATH) && (how.flags & ~(uint64_t)(O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)))
+        if ((how.flags & O_PATH) &&
+            (how.flags & ~(uint64_t)(O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)))
                 abort();
         if (how.mode && !(how.flags & (O_CREAT | K_O_TMPFILE)))
                 abort();

@@ -73,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct unotify_policy *p = NULL;
         int r;
 
-        r = unotify_policy_load_buffer_full((const char *)data, size, "fuzz.json", &opts, &p, &diags);
+        r = unotify_policy_load_buffer_full((const char *)data, size, "fuzz.json", &opts, &p,
+                                            &diags);
         if (r < 0) {
                 if (r == -EINVAL)
                         check_refusal(&diags);

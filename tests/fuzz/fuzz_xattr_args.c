@@ -30,9 +30,11 @@ static char value[XATTR_VALUE_MAX + 4096];
 
 static int kernel_verdict(int which, uint64_t name, uint64_t vsize, unsigned flags)
 {
-        static const long nr[] = { SYS_setxattr, SYS_lsetxattr, 0, SYS_removexattr, SYS_lremovexattr };
-        long r = which < 3 ? syscall(nr[which], missing, (void *)(uintptr_t)name, value, vsize, flags) :
-                             syscall(nr[which], missing, (void *)(uintptr_t)name);
+        static const long nr[] = { SYS_setxattr, SYS_lsetxattr, 0, SYS_removexattr,
+                                   SYS_lremovexattr };
+        long r = which < 3
+                         ? syscall(nr[which], missing, (void *)(uintptr_t)name, value, vsize, flags)
+                         : syscall(nr[which], missing, (void *)(uintptr_t)name);
 
         if (r == 0)
                 fuzz_fail(__LINE__); /* cannot exist */
@@ -44,7 +46,8 @@ static size_t entries(char *list, const char **ret, size_t max)
 {
         size_t n = 0;
 
-        for (char *save = NULL, *e = strtok_r(list, "\n", &save); e && n < max; e = strtok_r(NULL, "\n", &save))
+        for (char *save = NULL, *e = strtok_r(list, "\n", &save); e && n < max;
+             e = strtok_r(NULL, "\n", &save))
                 if ((!strncmp(e, "trusted.", 8) && e[8]) || (!strncmp(e, "user.", 5) && e[5]))
                         ret[n++] = e;
         return n;
@@ -57,8 +60,8 @@ static void check_allowed(const struct unotify_handler_options *o, const char *n
         for (size_t i = 0; i < o->n_xattr_names; i++) {
                 size_t len = strlen(o->xattr_names[i]);
 
-                match |= o->xattr_names[i][len - 1] == '.' ? !strncmp(name, o->xattr_names[i], len) :
-                                                              !strcmp(name, o->xattr_names[i]);
+                match |= o->xattr_names[i][len - 1] == '.' ? !strncmp(name, o->xattr_names[i], len)
+                                                           : !strcmp(name, o->xattr_names[i]);
         }
         if (!o->n_xattr_names)
                 match = !strncmp(name, "trusted.overlay.", 16);
@@ -117,12 +120,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 int theirs = kernel_verdict(which, args[1], vsize, flags);
 
                 if (r != theirs) {
-                        fprintf(stderr, "ours %d kernel's %d (call %d, name %zu bytes)\n", r, theirs, which, nlen);
+                        fprintf(stderr, "ours %d kernel's %d (call %d, name %zu bytes)\n", r,
+                                theirs, which, nlen);
                         fuzz_fail(__LINE__);
                 }
         }
         if (r == 0) {
-                if (!x.name[0] || strlen(x.name) > XATTR_NAME_MAX_LEN || (x.set && x.size > XATTR_VALUE_MAX))
+                if (!x.name[0] || strlen(x.name) > XATTR_NAME_MAX_LEN ||
+                    (x.set && x.size > XATTR_VALUE_MAX))
                         fuzz_fail(__LINE__);
                 check_allowed(&o, x.name);
         }

@@ -901,29 +901,38 @@ struct query_case {
 };
 
 static const struct query_case query_cases[] = {
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\",\"mkdirat\"],\"filter\":\"0600000000000000\",\"digest\":"
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\",\"mkdirat\"],\"filter\":"
+          "\"0600000000000000\",\"digest\":"
           "\"0123456789abcdef\"}\n",
           0 },
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[],\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}", 0 },
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[],\"filter\":\"0600000000000000\","
+          "\"digest\":\"0123456789abcdef\"}",
+          0 },
         { "{\"ok\":false,\"error\":\"unknown policy \\\"demo\\\"\"}\n", -EREMOTEIO },
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\"],\"filter\":\"0600000000000000\",\"digest\":"
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\"],\"filter\":"
+          "\"0600000000000000\",\"digest\":"
           "\"0123456789ABCDEF\"}\n",
           -EBADMSG },
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\"],\"filter\":\"0600000000000000\",\"digest\":"
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\"],\"filter\":"
+          "\"0600000000000000\",\"digest\":"
           "\"0123456789abcde\"}\n",
           -EBADMSG },
         { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"mkdir\"]}\n", -EBADMSG },
-        { "{\"ok\":true,\"policy\":\"other\",\"syscalls\":[],\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}\n",
+        { "{\"ok\":true,\"policy\":\"other\",\"syscalls\":[],\"filter\":\"0600000000000000\","
+          "\"digest\":\"0123456789abcdef\"}\n",
           -EBADMSG },
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":\"mkdir\",\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}"
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":\"mkdir\",\"filter\":\"0600000000000000\","
+          "\"digest\":\"0123456789abcdef\"}"
           "\n",
           -EBADMSG },
-        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[1],\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}\n",
+        { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[1],\"filter\":\"0600000000000000\","
+          "\"digest\":\"0123456789abcdef\"}\n",
           -EBADMSG },
         { "{\"ok\":true,\"policy\":\"demo\",\"syscalls\":[\"a "
           "b\"],\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}\n",
           -EBADMSG },
-        { "{\"ok\":1,\"policy\":\"demo\",\"syscalls\":[],\"filter\":\"0600000000000000\",\"digest\":\"0123456789abcdef\"}\n",
+        { "{\"ok\":1,\"policy\":\"demo\",\"syscalls\":[],\"filter\":\"0600000000000000\","
+          "\"digest\":\"0123456789abcdef\"}\n",
           -EBADMSG },
         { "{\"ok\":false}\n", -EBADMSG },
         { "{\"ok\":true,\"ok\":true}\n", -EBADMSG },

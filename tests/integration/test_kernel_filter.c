@@ -20,22 +20,27 @@
 /* Deny by default; the child needs write and exit_group after the filter,
  * and a sanitizer's runtime what it calls on its own (memory, signals,
  * /proc reads): none of them is a call under test. */
-#define ALLOW_LIST                                                                              \
-        "{\"name\":\"k\",\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["                  \
-        "{\"names\":[\"getpid\",\"write\",\"exit_group\",\"exit\",\"mmap\",\"munmap\","     \
-        "\"mprotect\",\"madvise\",\"brk\",\"sigaltstack\",\"rt_sigaction\",\"rt_sigprocmask\","  \
-        "\"gettid\",\"tgkill\",\"futex\",\"sched_yield\",\"prctl\",\"openat\",\"open\",\"read\","   \
-        "\"close\",\"fstat\",\"newfstatat\",\"readlink\",\"clock_gettime\",\"getrusage\"],"    \
-        "\"action\":\"SCMP_ACT_ALLOW\"},"                                                        \
-        "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"    \
-        "\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]},"                                      \
+#define ALLOW_LIST                                                                                \
+        "{\"name\":\"k\",\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["                     \
+        "{\"names\":[\"getpid\",\"write\",\"exit_group\",\"exit\",\"mmap\",\"munmap\","           \
+        "\"mprotect\",\"madvise\",\"brk\",\"sigaltstack\",\"rt_sigaction\",\"rt_sigprocmask\","   \
+        "\"gettid\",\"tgkill\",\"futex\",\"sched_yield\",\"prctl\",\"openat\",\"open\",\"read\"," \
+        "\"close\",\"fstat\",\"newfstatat\",\"readlink\",\"clock_gettime\",\"getrusage\"],"       \
+        "\"action\":\"SCMP_ACT_ALLOW\"},"                                                         \
+        "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"      \
+        "\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]},"                                         \
         "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EROFS\"}]}"
 
 enum { KEYCTL, ADD_KEY, UNSHARE, MOUNT, GETPID, PERSONALITY_QUERY, PERSONALITY_SET, UMASK, N };
 
-static const char *const labels[N] = { "keyctl", "add_key", "unshare", "mount",
-                                       "getpid", "personality(0xffffffff)",
-                                       "personality(0x400000)", "umask" };
+static const char *const labels[N] = { "keyctl",
+                                       "add_key",
+                                       "unshare",
+                                       "mount",
+                                       "getpid",
+                                       "personality(0xffffffff)",
+                                       "personality(0x400000)",
+                                       "umask" };
 
 static long call(int which)
 {
@@ -81,7 +86,8 @@ Test(kernel_filter, deny_by_default_holds_without_a_daemon, .timeout = 30)
         int errs[N], fds[2], status;
         pid_t pid;
 
-        cr_assert_eq(unotify_policy_load_buffer(ALLOW_LIST, strlen(ALLOW_LIST), "k.json", &p, NULL), 0);
+        cr_assert_eq(unotify_policy_load_buffer(ALLOW_LIST, strlen(ALLOW_LIST), "k.json", &p, NULL),
+                     0);
         cr_assert_eq(unotify_filter_build_plan(unotify_policy_kernel_plan(p), false, &prog), 0);
         cr_assert_eq(pipe(fds), 0);
         pid = fork();

@@ -34,7 +34,7 @@ static long long ms_now(void)
  * build (this machine has a Docker 28 client there). */
 bool eng_find(const char *name, char *buf, size_t size)
 {
-        static const char *const dirs[] = { "/usr/sbin", "/usr/bin",       "/sbin",
+        static const char *const dirs[] = { "/usr/sbin", "/usr/bin",        "/sbin",
                                             "/bin",      "/usr/local/sbin", "/usr/local/bin" };
 
         for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -206,9 +206,8 @@ static const char *log_tail(const struct engine *e)
         ssize_t n = 0;
 
         if (fd >= 0) {
-                n = pread(fd, buf, sizeof(buf) - 1, end > (off_t)sizeof(buf) - 1 ?
-                                                              end - (off_t)sizeof(buf) + 1 :
-                                                              0);
+                n = pread(fd, buf, sizeof(buf) - 1,
+                          end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0);
                 close(fd);
         }
         buf[n > 0 ? n : 0] = '\0';
@@ -297,8 +296,8 @@ void eng_cleanup(struct engine *e)
 const char *eng_profile(struct engine *e, const struct test_daemon *d, const char *policy,
                         enum eng_listener how, const char *path)
 {
-        const char *argv[] = { UNOTIFYCTL, "export-oci", "-p", d->policy_dir, "-s",
-                               d->socket,  policy,       NULL };
+        const char *argv[] = { UNOTIFYCTL, "export-oci", "-p",   d->policy_dir,
+                               "-s",       d->socket,    policy, NULL };
         static unsigned n;
         struct cmd_result r;
         json_error_t jerr;

@@ -13,8 +13,8 @@
 #define ENG_MAX_OPTS 24
 
 struct engine {
-        struct rt_env rt;  /* busybox rootfs, the low-level runtime, scratch dir */
-        char tool[256];    /* the engine's command (podman, ctr, docker) */
+        struct rt_env rt;                /* busybox rootfs, the low-level runtime, scratch dir */
+        char tool[256];                  /* the engine's command (podman, ctr, docker) */
         const char *argv0[ENG_MAX_OPTS]; /* tool and global options */
         size_t n0;
         char opts[ENG_MAX_OPTS][400];
@@ -24,7 +24,7 @@ struct engine {
          * daemon) runs in a mount namespace without the cgroup2 mount,
          * held open by a process of ours. */
         pid_t ns_holder;
-        int mnt_ns; /* -1: the host's */
+        int mnt_ns;   /* -1: the host's */
         pid_t daemon; /* a private containerd or dockerd, 0: none */
         char daemon_log[400];
 };

@@ -42,8 +42,8 @@
 
 enum how {
         PLAIN,
-        CLOSE_FD = 1, /* the result is an fd */
-        IN_CHILD = 2, /* in a forked child; its errno is the exit status */
+        CLOSE_FD = 1,  /* the result is an fd */
+        IN_CHILD = 2,  /* in a forked child; its errno is the exit status */
         RAW_CLONE = 4, /* the call is clone(2): the new task exits at once */
 };
 
@@ -114,92 +114,131 @@ static int run(const struct call *c)
 
 /* Docker's profile allows clone only without these flags unless the
  * container has CAP_SYS_ADMIN (its mask 0x7E020000). */
-#define NS_CALLS                                                                                   \
-        { "clone(CLONE_NEWUSER)", SYS_clone, { CLONE_NEWUSER | SIGCHLD }, RAW_CLONE },             \
-        { "clone(CLONE_NEWNS)", SYS_clone, { CLONE_NEWNS | SIGCHLD }, RAW_CLONE },                 \
-        { "clone(CLONE_NEWNET)", SYS_clone, { CLONE_NEWNET | SIGCHLD }, RAW_CLONE },               \
-        { "clone(CLONE_NEWPID)", SYS_clone, { CLONE_NEWPID | SIGCHLD }, RAW_CLONE },               \
-        { "clone(SIGCHLD)", SYS_clone, { SIGCHLD }, RAW_CLONE },                                   \
-        { "clone3(NULL,64)", SYS_clone3, { 0, 64 } },                                              \
-        { "unshare(0)", SYS_unshare, { 0 } },                                                      \
-        { "unshare(CLONE_NEWUSER)", SYS_unshare, { CLONE_NEWUSER }, IN_CHILD },                    \
-        { "unshare(CLONE_NEWNS)", SYS_unshare, { CLONE_NEWNS }, IN_CHILD },                        \
-        { "unshare(CLONE_NEWNET)", SYS_unshare, { CLONE_NEWNET }, IN_CHILD },                      \
-        { "setns(-1,0)", SYS_setns, { -1, 0 } }
+#define NS_CALLS                                                                             \
+        { "clone(CLONE_NEWUSER)", SYS_clone, { CLONE_NEWUSER | SIGCHLD }, RAW_CLONE },       \
+                { "clone(CLONE_NEWNS)", SYS_clone, { CLONE_NEWNS | SIGCHLD }, RAW_CLONE },   \
+                { "clone(CLONE_NEWNET)", SYS_clone, { CLONE_NEWNET | SIGCHLD }, RAW_CLONE }, \
+                { "clone(CLONE_NEWPID)", SYS_clone, { CLONE_NEWPID | SIGCHLD }, RAW_CLONE }, \
+                { "clone(SIGCHLD)", SYS_clone, { SIGCHLD }, RAW_CLONE },                     \
+                { "clone3(NULL,64)", SYS_clone3, { 0, 64 } },                                \
+                { "unshare(0)", SYS_unshare, { 0 } },                                        \
+                { "unshare(CLONE_NEWUSER)", SYS_unshare, { CLONE_NEWUSER }, IN_CHILD },      \
+                { "unshare(CLONE_NEWNS)", SYS_unshare, { CLONE_NEWNS }, IN_CHILD },          \
+                { "unshare(CLONE_NEWNET)", SYS_unshare, { CLONE_NEWNET }, IN_CHILD },        \
+        {                                                                                    \
+                "setns(-1,0)", SYS_setns,                                                    \
+                {                                                                            \
+                        -1, 0                                                                \
+                }                                                                            \
+        }
 
-#define PERSONALITY_CALLS                                                                          \
-        { "personality(PER_LINUX)", SYS_personality, { 0 }, IN_CHILD },                            \
-        { "personality(0xffffffff)", SYS_personality, { 0xffffffffL } },                           \
-        { "personality(PER_LINUX32)", SYS_personality, { 0x0008 }, IN_CHILD },                     \
-        { "personality(PER_BSD)", SYS_personality, { 0x0006 }, IN_CHILD },                         \
-        { "personality(READ_IMPLIES_EXEC)", SYS_personality, { 0x0400000 }, IN_CHILD }
+#define PERSONALITY_CALLS                                                                  \
+        { "personality(PER_LINUX)", SYS_personality, { 0 }, IN_CHILD },                    \
+                { "personality(0xffffffff)", SYS_personality, { 0xffffffffL } },           \
+                { "personality(PER_LINUX32)", SYS_personality, { 0x0008 }, IN_CHILD },     \
+                { "personality(PER_BSD)", SYS_personality, { 0x0006 }, IN_CHILD },         \
+        {                                                                                  \
+                "personality(READ_IMPLIES_EXEC)", SYS_personality, { 0x0400000 }, IN_CHILD \
+        }
 
-#define SOCKET_CALLS                                                                               \
-        { "socket(AF_INET,STREAM)", SYS_socket, { AF_INET, SOCK_STREAM }, CLOSE_FD },              \
-        { "socket(AF_INET,RAW,ICMP)", SYS_socket, { AF_INET, SOCK_RAW, 1 }, CLOSE_FD },            \
-        { "socket(AF_INET6,DGRAM)", SYS_socket, { AF_INET6, SOCK_DGRAM }, CLOSE_FD },              \
-        { "socket(AF_UNIX,STREAM)", SYS_socket, { AF_UNIX, SOCK_STREAM }, CLOSE_FD },              \
-        { "socket(AF_NETLINK,ROUTE)", SYS_socket, { AF_NETLINK, SOCK_RAW, NETLINK_ROUTE },        \
-          CLOSE_FD },                                                                              \
-        { "socket(AF_NETLINK,AUDIT)", SYS_socket, { AF_NETLINK, SOCK_RAW, NETLINK_AUDIT },        \
-          CLOSE_FD },                                                                              \
-        { "socket(AF_PACKET,RAW)", SYS_socket, { AF_PACKET, SOCK_RAW }, CLOSE_FD },                \
-        { "socket(AF_VSOCK,STREAM)", SYS_socket, { AF_VSOCK, SOCK_STREAM }, CLOSE_FD },            \
-        { "socket(AF_BLUETOOTH,RAW)", SYS_socket, { AF_BLUETOOTH, SOCK_RAW }, CLOSE_FD },          \
-        { "socket(AF_ALG,SEQPACKET)", SYS_socket, { AF_ALG, SOCK_SEQPACKET }, CLOSE_FD }
+#define SOCKET_CALLS                                                                              \
+        { "socket(AF_INET,STREAM)", SYS_socket, { AF_INET, SOCK_STREAM }, CLOSE_FD },             \
+                { "socket(AF_INET,RAW,ICMP)", SYS_socket, { AF_INET, SOCK_RAW, 1 }, CLOSE_FD },   \
+                { "socket(AF_INET6,DGRAM)", SYS_socket, { AF_INET6, SOCK_DGRAM }, CLOSE_FD },     \
+                { "socket(AF_UNIX,STREAM)", SYS_socket, { AF_UNIX, SOCK_STREAM }, CLOSE_FD },     \
+                { "socket(AF_NETLINK,ROUTE)",                                                     \
+                  SYS_socket,                                                                     \
+                  { AF_NETLINK, SOCK_RAW, NETLINK_ROUTE },                                        \
+                  CLOSE_FD },                                                                     \
+                { "socket(AF_NETLINK,AUDIT)",                                                     \
+                  SYS_socket,                                                                     \
+                  { AF_NETLINK, SOCK_RAW, NETLINK_AUDIT },                                        \
+                  CLOSE_FD },                                                                     \
+                { "socket(AF_PACKET,RAW)", SYS_socket, { AF_PACKET, SOCK_RAW }, CLOSE_FD },       \
+                { "socket(AF_VSOCK,STREAM)", SYS_socket, { AF_VSOCK, SOCK_STREAM }, CLOSE_FD },   \
+                { "socket(AF_BLUETOOTH,RAW)", SYS_socket, { AF_BLUETOOTH, SOCK_RAW }, CLOSE_FD }, \
+        {                                                                                         \
+                "socket(AF_ALG,SEQPACKET)", SYS_socket, { AF_ALG, SOCK_SEQPACKET }, CLOSE_FD      \
+        }
 
 /* Calls Docker's profile allows only with CAP_SYS_ADMIN, CAP_BPF or
  * CAP_SYS_PTRACE, or never. */
 #define PRIVILEGED_CALLS                                                                           \
-        { "keyctl(GET_KEYRING_ID)", SYS_keyctl, { KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING } }, \
-        { "add_key(bad-type)", SYS_add_key,                                                        \
-          { L("unotify-no-such-type"), L("x"), 0, 0, KEY_SPEC_PROCESS_KEYRING } },                 \
-        { "request_key(user)", SYS_request_key, { L("user"), L("unotify-none"), 0, 0 } },          \
-        { "bpf(PROG_LOAD,zero)", SYS_bpf, { BPF_PROG_LOAD, L(&bpf_attr), sizeof(bpf_attr) } },     \
-        { "perf_event_open(NULL)", SYS_perf_event_open, { 0, 0, -1, -1, 0 } },                     \
-        { "io_uring_setup(1,NULL)", SYS_io_uring_setup, { 1, 0 } },                                \
-        { "mount(tmpfs,/tmp)", SYS_mount, { L("none"), L("/tmp"), L("tmpfs"), 0, L("size=64k") } }, \
-        { "umount2(/tmp)", SYS_umount2, { L("/tmp"), 0 } },                                        \
-        { "umount2(/bin)", SYS_umount2, { L("/bin"), 0 } },                                        \
-        { "fsopen(tmpfs)", SYS_fsopen, { L("tmpfs"), 1 /* FSOPEN_CLOEXEC */ }, CLOSE_FD },         \
-        { "pivot_root(/nonexistent)", SYS_pivot_root, { L("/nonexistent"), L("/nonexistent") } }, \
-        { "sethostname(same)", SYS_sethostname, { L("unotify-test"), 12 } },                       \
-        { "syslog(SIZE_BUFFER)", SYS_syslog, { 10, 0, 0 } },                                       \
-        { "name_to_handle_at(/,NULL)", SYS_name_to_handle_at, { AT_FDCWD, L("/"), 0, 0, 0 } },     \
-        { "open_by_handle_at(-1)", SYS_open_by_handle_at, { -1, 0, 0 } },                          \
-        { "fanotify_init(NOTIF)", SYS_fanotify_init, { FAN_CLASS_NOTIF | FAN_CLOEXEC, O_RDONLY },  \
-          CLOSE_FD },                                                                              \
-        { "lookup_dcookie(0)", SYS_lookup_dcookie, { 0, 0, 0 } },                                  \
-        { "quotactl(GETFMT,/nonexistent)", SYS_quotactl,                                           \
-          { QCMD(Q_GETFMT, USRQUOTA), L("/nonexistent"), 0, L(buf) } },                            \
-        { "ptrace(TRACEME)", SYS_ptrace, { PTRACE_TRACEME }, IN_CHILD },                           \
-        { "kcmp(self,self,FILE,0,0)", SYS_kcmp, { self, self, KCMP_FILE, 0, 0 } },      \
-        { "process_vm_readv(self,0)", SYS_process_vm_readv, { self, 0, 0, 0, 0, 0 } }, \
-        { "pidfd_getfd(-1)", SYS_pidfd_getfd, { -1, 0, 0 } },                                      \
-        { "userfaultfd(CLOEXEC)", SYS_userfaultfd, { O_CLOEXEC }, CLOSE_FD },                      \
-        { "get_mempolicy(NULL)", SYS_get_mempolicy, { 0, 0, 0, 0, 0 } },                           \
-        { "swapon(/nonexistent)", SYS_swapon, { L("/nonexistent"), 0 } },                          \
-        { "swapoff(/nonexistent)", SYS_swapoff, { L("/nonexistent") } },                           \
-        { "reboot(bad-magic)", SYS_reboot, { 0x12345678, 0x87654321, LINUX_REBOOT_CMD_CAD_OFF } }, \
-        { "acct(NULL)", SYS_acct, { 0 } },                                                         \
-        { "kexec_load(0)", SYS_kexec_load, { 0, 0, 0, 0 } },                                       \
-        { "clock_settime(REALTIME,NULL)", SYS_clock_settime, { 0, 0 } },                           \
-        { "chroot(/)", SYS_chroot, { L("/") }, IN_CHILD }
+        { "keyctl(GET_KEYRING_ID)",                                                                \
+          SYS_keyctl,                                                                              \
+          { KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING } },                                   \
+                { "add_key(bad-type)",                                                             \
+                  SYS_add_key,                                                                     \
+                  { L("unotify-no-such-type"), L("x"), 0, 0, KEY_SPEC_PROCESS_KEYRING } },         \
+                { "request_key(user)", SYS_request_key, { L("user"), L("unotify-none"), 0, 0 } },  \
+                { "bpf(PROG_LOAD,zero)",                                                           \
+                  SYS_bpf,                                                                         \
+                  { BPF_PROG_LOAD, L(&bpf_attr), sizeof(bpf_attr) } },                             \
+                { "perf_event_open(NULL)", SYS_perf_event_open, { 0, 0, -1, -1, 0 } },             \
+                { "io_uring_setup(1,NULL)", SYS_io_uring_setup, { 1, 0 } },                        \
+                { "mount(tmpfs,/tmp)",                                                             \
+                  SYS_mount,                                                                       \
+                  { L("none"), L("/tmp"), L("tmpfs"), 0, L("size=64k") } },                        \
+                { "umount2(/tmp)", SYS_umount2, { L("/tmp"), 0 } },                                \
+                { "umount2(/bin)", SYS_umount2, { L("/bin"), 0 } },                                \
+                { "fsopen(tmpfs)", SYS_fsopen, { L("tmpfs"), 1 /* FSOPEN_CLOEXEC */ }, CLOSE_FD }, \
+                { "pivot_root(/nonexistent)",                                                      \
+                  SYS_pivot_root,                                                                  \
+                  { L("/nonexistent"), L("/nonexistent") } },                                      \
+                { "sethostname(same)", SYS_sethostname, { L("unotify-test"), 12 } },               \
+                { "syslog(SIZE_BUFFER)", SYS_syslog, { 10, 0, 0 } },                               \
+                { "name_to_handle_at(/,NULL)",                                                     \
+                  SYS_name_to_handle_at,                                                           \
+                  { AT_FDCWD, L("/"), 0, 0, 0 } },                                                 \
+                { "open_by_handle_at(-1)", SYS_open_by_handle_at, { -1, 0, 0 } },                  \
+                { "fanotify_init(NOTIF)",                                                          \
+                  SYS_fanotify_init,                                                               \
+                  { FAN_CLASS_NOTIF | FAN_CLOEXEC, O_RDONLY },                                     \
+                  CLOSE_FD },                                                                      \
+                { "lookup_dcookie(0)", SYS_lookup_dcookie, { 0, 0, 0 } },                          \
+                { "quotactl(GETFMT,/nonexistent)",                                                 \
+                  SYS_quotactl,                                                                    \
+                  { QCMD(Q_GETFMT, USRQUOTA), L("/nonexistent"), 0, L(buf) } },                    \
+                { "ptrace(TRACEME)", SYS_ptrace, { PTRACE_TRACEME }, IN_CHILD },                   \
+                { "kcmp(self,self,FILE,0,0)", SYS_kcmp, { self, self, KCMP_FILE, 0, 0 } },         \
+                { "process_vm_readv(self,0)", SYS_process_vm_readv, { self, 0, 0, 0, 0, 0 } },     \
+                { "pidfd_getfd(-1)", SYS_pidfd_getfd, { -1, 0, 0 } },                              \
+                { "userfaultfd(CLOEXEC)", SYS_userfaultfd, { O_CLOEXEC }, CLOSE_FD },              \
+                { "get_mempolicy(NULL)", SYS_get_mempolicy, { 0, 0, 0, 0, 0 } },                   \
+                { "swapon(/nonexistent)", SYS_swapon, { L("/nonexistent"), 0 } },                  \
+                { "swapoff(/nonexistent)", SYS_swapoff, { L("/nonexistent") } },                   \
+                { "reboot(bad-magic)",                                                             \
+                  SYS_reboot,                                                                      \
+                  { 0x12345678, 0x87654321, LINUX_REBOOT_CMD_CAD_OFF } },                          \
+                { "acct(NULL)", SYS_acct, { 0 } },                                                 \
+                { "kexec_load(0)", SYS_kexec_load, { 0, 0, 0, 0 } },                               \
+                { "clock_settime(REALTIME,NULL)", SYS_clock_settime, { 0, 0 } },                   \
+        {                                                                                          \
+                "chroot(/)", SYS_chroot, { L("/") }, IN_CHILD                                      \
+        }
 
 /* Calls every profile should allow, and some newer than Docker's. */
-#define ORDINARY_CALLS                                                                             \
-        { "getpid", SYS_getpid },                                                                  \
-        { "uname", SYS_uname, { L(&uts) } },                                                       \
-        { "open(/proc/self/status)", SYS_open, { L("/proc/self/status"), O_RDONLY }, CLOSE_FD },   \
-        { "mkdir(/tmp/unotify-probe)", SYS_mkdir, { L("/tmp/unotify-probe"), 0700 } },             \
-        { "rmdir(/tmp/unotify-probe)", SYS_rmdir, { L("/tmp/unotify-probe") } },                   \
-        { "arch_prctl(GET_FS)", SYS_arch_prctl, { ARCH_GET_FS, L(buf) } },                         \
-        { "modify_ldt(read)", SYS_modify_ldt, { 0, L(buf), 16 } },                                 \
-        { "seccomp(GET_ACTION_AVAIL)", SYS_seccomp,                                                \
-          { SECCOMP_GET_ACTION_AVAIL, 0, L(&seccomp_allow) } },                                    \
-        { "landlock_create_ruleset(VERSION)", SYS_landlock_create_ruleset, { 0, 0, 1 } },          \
-        { "memfd_secret(0)", SYS_memfd_secret, { 0 }, CLOSE_FD },                                  \
-        { "cachestat(-1)", SYS_cachestat, { -1, 0, 0, 0 } }
+#define ORDINARY_CALLS                                                                            \
+        { "getpid", SYS_getpid }, { "uname", SYS_uname, { L(&uts) } },                            \
+                { "open(/proc/self/status)",                                                      \
+                  SYS_open,                                                                       \
+                  { L("/proc/self/status"), O_RDONLY },                                           \
+                  CLOSE_FD },                                                                     \
+                { "mkdir(/tmp/unotify-probe)", SYS_mkdir, { L("/tmp/unotify-probe"), 0700 } },    \
+                { "rmdir(/tmp/unotify-probe)", SYS_rmdir, { L("/tmp/unotify-probe") } },          \
+                { "arch_prctl(GET_FS)", SYS_arch_prctl, { ARCH_GET_FS, L(buf) } },                \
+                { "modify_ldt(read)", SYS_modify_ldt, { 0, L(buf), 16 } },                        \
+                { "seccomp(GET_ACTION_AVAIL)",                                                    \
+                  SYS_seccomp,                                                                    \
+                  { SECCOMP_GET_ACTION_AVAIL, 0, L(&seccomp_allow) } },                           \
+                { "landlock_create_ruleset(VERSION)", SYS_landlock_create_ruleset, { 0, 0, 1 } }, \
+                { "memfd_secret(0)", SYS_memfd_secret, { 0 }, CLOSE_FD },                         \
+        {                                                                                         \
+                "cachestat(-1)", SYS_cachestat,                                                   \
+                {                                                                                 \
+                        -1, 0, 0, 0                                                               \
+                }                                                                                 \
+        }
 
 /* Only as the init of a container of the test (config-template.json's
  * hostname): on a host, mount, umount2 and sethostname would change it. */
@@ -229,7 +268,7 @@ int main(int argc, char *argv[])
 {
         long self = getpid(); /* kcmp and process_vm_readv look at ourselves */
         const struct call calls[] = { NS_CALLS, PERSONALITY_CALLS, SOCKET_CALLS, PRIVILEGED_CALLS,
-                                ORDINARY_CALLS };
+                                      ORDINARY_CALLS };
         size_t n = sizeof(calls) / sizeof(calls[0]);
 
         if (!in_test_container()) {

@@ -21,8 +21,8 @@
 
 #define RUNTIME_TIMEOUT_MS 30000
 
-static const char *const applets[] = { "sh",    "mkdir",  "echo", "cat",  "sleep", "true",
-                                       "ls",    "mount",  "umount", "free", "uptime", "grep" };
+static const char *const applets[] = { "sh", "mkdir", "echo",   "cat",  "sleep",  "true",
+                                       "ls", "mount", "umount", "free", "uptime", "grep" };
 
 static bool find_in_path(const char *name, char *buf, size_t size)
 {
@@ -117,12 +117,14 @@ const char *rt_missing(const char *runtime)
         if (geteuid() != 0)
                 return "the runtime tests run containers: they need root";
         if (!find_in_path(runtime, path, sizeof(path))) {
-                snprintf(why, sizeof(why), "%s is not installed (apt-get install %s): the runtime tests need it",
+                snprintf(why, sizeof(why),
+                         "%s is not installed (apt-get install %s): the runtime tests need it",
                          runtime, runtime);
                 return why;
         }
         if (!find_in_path("busybox", path, sizeof(path)) || !is_static_elf(path))
-                return "no static busybox (apt-get install busybox-static): the containers' rootfs needs it";
+                return "no static busybox (apt-get install busybox-static): the containers' rootfs "
+                       "needs it";
         return NULL;
 }
 
@@ -423,8 +425,8 @@ static json_t *seccomp_section(const struct test_daemon *d, const struct contain
 static void add_userns(json_t *config)
 {
         json_t *lx = json_object_get(config, "linux"), *mounts = json_object_get(config, "mounts");
-        json_t *map = json_pack("[{sisisi}]", "containerID", 0, "hostID", RT_USERNS_HOST_ROOT, "size",
-                                65536);
+        json_t *map = json_pack("[{sisisi}]", "containerID", 0, "hostID", RT_USERNS_HOST_ROOT,
+                                "size", 65536);
         size_t i;
         json_t *m;
 
@@ -474,7 +476,8 @@ const char *rt_bundle(struct rt_env *e, const struct test_daemon *d, const struc
                 add_userns(config);
         if (c->memory_limit)
                 json_object_set_new(json_object_get(json_object_get(config, "linux"), "resources"),
-                                    "memory", json_pack("{sI}", "limit", (json_int_t)c->memory_limit));
+                                    "memory",
+                                    json_pack("{sI}", "limit", (json_int_t)c->memory_limit));
         json_object_set_new(json_object_get(config, "linux"), "seccomp", section);
         snprintf(path, sizeof(path), "%s/%s", e->dir, id);
         cr_assert_eq(mkdir(path, 0755), 0);

@@ -193,8 +193,10 @@ static void receiver_annotation(const char *runtime, bool works)
         if (!works) {
                 cr_assert_eq(r.status, 1);
                 cr_assert_str_eq(r.out, "");
-                eng_assert_contains(r.err, "runc create failed: unable to start container "
-                                           "process: listenerPath is not set: unknown", "stderr");
+                eng_assert_contains(r.err,
+                                    "runc create failed: unable to start container "
+                                    "process: listenerPath is not set: unknown",
+                                    "stderr");
                 cr_assert_eq(daemon_stat(&d, "listeners_added"), 0);
                 return;
         }
@@ -248,8 +250,8 @@ static void emulated_open(const char *runtime)
         cr_assert_eq(r.status, 0, "%s\n%s", r.err, daemon_log(&d));
         cr_assert_str_eq(r.out, "only in the rootfs\nproof=0\nmade\nthe admin's motd\n",
                          "stderr: %s\n%s", r.err, daemon_log(&d));
-        cr_assert_geq(eng_count(daemon_log(&d), "openat -> UNOTIFY_ACT_EMULATE open: fd "), 4,
-                      "%s", daemon_log(&d));
+        cr_assert_geq(eng_count(daemon_log(&d), "openat -> UNOTIFY_ACT_EMULATE open: fd "), 4, "%s",
+                      daemon_log(&d));
         cr_assert_eq(eng_count(daemon_log(&d), "ELOOP"), 0, "%s", daemon_log(&d));
         snprintf(made, sizeof(made), "%s/tmp/made", e.rt.rootfs);
         cr_assert_eq(access(made, F_OK), 0, "the emulated create did not reach the rootfs");
@@ -274,8 +276,9 @@ static void daemon_down(const char *runtime, const char *before, const char *mis
                     &r);
                 cr_assert_eq(r.status, 1, "ctr run: %d %s", r.status, r.err);
                 cr_assert_str_eq(r.out, "");
-                snprintf(want, sizeof(want), "ctr: failed to create shim task: OCI runtime create "
-                                             "failed: %s%s%s: unknown",
+                snprintf(want, sizeof(want),
+                         "ctr: failed to create shim task: OCI runtime create "
+                         "failed: %s%s%s: unknown",
                          before, path[i], i ? refused : missing);
                 eng_assert_contains(r.err, want, "stderr");
         }

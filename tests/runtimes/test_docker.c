@@ -38,13 +38,13 @@ static const struct test_policy policies[] = {
 
 /* A runtime that keeps a copy of each bundle's config.json, then runs
  * runc: what dockerd really handed over. %s: the copy's path. */
-#define DUMP_RUNTIME                                                                               \
-        "#!/bin/sh\n"                                                                              \
-        "prev=\n"                                                                                  \
-        "for a in \"$@\"; do\n"                                                                    \
-        "  if [ \"$prev\" = --bundle ]; then cp \"$a/config.json\" %s; fi\n"                       \
-        "  prev=$a\n"                                                                              \
-        "done\n"                                                                                   \
+#define DUMP_RUNTIME                                                         \
+        "#!/bin/sh\n"                                                        \
+        "prev=\n"                                                            \
+        "for a in \"$@\"; do\n"                                              \
+        "  if [ \"$prev\" = --bundle ]; then cp \"$a/config.json\" %s; fi\n" \
+        "  prev=$a\n"                                                        \
+        "done\n"                                                             \
         "exec %s \"$@\"\n"
 
 static struct engine e;
@@ -214,15 +214,18 @@ Test(docker, drops_the_listener_fields)
             &r);
         cr_assert_eq(r.status, 125, "docker run: %d %s", r.status, r.err);
         cr_assert_str_eq(r.out, "");
-        eng_assert_contains(r.err, "runc create failed: unable to start container process: "
-                                   "listenerPath is not set: unknown", "stderr");
+        eng_assert_contains(r.err,
+                            "runc create failed: unable to start container process: "
+                            "listenerPath is not set: unknown",
+                            "stderr");
         snprintf(dumped, sizeof(dumped), "%s/config.dumped.json", e.rt.dir);
         config = json_load_file(dumped, 0, &jerr);
         cr_assert_not_null(config, "the runtime got no config: %s", jerr.text);
         seccomp = json_object_get(json_object_get(config, "linux"), "seccomp");
-        cr_assert_str_eq(json_string_value(json_object_get(
-                                 json_array_get(json_object_get(seccomp, "syscalls"), 0), "action")),
-                         "SCMP_ACT_NOTIFY");
+        cr_assert_str_eq(
+                json_string_value(json_object_get(
+                        json_array_get(json_object_get(seccomp, "syscalls"), 0), "action")),
+                "SCMP_ACT_NOTIFY");
         cr_assert_null(json_object_get(seccomp, "listenerPath"), "Docker kept listenerPath");
         cr_assert_null(json_object_get(seccomp, "listenerMetadata"));
         cr_assert_eq(daemon_stat(&d, "listeners_added"), 0);
@@ -239,7 +242,8 @@ Test(docker, runc_wrapper_serves_the_policy)
         const char *id;
 
         start("runc", false);
-        id = run(&(struct run){ .runtime = "unotify-ctr", .nnp = true, .script = PROBE_SCRIPT }, &r);
+        id = run(&(struct run){ .runtime = "unotify-ctr", .nnp = true, .script = PROBE_SCRIPT },
+                 &r);
         assert_probe(&r, "4242", "can't create directory '/tmp/probe': Operation not permitted");
         eng_assert_bound(&d, id, "ctr", "named by metadata");
         id = run(&(struct run){ .runtime = "unotify-ctr", .nnp = true, .detach = true }, &r);
@@ -270,8 +274,10 @@ Test(docker, runc_wrapper_keeps_unconfined_and_fails_without_daemon)
          * runtime's error for a missing command: 127, not 125. */
         cr_assert_eq(r.status, 127, "%d %s", r.status, r.err);
         cr_assert_str_eq(r.out, "");
-        eng_assert_contains(r.err, "failed to connect with seccomp agent specified in the seccomp "
-                                   "profile: dial unix ", "stderr");
+        eng_assert_contains(r.err,
+                            "failed to connect with seccomp agent specified in the seccomp "
+                            "profile: dial unix ",
+                            "stderr");
         eng_assert_contains(r.err, "/nobody.sock: connect: no such file or directory", "stderr");
         cr_assert_eq(daemon_stat(&d, "listeners_added"), 0);
 }

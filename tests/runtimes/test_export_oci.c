@@ -22,14 +22,17 @@ static const struct test_policy policies[] = {
         { "web.json",
           "{\"name\":\"web\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
           "{\"names\":[\"mkdirat\",\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\"},"
-          "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":7}]}" },
-        { "ipc.json", "{\"name\":\"ipc\",\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
-                      "{\"names\":[\"semget\",\"shmat\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}" },
+          "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\","
+          "\"returnValue\":7}]}" },
+        { "ipc.json",
+          "{\"name\":\"ipc\",\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
+          "{\"names\":[\"semget\",\"shmat\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}" },
         { "none.json", "{\"name\":\"none\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}" },
         { "writer.json", "{\"name\":\"writer\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
                          "{\"names\":[\"write\"],\"notify\":true,\"action\":\"SCMP_ACT_LOG\"}]}" },
-        { "flagged.json", "{\"name\":\"flagged\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":["
-                          "\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\",\"SECCOMP_FILTER_FLAG_TSYNC\"],\"syscalls\":[]}" },
+        { "flagged.json",
+          "{\"name\":\"flagged\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":["
+          "\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\",\"SECCOMP_FILTER_FLAG_TSYNC\"],\"syscalls\":[]}" },
         {},
 };
 
@@ -171,18 +174,20 @@ Test(export_oci, the_profiles_flags_pass_on)
         json_t *flags = json_object_get(s, "flags");
 
         cr_assert_eq(json_array_size(flags), 2, "%s", r.out);
-        cr_assert_str_eq(json_string_value(json_array_get(flags, 0)), "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+        cr_assert_str_eq(json_string_value(json_array_get(flags, 0)),
+                         "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
         cr_assert_str_eq(json_string_value(json_array_get(flags, 1)), "SECCOMP_FILTER_FLAG_LOG");
-        cr_assert(strstr(r.err, "policy \"flagged\": flag \"SECCOMP_FILTER_FLAG_TSYNC\" is left out"),
-                  "%s", r.err);
+        cr_assert(
+                strstr(r.err, "policy \"flagged\": flag \"SECCOMP_FILTER_FLAG_TSYNC\" is left out"),
+                "%s", r.err);
         json_decref(s);
 }
 
 /* minKernel is decided for the release the daemon runs on (its own
  * uname), else the digests would never match; -k names another node's. */
-#define NEWER_POLICY                                                                               \
-        "{\"name\":\"newer\",\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["               \
-        "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\","                                 \
+#define NEWER_POLICY                                                              \
+        "{\"name\":\"newer\",\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[" \
+        "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\","                  \
         "\"includes\":{\"minKernel\":\"5.0\"}}]}"
 
 static json_t *export_newer(const char *kernel, struct cmd_result *r)
@@ -281,9 +286,9 @@ Test(export_oci, config_gets_the_section_and_keeps_the_rest)
 
 /* Denies mount unless the container has CAP_SYS_ADMIN: with the set
  * known at export the rule is decided there, else mount is notified. */
-#define CAPPED_POLICY                                                                              \
-        "{\"name\":\"capped\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["               \
-        "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ERRNO\","                                  \
+#define CAPPED_POLICY                                                              \
+        "{\"name\":\"capped\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" \
+        "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ERRNO\","                    \
         "\"excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}}]}"
 
 /* A runtime wrapper's use (contrib/docker): the caps come from the
@@ -299,7 +304,8 @@ Test(export_oci, config_caps_and_if_confined)
         snprintf(path, sizeof(path), "%s/config.json", dir);
         write_file(path, "{\"process\":{\"capabilities\":{\"effective\":[\"CAP_SYS_ADMIN\"]}},"
                          "\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}}}");
-        by_flag = export_json((const char *const[]){ "--caps", "CAP_SYS_ADMIN", "capped", NULL }, &r);
+        by_flag =
+                export_json((const char *const[]){ "--caps", "CAP_SYS_ADMIN", "capped", NULL }, &r);
         c = export_json((const char *const[]){ "--config", path, "--config-caps", "capped", NULL },
                         &r);
         by_config = json_object_get(json_object_get(c, "linux"), "seccomp");
@@ -316,9 +322,9 @@ Test(export_oci, config_caps_and_if_confined)
                         &r);
         in = json_load_file(bare, 0, NULL);
         cr_assert(json_equal(c, in), "changed: %s", json_dumps(c, 0));
-        c = (json_decref(c), export_json((const char *const[]){ "--config", path, "--if-confined",
-                                                                "capped", NULL },
-                                         &r));
+        c = (json_decref(c),
+             export_json((const char *const[]){ "--config", path, "--if-confined", "capped", NULL },
+                         &r));
         cr_assert_not_null(json_object_get(json_object_get(json_object_get(c, "linux"), "seccomp"),
                                            "listenerPath"));
         json_decref(c);

@@ -262,8 +262,8 @@ static void emulated_open(const char *runtime)
         cr_assert_eq(r.status, 0, "%s\n%s", r.err, daemon_log(&d));
         cr_assert_str_eq(r.out, "only in the image\nproof=0\nmade\nthe admin's motd\n",
                          "stderr: %s\n%s", r.err, daemon_log(&d));
-        cr_assert_geq(eng_count(daemon_log(&d), "openat -> UNOTIFY_ACT_EMULATE open: fd "), 4,
-                      "%s", daemon_log(&d));
+        cr_assert_geq(eng_count(daemon_log(&d), "openat -> UNOTIFY_ACT_EMULATE open: fd "), 4, "%s",
+                      daemon_log(&d));
         cr_assert_eq(eng_count(daemon_log(&d), "ELOOP"), 0, "%s", daemon_log(&d));
 }
 
@@ -284,9 +284,9 @@ static void daemon_down(const char *runtime, bool annotation, const char *before
         close(bound_socket(path[1])); /* bound, never listened on, closed */
         for (int i = 0; i < 2; i++) {
                 struct cmd_result r;
-                const char *profile =
-                        annotation ? eng_profile(&e, &d, "web", ENG_NO_LISTENER, NULL) :
-                                     eng_profile(&e, &d, "ctr", ENG_OTHER_PATH, path[i]);
+                const char *profile = annotation
+                                              ? eng_profile(&e, &d, "web", ENG_NO_LISTENER, NULL)
+                                              : eng_profile(&e, &d, "ctr", ENG_OTHER_PATH, path[i]);
 
                 snprintf(receiver, sizeof(receiver), "run.oci.seccomp.receiver=%s", path[i]);
                 run(&(struct run){ .profile = profile,

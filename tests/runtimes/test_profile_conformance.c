@@ -18,7 +18,8 @@
 #include "runtime.h"
 #include "unotify/policy.h"
 
-#define DOCKER_PROFILE "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
+#define DOCKER_PROFILE \
+        "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
 #define PODMAN_PROFILE "/usr/share/containers/seccomp.json"
 #define RTPROBE BIN("tests/unotify-rtprobe")
 #define MIN_CALLS 30
@@ -33,14 +34,15 @@
 /* clang-format on */
 static const char *const docker_caps[] = { DOCKER_CAPS, NULL };
 /* The rules of Docker's profile that depend on these. */
-static const char *const admin_caps[] = { DOCKER_CAPS, "CAP_SYS_ADMIN", "CAP_BPF",
-                                          "CAP_SYS_PTRACE", NULL };
+static const char *const admin_caps[] = { DOCKER_CAPS, "CAP_SYS_ADMIN", "CAP_BPF", "CAP_SYS_PTRACE",
+                                          NULL };
 /* podman's default_capabilities (containers.conf): no CAP_AUDIT_WRITE,
  * on which the profile's socket rules depend. */
-static const char *const podman_caps[] = { "CAP_CHOWN",    "CAP_DAC_OVERRIDE",     "CAP_FOWNER",
-                                           "CAP_FSETID",   "CAP_KILL",             "CAP_NET_BIND_SERVICE",
-                                           "CAP_SETFCAP",  "CAP_SETGID",           "CAP_SETPCAP",
-                                           "CAP_SETUID",   "CAP_SYS_CHROOT",       NULL };
+static const char *const podman_caps[] = {
+        "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+        "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
+        "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL
+};
 
 struct row {
         char name[64];
@@ -144,8 +146,9 @@ static void compare(const char *label, const struct table *engine, const struct 
                 }
         }
         fflush(stdout);
-        cr_assert_eq(n_diff, 0, "%s under %s: %zu calls answered differently (profile vs "
-                                "unotifyd):\n%s",
+        cr_assert_eq(n_diff, 0,
+                     "%s under %s: %zu calls answered differently (profile vs "
+                     "unotifyd):\n%s",
                      label, env.rt.name, n_diff, diff);
 }
 
@@ -228,11 +231,13 @@ static void conform(const char *policy, const struct cap_case *c)
         struct table ours, theirs;
         const char *id_engine, *id_ours;
 
-        id_engine = rt_bundle(&env, NULL,
-                              &(struct container){ .args = args, .caps = c->caps, .seccomp = engine });
-        id_ours = rt_bundle(&env, &d,
-                            &(struct container){
-                                    .policy = policy, .args = args, .caps = c->caps, .export_caps = true });
+        id_engine =
+                rt_bundle(&env, NULL,
+                          &(struct container){ .args = args, .caps = c->caps, .seccomp = engine });
+        id_ours = rt_bundle(
+                &env, &d,
+                &(struct container){
+                        .policy = policy, .args = args, .caps = c->caps, .export_caps = true });
         json_decref(engine);
         probe_in(id_engine, c->label, &theirs);
         assert_anchors(c->label, &theirs, c->anchors);
@@ -342,13 +347,15 @@ Test(runtimes_profiles, crun_podman_profile_answers_as_the_engine_converts_it)
 
 #define GO_FILE "/unotify-go" /* in the rootfs, which the container shares */
 
-static const struct anchor kernel_denials[] = {
-        { "keyctl(GET_KEYRING_ID)", "EPERM" }, { "add_key(bad-type)", "EPERM" },
-        { "unshare(0)", "EPERM" },             { "unshare(CLONE_NEWUSER)", "EPERM" },
-        { "mount(tmpfs,/tmp)", "EPERM" },      { "clone(CLONE_NEWUSER)", "EPERM" },
-        { "clone(SIGCHLD)", "ok" },            { "getpid", "ok" },
-        {}
-};
+static const struct anchor kernel_denials[] = { { "keyctl(GET_KEYRING_ID)", "EPERM" },
+                                                { "add_key(bad-type)", "EPERM" },
+                                                { "unshare(0)", "EPERM" },
+                                                { "unshare(CLONE_NEWUSER)", "EPERM" },
+                                                { "mount(tmpfs,/tmp)", "EPERM" },
+                                                { "clone(CLONE_NEWUSER)", "EPERM" },
+                                                { "clone(SIGCHLD)", "ok" },
+                                                { "getpid", "ok" },
+                                                {} };
 
 /* Wait (up to 10 s) until the daemon has the listener of container id. */
 static void wait_served(const char *id)
@@ -387,8 +394,8 @@ static void probe_with_daemon_gone(const char *id, struct table *t)
         snprintf(go, sizeof(go), "%s" GO_FILE, env.rootfs);
         cr_assert(fclose(fopen(go, "we")) == 0, "%s", go);
         rt_wait(pid, out_err, r);
-        cr_assert_eq(r->status, 0, "under %s with the daemon gone: exit %d\n%s\n%s",
-                     env.rt.name, r->status, r->out, r->err);
+        cr_assert_eq(r->status, 0, "under %s with the daemon gone: exit %d\n%s\n%s", env.rt.name,
+                     r->status, r->out, r->err);
         parse_table(r->out, t);
         free(r);
 }

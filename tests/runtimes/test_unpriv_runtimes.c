@@ -62,10 +62,12 @@ static const char script[] =
         "umount /mnt/t 2>&1; echo umount=$?; "
         "umount /proc 2>&1; echo umountproc=$?; "
         "mkdir -p /mnt/n; /bin/probe fsmnt /mnt/n 1m; grep ' /mnt/n ' /proc/self/mountinfo; "
-        "/bin/probe fsmnt /mnt/n 1g; /bin/probe fsmnt /bin 1m; umount /mnt/n 2>&1; echo umountn=$?; "
+        "/bin/probe fsmnt /mnt/n 1g; /bin/probe fsmnt /bin 1m; umount /mnt/n 2>&1; echo "
+        "umountn=$?; "
         "mkdir -p /mnt/ovl; /bin/probe setxattr /mnt/ovl trusted.overlay.opaque y; "
         "/bin/probe setxattr /mnt/ovl trusted.foo y; "
-        "free; uptime; /bin/probe sysinfo; /bin/probe nice -5; /bin/probe nice -15; /bin/probe fifo 5";
+        "free; uptime; /bin/probe sysinfo; /bin/probe nice -5; /bin/probe nice -15; /bin/probe "
+        "fifo 5";
 
 /* The probe's sysinfo total, in KiB; busybox free prints the same
  * first on its Mem: line (its "used" column, from the host's
@@ -80,7 +82,8 @@ static long long mem_total_kib(const char *out)
         m = strstr(out, "Mem:");
         cr_assert_not_null(m, "%s", out);
         m += 4 + strspn(m + 4, " ");
-        cr_assert(!strncmp(m, "65536", 5) == (total == 64ull << 20), "free and sysinfo agree: %s", out);
+        cr_assert(!strncmp(m, "65536", 5) == (total == 64ull << 20), "free and sysinfo agree: %s",
+                  out);
         return (long long)(total >> 10);
 }
 

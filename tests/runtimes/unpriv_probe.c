@@ -22,7 +22,11 @@
 
 static const char *ename(int e)
 {
-        return e == EPERM ? "EPERM" : e == EACCES ? "EACCES" : e == ESRCH ? "ESRCH" : e == EINVAL ? "EINVAL" : strerror(e);
+        return e == EPERM    ? "EPERM"
+               : e == EACCES ? "EACCES"
+               : e == ESRCH  ? "ESRCH"
+               : e == EINVAL ? "EINVAL"
+                             : strerror(e);
 }
 
 static int fsmnt(const char *dir, const char *size)
@@ -30,9 +34,10 @@ static int fsmnt(const char *dir, const char *size)
         int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), m = -1;
         const char *step = "fsopen";
 
-        if (fs >= 0 && (step = "fsconfig") && fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) == 0 &&
-            (step = "create") && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0 &&
-            (step = "fsmount") && (m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) >= 0 && (step = "move_mount") &&
+        if (fs >= 0 && (step = "fsconfig") &&
+            fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) == 0 && (step = "create") &&
+            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0 && (step = "fsmount") &&
+            (m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) >= 0 && (step = "move_mount") &&
             move_mount(m, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH) == 0)
                 printf("fsmnt=ok\n");
         else
@@ -77,8 +82,8 @@ int main(int argc, char **argv)
                 if (sysinfo(&si) < 0)
                         printf("sysinfo=%s\n", ename(errno));
                 else
-                        printf("sysinfo=ok %llu %ld\n", (unsigned long long)si.totalram * si.mem_unit,
-                               si.uptime);
+                        printf("sysinfo=ok %llu %ld\n",
+                               (unsigned long long)si.totalram * si.mem_unit, si.uptime);
                 return 0;
         }
         fprintf(stderr, "usage: unotify-unpriv-probe nice N | fifo PRIO\n");

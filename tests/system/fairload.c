@@ -71,8 +71,8 @@ static int latency(int n, const char *path)
                 syscall(SYS_getppid);
                 ppid_ns[i] = now_ns() - t0;
         }
-        printf("open_p50 %lld open_p99 %lld getppid_p50 %lld getppid_p99 %lld\n", pct(open_ns, n, 50),
-               pct(open_ns, n, 99), pct(ppid_ns, n, 50), pct(ppid_ns, n, 99));
+        printf("open_p50 %lld open_p99 %lld getppid_p50 %lld getppid_p99 %lld\n",
+               pct(open_ns, n, 50), pct(open_ns, n, 99), pct(ppid_ns, n, 50), pct(ppid_ns, n, 99));
         return 0;
 }
 
@@ -134,7 +134,8 @@ static int soak(const char *dir, int n)
                         close((int)fd);
                 }
                 snprintf(path, sizeof(path), "%s/f%d", dir, i);
-                fd = syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                fd = syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                             0600);
                 if (fd >= 0) {
                         made++;
                         close((int)fd);
@@ -146,8 +147,8 @@ static int soak(const char *dir, int n)
                 kill(storm_pid, SIGKILL);
                 waitpid(storm_pid, NULL, 0);
         }
-        printf("soak: rounds %d denied %d opened %d made %d eexist %d returned %d\n", n, denied, opened, made,
-               eexist, returned);
+        printf("soak: rounds %d denied %d opened %d made %d eexist %d returned %d\n", n, denied,
+               opened, made, eexist, returned);
         if (getenv("KILLME")) {
                 /* The policy kills the process at uname(2). */
                 fflush(stdout);

@@ -45,7 +45,8 @@ static int notify_socket(const char *path)
         cr_assert_geq(fd, 0);
         cr_assert_lt(strlen(path), sizeof(sa.sun_path));
         memcpy(sa.sun_path, path, strlen(path) + 1);
-        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind %s: %s", path, strerror(errno));
+        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind %s: %s", path,
+                     strerror(errno));
         return fd;
 }
 
@@ -61,8 +62,11 @@ static void daemon_argv(const struct test_daemon *d, const char *argv[], size_t 
         /* valgrind 3.19 reads SET_FLAGS' value argument as a pointer (a
          * false "unaddressable byte"), so that run leaves it out. */
         if (d->valgrind) {
-                static const char *const vg[] = { "valgrind", "--quiet", "--error-exitcode=99",
-                                                  "--leak-check=full", "--show-leak-kinds=definite,indirect",
+                static const char *const vg[] = { "valgrind",
+                                                  "--quiet",
+                                                  "--error-exitcode=99",
+                                                  "--leak-check=full",
+                                                  "--show-leak-kinds=definite,indirect",
                                                   "--errors-for-leak-kinds=definite,indirect" };
 
                 for (size_t i = 0; i < sizeof(vg) / sizeof(vg[0]); i++)
@@ -114,8 +118,8 @@ static void wait_ready(struct test_daemon *d, int nfd, int timeout_ms)
                 ssize_t n;
                 int status;
 
-                cr_assert_eq(waitpid(d->pid, &status, WNOHANG), 0, "unotifyd exited before READY=1:\n%s",
-                             daemon_log(d));
+                cr_assert_eq(waitpid(d->pid, &status, WNOHANG), 0,
+                             "unotifyd exited before READY=1:\n%s", daemon_log(d));
                 cr_assert_lt(ms_now(), deadline, "no READY=1 within %d ms", timeout_ms);
                 if (poll(&p, 1, 100) <= 0)
                         continue;
@@ -295,7 +299,8 @@ const char *fd_list(pid_t pid)
                 snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
                 n = readlink(path, target, sizeof(target) - 1);
                 target[n < 0 ? 0 : n] = '\0';
-                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s -> %s\n", e->d_name, target);
+                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s -> %s\n", e->d_name,
+                                        target);
                 if (len >= sizeof(buf))
                         break;
         }
@@ -338,8 +343,8 @@ static int collect(pid_t pid, int out, int err, int timeout_ms, struct cmd_resul
 
                         if (!(p[i].revents & (POLLIN | POLLHUP)))
                                 continue;
-                        drain(p[i].fd, i ? ret->err : ret->out, i ? sizeof(ret->err) : sizeof(ret->out),
-                              i ? &elen : &olen);
+                        drain(p[i].fd, i ? ret->err : ret->out,
+                              i ? sizeof(ret->err) : sizeof(ret->out), i ? &elen : &olen);
                         if ((i ? elen : olen) == before)
                                 p[i].fd = -1; /* EOF */
                 }

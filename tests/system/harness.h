@@ -25,8 +25,8 @@ struct test_daemon {
         char policy_dir[300];
         char log[300];
         bool valgrind;
-        bool default_log_level; /* set before daemon_start: no -v */
-        const char *extra_arg;  /* set before daemon_start: one more option */
+        bool default_log_level;     /* set before daemon_start: no -v */
+        const char *extra_arg;      /* set before daemon_start: one more option */
         const char *const *wrapper; /* set before daemon_start: argv run first */
         /* set before daemon_start: a uid other than 0 owns the temp dir,
          * the policies and the notify socket (a daemon run as that user
@@ -71,7 +71,7 @@ long daemon_log_size(const struct test_daemon *d);
 long long daemon_log_count(const struct test_daemon *d, long from, const char *what);
 
 struct cmd_result {
-        int status;     /* exit code, or 128 + signal */
+        int status;      /* exit code, or 128 + signal */
         char out[65536]; /* export-oci of Docker's profile: ~14 KB */
         char err[8192];
 };

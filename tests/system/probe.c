@@ -129,7 +129,10 @@ static int do_threads(int n, int iterations, const char *path)
         if (!w)
                 return 1;
         for (int i = 0; i < n; i++) {
-                w[i] = (struct worker){ .path = path, .iterations = iterations, .ok = &ok, .eperm = &eperm,
+                w[i] = (struct worker){ .path = path,
+                                        .iterations = iterations,
+                                        .ok = &ok,
+                                        .eperm = &eperm,
                                         .other = &other };
                 if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0)
                         return 1;

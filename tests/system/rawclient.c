@@ -27,7 +27,8 @@ int raw_connect(const char *socket_path)
         cr_assert_geq(fd, 0);
         cr_assert_lt(strlen(socket_path), sizeof(sa.sun_path));
         memcpy(sa.sun_path, socket_path, strlen(socket_path) + 1);
-        cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s", strerror(errno));
+        cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+                     strerror(errno));
         return fd;
 }
 
@@ -97,7 +98,8 @@ int raw_install_mkdir_filter(void)
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return -1;
-        return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                            &prog);
 }
 
 struct handoff_args {
@@ -109,7 +111,9 @@ struct handoff_args {
 
 static void hand_over(int out, int listener, const struct handoff_args *a)
 {
-        struct unotify_handoff h = { .pid = getpid(), .policy = a->policy, .syscalls_digest = a->digest };
+        struct unotify_handoff h = { .pid = getpid(),
+                                     .policy = a->policy,
+                                     .syscalls_digest = a->digest };
         struct unotify_reply reply;
         int r;
 
@@ -148,12 +152,15 @@ static const char *run_child(const struct handoff_args *a, const char *path);
 const char *filtered_child_handoff(const char *socket_path, const char *policy,
                                    unsigned long long digest, const char *path)
 {
-        const struct handoff_args a = { .socket_path = socket_path, .policy = policy, .digest = digest };
+        const struct handoff_args a = { .socket_path = socket_path,
+                                        .policy = policy,
+                                        .digest = digest };
 
         return run_child(&a, path);
 }
 
-const char *filtered_child_handoff_state(const char *socket_path, const char *state, const char *path)
+const char *filtered_child_handoff_state(const char *socket_path, const char *state,
+                                         const char *path)
 {
         const struct handoff_args a = { .socket_path = socket_path, .state = state };
 

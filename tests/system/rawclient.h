@@ -27,4 +27,5 @@ const char *filtered_child_handoff(const char *socket_path, const char *policy,
 
 /* The same, with a raw state JSON sent by hand instead of libunotify:
  * "handoff reply=<the daemon's reply line>mkdir=<result>\n". */
-const char *filtered_child_handoff_state(const char *socket_path, const char *state, const char *path);
+const char *filtered_child_handoff_state(const char *socket_path, const char *state,
+                                         const char *path);

@@ -46,8 +46,8 @@ static void exec_run(const void *arg)
 {
         const struct run_args *a = arg;
 
-        execl(UNOTIFY_RUN, UNOTIFY_RUN, "--socket", a->socket, "--policy", a->policy, "--", PROBE, "repeat",
-              a->path, NULL);
+        execl(UNOTIFY_RUN, UNOTIFY_RUN, "--socket", a->socket, "--policy", a->policy, "--", PROBE,
+              "repeat", a->path, NULL);
 }
 
 void sandbox_start_run(struct sandbox *s, const char *socket, const char *policy, const char *path)
@@ -81,8 +81,10 @@ static void raw_child(const void *arg)
         while (fgets(line, sizeof(line), stdin)) {
                 long r = syscall(SYS_mkdir, a->path, 0700);
 
-                printf("mkdir: %s\n", r == 0 ? "ok" : errno == EPERM ? "EPERM" : errno == ENOSYS ? "ENOSYS"
-                                                                                                 : strerror(errno));
+                printf("mkdir: %s\n", r == 0            ? "ok"
+                                      : errno == EPERM  ? "EPERM"
+                                      : errno == ENOSYS ? "ENOSYS"
+                                                        : strerror(errno));
         }
         _exit(0);
 }
@@ -121,6 +123,7 @@ void sandbox_stop(struct sandbox *s)
         close(s->in);
         cr_assert_eq(waitpid(s->pid, &status, 0), s->pid);
         fclose(s->out);
-        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "sandboxed task status 0x%x", status);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "sandboxed task status 0x%x",
+                  status);
         s->pid = 0;
 }

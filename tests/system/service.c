@@ -40,7 +40,8 @@ void svc_prepare(struct svc *s, const struct test_policy *policies)
         strcpy(sa.sun_path, s->notify_path);
         cr_assert_eq(bind(s->notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
         /* We read the sender's credentials as systemd does (SCM_CREDENTIALS). */
-        cr_assert_eq(setsockopt(s->notify_fd, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)), 0);
+        cr_assert_eq(setsockopt(s->notify_fd, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)),
+                     0);
 }
 
 int svc_listen(const char *path)
@@ -51,7 +52,8 @@ int svc_listen(const char *path)
         cr_assert_geq(fd, 0);
         cr_assert_lt(strlen(path), sizeof(sa.sun_path));
         strcpy(sa.sun_path, path);
-        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind %s: %s", path, strerror(errno));
+        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind %s: %s", path,
+                     strerror(errno));
         cr_assert_eq(listen(fd, 16), 0);
         return fd;
 }
@@ -78,8 +80,8 @@ static void child_fake_journal(const char *socket_path)
         int fd;
 
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-            mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0 || mkdir("/run/systemd", 0755) < 0 ||
-            mkdir("/run/systemd/journal", 0755) < 0)
+            mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0 ||
+            mkdir("/run/systemd", 0755) < 0 || mkdir("/run/systemd/journal", 0755) < 0)
                 _exit(122);
         fd = open("/run/systemd/journal/socket", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
         if (fd < 0 || mount(socket_path, "/run/systemd/journal/socket", NULL, MS_BIND, NULL) < 0)
@@ -87,11 +89,13 @@ static void child_fake_journal(const char *socket_path)
         close(fd);
         if (fstat(STDERR_FILENO, &st) < 0)
                 _exit(124);
-        snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+        snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+                 (unsigned long long)st.st_ino);
         setenv("JOURNAL_STREAM", v, 1);
 }
 
-void svc_exec(struct svc *s, const int *fds, const char *const *names, size_t n, const char *const *extra_env)
+void svc_exec(struct svc *s, const int *fds, const char *const *names, size_t n,
+              const char *const *extra_env)
 {
         int all[2 * SVC_MAX_FDS];
         char fdnames[4096] = "";
@@ -114,7 +118,8 @@ void svc_exec(struct svc *s, const int *fds, const char *const *names, size_t n,
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
                 char v[32];
 
-                if (log < 0 || null < 0 || dup2(log, 2) < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+                if (log < 0 || null < 0 || dup2(log, 2) < 0 || dup2(null, 0) < 0 ||
+                    dup2(null, 1) < 0)
                         _exit(127);
                 if (s->journal_socket)
                         child_fake_journal(s->journal_socket);
@@ -131,10 +136,11 @@ void svc_exec(struct svc *s, const int *fds, const char *const *names, size_t n,
                 for (size_t i = 0; extra_env && extra_env[i]; i++)
                         putenv((char *)extra_env[i]);
                 if (s->quiet)
-                        execl(UNOTIFYD, UNOTIFYD, "--socket", s->d.socket, "--policy-dir", s->d.policy_dir, NULL);
+                        execl(UNOTIFYD, UNOTIFYD, "--socket", s->d.socket, "--policy-dir",
+                              s->d.policy_dir, NULL);
                 else
-                        execl(UNOTIFYD, UNOTIFYD, "-v", "--socket", s->d.socket, "--policy-dir", s->d.policy_dir,
-                              NULL);
+                        execl(UNOTIFYD, UNOTIFYD, "-v", "--socket", s->d.socket, "--policy-dir",
+                              s->d.policy_dir, NULL);
                 _exit(127);
         }
 }
@@ -182,7 +188,9 @@ static const char *read_message(struct svc *s, int timeout_ms)
                 char b[CMSG_SPACE(sizeof(int) * SVC_MAX_FDS) + CMSG_SPACE(sizeof(struct ucred))];
         } control;
         struct iovec iov = { buf, sizeof(buf) - 1 };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b,
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = control.b,
                              .msg_controllen = sizeof(control.b) };
         struct pollfd p = { .fd = s->notify_fd, .events = POLLIN };
         int fds[SVC_MAX_FDS];
@@ -202,7 +210,8 @@ static const char *read_message(struct svc *s, int timeout_ms)
                         n_fds += k;
                 }
         handle_store(s, buf, fds, n_fds);
-        snprintf(s->messages + s->messages_len, sizeof(s->messages) - s->messages_len, "%s\n--\n", buf);
+        snprintf(s->messages + s->messages_len, sizeof(s->messages) - s->messages_len, "%s\n--\n",
+                 buf);
         s->messages_len += strlen(s->messages + s->messages_len);
         cr_assert_lt(s->messages_len, sizeof(s->messages) - 1, "too many notify messages");
         return buf;
@@ -227,8 +236,8 @@ const char *svc_wait_message(struct svc *s, const char *needle, int timeout_ms)
                                      "unotifyd exited (0x%x) before \"%s\":\n%s", status, needle,
                                      daemon_log(&s->d));
         }
-        cr_assert_fail("no \"%s\" within %d ms; messages:\n%s\nlog:\n%s", needle, timeout_ms, s->messages,
-                       daemon_log(&s->d));
+        cr_assert_fail("no \"%s\" within %d ms; messages:\n%s\nlog:\n%s", needle, timeout_ms,
+                       s->messages, daemon_log(&s->d));
         return NULL;
 }
 
@@ -250,8 +259,8 @@ void svc_stop(struct svc *s, int sig)
         }
         svc_drain_messages(s);
         s->d.pid = 0;
-        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "unotifyd exit status 0x%x:\n%s", status,
-                  daemon_log(&s->d));
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "unotifyd exit status 0x%x:\n%s",
+                  status, daemon_log(&s->d));
 }
 
 int svc_stored(const struct svc *s, const char *name)

@@ -19,7 +19,7 @@ struct svc_fd {
 };
 
 struct svc {
-        struct test_daemon d;  /* dir, sockets, policy dir, log, pid */
+        struct test_daemon d; /* dir, sockets, policy dir, log, pid */
         char notify_path[320];
         int notify_fd;
         struct svc_fd store[SVC_MAX_FDS]; /* the emulated fd store */
@@ -38,7 +38,8 @@ void svc_prepare(struct svc *s, const struct test_policy *policies);
 /* Start unotifyd with `fds` at 3.. named `names` (LISTEN_FDNAMES), then
  * the fd store's contents; extra_env: NULL-terminated "K=V" strings or
  * NULL. Does not wait. */
-void svc_exec(struct svc *s, const int *fds, const char *const *names, size_t n, const char *const *extra_env);
+void svc_exec(struct svc *s, const int *fds, const char *const *names, size_t n,
+              const char *const *extra_env);
 /* Read notify messages (keeping FDSTORE fds, dropping FDSTOREREMOVE ones)
  * until one contains needle; asserts within timeout_ms. Returns it. */
 const char *svc_wait_message(struct svc *s, const char *needle, int timeout_ms);

@@ -13,8 +13,9 @@
 #include "sandbox.h"
 #include "users.h"
 
-#define LEARN_BIG_POLICY \
-        "{\"name\":\"learnbig\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"learn\":{\"maxPaths\":4096}}"
+#define LEARN_BIG_POLICY                                                                       \
+        "{\"name\":\"learnbig\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"learn\":{\"maxPaths\":" \
+        "4096}}"
 
 static const struct test_policy policies[] = {
         { "demo.json", DEMO_POLICY },
@@ -85,7 +86,8 @@ Test(caps, listeners_in_total)
                 cr_assert_str_eq(sandbox_mkdir(&box[i]), "EPERM");
         }
         rep = filtered_child_handoff(d.socket, "demo", 0, path);
-        cr_assert(strstr(rep, "ok=0") && strstr(rep, "the daemon serves 3 listeners, its cap (listeners=3)"),
+        cr_assert(strstr(rep, "ok=0") &&
+                          strstr(rep, "the daemon serves 3 listeners, its cap (listeners=3)"),
                   "%s", rep);
         cr_assert(strstr(rep, "mkdir=Function not implemented"), "%s", rep);
         cr_assert_eq(daemon_stat(&d, "listeners_refused"), 1);
@@ -98,7 +100,8 @@ Test(caps, listeners_in_total)
         rep = filtered_child_handoff(d.socket, "demo", 0, path);
         cr_assert(strstr(rep, "ok=1") && strstr(rep, "mkdir=Operation not permitted"), "%s", rep);
         cr_assert_eq(daemon_stat(&d, "listeners_refused"), 1);
-        printf("caps: listeners=3: the 4th handoff refused (counted 1), the 3 served, a new one in after one left\n");
+        printf("caps: listeners=3: the 4th handoff refused (counted 1), the 3 served, a new one in "
+               "after one left\n");
         sandbox_stop(&box[0]);
         sandbox_stop(&box[1]);
 }
@@ -115,8 +118,10 @@ Test(caps, listeners_per_uid)
         const char *rep;
 
         test_user_get("unotify-rl1", &owner);
-        d = (struct test_daemon){ .wrapper = as_user_wrapper(&owner), .owner = owner.uid,
-                                  .owner_gid = owner.gid, .extra_arg = "--limit=listeners-per-uid=2" };
+        d = (struct test_daemon){ .wrapper = as_user_wrapper(&owner),
+                                  .owner = owner.uid,
+                                  .owner_gid = owner.gid,
+                                  .extra_arg = "--limit=listeners-per-uid=2" };
         daemon_start(&d, policies, false);
         snprintf(path, sizeof(path), "%s/late", d.dir);
         for (int i = 0; i < 2; i++) {
@@ -124,19 +129,23 @@ Test(caps, listeners_per_uid)
                 cr_assert_str_eq(sandbox_mkdir(&box[i]), "EPERM");
         }
         rep = filtered_child_handoff(d.socket, "demo", 0, path);
-        cr_assert(strstr(rep, "ok=0") && strstr(rep, "uid 0 handed over 2 listeners being served, its cap "
-                                                     "(listeners-per-uid=2)"),
+        cr_assert(strstr(rep, "ok=0") &&
+                          strstr(rep, "uid 0 handed over 2 listeners being served, its cap "
+                                      "(listeners-per-uid=2)"),
                   "%s", rep);
         cr_assert_eq(daemon_stat(&d, "listeners_refused"), 1);
-        run_as(&owner, (const char *const[]){ UNOTIFY_RUN, "--socket", d.socket, "--policy", "demo", "--",
-                                              PROBE, "mkdir", "/tmp/unotify-caps-x", NULL },
+        run_as(&owner,
+               (const char *const[]){ UNOTIFY_RUN, "--socket", d.socket, "--policy", "demo", "--",
+                                      PROBE, "mkdir", "/tmp/unotify-caps-x", NULL },
                &r);
-        cr_assert(strstr(r.out, "EPERM") || strstr(r.err, "EPERM") || strstr(r.out, "not permitted"),
+        cr_assert(strstr(r.out, "EPERM") || strstr(r.err, "EPERM") ||
+                          strstr(r.out, "not permitted"),
                   "the daemon's own user was not served: %d %s %s", r.status, r.out, r.err);
         cr_assert_eq(daemon_stat(&d, "listeners_refused"), 1);
         for (int i = 0; i < 2; i++)
                 cr_assert_str_eq(sandbox_mkdir(&box[i]), "EPERM");
-        printf("caps: listeners-per-uid=2: root's 3rd handoff refused (counted 1), the owner's went through\n");
+        printf("caps: listeners-per-uid=2: root's 3rd handoff refused (counted 1), the owner's "
+               "went through\n");
         sandbox_stop(&box[0]);
         sandbox_stop(&box[1]);
 }
@@ -158,12 +167,15 @@ Test(caps, learn_bytes)
         cr_assert_gt(held, 2 * 262144);
         cr_assert_leq(held, 600000);
         cr_assert_geq(daemon_stat(&d, "learn_bytes_capped"), 1);
-        cr_assert(strstr(daemon_log(&d), "not recording: the recordings hold"), "%s", daemon_log(&d));
+        cr_assert(strstr(daemon_log(&d), "not recording: the recordings hold"), "%s",
+                  daemon_log(&d));
         assert_metric("unotifyd_learn_bytes ");
         for (int i = 0; i < 3; i++)
                 cr_assert_neq(strcmp(sandbox_mkdir(&box[i]), "ENOSYS"), 0);
-        printf("caps: learn-bytes=600000: %lld bytes held by 2 recordings, the 3rd refused (counted %lld), "
-               "its calls answered\n", held, daemon_stat(&d, "learn_bytes_capped"));
+        printf("caps: learn-bytes=600000: %lld bytes held by 2 recordings, the 3rd refused "
+               "(counted %lld), "
+               "its calls answered\n",
+               held, daemon_stat(&d, "learn_bytes_capped"));
         for (int i = 0; i < 3; i++)
                 sandbox_stop(&box[i]);
         /* Ended listeners' recordings are kept (the first one's taken over,
@@ -186,7 +198,8 @@ Test(caps, control_request_bytes)
         fd = raw_connect(d.control);
         raw_send(fd, req, sizeof(req), NULL, 0);
         reply = raw_reply(fd, 5000);
-        cr_assert(strstr(reply, "request longer than 256 bytes (control-request-bytes)"), "%s", reply);
+        cr_assert(strstr(reply, "request longer than 256 bytes (control-request-bytes)"), "%s",
+                  reply);
         close(fd);
         cr_assert_eq(daemon_stat(&d, "control_requests_too_large"), 1);
         /* 255 bytes with the newline: within the cap. */
@@ -198,5 +211,6 @@ Test(caps, control_request_bytes)
         cr_assert(strstr(reply, "\"ok\":true"), "%s", reply);
         close(fd);
         assert_metric("unotifyd_caps_refused_total{cap=\"control-request-bytes\"} 1\n");
-        printf("caps: control-request-bytes=256: a 400-byte request refused (counted 1), a 255-byte one answered\n");
+        printf("caps: control-request-bytes=256: a 400-byte request refused (counted 1), a "
+               "255-byte one answered\n");
 }

@@ -85,10 +85,11 @@ Test(control, status_in_both_forms)
         cr_assert(strstr(r.out, "listeners:       0\n"), "%s", r.out);
 }
 
-#define STATE_ANNOTATED                                                                            \
-        "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":4242,"                         \
-        "\"metadata\":\"policy=demo\",\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"web-1\","     \
-        "\"status\":\"creating\",\"bundle\":\"/\",\"annotations\":{\"team\":\"blue\",\"tier\":\"db\"}}}"
+#define STATE_ANNOTATED                                                                      \
+        "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":4242,"                    \
+        "\"metadata\":\"policy=demo\",\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"web-1\"," \
+        "\"status\":\"creating\",\"bundle\":\"/"                                             \
+        "\",\"annotations\":{\"team\":\"blue\",\"tier\":\"db\"}}}"
 
 Test(control, list_shows_each_listener_with_its_counts)
 {
@@ -110,7 +111,9 @@ Test(control, list_shows_each_listener_with_its_counts)
         cr_assert_str_eq(json_string_value(json_object_get(l, "container_id")), "web-1");
         cr_assert_str_eq(json_string_value(json_object_get(l, "policy")), "demo");
         cr_assert_str_eq(json_string_value(json_object_get(l, "metadata")), "policy=demo");
-        cr_assert_str_eq(json_string_value(json_object_get(json_object_get(l, "annotations"), "tier")), "db");
+        cr_assert_str_eq(
+                json_string_value(json_object_get(json_object_get(l, "annotations"), "tier")),
+                "db");
         cr_assert_eq(jint(l, "received"), 2);
         cr_assert_eq(jint(l, "answered"), 2);
         json_decref(j);
@@ -143,8 +146,10 @@ Test(control, stats_as_table_json_and_prometheus)
 
         ctl("stats", "--prometheus", &r);
         cr_assert_eq(r.status, 0, "%s", r.err);
-        cr_assert(strstr(r.out, "# TYPE unotifyd_listeners gauge\nunotifyd_listeners 1\n"), "%s", r.out);
-        cr_assert(strstr(r.out, "# TYPE unotifyd_notifications_answered_total counter\n"), "%s", r.out);
+        cr_assert(strstr(r.out, "# TYPE unotifyd_listeners gauge\nunotifyd_listeners 1\n"), "%s",
+                  r.out);
+        cr_assert(strstr(r.out, "# TYPE unotifyd_notifications_answered_total counter\n"), "%s",
+                  r.out);
         ctl("stats", NULL, &r);
         cr_assert(strstr(r.out, "listeners                1\n"), "%s", r.out);
         sandbox_stop(&s);
@@ -156,7 +161,8 @@ Test(control, reload_applies_and_a_bad_reload_says_why)
         char path[400];
 
         snprintf(path, sizeof(path), "%s/extra.json", d.policy_dir);
-        write_file(path, "{\"name\":\"extra\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}");
+        write_file(path,
+                   "{\"name\":\"extra\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}");
         ctl("reload", NULL, &r);
         cr_assert_eq(r.status, 0, "%s", r.err);
         cr_assert_str_eq(r.out, "reloaded: 4 policies\n");
@@ -164,8 +170,9 @@ Test(control, reload_applies_and_a_bad_reload_says_why)
         write_file(path, "{\"name\":\"extra\", broken");
         ctl("reload", NULL, &r);
         cr_assert_eq(r.status, 78, "%s", r.out);
-        cr_assert(strstr(r.err, "reload: ") && strstr(r.err, "the policies loaded before stay in force"), "%s",
-                  r.err);
+        cr_assert(strstr(r.err, "reload: ") &&
+                          strstr(r.err, "the policies loaded before stay in force"),
+                  "%s", r.err);
         ctl("reload", "--json", &r);
         cr_assert_eq(r.status, 78);
         cr_assert(strstr(r.out, "\"ok\": false"), "%s", r.out);
@@ -185,8 +192,9 @@ Test(control, bad_requests_get_an_error_line_and_the_connection_stays)
         cr_assert(strstr(raw_reply(fd, 5000), "a request is a JSON object"));
         raw_send(fd, "{\"command\":\"format-disk\"}\n", 26, NULL, 0);
         rep = raw_reply(fd, 5000);
-        cr_assert(strstr(rep, "unknown command \\\"format-disk\\\" (one of status, list, stats, reload"), "%s",
-                  rep);
+        cr_assert(strstr(rep,
+                         "unknown command \\\"format-disk\\\" (one of status, list, stats, reload"),
+                  "%s", rep);
         raw_send(fd, "{\"command\":\"status\"}\n{\"command\":\"stats\"}\n", 42, NULL, 0);
         /* Two replies, in order; one read may bring both. */
         rep = raw_reply(fd, 5000);
@@ -210,7 +218,8 @@ Test(control, an_overlong_request_is_refused_and_nothing_leaks)
         fd = raw_connect(d.control);
         raw_send(fd, "{\"comm", 6, NULL, 0);
         close(fd);
-        cr_assert_eq(wait_fd_count(d.pid, baseline, 5000), baseline, "fds leaked: %s", fd_list(d.pid));
+        cr_assert_eq(wait_fd_count(d.pid, baseline, 5000), baseline, "fds leaked: %s",
+                     fd_list(d.pid));
 }
 
 Test(control, other_users_are_refused)
@@ -258,13 +267,15 @@ Test(control, other_users_are_refused)
 
 Test(control, no_daemon_no_socket, .init = NULL, .fini = NULL)
 {
-        const char *argv[] = { UNOTIFYCTL, "status", "--socket", "/nonexistent/control.sock", NULL };
+        const char *argv[] = { UNOTIFYCTL, "status", "--socket", "/nonexistent/control.sock",
+                               NULL };
         struct cmd_result r;
 
         run_cmd(argv, 10000, &r);
         cr_assert_eq(r.status, 69);
-        cr_assert(strstr(r.err, "cannot connect to the daemon's control socket /nonexistent/control.sock"), "%s",
-                  r.err);
+        cr_assert(strstr(r.err,
+                         "cannot connect to the daemon's control socket /nonexistent/control.sock"),
+                  "%s", r.err);
         const char *bad[] = { UNOTIFYCTL, "list", "--prometheus", NULL };
         run_cmd(bad, 10000, &r);
         cr_assert_eq(r.status, 64);

@@ -67,7 +67,8 @@ Test(e2e, argument_conditions_and_default_action)
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 struct cmd_result r;
 
-                run_sandboxed(&d, "args", (const char *[]){ PROBE, "umask", cases[i].mode, NULL }, &r);
+                run_sandboxed(&d, "args", (const char *[]){ PROBE, "umask", cases[i].mode, NULL },
+                              &r);
                 cr_assert_eq(r.status, 0, "umask %s: stderr: %s", cases[i].mode, r.err);
                 cr_assert_str_eq(r.out, cases[i].want, "umask %s", cases[i].mode);
         }
@@ -123,6 +124,6 @@ Test(e2e, listeners_are_freed_on_hangup)
                 run_sandboxed(&d, "demo", (const char *[]){ PROBE, "uname", NULL }, &r);
                 cr_assert_eq(r.status, 0, "run %d: %s", i, r.err);
         }
-        cr_assert_eq(wait_fd_count(d.pid, baseline, 5000), baseline, "daemon fds leaked (%d before):\n%s",
-                     baseline, fd_list(d.pid));
+        cr_assert_eq(wait_fd_count(d.pid, baseline, 5000), baseline,
+                     "daemon fds leaked (%d before):\n%s", baseline, fd_list(d.pid));
 }

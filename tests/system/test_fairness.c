@@ -79,8 +79,8 @@ static struct p99s measure(void)
 
         run_sandboxed(&d, "fair", (const char *[]){ FAIRLOAD, "latency", CALLS, data, NULL }, &r);
         cr_assert_eq(r.status, 0, "latency run: %s %s", r.out, r.err);
-        cr_assert_eq(sscanf(r.out, "open_p50 %lld open_p99 %lld getppid_p50 %lld getppid_p99 %lld", &o50, &o99,
-                            &g50, &g99),
+        cr_assert_eq(sscanf(r.out, "open_p50 %lld open_p99 %lld getppid_p50 %lld getppid_p99 %lld",
+                            &o50, &o99, &g50, &g99),
                      4, "%s", r.out);
         return (struct p99s){ o99 / 1000.0, g99 / 1000.0 };
 }
@@ -140,9 +140,10 @@ static pid_t start_hostile(void)
                  * test measures the daemon's fairness, not the CPU
                  * scheduler's (UNOTIFY_FAIR_NICE=0 to see both). */
                 setpriority(PRIO_PROCESS, 0,
-                            getenv("UNOTIFY_FAIR_NICE") ? atoi(getenv("UNOTIFY_FAIR_NICE")) : HOSTILE_NICE);
-                execl(UNOTIFY_RUN, UNOTIFY_RUN, "--socket", d.socket, "--policy", "fair", "--", FAIRLOAD,
-                      "hostile", fifo, nfifo, ncall, (char *)NULL);
+                            getenv("UNOTIFY_FAIR_NICE") ? atoi(getenv("UNOTIFY_FAIR_NICE"))
+                                                        : HOSTILE_NICE);
+                execl(UNOTIFY_RUN, UNOTIFY_RUN, "--socket", d.socket, "--policy", "fair", "--",
+                      FAIRLOAD, "hostile", fifo, nfifo, ncall, (char *)NULL);
                 _exit(127);
         }
         setpgid(pid, pid);
@@ -162,13 +163,14 @@ static void assert_counters_add_up(void)
 
         for (int i = 0; i < 500; i++) {
                 received = daemon_stat(&d, "notifications_received");
-                ended = daemon_stat(&d, "notifications_answered") + daemon_stat(&d, "gone_before_send") +
-                        daemon_stat(&d, "stale_dropped");
+                ended = daemon_stat(&d, "notifications_answered") +
+                        daemon_stat(&d, "gone_before_send") + daemon_stat(&d, "stale_dropped");
                 if (received == ended)
                         break;
                 poll(NULL, 0, 10);
         }
-        cr_assert_eq(received, ended, "received %lld, answered + gone before SEND + stale %lld", received, ended);
+        cr_assert_eq(received, ended, "received %lld, answered + gone before SEND + stale %lld",
+                     received, ended);
 }
 
 static double load_average(void)
@@ -196,7 +198,8 @@ static pid_t hostile_in_place(long long refused_before)
         pid_t hostile = start_hostile();
         long long want = refused_before + HOSTILE_FIFOS - 3 - 64;
 
-        for (int i = 0; i < 3000 && (fifo_waiters() < 3 || daemon_stat(&d, "emulations_refused") < want); i++)
+        for (int i = 0;
+             i < 3000 && (fifo_waiters() < 3 || daemon_stat(&d, "emulations_refused") < want); i++)
                 poll(NULL, 0, 10);
         cr_assert_eq(fifo_waiters(), 3, "the hostile listener holds 3 of the 4 workers, no more");
         cr_assert_eq(daemon_stat(&d, "emulations_refused"), want,
@@ -232,19 +235,25 @@ Test(fairness, hostile_listener_leaves_another_within_2x)
                 hostile_gone(hostile);
                 idle_open[i] = idle.open_us, idle_ppid[i] = idle.getppid_us;
                 load_open[i] = load.open_us, load_ppid[i] = load.getppid_us;
-                ratio_open[i] = load.open_us / idle.open_us, ratio_ppid[i] = load.getppid_us / idle.getppid_us;
-                printf("fairness: run %d: emulated open p99 %.1f -> %.1f us, notified getppid p99 %.1f -> %.1f us\n",
+                ratio_open[i] = load.open_us / idle.open_us,
+                ratio_ppid[i] = load.getppid_us / idle.getppid_us;
+                printf("fairness: run %d: emulated open p99 %.1f -> %.1f us, notified getppid p99 "
+                       "%.1f -> %.1f us\n",
                        i + 1, idle.open_us, load.open_us, idle.getppid_us, load.getppid_us);
         }
-        printf("fairness: another listener's p99 round trip (%s calls a run, medians of %d runs), idle -> under a "
-               "hostile listener (%d FIFO opens, %d callers; %lld of its notifications during the runs):\n"
-               "fairness:   emulated open %.1f us -> %.1f us (%.2fx), notified getppid %.1f us -> %.1f us "
+        printf("fairness: another listener's p99 round trip (%s calls a run, medians of %d runs), "
+               "idle -> under a "
+               "hostile listener (%d FIFO opens, %d callers; %lld of its notifications during the "
+               "runs):\n"
+               "fairness:   emulated open %.1f us -> %.1f us (%.2fx), notified getppid %.1f us -> "
+               "%.1f us "
                "(%.2fx)\n",
                CALLS, RUNS, HOSTILE_FIFOS, HOSTILE_CALLERS, received, median(idle_open, RUNS),
                median(load_open, RUNS), median(ratio_open, RUNS), median(idle_ppid, RUNS),
                median(load_ppid, RUNS), median(ratio_ppid, RUNS));
         fflush(stdout);
-        cr_assert_gt(received, 1000 * RUNS, "the hostile listener did not flood (%lld notifications)", received);
+        cr_assert_gt(received, 1000 * RUNS,
+                     "the hostile listener did not flood (%lld notifications)", received);
         assert_counters_add_up();
         /* Each emulated open goes through the loop (its notification) and
          * a worker: both kinds of hostile load reach it. A notified call
@@ -257,8 +266,8 @@ Test(fairness, hostile_listener_leaves_another_within_2x)
                        sysconf(_SC_NPROCESSORS_ONLN));
                 return;
         }
-        cr_assert_leq(median(ratio_open, RUNS), 2.0, "emulated open: p99 loaded / idle %.2f, above 2",
-                      median(ratio_open, RUNS));
+        cr_assert_leq(median(ratio_open, RUNS), 2.0,
+                      "emulated open: p99 loaded / idle %.2f, above 2", median(ratio_open, RUNS));
 }
 
 static int connect_unix(const char *path)
@@ -268,7 +277,8 @@ static int connect_unix(const char *path)
 
         cr_assert_geq(fd, 0);
         snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-        cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0, "connect %s: %s", path, strerror(errno));
+        cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0, "connect %s: %s", path,
+                     strerror(errno));
         return fd;
 }
 
@@ -297,7 +307,8 @@ Test(fairness, silent_connections_leave_room)
                 idle[i] = connect_unix(d.control);
         /* daemon_stat goes through unotifyctl: it must get in. */
         cr_assert_geq(daemon_stat(&d, "control_conns_evicted"), IDLE_CTL - 48);
-        printf("fairness: 300 silent handoff connections: %lld closed to make room, the handoff went through; "
+        printf("fairness: 300 silent handoff connections: %lld closed to make room, the handoff "
+               "went through; "
                "100 idle control connections: %lld closed, unotifyctl answered\n",
                daemon_stat(&d, "handoff_conns_evicted"), daemon_stat(&d, "control_conns_evicted"));
         for (int i = 0; i < SILENT; i++)
@@ -310,7 +321,8 @@ Test(fairness, silent_connections_leave_room)
  * cut off after handoff-timeout-ms (1000 here), counted. */
 Test(fairness, half_a_message_is_timed_out)
 {
-        static const char half[] = "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":1,\"metad";
+        static const char half[] =
+                "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":1,\"metad";
         char reply[512] = "";
         struct pollfd p;
         int fd = connect_unix(d.socket);

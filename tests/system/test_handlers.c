@@ -50,26 +50,33 @@ static void make_policies(void)
 {
         snprintf(policy, sizeof(policy),
                  "{\"name\":\"h\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                 "{\"names\":[\"open\",\"creat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errno\":"
+                 "{\"names\":[\"open\",\"creat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\","
+                 "\"errno\":"
                  "\"EACCES\","
                  "\"paths\":[{\"index\":0,\"prefix\":\"%s/secret\"}]},"
-                 "{\"names\":[\"openat\",\"openat2\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errno\":"
+                 "{\"names\":[\"openat\",\"openat2\"],\"notify\":true,\"action\":\"SCMP_ACT_"
+                 "ERRNO\",\"errno\":"
                  "\"EACCES\","
                  "\"paths\":[{\"index\":1,\"dirfd\":0,\"prefix\":\"%s/secret\"}]},"
-                 "{\"names\":[\"mknod\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\","
+                 "{\"names\":[\"mknod\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errno\":"
+                 "\"EACCES\","
                  "\"paths\":[{\"index\":0,\"prefix\":\"%s/secret\"}]},"
                  "{\"names\":[\"open\",\"openat\",\"openat2\",\"creat\"],"
-                 "\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\",\"handlerOptions\":"
+                 "\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\","
+                 "\"handlerOptions\":"
                  "{\"rewrite\":[{\"from\":\"%s/resolv.conf\",\"to\":\"%s/policy-resolv.conf\"}]}},"
-                 "{\"names\":[\"mknod\",\"mknodat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\","
+                 "{\"names\":[\"mknod\",\"mknodat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_"
+                 "EMULATE\","
                  "\"handler\":\"mknod\"},"
                  "{\"names\":[\"memfd_create\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\","
                  "\"handler\":\"inject\",\"handlerOptions\":{\"path\":\"%s/injected\"}}]}",
                  t, t, t, t, t, t);
         snprintf(journal_policy, sizeof(journal_policy),
                  "{\"name\":\"j\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                 "{\"names\":[\"open\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"},"
-                 "{\"names\":[\"mknod\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mknod\"}]"
+                 "{\"names\":[\"open\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\","
+                 "\"handler\":\"open\"},"
+                 "{\"names\":[\"mknod\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\","
+                 "\"handler\":\"mknod\"}]"
                  "}");
 }
 
@@ -130,7 +137,8 @@ static void target(const char *pol, bool killable, const char *const args[], str
         for (size_t i = 0; args[i] && n < 15; i++)
                 argv[n++] = args[i];
         argv[n] = NULL;
-        run_cmd(argv, 90000, r); /* a bound for a hung target, not a timing: ASan on a loaded 2-core machine is slow */
+        run_cmd(argv, 90000,
+                r); /* a bound for a hung target, not a timing: ASan on a loaded 2-core machine is slow */
 }
 
 #define TARGET(r, ...) target("h", true, (const char *[]){ __VA_ARGS__, NULL }, r)
@@ -538,7 +546,8 @@ static void hammer(const char *kind)
         target("j", false, (const char *[]){ "hammer", "1500", dir, kind, NULL }, &r);
         cr_assert_eq(r.status, 0, "stderr: %s", r.err);
         cr_assert_str_eq(r.out, "hammer: ok 1500 eexist 0 other 0\n", "%s (%s)", r.out, r.err);
-        cr_assert_eq(count_dir_entries(dir, 0), 1500, "each side effect once: %u", count_dir_entries(dir, 0));
+        cr_assert_eq(count_dir_entries(dir, 0), 1500, "each side effect once: %u",
+                     count_dir_entries(dir, 0));
         daemon_stop(&d);
         journal_figures(daemon_last_log(), &lost, &replayed);
         cr_log_info("%s: %s; %lu answers lost, %lu replayed", kind, r.err, lost, replayed);

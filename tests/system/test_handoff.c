@@ -31,9 +31,10 @@ static void teardown(void)
         daemon_stop(&d);
 }
 
-#define STATE_WITH(meta) \
-        "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":1," meta \
-        "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"raw\",\"status\":\"creating\",\"bundle\":\"/\"}}"
+#define STATE_WITH(meta)                                                                         \
+        "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":1," meta                      \
+        "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"raw\",\"status\":\"creating\",\"bundle\":" \
+        "\"/\"}}"
 
 TestSuite(handoff, .init = setup, .fini = teardown, .timeout = 60);
 
@@ -74,13 +75,15 @@ Test(handoff, unknown_policy_fails_closed)
 
         snprintf(path, sizeof(path), "%s/x", d.dir);
         rep = filtered_child_handoff(d.socket, "nope", 0, path);
-        cr_assert(strstr(rep, "handoff=-121 ok=0 error=unknown policy \"nope\" (named by metadata); the listener is "
-                         "served by deny-all\n"),
+        cr_assert(strstr(rep, "handoff=-121 ok=0 error=unknown policy \"nope\" (named by "
+                              "metadata); the listener is "
+                              "served by deny-all\n"),
                   "%s", rep);
         cr_assert(strstr(rep, "mkdir=Operation not permitted\n"), "%s", rep);
         rep = filtered_child_handoff(d.socket, NULL, 0, path);
-        cr_assert(strstr(rep, "error=no policy selects this listener, none has \"default\": true, and "
-                              "there is no policy \"default\"; the listener is served by deny-all"),
+        cr_assert(strstr(rep,
+                         "error=no policy selects this listener, none has \"default\": true, and "
+                         "there is no policy \"default\"; the listener is served by deny-all"),
                   "%s", rep);
         cr_assert(strstr(rep, "mkdir=Operation not permitted\n"), "%s", rep);
 }
@@ -92,7 +95,8 @@ Test(handoff, filter_built_from_another_policy_version_is_refused)
 
         snprintf(path, sizeof(path), "%s/x", d.dir);
         rep = filtered_child_handoff(d.socket, "demo", 0x1234, path);
-        cr_assert(strstr(rep, "ok=0 error=policy \"demo\" changed since the filter was built"), "%s", rep);
+        cr_assert(strstr(rep, "ok=0 error=policy \"demo\" changed since the filter was built"),
+                  "%s", rep);
         cr_assert(strstr(rep, "mkdir=Operation not permitted\n"), "%s", rep);
 }
 
@@ -125,14 +129,16 @@ static const struct bad_peer bad_peers[] = {
         { "broken JSON", "{\"a\":}", 0, "not valid JSON" },
         { "trailing data", "{\"a\":1} x", 0, "unexpected data after the JSON value" },
         { "missing fd", STATE_WITH(""), 0, "\\\"fds\\\" names 1 fds but 0 were received" },
-        { "pipe as listener", STATE_WITH(""), 1, "the \\\"seccompFd\\\" fd is not a seccomp listener" },
+        { "pipe as listener", STATE_WITH(""), 1,
+          "the \\\"seccompFd\\\" fd is not a seccomp listener" },
         { "crun pretty JSON, pipe as listener",
           "{\n  \"ociVersion\": \"1.0.0\",\n  \"fds\": [\n    \"seccompFd\"\n  ],\n  \"pid\": 0,\n"
           "  \"state\": {\n    \"id\": \"c\",\n    \"pid\": 0,\n    \"bundle\": \".\"\n  }\n}\n",
           1, "is not a seccomp listener" },
         { "too many fds", STATE_WITH(""), 9, "more than 8 fds" },
         { "bad metadata", STATE_WITH("\"metadata\":\"policy\","), 1, "is not KEY=VALUE" },
-        { "query with fds", "{\"unotifyQuery\":\"policy\",\"policy\":\"demo\"}", 1, "a query carries no fds" },
+        { "query with fds", "{\"unotifyQuery\":\"policy\",\"policy\":\"demo\"}", 1,
+          "a query carries no fds" },
 };
 
 static void send_bad_peer(const struct bad_peer *b)
@@ -150,7 +156,8 @@ static void send_bad_peer(const struct bad_peer *b)
         reply = raw_exchange(d.socket, b->data, fds, (size_t)n);
         for (int i = 0; i < n; i++)
                 close(fds[i]);
-        cr_assert(strncmp(reply, "{\"ok\": false", 12) == 0 || strncmp(reply, "{\"ok\":false", 11) == 0,
+        cr_assert(strncmp(reply, "{\"ok\": false", 12) == 0 ||
+                          strncmp(reply, "{\"ok\":false", 11) == 0,
                   "%s: %s", b->name, reply);
         cr_assert(strstr(reply, b->reply), "%s: got %s", b->name, reply);
 }
@@ -162,7 +169,8 @@ Test(handoff, bad_peers_get_an_error_and_leak_nothing)
 
         for (size_t i = 0; i < sizeof(bad_peers) / sizeof(bad_peers[0]); i++)
                 send_bad_peer(&bad_peers[i]);
-        cr_assert_eq(wait_fd_count(d.pid, baseline, 5000), baseline, "fds leaked: %s", daemon_log(&d));
+        cr_assert_eq(wait_fd_count(d.pid, baseline, 5000), baseline, "fds leaked: %s",
+                     daemon_log(&d));
         snprintf(path, sizeof(path), "%s/x", d.dir);
         cr_assert_str_eq(filtered_child_handoff(d.socket, "demo", 0, path),
                          "handoff=0 ok=1 error=\nmkdir=Operation not permitted\n");
@@ -187,7 +195,8 @@ Test(handoff, oversized_half_sent_and_abandoned_messages)
         raw_send(fd, "{\"ociVersion\":", 14, NULL, 0);
         close(fd);
 
-        cr_assert_eq(wait_fd_count(d.pid, baseline, 5000), baseline, "fds leaked: %s", daemon_log(&d));
+        cr_assert_eq(wait_fd_count(d.pid, baseline, 5000), baseline, "fds leaked: %s",
+                     daemon_log(&d));
 }
 
 Test(handoff, a_stalled_sender_times_out, .timeout = 30)
@@ -200,7 +209,8 @@ Test(handoff, a_stalled_sender_times_out, .timeout = 30)
         raw_send(fd, "{\"ociVersion\":", 14, NULL, 0);
         reply = raw_reply(fd, 20000);
         clock_gettime(CLOCK_MONOTONIC, &b);
-        cr_assert(strstr(reply, "no complete message within 5000 ms (14 bytes received)"), "%s", reply);
+        cr_assert(strstr(reply, "no complete message within 5000 ms (14 bytes received)"), "%s",
+                  reply);
         cr_assert_geq(b.tv_sec - a.tv_sec, 4, "the timeout fired too early");
         close(fd);
 }
@@ -208,7 +218,8 @@ Test(handoff, a_stalled_sender_times_out, .timeout = 30)
 static void wait_log(const char *needle, int timeout_ms)
 {
         for (int waited = 0; !strstr(daemon_log(&d), needle); waited += 10) {
-                cr_assert_lt(waited, timeout_ms, "no \"%s\" in the log: %s", needle, daemon_log(&d));
+                cr_assert_lt(waited, timeout_ms, "no \"%s\" in the log: %s", needle,
+                             daemon_log(&d));
                 poll(NULL, 0, 10);
         }
 }
@@ -231,7 +242,8 @@ Test(handoff, sighup_reloads_and_a_bad_reload_keeps_the_old_policies)
         cr_assert_str_eq(sandboxed_mkdir(), "mkdir: EPERM\n");
         snprintf(path, sizeof(path), "%s/demo.json", d.policy_dir);
         write_file(path, "{\"name\":\"demo\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                         "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\"},"
+                         "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_"
+                         "ERRNO\",\"errnoRet\":\"EACCES\"},"
                          "{\"names\":[\"uname\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}");
         cr_assert_eq(kill(d.pid, SIGHUP), 0);
         wait_log("3 policies loaded", 5000);
@@ -256,8 +268,8 @@ static pid_t spawn_blocking_probe(const char *path, int *in, int *out)
         if (pid == 0) {
                 dup2(pin[0], STDIN_FILENO);
                 dup2(pout[1], STDOUT_FILENO);
-                execl(UNOTIFY_RUN, UNOTIFY_RUN, "--socket", d.socket, "--policy", "demo", "--", PROBE, "block",
-                      path, NULL);
+                execl(UNOTIFY_RUN, UNOTIFY_RUN, "--socket", d.socket, "--policy", "demo", "--",
+                      PROBE, "block", path, NULL);
                 _exit(127);
         }
         close(pin[0]);
@@ -277,7 +289,8 @@ Test(handoff, target_killed_while_its_notification_is_pending)
         snprintf(path, sizeof(path), "%s/x", d.dir);
         run = spawn_blocking_probe(path, &in, &out);
         f = fdopen(out, "r");
-        cr_assert(fgets(line, sizeof(line), f) && sscanf(line, "ready %d", &probe_pid) == 1, "got %s", line);
+        cr_assert(fgets(line, sizeof(line), f) && sscanf(line, "ready %d", &probe_pid) == 1,
+                  "got %s", line);
 
         /* With the daemon stopped the notification can only wait. */
         cr_assert_eq(kill(d.pid, SIGSTOP), 0);
@@ -290,7 +303,8 @@ Test(handoff, target_killed_while_its_notification_is_pending)
         fclose(f);
         close(in);
 
-        cr_assert_eq(wait_fd_count(d.pid, baseline, 5000), baseline, "fds leaked: %s", daemon_log(&d));
+        cr_assert_eq(wait_fd_count(d.pid, baseline, 5000), baseline, "fds leaked: %s",
+                     daemon_log(&d));
         cr_assert_str_eq(sandboxed_mkdir(), "mkdir: EPERM\n");
 }
 
@@ -310,7 +324,8 @@ Test(valgrind, daemon_is_clean, .timeout = 240)
         cr_assert_str_eq(r.out, "hi\n", "%s", r.err);
         run_sandboxed(&d, "nope", (const char *[]){ "/bin/true", NULL }, &r);
         cr_assert_eq(r.status, 78);
-        cr_assert(strstr(filtered_child_handoff(d.socket, "nope", 0, path), "mkdir=Operation not permitted"));
+        cr_assert(strstr(filtered_child_handoff(d.socket, "nope", 0, path),
+                         "mkdir=Operation not permitted"));
         for (size_t i = 0; i < sizeof(bad_peers) / sizeof(bad_peers[0]); i++)
                 send_bad_peer(&bad_peers[i]);
         cr_assert_eq(kill(d.pid, SIGHUP), 0);
@@ -337,10 +352,13 @@ Test(handoff, reload_under_load_loses_nothing_and_keeps_the_bound_policy, .timeo
                         FILE *f = fopen(path, "we");
 
                         if (f) {
-                                fprintf(f, "{\"name\":\"demo\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
-                                           "[{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\","
-                                           "\"errnoRet\":\"%s\"},{\"names\":[\"uname\"],\"action\":"
-                                           "\"SCMP_ACT_ALLOW\"}]}",
+                                fprintf(f,
+                                        "{\"name\":\"demo\",\"defaultAction\":\"SCMP_ACT_ALLOW\","
+                                        "\"syscalls\":"
+                                        "[{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,"
+                                        "\"action\":\"SCMP_ACT_ERRNO\","
+                                        "\"errnoRet\":\"%s\"},{\"names\":[\"uname\"],\"action\":"
+                                        "\"SCMP_ACT_ALLOW\"}]}",
                                         i % 2 ? "EPERM" : "EACCES");
                                 fclose(f);
                         }
@@ -362,7 +380,8 @@ Test(handoff, reload_under_load_loses_nothing_and_keeps_the_bound_policy, .timeo
         cr_assert(strstr(daemon_last_log(), "reloading policies"), "no reload happened");
         /* The launcher's own notified calls are none here: demo notifies
          * mkdir, mkdirat, uname only. */
-        cr_assert(strstr(daemon_last_log(), "8000 notifications received, 8000 answered, 0 gone before RECV, "
-                                            "0 gone before SEND"),
+        cr_assert(strstr(daemon_last_log(),
+                         "8000 notifications received, 8000 answered, 0 gone before RECV, "
+                         "0 gone before SEND"),
                   "%s", daemon_last_log());
 }

@@ -13,15 +13,17 @@
 #define ALLOC_SHIM BIN("tests/libunotify-alloc-count.so")
 
 static const struct test_policy policies[] = {
-        { "hot-errno.json", "{\"name\":\"hot-errno\",\"defaultAction\":\"SCMP_ACT_ALLOW\","
-                            "\"syscalls\":[{\"names\":[\"mkdir\"],"
-                            "\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}" },
+        { "hot-errno.json",
+          "{\"name\":\"hot-errno\",\"defaultAction\":\"SCMP_ACT_ALLOW\","
+          "\"syscalls\":[{\"names\":[\"mkdir\"],"
+          "\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}" },
         { "hot-continue.json", "{\"name\":\"hot-continue\",\"defaultAction\":\"SCMP_ACT_ALLOW\","
                                "\"syscalls\":[{\"names\":[\"mkdir\"],"
                                "\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}" },
-        { "hot-return.json", "{\"name\":\"hot-return\",\"defaultAction\":\"SCMP_ACT_ALLOW\","
-                             "\"syscalls\":[{\"names\":[\"mkdir\"],"
-                             "\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":0}]}" },
+        { "hot-return.json",
+          "{\"name\":\"hot-return\",\"defaultAction\":\"SCMP_ACT_ALLOW\","
+          "\"syscalls\":[{\"names\":[\"mkdir\"],"
+          "\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":0}]}" },
         {},
 };
 

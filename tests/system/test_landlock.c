@@ -69,7 +69,8 @@ static void policy_ll(char *buf, size_t size)
                  "{\"path\":\"/lib\",\"access\":[\"read_file\",\"read_dir\",\"execute\"]},"
                  "{\"path\":\"/etc/hostname\",\"access\":[\"read_file\"]},"
                  "{\"path\":\"%s\",\"access\":[\"read_file\",\"read_dir\",\"execute\"]}]},"
-                 "\"syscalls\":[{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\","
+                 "\"syscalls\":[{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_"
+                 "ERRNO\","
                  "\"errnoRet\":\"EPERM\"}]}",
                  dir);
 }
@@ -78,18 +79,19 @@ static void policy_ll(char *buf, size_t size)
  * its own errno, an argument condition. */
 static void policy_mixed(char *buf, size_t size)
 {
-        snprintf(buf, size,
-                 "{\"name\":\"mixed\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"landlock\":{\"allow\":["
-                 "{\"path\":\"/usr\",\"access\":[\"read_file\",\"read_dir\",\"execute\"]},"
-                 "{\"path\":\"/lib\",\"access\":[\"read_file\",\"read_dir\",\"execute\"]},"
-                 "{\"path\":\"%s\",\"access\":[\"read_file\",\"read_dir\",\"execute\"]}]},"
-                 "\"syscalls\":["
-                 "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EROFS\","
-                 "\"paths\":[{\"index\":0,\"prefix\":\"%s\"}]},"
-                 "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"},"
-                 "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","
-                 "\"args\":[{\"index\":0,\"value\":511,\"op\":\"SCMP_CMP_EQ\"}]}]}",
-                 dir, dir);
+        snprintf(
+                buf, size,
+                "{\"name\":\"mixed\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"landlock\":{\"allow\":["
+                "{\"path\":\"/usr\",\"access\":[\"read_file\",\"read_dir\",\"execute\"]},"
+                "{\"path\":\"/lib\",\"access\":[\"read_file\",\"read_dir\",\"execute\"]},"
+                "{\"path\":\"%s\",\"access\":[\"read_file\",\"read_dir\",\"execute\"]}]},"
+                "\"syscalls\":["
+                "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EROFS\","
+                "\"paths\":[{\"index\":0,\"prefix\":\"%s\"}]},"
+                "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"},"
+                "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","
+                "\"args\":[{\"index\":0,\"value\":511,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+                dir, dir);
 }
 
 static void start(void)
@@ -101,7 +103,8 @@ static void start(void)
         policy_ll(ll, sizeof(ll));
         policy_mixed(mixed, sizeof(mixed));
         d = (struct test_daemon){};
-        daemon_start(&d, (const struct test_policy[]){ { "ll.json", ll }, { "mixed.json", mixed }, {} },
+        daemon_start(&d,
+                     (const struct test_policy[]){ { "ll.json", ll }, { "mixed.json", mixed }, {} },
                      false);
 }
 

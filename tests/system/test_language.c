@@ -10,20 +10,24 @@
 #include "harness.h"
 #include "rawclient.h"
 
-#define LANG_POLICY                                                                                \
-        "{\"name\":\"lang\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                    \
-        "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242},"          \
-        "{\"names\":[\"uname\"],\"notify\":true,\"action\":\"SCMP_ACT_LOG\"},"                                       \
-        "{\"names\":[\"umask\"],\"notify\":true,\"action\":\"SCMP_ACT_KILL_PROCESS\"},"                              \
-        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","              \
-        "\"paths\":[{\"index\":0,\"prefix\":\"/tmp/unotify-test-denied\"}]},"                        \
-        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}"
+#define LANG_POLICY                                                                          \
+        "{\"name\":\"lang\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["             \
+        "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\","        \
+        "\"returnValue\":4242},"                                                             \
+        "{\"names\":[\"uname\"],\"notify\":true,\"action\":\"SCMP_ACT_LOG\"},"               \
+        "{\"names\":[\"umask\"],\"notify\":true,\"action\":\"SCMP_ACT_KILL_PROCESS\"},"      \
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":" \
+        "\"EACCES\","                                                                        \
+        "\"paths\":[{\"index\":0,\"prefix\":\"/tmp/unotify-test-denied\"}]},"                \
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":" \
+        "\"EPERM\"}]}"
 
 /* Chosen by annotation only: no "policy=" in the metadata. */
-#define POD_POLICY                                                                                 \
-        "{\"name\":\"pod\",\"select\":{\"annotations\":{\"io.kubernetes.pod.name\":\"web-*\"}},"     \
-        "\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                                        \
-        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EROFS\"}]}"
+#define POD_POLICY                                                                               \
+        "{\"name\":\"pod\",\"select\":{\"annotations\":{\"io.kubernetes.pod.name\":\"web-*\"}}," \
+        "\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                                    \
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":"     \
+        "\"EROFS\"}]}"
 
 static const struct test_policy policies[] = {
         { "lang.json", LANG_POLICY },
@@ -60,7 +64,8 @@ Test(language, log_allows_and_records)
 
         run_sandboxed(&d, "lang", (const char *[]){ PROBE, "uname", NULL }, &r);
         cr_assert_str_eq(r.out, "uname: Linux\n", "%s", r.err);
-        cr_assert(strstr(daemon_log(&d), " uname -> SCMP_ACT_LOG (lang /syscalls/1)"), "%s", daemon_log(&d));
+        cr_assert(strstr(daemon_log(&d), " uname -> SCMP_ACT_LOG (lang /syscalls/1)"), "%s",
+                  daemon_log(&d));
 }
 
 Test(language, kill_process_kills_and_the_daemon_serves_on)
@@ -78,15 +83,18 @@ Test(language, path_rules_read_target_memory)
 {
         struct cmd_result r;
 
-        run_sandboxed(&d, "lang", (const char *[]){ PROBE, "mkdir", "/tmp/unotify-test-denied/x", NULL }, &r);
+        run_sandboxed(&d, "lang",
+                      (const char *[]){ PROBE, "mkdir", "/tmp/unotify-test-denied/x", NULL }, &r);
         cr_assert_str_eq(r.out, "mkdir: EACCES\n", "%s", r.err);
-        run_sandboxed(&d, "lang", (const char *[]){ PROBE, "mkdir", "/tmp/unotify-test-other", NULL }, &r);
+        run_sandboxed(&d, "lang",
+                      (const char *[]){ PROBE, "mkdir", "/tmp/unotify-test-other", NULL }, &r);
         cr_assert_str_eq(r.out, "mkdir: EPERM\n", "the next rule decides: %s", r.err);
 }
 
 Test(language, hostile_pointers_get_efault_and_the_daemon_serves_on)
 {
-        static const char *const bad[] = { "0", "1", "ffffffffff600000", "ffff888000000000", "7ffffffff000" };
+        static const char *const bad[] = { "0", "1", "ffffffffff600000", "ffff888000000000",
+                                           "7ffffffff000" };
         struct cmd_result r;
 
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -100,14 +108,17 @@ Test(language, hostile_pointers_get_efault_and_the_daemon_serves_on)
 Test(language, selection_by_annotation)
 {
         const char *state =
-                "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":1,\"state\":{\"ociVersion\":"
+                "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":1,\"state\":{"
+                "\"ociVersion\":"
                 "\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\",\"bundle\":\"/\",\"annotations\":"
                 "{\"io.kubernetes.pod.name\":\"web-7d9\"}}}";
         char path[400];
 
         snprintf(path, sizeof(path), "%s/x", d.dir);
-        cr_assert_str_eq(filtered_child_handoff_state(d.socket, state, path),
-                         "handoff reply={\"ok\":true,\"policy\":\"pod\",\"listener\":1}\nmkdir=Read-only file system\n");
+        cr_assert_str_eq(
+                filtered_child_handoff_state(d.socket, state, path),
+                "handoff reply={\"ok\":true,\"policy\":\"pod\",\"listener\":1}\nmkdir=Read-only "
+                "file system\n");
 }
 
 /* The admin's workflow: -t reports every error with its place and exits
@@ -119,7 +130,8 @@ Test(admin, test_config_and_dump, .timeout = 30)
 
         cr_assert_not_null(mkdtemp(dir));
         snprintf(path, sizeof(path), "%s/a.json", dir);
-        write_file(path, "{\"name\":\"a\",\n \"defaultAction\":\"SCMP_ACT_ALLOW\",\n \"syscalls\":[,]}");
+        write_file(path,
+                   "{\"name\":\"a\",\n \"defaultAction\":\"SCMP_ACT_ALLOW\",\n \"syscalls\":[,]}");
         snprintf(path, sizeof(path), "%s/b.json", dir);
         write_file(path, "{\"name\":\"b\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
                          "[{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\","
@@ -127,18 +139,20 @@ Test(admin, test_config_and_dump, .timeout = 30)
         run_cmd((const char *[]){ UNOTIFYD, "-t", "--policy-dir", dir, NULL }, 10000, &r);
         cr_assert_eq(r.status, 78);
         cr_assert(strstr(r.err, "/a.json:3:14: unexpected token near ','"), "%s", r.err);
-        cr_assert(strstr(r.err, "/b.json: /syscalls/0/errnoRet: unknown errno name \"EPREM\""), "%s",
-                  r.err);
+        cr_assert(strstr(r.err, "/b.json: /syscalls/0/errnoRet: unknown errno name \"EPREM\""),
+                  "%s", r.err);
 
         /* A warning loads, unless --strict. */
         unlink(path);
         snprintf(path, sizeof(path), "%s/a.json", dir);
-        write_file(path, "{\"name\":\"a\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
-                         "[{\"names\":[\"write\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}");
+        write_file(path,
+                   "{\"name\":\"a\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
+                   "[{\"names\":[\"write\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"}]}");
         run_cmd((const char *[]){ UNOTIFYD, "-t", "--policy-dir", dir, NULL }, 10000, &r);
         cr_assert_eq(r.status, 0, "%s", r.err);
         cr_assert(strstr(r.err, "warning"), "%s", r.err);
-        run_cmd((const char *[]){ UNOTIFYD, "-t", "--strict", "--policy-dir", dir, NULL }, 10000, &r);
+        run_cmd((const char *[]){ UNOTIFYD, "-t", "--strict", "--policy-dir", dir, NULL }, 10000,
+                &r);
         cr_assert_eq(r.status, 78, "%s", r.err);
 
         run_cmd((const char *[]){ UNOTIFYD, "-T", "--policy-dir", dir, NULL }, 10000, &r);

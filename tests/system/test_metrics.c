@@ -26,8 +26,8 @@
 #include "sandbox.h"
 #include "service.h"
 
-#define EMULATE_POLICY                                                                               \
-        "{\"name\":\"emu\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                      \
+#define EMULATE_POLICY                                                          \
+        "{\"name\":\"emu\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" \
         "{\"names\":[\"openat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}"
 
 static const struct test_policy metrics_policies[] = {
@@ -43,7 +43,8 @@ static int port;
 /* A loopback port nobody listens on now (the daemon binds it next). */
 static int free_port(void)
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t len = sizeof(sa);
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -71,12 +72,14 @@ TestSuite(metrics, .init = setup, .fini = teardown, .timeout = 60);
 
 static int tcp_connect(int to_port)
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)to_port),
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_port = htons((uint16_t)to_port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
         cr_assert_geq(fd, 0);
-        cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s", strerror(errno));
+        cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+                     strerror(errno));
         return fd;
 }
 
@@ -117,12 +120,15 @@ static char *http(int to_port, const char *request, size_t *ret_len)
 static const char *scrape(int to_port)
 {
         size_t len;
-        char *r = http(to_port, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nUser-Agent: test\r\n\r\n", &len);
+        char *r =
+                http(to_port,
+                     "GET /metrics HTTP/1.1\r\nHost: localhost\r\nUser-Agent: test\r\n\r\n", &len);
         char *body = strstr(r, "\r\n\r\n");
         const char *cl = strstr(r, "\r\nContent-Length: ");
 
         cr_assert(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", r);
-        cr_assert(strstr(r, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"), "%s", r);
+        cr_assert(strstr(r, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"), "%s",
+                  r);
         cr_assert(body && cl && cl < body, "%s", r);
         body += 4;
         cr_assert_eq(strtoul(cl + 18, NULL, 10), len - (size_t)(body - r), "Content-Length");
@@ -200,28 +206,41 @@ Test(metrics, scrape_after_real_traffic_passes_promtool)
         m = scrape(port);
         promtool_check(m, "scrape");
 
-        cr_assert_geq(value_of(m, "unotifyd_decisions_total{policy=\"demo\",action=\"errno\",syscall=\"mkdir\"}"),
+        cr_assert_geq(value_of(m, "unotifyd_decisions_total{policy=\"demo\",action=\"errno\","
+                                  "syscall=\"mkdir\"}"),
                       20, "%s", m);
-        cr_assert_geq(value_of(m, "unotifyd_decisions_total{policy=\"demo\",action=\"allow\",syscall=\"uname\"}"),
+        cr_assert_geq(value_of(m, "unotifyd_decisions_total{policy=\"demo\",action=\"allow\","
+                                  "syscall=\"uname\"}"),
                       1, "%s", m);
-        cr_assert_geq(value_of(m, "unotifyd_decisions_total{policy=\"emu\",action=\"emulate\",syscall=\"openat\"}"),
+        cr_assert_geq(value_of(m, "unotifyd_decisions_total{policy=\"emu\",action=\"emulate\","
+                                  "syscall=\"openat\"}"),
                       1, "%s", m);
         /* Every denied mkdir was answered: in the histogram, below 1 s. */
         errno_count = value_of(m, "unotifyd_decision_duration_seconds_count{action=\"errno\"}");
         cr_assert_geq(errno_count, 20, "%s", m);
-        cr_assert_eq(value_of(m, "unotifyd_decision_duration_seconds_bucket{action=\"errno\",le=\"+Inf\"}"),
-                     errno_count, "%s", m);
-        cr_assert_eq(value_of(m, "unotifyd_decision_duration_seconds_bucket{action=\"errno\",le=\"1\"}"),
-                     errno_count, "%s", m);
-        cr_assert_geq(value_of(m, "unotifyd_decision_duration_seconds_bucket{action=\"errno\",le=\"5e-06\"}"),
-                      0, "the 5 us bucket: %s", m);
-        cr_assert_geq(value_of(m, "unotifyd_handler_calls_total{handler=\"open\",result=\"fd\"}"), 1, "%s", m);
-        cr_assert_geq(value_of(m, "unotifyd_handler_duration_seconds_count{handler=\"open\"}"), 1, "%s", m);
-        cr_assert_eq(value_of(m, "unotifyd_handoffs_refused_total{reason=\"malformed\"}"), 1, "%s", m);
+        cr_assert_eq(
+                value_of(m,
+                         "unotifyd_decision_duration_seconds_bucket{action=\"errno\",le=\"+Inf\"}"),
+                errno_count, "%s", m);
+        cr_assert_eq(
+                value_of(m, "unotifyd_decision_duration_seconds_bucket{action=\"errno\",le=\"1\"}"),
+                errno_count, "%s", m);
+        cr_assert_geq(
+                value_of(
+                        m,
+                        "unotifyd_decision_duration_seconds_bucket{action=\"errno\",le=\"5e-06\"}"),
+                0, "the 5 us bucket: %s", m);
+        cr_assert_geq(value_of(m, "unotifyd_handler_calls_total{handler=\"open\",result=\"fd\"}"),
+                      1, "%s", m);
+        cr_assert_geq(value_of(m, "unotifyd_handler_duration_seconds_count{handler=\"open\"}"), 1,
+                      "%s", m);
+        cr_assert_eq(value_of(m, "unotifyd_handoffs_refused_total{reason=\"malformed\"}"), 1, "%s",
+                     m);
         cr_assert_eq(value_of(m, "unotifyd_handoffs_refused_total{reason=\"peer\"}"), 0, "%s", m);
         cr_assert_eq(value_of(m, "unotifyd_listeners"), 0, "%s", m);
         cr_assert_geq(value_of(m, "unotifyd_listeners_added_total"), 3, "%s", m);
-        cr_assert(strstr(m, "# HELP unotifyd_decision_duration_seconds Time from reading a notification"),
+        cr_assert(strstr(m, "# HELP unotifyd_decision_duration_seconds Time from reading a "
+                            "notification"),
                   "%s", m);
         cr_assert(strstr(m, "# TYPE unotifyd_decision_duration_seconds histogram\n"), "%s", m);
         /* No unlabelled leftovers of the old exposition, no _total on a gauge. */
@@ -233,7 +252,8 @@ Test(metrics, unotifyctl_prints_the_same_exposition)
 {
         const char *argv[] = { UNOTIFYCTL, "stats", "--prometheus", "--socket", d.control, NULL };
         static struct cmd_result r;
-        const char *series = "unotifyd_decisions_total{policy=\"demo\",action=\"errno\",syscall=\"mkdir\"}";
+        const char *series =
+                "unotifyd_decisions_total{policy=\"demo\",action=\"errno\",syscall=\"mkdir\"}";
         const char *m;
 
         if (!have_promtool())
@@ -257,7 +277,8 @@ Test(metrics, refuses_what_it_does_not_serve)
         cr_assert(strstr(http(port, "GET / HTTP/1.1\r\n\r\n", &len), "HTTP/1.1 404 Not Found\r\n"));
         cr_assert(strstr(http(port, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n", &len),
                          "HTTP/1.1 405 Method Not Allowed\r\n"));
-        cr_assert(strstr(http(port, "POST /metrics HTTP/1.1\r\n\r\n", &len), "\r\nAllow: GET, HEAD\r\n"));
+        cr_assert(strstr(http(port, "POST /metrics HTTP/1.1\r\n\r\n", &len),
+                         "\r\nAllow: GET, HEAD\r\n"));
         cr_assert(strstr(http(port, "hello\r\n\r\n", &len), "HTTP/1.1 400 Bad Request\r\n"));
         cr_assert(strstr(http(port, "GET /metrics HTTP/2.0\r\n\r\n", &len), "HTTP/1.1 505 "));
         memset(big, 'a', sizeof(big) - 1);
@@ -332,7 +353,8 @@ Test(metrics, trickling_client_is_cut_off_at_the_deadline, .timeout = 30)
         close(fd);
         waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         cr_assert_eq(len, 0, "a trickled request was answered");
-        cr_assert(waited > 9.0 && waited < 12.0, "closed after %.1f s, not at the 10 s deadline", waited);
+        cr_assert(waited > 9.0 && waited < 12.0, "closed after %.1f s, not at the 10 s deadline",
+                  waited);
         cr_assert_eq(value_of(scrape(port), "unotifyd_metrics_connections_refused_total"), 1);
 }
 
@@ -379,7 +401,8 @@ Test(metrics, a_real_prometheus_scrapes_it, .timeout = 60)
 
                 poll(NULL, 0, 250);
                 fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)prom_port),
+                struct sockaddr_in sa = { .sin_family = AF_INET,
+                                          .sin_port = htons((uint16_t)prom_port),
                                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
                 bool listening = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 
@@ -387,13 +410,17 @@ Test(metrics, a_real_prometheus_scrapes_it, .timeout = 60)
                 if (!listening)
                         continue;
                 if (!up)
-                        up = strstr(http(prom_port, "GET /api/v1/query?query=up HTTP/1.0\r\n\r\n", &len),
+                        up = strstr(http(prom_port, "GET /api/v1/query?query=up HTTP/1.0\r\n\r\n",
+                                         &len),
                                     "\"job\":\"unotifyd\"},\"value\":[") &&
-                             strstr(http(prom_port, "GET /api/v1/query?query=up%3D%3D1 HTTP/1.0\r\n\r\n", &len),
+                             strstr(http(prom_port,
+                                         "GET /api/v1/query?query=up%3D%3D1 HTTP/1.0\r\n\r\n",
+                                         &len),
                                     "\"job\":\"unotifyd\"");
                 if (up)
                         found = strstr(http(prom_port,
-                                            "GET /api/v1/query?query=unotifyd_decisions_total HTTP/1.0\r\n\r\n",
+                                            "GET /api/v1/query?query=unotifyd_decisions_total "
+                                            "HTTP/1.0\r\n\r\n",
                                             &len),
                                        "\"action\":\"errno\"");
         }
@@ -421,7 +448,8 @@ Test(metrics_activation, a_metrics_fd_that_is_no_listening_socket_is_refused, .t
         s.d.pid = 0;
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 69, "status %#x: %s", status,
                   daemon_log(&s.d));
-        cr_assert(strstr(daemon_log(&s.d), "the fd named \"metrics\" is not a listening stream socket"),
+        cr_assert(strstr(daemon_log(&s.d),
+                         "the fd named \"metrics\" is not a listening stream socket"),
                   "%s", daemon_log(&s.d));
         for (int i = 0; i < 3; i++)
                 close(fds[i]);
@@ -462,7 +490,8 @@ Test(metrics_unix, served_on_a_unix_socket, .timeout = 60)
 /* As unotifyd-metrics.socket: a loopback TCP socket passed as "metrics". */
 Test(metrics_activation, tcp_socket_passed_as_metrics, .timeout = 60)
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t len = sizeof(sa);
         const char *names[] = { "handoff", "control", "metrics" };
         static struct svc s;

@@ -154,8 +154,9 @@ TestSuite(priority, .timeout = 60);
  * must not follow the loop's priority). */
 static const struct test_policy with_workers[] = {
         { "demo.json", DEMO_POLICY },
-        { "emu.json", "{\"name\":\"emu\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
-                      "[\"openat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}" },
+        { "emu.json",
+          "{\"name\":\"emu\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+          "[\"openat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}" },
         {},
 };
 

@@ -37,17 +37,21 @@
  * below) fails with EACCES, any other mkdir pretends to succeed without
  * running: neither outcome is CONTINUE, so a rewritten path cannot get a
  * directory created. */
-#define RACE_POLICY                                                                         \
-        "{\"name\":\"race\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["            \
-        "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242}," \
-        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\","     \
-        "\"paths\":[{\"index\":0,\"prefix\":\"" FORBIDDEN "\"}]},"                          \
-        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":0}]}"
+#define RACE_POLICY                                                                          \
+        "{\"name\":\"race\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["             \
+        "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\","        \
+        "\"returnValue\":4242},"                                                             \
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":" \
+        "\"EACCES\","                                                                        \
+        "\"paths\":[{\"index\":0,\"prefix\":\"" FORBIDDEN "\"}]},"                           \
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\","          \
+        "\"returnValue\":0}]}"
 
 /* The same rule with the fall-through the loader must refuse. */
-#define UNSAFE_POLICY                                                                   \
-        "{\"name\":\"unsafe\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["      \
-        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EACCES\"," \
+#define UNSAFE_POLICY                                                                        \
+        "{\"name\":\"unsafe\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["           \
+        "{\"names\":[\"mkdir\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":" \
+        "\"EACCES\","                                                                        \
         "\"paths\":[{\"index\":0,\"prefix\":\"" FORBIDDEN "\"}]}]}"
 
 static const struct test_policy policies[] = {

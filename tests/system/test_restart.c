@@ -124,7 +124,8 @@ Test(restart, the_state_log_keeps_the_survivor_through_churn, .timeout = 120)
         svc_exec(&s, NULL, NULL, 0, NULL);
         svc_wait_message(&s, "READY=1", 10000);
         cr_assert_str_eq(sandbox_mkdir(&keep), "EPERM");
-        cr_assert(strstr(daemon_log(&s.d), "listener 1: container unotify-"), "%s", daemon_log(&s.d));
+        cr_assert(strstr(daemon_log(&s.d), "listener 1: container unotify-"), "%s",
+                  daemon_log(&s.d));
         cr_assert(strstr(daemon_log(&s.d), "resumed with policy demo"), "%s", daemon_log(&s.d));
         cr_assert_null(strstr(daemon_log(&s.d), "not valid"), "%s", daemon_log(&s.d));
         cr_assert_null(strstr(daemon_log(&s.d), "torn"), "%s", daemon_log(&s.d));
@@ -178,7 +179,8 @@ static void upgrade_with(const char *how)
         assert_pending_answered(&box, "mkdir: EPERM\n");
         cr_assert_eq(s.d.pid, pid);
         cr_assert(strstr(daemon_log(&s.d), "upgrade: exec "), "%s", daemon_log(&s.d));
-        cr_assert(strstr(daemon_log(&s.d), "fds passed by the process we replaced"), "%s", daemon_log(&s.d));
+        cr_assert(strstr(daemon_log(&s.d), "fds passed by the process we replaced"), "%s",
+                  daemon_log(&s.d));
         cr_assert_str_eq(sandbox_mkdir(&box), "EPERM");
         ctl("list", &r);
         cr_assert(strstr(r.out, "\"policy\": \"demo\""), "%s", r.out);
@@ -223,7 +225,9 @@ static int recv_fd(int sock)
         } control;
         char c;
         struct iovec iov = { &c, 1 };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b,
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = control.b,
                              .msg_controllen = sizeof(control.b) };
         int fd;
 
@@ -257,7 +261,8 @@ Test(restart, a_notification_left_in_flight_is_answered_from_the_journal)
         close(out[1]);
         listener = recv_fd(sp[0]);
         cr_assert_eq(poll(&(struct pollfd){ .fd = listener, .events = POLLIN }, 1, 10000), 1);
-        cr_assert_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req), 0, "RECV: %s", strerror(errno));
+        cr_assert_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req), 0, "RECV: %s",
+                     strerror(errno));
         cr_assert_eq(req.data.nr, SYS_mkdir);
 
         fds[0] = listener;
@@ -276,9 +281,11 @@ Test(restart, a_notification_left_in_flight_is_answered_from_the_journal)
         svc_exec(&s, fds, names, 3, NULL);
         svc_wait_message(&s, "READY=1", 10000);
         f = fdopen(out[0], "r");
-        cr_assert_not_null(fgets(result, sizeof(result), f), "the orphaned call was never answered");
+        cr_assert_not_null(fgets(result, sizeof(result), f),
+                           "the orphaned call was never answered");
         cr_assert_str_eq(result, "mkdir: EPERM\n");
-        cr_assert(strstr(daemon_log(&s.d), "journal: answering notification"), "%s", daemon_log(&s.d));
+        cr_assert(strstr(daemon_log(&s.d), "journal: answering notification"), "%s",
+                  daemon_log(&s.d));
         cr_assert_eq(j->slots[7].listener_id, 0, "the slot is cleared once answered");
         cr_assert_eq(waitpid(child, &status, 0), child);
         fclose(f);

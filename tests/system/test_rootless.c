@@ -17,16 +17,18 @@
 
 /* mkdir denied and uname allowed by the daemon; every open done by the
  * daemon with the task's credentials (the open handler). */
-#define ROOTLESS_POLICY                                                                            \
-        "{\"name\":\"rootless\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                \
-        "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\","          \
-        "\"errnoRet\":\"EPERM\"},"                                                                 \
-        "{\"names\":[\"uname\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"},"                    \
-        "{\"names\":[\"open\",\"openat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}"
+#define ROOTLESS_POLICY                                                                     \
+        "{\"name\":\"rootless\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["        \
+        "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\"," \
+        "\"errnoRet\":\"EPERM\"},"                                                          \
+        "{\"names\":[\"uname\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"},"            \
+        "{\"names\":[\"open\",\"openat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":"  \
+        "\"open\"}]}"
 
-#define MKNOD_POLICY                                                                               \
-        "{\"name\":\"devices\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                 \
-        "{\"names\":[\"mknod\",\"mknodat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mknod\"}]}"
+#define MKNOD_POLICY                                                                         \
+        "{\"name\":\"devices\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["          \
+        "{\"names\":[\"mknod\",\"mknodat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":" \
+        "\"mknod\"}]}"
 
 static const struct test_policy policies[] = { { "rootless.json", ROOTLESS_POLICY }, {} };
 
@@ -108,7 +110,8 @@ Test(rootless, daemon_of_a_user_serves_that_user, .timeout = 60)
         cr_assert(strstr(daemon_log(&d), "UNOTIFY_ACT_EMULATE open: EACCES"), "%s", daemon_log(&d));
 
         /* The owner's unotifyctl reads its daemon's counters. */
-        run_as(&owner, (const char *const[]){ UNOTIFYCTL, "stats", "--socket", d.control, NULL }, &r);
+        run_as(&owner, (const char *const[]){ UNOTIFYCTL, "stats", "--socket", d.control, NULL },
+               &r);
         cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
         cr_assert(strstr(r.out, "notifications_received"), "%s", r.out);
         remove_files();
@@ -159,7 +162,8 @@ Test(rootless, unprivileged_container_policy_refused_at_load, .timeout = 30)
         cr_assert_not_null(mkdtemp(dir));
         cr_assert_eq(chmod(dir, 0755), 0);
         snprintf(path, sizeof(path), "%s/unprivileged-container.json", dir);
-        snprintf(cmd, sizeof(cmd), "cp %s/policy/examples/unprivileged-container.json %s && chmod 644 %s",
+        snprintf(cmd, sizeof(cmd),
+                 "cp %s/policy/examples/unprivileged-container.json %s && chmod 644 %s",
                  UNOTIFY_SOURCE_DIR, path, path);
         cr_assert_eq(system(cmd), 0);
 
@@ -178,8 +182,8 @@ Test(rootless, unprivileged_container_policy_refused_at_load, .timeout = 30)
  * even reach the sockets. */
 Test(rootless, other_user_cannot_reach_the_sockets, .timeout = 60)
 {
-        const char *run[] = { UNOTIFY_RUN, "--socket", d.socket, "--policy", "rootless", "--",
-                              PROBE, "uname", NULL };
+        const char *run[] = { UNOTIFY_RUN, "--socket", d.socket, "--policy", "rootless",
+                              "--",        PROBE,      "uname",  NULL };
         const char *ctl[] = { UNOTIFYCTL, "stats", "--socket", d.control, NULL };
         struct cmd_result r;
 
@@ -197,8 +201,8 @@ Test(rootless, other_user_cannot_reach_the_sockets, .timeout = 60)
  * user's listener and control requests (SO_PEERCRED). */
 Test(rootless, daemon_refuses_another_users_peer, .timeout = 60)
 {
-        const char *run[] = { UNOTIFY_RUN, "--socket", d.socket, "--policy", "rootless", "--",
-                              PROBE, "uname", NULL };
+        const char *run[] = { UNOTIFY_RUN, "--socket", d.socket, "--policy", "rootless",
+                              "--",        PROBE,      "uname",  NULL };
         const char *ctl[] = { UNOTIFYCTL, "stats", "--socket", d.control, NULL };
         struct cmd_result r;
 
@@ -238,8 +242,9 @@ Test(rootless, learn_mode_records_and_enforces, .timeout = 90)
 {
         const char *workload = "cat /etc/hostname >/dev/null; date >/dev/null; ls / >/dev/null";
         char out[400], installed[400], more[200];
-        const char *learn[] = { UNOTIFYCTL, "learn", "-s", d.socket, "-c", d.control, "--out", out, "--",
-                                "/bin/busybox", "sh", "-c", workload, NULL };
+        const char *learn[] = { UNOTIFYCTL, "learn", "-s",     d.socket, "-c",
+                                d.control,  "--out", out,      "--",     "/bin/busybox",
+                                "sh",       "-c",    workload, NULL };
         const char *reload[] = { UNOTIFYCTL, "reload", "--socket", d.control, NULL };
         struct cmd_result r;
         char *profile;
@@ -259,18 +264,19 @@ Test(rootless, learn_mode_records_and_enforces, .timeout = 90)
         cr_assert_eq(r.status, 0, "reload as the user: %s%s", r.out, r.err);
 
         run_as(&owner,
-               (const char *const[]){ UNOTIFY_RUN, "--socket", d.socket, "--policy", "learned", "--",
-                                      "/bin/busybox", "sh", "-c", workload, NULL },
+               (const char *const[]){ UNOTIFY_RUN, "--socket", d.socket, "--policy", "learned",
+                                      "--", "/bin/busybox", "sh", "-c", workload, NULL },
                &r);
         cr_assert_eq(r.status, 0, "the recorded workload under its profile: %s%s", r.out, r.err);
         snprintf(more, sizeof(more), "%s; mkdir /tmp/unotify-rootless-learn-x", workload);
         run_as(&owner,
-               (const char *const[]){ UNOTIFY_RUN, "--socket", d.socket, "--policy", "learned", "--",
-                                      "/bin/busybox", "sh", "-c", more, NULL },
+               (const char *const[]){ UNOTIFY_RUN, "--socket", d.socket, "--policy", "learned",
+                                      "--", "/bin/busybox", "sh", "-c", more, NULL },
                &r);
         cr_assert_neq(r.status, 0);
-        cr_assert(strstr(r.err, "can't create directory '/tmp/unotify-rootless-learn-x': Operation not "
-                                "permitted"),
+        cr_assert(strstr(r.err,
+                         "can't create directory '/tmp/unotify-rootless-learn-x': Operation not "
+                         "permitted"),
                   "%s", r.err);
         daemon_stop(&d);
 }

@@ -87,9 +87,10 @@ Test(service, socket_activation_by_systemd_socket_activate)
 
                 dup2(log, 2);
                 close_range(3, ~0u, 0);
-                execlp("systemd-socket-activate", "systemd-socket-activate", "-l", s.d.socket, "-l", s.d.control,
-                       "--fdname=handoff:control", "-E", notify, UNOTIFYD, "-v", "--socket", s.d.socket,
-                       "--control-socket", s.d.control, "--policy-dir", s.d.policy_dir, NULL);
+                execlp("systemd-socket-activate", "systemd-socket-activate", "-l", s.d.socket, "-l",
+                       s.d.control, "--fdname=handoff:control", "-E", notify, UNOTIFYD, "-v",
+                       "--socket", s.d.socket, "--control-socket", s.d.control, "--policy-dir",
+                       s.d.policy_dir, NULL);
                 _exit(127);
         }
         /* systemd-socket-activate binds, then listens, then starts the
@@ -125,7 +126,8 @@ Test(service, socket_activation_by_listen_fds)
         close(fds[1]);
         svc_wait_message(&s, "READY=1", 10000);
         assert_serves_both_sockets();
-        cr_assert(strstr(daemon_log(&s.d), "2 fds passed by the service manager"), "%s", daemon_log(&s.d));
+        cr_assert(strstr(daemon_log(&s.d), "2 fds passed by the service manager"), "%s",
+                  daemon_log(&s.d));
         svc_stop(&s, SIGTERM);
         cr_assert_eq(stat(s.d.socket, &st), 0, "an activated socket must not be removed");
 }
@@ -163,8 +165,9 @@ Test(service, fds_it_cannot_use_are_closed_with_a_warning)
         cr_assert_eq(waitpid(s.d.pid, &r.status, 0), s.d.pid);
         s.d.pid = 0;
         cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 69, "status 0x%x", r.status);
-        cr_assert(strstr(daemon_log(&s.d), "the fd named \"control\" is not a listening unix stream socket"), "%s",
-                  daemon_log(&s.d));
+        cr_assert(strstr(daemon_log(&s.d),
+                         "the fd named \"control\" is not a listening unix stream socket"),
+                  "%s", daemon_log(&s.d));
 
         /* An fd with a name nobody asks for is closed, not leaked. */
         cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
@@ -175,8 +178,8 @@ Test(service, fds_it_cannot_use_are_closed_with_a_warning)
         close(fds[0]);
         close(p[0]);
         svc_wait_message(&s, "READY=1", 10000);
-        cr_assert(strstr(daemon_log(&s.d), "closing fd 4 passed as \"bogus\": not ours to use"), "%s",
-                  daemon_log(&s.d));
+        cr_assert(strstr(daemon_log(&s.d), "closing fd 4 passed as \"bogus\": not ours to use"),
+                  "%s", daemon_log(&s.d));
         cr_assert_eq(fcntl(p[1], F_GETFD) >= 0, true);
         /* The daemon holds no copy of the pipe: its read end is gone (EPIPE). */
         signal(SIGPIPE, SIG_IGN);
@@ -284,17 +287,21 @@ Test(service, journal_entries_when_stderr_is_the_journal)
         s.journal_socket = path;
         svc_exec(&s, NULL, NULL, 0, NULL);
         svc_wait_message(&s, "READY=1", 10000);
-        journal_entry_with(jfd, (const char *[]){ "MESSAGE=serving ", "PRIORITY=5\n",
-                                                  "SYSLOG_IDENTIFIER=unotifyd\n",
-                                                  "MESSAGE_ID=535dbac5627747aa91c22eb93500d414\n", NULL },
+        journal_entry_with(jfd,
+                           (const char *[]){ "MESSAGE=serving ", "PRIORITY=5\n",
+                                             "SYSLOG_IDENTIFIER=unotifyd\n",
+                                             "MESSAGE_ID=535dbac5627747aa91c22eb93500d414\n",
+                                             NULL },
                            5000);
 
         snprintf(path, sizeof(path), "%s/x", s.d.dir);
         sandbox_start_run(&box, s.d.socket, "demo", path);
         cr_assert_str_eq(sandbox_mkdir(&box), "EPERM");
         snprintf(opid, sizeof(opid), "OBJECT_PID=%d\n", (int)box.task);
-        journal_entry_with(jfd, (const char *[]){ "MESSAGE=listener 1: container ",
-                                                  "MESSAGE_ID=0798160cdc28415685f9c10b8e2283b2\n", opid, NULL },
+        journal_entry_with(jfd,
+                           (const char *[]){ "MESSAGE=listener 1: container ",
+                                             "MESSAGE_ID=0798160cdc28415685f9c10b8e2283b2\n", opid,
+                                             NULL },
                            5000);
         sandbox_stop(&box);
 
@@ -303,10 +310,13 @@ Test(service, journal_entries_when_stderr_is_the_journal)
         cr_assert_eq(rename(s.d.policy_dir, moved), 0);
         ctl("reload", &r);
         cr_assert_eq(r.status, 78, "%s", r.err);
-        journal_entry_with(jfd, (const char *[]){ "cannot load policies: No such file or directory\n",
-                                                  "PRIORITY=3\n", "ERRNO=2\n", NULL },
+        journal_entry_with(jfd,
+                           (const char *[]){ "cannot load policies: No such file or directory\n",
+                                             "PRIORITY=3\n", "ERRNO=2\n", NULL },
                            5000);
-        journal_entry_with(jfd, (const char *[]){ "MESSAGE_ID=d329d9acbd884c7a8d0e9f21d700315b\n", NULL }, 5000);
+        journal_entry_with(
+                jfd, (const char *[]){ "MESSAGE_ID=d329d9acbd884c7a8d0e9f21d700315b\n", NULL },
+                5000);
         cr_assert_eq(rename(moved, s.d.policy_dir), 0);
         svc_stop(&s, SIGTERM);
         /* Nothing went to the stderr stream instead. */

@@ -61,12 +61,15 @@ static char t[64];
 
 static const char policy[] =
         "{\"name\":\"soak\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-        "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"},"
+        "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\","
+        "\"errnoRet\":\"EPERM\"},"
         "{\"names\":[\"getuid\"],\"notify\":true,\"action\":\"SCMP_ACT_ALLOW\"},"
         "{\"names\":[\"getppid\"],\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242},"
         "{\"names\":[\"uname\"],\"notify\":true,\"action\":\"SCMP_ACT_KILL_PROCESS\"},"
-        "{\"names\":[\"mknod\",\"mknodat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mknod\"},"
-        "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}";
+        "{\"names\":[\"mknod\",\"mknodat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":"
+        "\"mknod\"},"
+        "{\"names\":[\"openat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":"
+        "\"open\"}]}";
 
 struct job {
         pid_t pid; /* 0: free slot */
@@ -193,15 +196,16 @@ static void job_start(struct job *j, unsigned n, struct tally *tl)
                 if (j->hammer) {
                         /* Its signal count too, after the result line. */
                         dup2(out[1], STDERR_FILENO);
-                        const char *argv[] = { HTARGET, dm->socket, "soak", "--no-killable", "hammer", HAMMER,
-                                               j->dir, "mknod", NULL };
+                        const char *argv[] = { HTARGET,         dm->socket, "soak",
+                                               "--no-killable", "hammer",   HAMMER,
+                                               j->dir,          "mknod",    NULL };
 
                         if (j->hammer == 1) /* without --no-killable */
                                 memmove(&argv[3], &argv[4], 5 * sizeof(argv[0]));
                         execv(HTARGET, (char **)argv);
                 } else
-                        execl(UNOTIFY_RUN, UNOTIFY_RUN, "--socket", dm->socket, "--policy", "soak", "--", FAIRLOAD,
-                              "soak", j->dir, ROUNDS, (char *)NULL);
+                        execl(UNOTIFY_RUN, UNOTIFY_RUN, "--socket", dm->socket, "--policy", "soak",
+                              "--", FAIRLOAD, "soak", j->dir, ROUNDS, (char *)NULL);
                 _exit(127);
         }
         setpgid(j->pid, j->pid);
@@ -217,12 +221,14 @@ static void hammer_check(struct job *j, int status, struct tally *tl)
 {
         unsigned ok, eexist, other;
 
-        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status %d: %s", j->dir, status, j->buf);
-        cr_assert_eq(sscanf(j->buf, "hammer: ok %u eexist %u other %u", &ok, &eexist, &other), 3, "%s: %s",
-                     j->dir, j->buf);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status %d: %s", j->dir,
+                  status, j->buf);
+        cr_assert_eq(sscanf(j->buf, "hammer: ok %u eexist %u other %u", &ok, &eexist, &other), 3,
+                     "%s: %s", j->dir, j->buf);
         cr_assert_eq(other, 0, "%s: %s", j->dir, j->buf);
         cr_assert_eq(ok + eexist, (unsigned)atoi(HAMMER), "%s: %s", j->dir, j->buf);
-        cr_assert_eq(count_dir_entries(j->dir, 0), (unsigned)atoi(HAMMER), "%s: nodes on disk vs %s", j->dir, j->buf);
+        cr_assert_eq(count_dir_entries(j->dir, 0), (unsigned)atoi(HAMMER),
+                     "%s: nodes on disk vs %s", j->dir, j->buf);
         tl->hammers[j->hammer]++;
         tl->nodes += ok;
         tl->node_eexist += eexist;
@@ -254,11 +260,12 @@ static void job_check(struct job *j, int status, struct tally *tl)
                 cr_assert_null(strstr(j->buf, "survived"), "%s: %s", j->dir, j->buf);
                 tl->policy_kills++;
         } else {
-                cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status %d: %s", j->dir, status,
-                          j->buf);
+                cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status %d: %s",
+                          j->dir, status, j->buf);
         }
-        cr_assert_eq(sscanf(j->buf, "soak: rounds %d denied %d opened %d made %d eexist %d returned %d", &rounds,
-                            &denied, &opened, &made, &eexist, &returned),
+        cr_assert_eq(sscanf(j->buf,
+                            "soak: rounds %d denied %d opened %d made %d eexist %d returned %d",
+                            &rounds, &denied, &opened, &made, &eexist, &returned),
                      6, "%s: %s", j->dir, j->buf);
         cr_assert_eq(denied, rounds, "%s: %s", j->dir, j->buf);
         cr_assert_eq(returned, rounds, "%s: %s", j->dir, j->buf);
@@ -266,7 +273,8 @@ static void job_check(struct job *j, int status, struct tally *tl)
         /* A creation answered EEXIST was done by an earlier run of the same
          * interrupted call (outside the journal's window): once, still. */
         cr_assert_eq(made + eexist, rounds, "%s: %s", j->dir, j->buf);
-        cr_assert_eq(count_dir_entries(j->dir, 'f'), (unsigned)rounds, "%s: files on disk vs %s", j->dir, j->buf);
+        cr_assert_eq(count_dir_entries(j->dir, 'f'), (unsigned)rounds, "%s: files on disk vs %s",
+                     j->dir, j->buf);
         tl->finished++;
         tl->made += (unsigned)made;
         tl->eexist += (unsigned)eexist;
@@ -301,12 +309,15 @@ static void job_stuck(const struct job *j)
         char cmd[512];
 
         snprintf(cmd, sizeof(cmd),
-                 "for p in $(pgrep -g %d); do echo \"$p $(tr '\\0' ' ' </proc/$p/cmdline): $(cat /proc/$p/syscall)\"; "
-                 "for t in /proc/$p/task/*; do echo \"  $t: $(cat $t/syscall) $(cat $t/wchan)\"; done; done >&2",
+                 "for p in $(pgrep -g %d); do echo \"$p $(tr '\\0' ' ' </proc/$p/cmdline): $(cat "
+                 "/proc/$p/syscall)\"; "
+                 "for t in /proc/$p/task/*; do echo \"  $t: $(cat $t/syscall) $(cat $t/wchan)\"; "
+                 "done; done >&2",
                  (int)j->pid);
         (void)!system(cmd);
         fprintf(stderr, "soak: daemon log:\n%s\n", daemon_log(dm));
-        cr_assert_fail("%s (pid %d) did not end within 60 s: %.*s", j->dir, (int)j->pid, (int)j->len, j->buf);
+        cr_assert_fail("%s (pid %d) did not end within 60 s: %.*s", j->dir, (int)j->pid,
+                       (int)j->len, j->buf);
 }
 
 static void drain(struct job *jobs, struct tally *tl)
@@ -347,8 +358,8 @@ static void assert_counters_add_up(long long replayed, long long *ret_received)
 
         for (int i = 0; i < 500; i++) {
                 received = daemon_stat(dm, "notifications_received");
-                ended = daemon_stat(dm, "notifications_answered") + daemon_stat(dm, "gone_before_send") +
-                        daemon_stat(dm, "stale_dropped");
+                ended = daemon_stat(dm, "notifications_answered") +
+                        daemon_stat(dm, "gone_before_send") + daemon_stat(dm, "stale_dropped");
                 if (received + replayed == ended)
                         break;
                 poll(NULL, 0, 10);
@@ -359,9 +370,10 @@ static void assert_counters_add_up(long long replayed, long long *ret_received)
                 for (const char *w = log; (w = strstr(w, "warning")); w++)
                         fprintf(stderr, "soak: %.200s\n", w);
         }
-        cr_assert_eq(received + replayed, ended,
-                     "received %lld + %lld from the journal, answered + gone before SEND + stale %lld", received,
-                     replayed, ended);
+        cr_assert_eq(
+                received + replayed, ended,
+                "received %lld + %lld from the journal, answered + gone before SEND + stale %lld",
+                received, replayed, ended);
         *ret_received = received;
 }
 
@@ -429,13 +441,15 @@ static long long clean_batch(struct job *jobs, struct tally *tl, long long repla
         calls = CLEAN_JOBS * atoll(ROUNDS) * CALLS_PER_ROUND;
         for (int i = 0; i < 2; i++)
                 calls += (long long)(ctrs[i].runs - runs[i]) * SOAK_CTR_CALLS;
-        cr_assert_eq(after - before, calls, "the last batch: %lld notifications, the test counts %lld calls",
+        cr_assert_eq(after - before, calls,
+                     "the last batch: %lld notifications, the test counts %lld calls",
                      after - before, calls);
         return calls;
 }
 
 /* A day: UNOTIFY_SOAK_SECONDS bounds it (ctest's TIMEOUT in CI). */
-Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_teardown, .timeout = 86400)
+Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_teardown,
+     .timeout = 86400)
 {
         const char *env = getenv("UNOTIFY_SOAK_SECONDS");
         long long seconds = env ? atoll(env) : 60, start = now_ms(), end = start + seconds * 1000;
@@ -476,10 +490,11 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
         cr_assert(upgraded && base_fds >= 0, "the soak ended before its restart");
         /* Each container caught mid-run then finished its run as it should
          * (soak_ctr_drain asserted its output). */
-        cr_assert_eq(ctr_mid, (unsigned)!ctrs[0].missing + !ctrs[1].missing, "a container not mid-run at the restart");
+        cr_assert_eq(ctr_mid, (unsigned)!ctrs[0].missing + !ctrs[1].missing,
+                     "a container not mid-run at the restart");
         for (int i = 0; i < 2; i++)
-                cr_assert(ctrs[i].missing || ctrs[i].runs > runs_at_restart[i], "%s: no run across the restart",
-                          runtimes[i]);
+                cr_assert(ctrs[i].missing || ctrs[i].runs > runs_at_restart[i],
+                          "%s: no run across the restart", runtimes[i]);
         replayed = daemon_log_count(dm, restart_log, "journal: answering notification");
         assert_counters_add_up(replayed, &received);
         /* The counters start again with the restart's new process. */
@@ -490,19 +505,27 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
         cr_assert_eq(daemon_stat(dm, "listeners"), 0, "listeners left behind");
         fds = wait_fd_count(dm->pid, base_fds, 5000);
         rss = process_rss_kib(dm->pid);
-        printf("soak: %lld s: %u sandboxes (%u finished, %u killed mid-run, %u under a signal storm), %u reloads, "
-               "1 upgrade, 1 restart through the fd store (%lld resumed listeners, %lld notifications answered "
-               "from the journal, %u containers mid-run); %u runc and %u crun containers; %lld notifications "
-               "since the restart, all accounted for, the last %lld exactly the test's count; %u files made, %u "
-               "creations answered EEXIST after an earlier run; %u killed by the policy; %u+%u mknod hammers "
-               "with/without WAIT_KILLABLE_RECV: %u nodes made, %u answered EEXIST after an earlier run, each "
+        printf("soak: %lld s: %u sandboxes (%u finished, %u killed mid-run, %u under a signal "
+               "storm), %u reloads, "
+               "1 upgrade, 1 restart through the fd store (%lld resumed listeners, %lld "
+               "notifications answered "
+               "from the journal, %u containers mid-run); %u runc and %u crun containers; %lld "
+               "notifications "
+               "since the restart, all accounted for, the last %lld exactly the test's count; %u "
+               "files made, %u "
+               "creations answered EEXIST after an earlier run; %u killed by the policy; %u+%u "
+               "mknod hammers "
+               "with/without WAIT_KILLABLE_RECV: %u nodes made, %u answered EEXIST after an "
+               "earlier run, each "
                "once on disk; daemon fds %d -> %d, RSS %ld -> %ld KiB\n",
                seconds, tl.started, tl.finished, tl.killed, tl.storms, reloads,
-               daemon_log_count(dm, restart_log, "resumed with policy"), replayed, ctr_mid, ctrs[0].runs, ctrs[1].runs,
-               received, exact, tl.made, tl.eexist, tl.policy_kills, tl.hammers[1], tl.hammers[2], tl.nodes,
-               tl.node_eexist, base_fds, fds, base_rss, rss);
+               daemon_log_count(dm, restart_log, "resumed with policy"), replayed, ctr_mid,
+               ctrs[0].runs, ctrs[1].runs, received, exact, tl.made, tl.eexist, tl.policy_kills,
+               tl.hammers[1], tl.hammers[2], tl.nodes, tl.node_eexist, base_fds, fds, base_rss,
+               rss);
         fflush(stdout);
-        cr_assert_eq(fds, base_fds, "daemon fds leaked (%d after the restart):\n%s", base_fds, fd_list(dm->pid));
+        cr_assert_eq(fds, base_fds, "daemon fds leaked (%d after the restart):\n%s", base_fds,
+                     fd_list(dm->pid));
 #ifdef __SANITIZE_ADDRESS__
         /* ASan keeps freed memory in quarantine: its RSS only grows. */
         printf("soak: RSS not compared (AddressSanitizer's quarantine)\n");
@@ -565,7 +588,8 @@ static void lifecycles(unsigned n, const char *path)
 /* 10,000 listeners come and go (after 500 to warm up): the daemon's fds
  * are exactly what they were, its RSS within 4 MiB, and its counters add
  * up (every listener added is freed, every notification ended once). */
-Test(soak, listener_lifecycles_leave_fds_and_rss_at_baseline, .init = lifecycle_setup, .fini = lifecycle_teardown)
+Test(soak, listener_lifecycles_leave_fds_and_rss_at_baseline, .init = lifecycle_setup,
+     .fini = lifecycle_teardown)
 {
         const char *env = getenv("UNOTIFY_SOAK_LIFECYCLES");
         unsigned n = env ? (unsigned)atoi(env) : 10000;
@@ -594,9 +618,11 @@ Test(soak, listener_lifecycles_leave_fds_and_rss_at_baseline, .init = lifecycle_
         cr_assert_eq(access(path, F_OK), -1, "a denied mkdir was done");
         fds = wait_fd_count(dm->pid, base_fds, 5000);
         rss = process_rss_kib(dm->pid);
-        printf("soak: %u listener lifecycles in %lld ms: %lld added and freed, %lld notifications all accounted "
+        printf("soak: %u listener lifecycles in %lld ms: %lld added and freed, %lld notifications "
+               "all accounted "
                "for; daemon fds %d -> %d, RSS %ld -> %ld KiB\n",
-               n, now_ms() - t0, daemon_stat(dm, "listeners_added"), received, base_fds, fds, base_rss, rss);
+               n, now_ms() - t0, daemon_stat(dm, "listeners_added"), received, base_fds, fds,
+               base_rss, rss);
         fflush(stdout);
         cr_assert_eq(fds, base_fds, "daemon fds leaked:\n%s", fd_list(dm->pid));
 #ifndef __SANITIZE_ADDRESS__

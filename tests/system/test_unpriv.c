@@ -31,22 +31,28 @@ static void make_policy(void)
 {
         snprintf(policy, sizeof(policy),
                  "{\"name\":\"u\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                 "{\"names\":[\"sysinfo\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"sysinfo\"},"
-                 "{\"names\":[\"setpriority\",\"sched_setscheduler\",\"sched_setattr\",\"sched_setparam\"],"
+                 "{\"names\":[\"sysinfo\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":"
+                 "\"sysinfo\"},"
+                 "{\"names\":[\"setpriority\",\"sched_setscheduler\",\"sched_setattr\",\"sched_"
+                 "setparam\"],"
                  "\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"sched\",\"handlerOptions\":"
-                 "{\"minNice\":-10,\"maxRtPriority\":10,\"policies\":[\"SCHED_OTHER\",\"SCHED_BATCH\","
+                 "{\"minNice\":-10,\"maxRtPriority\":10,\"policies\":[\"SCHED_OTHER\",\"SCHED_"
+                 "BATCH\","
                  "\"SCHED_IDLE\",\"SCHED_FIFO\",\"SCHED_RR\"]}},"
-                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
+                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
+                 "\"handler\":\"mount\","
                  "\"handlerOptions\":{\"types\":[\"tmpfs\",\"bind\"],\"targets\":[\"%s/mnt\"],"
                  "\"sources\":[\"%s/src\"],\"options\":[\"size\",\"mode\"],\"maxSize\":\"16m\","
                  "\"forceFlags\":[\"nosuid\",\"nodev\"],\"allowFlags\":[\"ro\",\"noexec\"]}},"
-                 "{\"names\":[\"setxattr\",\"lsetxattr\",\"fsetxattr\",\"removexattr\",\"lremovexattr\","
+                 "{\"names\":[\"setxattr\",\"lsetxattr\",\"fsetxattr\",\"removexattr\","
+                 "\"lremovexattr\","
                  "\"fremovexattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"xattr\"},"
                  "{\"names\":[\"bpf\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"bpf\"}]}",
                  t, t);
         snprintf(idmap_policy, sizeof(idmap_policy),
                  "{\"name\":\"ui\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
+                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
+                 "\"handler\":\"mount\","
                  "\"handlerOptions\":{\"types\":[\"bind\"],\"targets\":[\"%s/mnt\"],"
                  "\"sources\":[\"%s/src\"],\"idmap\":true}}]}",
                  t, t);
@@ -102,7 +108,8 @@ static void run(const char *const opts[], const char *const args[], struct cmd_r
 }
 
 #define WITH(r, ...) run(NULL, (const char *[]){ __VA_ARGS__, NULL }, r)
-#define WITHOUT(r, ...) run((const char *[]){ "--no-daemon", NULL }, (const char *[]){ __VA_ARGS__, NULL }, r)
+#define WITHOUT(r, ...) \
+        run((const char *[]){ "--no-daemon", NULL }, (const char *[]){ __VA_ARGS__, NULL }, r)
 
 static void expect(struct cmd_result *r, const char *want)
 {
@@ -158,8 +165,9 @@ Test(unpriv, sysinfo_tells_the_cgroups_limit_and_the_containers_age)
         cr_assert_eq(total, host_ram, "without the daemon: the host's");
         /* In no memory limit: the host's memory, the container's age. */
         WITH(&r, "sysinfo");
-        cr_assert_eq(sscanf(r.out, "sysinfo: ok totalram=%llu freeram=%*u uptime=%ld", &total,
-                            &uptime), 2, "%s", r.out);
+        cr_assert_eq(
+                sscanf(r.out, "sysinfo: ok totalram=%llu freeram=%*u uptime=%ld", &total, &uptime),
+                2, "%s", r.out);
         cr_assert_eq(total, host_ram, "%s", r.out);
         cr_assert(uptime >= 0 && uptime <= 30, "the container's init just started: %s", r.out);
         if (si.uptime > 60)
@@ -345,7 +353,8 @@ Test(unpriv, a_swapped_symlink_never_mounts_outside_the_prefix)
         cr_assert_eq(chown(p, HOST_ROOT, HOST_ROOT), 0);
         WITH(&r, "swap", dir, "2000");
         cr_assert_eq(sscanf(r.out, "swap: mounted=%u refused=%u outside=%u", &mounted, &refused,
-                            &outside), 3, "%s", r.out);
+                            &outside),
+                     3, "%s", r.out);
         cr_log_info("%s", r.out);
         cr_assert_eq(outside, 0, "%s", r.out);
         cr_assert(strstr(r.out, " etc=clean "), "%s", r.out);
@@ -393,8 +402,9 @@ Test(unpriv, an_idmapped_bind_shows_host_roots_files_as_the_containers_root)
                 char src[256];
 
                 snprintf(src, sizeof(src), "%s/src", t);
-                run(NULL, (const char *[]){ "mount", "bind", src, mnt, "", "+", "ls", file, "+",
-                                            "write", made, NULL },
+                run(NULL,
+                    (const char *[]){ "mount", "bind", src, mnt, "", "+", "ls", file, "+", "write",
+                                      made, NULL },
                     &r);
         }
         policy_name = "u";
@@ -462,11 +472,12 @@ Test(unpriv, mounts_exactly_once_under_a_signal_storm_without_wait_killable)
         snprintf(dir, sizeof(dir), "%s/mnt/h", t);
         cr_assert_eq(mkdir(dir, 0755), 0);
         cr_assert_eq(chown(dir, HOST_ROOT, HOST_ROOT), 0);
-        run((const char *[]){ "--no-killable", NULL }, (const char *[]){ "hammer-mount", dir, "300", NULL },
-            &r);
+        run((const char *[]){ "--no-killable", NULL },
+            (const char *[]){ "hammer-mount", dir, "300", NULL }, &r);
         cr_log_info("%s", r.out);
-        cr_assert_eq(sscanf(r.out, "hammer: calls=300 failed=%d (%*[^)]) once=%d twice=%d none=%d", &failed,
-                            &once, &twice, &none), 4, "%s", r.out);
+        cr_assert_eq(sscanf(r.out, "hammer: calls=300 failed=%d (%*[^)]) once=%d twice=%d none=%d",
+                            &failed, &once, &twice, &none),
+                     4, "%s", r.out);
         cr_assert_eq(failed, 0, "%s", r.out);
         cr_assert_eq(twice, 0, "no mount made twice: %s", r.out);
         cr_assert_eq(once, 300, "%s", r.out);
@@ -513,8 +524,8 @@ Test(unpriv, device_programs_in_the_containers_own_cgroup_only)
 
         if (!make_cgroup2(cg, sizeof(cg)))
                 cr_skip_test("no cgroup2 hierarchy");
-        run((const char *[]){ "--no-daemon", "--cgroup", cg, NULL }, (const char *[]){ "bpf-dev", cg, NULL },
-            &r);
+        run((const char *[]){ "--no-daemon", "--cgroup", cg, NULL },
+            (const char *[]){ "bpf-dev", cg, NULL }, &r);
         cr_assert(strstr(r.out, "load: EPERM\n"), "no bpf without the daemon: %s", r.out);
         run((const char *[]){ "--cgroup", cg, NULL }, (const char *[]){ "bpf-dev", cg, NULL }, &r);
         rmdir(cg);
@@ -547,8 +558,8 @@ Test(unpriv, own_mounts_survive_a_daemon_upgrade)
                 int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
                 dup2(o, 1);
-                execl(UTARGET, UTARGET, d.socket, "u", "mount", "tmpfs", "none", mnt, "size=1m", "+",
-                      "sleep", "4", "+", "umount", mnt, (char *)NULL);
+                execl(UTARGET, UTARGET, d.socket, "u", "mount", "tmpfs", "none", mnt, "size=1m",
+                      "+", "sleep", "4", "+", "umount", mnt, (char *)NULL);
                 _exit(127);
         }
         for (int i = 0; i < 100; i++) {
@@ -565,9 +576,11 @@ Test(unpriv, own_mounts_survive_a_daemon_upgrade)
         }
         cr_assert(strstr(buf, "mount: ok"), "%s", buf);
         cr_assert_eq(kill(d.pid, SIGUSR2), 0);
-        for (int i = 0; i < 100 && !strstr(daemon_log(&d), "fds passed by the process we replaced"); i++)
+        for (int i = 0; i < 100 && !strstr(daemon_log(&d), "fds passed by the process we replaced");
+             i++)
                 usleep(50000);
-        cr_assert(strstr(daemon_log(&d), "fds passed by the process we replaced"), "%s", daemon_log(&d));
+        cr_assert(strstr(daemon_log(&d), "fds passed by the process we replaced"), "%s",
+                  daemon_log(&d));
         cr_assert_eq(waitpid(pid, &status, 0), pid);
         fd = open(out, O_RDONLY | O_CLOEXEC);
         cr_assert_geq(fd, 0);

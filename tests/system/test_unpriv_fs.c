@@ -29,15 +29,18 @@ static void setup(void)
         cr_assert_eq(chown(mnt, HOST_ROOT, HOST_ROOT), 0);
         snprintf(policy, sizeof(policy),
                  "{\"name\":\"f\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
+                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
+                 "\"handler\":\"mount\","
                  "\"handlerOptions\":{\"types\":[\"proc\",\"sysfs\",\"mqueue\",\"devpts\"],"
                  "\"targets\":[\"%s\"],\"options\":[\"hidepid\",\"subset\",\"newinstance\","
                  "\"ptmxmode\",\"mode\",\"gid\"],\"allowFlags\":[\"ro\"]}}]}",
                  mnt);
         snprintf(overlay_policy, sizeof(overlay_policy),
                  "{\"name\":\"o\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"mount\","
-                 "\"handlerOptions\":{\"types\":[\"overlay\"],\"targets\":[\"%s\"],\"sources\":[\"%s/src\"],"
+                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
+                 "\"handler\":\"mount\","
+                 "\"handlerOptions\":{\"types\":[\"overlay\"],\"targets\":[\"%s\"],\"sources\":[\"%"
+                 "s/src\"],"
                  "\"options\":[\"lowerdir\",\"upperdir\",\"workdir\"]}}]}",
                  mnt, t);
         {

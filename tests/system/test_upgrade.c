@@ -152,8 +152,8 @@ static void wait_log(const struct test_daemon *d, const char *what, unsigned n, 
 
         while (occurrences(daemon_log(d), what) < n && ms_now() < end)
                 poll(NULL, 0, 10);
-        cr_assert_geq(occurrences(daemon_log(d), what), n, "no \"%s\" (x%u) within %d ms:\n%s", what, n,
-                      timeout_ms, daemon_log(d));
+        cr_assert_geq(occurrences(daemon_log(d), what), n, "no \"%s\" (x%u) within %d ms:\n%s",
+                      what, n, timeout_ms, daemon_log(d));
 }
 
 /* In a forked child: filter, handoff (policy demo), one mkdir; exits 0
@@ -210,14 +210,15 @@ Test(upgrade, a_handoff_half_sent_at_sigusr2_is_served_by_the_new_process)
         cr_assert_eq(kill(d.pid, SIGUSR2), 0);
         wait_log(&d, "1 handoff being read: finishing it first", 1, 5000);
         poll(NULL, 0, 300);
-        cr_assert_null(strstr(daemon_log(&d), "upgrade: exec"), "exec before the handoff was read:\n%s",
-                       daemon_log(&d));
+        cr_assert_null(strstr(daemon_log(&d), "upgrade: exec"),
+                       "exec before the handoff was read:\n%s", daemon_log(&d));
         reply = box_finish(&b);
         cr_assert(strstr(reply, "\"ok\":true") && strstr(reply, "\"listener\":1"), "%s", reply);
         wait_log(&d, "serving ", 2, 10000);
         log = daemon_log(&d);
         cr_assert(strstr(log, "upgrade: exec ") && strstr(log, "with 1 listeners"), "%s", log);
-        cr_assert_lt(strstr(log, "listener 1: container half"), strstr(log, "upgrade: exec "), "%s", log);
+        cr_assert_lt(strstr(log, "listener 1: container half"), strstr(log, "upgrade: exec "), "%s",
+                     log);
         cr_assert(strstr(log, "fds passed by the process we replaced"), "%s", log);
         cr_assert_eq(d.pid, pid);
         cr_assert_str_eq(box_mkdir(&b), "EPERM");
@@ -245,15 +246,19 @@ Test(upgrade, a_silent_half_handoff_gets_an_error_and_the_upgrade_goes_on)
         cr_assert_eq(kill(d.pid, SIGUSR2), 0);
         wait_log(&d, "serving ", 2, 10000);
         waited = ms_now() - t0;
-        cr_assert(strstr(daemon_log(&d), "no complete message within 1500 ms"), "%s", daemon_log(&d));
-        cr_assert_lt(strstr(daemon_log(&d), "no complete message"), strstr(daemon_log(&d), "upgrade: exec"));
+        cr_assert(strstr(daemon_log(&d), "no complete message within 1500 ms"), "%s",
+                  daemon_log(&d));
+        cr_assert_lt(strstr(daemon_log(&d), "no complete message"),
+                     strstr(daemon_log(&d), "upgrade: exec"));
         cr_assert_lt(waited, 6000, "the upgrade waited %lld ms", waited);
         /* The error was sent before the exec; the tail now meets a closed
          * connection, not a hang. */
         reply = box_finish(&b);
-        cr_assert(strstr(reply, "\"ok\":false") && strstr(reply, "no complete message within 1500 ms"),
+        cr_assert(strstr(reply, "\"ok\":false") &&
+                          strstr(reply, "no complete message within 1500 ms"),
                   "%s", reply);
-        cr_log_info("silent half handoff: refused and upgraded after %lld ms (timeout 1500)", waited);
+        cr_log_info("silent half handoff: refused and upgraded after %lld ms (timeout 1500)",
+                    waited);
         box_stop(&b);
 }
 
@@ -328,8 +333,10 @@ Test(upgrade, a_restart_through_the_fd_store_keeps_the_handoff_in_progress)
         cr_assert_str_eq(box_mkdir(&b), "EPERM");
         cr_assert(strstr(daemon_log(&s.d), "resumed with policy demo"), "%s", daemon_log(&s.d));
         cr_assert_eq(waitpid(kid, &status, 0), kid);
-        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the handoff made during the restart "
-                  "was not served:\n%s", daemon_log(&s.d));
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the handoff made during the restart "
+                  "was not served:\n%s",
+                  daemon_log(&s.d));
         box_stop(&b);
         svc_stop(&s, SIGTERM);
         close(socks[0]);

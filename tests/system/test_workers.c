@@ -9,9 +9,10 @@
 #include "harness.h"
 #include "policies.h"
 
-#define EMULATE_POLICY                                                                             \
-        "{\"name\":\"emu\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                     \
-        "{\"names\":[\"open\",\"openat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}"
+#define EMULATE_POLICY                                                                     \
+        "{\"name\":\"emu\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["            \
+        "{\"names\":[\"open\",\"openat\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":" \
+        "\"open\"}]}"
 
 static const struct test_policy demo_only[] = { { "demo.json", DEMO_POLICY }, {} };
 static const struct test_policy with_emulate[] = { { "demo.json", DEMO_POLICY },
@@ -56,15 +57,18 @@ Test(workers, none_until_a_policy_emulates, .timeout = 60)
         char path[400];
 
         daemon_start(&d, demo_only, false);
-        run_sandboxed(&d, "demo", (const char *[]){ PROBE, "mkdir", "/tmp/unotify-workers-x", NULL }, &r);
+        run_sandboxed(&d, "demo",
+                      (const char *[]){ PROBE, "mkdir", "/tmp/unotify-workers-x", NULL }, &r);
         cr_assert_str_eq(r.out, "mkdir: EPERM\n", "%s%s", r.out, r.err);
-        cr_assert_eq(threads_of(d.pid), 1, "a daemon whose policies emulate nothing runs one thread");
+        cr_assert_eq(threads_of(d.pid), 1,
+                     "a daemon whose policies emulate nothing runs one thread");
 
         snprintf(path, sizeof(path), "%s/emu.json", d.policy_dir);
         write_file(path, EMULATE_POLICY);
         run_cmd(reload, 10000, &r);
         cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
-        cr_assert_eq(threads_of(d.pid), 1 + 4, "the reload that brings an emulating policy starts 4 workers");
+        cr_assert_eq(threads_of(d.pid), 1 + 4,
+                     "the reload that brings an emulating policy starts 4 workers");
         assert_emulated_cat();
         daemon_stop(&d);
 }

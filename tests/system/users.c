@@ -17,7 +17,8 @@ void test_user_get(const char *name, struct test_user *ret)
         if (!pw) {
                 snprintf(cmd, sizeof(cmd),
                          "useradd --system --no-create-home --shell /usr/sbin/nologin %s "
-                         "2>/dev/null", name);
+                         "2>/dev/null",
+                         name);
                 /* Another test of the run may be making it at the same time. */
                 (void)!system(cmd);
                 pw = getpwnam(name);
@@ -43,8 +44,10 @@ const char *const *as_user_wrapper(struct test_user *u)
 
 void run_as(const struct test_user *u, const char *const argv[], struct cmd_result *ret)
 {
-        const char *full[40] = { "/usr/bin/setpriv", u->uid_arg, u->gid_arg, "--clear-groups",
-                                 "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "--" };
+        const char *full[40] = { "/usr/bin/setpriv", u->uid_arg,
+                                 u->gid_arg,         "--clear-groups",
+                                 "/usr/bin/env",     "-u",
+                                 "XDG_RUNTIME_DIR",  "--" };
         size_t n = 8;
 
         for (size_t i = 0; argv[i]; i++) {

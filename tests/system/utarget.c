@@ -92,8 +92,9 @@ static void send_fd(int sock, int fd)
 {
         char c = 'f', ctl[CMSG_SPACE(sizeof(int))] = {};
         struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-                            .msg_controllen = sizeof(ctl) };
+        struct msghdr m = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+        };
         struct cmsghdr *h = CMSG_FIRSTHDR(&m);
 
         h->cmsg_level = SOL_SOCKET;
@@ -108,8 +109,9 @@ static int recv_fd(int sock)
 {
         char c, ctl[CMSG_SPACE(sizeof(int))] = {};
         struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-                            .msg_controllen = sizeof(ctl) };
+        struct msghdr m = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+        };
         struct cmsghdr *h;
         int fd;
 
@@ -131,10 +133,11 @@ static void put(const char *path, const char *text)
 /* What a runtime leaves a container: no CAP_SYS_ADMIN, CAP_SYS_NICE... */
 static void drop_caps(void)
 {
-        static const int keep[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID,
-                                    CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_SETPCAP,
-                                    CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_MKNOD,
-                                    CAP_AUDIT_WRITE, CAP_SETFCAP };
+        static const int keep[] = { CAP_CHOWN,      CAP_DAC_OVERRIDE, CAP_FOWNER,
+                                    CAP_FSETID,     CAP_KILL,         CAP_SETGID,
+                                    CAP_SETUID,     CAP_SETPCAP,      CAP_NET_BIND_SERVICE,
+                                    CAP_SYS_CHROOT, CAP_MKNOD,        CAP_AUDIT_WRITE,
+                                    CAP_SETFCAP };
         struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
         struct __user_cap_data_struct d[2] = {};
         uint64_t mask = 0;
@@ -142,7 +145,8 @@ static void drop_caps(void)
         for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
                 mask |= 1ull << keep[i];
         for (int c = 0; c <= 63; c++)
-                if (!(mask & 1ull << c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+                if (!(mask & 1ull << c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
+                    errno != EINVAL)
                         die("PR_CAPBSET_DROP");
         d[0].effective = d[0].permitted = (uint32_t)mask;
         d[1].effective = d[1].permitted = (uint32_t)(mask >> 32);
@@ -271,7 +275,8 @@ int main(int argc, char **argv)
         int i = 3;
 
         if (argc < 4) {
-                fprintf(stderr, "usage: utarget SOCKET POLICY [--no-daemon] [--cgroup DIR] SCENARIO ARGS...\n");
+                fprintf(stderr, "usage: utarget SOCKET POLICY [--no-daemon] [--cgroup DIR] "
+                                "SCENARIO ARGS...\n");
                 return 2;
         }
         s.socket = argv[1];

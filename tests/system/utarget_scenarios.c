@@ -33,22 +33,39 @@ const char *ename(int e)
         static char buf[32];
 
         switch (e) {
-        case 0: return "ok";
-        case EPERM: return "EPERM";
-        case EACCES: return "EACCES";
-        case ENOENT: return "ENOENT";
-        case EFAULT: return "EFAULT";
-        case EINVAL: return "EINVAL";
-        case ESRCH: return "ESRCH";
-        case ENOSYS: return "ENOSYS";
-        case EBUSY: return "EBUSY";
-        case EBADF: return "EBADF";
-        case ENODEV: return "ENODEV";
-        case ENOTDIR: return "ENOTDIR";
-        case ELOOP: return "ELOOP";
-        case ERANGE: return "ERANGE";
-        case ENODATA: return "ENODATA";
-        default: snprintf(buf, sizeof(buf), "errno %d", e); return buf;
+        case 0:
+                return "ok";
+        case EPERM:
+                return "EPERM";
+        case EACCES:
+                return "EACCES";
+        case ENOENT:
+                return "ENOENT";
+        case EFAULT:
+                return "EFAULT";
+        case EINVAL:
+                return "EINVAL";
+        case ESRCH:
+                return "ESRCH";
+        case ENOSYS:
+                return "ENOSYS";
+        case EBUSY:
+                return "EBUSY";
+        case EBADF:
+                return "EBADF";
+        case ENODEV:
+                return "ENODEV";
+        case ENOTDIR:
+                return "ENOTDIR";
+        case ELOOP:
+                return "ELOOP";
+        case ERANGE:
+                return "ERANGE";
+        case ENODATA:
+                return "ENODATA";
+        default:
+                snprintf(buf, sizeof(buf), "errno %d", e);
+                return buf;
         }
 }
 
@@ -275,8 +292,8 @@ static int do_swap(const char *dir, int n)
         atomic_store(&s.stop, true);
         pthread_join(t, NULL);
         mountinfo_line("/etc", line, sizeof(line));
-        printf("swap: mounted=%u refused=%u outside=%u etc=%s swaps=%u\n", mounted, refused, outside,
-               strcmp(line, "-") ? "mounted" : "clean", atomic_load(&s.swaps));
+        printf("swap: mounted=%u refused=%u outside=%u etc=%s swaps=%u\n", mounted, refused,
+               outside, strcmp(line, "-") ? "mounted" : "clean", atomic_load(&s.swaps));
         return 0;
 }
 
@@ -348,7 +365,8 @@ static int do_hammer_mount(const char *dir, int n)
                 none += counts[i] == 0;
         }
         printf("hammer: calls=%d failed=%d (%s) once=%d twice=%d none=%d signals=%s\n", n, h.failed,
-               ename(h.first_errno), once, twice, none, signals > (unsigned long)n ? "many" : "few");
+               ename(h.first_errno), once, twice, none,
+               signals > (unsigned long)n ? "many" : "few");
         free(counts);
         return 0;
 }
@@ -370,16 +388,18 @@ static int load_devprog(int type)
                 { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1 },
                 { .code = BPF_JMP | BPF_EXIT },
         };
-        union bpf_attr a = { .prog_type = (uint32_t)type, .insn_cnt = 12,
+        union bpf_attr a = { .prog_type = (uint32_t)type,
+                             .insn_cnt = 12,
                              .insns = (uint64_t)(uintptr_t)insns,
-                             .license = (uint64_t)(uintptr_t)"GPL" };
+                             .license = (uint64_t)(uintptr_t) "GPL" };
 
         return (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
 }
 
 static int attach_devprog(int cmd, int cg, int prog)
 {
-        union bpf_attr a = { .target_fd = (uint32_t)cg, .attach_bpf_fd = (uint32_t)prog,
+        union bpf_attr a = { .target_fd = (uint32_t)cg,
+                             .attach_bpf_fd = (uint32_t)prog,
                              .attach_type = BPF_CGROUP_DEVICE };
 
         return (int)syscall(SYS_bpf, cmd, &a, sizeof(a));
@@ -512,7 +532,8 @@ static int one_scenario(int argc, char **argv)
         if (!strcmp(s, "write") && argc >= 2) {
                 FILE *f = fopen(argv[1], "we");
 
-                printf("write: %s\n", ename(f && fputs("x\n", f) >= 0 && fclose(f) == 0 ? 0 : errno));
+                printf("write: %s\n",
+                       ename(f && fputs("x\n", f) >= 0 && fclose(f) == 0 ? 0 : errno));
                 return 0;
         }
         if (mountapi_scenario(argc, argv) >= 0)

@@ -62,13 +62,16 @@ Test(json_scan, rejects_non_objects_and_deep_nesting, .timeout = 60)
 
 #define STATE(fds, pid, meta, state) \
         "{\"ociVersion\":\"1.0.2\",\"fds\":" fds ",\"pid\":" pid meta ",\"state\":" state "}"
-#define GOOD_STATE "{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\",\"pid\":42,\"bundle\":\"/b\"}"
+#define GOOD_STATE                                                                               \
+        "{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\",\"pid\":42,\"bundle\":" \
+        "\"/b\"}"
 
 Test(handoff_msg, runc_style_state, .timeout = 60)
 {
-        const char *s = STATE("[\"seccompFd\"]", "42",
-                              ",\"metadata\":\"policy=deny-mkdir\\nunotify.syscalls-digest=00ff\\nother=x\"",
-                              GOOD_STATE);
+        const char *s = STATE(
+                "[\"seccompFd\"]", "42",
+                ",\"metadata\":\"policy=deny-mkdir\\nunotify.syscalls-digest=00ff\\nother=x\"",
+                GOOD_STATE);
         struct handoff_msg m;
         char err[256] = "";
 
@@ -105,9 +108,11 @@ Test(handoff_msg, seccomp_flags_metadata, .timeout = 60)
 
 Test(handoff_msg, crun_exec_pid_zero_and_pretty_json, .timeout = 60)
 {
-        const char *s = "{\n  \"ociVersion\": \"1.0.0\",\n  \"fds\": [\n    \"seccompFd\"\n  ],\n"
-                        "  \"pid\": 0,\n  \"state\": {\n    \"ociVersion\": \"1.0.0\",\n    \"id\": \"ctr\",\n"
-                        "    \"status\": \"running\",\n    \"pid\": 0,\n    \"bundle\": \".\"\n  }\n}\n";
+        const char *s =
+                "{\n  \"ociVersion\": \"1.0.0\",\n  \"fds\": [\n    \"seccompFd\"\n  ],\n"
+                "  \"pid\": 0,\n  \"state\": {\n    \"ociVersion\": \"1.0.0\",\n    \"id\": "
+                "\"ctr\",\n"
+                "    \"status\": \"running\",\n    \"pid\": 0,\n    \"bundle\": \".\"\n  }\n}\n";
         struct handoff_msg m;
         char err[256] = "";
 
@@ -159,35 +164,46 @@ struct bad_msg {
 static struct bad_msg bad_msgs[] = {
         { "{", 1, "not valid JSON: string or '}' expected near end of file (line 1, column 1)" },
         { "[]", 0, "the message must be a JSON object" },
-        { "{\"a\":1,\"a\":2}", 0, "not valid JSON: duplicate object key near '\"a\"' (line 1, column 10)" },
-        { STATE("[\"seccompFd\"]", "1", "", GOOD_STATE), 0, "\"fds\" names 1 fds but 0 were received" },
-        { STATE("[\"seccompFd\"]", "1", "", GOOD_STATE), 2, "\"fds\" names 1 fds but 2 were received" },
+        { "{\"a\":1,\"a\":2}", 0,
+          "not valid JSON: duplicate object key near '\"a\"' (line 1, column 10)" },
+        { STATE("[\"seccompFd\"]", "1", "", GOOD_STATE), 0,
+          "\"fds\" names 1 fds but 0 were received" },
+        { STATE("[\"seccompFd\"]", "1", "", GOOD_STATE), 2,
+          "\"fds\" names 1 fds but 2 were received" },
         { STATE("[\"other\"]", "1", "", GOOD_STATE), 1, "no \"seccompFd\" in \"fds\"" },
-        { STATE("[\"seccompFd\",\"seccompFd\"]", "1", "", GOOD_STATE), 2, "\"fds\" names \"seccompFd\" twice" },
+        { STATE("[\"seccompFd\",\"seccompFd\"]", "1", "", GOOD_STATE), 2,
+          "\"fds\" names \"seccompFd\" twice" },
         { STATE("[7]", "1", "", GOOD_STATE), 1, "\"fds\"[0] is not a string" },
         { STATE("\"seccompFd\"", "1", "", GOOD_STATE), 1, "\"fds\" must be an array of names" },
         { STATE("[\"seccompFd\"]", "-4", "", GOOD_STATE), 1, "\"pid\" must be a non-negative pid" },
-        { STATE("[\"seccompFd\"]", "\"1\"", "", GOOD_STATE), 1, "\"pid\" must be a non-negative pid" },
-        { STATE("[\"seccompFd\"]", "1", ",\"metadata\":5", GOOD_STATE), 1, "\"metadata\" must be a string" },
+        { STATE("[\"seccompFd\"]", "\"1\"", "", GOOD_STATE), 1,
+          "\"pid\" must be a non-negative pid" },
+        { STATE("[\"seccompFd\"]", "1", ",\"metadata\":5", GOOD_STATE), 1,
+          "\"metadata\" must be a string" },
         { STATE("[\"seccompFd\"]", "1", ",\"metadata\":\"policy\"", GOOD_STATE), 1,
           "metadata line \"policy\" is not KEY=VALUE" },
-        { STATE("[\"seccompFd\"]", "1", ",\"metadata\":\"policy=\"", GOOD_STATE), 1, "metadata \"policy\" is empty" },
+        { STATE("[\"seccompFd\"]", "1", ",\"metadata\":\"policy=\"", GOOD_STATE), 1,
+          "metadata \"policy\" is empty" },
         { STATE("[\"seccompFd\"]", "1", ",\"metadata\":\"policy=a\\npolicy=b\"", GOOD_STATE), 1,
           "metadata names \"policy\" twice" },
-        { STATE("[\"seccompFd\"]", "1", ",\"metadata\":\"unotify.syscalls-digest=xyz\"", GOOD_STATE), 1,
-          "metadata \"unotify.syscalls-digest\" is not 1-16 hex digits" },
+        { STATE("[\"seccompFd\"]", "1", ",\"metadata\":\"unotify.syscalls-digest=xyz\"",
+                GOOD_STATE),
+          1, "metadata \"unotify.syscalls-digest\" is not 1-16 hex digits" },
         { "{\"metadata\":\"a=\\u0000\"}", 1,
-          "not valid JSON: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a=\\u0000\"' (line 1, column 22)" },
+          "not valid JSON: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a=\\u0000\"' "
+          "(line 1, column 22)" },
         { STATE("[\"seccompFd\"]", "1", "", "[]"), 1, "\"state\" must be an object" },
         { STATE("[\"seccompFd\"]", "1", "", "{\"id\":3}"), 1, "\"state.id\" must be a string" },
-        { STATE("[\"seccompFd\"]", "1", "", "{\"id\":\"\"}"), 1, "\"state.id\" must be 1-1024 bytes" },
+        { STATE("[\"seccompFd\"]", "1", "", "{\"id\":\"\"}"), 1,
+          "\"state.id\" must be 1-1024 bytes" },
         { STATE("[\"seccompFd\"]", "1", "", "{\"id\":\"c\",\"annotations\":[]}"), 1,
           "\"state.annotations\" must be an object" },
-        { STATE("[\"seccompFd\"]", "1", "", "{\"id\":\"c\",\"annotations\":{\"a\":\"b\",\"k\":1}}"), 1,
-          "annotation \"k\" is not a string" },
+        { STATE("[\"seccompFd\"]", "1", "", "{\"id\":\"c\",\"annotations\":{\"a\":\"b\",\"k\":1}}"),
+          1, "annotation \"k\" is not a string" },
         { "{\"fds\":[],\"state\":{}}", 0, "\"ociVersion\" must be a string" },
         { "{\"unotifyQuery\":\"policy\",\"policy\":\"x\"}", 1, "a query carries no fds" },
-        { "{\"unotifyQuery\":\"other\",\"policy\":\"x\"}", 0, "\"unotifyQuery\" must be \"policy\"" },
+        { "{\"unotifyQuery\":\"other\",\"policy\":\"x\"}", 0,
+          "\"unotifyQuery\" must be \"policy\"" },
         { "{\"unotifyQuery\":\"policy\"}", 0, "\"policy\" must be a string" },
 };
 
@@ -201,8 +217,8 @@ ParameterizedTest(struct bad_msg *b, handoff_msg, bad, .timeout = 60)
         struct handoff_msg m = { .pid = 12345 };
         char err[256] = "";
 
-        cr_assert_eq(handoff_msg_parse(b->json, strlen(b->json), b->n_fds, &m, err, sizeof(err)), -EBADMSG,
-                     "accepted: %s", b->json);
+        cr_assert_eq(handoff_msg_parse(b->json, strlen(b->json), b->n_fds, &m, err, sizeof(err)),
+                     -EBADMSG, "accepted: %s", b->json);
         cr_assert_str_eq(err, b->error, "for %s", b->json);
         cr_assert_eq(m.pid, 12345, "ret must be untouched on failure");
 }
@@ -215,7 +231,8 @@ Test(handoff_msg, metadata_limits, .timeout = 60)
         char err[256] = "";
 
         memset(meta, 'a', sizeof(meta) - 1);
-        cr_assert(asprintf(&s, STATE("[\"seccompFd\"]", "1", ",\"metadata\":\"%s\"", GOOD_STATE), meta) > 0);
+        cr_assert(asprintf(&s, STATE("[\"seccompFd\"]", "1", ",\"metadata\":\"%s\"", GOOD_STATE),
+                           meta) > 0);
         cr_assert_eq(handoff_msg_parse(s, strlen(s), 1, &m, err, sizeof(err)), -EBADMSG);
         cr_assert_str_eq(err, "\"metadata\" is longer than 16384 bytes");
         free(s);

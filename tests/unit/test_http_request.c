@@ -18,10 +18,13 @@ struct http_case {
 };
 
 static const struct http_case cases[] = {
-        { "prometheus' scrape", "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9477\r\nAccept: text/plain;q=0.5\r\n"
-          "X-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n", 1, HTTP_GET, "/metrics", true, 1 },
+        { "prometheus' scrape",
+          "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9477\r\nAccept: text/plain;q=0.5\r\n"
+          "X-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n",
+          1, HTTP_GET, "/metrics", true, 1 },
         { "HTTP/1.0, bare LF", "GET /metrics HTTP/1.0\n\n", 1, HTTP_GET, "/metrics", true, 0 },
-        { "HEAD with a query", "HEAD /metrics?name[]=x HTTP/1.1\r\n\r\n", 1, HTTP_HEAD, "/metrics?name[]=x", true, 1 },
+        { "HEAD with a query", "HEAD /metrics?name[]=x HTTP/1.1\r\n\r\n", 1, HTTP_HEAD,
+          "/metrics?name[]=x", true, 1 },
         { "other path", "GET /metricsx HTTP/1.1\r\n\r\n", 1, HTTP_GET, "/metricsx", false, 1 },
         { "other method", "DELETE /metrics HTTP/1.1\r\n\r\n", 1, HTTP_OTHER, "/metrics", true, 1 },
         { "empty header value", "GET / HTTP/1.1\r\nX-Empty:\r\n\r\n", 1, HTTP_GET, "/", false, 1 },
@@ -82,7 +85,8 @@ Test(http, byte_by_byte, .timeout = 30)
                 cr_assert_eq(http_request_parse(in, n, &r), 0, "at %zu bytes", n);
         cr_assert_eq(http_request_parse(in, head, &r), 1);
         cr_assert_eq(r.head_len, head);
-        cr_assert_eq(http_request_parse(in, strlen(in), &r), 1, "bytes after the head are not its business");
+        cr_assert_eq(http_request_parse(in, strlen(in), &r), 1,
+                     "bytes after the head are not its business");
 }
 
 Test(http, limits, .timeout = 30)

@@ -44,7 +44,9 @@ static int send_fd(int sock, int fd)
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
         } u = {};
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr msg = { .msg_iov = &iov,
+                              .msg_iovlen = 1,
+                              .msg_control = u.buf,
                               .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
@@ -63,7 +65,9 @@ static int recv_fd(int sock)
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
         } u = {};
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr msg = { .msg_iov = &iov,
+                              .msg_iovlen = 1,
+                              .msg_control = u.buf,
                               .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *cm;
         int fd = -1;
@@ -91,7 +95,8 @@ static void child(int sock)
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 _exit(3);
-        fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                          &prog);
         if (fd < 0 || send_fd(sock, fd) < 0)
                 _exit(3);
         close(fd);
@@ -243,7 +248,10 @@ Test(listener_set, answers_by_policy_and_removes_on_hangup)
         struct metrics metrics = {};
         struct hooks_seen seen = {};
         const struct listener_hooks hooks = {
-                .userdata = &seen, .added = seen_added, .removed = seen_removed, .gone = seen_gone,
+                .userdata = &seen,
+                .added = seen_added,
+                .removed = seen_removed,
+                .gone = seen_gone,
         };
         struct listener_set *s;
         struct inflight *j;

@@ -18,10 +18,12 @@ static struct unotify_policy *load(const char *name, const char *syscalls)
         struct unotify_policy *p = NULL;
 
         snprintf(json, sizeof(json),
-                 "{\"name\":\"%s\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[%s],"
+                 "{\"name\":\"%s\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[%"
+                 "s],"
                  "\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}",
                  name, syscalls);
-        cr_assert_eq(unotify_policy_load_buffer(json, strlen(json), "<test>", &p, NULL), 0, "%s", json);
+        cr_assert_eq(unotify_policy_load_buffer(json, strlen(json), "<test>", &p, NULL), 0, "%s",
+                     json);
         return p;
 }
 
@@ -51,7 +53,8 @@ Test(metrics, named_syscalls_and_other, .timeout = 30)
         struct unotify_policy *p = load("deny", "\"mkdir\",\"uname\"");
         struct metrics_policy *mp = metrics_policy_get(&m, p);
         uint32_t native = seccomp_arch_native();
-        struct seccomp_data mkdir_call = call(native, "mkdir"), getpid_call = call(native, "getpid");
+        struct seccomp_data mkdir_call = call(native, "mkdir"),
+                            getpid_call = call(native, "getpid");
 
         cr_assert_str_eq(mp->name, "deny");
         cr_assert_eq(mp->n_syscalls, 2);
@@ -127,8 +130,8 @@ Test(metrics, buckets, .timeout = 30)
         struct histogram h = {};
 
         histogram_observe(&h, 0);
-        histogram_observe(&h, 5000);     /* le 5 us: bounds are inclusive */
-        histogram_observe(&h, 5001);     /* le 10 us */
+        histogram_observe(&h, 5000);       /* le 5 us: bounds are inclusive */
+        histogram_observe(&h, 5001);       /* le 10 us */
         histogram_observe(&h, 1000000000); /* le 1 s */
         histogram_observe(&h, 1000000001); /* +Inf */
         cr_assert_eq(h.counts[0], 2);

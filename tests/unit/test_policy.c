@@ -86,9 +86,9 @@ static const struct cond_case cond_cases[] = {
 
 ROWS(cond, ops, cond_cases)
 
-#define COND_POLICY                                                                                \
-        "{'name':'cond','defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['umask'],"          \
-        "'action':'SCMP_ACT_ERRNO','errnoRet':'EACCES','args':[{'index':%u,'value':%s,"            \
+#define COND_POLICY                                                                       \
+        "{'name':'cond','defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['umask']," \
+        "'action':'SCMP_ACT_ERRNO','errnoRet':'EACCES','args':[{'index':%u,'value':%s,"   \
         "'valueTwo':%s,'op':'%s'}]}]}"
 
 /* The other arguments hold a value that no row matches, so a condition
@@ -125,7 +125,8 @@ Test(cond, all_conditions_must_hold, .timeout = 60)
         struct unotify_policy *p = load_ok(
                 "{'name':'and','defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['umask'],"
                 "'action':'SCMP_ACT_ERRNO','args':[{'index':0,'value':10,'op':'SCMP_CMP_GE'},"
-                "{'index':0,'value':20,'op':'SCMP_CMP_LE'},{'index':1,'value':0,'op':'SCMP_CMP_EQ'}]}]}");
+                "{'index':0,'value':20,'op':'SCMP_CMP_LE'},{'index':1,'value':0,'op':'SCMP_CMP_EQ'}"
+                "]}]}");
         static const struct {
                 uint64_t a0, a1;
                 bool match;
@@ -147,14 +148,15 @@ Test(cond, all_conditions_must_hold, .timeout = 60)
 
 /* ---- decisions -------------------------------------------------------- */
 
-#define DECIDE_POLICY                                                                               \
-        "{'name':'decide','defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':'ENOENT','syscalls':[" \
-        "{'names':['umask'],'action':'SCMP_ACT_ERRNO','errnoRet':'EACCES',"                         \
-        "'args':[{'index':0,'value':511,'op':'SCMP_CMP_EQ'}]},"                                     \
-        "{'names':['umask','getpid'],'action':'SCMP_ACT_ALLOW'},"                                   \
-        "{'names':['umask'],'action':'SCMP_ACT_ERRNO','errnoRet':1},"                               \
-        "{'names':['mkdirat','mkdir'],'action':'SCMP_ACT_ERRNO'},"                                  \
-        "{'names':['getppid'],'action':'SCMP_ACT_ERRNO','errnoRet':4095},"                          \
+#define DECIDE_POLICY                                                                              \
+        "{'name':'decide','defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':'ENOENT','syscalls':" \
+        "["                                                                                        \
+        "{'names':['umask'],'action':'SCMP_ACT_ERRNO','errnoRet':'EACCES',"                        \
+        "'args':[{'index':0,'value':511,'op':'SCMP_CMP_EQ'}]},"                                    \
+        "{'names':['umask','getpid'],'action':'SCMP_ACT_ALLOW'},"                                  \
+        "{'names':['umask'],'action':'SCMP_ACT_ERRNO','errnoRet':1},"                              \
+        "{'names':['mkdirat','mkdir'],'action':'SCMP_ACT_ERRNO'},"                                 \
+        "{'names':['getppid'],'action':'SCMP_ACT_ERRNO','errnoRet':4095},"                         \
         "{'names':['gettid'],'action':'SCMP_ACT_ERRNO','errnoRet':'EWOULDBLOCK'}]}"
 
 #define ALLOW_POLICY                                                    \
@@ -285,8 +287,9 @@ Test(decide, action_names, .timeout = 60)
 /* ---- diagnostics of bad policies -------------------------------------- */
 
 #define HEAD "'name':'bad','defaultAction':'SCMP_ACT_ALLOW'"
-#define ACTIONS                                                                                    \
-        "SCMP_ACT_ALLOW, SCMP_ACT_LOG, SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD, " \
+#define ACTIONS                                                                 \
+        "SCMP_ACT_ALLOW, SCMP_ACT_LOG, SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS, " \
+        "SCMP_ACT_KILL_THREAD, "                                                \
         "SCMP_ACT_KILL, UNOTIFY_ACT_RETURN, UNOTIFY_ACT_EMULATE"
 /* A policy whose only rule is R. */
 #define RULE(r) "{" HEAD ",'syscalls':[" r "]}"
@@ -324,7 +327,8 @@ static const struct bad_case bad_cases[] = {
           "test.json: /syscalls/0/args/0: unknown key \"vlaueTwo\" (did you mean \"valueTwo\"?)" },
         { "unknown key in an arg, far from any",
           ARG("{'index':0,'value':1,'op':'SCMP_CMP_EQ','mask':2}"),
-          "test.json: /syscalls/0/args/0: unknown key \"mask\" (expected one of index, value, valueTwo, op, comment)" },
+          "test.json: /syscalls/0/args/0: unknown key \"mask\" (expected one of index, value, "
+          "valueTwo, op, comment)" },
         { "missing defaultAction", "{'name':'x','syscalls':[]}",
           "test.json: missing required key \"defaultAction\"" },
         { "missing syscalls", "{" HEAD "}", "test.json: missing required key \"syscalls\"" },
@@ -347,13 +351,17 @@ static const struct bad_case bad_cases[] = {
         { "unsupported action", RULE("{'names':['umask'],'action':'SCMP_ACT_TRACE'}"),
           "test.json: /syscalls/0/action: unsupported action \"SCMP_ACT_TRACE\" (the supervisor is "
           "not the target's tracer; expected one of " ACTIONS ")" },
-        { "unsupported defaultAction", "{'name':'x','defaultAction':'UNOTIFY_ACT_RETURN','syscalls':[]}",
-          "test.json: /defaultAction: \"UNOTIFY_ACT_RETURN\" cannot be the defaultAction (it needs a "
+        { "unsupported defaultAction",
+          "{'name':'x','defaultAction':'UNOTIFY_ACT_RETURN','syscalls':[]}",
+          "test.json: /defaultAction: \"UNOTIFY_ACT_RETURN\" cannot be the defaultAction (it needs "
+          "a "
           "rule of its own)" },
         { "action not a string", RULE("{'names':['umask'],'action':1}"),
-          "test.json: /syscalls/0/action: expected an action such as \"SCMP_ACT_ERRNO\", got an integer" },
+          "test.json: /syscalls/0/action: expected an action such as \"SCMP_ACT_ERRNO\", got an "
+          "integer" },
         { "unknown op", ARG("{'index':0,'value':1,'op':'SCMP_CMP_EQQ'}"),
-          "test.json: /syscalls/0/args/0/op: unknown op \"SCMP_CMP_EQQ\" (expected one of SCMP_CMP_NE, "
+          "test.json: /syscalls/0/args/0/op: unknown op \"SCMP_CMP_EQQ\" (expected one of "
+          "SCMP_CMP_NE, "
           "SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ)" },
         { "index too big", ARG("{'index':7,'value':1,'op':'SCMP_CMP_EQ'}"),
           "test.json: /syscalls/0/args/0/index: \"index\" must be 0..5, got 7" },
@@ -363,7 +371,8 @@ static const struct bad_case bad_cases[] = {
           "test.json: /syscalls/0/args/0/index: expected an integer 0..5, got a string" },
         { "bad errno name",
           RULE("{'names':['umask'],'action':'SCMP_ACT_ERRNO','errnoRet':'EPREM'}"),
-          "test.json: /syscalls/0/errnoRet: unknown errno name \"EPREM\" (expected a name such as \"EPERM\", "
+          "test.json: /syscalls/0/errnoRet: unknown errno name \"EPREM\" (expected a name such as "
+          "\"EPERM\", "
           "or a number 1..4095)" },
         { "errno 0", RULE("{'names':['umask'],'action':'SCMP_ACT_ERRNO','errnoRet':0}"),
           "test.json: /syscalls/0/errnoRet: \"errnoRet\" must be 1..4095, got 0" },
@@ -377,7 +386,8 @@ static const struct bad_case bad_cases[] = {
           "test.json: /defaultErrnoRet: \"defaultErrnoRet\" must be 1..4095, got -1" },
         { "errnoRet on ALLOW",
           RULE("{'names':['umask'],'action':'SCMP_ACT_ALLOW','errnoRet':'EPERM'}"),
-          "test.json: /syscalls/0/errnoRet: \"errnoRet\" is only valid with SCMP_ACT_ERRNO, not SCMP_ACT_ALLOW" },
+          "test.json: /syscalls/0/errnoRet: \"errnoRet\" is only valid with SCMP_ACT_ERRNO, not "
+          "SCMP_ACT_ALLOW" },
         { "defaultErrnoRet on ALLOW", "{" HEAD ",'defaultErrnoRet':1,'syscalls':[]}",
           "test.json: /defaultErrnoRet: \"defaultErrnoRet\" is only valid with SCMP_ACT_ERRNO, not "
           "SCMP_ACT_ALLOW" },
@@ -402,19 +412,24 @@ static const struct bad_case bad_cases[] = {
               "{'index':0,'value':0,'op':'SCMP_CMP_GE'}"),
           "test.json: /syscalls/0/args: expected at most 6 conditions, got 7" },
         { "value decimal string", ARG("{'index':0,'value':'12','op':'SCMP_CMP_EQ'}"),
-          "test.json: /syscalls/0/args/0/value: invalid value \"12\" (expected an integer, or \"0x\" and 1..16 "
+          "test.json: /syscalls/0/args/0/value: invalid value \"12\" (expected an integer, or "
+          "\"0x\" and 1..16 "
           "hex digits)" },
         { "value 17 hex digits",
           ARG("{'index':0,'value':'0x1ffffffffffffffff','op':'SCMP_CMP_EQ'}"),
-          "test.json: /syscalls/0/args/0/value: invalid value \"0x1ffffffffffffffff\" (expected an integer, or "
+          "test.json: /syscalls/0/args/0/value: invalid value \"0x1ffffffffffffffff\" (expected an "
+          "integer, or "
           "\"0x\" and 1..16 hex digits)" },
         { "value bare 0x", ARG("{'index':0,'value':'0x','op':'SCMP_CMP_EQ'}"),
-          "test.json: /syscalls/0/args/0/value: invalid value \"0x\" (expected an integer, or \"0x\" and 1..16 "
+          "test.json: /syscalls/0/args/0/value: invalid value \"0x\" (expected an integer, or "
+          "\"0x\" and 1..16 "
           "hex digits)" },
         { "value real", ARG("{'index':0,'value':1.5,'op':'SCMP_CMP_EQ'}"),
-          "test.json: /syscalls/0/args/0/value: expected an integer or a \"0x...\" string, got a real number" },
+          "test.json: /syscalls/0/args/0/value: expected an integer or a \"0x...\" string, got a "
+          "real number" },
         { "valueTwo with EQ", ARG("{'index':0,'value':1,'valueTwo':2,'op':'SCMP_CMP_EQ'}"),
-          "test.json: /syscalls/0/args/0/valueTwo: \"valueTwo\" is only used by SCMP_CMP_MASKED_EQ, not by "
+          "test.json: /syscalls/0/args/0/valueTwo: \"valueTwo\" is only used by "
+          "SCMP_CMP_MASKED_EQ, not by "
           "SCMP_CMP_EQ" },
         { "comment a number", "{" HEAD ",'syscalls':[],'comment':1}",
           "test.json: /comment: expected a string, got an integer" },
@@ -430,16 +445,21 @@ static const struct bad_case bad_cases[] = {
         { "every error of a file, in document order",
           "{'name':'a b','defaultAction':'SCMP_ACT_TRAP','syscalls':["
           "{'names':['mkdri'],'action':'SCMP_ACT_ERRNO','errnoRet':'EPREM'},"
-          "{'names':['umask'],'action':'SCMP_ACT_ALLOW','args':[{'index':9,'value':1,'op':'EQ'}]}]}",
+          "{'names':['umask'],'action':'SCMP_ACT_ALLOW','args':[{'index':9,'value':1,'op':'EQ'}]}]"
+          "}",
           "test.json: /name: invalid name \"a b\" (expected only A-Z a-z 0-9 . _ -)\n"
-          "test.json: /defaultAction: unsupported action \"SCMP_ACT_TRAP\" (the supervisor cannot make "
+          "test.json: /defaultAction: unsupported action \"SCMP_ACT_TRAP\" (the supervisor cannot "
+          "make "
           "the kernel send SIGSYS; expected one of " ACTIONS ")\n"
-          "test.json: /syscalls/0/names/0: warning: unknown syscall \"mkdri\" skipped (did you mean "
+          "test.json: /syscalls/0/names/0: warning: unknown syscall \"mkdri\" skipped (did you "
+          "mean "
           "\"mkdir\"?)\n"
-          "test.json: /syscalls/0/errnoRet: unknown errno name \"EPREM\" (expected a name such as \"EPERM\", or "
+          "test.json: /syscalls/0/errnoRet: unknown errno name \"EPREM\" (expected a name such as "
+          "\"EPERM\", or "
           "a number 1..4095)\n"
           "test.json: /syscalls/1/args/0/index: \"index\" must be 0..5, got 9\n"
-          "test.json: /syscalls/1/args/0/op: unknown op \"EQ\" (expected one of SCMP_CMP_NE, SCMP_CMP_LT, "
+          "test.json: /syscalls/1/args/0/op: unknown op \"EQ\" (expected one of SCMP_CMP_NE, "
+          "SCMP_CMP_LT, "
           "SCMP_CMP_LE, SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ)" },
 };
 
@@ -482,8 +502,8 @@ Test(bad, buffer_too_large, .timeout = 60)
 
 Test(bad, null_origin_and_valid_comment, .timeout = 60)
 {
-        const char *json =
-                "{\"name\":\"x\",\"comment\":\"why\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}";
+        const char *json = "{\"name\":\"x\",\"comment\":\"why\",\"defaultAction\":\"SCMP_ACT_"
+                           "ALLOW\",\"syscalls\":[]}";
         struct unotify_policy *p = NULL;
 
         cr_assert_eq(unotify_policy_load_buffer(json, strlen(json), NULL, &p, NULL), 0);
@@ -658,12 +678,15 @@ Test(digest, policy_syscalls_sorted_unique, .timeout = 60)
  * launcher's filter from before an edit is refused at handoff). */
 Test(digest, covers_the_answers, .timeout = 60)
 {
-        struct unotify_policy *a = load_ok("{'name':'x','defaultAction':'SCMP_ACT_ALLOW','syscalls':"
-                                           "[{'names':['mkdir'],'action':'SCMP_ACT_ERRNO'}]}");
-        struct unotify_policy *b = load_ok("{'name':'x','defaultAction':'SCMP_ACT_ALLOW','syscalls':"
-                                           "[{'names':['mkdir'],'action':'SCMP_ACT_LOG'}]}");
-        struct unotify_policy *c = load_ok("{'name':'x','defaultAction':'SCMP_ACT_ERRNO','syscalls':"
-                                           "[{'names':['mkdir'],'action':'SCMP_ACT_LOG'}]}");
+        struct unotify_policy *a =
+                load_ok("{'name':'x','defaultAction':'SCMP_ACT_ALLOW','syscalls':"
+                        "[{'names':['mkdir'],'action':'SCMP_ACT_ERRNO'}]}");
+        struct unotify_policy *b =
+                load_ok("{'name':'x','defaultAction':'SCMP_ACT_ALLOW','syscalls':"
+                        "[{'names':['mkdir'],'action':'SCMP_ACT_LOG'}]}");
+        struct unotify_policy *c =
+                load_ok("{'name':'x','defaultAction':'SCMP_ACT_ERRNO','syscalls':"
+                        "[{'names':['mkdir'],'action':'SCMP_ACT_LOG'}]}");
 
         cr_assert_neq(unotify_policy_syscalls_digest(a), unotify_policy_syscalls_digest(b));
         cr_assert_neq(unotify_policy_syscalls_digest(b), unotify_policy_syscalls_digest(c));
@@ -740,7 +763,8 @@ Test(dir, every_error_of_every_file, .timeout = 60)
         cr_assert_eq(unotify_policy_set_load_dir(tmpdir, &s, &diags), -EINVAL);
         text = diags_text(&diags);
         expected = at_tmp(
-                "@/b.json: /syscalls/0/names/0: warning: unknown syscall \"mkdri\" skipped (did you "
+                "@/b.json: /syscalls/0/names/0: warning: unknown syscall \"mkdri\" skipped (did "
+                "you "
                 "mean \"mkdir\"?)\n"
                 "@/b.json: /syscalls/0/action: unsupported action \"SCMP_ACT_KIL\" (did you mean "
                 "\"SCMP_ACT_KILL\"?)\n"
@@ -860,13 +884,17 @@ Test(examples, load_and_decide, .timeout = 60)
          * daemon is sent every other one, and answers it CONTINUE. */
         cr_assert_not_null(unotify_policy_learn(unotify_policy_set_find(s, "learn-container")));
         cr_assert_null(unotify_policy_learn(demo));
-        cr_assert(unotify_policy_kernel_plan(unotify_policy_set_find(s, "learn-container"))->notify_default);
-        cr_assert_eq(unotify_kernel_plan_find(unotify_policy_kernel_plan(unotify_policy_set_find(s, "learn-container")),
-                                              "write")->kind,
+        cr_assert(unotify_policy_kernel_plan(unotify_policy_set_find(s, "learn-container"))
+                          ->notify_default);
+        cr_assert_eq(unotify_kernel_plan_find(unotify_policy_kernel_plan(unotify_policy_set_find(
+                                                      s, "learn-container")),
+                                              "write")
+                             ->kind,
                      UNOTIFY_KERNEL_RULES);
         d = decide(unotify_policy_set_find(s, "learn-container"), native_arch(), SYS_mount, NULL);
         cr_assert(d.action == CONTINUE && d.rule == -1);
         d = decide(unotify_policy_set_find(s, "emulate"), native_arch(), SYS_mknodat, NULL);
-        cr_assert(d.action == UNOTIFY_ACTION_EMULATE && d.handler == UNOTIFY_HANDLER_MKNOD && d.rule == 3);
+        cr_assert(d.action == UNOTIFY_ACTION_EMULATE && d.handler == UNOTIFY_HANDLER_MKNOD &&
+                  d.rule == 3);
         unotify_policy_set_free(s);
 }

@@ -60,7 +60,8 @@ static const struct action_case action_cases[] = {
           UNOTIFY_ACTION_EMULATE, ENOSYS, 0, UNOTIFY_HANDLER_MKNOD, false, "UNOTIFY_ACT_EMULATE",
           SYS_mknod },
         { "emulate inject",
-          RULE("'action':'UNOTIFY_ACT_EMULATE','handler':'inject','handlerOptions':{'path':'/dev/null'}"),
+          RULE("'action':'UNOTIFY_ACT_EMULATE','handler':'inject','handlerOptions':{'path':'/dev/"
+               "null'}"),
           UNOTIFY_ACTION_EMULATE, ENOSYS, 0, UNOTIFY_HANDLER_INJECT, false, "UNOTIFY_ACT_EMULATE" },
 };
 
@@ -139,7 +140,8 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-        { "errno and errnoRet disagree", RULE("'action':'SCMP_ACT_ERRNO','errno':'EPERM','errnoRet':2"),
+        { "errno and errnoRet disagree",
+          RULE("'action':'SCMP_ACT_ERRNO','errno':'EPERM','errnoRet':2"),
           "test.json: /syscalls/0/errno: \"errno\" (EPERM) and \"errnoRet\" (2) disagree" },
         { "errno a number", RULE("'action':'SCMP_ACT_ERRNO','errno':1"),
           "test.json: /syscalls/0/errno: expected an errno name such as \"EPERM\" (numbers go in "
@@ -172,7 +174,8 @@ static const struct bad_case bad_cases[] = {
           "test.json: /syscalls/0: missing required key \"handler\" (who UNOTIFY_ACT_EMULATE hands "
           "the call to)" },
         { "unknown handler", RULE("'action':'UNOTIFY_ACT_EMULATE','handler':'mounts'"),
-          "test.json: /syscalls/0/handler: unknown handler \"mounts\" (expected one of open, mknod, "
+          "test.json: /syscalls/0/handler: unknown handler \"mounts\" (expected one of open, "
+          "mknod, "
           "inject, sysinfo, sched, mount, xattr, bpf)" },
         { "handler not a string", RULE("'action':'UNOTIFY_ACT_EMULATE','handler':['open']"),
           "test.json: /syscalls/0/handler: expected a handler name, got an array" },

@@ -70,7 +70,8 @@ Test(compat, docker_and_podman_deny_in_the_kernel, .timeout = 60)
                 cr_assert_eq(unotify_policy_load_file(shipped[i], &p, NULL), 0, "%s", shipped[i]);
                 plan = unotify_policy_kernel_plan(p);
                 cr_assert_eq(plan->default_decision.action, UNOTIFY_ACTION_ERRNO);
-                cr_assert_eq(plan->default_decision.error, i == 0 ? EPERM : ENOSYS, "%s", shipped[i]);
+                cr_assert_eq(plan->default_decision.error, i == 0 ? EPERM : ENOSYS, "%s",
+                             shipped[i]);
                 cr_assert_not(unotify_policy_notifies(p, &keyctl), "%s", shipped[i]);
                 cr_assert_eq(unotify_kernel_plan_find(plan, "read")->kind, UNOTIFY_KERNEL_RULES);
                 cr_assert_eq(unotify_kernel_plan_find(plan, "sendmsg")->kind, UNOTIFY_KERNEL_RULES,
@@ -79,11 +80,12 @@ Test(compat, docker_and_podman_deny_in_the_kernel, .timeout = 60)
         }
 }
 
-#define PROFILE(rules) "{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1,'syscalls':[" rules "]}"
+#define PROFILE(rules) \
+        "{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1,'syscalls':[" rules "]}"
 
 struct compat_case {
         const char *row;
-        const char *json;    /* loads, with exactly these diagnostics (none: "") */
+        const char *json; /* loads, with exactly these diagnostics (none: "") */
         const char *warnings;
 };
 
@@ -96,20 +98,24 @@ static const struct compat_case accepted[] = {
           "'errnoRet':null}]}",
           "" },
         { "errno with errnoRet, agreeing",
-          PROFILE("{'names':['mkdir'],'action':'SCMP_ACT_ERRNO','errnoRet':1,'errno':'EPERM'}"), "" },
-        { "podman's defaultErrno", "{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':38,"
-                                   "'defaultErrno':'ENOSYS','syscalls':[]}",
+          PROFILE("{'names':['mkdir'],'action':'SCMP_ACT_ERRNO','errnoRet':1,'errno':'EPERM'}"),
+          "" },
+        { "podman's defaultErrno",
+          "{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':38,"
+          "'defaultErrno':'ENOSYS','syscalls':[]}",
           "" },
         { "archMap with a null subArchitectures",
           "{'defaultAction':'SCMP_ACT_ERRNO','archMap':[{'architecture':'SCMP_ARCH_X86_64',"
           "'subArchitectures':['SCMP_ARCH_X86','SCMP_ARCH_X32']},{'architecture':"
           "'SCMP_ARCH_RISCV64','subArchitectures':null}],'syscalls':[]}",
           "" },
-        { "old format", "{'defaultAction':'SCMP_ACT_ERRNO','architectures':['SCMP_ARCH_X86_64',"
-                        "'SCMP_ARCH_X86'],'syscalls':[{'name':'getpid','action':'SCMP_ACT_ALLOW'}]}",
+        { "old format",
+          "{'defaultAction':'SCMP_ACT_ERRNO','architectures':['SCMP_ARCH_X86_64',"
+          "'SCMP_ARCH_X86'],'syscalls':[{'name':'getpid','action':'SCMP_ACT_ALLOW'}]}",
           "" },
-        { "flags", "{'defaultAction':'SCMP_ACT_ERRNO','flags':['SECCOMP_FILTER_FLAG_LOG',"
-                   "'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],'syscalls':[]}",
+        { "flags",
+          "{'defaultAction':'SCMP_ACT_ERRNO','flags':['SECCOMP_FILTER_FLAG_LOG',"
+          "'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],'syscalls':[]}",
           "" },
         { "other machines' syscalls, limited to them",
           PROFILE("{'names':['s390_runtime_instr','set_tls'],'action':'SCMP_ACT_ALLOW','includes':"
@@ -126,20 +132,26 @@ static const struct compat_case accepted[] = {
           PROFILE("{'names':['set_tls'],'action':'SCMP_ACT_ALLOW'}"),
           "test.json: /syscalls/0/names/0: warning: syscall \"set_tls\" does not exist on this "
           "machine's ABIs: skipped" },
-        { "a name twice in a rule", PROFILE("{'names':['getpid','getpid'],'action':'SCMP_ACT_ALLOW'}"),
-          "test.json: /syscalls/0/names/1: warning: syscall \"getpid\" is already named in this rule" },
+        { "a name twice in a rule",
+          PROFILE("{'names':['getpid','getpid'],'action':'SCMP_ACT_ALLOW'}"),
+          "test.json: /syscalls/0/names/1: warning: syscall \"getpid\" is already named in this "
+          "rule" },
         { "moby's typo of an architecture",
-          PROFILE("{'names':['clone3'],'action':'SCMP_ACT_ERRNO','errnoRet':38,'excludes':{'arches':"
+          PROFILE("{'names':['clone3'],'action':'SCMP_ACT_ERRNO','errnoRet':38,'excludes':{'arches'"
+                  ":"
                   "['mips3l64n32']}}"),
-          "test.json: /syscalls/0/excludes/arches/0: warning: unknown architecture \"mips3l64n32\": "
+          "test.json: /syscalls/0/excludes/arches/0: warning: unknown architecture "
+          "\"mips3l64n32\": "
           "it excludes nothing" },
         { "a capability newer than ours",
           PROFILE("{'names':['bpf'],'action':'SCMP_ACT_ALLOW','includes':{'caps':['CAP_FUTURE']}}"),
-          "test.json: /syscalls/0/includes/caps/0: warning: unknown capability \"CAP_FUTURE\": no task "
+          "test.json: /syscalls/0/includes/caps/0: warning: unknown capability \"CAP_FUTURE\": no "
+          "task "
           "has it, the rule never applies" },
         { "a listener of its own",
           "{'defaultAction':'SCMP_ACT_ERRNO','listenerPath':'/run/agent.sock','syscalls':[]}",
-          "test.json: /listenerPath: warning: \"listenerPath\" is ignored: unotifyctl export-oci and "
+          "test.json: /listenerPath: warning: \"listenerPath\" is ignored: unotifyctl export-oci "
+          "and "
           "unotify-run set where the listener goes" },
 };
 
@@ -175,23 +187,27 @@ ParameterizedTest(size_t *row, compat, accepted, .timeout = 60)
 
 Test(compat, refused, .timeout = 60)
 {
-        assert_refused(PROFILE("{'names':['mkdir'],'action':'SCMP_ACT_ERRNO','errnoRet':2,'errno':"
-                               "'EPERM'}"),
+        assert_refused(
+                PROFILE("{'names':['mkdir'],'action':'SCMP_ACT_ERRNO','errnoRet':2,'errno':"
+                        "'EPERM'}"),
+                NULL,
+                "test.json: /syscalls/0/errno: \"errno\" (EPERM) and \"errnoRet\" (2) disagree");
+        assert_refused(
+                "{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1,'defaultErrno':'ENOSYS',"
+                "'syscalls':[]}",
+                NULL,
+                "test.json: /defaultErrno: \"defaultErrno\" (ENOSYS) and \"defaultErrnoRet\" (1) "
+                "disagree");
+        assert_refused(
+                "{'defaultAction':'SCMP_ACT_ERRNO','flags':['SECCOMP_FILTER_FLAG_FAST'],"
+                "'syscalls':[]}",
+                NULL,
+                "test.json: /flags/0: unknown seccomp flag \"SECCOMP_FILTER_FLAG_FAST\" (expected "
+                "one of SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG, "
+                "SECCOMP_FILTER_FLAG_SPEC_ALLOW, SECCOMP_FILTER_FLAG_NEW_LISTENER, "
+                "SECCOMP_FILTER_FLAG_TSYNC_ESRCH, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)");
+        assert_refused(PROFILE("{'names':['getpid'],'name':'getpid','action':'SCMP_ACT_ALLOW'}"),
                        NULL,
-                       "test.json: /syscalls/0/errno: \"errno\" (EPERM) and \"errnoRet\" (2) disagree");
-        assert_refused("{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1,'defaultErrno':'ENOSYS',"
-                       "'syscalls':[]}",
-                       NULL,
-                       "test.json: /defaultErrno: \"defaultErrno\" (ENOSYS) and \"defaultErrnoRet\" (1) "
-                       "disagree");
-        assert_refused("{'defaultAction':'SCMP_ACT_ERRNO','flags':['SECCOMP_FILTER_FLAG_FAST'],"
-                       "'syscalls':[]}",
-                       NULL,
-                       "test.json: /flags/0: unknown seccomp flag \"SECCOMP_FILTER_FLAG_FAST\" (expected "
-                       "one of SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG, "
-                       "SECCOMP_FILTER_FLAG_SPEC_ALLOW, SECCOMP_FILTER_FLAG_NEW_LISTENER, "
-                       "SECCOMP_FILTER_FLAG_TSYNC_ESRCH, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)");
-        assert_refused(PROFILE("{'names':['getpid'],'name':'getpid','action':'SCMP_ACT_ALLOW'}"), NULL,
                        "test.json: /syscalls/0/name: give either \"names\" or \"name\" (the old "
                        "format), not both");
 }

@@ -95,26 +95,27 @@ Test(ctl, kernel_keeps_the_default)
                              "{'names':['getpid'],'action':'SCMP_ACT_ALLOW'}]}");
         CTL_EXPECT(0, "kernel: /defaultAction -> SCMP_ACT_ERRNO EPERM\n", "test", "-p", tmpdir, "d",
                    "keyctl", "0");
-        CTL_EXPECT(0, "kernel: /syscalls/0 -> SCMP_ACT_ALLOW\n", "test", "-p", tmpdir, "d", "getpid");
+        CTL_EXPECT(0, "kernel: /syscalls/0 -> SCMP_ACT_ALLOW\n", "test", "-p", tmpdir, "d",
+                   "getpid");
 }
 
 /* The argument names Docker's profile is written in terms of. The two
  * socket rules overlap, so the daemon decides socket (no "kernel:"). */
-#define SYMBOLS_POLICY                                                                        \
-        "{'name':'s','defaultAction':'SCMP_ACT_ERRNO','syscalls':["                           \
-        "{'names':['socket'],'action':'SCMP_ACT_ERRNO','errnoRet':97,"                        \
-        "'args':[{'index':0,'value':40,'op':'SCMP_CMP_EQ'}]},"                                \
-        "{'names':['socket'],'action':'SCMP_ACT_ALLOW'},"                                     \
-        "{'names':['personality'],'action':'SCMP_ACT_ALLOW',"                                 \
-        "'args':[{'index':0,'value':8,'op':'SCMP_CMP_EQ'}]},"                                 \
-        "{'names':['clone'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,"                    \
+#define SYMBOLS_POLICY                                                     \
+        "{'name':'s','defaultAction':'SCMP_ACT_ERRNO','syscalls':["        \
+        "{'names':['socket'],'action':'SCMP_ACT_ERRNO','errnoRet':97,"     \
+        "'args':[{'index':0,'value':40,'op':'SCMP_CMP_EQ'}]},"             \
+        "{'names':['socket'],'action':'SCMP_ACT_ALLOW'},"                  \
+        "{'names':['personality'],'action':'SCMP_ACT_ALLOW',"              \
+        "'args':[{'index':0,'value':8,'op':'SCMP_CMP_EQ'}]},"              \
+        "{'names':['clone'],'action':'SCMP_ACT_ALLOW','args':[{'index':0," \
         "'value':2114060288,'op':'SCMP_CMP_MASKED_EQ','valueTwo':0}]}]}"
 
 Test(ctl, symbols)
 {
         write_file("s.json", SYMBOLS_POLICY);
-        CTL_EXPECT(0, "/syscalls/0 -> SCMP_ACT_ERRNO EAFNOSUPPORT\n", "test", "-p", tmpdir,
-                   "s", "socket", "AF_VSOCK", "SOCK_STREAM|SOCK_CLOEXEC", "0");
+        CTL_EXPECT(0, "/syscalls/0 -> SCMP_ACT_ERRNO EAFNOSUPPORT\n", "test", "-p", tmpdir, "s",
+                   "socket", "AF_VSOCK", "SOCK_STREAM|SOCK_CLOEXEC", "0");
         CTL_EXPECT(0, "/syscalls/1 -> SCMP_ACT_ALLOW\n", "test", "-p", tmpdir, "s", "socket",
                    "AF_ALG", "SOCK_SEQPACKET", "0");
         CTL_EXPECT(0, "kernel: /syscalls/2 -> SCMP_ACT_ALLOW\n", "test", "-p", tmpdir, "s",
@@ -151,8 +152,8 @@ Test(ctl, exit_codes)
         "'paths':[{'index':1,'dirfd':0,'prefix':'/etc/ssl/private'}]},"                        \
         "{'names':['mount'],'action':'SCMP_ACT_ALLOW','includes':{'caps':['CAP_SYS_ADMIN']}}," \
         "{'names':['mount'],'action':'UNOTIFY_ACT_RETURN','returnValue':0},"                   \
-        "{'names':['socket'],'action':'UNOTIFY_ACT_EMULATE','handler':'inject',"                \
-        "'handlerOptions':{'path':'/dev/null'}},"                                             \
+        "{'names':['socket'],'action':'UNOTIFY_ACT_EMULATE','handler':'inject',"               \
+        "'handlerOptions':{'path':'/dev/null'}},"                                              \
         "{'names':['openat'],'action':'UNOTIFY_ACT_EMULATE','handler':'open'}]}"
 
 Test(ctl, paths_caps_includes_arches)
@@ -237,7 +238,8 @@ Test(ctl, schema_matches_examples)
         cr_assert_geq(pid, 0);
         if (pid == 0) {
                 /* Debian's python3, where apt puts python3-jsonschema. */
-                execl("/usr/bin/python3", "python3", "-c", script, UNOTIFY_SOURCE_DIR, (char *)NULL);
+                execl("/usr/bin/python3", "python3", "-c", script, UNOTIFY_SOURCE_DIR,
+                      (char *)NULL);
                 _exit(77);
         }
         cr_assert_eq(waitpid(pid, &status, 0), pid);

@@ -160,8 +160,9 @@ Test(dump, deny_all, .timeout = 60)
         o = dump(p);
         cr_assert_eq(strlen(json_string_value(json_object_get(o, "digest"))), 16);
         json_object_del(o, "digest");
-        assert_json(o, "{'name':'(deny-all)','origin':'(built-in)','defaultAction':'SCMP_ACT_ERRNO',"
-                       "'defaultErrnoRet':13,'syscalls':[],'notified':[],'why':{},'kernel':[]}");
+        assert_json(o,
+                    "{'name':'(deny-all)','origin':'(built-in)','defaultAction':'SCMP_ACT_ERRNO',"
+                    "'defaultErrnoRet':13,'syscalls':[],'notified':[],'why':{},'kernel':[]}");
         json_decref(o);
         unotify_policy_unref(p);
 }

@@ -70,12 +70,15 @@ static const struct bad_case bad_cases[] = {
         { "inject cloexec not a bool",
           EMU("'socket'", "inject", ",'handlerOptions':{'path':'/dev/null','cloexec':1}"),
           "test.json: /syscalls/0/handlerOptions/cloexec: expected true or false, got an integer" },
-        { "sched nice out of range", EMU("'setpriority'", "sched", ",'handlerOptions':{'minNice':-21}"),
+        { "sched nice out of range",
+          EMU("'setpriority'", "sched", ",'handlerOptions':{'minNice':-21}"),
           "test.json: /syscalls/0/handlerOptions/minNice: expected an integer from -20 to 19, got "
           "one out of range" },
         { "sched unknown policy",
-          EMU("'sched_setscheduler'", "sched", ",'handlerOptions':{'policies':['SCHED_OTHER','SCHED_FOO']}"),
-          "test.json: /syscalls/0/handlerOptions/policies/1: unknown scheduling policy \"SCHED_FOO\" "
+          EMU("'sched_setscheduler'", "sched",
+              ",'handlerOptions':{'policies':['SCHED_OTHER','SCHED_FOO']}"),
+          "test.json: /syscalls/0/handlerOptions/policies/1: unknown scheduling policy "
+          "\"SCHED_FOO\" "
           "(expected one of SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, SCHED_RR)" },
         { "sysinfo serves sysinfo only", EMU("'uname'", "sysinfo", ""),
           "test.json: /syscalls/0/names/0: handler \"sysinfo\" does not serve \"uname\" (it serves "
@@ -84,16 +87,20 @@ static const struct bad_case bad_cases[] = {
           "test.json: /syscalls/0: missing required key \"handlerOptions\" (handler \"mount\" "
           "needs \"types\" and \"targets\")" },
         { "mount unknown type",
-          EMU("'mount'", "mount", ",'handlerOptions':{'types':['tmpfs','ext4'],'targets':['/mnt']}"),
-          "test.json: /syscalls/0/handlerOptions/types/1: unknown filesystem type \"ext4\" (expected "
+          EMU("'mount'", "mount",
+              ",'handlerOptions':{'types':['tmpfs','ext4'],'targets':['/mnt']}"),
+          "test.json: /syscalls/0/handlerOptions/types/1: unknown filesystem type \"ext4\" "
+          "(expected "
           "one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay, fuse)" },
         { "mount type not yet",
           EMU("'mount'", "mount", ",'handlerOptions':{'types':['fuseblk'],'targets':['/mnt']}"),
           "test.json: /syscalls/0/handlerOptions/types/0: filesystem type \"fuseblk\" is not "
-          "supported yet (expected one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay, fuse)" },
+          "supported yet (expected one of tmpfs, bind, proc, sysfs, mqueue, devpts, overlay, "
+          "fuse)" },
         { "mount option of another type",
           EMU("'mount'", "mount",
-              ",'handlerOptions':{'types':['tmpfs','sysfs'],'targets':['/mnt'],'options':['size','hidepid']}"),
+              ",'handlerOptions':{'types':['tmpfs','sysfs'],'targets':['/"
+              "mnt'],'options':['size','hidepid']}"),
           "test.json: /syscalls/0/handlerOptions/options/1: option \"hidepid\" applies to proc, "
           "which \"types\" does not list" },
         { "mount devpts option without devpts",
@@ -103,14 +110,17 @@ static const struct bad_case bad_cases[] = {
           "which \"types\" does not list" },
         { "mount unknown flag",
           EMU("'mount'", "mount",
-              ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt'],'forceFlags':['nosuid','suid']}"),
-          "test.json: /syscalls/0/handlerOptions/forceFlags/1: unknown mount flag \"suid\" (expected "
+              ",'handlerOptions':{'types':['tmpfs'],'targets':['/"
+              "mnt'],'forceFlags':['nosuid','suid']}"),
+          "test.json: /syscalls/0/handlerOptions/forceFlags/1: unknown mount flag \"suid\" "
+          "(expected "
           "one of nosuid, nodev, noexec, ro, noatime, nodiratime, nosymfollow)" },
         { "mount unknown option",
           EMU("'mount'", "mount",
               ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt'],'options':['size','uid']}"),
           "test.json: /syscalls/0/handlerOptions/options/1: unknown filesystem option \"uid\" "
-          "(expected one of size, mode, nr_inodes, hidepid, subset, newinstance, ptmxmode, gid, lowerdir, upperdir, workdir)" },
+          "(expected one of size, mode, nr_inodes, hidepid, subset, newinstance, ptmxmode, gid, "
+          "lowerdir, upperdir, workdir)" },
         { "mount target not normalized",
           EMU("'mount'", "mount", ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt/']}"),
           "test.json: /syscalls/0/handlerOptions/targets/0: \"/mnt/\" is not normalized (write "
@@ -135,18 +145,24 @@ static const struct bad_case bad_cases[] = {
           "test.json: /syscalls/0/handlerOptions/idmap: \"idmap\" applies to bind mounts: add "
           "\"bind\" to \"types\"" },
         { "xattr security name",
-          EMU("'setxattr'", "xattr", ",'handlerOptions':{'names':['trusted.overlay.','security.capability']}"),
-          "test.json: /syscalls/0/handlerOptions/names/1: \"security.capability\" is not an attribute "
+          EMU("'setxattr'", "xattr",
+              ",'handlerOptions':{'names':['trusted.overlay.','security.capability']}"),
+          "test.json: /syscalls/0/handlerOptions/names/1: \"security.capability\" is not an "
+          "attribute "
           "name of the trusted. or user. namespace (at most 255 bytes)" },
         { "bpf instructions out of range",
           EMU("'bpf'", "bpf", ",'handlerOptions':{'maxInstructions':0}"),
           "test.json: /syscalls/0/handlerOptions/maxInstructions: expected an integer from 1 to "
           "1000000, got one out of range" },
-        { "mount serves no mkdir", EMU("'mkdir'", "mount", ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt']}"),
+        { "mount serves no mkdir",
+          EMU("'mkdir'", "mount", ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt']}"),
           "test.json: /syscalls/0/names/0: handler \"mount\" does not serve \"mkdir\" (it serves "
           "mount, umount2, fsopen, fsconfig, fsmount, move_mount, open_tree, mount_setattr)" },
-        { "fsopen without fsmount", EMU("'fsopen','fsconfig'", "mount", ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt']}"),
-          "test.json: /syscalls/0/names: \"fsopen\" needs \"fsmount\" in the same rule (the handler's "
+        { "fsopen without fsmount",
+          EMU("'fsopen','fsconfig'", "mount",
+              ",'handlerOptions':{'types':['tmpfs'],'targets':['/mnt']}"),
+          "test.json: /syscalls/0/names: \"fsopen\" needs \"fsmount\" in the same rule (the "
+          "handler's "
           "contexts are configured and mounted by the daemon only)" },
 };
 
@@ -217,7 +233,8 @@ Test(handlers, unprivileged_container_options, .timeout = 60)
         struct unotify_policy *p = load_ok(
                 "{" HEAD ",'syscalls':["
                 "{'names':['setpriority'],'action':'UNOTIFY_ACT_EMULATE','handler':'sched',"
-                "'handlerOptions':{'minNice':-5,'maxRtPriority':10,'policies':['SCHED_OTHER','SCHED_RR']}},"
+                "'handlerOptions':{'minNice':-5,'maxRtPriority':10,'policies':['SCHED_OTHER','"
+                "SCHED_RR']}},"
                 "{'names':['mount','umount2'],'action':'UNOTIFY_ACT_EMULATE','handler':'mount',"
                 "'handlerOptions':{'types':['tmpfs','bind'],'targets':['/mnt','/run'],"
                 "'sources':['/srv'],'options':['size'],'maxSize':'64m','idmap':true,"
@@ -268,7 +285,8 @@ Test(handlers, syscalls_served, .timeout = 60)
         s = unotify_handler_syscalls(UNOTIFY_HANDLER_SCHED, &n);
         cr_assert(n == 4 && !strcmp(s[3], "setpriority"));
         s = unotify_handler_syscalls(UNOTIFY_HANDLER_MOUNT, &n);
-        cr_assert(n == 8 && !strcmp(s[0], "mount") && !strcmp(s[2], "fsopen") && !strcmp(s[7], "mount_setattr"));
+        cr_assert(n == 8 && !strcmp(s[0], "mount") && !strcmp(s[2], "fsopen") &&
+                  !strcmp(s[7], "mount_setattr"));
         s = unotify_handler_syscalls(UNOTIFY_HANDLER_XATTR, &n);
         cr_assert(n == 6 && !strcmp(s[5], "fremovexattr"));
         s = unotify_handler_syscalls(UNOTIFY_HANDLER_BPF, &n);

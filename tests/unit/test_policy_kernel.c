@@ -23,7 +23,8 @@ struct plan_case {
 
 static const struct plan_case plan_cases[] = {
         /* An allow-list: the kernel allows getpid and denies the rest. */
-        { DENY "[{'names':['getpid'],'action':'SCMP_ACT_ALLOW'}]", "getpid", UNOTIFY_KERNEL_RULES, 1 },
+        { DENY "[{'names':['getpid'],'action':'SCMP_ACT_ALLOW'}]", "getpid", UNOTIFY_KERNEL_RULES,
+          1 },
         /* Docker's personality rules: one answer, three values. */
         { DENY "[{'names':['personality'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,'value':0,"
                "'op':'SCMP_CMP_EQ'}]},{'names':['personality'],'action':'SCMP_ACT_ALLOW','args':"
@@ -70,7 +71,8 @@ static const struct plan_case plan_cases[] = {
         { ALLOW "[{'names':['openat'],'action':'SCMP_ACT_ERRNO','paths':[{'index':1,'dirfd':0,"
                 "'prefix':'/etc'}]},{'names':['openat'],'action':'SCMP_ACT_ERRNO'}]",
           "openat", UNOTIFY_KERNEL_NOTIFY, 0, "a rule has a path condition" },
-        { DENY "[{'names':['mount'],'action':'SCMP_ACT_ALLOW','includes':{'caps':['CAP_SYS_ADMIN']}}]",
+        { DENY
+          "[{'names':['mount'],'action':'SCMP_ACT_ALLOW','includes':{'caps':['CAP_SYS_ADMIN']}}]",
           "mount", UNOTIFY_KERNEL_NOTIFY, 0, "a rule depends on the task's capabilities" },
         { ALLOW "[{'names':['getppid'],'action':'UNOTIFY_ACT_RETURN','returnValue':1}]", "getppid",
           UNOTIFY_KERNEL_NOTIFY, 0, "a rule returns a value (UNOTIFY_ACT_RETURN)" },
@@ -81,7 +83,8 @@ static const struct plan_case plan_cases[] = {
         /* A rule that never applies on this kernel: defaultAction decides. */
         { DENY "[{'names':['mkdir'],'action':'SCMP_ACT_ALLOW','includes':{'minKernel':'99.0'}}]",
           "mkdir", UNOTIFY_KERNEL_DEFAULT, 0 },
-        { ALLOW "[{'names':['mkdir'],'action':'SCMP_ACT_ERRNO'}]", "mkdir", UNOTIFY_KERNEL_RULES, 1 },
+        { ALLOW "[{'names':['mkdir'],'action':'SCMP_ACT_ERRNO'}]", "mkdir", UNOTIFY_KERNEL_RULES,
+          1 },
 #if defined(__x86_64__)
         /* An OCI profile names syscalls, not numbers per ABI. */
         { DENY "[{'names':['mkdir'],'action':'SCMP_ACT_ALLOW','includes':{'arches':['amd64']}}]",
@@ -153,7 +156,8 @@ Test(plan, caps_resolved_when_known, .timeout = 60)
         struct unotify_policy *p = NULL;
         int r = load_opts(
                 "{'name':'k'," DENY "[{'names':['mount'],'action':'SCMP_ACT_ALLOW','includes':"
-                "{'caps':['CAP_SYS_ADMIN']}},{'names':['clone'],'action':'SCMP_ACT_ALLOW','excludes':"
+                "{'caps':['CAP_SYS_ADMIN']}},{'names':['clone'],'action':'SCMP_ACT_ALLOW','"
+                "excludes':"
                 "{'caps':['CAP_SYS_ADMIN']},'args':[{'index':0,'value':2114060288,'op':"
                 "'SCMP_CMP_MASKED_EQ'}]},{'names':['clone'],'action':'SCMP_ACT_ALLOW','includes':"
                 "{'caps':['CAP_SYS_ADMIN']}}]}",

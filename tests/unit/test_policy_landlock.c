@@ -30,8 +30,9 @@ static const struct refused refusals[] = {
           "ioctl_dev)" },
         { "right twice", HEAD "{'allow':[{'path':'/usr','access':['read_file','read_file']}]}}",
           "test.json: /landlock/allow/0/access/1: \"read_file\" is given twice" },
-        { "not handled", HEAD "{'handledAccess':['read_file'],'allow':[{'path':'/usr','access':"
-                              "['execute']}]}}",
+        { "not handled",
+          HEAD "{'handledAccess':['read_file'],'allow':[{'path':'/usr','access':"
+               "['execute']}]}}",
           "test.json: /landlock/allow/0/access: grants rights that \"handledAccess\" does not "
           "restrict (they are allowed everywhere already): add them there or remove them here" },
         { "not normalized", HEAD "{'allow':[{'path':'/usr/','access':['read_file']}]}}",
@@ -39,8 +40,9 @@ static const struct refused refusals[] = {
         { "relative", HEAD "{'allow':[{'path':'usr','access':['read_file']}]}}",
           "test.json: /landlock/allow/0/path: expected an absolute path shorter than 256 bytes, "
           "got \"usr\"" },
-        { "twice", HEAD "{'allow':[{'path':'/usr','access':['read_file']},{'path':'/usr',"
-                        "'access':['execute']}]}}",
+        { "twice",
+          HEAD "{'allow':[{'path':'/usr','access':['read_file']},{'path':'/usr',"
+               "'access':['execute']}]}}",
           "test.json: /landlock/allow/1/path: \"/usr\" is allowed already (by "
           "/landlock/allow/0): give one entry with every right" },
         { "abi", HEAD "{'minAbi':8,'allow':[]}}",
@@ -71,7 +73,7 @@ Test(landlock, section_as_written)
 {
         _cleanup_(unotify_policy_unrefp) struct unotify_policy *p =
                 load_ok(HEAD "{'handledAccess':['read_file','execute','truncate'],'minAbi':2,"
-                        "'allow':[{'path':'/usr','access':['read_file','execute']}]}}");
+                             "'allow':[{'path':'/usr','access':['read_file','execute']}]}}");
         const struct unotify_landlock *ll = unotify_policy_landlock(p);
 
         cr_assert_not_null(ll);

@@ -10,7 +10,7 @@
 
 /* defaultAction denies: a call that reached a path rule must not end in
  * CONTINUE (test_policy_toctou.c). */
-#define RULES(r)                                                                          \
+#define RULES(r)                                                                                 \
         "{'name':'p','defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':'ENOSYS','syscalls':[" r \
         "]}"
 

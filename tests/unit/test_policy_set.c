@@ -92,8 +92,8 @@ Test(set, include_rules_come_first)
         cr_assert_eq(n, 3);
         for (size_t i = 0; i < n; i++) {
                 cr_assert_str_eq(names[i], expected[i]);
-                cr_assert_not_null(unotify_kernel_plan_find(unotify_policy_kernel_plan(app),
-                                                            expected[i]));
+                cr_assert_not_null(
+                        unotify_kernel_plan_find(unotify_policy_kernel_plan(app), expected[i]));
         }
         cr_assert_eq(unotify_policy_syscalls_digest(app), unotify_policy_kernel_plan(app)->digest);
         /* base itself is unchanged. */
@@ -141,8 +141,9 @@ Test(set, include_cycle)
 Test(set, include_unknown_and_broken)
 {
         write_file("a.json", POLICY("a", ",'include':['base','nope'],'syscalls':[]"));
-        write_file("b.json", POLICY("base", ",'syscalls':[{'names':['umask'],'action':'SCMP_ACT_"
-                                            "ALLOW','args':[{'index':9,'value':1,'op':'SCMP_CMP_EQ'}]}]"));
+        write_file("b.json",
+                   POLICY("base", ",'syscalls':[{'names':['umask'],'action':'SCMP_ACT_"
+                                  "ALLOW','args':[{'index':9,'value':1,'op':'SCMP_CMP_EQ'}]}]"));
         write_file("c.json", POLICY("c", ",'include':['base'],'syscalls':[]"));
         assert_dir_refused("@/b.json: /syscalls/0/args/0/index: \"index\" must be 0..5, got 9\n"
                            "@/a.json: /include/1: unknown policy \"nope\" (no file of this "
@@ -444,9 +445,10 @@ Test(examples, all_load_together_strictly, .timeout = 60)
 {
         const struct unotify_load_options strict = { .strict = true, .kernel_release = "6.1.0" };
         struct unotify_policy_set *s = load_examples(&strict);
-        static const char *const names[] = { "audit", "container-hardening", "default", "demo",
-                                             "deny-mkdir", "emulate", "learn-container",
-                                             "unprivileged-container" };
+        static const char *const names[] = { "audit",           "container-hardening",
+                                             "default",         "demo",
+                                             "deny-mkdir",      "emulate",
+                                             "learn-container", "unprivileged-container" };
 
         cr_assert_eq(unotify_policy_set_count(s), ELEMENTSOF(names));
         for (size_t i = 0; i < ELEMENTSOF(names); i++)

@@ -45,11 +45,10 @@ static const struct toctou_case cases[] = {
                          ",'args':[{'index':2,'value':5,'op':'SCMP_CMP_GE'}]")),
           "test.json: /syscalls/0: this rule decides openat by a path" },
         { "a second path rule falls through too",
-          POLICY("SCMP_ACT_ALLOW", DENY_SHADOW(
-                                           "") "," RULE("'openat'", "SCMP_ACT_ERRNO",
-                                                        ",'paths':[{'index':1,'dirfd':0,'prefix':'/"
-                                                        "root'}]") "," RULE("'mkdir'",
-                                                                            "SCMP_ACT_ERRNO", "")),
+          POLICY("SCMP_ACT_ALLOW",
+                 DENY_SHADOW("") "," RULE("'openat'", "SCMP_ACT_ERRNO",
+                                          ",'paths':[{'index':1,'dirfd':0,'prefix':'/"
+                                          "root'}]") "," RULE("'mkdir'", "SCMP_ACT_ERRNO", "")),
           "test.json: /syscalls/0: this rule decides openat by a path in the target's memory, "
           "and a call whose path does not match goes on to defaultAction (SCMP_ACT_ALLOW)",
           1 },

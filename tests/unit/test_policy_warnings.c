@@ -5,10 +5,11 @@
 
 #include "policy_helpers.h"
 
-#define RUNTIME_MSG                                                                                \
-        "\"%s\" goes to the supervisor (a rule asks for the daemon (\"notify\": true)): container "  \
-        "runtimes need it between installing the filter " \
-        "and exec, so containers cannot start while the daemon is slow or stopped (crun #1002, "   \
+#define RUNTIME_MSG                                                                              \
+        "\"%s\" goes to the supervisor (a rule asks for the daemon (\"notify\": true)): "        \
+        "container "                                                                             \
+        "runtimes need it between installing the filter "                                        \
+        "and exec, so containers cannot start while the daemon is slow or stopped (crun #1002, " \
         "runc #4328)"
 
 struct warn_case {
@@ -87,12 +88,14 @@ Test(warnings, process_creation, .timeout = 60)
                                NULL, &p, &diags),
                      0);
         text = diags_text(&diags);
-        cr_assert_str_eq(text, "test.json: /syscalls/0/names/0: warning: \"clone\" goes to the supervisor (a "
-                     "rule depends on the task's capabilities): under a runtime that installs the "
-                     "filter without SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (runc and crun by "
-                     "default), a signal during the wait fails it with EINTR, which shells report as "
-                     "\"can't fork: Interrupted system call\"; unotify-run sets the flag, export-oci "
-                     "-f SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV asks crun to");
+        cr_assert_str_eq(
+                text,
+                "test.json: /syscalls/0/names/0: warning: \"clone\" goes to the supervisor (a "
+                "rule depends on the task's capabilities): under a runtime that installs the "
+                "filter without SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (runc and crun by "
+                "default), a signal during the wait fails it with EINTR, which shells report as "
+                "\"can't fork: Interrupted system call\"; unotify-run sets the flag, export-oci "
+                "-f SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV asks crun to");
         unotify_policy_unref(p);
         unotify_diags_clear(&diags);
 }
