@@ -7,6 +7,7 @@
 
 #include "handlers/mount_opts.h"
 #include "unotify/macro.h"
+#include "unotify/size.h"
 
 /* MS_* the task may pass, as MOUNT_ATTR_*; MS_SILENT and MS_RELATIME
  * (the default) change nothing. */
@@ -79,43 +80,6 @@ void mount_args_init(struct mount_args *m, unsigned long flags)
         m->plan.userns_ctx_fd = m->plan.mntns_ctx_fd = -1;
         for (unsigned i = 0; i < MOUNT_LAYERS_MAX; i++)
                 m->plan.layer_fds[i] = -1;
-}
-
-bool mount_parse_size(const char *s, uint64_t *ret)
-{
-        char *end;
-        unsigned long long v;
-        unsigned shift = 0;
-
-        if (*s < '0' || *s > '9')
-                return false; /* strtoull would take a sign or spaces */
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno)
-                return false;
-        switch (*end) {
-        case 'k':
-        case 'K':
-                shift = 10;
-                end++;
-                break;
-        case 'm':
-        case 'M':
-                shift = 20;
-                end++;
-                break;
-        case 'g':
-        case 'G':
-                shift = 30;
-                end++;
-                break;
-        default:
-                break;
-        }
-        if (*end || v > (UINT64_MAX >> shift))
-                return false;
-        *ret = (uint64_t)v << shift;
-        return true;
 }
 
 int mount_add_fs(struct mount_args *m, const char *key, const char *value)
@@ -218,7 +182,8 @@ int mount_add_option(struct mount_args *m, const struct unotify_handler_options 
         if (k == UNOTIFY_MOUNT_OPT_SIZE) {
                 uint64_t bytes;
 
-                if (!mount_parse_size(value, &bytes))
+                /* tmpfs's "%" of RAM is not accepted: a cap must be bytes. */
+                if (!unotify_parse_size(value, &bytes))
                         return refuse(o, why, "a tmpfs size= the handler does not take");
                 if (o->mount_max_size && bytes > o->mount_max_size)
                         return refuse(o, why, "a tmpfs size= above the rule's maxSize");

@@ -33,9 +33,6 @@ struct mount_args {
 /* Before anything else: every fd of the plan -1, no gid=. */
 void mount_args_init(struct mount_args *m, unsigned long flags);
 
-/* "64m", "1g", "4096": bytes; tmpfs's '%' of RAM is not accepted. */
-bool mount_parse_size(const char *s, uint64_t *ret);
-
 /* The MS_* flags as attributes: allowed or forced ones only; remounts,
  * moves and propagation changes refused. */
 int mount_check_flags(struct mount_args *m, const struct unotify_handler_options *o,

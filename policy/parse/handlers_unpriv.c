@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 
 #include "parser.h"
+#include "unotify/size.h"
 
 #define PREFIXES_MAX 64
 
@@ -157,41 +158,6 @@ void parse_sched_options(struct parser *p, json_t *opts, struct unotify_handler_
         }
 }
 
-/* "64m", "1g", "4096": bytes. Returns false on a malformed size. */
-static bool parse_size(const char *s, uint64_t *ret)
-{
-        char *end;
-        unsigned long long v;
-        unsigned shift = 0;
-
-        if (*s < '0' || *s > '9')
-                return false;
-        v = strtoull(s, &end, 10);
-        switch (*end) {
-        case 'k':
-        case 'K':
-                shift = 10;
-                end++;
-                break;
-        case 'm':
-        case 'M':
-                shift = 20;
-                end++;
-                break;
-        case 'g':
-        case 'G':
-                shift = 30;
-                end++;
-                break;
-        default:
-                break;
-        }
-        if (*end || v == 0 || v > (UINT64_MAX >> shift))
-                return false;
-        *ret = (uint64_t)v << shift;
-        return true;
-}
-
 static void parse_max_size(struct parser *p, json_t *opts, struct unotify_handler_options *ret)
 {
         json_t *v = json_object_get(opts, "maxSize");
@@ -200,7 +166,9 @@ static void parse_max_size(struct parser *p, json_t *opts, struct unotify_handle
                 return;
         if (json_is_integer(v) && json_integer_value(v) > 0)
                 ret->mount_max_size = (uint64_t)json_integer_value(v);
-        else if (!json_is_string(v) || !parse_size(json_string_value(v), &ret->mount_max_size))
+        else if (!json_is_string(v) ||
+                 !unotify_parse_size(json_string_value(v), &ret->mount_max_size) ||
+                 ret->mount_max_size == 0)
                 fail(p, "maxSize",
                      "expected a size in bytes (a positive integer, or a string such as \"64m\"), "
                      "got %s",
