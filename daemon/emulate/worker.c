@@ -302,7 +302,8 @@ int task_creds_read(struct worker *w, pid_t tid, struct task_creds *ret)
 
         *ret = (struct task_creds){};
         r = read_status(w, tid, ret);
-        if (r >= 0 && !same_userns(w, tid))
+        /* Without capabilities there is nothing to drop: no stat. */
+        if (r >= 0 && ret->caps && !same_userns(w, tid))
                 ret->caps = 0; /* its caps are over its namespace, not ours */
         if (r < 0)
                 task_creds_done(ret);
