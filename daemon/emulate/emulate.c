@@ -263,6 +263,10 @@ static bool over_share(struct daemon *d, struct listener *l)
 
         if (l->jobs < lim->listener_workers + lim->listener_queue)
                 return false;
+        /* Finished, not yet collected (pool.h: the loop is not woken for
+         * each): not in the pool any more. */
+        if (pool_collect(d->pool) > 0 && l->jobs < lim->listener_workers + lim->listener_queue)
+                return false;
         /* Queued for tasks that have moved on (a signal interrupted their
          * call, which they made again): not work any more. */
         if (pool_drop_gone(d->pool, &l->jobs_running) > 0 &&

@@ -66,12 +66,9 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Whether *word left `value` within OFFLOAD_SPIN_NS, checked without
- * sleeping: a hand-over that a sleep and a wake-up would cost ~2 switches
- * (tens of us on a VM) takes well under one when both sides are awake. */
-static bool spin_while(_Atomic uint32_t *word, uint32_t value)
+bool offload_spin_while(_Atomic uint32_t *word, uint32_t value, uint64_t ns)
 {
-        uint64_t end = now_ns() + OFFLOAD_SPIN_NS;
+        uint64_t end = now_ns() + ns;
 
         do {
                 for (int i = 0; i < 64; i++) {
@@ -85,7 +82,7 @@ static bool spin_while(_Atomic uint32_t *word, uint32_t value)
 
 static void wait_posted(struct helper *h)
 {
-        if (spin_while(&h->posted, 0))
+        if (offload_spin_while(&h->posted, 0, OFFLOAD_SPIN_NS))
                 return;
         atomic_store(&h->parked, true);
         while (atomic_load(&h->posted) == 0)
@@ -170,7 +167,7 @@ static int post(struct offload_job *j)
 /* Until the helper is done or the deadline (CLOCK_MONOTONIC) passes. */
 static void wait_done(struct offload_job *j, const struct timespec *deadline)
 {
-        if (spin_while(&j->state, JOB_RUNNING))
+        if (offload_spin_while(&j->state, JOB_RUNNING, OFFLOAD_SPIN_NS))
                 return;
         atomic_store(&j->waiter_parked, true);
         while (atomic_load(&j->state) == JOB_RUNNING) {

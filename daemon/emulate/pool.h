@@ -1,8 +1,11 @@
 /* The worker threads emulations run in: the loop submits a job, a worker
  * runs its handler (which may block: a FIFO without a writer, a slow
  * filesystem) and sends the answer itself, so the task wakes without a
- * hop back through the loop; the loop gets the job back through an
- * ev_async for the counters and the log. Nothing here blocks the loop. */
+ * hop back through the loop; the loop gets the job back for the
+ * counters and the log after its next poll (an ev_check), without being
+ * woken for it while jobs keep coming (a timer collects what a sleeping
+ * loop left, and stops once a period passed without any), through an
+ * ev_async otherwise. Nothing here blocks the loop. */
 #pragma once
 
 #include <ev.h>
@@ -57,6 +60,9 @@ typedef void (*pool_answer_fn)(struct job *job);
  * Returns 0 or -errno. */
 int pool_new(struct ev_loop *loop, unsigned n, unsigned per_owner, pool_answer_fn answer,
              pool_done_fn done, void *userdata, struct pool **ret);
+/* Hand the jobs finished so far to done, now. Returns how many. In the
+ * loop; also called after each poll and by a timer while jobs come. */
+unsigned pool_collect(struct pool *p);
 /* Queue job (taken). */
 void pool_submit(struct pool *p, struct job *job);
 /* Hand back now, through done and unrun, the queued jobs of the owner
