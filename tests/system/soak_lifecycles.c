@@ -21,9 +21,10 @@ static struct test_daemon ld;
 static const struct test_daemon *dm = &ld;
 static char t[64];
 
-static const char policy[] = "{\"name\":\"soak\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                             "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":"
-                             "\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}";
+static const char policy[] =
+        "{\"name\":\"soak\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+        "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":"
+        "\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"}]}";
 
 static long long now_ms(void)
 {

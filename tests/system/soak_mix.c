@@ -34,19 +34,20 @@ void soak_mix_policies(const char *t, struct test_policy ret[2])
                  "{\"names\":[\"memfd_create\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\","
                  "\"handler\":\"inject\",\"handlerOptions\":{\"path\":\"%s/injected\"}}]}",
                  t);
-        snprintf(u_policy, sizeof(u_policy),
-                 "{\"name\":\"soak-u\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                 "{\"names\":[\"sysinfo\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":"
-                 "\"sysinfo\"},"
-                 "{\"names\":[\"setpriority\",\"sched_setattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
-                 "\"handler\":\"sched\",\"handlerOptions\":{\"minNice\":-10}},"
-                 "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
-                 "\"handler\":\"mount\",\"handlerOptions\":{\"types\":[\"tmpfs\"],\"targets\":"
-                 "[\"%s/u\"],\"options\":[\"size\"],\"maxSize\":\"4m\",\"forceFlags\":"
-                 "[\"nosuid\",\"nodev\"]}},"
-                 "{\"names\":[\"setxattr\",\"removexattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
-                 "\"handler\":\"xattr\"}]}",
-                 t);
+        snprintf(
+                u_policy, sizeof(u_policy),
+                "{\"name\":\"soak-u\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+                "{\"names\":[\"sysinfo\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":"
+                "\"sysinfo\"},"
+                "{\"names\":[\"setpriority\",\"sched_setattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
+                "\"handler\":\"sched\",\"handlerOptions\":{\"minNice\":-10}},"
+                "{\"names\":[\"mount\",\"umount2\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
+                "\"handler\":\"mount\",\"handlerOptions\":{\"types\":[\"tmpfs\"],\"targets\":"
+                "[\"%s/u\"],\"options\":[\"size\"],\"maxSize\":\"4m\",\"forceFlags\":"
+                "[\"nosuid\",\"nodev\"]}},"
+                "{\"names\":[\"setxattr\",\"removexattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
+                "\"handler\":\"xattr\"}]}",
+                t);
         ret[0] = (struct test_policy){ "soak-mix.json", mix_policy };
         ret[1] = (struct test_policy){ "soak-u.json", u_policy };
 }
@@ -89,10 +90,31 @@ _Noreturn static void exec_job(const struct soak_mix *m, const struct soak_mix_j
 
         if (j->unpriv) {
                 snprintf(dir, sizeof(dir), "%s", j->dir);
-                const char *argv[] = { UTARGET, m->d->socket, "soak-u", "sysinfo", "+", "nice",
-                                       "-5", "+", "attr", "-3", "+", "mount", "tmpfs", "none",
-                                       dir, "size=1m", "+", "umount", dir, "+", "setxattr", dir,
-                                       "trusted.overlay.opaque", "y", NULL };
+                const char *argv[] = { UTARGET,
+                                       m->d->socket,
+                                       "soak-u",
+                                       "sysinfo",
+                                       "+",
+                                       "nice",
+                                       "-5",
+                                       "+",
+                                       "attr",
+                                       "-3",
+                                       "+",
+                                       "mount",
+                                       "tmpfs",
+                                       "none",
+                                       dir,
+                                       "size=1m",
+                                       "+",
+                                       "umount",
+                                       dir,
+                                       "+",
+                                       "setxattr",
+                                       dir,
+                                       "trusted.overlay.opaque",
+                                       "y",
+                                       NULL };
 
                 execv(UTARGET, (char **)argv);
         } else
@@ -152,9 +174,9 @@ static bool mounted_in(pid_t pid, const char *dir)
  * daemon's), the attribute set on the host's inode. */
 static void unpriv_check(struct soak_mix *m, const struct soak_mix_job *j, int status)
 {
-        static const char *const want[] = { "sysinfo: ok ", "\nnice: ok -5\n", "\nattr: ok -3\n",
-                                            "\nmount: ok rw,nosuid,nodev,", "\numount: ok\n",
-                                            "\nsetxattr: ok\n" };
+        static const char *const want[] = { "sysinfo: ok ",    "\nnice: ok -5\n",
+                                            "\nattr: ok -3\n", "\nmount: ok rw,nosuid,nodev,",
+                                            "\numount: ok\n",  "\nsetxattr: ok\n" };
         char value[8] = "";
 
         cr_assert(!mounted_in(getpid(), j->dir) && !mounted_in(m->d->pid, j->dir),

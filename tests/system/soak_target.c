@@ -68,8 +68,7 @@ int main(int argc, char **argv)
                 logged += syscall(SYS_getgid) == (long)gid;
                 inj += (unsigned)injected();
         }
-        printf("threads: rounds %u killed %u logged %u injected %u\n", rounds, killed, logged,
-               inj);
+        printf("threads: rounds %u killed %u logged %u injected %u\n", rounds, killed, logged, inj);
         fflush(stdout);
         if (argc > 3 && !strcmp(argv[3], "KILLME")) {
                 syscall(SYS_getsid, 0);

@@ -119,10 +119,12 @@ static void remove_dir(void)
  * outlive each daemon process as systemd's would. */
 static void soak_setup(void)
 {
-        struct test_policy policies[5] = { { "soak.json", policy }, soak_ctr_policy };
+        struct test_policy policies[6] = { { "soak.json", policy },
+                                           soak_ctr_policy,
+                                           soak_ctr_kill_policy };
 
         make_dir();
-        soak_mix_policies(t, &policies[2]);
+        soak_mix_policies(t, &policies[3]);
         svc_prepare(&s, policies);
         s.quiet = true;
         socks[0] = svc_listen(s.d.socket);
@@ -417,7 +419,7 @@ static long long clean_batch(struct job *jobs, struct tally *tl, long long repla
         unsigned runs[2] = { ctrs[0].runs, ctrs[1].runs };
 
         assert_counters_add_up(replayed, &before);
-        clean_phase = true;
+        clean_phase = ctrs[0].clean = ctrs[1].clean = true;
         for (int i = 0; i < CLEAN_JOBS; i++)
                 job_start(&jobs[i], tl->started, tl);
         for (int i = 0; i < 2; i++)
@@ -503,7 +505,8 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
                "storm), %u reloads, "
                "1 upgrade, 1 restart through the fd store (%lld resumed listeners, %lld "
                "notifications answered "
-               "from the journal, %u containers mid-run); %u runc and %u crun containers; %lld "
+               "from the journal, %u containers mid-run); %u runc and %u crun containers, %u and "
+               "%u more killed mid-call; %lld "
                "notifications "
                "since the restart, all accounted for, the last %lld exactly the test's count; %u "
                "files made, %u "
@@ -514,9 +517,9 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
                "once on disk; daemon fds %d -> %d, RSS %ld -> %ld KiB\n",
                seconds, tl.started, tl.finished, tl.killed, tl.storms, reloads,
                daemon_log_count(dm, restart_log, "resumed with policy"), replayed, ctr_mid,
-               ctrs[0].runs, ctrs[1].runs, received, exact, tl.made, tl.eexist, tl.policy_kills,
-               tl.hammers[1], tl.hammers[2], tl.nodes, tl.node_eexist, base_fds, fds, base_rss,
-               rss);
+               ctrs[0].runs, ctrs[1].runs, ctrs[0].killed_mid_call, ctrs[1].killed_mid_call,
+               received, exact, tl.made, tl.eexist, tl.policy_kills, tl.hammers[1], tl.hammers[2],
+               tl.nodes, tl.node_eexist, base_fds, fds, base_rss, rss);
         fflush(stdout);
         cr_assert_eq(fds, base_fds, "daemon fds leaked (%d after the restart):\n%s", base_fds,
                      fd_list(dm->pid));
@@ -529,6 +532,9 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
         soak_mix_report(&mix);
         /* The FIFO open in flight across the restart, at least. */
         cr_assert_geq(replayed, 1, "nothing answered from the journal after the restart");
+        for (int i = 0; i < 2; i++)
+                cr_assert(ctrs[i].missing || ctrs[i].killed_mid_call > 0,
+                          "%s: none killed mid-call", runtimes[i]);
         cr_assert_gt(tl.finished, 10);
         cr_assert_gt(tl.killed, 1);
         cr_assert_gt(tl.policy_kills, 0);
