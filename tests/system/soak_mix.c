@@ -46,7 +46,8 @@ void soak_mix_policies(const char *t, struct test_policy ret[2])
                 "[\"%s/u\"],\"options\":[\"size\"],\"maxSize\":\"4m\",\"forceFlags\":"
                 "[\"nosuid\",\"nodev\"]}},"
                 "{\"names\":[\"setxattr\",\"removexattr\"],\"action\":\"UNOTIFY_ACT_EMULATE\","
-                "\"handler\":\"xattr\"}]}",
+                "\"handler\":\"xattr\"},"
+                "{\"names\":[\"bpf\"],\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"bpf\"}]}",
                 t);
         ret[0] = (struct test_policy){ "soak-mix.json", mix_policy };
         ret[1] = (struct test_policy){ "soak-u.json", u_policy };
@@ -58,6 +59,31 @@ static long long now_ms(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+/* A cgroup v2 of the container's root for the bpf jobs; none (and no bpf
+ * job) without a cgroup2 hierarchy. */
+static void make_cgroup(struct soak_mix *m)
+{
+        static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+        static const char *const files[] = { "", "/cgroup.procs", "/cgroup.threads",
+                                             "/cgroup.subtree_control" };
+        char p[300];
+
+        for (size_t i = 0; i < 2 && !m->cg[0]; i++) {
+                snprintf(p, sizeof(p), "%s/cgroup.controllers", roots[i]);
+                if (access(p, F_OK) < 0)
+                        continue;
+                snprintf(m->cg, sizeof(m->cg), "%s/unotify-soak-%d", roots[i], (int)getpid());
+                if (mkdir(m->cg, 0755) < 0) {
+                        m->cg[0] = '\0';
+                        continue;
+                }
+                for (size_t k = 0; k < 4; k++) {
+                        snprintf(p, sizeof(p), "%s%s", m->cg, files[k]);
+                        (void)!chown(p, HOST_ROOT, HOST_ROOT);
+                }
+        }
 }
 
 void soak_mix_init(struct soak_mix *m, const char *t, const struct test_daemon *d)
@@ -74,6 +100,7 @@ void soak_mix_init(struct soak_mix *m, const char *t, const struct test_daemon *
         snprintf(p, sizeof(p), "%s/u", t);
         cr_assert_eq(mkdir(p, 0755), 0);
         cr_assert_eq(chown(p, HOST_ROOT, HOST_ROOT), 0);
+        make_cgroup(m);
 }
 
 long long soak_mix_calls(bool unpriv, bool killme)
@@ -117,23 +144,29 @@ _Noreturn static void exec_job(const struct soak_mix *m, const struct soak_mix_j
                                        NULL };
 
                 execv(UTARGET, (char **)argv);
-        } else
+        } else if (j->bpf)
+                execl(UTARGET, UTARGET, m->d->socket, "soak-u", "--cgroup", m->cg, "bpf-dev", m->cg,
+                      (char *)NULL);
+        else
                 execl(UNOTIFY_RUN, UNOTIFY_RUN, "--socket", m->d->socket, "--policy", "soak-mix",
                       "--", SOAKTARGET, "threads", SOAK_MIX_STR(SOAK_MIX_ROUNDS),
                       j->killme ? "KILLME" : NULL, (char *)NULL);
         _exit(127);
 }
 
-static void start(struct soak_mix *m, bool unpriv, bool killme)
+/* kind: 0 threads, 1 user namespace, 2 bpf (not killed mid-run: its
+ * program would stay attached to the child cgroup). */
+static void start(struct soak_mix *m, int kind, bool killme)
 {
         struct soak_mix_job *j = &m->job;
         unsigned n = m->started++;
         int out[2];
 
         j->n = n;
-        j->unpriv = unpriv;
+        j->unpriv = kind == 1;
+        j->bpf = kind == 2;
         j->killme = killme;
-        j->kill_at_ms = !m->clean && n % 5 == 4 ? now_ms() + 5 + n % 40 : 0;
+        j->kill_at_ms = !m->clean && !j->bpf && n % 5 == 4 ? now_ms() + 5 + n % 40 : 0;
         j->killed = false;
         j->len = 0;
         snprintf(j->dir, sizeof(j->dir), "%s/u/j%u", m->t, n);
@@ -195,6 +228,28 @@ static void unpriv_check(struct soak_mix *m, const struct soak_mix_job *j, int s
         m->sysinfos++, m->nices += 2, m->mounts++, m->umounts++, m->xattrs++;
 }
 
+/* The device program loaded and attached below the container's cgroup,
+ * denying its child /dev/null writes, refused outside, detached: then
+ * the child cgroup is gone (the scenario removes it). */
+static void bpf_check(struct soak_mix *m, const struct soak_mix_job *j, int status)
+{
+        static const char *const want[] = { "load-socket-filter: EPERM\n",
+                                            "load: ok\nattach: ok\n",
+                                            "child-write-null: EPERM\nchild-read-zero: ok\n",
+                                            "parent-write-null: ok\n",
+                                            "attach-outside: EPERM\n",
+                                            "detach: ok\n" };
+        char child[300];
+
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "bpf: status %d: %s", status,
+                  j->buf);
+        for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+                cr_assert(strstr(j->buf, want[i]), "bpf: no \"%s\" in:\n%s", want[i], j->buf);
+        snprintf(child, sizeof(child), "%s/c", m->cg);
+        cr_assert_neq(access(child, F_OK), 0, "%s left behind", child);
+        m->bpf_jobs++;
+}
+
 static void threads_check(struct soak_mix *m, const struct soak_mix_job *j, int status)
 {
         unsigned rounds, killed, logged, injected;
@@ -235,7 +290,9 @@ static void collect(struct soak_mix *m, int status)
         j->buf[j->len] = '\0';
         j->pid = 0;
         m->killed_mid_run += j->killed;
-        if (j->unpriv)
+        if (j->bpf)
+                bpf_check(m, j, status);
+        else if (j->unpriv)
                 unpriv_check(m, j, status);
         else
                 threads_check(m, j, status);
@@ -257,8 +314,11 @@ void soak_mix_poll(struct soak_mix *m, bool start_next)
                 if (waitpid(j->pid, &status, WNOHANG) == j->pid)
                         collect(m, status);
         }
-        if (!j->pid && start_next)
-                start(m, m->started % 2 == 1, m->started % 4 == 2);
+        if (!j->pid && start_next) {
+                int kind = (int)(m->started % 3);
+
+                start(m, kind == 2 && !m->cg[0] ? 1 : kind, kind == 0 && m->started % 2);
+        }
 }
 
 void soak_mix_drain(struct soak_mix *m)
@@ -281,17 +341,25 @@ void soak_mix_drain(struct soak_mix *m)
 
 void soak_mix_kill(struct soak_mix *m)
 {
+        if (m->cg[0]) {
+                char child[300];
+
+                snprintf(child, sizeof(child), "%s/c", m->cg);
+                rmdir(child);
+        }
         if (m->fifo_pid > 0) {
                 kill(m->fifo_pid, SIGKILL);
                 waitpid(m->fifo_pid, NULL, 0);
                 m->fifo_pid = 0;
         }
-        if (!m->job.pid)
-                return;
-        kill(-m->job.pid, SIGKILL);
-        waitpid(m->job.pid, NULL, 0);
-        close(m->job.out);
-        m->job.pid = 0;
+        if (m->job.pid) {
+                kill(-m->job.pid, SIGKILL);
+                waitpid(m->job.pid, NULL, 0);
+                close(m->job.out);
+                m->job.pid = 0;
+        }
+        if (m->cg[0] && rmdir(m->cg) == 0)
+                m->cg[0] = '\0';
 }
 
 long long soak_mix_decisions(const struct test_daemon *d, const char *action)
@@ -325,9 +393,9 @@ long long soak_mix_clean(struct soak_mix *m)
 
         soak_mix_drain(m);
         m->clean = true;
-        start(m, false, true);
+        start(m, 0, true);
         soak_mix_drain(m);
-        start(m, true, false);
+        start(m, 1, false);
         soak_mix_drain(m);
         m->clean = false;
         cr_assert_eq(m->policy_kills, policy_kills + 1);
@@ -408,15 +476,17 @@ void soak_mix_report(const struct soak_mix *m)
                "killed by the filter with their process going on, %u logged calls, %u injected "
                "files, %u killed by the daemon's KILL_THREAD; %u user-namespace targets: %u "
                "sysinfo, %u sched, %u tmpfs mounted and %u unmounted (none left on the host or "
-               "in the daemon), %u xattrs set, each once; %u FIFO opens in flight across the "
+               "in the daemon), %u xattrs set, each once; %u device programs attached below their "
+               "cgroup, denying, detached; %u FIFO opens in flight across the "
                "upgrade and the restart, finished by the new process\n",
                m->started, m->killed_mid_run, m->threads_jobs, m->threads_killed, m->logged,
                m->injected, m->policy_kills, m->unpriv_jobs, m->sysinfos, m->nices, m->mounts,
-               m->umounts, m->xattrs, m->fifo_across);
+               m->umounts, m->xattrs, m->bpf_jobs, m->fifo_across);
         fflush(stdout);
         cr_assert_gt(m->threads_jobs, 1);
         cr_assert_gt(m->unpriv_jobs, 1);
         cr_assert_gt(m->policy_kills, 0);
         cr_assert_eq(m->mounts, m->umounts);
         cr_assert_eq(m->fifo_across, 2);
+        cr_assert(!m->cg[0] || m->bpf_jobs > 0, "no bpf job ran");
 }

@@ -5,8 +5,9 @@
  * daemon logs (SCMP_ACT_LOG) and files it injects (inject), some killed
  * by the daemon at the end (KILL_THREAD notified: the whole process); and
  * a target in a user namespace (unotify-utarget) using the sysinfo,
- * sched, mount (a tmpfs made and unmounted) and xattr handlers. Some are
- * SIGKILLed mid-run. Every helper asserts. */
+ * sched, mount (a tmpfs made and unmounted) and xattr handlers, or the
+ * bpf handler (a device program below its cgroup). Some are SIGKILLed
+ * mid-run. Every helper asserts. */
 #pragma once
 
 #include <stdbool.h>
@@ -26,7 +27,7 @@ struct soak_mix_job {
         char buf[2048];
         size_t len;
         long long kill_at_ms; /* 0: runs to its end */
-        bool killed, killme, unpriv;
+        bool killed, killme, unpriv, bpf;
 };
 
 struct soak_mix {
@@ -37,6 +38,8 @@ struct soak_mix {
         unsigned started, killed_mid_run;
         unsigned threads_jobs, threads_killed, logged, injected, policy_kills;
         unsigned unpriv_jobs, mounts, umounts, xattrs, sysinfos, nices;
+        char cg[200]; /* the bpf jobs' cgroup v2; "" none */
+        unsigned bpf_jobs;
         char fifo[160];
         pid_t fifo_pid;
         int fifo_out;
