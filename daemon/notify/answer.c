@@ -165,7 +165,7 @@ static int receive_and_decide(struct listener_set *s, struct listener *l, struct
         p->recv_ns = now_ns();
         l->received++;
         s->stats->received++;
-        wakeup_note(&l->wakeup, &s->load, l->fd, req->pid);
+        wakeup_note(&l->wakeup, &s->load, &s->load_listeners, l->fd, req->pid, (uint32_t)l->id);
         /* Raised only for one listener's load: while the loop is shared, a
          * raised loop keeps the targets of the others waiting on its CPU. */
         priority_follow(&s->priority, s->load.busy && p->recv_ns >= s->shared_until_ns);

@@ -66,7 +66,8 @@ struct listener_set {
         /* The distinct threads among the latest notifications, across
          * listeners: whether sync wake-ups pay off (wakeup.h). */
         struct thread_window load;
-        struct priority priority; /* the loop's, following load (priority.h) */
+        struct thread_window load_listeners; /* the distinct listeners among them */
+        struct priority priority;            /* the loop's, following load (priority.h) */
         /* Which listener was answered last, and until when the loop counts
          * as shared between several (shorter batches). */
         uint64_t last_answered_id;
