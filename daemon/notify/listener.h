@@ -58,6 +58,7 @@ struct listener {
         uint64_t send_gone; /* SEND ENOENT: interrupted or killed after RECV */
         struct wakeup wakeup;
         uint64_t last_answered_ns; /* CLOCK_MONOTONIC, when last answered as the only ready one */
+        uint64_t served_ns;        /* CLOCK_MONOTONIC, when the loop last turned to it */
         /* Emulations (emulate.h) in the pool for it, running or queued: its
          * share of the pool is counted on these. The journal is made at
          * the first emulation. */
