@@ -14,6 +14,7 @@
 #include "notify/listener_set.h"
 #include "restart/inflight.h"
 #include "service/log.h"
+#include "unotify/clock.h"
 #include "unotify/kernel.h"
 #include "unotify/macro.h"
 
@@ -277,17 +278,31 @@ void emulate_done(struct daemon *d)
 
 /* A listener's jobs in the pool, running or queued, stay within its
  * share: the workers it may hold plus the queue behind them. */
-static bool over_share(struct daemon *d, struct listener *l)
+/* Asking the kernel about every queued job is one ioctl each (some 60 us
+ * in the loop for a full queue): at most this often per listener, so that
+ * a sandbox retrying its refused calls at once does not take the loop
+ * from the others. */
+#define SHARE_PRUNE_INTERVAL_NS (50 * 1000 * 1000ull)
+
+static bool over_share(struct daemon *d, struct listener *l, uint32_t pid)
 {
         const struct limits *lim = &d->opts->limits;
+        const unsigned share = lim->listener_workers + lim->listener_queue;
+        uint64_t now;
 
-        if (l->jobs < lim->listener_workers + lim->listener_queue)
+        if (l->jobs < share)
                 return false;
         /* Queued for tasks that have moved on (a signal interrupted their
-         * call, which they made again): not work any more. */
-        if (pool_drop_gone(d->pool, &l->jobs_running) > 0 &&
-            l->jobs < lim->listener_workers + lim->listener_queue)
+         * call, which they made again): not work any more. The caller's
+         * own thread first, which costs no system call. */
+        if (pool_drop_thread(d->pool, &l->jobs_running, pid) > 0 && l->jobs < share)
                 return false;
+        now = now_ns();
+        if (now - l->share_pruned_ns >= SHARE_PRUNE_INTERVAL_NS) {
+                l->share_pruned_ns = now;
+                if (pool_drop_gone(d->pool, &l->jobs_running) > 0 && l->jobs < share)
+                        return false;
+        }
         d->stats.emulations_refused++;
         l->counters.emulations_refused++;
         if (ratelimit_allow(&refusals))
@@ -307,7 +322,7 @@ int emulate_start(struct daemon *d, struct listener *l, const struct seccomp_not
 
         if (!h || !d->pool)
                 return -ENOSYS;
-        if (over_share(d, l))
+        if (over_share(d, l, req->pid))
                 return LISTENER_EMULATE_OVER_SHARE;
         if (!l->journal && !(l->journal = journal_new()))
                 return -ENOMEM;

@@ -69,6 +69,10 @@ void pool_submit(struct pool *p, struct job *job);
  * interrupted and moved on, or died): they count as gone before SEND.
  * Returns how many. In the loop. */
 unsigned pool_drop_gone(struct pool *p, const unsigned *running);
+/* The same for the queued jobs of `running` made by thread `pid` (not 0):
+ * a thread waits in one notification at a time, so once it has made
+ * another its queued one is over, without asking the kernel. In the loop. */
+unsigned pool_drop_thread(struct pool *p, const unsigned *running, uint32_t pid);
 /* Wake and join the workers (one blocked in open(2) is interrupted),
  * hand every job back through done. Accepts NULL; returns NULL. */
 struct pool *pool_free(struct pool *p);
