@@ -11,11 +11,12 @@
 #include <unistd.h>
 
 #include "sockets/conn_share.h"
-#include "loop/daemon.h"
 #include "sockets/acceptor.h"
-#include "restart/fdstore.h"
+#include "loop/options.h"
+#include "metrics/metrics.h"
+#include "metrics/stats.h"
+#include "unotify/policy.h"
 #include "sockets/landlock_reply.h"
-#include "learn/learn.h"
 #include "notify/listener_set.h"
 #include "service/log.h"
 #include "sockets/handoff_msg.h"
@@ -26,10 +27,26 @@
 
 #define HANDOFF_ACCEPT_BURST 16
 
+struct handoff_server {
+        struct ev_loop *loop;
+        int fd;
+        bool own; /* a socket we bound: unlinked at the end */
+        struct acceptor accept;
+        struct listener_set *set;
+        struct handoff_config cfg;
+        struct handoff_hooks hooks;
+        struct list_node conns; /* struct conn.node */
+        size_t n_conns;
+        /* handoff_quiesce(): what runs once no handoff is being read. */
+        void (*quiesce_done)(void *userdata);
+        void *quiesce_userdata;
+        ev_timer quiesce_timer;
+};
+
 struct conn {
         ev_io io; /* first: libev hands us &io */
         ev_timer timer;
-        struct daemon *d;
+        struct handoff_server *s;
         struct list_node node;
         int fd;
         struct ucred peer;
@@ -45,15 +62,15 @@ static struct ratelimit refusals = RATELIMIT_INIT(10ull * 1000000000u, 20);
 
 static void conn_free(struct conn *c)
 {
-        ev_io_stop(c->d->loop, &c->io);
-        ev_timer_stop(c->d->loop, &c->timer);
+        ev_io_stop(c->s->loop, &c->io);
+        ev_timer_stop(c->s->loop, &c->timer);
         for (size_t i = 0; i < c->n_fds; i++)
                 safe_close(c->fds[i]);
         safe_close(c->fd);
         list_del(&c->node);
-        c->d->n_conns--;
-        if (c->d->quiesce_done && c->d->n_conns == 0)
-                ev_timer_start(c->d->loop, &c->d->quiesce_timer);
+        c->s->n_conns--;
+        if (c->s->quiesce_done && c->s->n_conns == 0)
+                ev_timer_start(c->s->loop, &c->s->quiesce_timer);
         free(c->buf);
         free(c);
 }
@@ -82,8 +99,8 @@ _printf_(3, 4) static void conn_refuse(struct conn *c, enum metrics_refusal reas
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        c->d->stats.handoffs_refused++;
-        c->d->metrics.refusals[reason]++;
+        c->s->cfg.stats->handoffs_refused++;
+        c->s->cfg.metrics->refusals[reason]++;
         if (ratelimit_allow(&refusals))
                 log_warning("handoff from pid %d uid %u refused: %s", (int)c->peer.pid, c->peer.uid,
                             msg);
@@ -119,14 +136,14 @@ static char *filter_hex(struct unotify_policy *p)
 static void answer_query(struct conn *c, const struct handoff_msg *m)
 {
         _cleanup_(json_decrefp) json_t *reply = NULL, *names = NULL;
-        struct unotify_policy *p = learn_find_policy(c->d, m->query_policy);
+        struct unotify_policy *p = c->s->hooks.find_policy(c->s->hooks.userdata, m->query_policy);
         const struct unotify_kernel_plan *plan;
         _cleanup_(freep) char *hex = NULL;
         char digest[17];
 
         if (!p) {
                 conn_refuse(c, METRICS_REFUSED_POLICY, "unknown policy \"%s\" (not in %s)",
-                            m->query_policy, c->d->opts->policy_dir);
+                            m->query_policy, c->s->cfg.opts->policy_dir);
                 return;
         }
         hex = filter_hex(p);
@@ -183,7 +200,7 @@ static struct unotify_policy *select_policy(struct conn *c, const struct handoff
                 .annotations = ann,
                 .n_annotations = m->n_annotations,
                 .container_id = m->container_id,
-                .fallback_name = c->d->opts->default_policy,
+                .fallback_name = c->s->cfg.opts->default_policy,
         };
         struct unotify_policy *p;
         char how[256];
@@ -191,10 +208,8 @@ static struct unotify_policy *select_policy(struct conn *c, const struct handoff
         for (size_t i = 0; i < m->n_annotations; i++)
                 ann[i] = (struct unotify_annotation){ m->annotations[2 * i],
                                                       m->annotations[2 * i + 1] };
-        p = learn_select_builtin(c->d, m->metadata);
-        if (p)
-                snprintf(how, sizeof(how), "metadata policy=%s (built in)", LEARN_BUILTIN_NAME);
-        else if (unotify_policy_set_select(c->d->policies, &sel, &p, how, sizeof(how)) < 0) {
+        if (c->s->hooks.select_policy(c->s->hooks.userdata, m->metadata, &sel, &p, how,
+                                      sizeof(how)) < 0) {
                 snprintf(why, size, "%s; the listener is served by deny-all", how);
                 return NULL;
         }
@@ -236,15 +251,15 @@ static void format_annotations(const struct handoff_msg *m, char *buf, size_t si
 /* The listeners caps (peer_limits.h): 0, or -EUSERS with why set. */
 static int listener_room(struct conn *c, char *why, size_t size)
 {
-        const struct limits *lim = &c->d->opts->limits;
+        const struct limits *lim = &c->s->cfg.opts->limits;
         size_t mine = 0;
 
-        if (c->d->set->n_listeners >= lim->listeners) {
+        if (c->s->set->n_listeners >= lim->listeners) {
                 snprintf(why, size, "the daemon serves %zu listeners, its cap (listeners=%u)",
-                         c->d->set->n_listeners, lim->listeners);
+                         c->s->set->n_listeners, lim->listeners);
                 return -EUSERS;
         }
-        for (struct list_node *n = c->d->set->listeners.next; n != &c->d->set->listeners;
+        for (struct list_node *n = c->s->set->listeners.next; n != &c->s->set->listeners;
              n = n->next)
                 mine += container_of(n, struct listener, node)->peer_uid == c->peer.uid;
         if (mine >= lim->listeners_per_uid) {
@@ -276,12 +291,12 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
                 /* Closed: the task's notified calls fail (ENOSYS), as
                  * when no supervisor took its listener. */
                 safe_close(fd);
-                c->d->stats.listeners_refused++;
+                c->s->cfg.stats->listeners_refused++;
                 conn_refuse(c, METRICS_REFUSED_LISTENERS, "%s", why);
                 return;
         }
         p = select_policy(c, m, why, sizeof(why));
-        r = listener_set_add(c->d->set, fd, unotify_policy_ref(p ? p : c->d->deny_all),
+        r = listener_set_add(c->s->set, fd, unotify_policy_ref(p ? p : c->s->cfg.deny_all),
                              m->container_id, (pid_t)m->pid, 0, &l);
         if (r < 0) {
                 conn_refuse(c, METRICS_REFUSED_NO_MEMORY, "out of memory");
@@ -292,7 +307,8 @@ static void bind_listener(struct conn *c, const struct handoff_msg *m)
         if (listener_keep_origin(l, m->metadata, m->annotations, m->n_annotations) < 0)
                 log_warning("listener %llu: out of memory keeping its metadata",
                             (unsigned long long)l->id);
-        fdstore_listener_added(c->d, l);
+        if (c->s->hooks.added)
+                c->s->hooks.added(c->s->hooks.userdata, l);
         format_annotations(m, annotations, sizeof(annotations));
         log_emit_id(LOG_NOTICE, 0, LOG_MID_LISTENER_ADDED, m->pid > 0 ? (pid_t)m->pid : 0,
                     "listener %llu: container %s pid %lld policy %s (%s; from pid %d uid %u%s); "
@@ -473,10 +489,10 @@ static void on_conn_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
         (void)loop;
         (void)revents;
-        c->d->stats.handoff_timeouts++;
+        c->s->cfg.stats->handoff_timeouts++;
         conn_refuse(c, METRICS_REFUSED_TIMEOUT,
                     "no complete message within %u ms (%zu bytes received)",
-                    c->d->opts->limits.handoff_timeout_ms, c->len);
+                    c->s->cfg.opts->limits.handoff_timeout_ms, c->len);
         conn_free(c);
 }
 
@@ -487,7 +503,7 @@ static bool peer_allowed(const struct ucred *peer)
         return peer->uid == 0 || peer->uid == geteuid();
 }
 
-static void conn_new(struct daemon *d, int fd, const struct ucred *peer, bool peer_known)
+static void conn_new(struct handoff_server *s, int fd, const struct ucred *peer, bool peer_known)
 {
         struct conn *c = calloc(1, sizeof(*c));
 
@@ -495,12 +511,12 @@ static void conn_new(struct daemon *d, int fd, const struct ucred *peer, bool pe
                 safe_close(fd);
                 return;
         }
-        c->d = d;
+        c->s = s;
         c->fd = fd;
         if (peer_known)
                 c->peer = *peer;
-        list_add_tail(&d->conns, &c->node);
-        d->n_conns++;
+        list_add_tail(&s->conns, &c->node);
+        s->n_conns++;
         if (!peer_known || !peer_allowed(&c->peer)) {
                 conn_refuse(c, METRICS_REFUSED_PEER, "uid %u may not hand over listeners",
                             c->peer.uid);
@@ -508,19 +524,20 @@ static void conn_new(struct daemon *d, int fd, const struct ucred *peer, bool pe
                 return;
         }
         ev_io_init(&c->io, on_conn_io, fd, EV_READ);
-        ev_io_start(d->loop, &c->io);
-        ev_timer_init(&c->timer, on_conn_timeout, d->opts->limits.handoff_timeout_ms / 1000.0, 0.);
-        ev_timer_start(d->loop, &c->timer);
+        ev_io_start(s->loop, &c->io);
+        ev_timer_init(&c->timer, on_conn_timeout, s->cfg.opts->limits.handoff_timeout_ms / 1000.0,
+                      0.);
+        ev_timer_start(s->loop, &c->timer);
 }
 
 /* Room for one more connection of peer (conn_share.h): the connection
  * closed for it, if any, is told why. */
-static void make_room(struct daemon *d, const struct ucred *peer)
+static void make_room(struct handoff_server *s, const struct ucred *peer)
 {
         static struct ratelimit full = RATELIMIT_INIT(10ull * 1000000000u, 5);
-        const struct limits *lim = &d->opts->limits;
+        const struct limits *lim = &s->cfg.opts->limits;
         struct list_node *victim = conn_share_victim(
-                &d->conns, d->n_conns,
+                &s->conns, s->n_conns,
                 (ptrdiff_t)offsetof(struct conn, peer) - (ptrdiff_t)offsetof(struct conn, node),
                 peer->uid, lim->handoff_conns, lim->handoff_conns_per_uid);
         struct conn *c;
@@ -528,12 +545,11 @@ static void make_room(struct daemon *d, const struct ucred *peer)
         if (!victim)
                 return;
         c = container_of(victim, struct conn, node);
-        d->stats.handoff_conns_evicted++;
+        s->cfg.stats->handoff_conns_evicted++;
         if (ratelimit_allow(&full))
                 log_warning("%zu handoff connections pending (uid %u holds its share of %u, or all "
-                            "%u are "
-                            "taken): closing the oldest of uid %u",
-                            d->n_conns, peer->uid, lim->handoff_conns_per_uid, lim->handoff_conns,
+                            "%u are taken): closing the oldest of uid %u",
+                            s->n_conns, peer->uid, lim->handoff_conns_per_uid, lim->handoff_conns,
                             c->peer.uid);
         conn_refuse(c, METRICS_REFUSED_BUSY,
                     "closed to make room: too many handoff connections pending");
@@ -542,61 +558,103 @@ static void make_room(struct daemon *d, const struct ucred *peer)
 
 static void on_accept(struct acceptor *a, int fd, const struct ucred *peer, bool known)
 {
-        struct daemon *d = container_of(a, struct daemon, handoff_accept);
+        struct handoff_server *s = container_of(a, struct handoff_server, accept);
 
         /* Only a peer that may hand over can make room. */
         if (known && peer_allowed(peer))
-                make_room(d, peer);
-        conn_new(d, fd, peer, known);
+                make_room(s, peer);
+        conn_new(s, fd, peer, known);
 }
 
 /* A timer, not a call from conn_free: the last connection may end deep in
  * a callback that still uses the daemon's state. */
 static void on_quiesced(struct ev_loop *loop, ev_timer *w, int revents)
 {
-        struct daemon *d = container_of(w, struct daemon, quiesce_timer);
-        void (*done)(struct daemon * d) = d->quiesce_done;
+        struct handoff_server *s = container_of(w, struct handoff_server, quiesce_timer);
+        void (*done)(void *userdata) = s->quiesce_done;
 
         (void)loop;
         (void)revents;
-        d->quiesce_done = NULL;
+        s->quiesce_done = NULL;
         if (done)
-                done(d);
+                done(s->quiesce_userdata);
 }
 
-void handoff_start(struct daemon *d)
+int handoff_server_new(struct ev_loop *loop, int fd, bool own, struct listener_set *set,
+                       const struct handoff_config *cfg, const struct handoff_hooks *hooks,
+                       struct handoff_server **ret)
 {
-        acceptor_init(&d->handoff_accept, d->socket_fd, "handoff", HANDOFF_ACCEPT_BURST, true,
-                      on_accept);
-        acceptor_start(d->loop, &d->handoff_accept);
-        ev_timer_init(&d->quiesce_timer, on_quiesced, 0., 0.);
+        struct handoff_server *s = calloc(1, sizeof(*s));
+
+        if (!s) {
+                safe_close(fd);
+                return -ENOMEM;
+        }
+        *s = (struct handoff_server){
+                .loop = loop, .fd = fd, .own = own, .set = set, .cfg = *cfg, .hooks = *hooks
+        };
+        list_init(&s->conns);
+        acceptor_init(&s->accept, fd, "handoff", HANDOFF_ACCEPT_BURST, true, on_accept);
+        ev_timer_init(&s->quiesce_timer, on_quiesced, 0., 0.);
+        *ret = s;
+        return 0;
 }
 
-void handoff_quiesce(struct daemon *d, void (*done)(struct daemon *d))
+int handoff_server_fd(const struct handoff_server *s, bool *own)
 {
-        acceptor_stop(d->loop, &d->handoff_accept);
-        d->quiesce_done = done;
-        if (d->n_conns == 0) {
-                ev_timer_start(d->loop, &d->quiesce_timer);
+        if (own)
+                *own = s->own;
+        return s->fd;
+}
+
+size_t handoff_server_pending(const struct handoff_server *s)
+{
+        return s->n_conns;
+}
+
+bool handoff_server_quiescing(const struct handoff_server *s)
+{
+        return s->quiesce_done != NULL;
+}
+
+void handoff_start(struct handoff_server *s)
+{
+        acceptor_start(s->loop, &s->accept);
+}
+
+void handoff_quiesce(struct handoff_server *s, void (*done)(void *userdata), void *userdata)
+{
+        acceptor_stop(s->loop, &s->accept);
+        s->quiesce_done = done;
+        s->quiesce_userdata = userdata;
+        if (s->n_conns == 0) {
+                ev_timer_start(s->loop, &s->quiesce_timer);
                 return;
         }
-        log_notice("%zu handoff%s being read: finishing %s first (at most %u ms)", d->n_conns,
-                   d->n_conns == 1 ? "" : "s", d->n_conns == 1 ? "it" : "them",
-                   d->opts->limits.handoff_timeout_ms);
+        log_notice("%zu handoff%s being read: finishing %s first (at most %u ms)", s->n_conns,
+                   s->n_conns == 1 ? "" : "s", s->n_conns == 1 ? "it" : "them",
+                   s->cfg.opts->limits.handoff_timeout_ms);
 }
 
-void handoff_resume(struct daemon *d)
+void handoff_resume(struct handoff_server *s)
 {
-        d->quiesce_done = NULL;
-        ev_timer_stop(d->loop, &d->quiesce_timer);
-        acceptor_start(d->loop, &d->handoff_accept);
+        s->quiesce_done = NULL;
+        ev_timer_stop(s->loop, &s->quiesce_timer);
+        acceptor_start(s->loop, &s->accept);
 }
 
-void handoff_stop(struct daemon *d)
+struct handoff_server *handoff_server_free(struct handoff_server *s)
 {
-        d->quiesce_done = NULL;
-        ev_timer_stop(d->loop, &d->quiesce_timer);
-        acceptor_stop(d->loop, &d->handoff_accept);
-        while (!list_empty(&d->conns))
-                conn_free(container_of(d->conns.next, struct conn, node));
+        if (!s)
+                return NULL;
+        s->quiesce_done = NULL;
+        ev_timer_stop(s->loop, &s->quiesce_timer);
+        acceptor_stop(s->loop, &s->accept);
+        while (!list_empty(&s->conns))
+                conn_free(container_of(s->conns.next, struct conn, node));
+        if (s->fd >= 0 && s->own)
+                unlink(s->cfg.opts->socket_path);
+        safe_close(s->fd);
+        free(s);
+        return NULL;
 }
