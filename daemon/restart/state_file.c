@@ -164,8 +164,7 @@ int state_file_parse(const char *buf, size_t size, json_t **ret, size_t *torn_at
                        -EBADMSG;
         list = json_object_get(snapshot, "listeners");
         if (!json_is_array(list))
-                return snprintf(err, err_size, "no \"listeners\" array in the snapshot"),
-                       -EBADMSG;
+                return snprintf(err, err_size, "no \"listeners\" array in the snapshot"), -EBADMSG;
         by_id = json_object();
         if (!by_id)
                 return snprintf(err, err_size, "out of memory"), -ENOMEM;

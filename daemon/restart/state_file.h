@@ -19,7 +19,7 @@ struct listener;
 #define STATE_FILE_MAX (64u << 20)
 
 struct state_file {
-        int fd; /* borrowed; -1: nothing is written */
+        int fd;         /* borrowed; -1: nothing is written */
         size_t len;     /* bytes in it: the snapshot and the changes after it */
         size_t changes; /* change lines after the snapshot */
 };
