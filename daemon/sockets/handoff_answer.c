@@ -260,4 +260,3 @@ void handoff_answer(struct conn *c)
                 bind_listener(c, &m);
         handoff_msg_clear(&m);
 }
-

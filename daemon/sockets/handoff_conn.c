@@ -60,7 +60,6 @@ void conn_refuse(struct conn *c, enum metrics_refusal reason, const char *fmt, .
                 conn_reply(c, reply);
 }
 
-
 static int take_fds(struct conn *c, struct msghdr *msg, char *err, size_t size)
 {
         int r = 0;

@@ -57,8 +57,7 @@ void conn_free(struct conn *c);
  * to stall us by not reading it. */
 void conn_reply(struct conn *c, json_t *reply);
 /* Count the refusal, log it (rate-limited) and tell the peer why. */
-_printf_(3, 4) void conn_refuse(struct conn *c, enum metrics_refusal reason, const char *fmt,
-                                ...);
+_printf_(3, 4) void conn_refuse(struct conn *c, enum metrics_refusal reason, const char *fmt, ...);
 /* Read what is there. Returns 1 when a whole JSON value is in, 0 for more
  * later, -ENODATA when the peer closed without sending anything, -errno
  * with err set when the connection must be refused. */

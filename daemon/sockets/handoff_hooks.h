@@ -33,4 +33,3 @@ struct handoff_config {
         struct daemon_stats *stats;
         struct metrics *metrics;
 };
-
