@@ -256,14 +256,14 @@ void mount_api_run(struct emul_call *c, struct worker *w, int which)
         int r, ns;
 
         if (!x || which < 0 || (size_t)which >= ELEMENTSOF(calls)) {
-                c->error = x ? ENOSYS : ENOMEM;
+                c->error = x ? -ENOSYS : -ENOMEM;
                 return;
         }
         *x = (struct api){ .c = c, .w = w, .pid = (pid_t)c->req.pid, .a = c->req.data.args };
         mount_ctx_gc();
         ns = mount_open_ns(w, x->pid, "user", &ino);
         if (ns < 0) {
-                c->error = -ns;
+                c->error = ns;
                 return;
         }
         safe_close(ns);
@@ -272,7 +272,7 @@ void mount_api_run(struct emul_call *c, struct worker *w, int which)
         if (c->replayed)
                 return;
         if (r < 0)
-                c->error = -r;
+                c->error = r;
         /* A context or mount made, created or attached: a restarted call
          * gets the same (the journal keeps a copy of the fd). */
         c->side_effect = c->side_effect || (r >= 0 && c->fd >= 0) ||
