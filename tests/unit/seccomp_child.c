@@ -22,9 +22,10 @@ static int send_fd(int sock, int fd)
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
         } u = {};
-        struct msghdr msg = {
-                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
-        };
+        struct msghdr msg = { .msg_iov = &iov,
+                              .msg_iovlen = 1,
+                              .msg_control = u.buf,
+                              .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
         cm->cmsg_level = SOL_SOCKET;
@@ -42,9 +43,10 @@ static int recv_fd(int sock)
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
         } u = {};
-        struct msghdr msg = {
-                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
-        };
+        struct msghdr msg = { .msg_iov = &iov,
+                              .msg_iovlen = 1,
+                              .msg_control = u.buf,
+                              .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *cm;
         int fd = -1;
 
@@ -93,4 +95,3 @@ void seccomp_child_kill(pid_t pid)
         kill(pid, SIGKILL);
         cr_assert_eq(waitpid(pid, NULL, 0), pid);
 }
-

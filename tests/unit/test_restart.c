@@ -115,10 +115,10 @@ Test(state_file, snapshot_and_changes_round_trip)
         cr_assert_str_eq(entry_str(by_id, 1, "policy"), "web");
         cr_assert_str_eq(entry_str(by_id, 1, "container_id"), "c1");
         cr_assert_str_eq(entry_str(by_id, 1, "metadata"), "policy=web\nk=v");
-        cr_assert_str_eq(json_string_value(json_object_get(
-                                 json_object_get(state_file_entry(by_id, 1), "annotations"),
-                                 "io.k8s/pod")),
-                         "p1");
+        cr_assert_str_eq(
+                json_string_value(json_object_get(
+                        json_object_get(state_file_entry(by_id, 1), "annotations"), "io.k8s/pod")),
+                "p1");
         cr_assert_eq(entry_int(by_id, 1, "peer_uid"), 1000);
         cr_assert_eq(entry_int(by_id, 1, "pid"), 101);
         cr_assert_eq(entry_int(by_id, 3, "received"), 30);
@@ -246,8 +246,8 @@ Test(state_file, change_lines_that_are_no_changes_are_skipped)
         size_t torn = 0;
         char err[256] = "";
 
-        cr_assert_eq(state_file_parse(text, strlen(text), &by_id, &torn, err, sizeof(err)), 0,
-                     "%s", err);
+        cr_assert_eq(state_file_parse(text, strlen(text), &by_id, &torn, err, sizeof(err)), 0, "%s",
+                     err);
         cr_assert_eq(torn, 0);
         cr_assert_eq(json_object_size(by_id), 2, "5 and 6; the entry without an id is not kept");
         cr_assert_str_eq(entry_str(by_id, 5, "policy"), "p");

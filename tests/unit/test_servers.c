@@ -175,7 +175,7 @@ static void quiesced(void *userdata)
         ((struct owner *)userdata)->quiesced = true;
 }
 
-#define STATE(meta)                                                                       \
+#define STATE(meta)                                                                         \
         "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":42,\"metadata\":\"" meta \
         "\",\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\","     \
         "\"pid\":42,\"bundle\":\"/b\"}}"
@@ -323,8 +323,7 @@ Test(handoff_server, free_closes_a_half_sent_handoff, .timeout = 30)
         handoff_server_free(s);
         /* Closed with our bytes unread: EOF or a reset. */
         n = recv(sock, buf, sizeof(buf), 0);
-        cr_assert(n == 0 || (n < 0 && errno == ECONNRESET), "the connection was closed: %zd %m",
-                  n);
+        cr_assert(n == 0 || (n < 0 && errno == ECONNRESET), "the connection was closed: %zd %m", n);
         cr_assert(exists(path), "a socket we did not bind stays");
         close(sock);
         cr_assert_eq(unlink(path), 0);
