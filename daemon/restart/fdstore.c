@@ -226,9 +226,14 @@ int restart_store_new(struct listener_set *set, struct inherited *in,
         if (set->n_listeners)
                 log_notice("%zu listeners resumed", set->n_listeners);
         listener_set_replay(set);
+        /* A state that cannot be written at start would lose every
+         * listener at the next restart: refuse to start instead. */
+        r = restart_store_write_state(s);
+        if (r < 0) {
+                restart_store_free(s);
+                return r;
+        }
         *ret = s;
-        /* Not fatal: the store keeps serving, only a restart would miss it. */
-        (void)restart_store_write_state(s);
         return 0;
 }
 
