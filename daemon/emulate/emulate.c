@@ -12,6 +12,7 @@
 #include "emulate/preempt_journal.h"
 #include "emulate/pool.h"
 #include "notify/listener_set.h"
+#include "restart/inflight.h"
 #include "service/log.h"
 #include "unotify/kernel.h"
 #include "unotify/macro.h"
@@ -190,13 +191,32 @@ static void account(struct daemon *d, struct job *job)
                 l->journal_recorded++;
 }
 
+/* The next process answers it from the in-flight journal: it cannot
+ * receive it again. Counted by neither process as answered. */
+static void journal_abandoned(struct daemon *d, struct job *job)
+{
+        const struct listener *l = job->listener;
+
+        if (inflight_begin(d->set->inflight, l->id, &job->call.req) < 0) {
+                send_answer(job); /* EINTR: better than no answer */
+                return;
+        }
+        log_info("listener %llu: notification %llu (pid %u) left to the next process: its "
+                 "emulation was interrupted by the stop",
+                 (unsigned long long)l->id, (unsigned long long)job->call.req.id,
+                 job->call.req.pid);
+}
+
 static void on_job_done(struct job *job, void *userdata)
 {
         struct listener *l = job->listener;
 
-        if (!job->sent) /* not run: the pool is being freed */
+        if (job->abandoned)
+                journal_abandoned(userdata, job);
+        else if (!job->sent) /* not run: the pool is being freed */
                 send_answer(job);
-        account(userdata, job);
+        if (!job->abandoned || job->sent)
+                account(userdata, job);
         if (job->call.replayed)
                 l->journal_replayed++;
         safe_close(job->call.fd);

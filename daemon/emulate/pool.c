@@ -106,7 +106,10 @@ static void *worker_main(void *arg)
                 /* A worker left with a task's root or rights serves no one. */
                 if (init >= 0 && (worker_restore(w) < 0 || w->broken))
                         init = -EIO;
-                if (p->answer) {
+                pthread_mutex_lock(&p->lock);
+                job->abandoned = p->stop && job->call.error == EINTR;
+                pthread_mutex_unlock(&p->lock);
+                if (p->answer && !job->abandoned) {
                         pthread_mutex_lock(&p->lock);
                         job->answering = true;
                         pthread_mutex_unlock(&p->lock);

@@ -36,6 +36,11 @@ struct job {
         int send_result;
         int target_fd;
         bool answered_error; /* what went was an errno */
+        /* The pool stopped (a restart, an upgrade) while its handler
+         * blocked (a FIFO open): the wake signal ended the call with EINTR,
+         * which is no answer to give. Not answered: the owner journals it
+         * for the next process to run again. */
+        bool abandoned;
         /* CLOCK_MONOTONIC: when RECV returned it (the loop) and when the
          * answer went (the worker), for the metrics. */
         uint64_t recv_ns, answered_ns;

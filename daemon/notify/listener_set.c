@@ -547,6 +547,7 @@ static void replay_one(void *userdata, uint64_t listener_id, const struct seccom
                     "unanswered by "
                     "the previous process",
                     (unsigned long long)req->id, req->pid, (unsigned long long)listener_id);
+        s->stats->journal_answered++;
         listener_set_answer(s, l, req);
 }
 
