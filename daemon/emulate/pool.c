@@ -107,7 +107,7 @@ static void *worker_main(void *arg)
                 if (init >= 0 && (worker_restore(w) < 0 || w->broken))
                         init = -EIO;
                 pthread_mutex_lock(&p->lock);
-                job->abandoned = p->stop && job->call.error == EINTR;
+                job->abandoned = p->stop && job->call.error == -EINTR;
                 pthread_mutex_unlock(&p->lock);
                 if (p->answer && !job->abandoned) {
                         pthread_mutex_lock(&p->lock);
