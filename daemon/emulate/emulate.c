@@ -52,6 +52,7 @@ static int send_fd(const struct emul_call *c, int *ret_fd)
         return 0;
 }
 
+/* error: 0, or the negative errno the call fails with. */
 static int send_plain(const struct job *job, int error)
 {
         const struct emul_call *c = &job->call;
@@ -61,7 +62,7 @@ static int send_plain(const struct job *job, int error)
         } buf = {};
 
         buf.resp.id = c->req.id;
-        buf.resp.error = -error;
+        buf.resp.error = error;
         buf.resp.val = error ? 0 : c->val;
         if (!error && c->continue_call)
                 buf.resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE, buf.resp.val = 0;
@@ -77,7 +78,7 @@ static void log_answer(struct listener *l, const struct job *job, int fd)
         char result[48];
 
         if (c->error)
-                snprintf(result, sizeof(result), "%s", unotify_errno_name(c->error) ?: "an errno");
+                snprintf(result, sizeof(result), "%s", unotify_errno_name(-c->error) ?: "an errno");
         else if (fd >= 0)
                 snprintf(result, sizeof(result), "fd %d", fd);
         else
@@ -95,7 +96,7 @@ static void log_refusal(struct listener *l, const struct job *job)
                 return;
         log_info("listener %llu (%s): pid %u: handler \"%s\" answers %s: %s",
                  (unsigned long long)l->id, l->container_id, c->req.pid, job->handler->name,
-                 unotify_errno_name(c->error) ?: "an errno", c->why);
+                 unotify_errno_name(-c->error) ?: "an errno", c->why);
 }
 
 /* In the worker, right after the handler: the task wakes now, not after
@@ -117,7 +118,7 @@ static void send_answer(struct job *job)
                         r = -ENOENT;
                 else if (r < 0 && r != -ENOENT) {
                         job->answered_error = true;
-                        r = send_plain(job, -r);
+                        r = send_plain(job, r);
                 }
         } else {
                 job->answered_error = c->error != 0;

@@ -100,14 +100,14 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->lock);
         while ((job = next_job(p, w))) {
                 if (init < 0)
-                        job->call.error = ENOSYS; /* cannot borrow the target's view */
+                        job->call.error = -ENOSYS; /* cannot borrow the target's view */
                 else
                         job->handler->run(&job->call, w);
                 /* A worker left with a task's root or rights serves no one. */
                 if (init >= 0 && (worker_restore(w) < 0 || w->broken))
                         init = -EIO;
                 pthread_mutex_lock(&p->lock);
-                job->abandoned = p->stop && job->call.error == EINTR;
+                job->abandoned = p->stop && job->call.error == -EINTR;
                 pthread_mutex_unlock(&p->lock);
                 if (p->answer && !job->abandoned) {
                         pthread_mutex_lock(&p->lock);
@@ -345,7 +345,7 @@ struct pool *pool_free(struct pool *p)
         for (unsigned i = 0; i < p->n_workers; i++)
                 join_worker(p, &p->workers[i]);
         for (struct list_node *n = p->queue.next; n != &p->queue; n = n->next)
-                container_of(n, struct job, node)->call.error = ENOSYS;
+                container_of(n, struct job, node)->call.error = -ENOSYS;
         hand_back(p, &p->finished);
         hand_back(p, &p->queue);
         ev_async_stop(p->loop, &p->wake);

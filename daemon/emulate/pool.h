@@ -49,7 +49,7 @@ struct job {
 struct pool;
 
 /* Called in the loop for every job the pool is done with (run, or not
- * run because the pool is being freed: then call.error is ENOSYS). The
+ * run because the pool is being freed: then call.error is -ENOSYS). The
  * callee owns the job. */
 typedef void (*pool_done_fn)(struct job *job, void *userdata);
 /* Called in the worker right after the handler ran (thread-safe: it may
