@@ -126,7 +126,8 @@ static int add_flag(struct export_opts *e, const char *flag)
         return 0;
 }
 
-/* Returns 0 to go on, 1 after --help, or an exit code. */
+/* Returns 0 to go on, 1 after --help, or an exit code. Long because it
+ * is the option table and one short case per option, read as one list. */
 static int parse_options(int argc, char **argv, struct export_opts *e)
 {
         static const struct option opts[] = {
