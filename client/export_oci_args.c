@@ -179,4 +179,3 @@ int export_oci_parse_args(int argc, char **argv, struct export_opts *e)
         e->policy = e->all ? NULL : argv[optind];
         return 0;
 }
-

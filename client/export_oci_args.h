@@ -12,7 +12,6 @@
 #define EXPORT_OCI_DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
 #define EXPORT_OCI_MAX_FLAGS 4
 
-
 struct export_opts {
         const char *dir;
         const char *socket;
