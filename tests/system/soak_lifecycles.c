@@ -107,7 +107,7 @@ Test(soak, listener_lifecycles_leave_fds_and_rss_at_baseline, .init = lifecycle_
         lifecycles(500, path);
         for (int i = 0; i < 500 && daemon_stat(dm, "listeners") != 0; i++)
                 poll(NULL, 0, 10);
-        base_fds = count_fds(dm->pid);
+        base_fds = settled_fd_count(dm->pid);
         base_rss = process_rss_kib(dm->pid);
         t0 = now_ms();
         lifecycles(n, path);

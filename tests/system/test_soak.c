@@ -469,7 +469,7 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
                         drain_all(jobs, &tl);
                         tl.finished_before_baseline = tl.finished;
                         poll(NULL, 0, 200);
-                        base_fds = count_fds(dm->pid);
+                        base_fds = settled_fd_count(dm->pid);
                         base_rss = process_rss_kib(dm->pid);
                 }
                 if (now_ms() >= next_reload) {
