@@ -8,6 +8,7 @@
  * the daemon refuses a config exported from another version of the policy
  * (fail closed) just as it refuses unotify-run's stale filters. */
 #include "export_oci.h"
+#include "export_oci_args.h"
 #include "ctl_msg.h"
 #include "ctl_policy.h"
 #include "oci_rules.h"
@@ -29,194 +30,9 @@
 #include "unotify/policy.h"
 #include "unotify/unotify.h"
 
-/* The handoff socket written into listenerPath: the system daemon's (a
- * runtime runs containers as root), whoever runs export-oci. */
-#define DEFAULT_SOCKET "/run/unotifyd/handoff.sock"
-#define MAX_FLAGS 4
-
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct unotify_kernel_plan *, unotify_kernel_plan_free);
 
-struct export_opts {
-        const char *dir;
-        const char *socket;
-        const char *config;  /* a config.json to print with the section in it */
-        json_t *config_json; /* config, loaded */
-        bool config_caps;    /* --config-caps: caps from config's process */
-        bool if_confined;    /* --if-confined: a config without seccomp stays so */
-        const char *flags[MAX_FLAGS];
-        size_t n_flags;
-        bool all;    /* every policy's syscalls, the daemon selects */
-        bool digest; /* send unotify.syscalls-digest */
-        bool has_caps;
-        uint64_t caps; /* --caps: the container's capabilities */
-        const char *policy;
-        const char *kernel;     /* minKernel is decided for this release */
-        const char *learn_name; /* --learn-name: the recording's name */
-};
-
-/* The seccomp.flags values of the runtime-spec that make sense with a
- * listener (TSYNC does not: the kernel wants TSYNC_ESRCH with it, which
- * the spec has no name for). runc 1.1 refuses every flag. */
-static const char *const known_flags[] = {
-        "SECCOMP_FILTER_FLAG_LOG",
-        "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
-};
-
 static const char WHO[] = "unotifyctl export-oci";
-
-static void print_help(void)
-{
-        printf("Usage: unotifyctl export-oci [OPTIONS] POLICY\n"
-               "       unotifyctl export-oci [OPTIONS] --all\n"
-               "\n"
-               "Print the \"linux.seccomp\" section of an OCI config.json (JSON) that hands\n"
-               "the container's listener to unotifyd. The kernel decides what it can: the\n"
-               "policy's defaultAction, and every rule BPF can express as the policy means\n"
-               "it (the same filter unotify-run installs); SCMP_ACT_NOTIFY sends the rest\n"
-               "to the daemon (paths, capabilities, RETURN, emulation, \"notify\": true;\n"
-               "`unotifyd -T` says why for each). listenerMetadata names the policy and\n"
-               "the digest of that filter (one exported from another version of the\n"
-               "policy is refused by the daemon and served by deny-all).\n"
-               "\n"
-               "  -p, --policy-dir DIR  the policies (default %s)\n"
-               "  -s, --socket PATH     listenerPath (default %s)\n"
-               "  -a, --all             notify every policy's syscalls and name no policy:\n"
-               "                        the daemon selects by annotations, metadata or id;\n"
-               "                        the kernel allows what no policy names\n"
-               "  -C, --caps LIST       the container's capabilities (CAP_A,CAP_B; \"\" for\n"
-               "                        none): decide \"caps\" conditions now, as container\n"
-               "                        engines do, instead of notifying those syscalls\n"
-               "  -k, --kernel RELEASE  the kernel release the container runs on, for\n"
-               "                        minKernel (default: uname -r; the daemon uses its own)\n"
-               "  -f, --flag FLAG       add a seccomp flag (repeatable): %s, %s, %s;\n"
-               "                        runc 1.1 refuses every flag, crun accepts them\n"
-               "      --no-digest       leave the digest out of listenerMetadata\n"
-               "  -c, --config FILE     print FILE (a config.json) with this section as\n"
-               "                        its linux.seccomp instead\n"
-               "      --config-caps     with --config: the capabilities are FILE's\n"
-               "                        process.capabilities.effective (as --caps)\n"
-               "      --if-confined     with --config: print FILE as it is when it has no\n"
-               "                        linux.seccomp (privileged, seccomp=unconfined)\n"
-               "  -L, --learn-name NAME name the recording of a policy that learns\n"
-               "                        (listenerMetadata unotify.learn=NAME; docs/learn.md)\n"
-               "  -j, --json            accepted; the output is always JSON\n"
-               "  -h, --help            show this help\n"
-               "\n"
-               "Exit status: 0 printed; 64 usage; 65 FILE is not a JSON object; 66 FILE\n"
-               "cannot be read; 78 the policies have errors or POLICY is not there.\n",
-               CTL_DEFAULT_POLICY_DIR, DEFAULT_SOCKET, known_flags[0], known_flags[1],
-               known_flags[2]);
-}
-
-static int add_flag(struct export_opts *e, const char *flag)
-{
-        bool known = false;
-
-        for (size_t i = 0; i < ELEMENTSOF(known_flags); i++)
-                known = known || strcmp(flag, known_flags[i]) == 0;
-        if (!known)
-                return ctl_fail(WHO, EX_USAGE,
-                                "unknown or unusable seccomp flag \"%s\" (expected %s, %s or %s)",
-                                flag, known_flags[0], known_flags[1], known_flags[2]);
-        for (size_t i = 0; i < e->n_flags; i++)
-                if (strcmp(e->flags[i], flag) == 0)
-                        return ctl_fail(WHO, EX_USAGE, "flag \"%s\" given twice", flag);
-        e->flags[e->n_flags++] = flag; /* at most one of each: fits */
-        return 0;
-}
-
-/* Returns 0 to go on, 1 after --help, or an exit code. */
-static int parse_options(int argc, char **argv, struct export_opts *e)
-{
-        static const struct option opts[] = {
-                { "policy-dir", required_argument, NULL, 'p' },
-                { "socket", required_argument, NULL, 's' },
-                { "all", no_argument, NULL, 'a' },
-                { "flag", required_argument, NULL, 'f' },
-                { "no-digest", no_argument, NULL, 'D' },
-                { "caps", required_argument, NULL, 'C' },
-                { "kernel", required_argument, NULL, 'k' },
-                { "config", required_argument, NULL, 'c' },
-                { "config-caps", no_argument, NULL, 'K' },
-                { "if-confined", no_argument, NULL, 'I' },
-                { "learn-name", required_argument, NULL, 'L' },
-                { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
-                {},
-        };
-        int c, r;
-
-        while ((c = getopt_long(argc, argv, "+p:s:af:C:k:c:L:jh", opts, NULL)) >= 0) {
-                r = 0;
-                switch (c) {
-                case 'p':
-                        e->dir = optarg;
-                        break;
-                case 's':
-                        e->socket = optarg;
-                        if (optarg[0] != '/')
-                                r = ctl_fail(WHO, EX_USAGE,
-                                             "--socket must be an absolute path, got \"%s\"",
-                                             optarg);
-                        break;
-                case 'a':
-                        e->all = true;
-                        break;
-                case 'f':
-                        r = add_flag(e, optarg);
-                        break;
-                case 'D':
-                        e->digest = false;
-                        break;
-                case 'C':
-                        r = ctl_parse_caps(WHO, "--caps: ", optarg, &e->caps);
-                        e->has_caps = true;
-                        break;
-                case 'k':
-                        e->kernel = optarg;
-                        break;
-                case 'c':
-                        e->config = optarg;
-                        break;
-                case 'K':
-                        e->config_caps = true;
-                        break;
-                case 'I':
-                        e->if_confined = true;
-                        break;
-                case 'L':
-                        e->learn_name = optarg;
-                        if (!*optarg || strlen(optarg) > 63 ||
-                            strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                           "0123456789._-") != strlen(optarg))
-                                r = ctl_fail(WHO, EX_USAGE,
-                                             "--learn-name: 1..63 of A-Z a-z 0-9 . _ -");
-                        break;
-                case 'j':
-                        break;
-                case 'h':
-                        print_help();
-                        return 1;
-                default:
-                        return EX_USAGE;
-                }
-                if (r)
-                        return r;
-        }
-        if ((e->config_caps || e->if_confined) && !e->config)
-                return ctl_fail(WHO, EX_USAGE, "--config-caps and --if-confined need --config");
-        if (e->config_caps && e->has_caps)
-                return ctl_fail(WHO, EX_USAGE, "--config-caps or --caps, not both");
-        if (e->all && (e->has_caps || e->config_caps))
-                return ctl_fail(WHO, EX_USAGE, "--caps needs one POLICY, not --all");
-        if (e->all && argc - optind != 0)
-                return ctl_fail(WHO, EX_USAGE, "--all takes no POLICY");
-        if (!e->all && argc - optind != 1)
-                return ctl_fail(WHO, EX_USAGE, "export-oci needs one POLICY (or --all)");
-        e->policy = e->all ? NULL : argv[optind];
-        return 0;
-}
 
 /* The ABIs unotify_filter_build() covers, in the spec's spelling. */
 static int compare_names(const void *a, const void *b)
@@ -482,10 +298,8 @@ static void add_policy_flags(struct export_opts *e, const struct unotify_policy 
         const char *const *flags = unotify_policy_filter_flags(p, &n);
 
         for (size_t i = 0; i < n; i++) {
-                bool known = false, have = false;
+                bool known = export_oci_known_flag(flags[i]), have = false;
 
-                for (size_t j = 0; j < ELEMENTSOF(known_flags); j++)
-                        known = known || strcmp(flags[i], known_flags[j]) == 0;
                 for (size_t j = 0; j < e->n_flags; j++)
                         have = have || strcmp(flags[i], e->flags[j]) == 0;
                 if (!known)
@@ -551,13 +365,13 @@ int cmd_export_oci(int argc, char **argv)
         _cleanup_(unotify_policy_set_freep) struct unotify_policy_set *set = NULL;
         _cleanup_(json_decrefp) json_t *config = NULL;
         struct export_opts e = { .dir = CTL_DEFAULT_POLICY_DIR,
-                                 .socket = DEFAULT_SOCKET,
+                                 .socket = EXPORT_OCI_DEFAULT_SOCKET,
                                  .digest = true };
         struct unotify_policy *p = NULL;
         struct utsname uts;
         int r;
 
-        r = parse_options(argc, argv, &e);
+        r = export_oci_parse_args(argc, argv, &e);
         if (r)
                 return r == 1 ? 0 : r;
         if (e.config) {

@@ -89,7 +89,8 @@ static void print_help(void)
                UNOTIFYCTL_DEFAULT_CONTROL_SOCKET);
 }
 
-/* Returns 0 to go on, 1 after --help, or an exit code. */
+/* Returns 0 to go on, 1 after --help, or an exit code. Long because it
+ * is the option table and one short case per option, read as one list. */
 static int parse_options(int argc, char **argv, struct learn_opts *o)
 {
         static const struct option opts[] = {

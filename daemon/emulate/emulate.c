@@ -12,7 +12,9 @@
 #include "emulate/preempt_journal.h"
 #include "emulate/pool.h"
 #include "notify/listener_set.h"
+#include "restart/inflight.h"
 #include "service/log.h"
+#include "unotify/clock.h"
 #include "unotify/kernel.h"
 #include "unotify/macro.h"
 
@@ -50,6 +52,7 @@ static int send_fd(const struct emul_call *c, int *ret_fd)
         return 0;
 }
 
+/* error: 0, or the negative errno the call fails with. */
 static int send_plain(const struct job *job, int error)
 {
         const struct emul_call *c = &job->call;
@@ -59,7 +62,7 @@ static int send_plain(const struct job *job, int error)
         } buf = {};
 
         buf.resp.id = c->req.id;
-        buf.resp.error = -error;
+        buf.resp.error = error;
         buf.resp.val = error ? 0 : c->val;
         if (!error && c->continue_call)
                 buf.resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE, buf.resp.val = 0;
@@ -75,7 +78,7 @@ static void log_answer(struct listener *l, const struct job *job, int fd)
         char result[48];
 
         if (c->error)
-                snprintf(result, sizeof(result), "%s", unotify_errno_name(c->error) ?: "an errno");
+                snprintf(result, sizeof(result), "%s", unotify_errno_name(-c->error) ?: "an errno");
         else if (fd >= 0)
                 snprintf(result, sizeof(result), "fd %d", fd);
         else
@@ -93,7 +96,7 @@ static void log_refusal(struct listener *l, const struct job *job)
                 return;
         log_info("listener %llu (%s): pid %u: handler \"%s\" answers %s: %s",
                  (unsigned long long)l->id, l->container_id, c->req.pid, job->handler->name,
-                 unotify_errno_name(c->error) ?: "an errno", c->why);
+                 unotify_errno_name(-c->error) ?: "an errno", c->why);
 }
 
 /* In the worker, right after the handler: the task wakes now, not after
@@ -115,7 +118,7 @@ static void send_answer(struct job *job)
                         r = -ENOENT;
                 else if (r < 0 && r != -ENOENT) {
                         job->answered_error = true;
-                        r = send_plain(job, -r);
+                        r = send_plain(job, r);
                 }
         } else {
                 job->answered_error = c->error != 0;
@@ -189,13 +192,32 @@ static void account(struct daemon *d, struct job *job)
                 l->journal_recorded++;
 }
 
+/* The next process answers it from the in-flight journal: it cannot
+ * receive it again. Counted by neither process as answered. */
+static void journal_abandoned(struct daemon *d, struct job *job)
+{
+        const struct listener *l = job->listener;
+
+        if (inflight_begin(d->set->inflight, l->id, &job->call.req) < 0) {
+                send_answer(job); /* EINTR: better than no answer */
+                return;
+        }
+        log_info("listener %llu: notification %llu (pid %u) left to the next process: its "
+                 "emulation was interrupted by the stop",
+                 (unsigned long long)l->id, (unsigned long long)job->call.req.id,
+                 job->call.req.pid);
+}
+
 static void on_job_done(struct job *job, void *userdata)
 {
         struct listener *l = job->listener;
 
-        if (!job->sent) /* not run: the pool is being freed */
+        if (job->abandoned)
+                journal_abandoned(userdata, job);
+        else if (!job->sent) /* not run: the pool is being freed */
                 send_answer(job);
-        account(userdata, job);
+        if (!job->abandoned || job->sent)
+                account(userdata, job);
         if (job->call.replayed)
                 l->journal_replayed++;
         safe_close(job->call.fd);
@@ -257,21 +279,35 @@ void emulate_done(struct daemon *d)
 
 /* A listener's jobs in the pool, running or queued, stay within its
  * share: the workers it may hold plus the queue behind them. */
-static bool over_share(struct daemon *d, struct listener *l)
+/* Asking the kernel about every queued job is one ioctl each (some 60 us
+ * in the loop for a full queue): at most this often per listener, so that
+ * a sandbox retrying its refused calls at once does not take the loop
+ * from the others. */
+#define SHARE_PRUNE_INTERVAL_NS (50 * 1000 * 1000ull)
+
+static bool over_share(struct daemon *d, struct listener *l, uint32_t pid)
 {
         const struct limits *lim = &d->opts->limits;
+        const unsigned share = lim->listener_workers + lim->listener_queue;
+        uint64_t now;
 
-        if (l->jobs < lim->listener_workers + lim->listener_queue)
+        if (l->jobs < share)
                 return false;
         /* Finished, not yet collected (pool.h: the loop is not woken for
          * each): not in the pool any more. */
-        if (pool_collect(d->pool) > 0 && l->jobs < lim->listener_workers + lim->listener_queue)
+        if (pool_collect(d->pool) > 0 && l->jobs < share)
                 return false;
         /* Queued for tasks that have moved on (a signal interrupted their
-         * call, which they made again): not work any more. */
-        if (pool_drop_gone(d->pool, &l->jobs_running) > 0 &&
-            l->jobs < lim->listener_workers + lim->listener_queue)
+         * call, which they made again): not work any more. The caller's
+         * own thread first, which costs no system call. */
+        if (pool_drop_thread(d->pool, &l->jobs_running, pid) > 0 && l->jobs < share)
                 return false;
+        now = now_ns();
+        if (now - l->share_pruned_ns >= SHARE_PRUNE_INTERVAL_NS) {
+                l->share_pruned_ns = now;
+                if (pool_drop_gone(d->pool, &l->jobs_running) > 0 && l->jobs < share)
+                        return false;
+        }
         d->stats.emulations_refused++;
         l->counters.emulations_refused++;
         if (ratelimit_allow(&refusals))
@@ -291,7 +327,7 @@ int emulate_start(struct daemon *d, struct listener *l, const struct seccomp_not
 
         if (!h || !d->pool)
                 return -ENOSYS;
-        if (over_share(d, l))
+        if (over_share(d, l, req->pid))
                 return LISTENER_EMULATE_OVER_SHARE;
         if (!l->journal && !(l->journal = journal_new()))
                 return -ENOMEM;

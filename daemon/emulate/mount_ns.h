@@ -59,7 +59,7 @@ struct mount_plan {
  * mntns_fd. Returns 0 or -errno; on failure nothing is attached and
  * every fd made here is closed. */
 int mount_ns_attach(int mntns_fd, struct mount_plan *plan);
-/* The delegated contexts' steps (mount_api.c), each in a thread of its own
+/* The delegated contexts' steps (handlers/mount_api_*.c), each in a thread of its own
  * like the attach. mount_ns_fsopen: a context of plan->fstype made in
  * plan->ns_fd's namespace (the daemon's mount namespace); mount_ns_clone:
  * open_tree(OPEN_TREE_CLONE) of plan->source_fd in mntns_fd with

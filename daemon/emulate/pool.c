@@ -175,13 +175,16 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->lock);
         while ((job = next_job(p, w, spinning))) {
                 if (init < 0)
-                        job->call.error = ENOSYS; /* cannot borrow the target's view */
+                        job->call.error = -ENOSYS; /* cannot borrow the target's view */
                 else
                         job->handler->run(&job->call, w);
                 /* A worker left with a task's root or rights serves no one. */
                 if (init >= 0 && (worker_restore(w) < 0 || w->broken))
                         init = -EIO;
-                if (p->answer) {
+                pthread_mutex_lock(&p->lock);
+                job->abandoned = p->stop && job->call.error == -EINTR;
+                pthread_mutex_unlock(&p->lock);
+                if (p->answer && !job->abandoned) {
                         pthread_mutex_lock(&p->lock);
                         job->answering = true;
                         pthread_mutex_unlock(&p->lock);
@@ -377,7 +380,21 @@ int pool_new(struct ev_loop *loop, unsigned n, unsigned per_owner, pool_answer_f
         return 0;
 }
 
-unsigned pool_drop_gone(struct pool *p, const unsigned *running)
+/* Its task no longer waits in the job's notification: the kernel says so. */
+static bool job_task_gone(const struct job *job, uint32_t unused)
+{
+        (void)unused;
+        return target_id_valid(job->call.listener_fd, job->call.req.id) != 0;
+}
+
+/* Its thread has made another notification, so it waits in this one no more. */
+static bool job_of_thread(const struct job *job, uint32_t pid)
+{
+        return job->call.req.pid == pid;
+}
+
+static unsigned drop_queued(struct pool *p, const unsigned *running,
+                            bool (*over)(const struct job *, uint32_t), uint32_t arg)
 {
         struct list_node gone;
         unsigned n = 0;
@@ -388,8 +405,7 @@ unsigned pool_drop_gone(struct pool *p, const unsigned *running)
                 struct job *job = container_of(node, struct job, node);
 
                 next = node->next;
-                if (job->running != running ||
-                    target_id_valid(job->call.listener_fd, job->call.req.id) == 0)
+                if (job->running != running || !over(job, arg))
                         continue;
                 list_del(&job->node);
                 job->sent = true; /* nobody to answer: the task moved on */
@@ -400,6 +416,16 @@ unsigned pool_drop_gone(struct pool *p, const unsigned *running)
         pthread_mutex_unlock(&p->lock);
         hand_back(p, &gone);
         return n;
+}
+
+unsigned pool_drop_gone(struct pool *p, const unsigned *running)
+{
+        return drop_queued(p, running, job_task_gone, 0);
+}
+
+unsigned pool_drop_thread(struct pool *p, const unsigned *running, uint32_t pid)
+{
+        return pid ? drop_queued(p, running, job_of_thread, pid) : 0;
 }
 
 void pool_submit(struct pool *p, struct job *job)
@@ -460,7 +486,7 @@ struct pool *pool_free(struct pool *p)
         for (unsigned i = 0; i < p->n_workers; i++)
                 join_worker(p, &p->workers[i]);
         for (struct list_node *n = p->queue.next; n != &p->queue; n = n->next)
-                container_of(n, struct job, node)->call.error = ENOSYS;
+                container_of(n, struct job, node)->call.error = -ENOSYS;
         hand_back(p, &p->finished);
         hand_back(p, &p->queue);
         ev_async_stop(p->loop, &p->wake);

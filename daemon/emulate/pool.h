@@ -39,6 +39,11 @@ struct job {
         int send_result;
         int target_fd;
         bool answered_error; /* what went was an errno */
+        /* The pool stopped (a restart, an upgrade) while its handler
+         * blocked (a FIFO open): the wake signal ended the call with EINTR,
+         * which is no answer to give. Not answered: the owner journals it
+         * for the next process to run again. */
+        bool abandoned;
         /* CLOCK_MONOTONIC: when RECV returned it (the loop) and when the
          * answer went (the worker), for the metrics. */
         uint64_t recv_ns, answered_ns;
@@ -47,7 +52,7 @@ struct job {
 struct pool;
 
 /* Called in the loop for every job the pool is done with (run, or not
- * run because the pool is being freed: then call.error is ENOSYS). The
+ * run because the pool is being freed: then call.error is -ENOSYS). The
  * callee owns the job. */
 typedef void (*pool_done_fn)(struct job *job, void *userdata);
 /* Called in the worker right after the handler ran (thread-safe: it may
@@ -70,6 +75,10 @@ void pool_submit(struct pool *p, struct job *job);
  * interrupted and moved on, or died): they count as gone before SEND.
  * Returns how many. In the loop. */
 unsigned pool_drop_gone(struct pool *p, const unsigned *running);
+/* The same for the queued jobs of `running` made by thread `pid` (not 0):
+ * a thread waits in one notification at a time, so once it has made
+ * another its queued one is over, without asking the kernel. In the loop. */
+unsigned pool_drop_thread(struct pool *p, const unsigned *running, uint32_t pid);
 /* Wake and join the workers (one blocked in open(2) is interrupted),
  * hand every job back through done. Accepts NULL; returns NULL. */
 struct pool *pool_free(struct pool *p);

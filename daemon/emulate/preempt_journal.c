@@ -146,7 +146,7 @@ bool journal_begin(struct journal *j, struct emul_call *c)
                 c->fd = e->fd >= 0 ? fcntl(e->fd, F_DUPFD_CLOEXEC, 0) : -1;
                 c->cloexec = e->cloexec;
                 if (e->fd >= 0 && c->fd < 0)
-                        c->error = EMFILE;
+                        c->error = -EMFILE;
                 /* Kept: the replayed answer may be lost again. */
                 c->replayed = true;
                 c->journaled = true;

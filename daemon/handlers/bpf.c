@@ -193,7 +193,7 @@ static void bpf_run(struct emul_call *c, struct worker *w)
 
         if (cmd != BPF_PROG_LOAD && cmd != BPF_PROG_ATTACH && cmd != BPF_PROG_DETACH) {
                 c->why = "a bpf command other than BPF_PROG_LOAD, ATTACH, DETACH";
-                c->error = c->opts->refuse_errno;
+                c->error = -c->opts->refuse_errno;
                 return;
         }
         r = bpf_attr_read(&mem, c->req.data.args[1], c->req.data.args[2], &a);
@@ -202,7 +202,7 @@ static void bpf_run(struct emul_call *c, struct worker *w)
         if (r >= 0)
                 r = cmd == BPF_PROG_LOAD ? load(c, &a) : attach(c, w, cmd, &a);
         if (r < 0)
-                c->error = -r;
+                c->error = r;
 }
 
 const struct handler handler_bpf = {

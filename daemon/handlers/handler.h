@@ -31,9 +31,10 @@ struct emul_call {
         const struct unotify_handler_options *opts; /* dec's rule's, borrowed */
         struct journal *journal;                    /* the listener's; NULL: none */
 
-        /* Out, set by the handler. error > 0: fail the call with it. Else
-         * fd >= 0: inject it (owned; closed after the answer) and return
-         * the target's fd number; else return val. */
+        /* Out, set by the handler. error < 0: fail the call with that
+         * negative errno (the daemon's one contract). Else fd >= 0: inject
+         * it (owned; closed after the answer) and return the target's fd
+         * number; else return val. */
         int error;
         int64_t val;
         int fd;

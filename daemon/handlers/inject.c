@@ -15,12 +15,12 @@ static void inject_run(struct emul_call *c, struct worker *w)
 
         (void)w;
         if (!c->opts || !c->opts->inject_path) {
-                c->error = ENOSYS;
+                c->error = -ENOSYS;
                 return;
         }
         fd = open(c->opts->inject_path, c->opts->inject_access | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
-                c->error = errno;
+                c->error = -errno;
                 c->why = "the file to inject cannot be opened";
                 return;
         }

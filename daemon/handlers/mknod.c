@@ -120,7 +120,7 @@ static void mknod_run(struct emul_call *c, struct worker *w)
                                          .dev = (dev_t)(unsigned)a[3] };
                 break;
         default:
-                c->error = ENOSYS;
+                c->error = -ENOSYS;
                 return;
         }
         /* The syscall's dev is the kernel's 32-bit encoding (new_decode_dev). */
@@ -129,7 +129,7 @@ static void mknod_run(struct emul_call *c, struct worker *w)
         if (n >= 0)
                 n = target_id_valid(c->listener_fd, c->req.id);
         if (n < 0) {
-                c->error = (int)-n;
+                c->error = (int)n;
                 return;
         }
         c->key_digest = journal_digest(&c->req, m.path, strlen(m.path));
@@ -138,14 +138,14 @@ static void mknod_run(struct emul_call *c, struct worker *w)
         caps = needed_caps(c, &m);
         if (caps < 0) {
                 c->why = "not an allowed device";
-                c->error = (int)-caps;
+                c->error = (int)caps;
                 if (c->journal)
                         journal_end(c->journal, c);
                 return;
         }
         r = make_node(c, w, &m, (uint64_t)caps);
         if (r < 0)
-                c->error = -r;
+                c->error = r;
         if (c->journal)
                 journal_end(c->journal, c);
 }

@@ -220,7 +220,7 @@ static void mount_run(struct emul_call *c, struct worker *w)
         ssize_t r;
 
         if (!m || which < 0) {
-                c->error = m ? ENOSYS : ENOMEM;
+                c->error = m ? -ENOSYS : -ENOMEM;
                 return;
         }
         if (which >= 2) {
@@ -235,7 +235,7 @@ static void mount_run(struct emul_call *c, struct worker *w)
         if (r >= 0)
                 r = target_id_valid(c->listener_fd, c->req.id);
         if (r < 0) {
-                c->error = (int)-r;
+                c->error = (int)r;
                 return;
         }
         c->key_digest = journal_digest(&c->req, m->target, strlen(m->target));
@@ -246,7 +246,7 @@ static void mount_run(struct emul_call *c, struct worker *w)
                 return;
         r = which == 0 ? do_mount(c, w, m) : do_umount(c, w, m->target, (int)c->req.data.args[1]);
         if (r < 0)
-                c->error = (int)-r;
+                c->error = (int)r;
         if (c->journal)
                 journal_end(c->journal, c);
 }

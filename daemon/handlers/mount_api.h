@@ -1,5 +1,6 @@
-/* The mount handler's part for the new mount API (mount_api.c): delegated
- * contexts the daemon makes for the task, and what mount.c shares with it.
+/* The mount handler's part for the new mount API (mount_api_fs.c,
+ * mount_api_tree.c, mount_api_call.c): delegated contexts the daemon
+ * makes for the task, and what mount.c shares with it.
  *
  * The daemon keeps its own copy of every context and detached mount it
  * hands out (mount_ctx.c); a call on an fd is mediated only when that fd

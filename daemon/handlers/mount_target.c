@@ -1,7 +1,7 @@
-/* Where a mount comes from and goes to, for mount.c, mount_api.c and
- * mount_fuse.c (mount_target.h): paths resolved as the task in its root
- * and checked against the rule's prefixes, its namespaces, its ids as the
- * host's. */
+/* Where a mount comes from and goes to, for mount.c, the new API
+ * (mount_api_fs.c, mount_api_tree.c) and mount_fuse.c (mount_target.h):
+ * paths resolved as the task in its root and checked against the rule's
+ * prefixes, its namespaces, its ids as the host's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

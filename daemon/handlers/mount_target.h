@@ -1,5 +1,5 @@
 /* Where a mount comes from and goes to (mount_target.c): what mount.c,
- * mount_api.c and mount_fuse.c share. */
+ * the new API (mount_api_fs.c, mount_api_tree.c) and mount_fuse.c share. */
 #pragma once
 
 #include <stdbool.h>

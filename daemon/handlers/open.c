@@ -339,7 +339,7 @@ static void open_run(struct emul_call *c, struct worker *w)
         if (n >= 0 && ((o.how.flags & (O_CREAT | O_TRUNC)) || (c->opts && c->opts->n_rewrites)))
                 n = target_id_valid(c->listener_fd, c->req.id);
         if (n < 0) {
-                c->error = (int)-n;
+                c->error = (int)n;
                 return;
         }
         c->key_digest = journal_digest(&c->req, o.path, strlen(o.path));
@@ -350,7 +350,7 @@ static void open_run(struct emul_call *c, struct worker *w)
         to = rewrite_of(c, &o);
         r = to ? open_rewritten(&o, to) : open_as_task(c, w, &o);
         if (r < 0)
-                c->error = -r;
+                c->error = r;
         else {
                 c->fd = r;
                 c->cloexec = o.how.flags & O_CLOEXEC;

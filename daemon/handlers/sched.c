@@ -225,7 +225,7 @@ static void sched_run(struct emul_call *c, struct worker *w)
         if (r >= 0)
                 r = apply(c, &s, tid);
         if (r < 0)
-                c->error = -r;
+                c->error = r;
 }
 
 const struct handler handler_sched = {

@@ -163,12 +163,12 @@ static void sysinfo_run(struct emul_call *c, struct worker *w)
 
         /* A 32-bit task's struct sysinfo is laid out differently. */
         if (c->req.data.arch != NATIVE_ARCH) {
-                c->error = ENOSYS;
+                c->error = -ENOSYS;
                 c->why = "only the native struct sysinfo is emulated";
                 return;
         }
         if (sysinfo(&si) < 0) {
-                c->error = errno;
+                c->error = -errno;
                 return;
         }
         if (memcg_read(w->proc_fd, (pid_t)c->req.pid,
@@ -181,7 +181,7 @@ static void sysinfo_run(struct emul_call *c, struct worker *w)
         if (r >= 0)
                 r = target_write((pid_t)c->req.pid, c->req.data.args[0], &si, sizeof(si));
         if (r < 0)
-                c->error = -r;
+                c->error = r;
 }
 
 const struct handler handler_sysinfo = {

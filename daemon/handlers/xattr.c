@@ -134,13 +134,13 @@ static void xattr_run(struct emul_call *c, struct worker *w)
         int r;
 
         if (!x) {
-                c->error = ENOMEM;
+                c->error = -ENOMEM;
                 return;
         }
         x->which = syscall_pick(&c->req, served, ELEMENTSOF(served));
         r = x->which < 0 ? -ENOSYS : run(c, w, x);
         if (r < 0)
-                c->error = -r;
+                c->error = r;
         xattr_args_done(x);
         free(x);
 }

@@ -112,6 +112,109 @@ static int default_control_path(struct options *o)
         return 0;
 }
 
+/* One option into o: 0 to go on, 1 after --help or --version, or
+ * EX_USAGE (said on stderr). Long because it is one case per option, each
+ * a line or a call: split up, the options would no longer read as a list. */
+static int apply_option(int c, const char *arg, struct options *o)
+{
+        char err[256];
+
+        switch (c) {
+        case 's':
+                o->socket_path = arg;
+                break;
+        case 'c':
+                o->control_path = arg;
+                break;
+        case 'p':
+                o->policy_dir = arg;
+                break;
+        case 'd':
+                o->default_policy = arg;
+                break;
+        case 'm':
+                if (parse_mode(arg, &o->socket_mode) < 0) {
+                        fprintf(stderr, "unotifyd: --socket-mode: not an octal mode: %s\n", arg);
+                        return EX_USAGE;
+                }
+                break;
+        case 't':
+                o->test_config = true;
+                break;
+        case 'T':
+                o->dump_config = true;
+                break;
+        case 'S':
+                o->strict = true;
+                break;
+        case 'W':
+                o->sync_wake_up = false;
+                break;
+        case 'N':
+                if (parse_nice(arg, &o->nice) < 0) {
+                        fprintf(stderr, "unotifyd: --nice: not a nice value from -20 to 0: %s\n",
+                                arg);
+                        return EX_USAGE;
+                }
+                break;
+        case 'M':
+                if (listen_addr_check(arg) < 0) {
+                        fprintf(stderr,
+                                "unotifyd: --metrics-listen: not a numeric HOST:PORT, "
+                                "[IPv6]:PORT or absolute socket path: %s\n",
+                                arg);
+                        return EX_USAGE;
+                }
+                o->metrics_listen = arg;
+                break;
+        case 'L':
+                if (limits_parse(arg, &o->limits, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "unotifyd: --limit: %s\n", err);
+                        return EX_USAGE;
+                }
+                break;
+        case 'v':
+                o->log_level = o->log_level < LOG_INFO ? LOG_INFO : LOG_DEBUG;
+                break;
+        case 'q':
+                o->log_level = LOG_WARNING;
+                break;
+        case 'h':
+                print_help();
+                return 1;
+        case 'V':
+                printf("unotifyd %s\n", UNOTIFY_VERSION);
+                return 1;
+        default:
+                fprintf(stderr, "Try 'unotifyd --help'.\n");
+                return EX_USAGE;
+        }
+        return 0;
+}
+
+/* The socket paths fit a sockaddr_un: 0 or EX_USAGE (said on stderr). */
+static int check_socket_paths(struct options *o)
+{
+        if (strlen(o->socket_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+                fprintf(stderr, "unotifyd: --socket: path longer than 107 bytes: %s\n",
+                        o->socket_path);
+                return EX_USAGE;
+        }
+        if (!o->control_path && default_control_path(o) < 0) {
+                fprintf(stderr,
+                        "unotifyd: the control socket next to %s would be longer than 107 bytes; "
+                        "use --control-socket\n",
+                        o->socket_path);
+                return EX_USAGE;
+        }
+        if (strlen(o->control_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+                fprintf(stderr, "unotifyd: --control-socket: path longer than 107 bytes: %s\n",
+                        o->control_path);
+                return EX_USAGE;
+        }
+        return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *ret)
 {
         static const struct option longopts[] = {
@@ -143,105 +246,18 @@ int options_parse(int argc, char **argv, struct options *ret)
                 .nice = UNOTIFYD_DEFAULT_NICE,
                 .limits = LIMITS_DEFAULT,
         };
-        char err[256];
-        int c;
+        int c, r;
 
-        while ((c = getopt_long(argc, argv, "s:p:d:m:c:tTvqhV", longopts, NULL)) >= 0) {
-                switch (c) {
-                case 's':
-                        o.socket_path = optarg;
-                        break;
-                case 'c':
-                        o.control_path = optarg;
-                        break;
-                case 'p':
-                        o.policy_dir = optarg;
-                        break;
-                case 'd':
-                        o.default_policy = optarg;
-                        break;
-                case 'm':
-                        if (parse_mode(optarg, &o.socket_mode) < 0) {
-                                fprintf(stderr, "unotifyd: --socket-mode: not an octal mode: %s\n",
-                                        optarg);
-                                return EX_USAGE;
-                        }
-                        break;
-                case 't':
-                        o.test_config = true;
-                        break;
-                case 'T':
-                        o.dump_config = true;
-                        break;
-                case 'S':
-                        o.strict = true;
-                        break;
-                case 'W':
-                        o.sync_wake_up = false;
-                        break;
-                case 'N':
-                        if (parse_nice(optarg, &o.nice) < 0) {
-                                fprintf(stderr,
-                                        "unotifyd: --nice: not a nice value from -20 to 0: %s\n",
-                                        optarg);
-                                return EX_USAGE;
-                        }
-                        break;
-                case 'M':
-                        if (listen_addr_check(optarg) < 0) {
-                                fprintf(stderr,
-                                        "unotifyd: --metrics-listen: not a numeric HOST:PORT, "
-                                        "[IPv6]:PORT or absolute socket path: %s\n",
-                                        optarg);
-                                return EX_USAGE;
-                        }
-                        o.metrics_listen = optarg;
-                        break;
-                case 'L':
-                        if (limits_parse(optarg, &o.limits, err, sizeof(err)) < 0) {
-                                fprintf(stderr, "unotifyd: --limit: %s\n", err);
-                                return EX_USAGE;
-                        }
-                        break;
-                case 'v':
-                        o.log_level = o.log_level < LOG_INFO ? LOG_INFO : LOG_DEBUG;
-                        break;
-                case 'q':
-                        o.log_level = LOG_WARNING;
-                        break;
-                case 'h':
-                        print_help();
-                        return 1;
-                case 'V':
-                        printf("unotifyd %s\n", UNOTIFY_VERSION);
-                        return 1;
-                default:
-                        fprintf(stderr, "Try 'unotifyd --help'.\n");
-                        return EX_USAGE;
-                }
-        }
+        while ((c = getopt_long(argc, argv, "s:p:d:m:c:tTvqhV", longopts, NULL)) >= 0)
+                if ((r = apply_option(c, optarg, &o)) != 0)
+                        return r;
         if (optind < argc) {
                 fprintf(stderr, "unotifyd: unexpected argument: %s\nTry 'unotifyd --help'.\n",
                         argv[optind]);
                 return EX_USAGE;
         }
-        if (strlen(o.socket_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-                fprintf(stderr, "unotifyd: --socket: path longer than 107 bytes: %s\n",
-                        o.socket_path);
-                return EX_USAGE;
-        }
-        if (!o.control_path && default_control_path(&o) < 0) {
-                fprintf(stderr,
-                        "unotifyd: the control socket next to %s would be longer than 107 bytes; "
-                        "use --control-socket\n",
-                        o.socket_path);
-                return EX_USAGE;
-        }
-        if (strlen(o.control_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-                fprintf(stderr, "unotifyd: --control-socket: path longer than 107 bytes: %s\n",
-                        o.control_path);
-                return EX_USAGE;
-        }
+        if ((r = check_socket_paths(&o)) != 0)
+                return r;
         *ret = o;
         if (o.control_path == o.control_buf)
                 ret->control_path = ret->control_buf;

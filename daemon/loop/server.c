@@ -1,4 +1,7 @@
-/* The daemon's lifecycle: policies, the handoff socket, signals, the loop. */
+/* The daemon's lifecycle and wiring: the loop, the signals, and the
+ * objects below it (the listener set, the handoff, control and metrics
+ * servers, the restart store), each told what it needs from the others
+ * through the hooks declared in its own header. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 
 #include "service/activation.h"
 #include "sockets/control.h"
+#include "sockets/control_cmds.h"
 #include "loop/daemon.h"
 #include "restart/fdstore.h"
 #include "emulate/emulate.h"
@@ -21,6 +25,7 @@
 #include "restart/inflight.h"
 #include "service/log.h"
 #include "sockets/metrics_http.h"
+#include "metrics/metrics_text.h"
 #include "loop/privilege.h"
 #include "service/sdnotify.h"
 #include "loop/testhook.h"
@@ -30,8 +35,10 @@
 
 /* Once no handoff is being read (handoff_quiesce): the listeners those
  * handed over are in the fd store too. */
-static void finish_exit(struct daemon *d)
+static void finish_exit(void *userdata)
 {
+        struct daemon *d = userdata;
+
         /* Nobody left waiting: what is pending gets its answer now. The
          * listeners themselves stay in the fd store for the next start. */
         listener_set_drain(d->set);
@@ -56,7 +63,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
         d->stopping = true;
         sdnotify_stopping(d);
         /* Replaces an upgrade waiting for the same handoffs. */
-        handoff_quiesce(d, finish_exit);
+        handoff_quiesce(d->handoff, finish_exit, d);
 }
 
 static void start_signal(struct daemon *d, ev_signal *w, int signum)
@@ -115,7 +122,10 @@ static void hook_record(void *userdata, struct listener *l, const struct seccomp
 
 static void hook_gone(void *userdata, struct listener *l)
 {
-        fdstore_listener_gone(userdata, l);
+        struct daemon *d = userdata;
+
+        if (d->store)
+                restart_store_gone(d->store, l);
 }
 
 static int set_up_listeners(struct daemon *d)
@@ -147,21 +157,90 @@ static int set_up_listeners(struct daemon *d)
         return 0;
 }
 
+/* The other objects' hooks: a policy by name, as learn mode knows them
+ * (its built-in one too), for a query and for a resumed listener. */
+static struct unotify_policy *hook_find_policy(void *userdata, const char *name)
+{
+        return learn_find_policy(userdata, name);
+}
+
+static int hook_select_policy(void *userdata, const char *metadata,
+                              const struct unotify_selector *sel, struct unotify_policy **ret,
+                              char *how, size_t size)
+{
+        struct daemon *d = userdata;
+        struct unotify_policy *p = learn_select_builtin(d, metadata);
+
+        if (!p)
+                return unotify_policy_set_select(d->policies, sel, ret, how, size);
+        snprintf(how, size, "metadata policy=%s (built in)", LEARN_BUILTIN_NAME);
+        *ret = p;
+        return 0;
+}
+
+static void hook_handed_over(void *userdata, struct listener *l)
+{
+        struct daemon *d = userdata;
+
+        restart_store_added(d->store, l);
+}
+
+static json_t *hook_control(void *userdata, const char *name, const json_t *req, char *err,
+                            size_t err_size)
+{
+        const struct control_command *cmd = control_command_find(name);
+
+        if (!cmd) /* control_parse_request knows every command: not reached */
+                return snprintf(err, err_size, "unknown command"), NULL;
+        return cmd->run(userdata, req, err, err_size);
+}
+
+static char *hook_metrics(void *userdata, size_t *ret_len)
+{
+        return metrics_text(userdata, ret_len);
+}
+
+/* The handoff, control and metrics sockets: passed in or bound. */
+static int set_up_sockets(struct daemon *d, struct inherited *in)
+{
+        const struct options *opts = d->opts;
+        const struct handoff_config cfg = {
+                .opts = opts, .deny_all = d->deny_all, .stats = &d->stats, .metrics = &d->metrics
+        };
+        const struct handoff_hooks handoff = { .userdata = d,
+                                               .find_policy = hook_find_policy,
+                                               .select_policy = hook_select_policy,
+                                               .added = hook_handed_over };
+        const struct control_hooks control = { .userdata = d, .run = hook_control };
+        const struct metrics_http_hooks metrics = { .userdata = d, .render = hook_metrics };
+        bool own;
+        int fd, r;
+
+        fd = take_or_bind(in, "handoff", opts->socket_path, opts->socket_mode, &own);
+        if (fd < 0)
+                return fd;
+        r = handoff_server_new(d->loop, fd, own, d->set, &cfg, &handoff, &d->handoff);
+        if (r < 0)
+                return log_error_errno(r, "out of memory");
+        fd = take_or_bind(in, "control", opts->control_path, 0600, &own);
+        if (fd < 0)
+                return fd;
+        r = control_server_new(d->loop, fd, own, opts->control_path, &opts->limits, &d->stats,
+                               &control, &d->control);
+        if (r < 0)
+                return log_error_errno(r, "out of memory");
+        return metrics_http_new(d->loop, opts->metrics_listen, in, &d->metrics, &metrics,
+                                &d->metrics_http);
+}
+
 int daemon_init(struct daemon *d, const struct options *opts, struct unotify_policy_set *policies,
                 struct inherited *in)
 {
+        const struct restart_hooks restart = { .userdata = d, .find_policy = hook_find_policy };
         int r;
 
-        *d = (struct daemon){ .opts = opts,
-                              .socket_fd = -1,
-                              .control_fd = -1,
-                              .state_fd = -1,
-                              .metrics_fd = -1,
-                              .mounts_fd = -1 };
+        *d = (struct daemon){ .opts = opts };
         d->started_ns = now_ns();
-        list_init(&d->conns);
-        list_init(&d->ctl_conns);
-        list_init(&d->metrics_conns);
         d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOENV);
         if (!d->loop)
                 return log_error_errno(-ENOMEM, "cannot create the event loop");
@@ -176,29 +255,22 @@ int daemon_init(struct daemon *d, const struct options *opts, struct unotify_pol
                 return r;
         /* A target that dies with our answer unsent must not kill us. */
         signal(SIGPIPE, SIG_IGN);
-        d->socket_fd =
-                take_or_bind(in, "handoff", opts->socket_path, opts->socket_mode, &d->own_socket);
-        if (d->socket_fd < 0)
-                return d->socket_fd;
-        d->control_fd = take_or_bind(in, "control", opts->control_path, 0600, &d->own_control);
-        if (d->control_fd < 0)
-                return d->control_fd;
-        r = metrics_http_open(d, in);
+        r = set_up_sockets(d, in);
         if (r < 0)
                 return r;
         d->policies = policies;
         r = emulate_ensure(d, policies);
         if (r < 0)
                 return r;
-        r = fdstore_init(d, in);
+        r = restart_store_new(d->set, in, d->deny_all, &restart, &d->store);
         if (r < 0)
                 return r;
         start_signal(d, &d->sigterm, SIGTERM);
         start_signal(d, &d->sigint, SIGINT);
         start_signal(d, &d->sighup, SIGHUP);
-        handoff_start(d);
-        control_start(d);
-        metrics_http_start(d);
+        handoff_start(d->handoff);
+        control_start(d->control);
+        metrics_http_start(d->metrics_http);
         testhook_start(d);
         return 0;
 }
@@ -216,18 +288,20 @@ void daemon_done(struct daemon *d)
                    (unsigned long long)d->stats.received, (unsigned long long)d->stats.answered,
                    (unsigned long long)d->stats.recv_gone, (unsigned long long)d->stats.send_gone,
                    (unsigned long long)d->stats.handoffs_refused);
+        /* The sockets first: nobody new comes in while the rest goes. */
+        d->handoff = handoff_server_free(d->handoff);
+        d->control = control_server_free(d->control);
+        d->metrics_http = metrics_http_free(d->metrics_http);
         if (d->loop) {
-                handoff_stop(d);
-                control_stop(d);
-                metrics_http_stop(d);
                 upgrade_stop(d);
                 testhook_stop(d);
                 /* First: the pool hands back every job, which may hold
                  * the last reference to a listener. */
                 emulate_done(d);
+                /* Before the set: it detaches its journal from it. */
+                d->store = restart_store_free(d->store);
                 d->set = listener_set_free(d->set);
                 learn_done(d);
-                fdstore_done(d);
                 ev_signal_stop(d->loop, &d->sigterm);
                 ev_signal_stop(d->loop, &d->sigint);
                 ev_signal_stop(d->loop, &d->sighup);
@@ -237,13 +311,6 @@ void daemon_done(struct daemon *d)
                 signal(SIGINT, SIG_IGN);
                 signal(SIGHUP, SIG_IGN);
         }
-        if (d->socket_fd >= 0 && d->own_socket)
-                unlink(d->opts->socket_path);
-        d->socket_fd = safe_close(d->socket_fd);
-        if (d->control_fd >= 0 && d->own_control)
-                unlink(d->opts->control_path);
-        d->control_fd = safe_close(d->control_fd);
-        metrics_http_close(d);
         d->deny_all = unotify_policy_unref(d->deny_all);
         d->policies = unotify_policy_set_free(d->policies);
         metrics_done(&d->metrics);

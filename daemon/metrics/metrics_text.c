@@ -197,6 +197,10 @@ static void notifications(struct text *t, const struct daemon *d)
                 "Notifications dropped unanswered: their ID was no longer valid after the target's "
                 "memory was read.",
                 s->stale);
+        counter(t, "unotifyd_notifications_journal_answered_total",
+                "Notifications the previous process received and left unanswered, answered by "
+                "this one from the in-flight journal.",
+                s->journal_answered);
         counter(t, "unotifyd_filter_mismatches_total",
                 "Notifications of calls that the policy's own filter decides in the kernel (the "
                 "filter in front of the listener was not made from its policy).",

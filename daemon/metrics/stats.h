@@ -12,9 +12,12 @@ struct daemon_stats {
         uint64_t handoffs_refused;
         uint64_t received;
         uint64_t answered;
-        uint64_t recv_gone;    /* RECV ENOENT: the target went away first */
-        uint64_t send_gone;    /* SEND ENOENT: interrupted or killed after RECV */
-        uint64_t stale;        /* dropped: ID invalid after reading the target */
+        uint64_t recv_gone; /* RECV ENOENT: the target went away first */
+        uint64_t send_gone; /* SEND ENOENT: interrupted or killed after RECV */
+        uint64_t stale;     /* dropped: ID invalid after reading the target */
+        /* received by the previous process, answered by this one from the
+         * in-flight journal (not in received) */
+        uint64_t journal_answered;
         uint64_t mismatch;     /* calls the policy's own filter would not have notified */
         uint64_t denied;       /* answered with an errno or a kill by a rule or defaultAction */
         uint64_t sync_wake_up; /* listeners with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */

@@ -58,12 +58,14 @@ struct listener {
         uint64_t send_gone; /* SEND ENOENT: interrupted or killed after RECV */
         struct wakeup wakeup;
         uint64_t last_answered_ns; /* CLOCK_MONOTONIC, when last answered as the only ready one */
+        uint64_t served_ns;        /* CLOCK_MONOTONIC, when the loop last turned to it */
         /* Emulations (emulate.h) in the pool for it, running or queued: its
          * share of the pool is counted on these. The journal is made at
          * the first emulation. */
         unsigned jobs;
-        unsigned jobs_running;  /* of those, in a worker now (the pool's lock) */
-        const char *end_reason; /* logged with the counters when the last reference goes */
+        unsigned jobs_running;    /* of those, in a worker now (the pool's lock) */
+        uint64_t share_pruned_ns; /* emulate.c: when its queue was last checked for gone tasks */
+        const char *end_reason;   /* logged with the counters when the last reference goes */
         struct journal *journal;
         uint64_t journal_recorded; /* answers lost after a side effect */
         uint64_t journal_replayed; /* restarted calls answered from the journal */

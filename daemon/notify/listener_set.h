@@ -1,6 +1,7 @@
 /* The listener set: the seccomp listeners being served, watched through
  * one epoll set of its own, and the RECV -> decide -> SEND path that
- * answers their notifications (seccomp_unotify(2)).
+ * answers their notifications (seccomp_unotify(2)): the set in
+ * listener_set.c, the answer path in answer.c.
  *
  * The set is one ev_io in the loop: epoll tells EPOLLIN from EPOLLHUP
  * exactly (libev folds both into EV_READ), so no extra poll() per
@@ -65,7 +66,8 @@ struct listener_set {
         /* The distinct threads among the latest notifications, across
          * listeners: whether sync wake-ups pay off (wakeup.h). */
         struct thread_window load;
-        struct priority priority; /* the loop's, following load (priority.h) */
+        struct thread_window load_listeners; /* the distinct listeners among them */
+        struct priority priority;            /* the loop's, following load (priority.h) */
         /* Which listener was answered last, and until when the loop counts
          * as shared between several (shorter batches). */
         uint64_t last_answered_id;
@@ -104,6 +106,13 @@ int listener_set_add(struct listener_set *s, int fd, struct unotify_policy *poli
 void listener_set_remove(struct listener_set *s, struct listener *l);
 /* The listener served under id, or NULL. */
 struct listener *listener_set_find(struct listener_set *s, uint64_t id);
+
+/* The answer path (answer.c), for listener_set.c: answer what l has
+ * queued; l is ready (EPOLLIN), alone when it was the only ready
+ * listener. While the loop is shared between listeners, a run of answers
+ * for l ends as soon as another listener is ready. Returns 0, or -errno
+ * when the first RECV failed. */
+int listener_set_answer_ready(struct listener_set *s, struct listener *l, bool alone);
 
 /* Decide req (not from RECV: a journalled one) by l's policy, carry it
  * out and SEND the answer. */

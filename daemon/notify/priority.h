@@ -7,7 +7,9 @@
  * threads on one listener, 0.8x the time per call of the same daemon at
  * nice 0. With one or a few threads it costs instead (1.1x: sync
  * wake-ups already put the target on the daemon's CPU), so the loop goes
- * back to the priority it was started with. Only the loop thread
+ * back to the priority it was started with. Nor is it raised while the
+ * loop is shared between listeners (answer.c): the targets of the others
+ * then waited 35-74 us behind it on its CPU. Only the loop thread
  * switches; a thread it starts takes its nice value of that moment.
  * Under cgroup v2 the nice value weighs only within the daemon's cgroup.
  *

@@ -43,14 +43,21 @@ static void window_note(struct thread_window *t, uint32_t tid, unsigned busy_abo
         if (++t->calls < WAKEUP_WINDOW)
                 return;
         t->busy = t->threads > busy_above;
+        t->last_threads = t->threads;
         memset(t->seen, 0, sizeof(t->seen));
         t->calls = t->threads = 0;
 }
 
-void wakeup_note(struct wakeup *w, struct thread_window *load, int fd, uint32_t tid)
+void wakeup_note(struct wakeup *w, struct thread_window *load, struct thread_window *listeners,
+                 int fd, uint32_t tid, uint32_t listener_id)
 {
+        bool on;
+
         window_note(&w->window, tid, WAKEUP_HOLD_THREADS);
         window_note(load, tid, WAKEUP_LOAD_BUSY_THREADS);
-        if (w->available && w->on == load->busy && set_flag(fd, !load->busy) == 0)
-                w->on = !load->busy;
+        window_note(listeners, listener_id, WAKEUP_FEW_LISTENERS);
+        on = !load->busy ||
+             (w->window.last_threads <= 1 && listeners->last_threads <= WAKEUP_FEW_LISTENERS);
+        if (w->available && w->on != on && set_flag(fd, on) == 0)
+                w->on = on;
 }

@@ -14,9 +14,10 @@
 #include "loop/daemon.h"
 #include "emulate/emulate.h"
 #include "restart/fdstore.h"
+#include "sockets/control.h"
 #include "sockets/handoff.h"
+#include "sockets/metrics_http.h"
 #include "notify/listener_set.h"
-#include "restart/inflight.h"
 #include "service/log.h"
 #include "service/sdnotify.h"
 #include "unotify/macro.h"
@@ -59,24 +60,27 @@ static void set_cloexec(const struct passed *p, bool on)
 
 static int collect(struct daemon *d, struct passed *p)
 {
+        int metrics_fd = metrics_http_fd(d->metrics_http);
+        struct restart_fds fds;
         int r;
 
+        restart_store_fds(d->store, &fds);
         /* handoff, control, metrics (when there is one), state, inflight,
          * mounts, then the listeners. */
         p->fds = calloc(d->set->n_listeners + 6, sizeof(int));
         if (!p->fds)
                 return -ENOMEM;
-        r = add(p, d->socket_fd, "handoff");
+        r = add(p, handoff_server_fd(d->handoff, NULL), "handoff");
         if (r == 0)
-                r = add(p, d->control_fd, "control");
-        if (r == 0 && d->metrics_fd >= 0)
-                r = add(p, d->metrics_fd, "metrics");
+                r = add(p, control_server_fd(d->control, NULL), "control");
+        if (r == 0 && metrics_fd >= 0)
+                r = add(p, metrics_fd, "metrics");
         if (r == 0)
-                r = add(p, d->state_fd, "state");
+                r = add(p, fds.state, "state");
         if (r == 0)
-                r = add(p, inflight_fd(d->inflight), "inflight");
+                r = add(p, fds.inflight, "inflight");
         if (r == 0)
-                r = add(p, d->mounts_fd, "mounts");
+                r = add(p, fds.mounts, "mounts");
         for (struct list_node *n = d->set->listeners.next; r == 0 && n != &d->set->listeners;
              n = n->next) {
                 struct listener *l = container_of(n, struct listener, node);
@@ -88,8 +92,21 @@ static int collect(struct daemon *d, struct passed *p)
         return r;
 }
 
-static void upgrade_now(struct daemon *d)
+/* Whether we bound both sockets ourselves (then the next process
+ * unlinks them at exit). */
+static bool own_sockets(const struct daemon *d)
 {
+        bool handoff, control;
+
+        (void)handoff_server_fd(d->handoff, &handoff);
+        (void)control_server_fd(d->control, &control);
+        return handoff && control;
+}
+
+static void upgrade_now(void *userdata)
+{
+        struct daemon *d = userdata;
+
         struct passed p = {};
         int r;
 
@@ -99,11 +116,11 @@ static void upgrade_now(struct daemon *d)
         emulate_done(d);
         r = collect(d, &p);
         if (r == 0)
-                r = fdstore_write_state(d);
+                r = restart_store_write_state(d->store);
         if (r < 0) {
                 log_error_errno(r, "upgrade: cannot prepare the handover; still running");
                 emulate_ensure(d, d->policies);
-                handoff_resume(d);
+                handoff_resume(d->handoff);
                 goto out;
         }
         log_emit_id(LOG_NOTICE, 0, LOG_MID_UPGRADE, 0, "upgrade: exec %s with %zu listeners",
@@ -113,7 +130,7 @@ static void upgrade_now(struct daemon *d)
          * (epoll set, connections) is O_CLOEXEC and goes away. */
         set_cloexec(&p, false);
         setenv(UNOTIFYD_UPGRADE_ENV, p.spec, 1);
-        if (d->own_socket && d->own_control)
+        if (own_sockets(d))
                 setenv(UPGRADE_OWN_SOCKETS_ENV, "1", 1);
         /* The new process starts at this thread's nice value and takes it
          * for the one it was started with. */
@@ -125,7 +142,7 @@ static void upgrade_now(struct daemon *d)
         unsetenv(UPGRADE_OWN_SOCKETS_ENV);
         log_error_errno(r, "upgrade: exec %s failed; still running", d->self_exe);
         emulate_ensure(d, d->policies);
-        handoff_resume(d);
+        handoff_resume(d->handoff);
         sdnotify_ready(d);
 out:
         free(p.fds);
@@ -142,8 +159,8 @@ static void on_upgrade_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
         (void)loop;
         (void)revents;
-        if (!d->stopping && !d->quiesce_done)
-                handoff_quiesce(d, upgrade_now);
+        if (!d->stopping && !handoff_server_quiescing(d->handoff))
+                handoff_quiesce(d->handoff, upgrade_now, d);
 }
 
 static void on_sigusr2(struct ev_loop *loop, ev_signal *w, int revents)

@@ -14,20 +14,34 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sockets/control_cmds.h"
 #include "sockets/control_parse.h"
 #include "sockets/conn_share.h"
-#include "loop/daemon.h"
+#include "metrics/stats.h"
+#include "sockets/peer_limits.h"
+#include "unotify/list.h"
 #include "sockets/acceptor.h"
 #include "service/log.h"
 #include "unotify/macro.h"
 
 #define CONTROL_IDLE_TIMEOUT 30.0 /* seconds */
 
+struct control_server {
+        struct ev_loop *loop;
+        int fd;
+        bool own;
+        const char *path;
+        struct acceptor accept;
+        const struct limits *limits;
+        struct daemon_stats *stats;
+        struct control_hooks hooks;
+        struct list_node conns; /* struct ctl_conn.node */
+        size_t n_conns;
+};
+
 struct ctl_conn {
         ev_io io;
         ev_timer timer;
-        struct daemon *d;
+        struct control_server *s;
         struct list_node node;
         int fd;
         struct ucred peer;
@@ -42,11 +56,11 @@ static struct ratelimit ctl_warnings = RATELIMIT_INIT(10ull * 1000000000u, 10);
 
 static void ctl_conn_free(struct ctl_conn *c)
 {
-        ev_io_stop(c->d->loop, &c->io);
-        ev_timer_stop(c->d->loop, &c->timer);
+        ev_io_stop(c->s->loop, &c->io);
+        ev_timer_stop(c->s->loop, &c->timer);
         safe_close(c->fd);
         list_del(&c->node);
-        c->d->n_ctl_conns--;
+        c->s->n_conns--;
         free(c->out);
         free(c->in);
         free(c);
@@ -87,7 +101,6 @@ _printf_(2, 3) static json_t *ctl_error(struct ctl_conn *c, const char *fmt, ...
 static json_t *ctl_handle_line(struct ctl_conn *c, const char *line, size_t len)
 {
         _cleanup_(json_decrefp) json_t *req = NULL, *body = NULL;
-        const struct control_command *cmd;
         const char *name;
         char err[512] = "";
         json_t *reply;
@@ -95,10 +108,7 @@ static json_t *ctl_handle_line(struct ctl_conn *c, const char *line, size_t len)
         req = control_parse_request(line, len, &name, err, sizeof(err));
         if (!req)
                 return ctl_error(c, "%s", err);
-        cmd = control_command_find(name);
-        if (!cmd) /* control_parse_request knows every command: not reached */
-                return ctl_error(c, "unknown command \"%s\"", name);
-        body = cmd->run(c->d, req, err, sizeof(err));
+        body = c->s->hooks.run(c->s->hooks.userdata, name, req, err, sizeof(err));
         if (!body)
                 return err[0] ? ctl_error(c, "%s: %s", name, err)
                               : ctl_error(c, "%s: out of memory", name);
@@ -112,9 +122,9 @@ static json_t *ctl_handle_line(struct ctl_conn *c, const char *line, size_t len)
 
 static void ctl_watch(struct ctl_conn *c, int events)
 {
-        ev_io_stop(c->d->loop, &c->io);
+        ev_io_stop(c->s->loop, &c->io);
         ev_io_set(&c->io, c->fd, events);
-        ev_io_start(c->d->loop, &c->io);
+        ev_io_start(c->s->loop, &c->io);
 }
 
 /* Answer the first complete line, if any. Returns true when one was. */
@@ -128,7 +138,7 @@ static bool ctl_process(struct ctl_conn *c)
         if (line < 0) {
                 c->close_after_write = true;
                 c->in_len = 0;
-                c->d->stats.control_requests_too_large++;
+                c->s->stats->control_requests_too_large++;
                 return ctl_queue(c,
                                  ctl_error(c,
                                            "request longer than %zu bytes (control-request-bytes)",
@@ -167,7 +177,7 @@ static void on_ctl_io(struct ev_loop *loop, ev_io *w, int revents)
         int r;
 
         (void)loop;
-        ev_timer_again(c->d->loop, &c->timer);
+        ev_timer_again(c->s->loop, &c->timer);
         if (revents & EV_READ) {
                 n = recv(c->fd, c->in + c->in_len, c->in_max - c->in_len, MSG_DONTWAIT);
                 if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -207,10 +217,11 @@ static bool ctl_peer_allowed(const struct ucred *peer)
         return peer->uid == 0 || peer->uid == geteuid();
 }
 
-static void ctl_conn_new(struct daemon *d, int fd, const struct ucred *peer, bool peer_known)
+static void ctl_conn_new(struct control_server *s, int fd, const struct ucred *peer,
+                         bool peer_known)
 {
         struct ctl_conn *c = calloc(1, sizeof(*c));
-        size_t max = d->opts->limits.control_request_bytes;
+        size_t max = s->limits->control_request_bytes;
 
         /* Not touched beyond what arrives: a large cap costs pages only
          * for requests that long. */
@@ -220,12 +231,12 @@ static void ctl_conn_new(struct daemon *d, int fd, const struct ucred *peer, boo
                 return;
         }
         c->in_max = max;
-        c->d = d;
+        c->s = s;
         c->fd = fd;
         if (peer_known)
                 c->peer = *peer;
-        list_add_tail(&d->ctl_conns, &c->node);
-        d->n_ctl_conns++;
+        list_add_tail(&s->conns, &c->node);
+        s->n_conns++;
         ev_io_init(&c->io, on_ctl_io, fd, EV_READ);
         ev_init(&c->timer, on_ctl_timeout);
         c->timer.repeat = CONTROL_IDLE_TIMEOUT;
@@ -236,50 +247,90 @@ static void ctl_conn_new(struct daemon *d, int fd, const struct ucred *peer, boo
                 ctl_conn_free(c);
                 return;
         }
-        ev_io_start(d->loop, &c->io);
-        ev_timer_again(d->loop, &c->timer);
+        ev_io_start(s->loop, &c->io);
+        ev_timer_again(s->loop, &c->timer);
 }
 
 /* Room for one more connection of peer (conn_share.h). */
-static void ctl_make_room(struct daemon *d, const struct ucred *peer)
+static void ctl_make_room(struct control_server *s, const struct ucred *peer)
 {
-        const struct limits *lim = &d->opts->limits;
-        struct list_node *victim =
-                conn_share_victim(&d->ctl_conns, d->n_ctl_conns,
-                                  (ptrdiff_t)offsetof(struct ctl_conn, peer) -
-                                          (ptrdiff_t)offsetof(struct ctl_conn, node),
-                                  peer->uid, lim->control_conns, lim->control_conns_per_uid);
+        struct list_node *victim = conn_share_victim(
+                &s->conns, s->n_conns,
+                (ptrdiff_t)offsetof(struct ctl_conn, peer) -
+                        (ptrdiff_t)offsetof(struct ctl_conn, node),
+                peer->uid, s->limits->control_conns, s->limits->control_conns_per_uid);
         struct ctl_conn *c;
 
         if (!victim)
                 return;
         c = container_of(victim, struct ctl_conn, node);
-        d->stats.control_conns_evicted++;
+        s->stats->control_conns_evicted++;
         if (ratelimit_allow(&ctl_warnings))
                 log_warning(
                         "%zu control connections open: closing the oldest of uid %u to make room",
-                        d->n_ctl_conns, c->peer.uid);
+                        s->n_conns, c->peer.uid);
         ctl_conn_free(c);
 }
 
 static void on_ctl_accept(struct acceptor *a, int fd, const struct ucred *peer, bool known)
 {
-        struct daemon *d = container_of(a, struct daemon, control_accept);
+        struct control_server *s = container_of(a, struct control_server, accept);
 
         if (known && ctl_peer_allowed(peer))
-                ctl_make_room(d, peer);
-        ctl_conn_new(d, fd, peer, known);
+                ctl_make_room(s, peer);
+        ctl_conn_new(s, fd, peer, known);
 }
 
-void control_start(struct daemon *d)
+int control_server_new(struct ev_loop *loop, int fd, bool own, const char *path,
+                       const struct limits *limits, struct daemon_stats *stats,
+                       const struct control_hooks *hooks, struct control_server **ret)
 {
-        acceptor_init(&d->control_accept, d->control_fd, "control", 16, true, on_ctl_accept);
-        acceptor_start(d->loop, &d->control_accept);
+        struct control_server *s = calloc(1, sizeof(*s));
+
+        if (!s) {
+                safe_close(fd);
+                return -ENOMEM;
+        }
+        *s = (struct control_server){ .loop = loop,
+                                      .fd = fd,
+                                      .own = own,
+                                      .path = path,
+                                      .limits = limits,
+                                      .stats = stats,
+                                      .hooks = *hooks };
+        list_init(&s->conns);
+        acceptor_init(&s->accept, fd, "control", 16, true, on_ctl_accept);
+        *ret = s;
+        return 0;
 }
 
-void control_stop(struct daemon *d)
+int control_server_fd(const struct control_server *s, bool *own)
 {
-        acceptor_stop(d->loop, &d->control_accept);
-        while (!list_empty(&d->ctl_conns))
-                ctl_conn_free(container_of(d->ctl_conns.next, struct ctl_conn, node));
+        if (own)
+                *own = s->own;
+        return s->fd;
+}
+
+size_t control_server_conns(const struct control_server *s)
+{
+        return s->n_conns;
+}
+
+void control_start(struct control_server *s)
+{
+        acceptor_start(s->loop, &s->accept);
+}
+
+struct control_server *control_server_free(struct control_server *s)
+{
+        if (!s)
+                return NULL;
+        acceptor_stop(s->loop, &s->accept);
+        while (!list_empty(&s->conns))
+                ctl_conn_free(container_of(s->conns.next, struct ctl_conn, node));
+        if (s->fd >= 0 && s->own)
+                unlink(s->path);
+        safe_close(s->fd);
+        free(s);
+        return NULL;
 }

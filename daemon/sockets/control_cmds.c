@@ -21,17 +21,17 @@ static json_t *figures(const struct daemon *d)
 
         return json_pack(
                 "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-                "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                 "listeners", (json_int_t)d->set->n_listeners, "listeners_added",
                 (json_int_t)s->listeners_added, "listeners_freed", (json_int_t)s->listeners_freed,
                 "handoffs_refused", (json_int_t)s->handoffs_refused, "notifications_received",
                 (json_int_t)s->received, "notifications_answered", (json_int_t)s->answered,
                 "gone_before_recv", (json_int_t)s->recv_gone, "gone_before_send",
-                (json_int_t)s->send_gone, "stale_dropped", (json_int_t)s->stale,
-                "filter_mismatches", (json_int_t)s->mismatch, "notifications_denied",
-                (json_int_t)s->denied, "sync_wake_up_listeners", (json_int_t)s->sync_wake_up,
-                "streaks", (json_int_t)s->streaks, "streak_waits", (json_int_t)s->streak_waits,
-                "loop_nice",
+                (json_int_t)s->send_gone, "stale_dropped", (json_int_t)s->stale, "journal_answered",
+                (json_int_t)s->journal_answered, "filter_mismatches", (json_int_t)s->mismatch,
+                "notifications_denied", (json_int_t)s->denied, "sync_wake_up_listeners",
+                (json_int_t)s->sync_wake_up, "streaks", (json_int_t)s->streaks, "streak_waits",
+                (json_int_t)s->streak_waits, "loop_nice",
                 (json_int_t)(d->set->priority.raised ? d->set->priority.busy
                                                      : d->set->priority.base),
                 "priority_switches", (json_int_t)d->set->priority.switches, "policies",

@@ -16,18 +16,30 @@
 #include <systemd/sd-daemon.h>
 
 #include "service/activation.h"
-#include "loop/daemon.h"
+#include "metrics/metrics.h"
+#include "unotify/list.h"
 #include "sockets/acceptor.h"
 #include "sockets/http_request.h"
 #include "sockets/listen_addr.h"
 #include "service/log.h"
-#include "metrics/metrics_text.h"
 #include "unotify/macro.h"
+
+struct metrics_http {
+        struct ev_loop *loop;
+        int fd; /* -1: no endpoint */
+        bool own;
+        const char *listen;
+        struct acceptor accept;
+        struct metrics *metrics;
+        struct metrics_http_hooks hooks;
+        struct list_node conns; /* struct mconn.node */
+        size_t n_conns;
+};
 
 struct mconn {
         ev_io io;
         ev_timer deadline;
-        struct daemon *d;
+        struct metrics_http *h;
         struct list_node node;
         int fd;
         char in[HTTP_REQUEST_MAX];
@@ -41,20 +53,20 @@ static struct ratelimit http_warnings = RATELIMIT_INIT(10ull * 1000000000u, 5);
 
 static void mconn_free(struct mconn *c)
 {
-        ev_io_stop(c->d->loop, &c->io);
-        ev_timer_stop(c->d->loop, &c->deadline);
+        ev_io_stop(c->h->loop, &c->io);
+        ev_timer_stop(c->h->loop, &c->deadline);
         safe_close(c->fd);
         list_del(&c->node);
-        c->d->n_metrics_conns--;
+        c->h->n_conns--;
         free(c->out);
         free(c);
 }
 
 static void mconn_watch(struct mconn *c, int events)
 {
-        ev_io_stop(c->d->loop, &c->io);
+        ev_io_stop(c->h->loop, &c->io);
         ev_io_set(&c->io, c->fd, events);
-        ev_io_start(c->d->loop, &c->io);
+        ev_io_start(c->h->loop, &c->io);
 }
 
 /* The whole response in one buffer: head, then body unless HEAD. */
@@ -85,7 +97,7 @@ static int respond_error(struct mconn *c, const char *status, const char *extra)
         char body[128];
         int n = snprintf(body, sizeof(body), "%s\n", status);
 
-        c->d->metrics.scrapes_refused++;
+        c->h->metrics->scrapes_refused++;
         return respond(c, status, extra, "text/plain; charset=utf-8", body, (size_t)n, true);
 }
 
@@ -94,10 +106,10 @@ static int respond_metrics(struct mconn *c, const struct http_request *req)
         _cleanup_(freep) char *text = NULL;
         size_t len;
 
-        text = metrics_text(c->d, &len);
+        text = c->h->hooks.render(c->h->hooks.userdata, &len);
         if (!text)
                 return respond_error(c, "503 Service Unavailable", "");
-        c->d->metrics.scrapes++;
+        c->h->metrics->scrapes++;
         return respond(c, "200 OK", "", "text/plain; version=0.0.4; charset=utf-8", text, len,
                        req->method == HTTP_GET);
 }
@@ -211,11 +223,11 @@ static void on_mconn_deadline(struct ev_loop *loop, ev_timer *w, int revents)
         (void)loop;
         (void)revents;
         if (!c->out)
-                c->d->metrics.scrapes_refused++;
+                c->h->metrics->scrapes_refused++;
         mconn_free(c);
 }
 
-static void mconn_new(struct daemon *d, int fd)
+static void mconn_new(struct metrics_http *h, int fd)
 {
         struct mconn *c = calloc(1, sizeof(*c));
 
@@ -223,31 +235,31 @@ static void mconn_new(struct daemon *d, int fd)
                 safe_close(fd);
                 return;
         }
-        c->d = d;
+        c->h = h;
         c->fd = fd;
-        list_add_tail(&d->metrics_conns, &c->node);
-        d->n_metrics_conns++;
+        list_add_tail(&h->conns, &c->node);
+        h->n_conns++;
         ev_io_init(&c->io, on_mconn_io, fd, EV_READ);
-        ev_io_start(d->loop, &c->io);
+        ev_io_start(h->loop, &c->io);
         ev_timer_init(&c->deadline, on_mconn_deadline, METRICS_HTTP_DEADLINE, 0.);
-        ev_timer_start(d->loop, &c->deadline);
+        ev_timer_start(h->loop, &c->deadline);
 }
 
 static void on_metrics_accept(struct acceptor *a, int fd, const struct ucred *peer, bool known)
 {
-        struct daemon *d = container_of(a, struct daemon, metrics_accept);
+        struct metrics_http *h = container_of(a, struct metrics_http, accept);
 
         (void)peer;
         (void)known;
-        if (d->n_metrics_conns >= METRICS_HTTP_MAX_CONNS) {
-                d->metrics.scrapes_refused++;
+        if (h->n_conns >= METRICS_HTTP_MAX_CONNS) {
+                h->metrics->scrapes_refused++;
                 if (ratelimit_allow(&http_warnings))
                         log_warning("%d metrics connections open; refusing more",
                                     METRICS_HTTP_MAX_CONNS);
                 safe_close(fd);
                 return;
         }
-        mconn_new(d, fd);
+        mconn_new(h, fd);
 }
 
 static int bind_tcp(const char *addr)
@@ -299,53 +311,78 @@ static int take_passed(struct inherited *in)
         return fd;
 }
 
-int metrics_http_open(struct daemon *d, struct inherited *in)
+/* The socket passed in or bound, -ENOENT when neither is asked for, or
+ * another -errno (logged). */
+static int open_socket(struct metrics_http *h, struct inherited *in)
 {
-        const char *addr = d->opts->metrics_listen;
+        const char *addr = h->listen;
         int fd = take_passed(in);
 
         if (fd >= 0) {
-                d->own_metrics = in->upgrade && in->own_sockets && addr && addr[0] == '/';
-                d->metrics_fd = fd;
-                return 0;
-        }
-        if (fd != -ENOENT)
+                h->own = in->upgrade && in->own_sockets && addr && addr[0] == '/';
                 return fd;
-        if (!addr)
-                return 0;
+        }
+        if (fd != -ENOENT || !addr)
+                return fd;
         if (addr[0] == '/') {
                 /* Anyone may read the figures, as on a TCP port. */
                 fd = activation_bind(addr, 0666);
-                d->own_metrics = fd >= 0;
+                h->own = fd >= 0;
         } else {
                 fd = bind_tcp(addr);
         }
-        if (fd < 0)
+        if (fd >= 0)
+                log_info("serving metrics on %s", addr);
+        return fd;
+}
+
+int metrics_http_new(struct ev_loop *loop, const char *listen, struct inherited *in,
+                     struct metrics *m, const struct metrics_http_hooks *hooks,
+                     struct metrics_http **ret)
+{
+        struct metrics_http *h = calloc(1, sizeof(*h));
+        int fd;
+
+        if (!h)
+                return log_error_errno(-ENOMEM, "out of memory");
+        *h = (struct metrics_http){
+                .loop = loop, .fd = -1, .listen = listen, .metrics = m, .hooks = *hooks
+        };
+        list_init(&h->conns);
+        fd = open_socket(h, in);
+        if (fd < 0 && fd != -ENOENT) {
+                free(h);
                 return fd;
-        d->metrics_fd = fd;
-        log_info("serving metrics on %s", addr);
+        }
+        h->fd = fd < 0 ? -1 : fd;
+        if (h->fd >= 0)
+                acceptor_init(&h->accept, h->fd, "metrics", 16, false, on_metrics_accept);
+        *ret = h;
         return 0;
 }
 
-void metrics_http_start(struct daemon *d)
+int metrics_http_fd(const struct metrics_http *h)
 {
-        if (d->metrics_fd < 0)
-                return;
-        acceptor_init(&d->metrics_accept, d->metrics_fd, "metrics", 16, false, on_metrics_accept);
-        acceptor_start(d->loop, &d->metrics_accept);
+        return h->fd;
 }
 
-void metrics_http_stop(struct daemon *d)
+void metrics_http_start(struct metrics_http *h)
 {
-        if (d->metrics_fd >= 0)
-                acceptor_stop(d->loop, &d->metrics_accept);
-        while (!list_empty(&d->metrics_conns))
-                mconn_free(container_of(d->metrics_conns.next, struct mconn, node));
+        if (h->fd >= 0)
+                acceptor_start(h->loop, &h->accept);
 }
 
-void metrics_http_close(struct daemon *d)
+struct metrics_http *metrics_http_free(struct metrics_http *h)
 {
-        if (d->metrics_fd >= 0 && d->own_metrics)
-                unlink(d->opts->metrics_listen);
-        d->metrics_fd = safe_close(d->metrics_fd);
+        if (!h)
+                return NULL;
+        if (h->fd >= 0)
+                acceptor_stop(h->loop, &h->accept);
+        while (!list_empty(&h->conns))
+                mconn_free(container_of(h->conns.next, struct mconn, node));
+        if (h->fd >= 0 && h->own)
+                unlink(h->listen);
+        safe_close(h->fd);
+        free(h);
+        return NULL;
 }

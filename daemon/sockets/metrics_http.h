@@ -8,20 +8,34 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
-struct daemon;
+struct ev_loop;
 struct inherited;
+struct metrics;
 
 #define METRICS_HTTP_MAX_CONNS 8
 #define METRICS_HTTP_DEADLINE 10.0
 
-/* Take the "metrics" socket passed in (any listening stream socket), or
- * bind opts->metrics_listen; neither: no endpoint (d->metrics_fd -1).
- * Returns 0 or -errno (logged). */
-int metrics_http_open(struct daemon *d, struct inherited *in);
+struct metrics_http_hooks {
+        void *userdata;
+        /* The whole text exposition (malloc'd, *ret_len bytes), or NULL
+         * when out of memory (the scrape gets a 503). */
+        char *(*render)(void *userdata, size_t *ret_len);
+};
 
-/* Start and stop serving d->metrics_fd (stop closes every connection;
- * the socket itself is closed by metrics_http_close). */
-void metrics_http_start(struct daemon *d);
-void metrics_http_stop(struct daemon *d);
-void metrics_http_close(struct daemon *d);
+struct metrics_http;
+
+/* Take the "metrics" socket passed in (any listening stream socket), or
+ * bind listen (--metrics-listen, borrowed: a unix socket's path is
+ * unlinked by _free); neither: an endpoint that serves nothing
+ * (metrics_http_fd() -1). m counts scrapes. Returns 0 or -errno (logged). */
+int metrics_http_new(struct ev_loop *loop, const char *listen, struct inherited *in,
+                     struct metrics *m, const struct metrics_http_hooks *hooks,
+                     struct metrics_http **ret);
+/* Close every connection and the socket; NULL is fine; returns NULL. */
+struct metrics_http *metrics_http_free(struct metrics_http *h);
+
+/* The listening socket or -1 (an upgrade passes it on). */
+int metrics_http_fd(const struct metrics_http *h);
+void metrics_http_start(struct metrics_http *h);

@@ -105,9 +105,13 @@ int policy_check_toctou(const struct unotify_policy *p, struct unotify_diags *di
 /* exclusive.c: true when no call can satisfy the conditions (arguments
  * and capabilities) of both rules; sound, not complete. */
 bool policy_rules_exclusive(const struct rule *a, const struct rule *b);
-/* kernel.c: the policy's own kernel plan (capabilities unknown) and the
+/* notified.c: the policy's own kernel plan (capabilities unknown) and the
  * per-ABI bitmaps of the numbers it notifies. Returns 0 or -ENOMEM. */
 int policy_plan_compile(struct unotify_policy *p);
+/* Where name goes in table t, or -1: not a syscall on that ABI. On x86
+ * libseccomp knows the multiplexed names only as socketcall/ipc; their
+ * own numbers are mux.c's (kernel.c). */
+int64_t policy_name_index(const struct arch_table *t, const char *name);
 /* plan_check.c: warnings about what the policy's filter notifies (calls
  * runtimes need before exec, process creation without WAIT_KILLABLE_RECV).
  * Returns 0, -EINVAL (strict: a warning was given) or -ENOMEM. */

@@ -309,6 +309,22 @@ const char *fd_list(pid_t pid)
         return buf;
 }
 
+int settled_fd_count(pid_t pid)
+{
+        long long deadline = ms_now() + 3000, since = ms_now();
+        int n = count_fds(pid), m;
+
+        while (ms_now() - since < 100 && ms_now() < deadline) {
+                poll(NULL, 0, 10);
+                m = count_fds(pid);
+                if (m != n) {
+                        n = m;
+                        since = ms_now();
+                }
+        }
+        return n;
+}
+
 int wait_fd_count(pid_t pid, int want, int timeout_ms)
 {
         long long deadline = ms_now() + timeout_ms;

@@ -54,6 +54,10 @@ long long daemon_stat(const struct test_daemon *d, const char *name);
 void wait_parked_in_mkdir(pid_t pid);
 /* Number of open fds of a process. */
 int count_fds(pid_t pid);
+/* count_fds once it has not changed for 100 ms (at most 3 s): a baseline
+ * taken right after daemon_stat() would otherwise count the control
+ * connection the daemon has not yet seen closed. */
+int settled_fd_count(pid_t pid);
 /* Entries of dir whose name starts with prefix, or (prefix 0) all but
  * "." and "..". Asserts that dir opens. */
 unsigned count_dir_entries(const char *dir, char prefix);

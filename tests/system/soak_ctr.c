@@ -1,6 +1,11 @@
 #include "soak_ctr.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +21,12 @@ const struct test_policy soak_ctr_policy = {
         "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"},"
         "{\"names\":[\"getppid\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_RETURN\",\"returnValue\":4242}]}"
 };
+const struct test_policy soak_ctr_kill_policy = {
+        "soak-ctr-kill.json",
+        "{\"name\":\"soak-ctr-kill\",\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+        "{\"names\":[\"mkdir\",\"mkdirat\"],\"notify\":true,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":\"EPERM\"},"
+        "{\"names\":[\"open\",\"openat\"],\"notify\":true,\"action\":\"UNOTIFY_ACT_EMULATE\",\"handler\":\"open\"}]}"
+};
 /* clang-format on */
 
 static const char *const args[] = { "sh", "-c",
@@ -25,6 +36,8 @@ static const char *const args[] = { "sh", "-c",
 
 void soak_ctr_init(struct soak_ctr *c, const char *runtime, const struct test_daemon *d)
 {
+        char path[400];
+
         memset(c, 0, sizeof(*c));
         c->missing = getenv("UNOTIFY_SOAK_NO_CONTAINERS") ? "UNOTIFY_SOAK_NO_CONTAINERS is set"
                                                           : rt_missing(runtime);
@@ -32,6 +45,26 @@ void soak_ctr_init(struct soak_ctr *c, const char *runtime, const struct test_da
                 return;
         rt_env_init(&c->env, runtime);
         c->id = rt_bundle(&c->env, d, &(struct container){ .policy = "soak-ctr", .args = args });
+        /* Killed in its open of a FIFO nobody writes: a call in flight, its
+         * emulation blocked in a worker of the daemon. The name is this
+         * test's and runtime's alone, to find that cat among the host's. */
+        snprintf(c->fifo, sizeof(c->fifo), "/fifo-%s-%d", runtime, (int)getpid());
+        snprintf(c->kill_cmd, sizeof(c->kill_cmd), "mkdir /tmp/soak-a; echo mkdir=$?; cat %s",
+                 c->fifo);
+        c->kill_id = rt_bundle(&c->env, d,
+                               &(struct container){ .policy = "soak-ctr-kill",
+                                                    .args = (const char *const[]){
+                                                            "sh", "-c", c->kill_cmd, NULL } });
+        snprintf(path, sizeof(path), "%s%s", c->env.rootfs, c->fifo);
+        cr_assert_eq(mkfifo(path, 0666), 0, "%s: %s", path, strerror(errno));
+}
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
 }
 
 static void assert_nothing_made(const struct soak_ctr *c)
@@ -51,6 +84,17 @@ static void collect(struct soak_ctr *c)
         cr_assert_not_null(r);
         rt_wait(c->pid, c->out_err, r);
         c->pid = 0;
+        if (c->kill_run) {
+                /* Its init SIGKILLed while cat waited in the daemon. */
+                cr_assert(c->kill_sent, "%s: a kill run ended by itself: %s", c->env.rt.name,
+                          r->out);
+                cr_assert_str_eq(r->out, "mkdir=1\n", "%s kill run: %s", c->env.rt.name, r->err);
+                assert_nothing_made(c);
+                c->killed_mid_call++;
+                c->kill_run = c->kill_sent = false;
+                free(r);
+                return;
+        }
         cr_assert_eq(r->status, 0, "%s run %u: status %d\n%s\n%s", c->env.rt.name, c->runs,
                      r->status, r->out, r->err);
         cr_assert_str_eq(r->out, "mkdir=1\nmkdir=1\nppid=4242\n", "%s run %u: %s", c->env.rt.name,
@@ -58,6 +102,63 @@ static void collect(struct soak_ctr *c)
         assert_nothing_made(c);
         c->runs++;
         free(r);
+}
+
+/* The pid of the kill run's cat when it waits for the daemon (its open
+ * received, in a worker), or 0. */
+static pid_t cat_in_seccomp(const struct soak_ctr *c)
+{
+        char want[80];
+        size_t len = (size_t)snprintf(want, sizeof(want), "cat%c%s", '\0', c->fifo) + 1;
+
+        DIR *proc = opendir("/proc");
+        struct dirent *de;
+        pid_t found = 0;
+
+        while (proc && !found && (de = readdir(proc))) {
+                char p[300], buf[64] = "";
+                ssize_t n;
+                int fd;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                snprintf(p, sizeof(p), "/proc/%s/cmdline", de->d_name);
+                if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+                        continue;
+                n = read(fd, buf, sizeof(buf) - 1);
+                close(fd);
+                if (n != (ssize_t)len || memcmp(buf, want, len))
+                        continue;
+                snprintf(p, sizeof(p), "/proc/%s/wchan", de->d_name);
+                if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+                        continue;
+                n = read(fd, buf, sizeof(buf) - 1);
+                close(fd);
+                buf[n > 0 ? n : 0] = '\0';
+                if (strstr(buf, "seccomp"))
+                        found = (pid_t)atoi(de->d_name);
+        }
+        if (proc)
+                closedir(proc);
+        return found;
+}
+
+/* cat SIGKILLed with its open in flight: the container's last process
+ * (busybox sh execs its last command, so cat is its init), and the
+ * runtime's run ends. */
+static void kill_mid_call(struct soak_ctr *c)
+{
+        long long now = now_ms();
+        pid_t cat;
+
+        if (now < c->next_look_ms || !soak_ctr_mid_run(c))
+                return;
+        c->next_look_ms = now + 20;
+        if (!(cat = cat_in_seccomp(c)))
+                return;
+        usleep(50000); /* the worker in its open */
+        if (kill(cat, SIGKILL) == 0)
+                c->kill_sent = true;
 }
 
 void soak_ctr_poll(struct soak_ctr *c, bool start)
@@ -70,8 +171,12 @@ void soak_ctr_poll(struct soak_ctr *c, bool start)
         if (c->pid && waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
             info.si_pid == c->pid)
                 collect(c);
-        if (!c->pid && start)
-                c->pid = rt_start(&c->env, c->id, c->out_err);
+        if (c->pid && c->kill_run && !c->kill_sent)
+                kill_mid_call(c);
+        if (!c->pid && start) {
+                c->kill_run = !c->clean && ++c->started % 4 == 0;
+                c->pid = rt_start(&c->env, c->kill_run ? c->kill_id : c->id, c->out_err);
+        }
 }
 
 bool soak_ctr_mid_run(const struct soak_ctr *c)
@@ -83,6 +188,12 @@ bool soak_ctr_mid_run(const struct soak_ctr *c)
 
 void soak_ctr_drain(struct soak_ctr *c)
 {
+        long long until = now_ms() + 30000;
+
+        while (!c->missing && c->pid && c->kill_run && !c->kill_sent && now_ms() < until) {
+                kill_mid_call(c);
+                usleep(5000);
+        }
         if (!c->missing && c->pid)
                 collect(c);
 }

@@ -22,10 +22,17 @@ struct soak_ctr {
         pid_t pid;           /* the runtime of the run in progress, 0: none */
         int out_err[2];
         unsigned runs;
+        /* Every fourth run (not when clean) is killed mid-call: its init
+         * SIGKILLed while its cat waits in an emulated open of a FIFO. */
+        const char *kill_id;
+        char fifo[64], kill_cmd[128];
+        unsigned started, killed_mid_call;
+        bool clean, kill_run, kill_sent;
+        long long next_look_ms;
 };
 
 /* The policy file the containers use, for the daemon's policy dir. */
-extern const struct test_policy soak_ctr_policy;
+extern const struct test_policy soak_ctr_policy, soak_ctr_kill_policy;
 
 /* Prepares runtime's bundle against d's policies, or notes why it cannot
  * (c->missing: then every other call does nothing); also when

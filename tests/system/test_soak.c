@@ -16,9 +16,8 @@
  * counts, and the daemon's fds and RSS are back where they were just
  * after the restart. Without runc or crun (or with
  * UNOTIFY_SOAK_NO_CONTAINERS set) the rest runs and the test is reported
- * skipped, saying why. A second test runs
- * 10,000 listener lifecycles (UNOTIFY_SOAK_LIFECYCLES) and compares the
- * daemon's fds and RSS before and after. */
+ * skipped, saying why. The other actions and handlers: soak_mix.h; the
+ * listener lifecycles: soak_lifecycles.c. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -29,15 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
-#include "rawclient.h"
 #include "service.h"
 #include "soak_ctr.h"
+#include "soak_mix.h"
 #include "unotify/unotify.h"
 
 #define FAIRLOAD BIN("tests/unotify-fairload")
@@ -50,11 +48,11 @@
 #define CLEAN_JOBS 3
 
 static struct svc s;           /* the soak's daemon, under a fake service manager */
-static struct test_daemon ld;  /* the lifecycles' daemon */
-static struct test_daemon *dm; /* whichever runs */
+static struct test_daemon *dm; /* s.d */
 static int socks[2] = { -1, -1 };
 static const char *const socket_names[] = { "handoff", "control" };
 static struct soak_ctr ctrs[2];
+static struct soak_mix mix; /* the other actions and handlers */
 static const char *const runtimes[] = { "runc", "crun" };
 static bool clean_phase; /* jobs without storms or kills */
 static char t[64];
@@ -117,29 +115,16 @@ static void remove_dir(void)
                 (void)!system(cmd);
 }
 
-static void lifecycle_setup(void)
-{
-        const struct test_policy policies[] = { { "soak.json", policy }, {} };
-
-        make_dir();
-        ld.default_log_level = true;
-        daemon_start(&ld, policies, false);
-        dm = &ld;
-}
-
-static void lifecycle_teardown(void)
-{
-        daemon_stop(&ld);
-        remove_dir();
-}
-
 /* Socket activation: the handoff and control sockets are ours, so they
  * outlive each daemon process as systemd's would. */
 static void soak_setup(void)
 {
-        const struct test_policy policies[] = { { "soak.json", policy }, soak_ctr_policy, {} };
+        struct test_policy policies[6] = { { "soak.json", policy },
+                                           soak_ctr_policy,
+                                           soak_ctr_kill_policy };
 
         make_dir();
+        soak_mix_policies(t, &policies[3]);
         svc_prepare(&s, policies);
         s.quiet = true;
         socks[0] = svc_listen(s.d.socket);
@@ -149,6 +134,7 @@ static void soak_setup(void)
         dm = &s.d;
         soak_ctr_init(&ctrs[0], "runc", dm);
         soak_ctr_init(&ctrs[1], "crun", dm);
+        soak_mix_init(&mix, t, dm);
 }
 
 static void soak_teardown(void)
@@ -158,6 +144,7 @@ static void soak_teardown(void)
         if (done)
                 return;
         done = true;
+        soak_mix_kill(&mix);
         for (int i = 0; i < 2; i++)
                 soak_ctr_cleanup(&ctrs[i]);
         if (s.d.pid > 0)
@@ -388,6 +375,7 @@ static void poll_all(struct job *jobs, struct tally *tl, bool start)
         }
         for (int i = 0; i < 2; i++)
                 soak_ctr_poll(&ctrs[i], start);
+        soak_mix_poll(&mix, start);
         svc_drain_messages(&s);
         s.messages_len = 0;
 }
@@ -397,6 +385,7 @@ static void drain_all(struct job *jobs, struct tally *tl)
         drain(jobs, tl);
         for (int i = 0; i < 2; i++)
                 soak_ctr_drain(&ctrs[i]);
+        soak_mix_drain(&mix);
 }
 
 /* SIGTERM and a new process given the fd store, once every container
@@ -430,15 +419,16 @@ static long long clean_batch(struct job *jobs, struct tally *tl, long long repla
         unsigned runs[2] = { ctrs[0].runs, ctrs[1].runs };
 
         assert_counters_add_up(replayed, &before);
-        clean_phase = true;
+        clean_phase = ctrs[0].clean = ctrs[1].clean = true;
         for (int i = 0; i < CLEAN_JOBS; i++)
                 job_start(&jobs[i], tl->started, tl);
         for (int i = 0; i < 2; i++)
                 soak_ctr_poll(&ctrs[i], true);
         drain_all(jobs, tl);
         clean_phase = false;
+        calls = soak_mix_clean(&mix);
         assert_counters_add_up(replayed, &after);
-        calls = CLEAN_JOBS * atoll(ROUNDS) * CALLS_PER_ROUND;
+        calls += CLEAN_JOBS * atoll(ROUNDS) * CALLS_PER_ROUND;
         for (int i = 0; i < 2; i++)
                 calls += (long long)(ctrs[i].runs - runs[i]) * SOAK_CTR_CALLS;
         cr_assert_eq(after - before, calls,
@@ -464,18 +454,22 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
 
         while (now_ms() < end) {
                 if (!upgraded && now_ms() >= upgrade_at) {
+                        soak_mix_fifo_start(&mix);
                         upgrade(); /* with everything running */
+                        soak_mix_fifo_finish(&mix);
                         upgraded = true;
                 }
                 if (base_fds < 0 && now_ms() >= restart_at) {
                         restart_log = daemon_log_size(dm);
                         runs_at_restart[0] = ctrs[0].runs, runs_at_restart[1] = ctrs[1].runs;
+                        soak_mix_fifo_start(&mix);
                         ctr_mid = restart(jobs, &tl);
+                        soak_mix_fifo_finish(&mix);
                         /* The baseline: the new process, warm, with nothing left. */
                         drain_all(jobs, &tl);
                         tl.finished_before_baseline = tl.finished;
                         poll(NULL, 0, 200);
-                        base_fds = count_fds(dm->pid);
+                        base_fds = settled_fd_count(dm->pid);
                         base_rss = process_rss_kib(dm->pid);
                 }
                 if (now_ms() >= next_reload) {
@@ -495,7 +489,9 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
         for (int i = 0; i < 2; i++)
                 cr_assert(ctrs[i].missing || ctrs[i].runs > runs_at_restart[i],
                           "%s: no run across the restart", runtimes[i]);
-        replayed = daemon_log_count(dm, restart_log, "journal: answering notification");
+        replayed = daemon_stat(dm, "journal_answered");
+        cr_assert_eq(replayed,
+                     daemon_log_count(dm, restart_log, "journal: answering notification"));
         assert_counters_add_up(replayed, &received);
         /* The counters start again with the restart's new process. */
         cr_assert_geq(received, (long long)(tl.finished - tl.finished_before_baseline) * 4 * 30,
@@ -509,7 +505,8 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
                "storm), %u reloads, "
                "1 upgrade, 1 restart through the fd store (%lld resumed listeners, %lld "
                "notifications answered "
-               "from the journal, %u containers mid-run); %u runc and %u crun containers; %lld "
+               "from the journal, %u containers mid-run); %u runc and %u crun containers, %u and "
+               "%u more killed mid-call; %lld "
                "notifications "
                "since the restart, all accounted for, the last %lld exactly the test's count; %u "
                "files made, %u "
@@ -520,9 +517,9 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
                "once on disk; daemon fds %d -> %d, RSS %ld -> %ld KiB\n",
                seconds, tl.started, tl.finished, tl.killed, tl.storms, reloads,
                daemon_log_count(dm, restart_log, "resumed with policy"), replayed, ctr_mid,
-               ctrs[0].runs, ctrs[1].runs, received, exact, tl.made, tl.eexist, tl.policy_kills,
-               tl.hammers[1], tl.hammers[2], tl.nodes, tl.node_eexist, base_fds, fds, base_rss,
-               rss);
+               ctrs[0].runs, ctrs[1].runs, ctrs[0].killed_mid_call, ctrs[1].killed_mid_call,
+               received, exact, tl.made, tl.eexist, tl.policy_kills, tl.hammers[1], tl.hammers[2],
+               tl.nodes, tl.node_eexist, base_fds, fds, base_rss, rss);
         fflush(stdout);
         cr_assert_eq(fds, base_fds, "daemon fds leaked (%d after the restart):\n%s", base_fds,
                      fd_list(dm->pid));
@@ -532,6 +529,12 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
 #else
         cr_assert_leq(rss, base_rss + 4096, "RSS grew by more than 4 MiB");
 #endif
+        soak_mix_report(&mix);
+        /* The FIFO open in flight across the restart, at least. */
+        cr_assert_geq(replayed, 1, "nothing answered from the journal after the restart");
+        for (int i = 0; i < 2; i++)
+                cr_assert(ctrs[i].missing || ctrs[i].killed_mid_call > 0,
+                          "%s: none killed mid-call", runtimes[i]);
         cr_assert_gt(tl.finished, 10);
         cr_assert_gt(tl.killed, 1);
         cr_assert_gt(tl.policy_kills, 0);
@@ -543,89 +546,4 @@ Test(soak, counters_add_up_and_nothing_leaks, .init = soak_setup, .fini = soak_t
         if (ctrs[0].missing || ctrs[1].missing)
                 cr_skip_test("the rest passed; containers not in the soak: runc: %s; crun: %s",
                              ctrs[0].missing ?: "ran", ctrs[1].missing ?: "ran");
-}
-
-/* One listener's life in a forked child: filter, handoff, one denied
- * mkdir, exit. No assertion: not the test worker. */
-_Noreturn static void lifecycle(const char *path)
-{
-        struct unotify_handoff h = { .pid = getpid(), .policy = "soak" };
-        struct unotify_reply reply = {};
-        int listener = raw_install_mkdir_filter();
-
-        if (listener < 0 || unotify_handoff_send(dm->socket, listener, &h, &reply) < 0 || !reply.ok)
-                _exit(2);
-        close(listener);
-        _exit(syscall(SYS_mkdir, path, 0700) < 0 && errno == EPERM ? 0 : 1);
-}
-
-/* n lifecycles, 4 at a time; asserts each one's mkdir got EPERM. */
-static void lifecycles(unsigned n, const char *path)
-{
-        pid_t kids[4] = {};
-        unsigned started = 0, done = 0;
-        int status;
-
-        while (done < n) {
-                for (int i = 0; i < 4; i++) {
-                        if (kids[i] > 0 && waitpid(kids[i], &status, 0) == kids[i]) {
-                                cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                                          "lifecycle %u: status 0x%x", done, status);
-                                kids[i] = 0;
-                                done++;
-                        }
-                        if (!kids[i] && started < n) {
-                                kids[i] = fork();
-                                cr_assert_geq(kids[i], 0);
-                                if (kids[i] == 0)
-                                        lifecycle(path);
-                                started++;
-                        }
-                }
-        }
-}
-
-/* 10,000 listeners come and go (after 500 to warm up): the daemon's fds
- * are exactly what they were, its RSS within 4 MiB, and its counters add
- * up (every listener added is freed, every notification ended once). */
-Test(soak, listener_lifecycles_leave_fds_and_rss_at_baseline, .init = lifecycle_setup,
-     .fini = lifecycle_teardown)
-{
-        const char *env = getenv("UNOTIFY_SOAK_LIFECYCLES");
-        unsigned n = env ? (unsigned)atoi(env) : 10000;
-        long long t0, received;
-        char path[128];
-        int base_fds, fds;
-        long base_rss, rss;
-
-        snprintf(path, sizeof(path), "%s/never", t);
-        lifecycles(500, path);
-        for (int i = 0; i < 500 && daemon_stat(dm, "listeners") != 0; i++)
-                poll(NULL, 0, 10);
-        base_fds = count_fds(dm->pid);
-        base_rss = process_rss_kib(dm->pid);
-        t0 = now_ms();
-        lifecycles(n, path);
-        for (int i = 0; i < 500 && daemon_stat(dm, "listeners") != 0; i++)
-                poll(NULL, 0, 10);
-        cr_assert_eq(daemon_stat(dm, "listeners"), 0, "listeners left behind");
-        cr_assert_eq(daemon_stat(dm, "listeners_added"), daemon_stat(dm, "listeners_freed"));
-        cr_assert_eq(daemon_stat(dm, "listeners_added"), (long long)n + 500);
-        assert_counters_add_up(0, &received);
-        /* One notified mkdir each, answered: the test's count exactly. */
-        cr_assert_eq(received, (long long)n + 500);
-        cr_assert_eq(daemon_stat(dm, "notifications_answered"), (long long)n + 500);
-        cr_assert_eq(access(path, F_OK), -1, "a denied mkdir was done");
-        fds = wait_fd_count(dm->pid, base_fds, 5000);
-        rss = process_rss_kib(dm->pid);
-        printf("soak: %u listener lifecycles in %lld ms: %lld added and freed, %lld notifications "
-               "all accounted "
-               "for; daemon fds %d -> %d, RSS %ld -> %ld KiB\n",
-               n, now_ms() - t0, daemon_stat(dm, "listeners_added"), received, base_fds, fds,
-               base_rss, rss);
-        fflush(stdout);
-        cr_assert_eq(fds, base_fds, "daemon fds leaked:\n%s", fd_list(dm->pid));
-#ifndef __SANITIZE_ADDRESS__
-        cr_assert_leq(rss, base_rss + 4096, "RSS grew by more than 4 MiB");
-#endif
 }
