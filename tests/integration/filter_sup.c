@@ -144,7 +144,7 @@ static int recv_fd(int sock)
 }
 
 pid_t spawn_filtered(const char *const *names, size_t n, probe_fn probe, bool deny,
-                            struct sup **ret_sup, int *ret_out)
+                     struct sup **ret_sup, int *ret_out)
 {
         struct sock_fprog prog;
         int sv[2], out[2];

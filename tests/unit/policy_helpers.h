@@ -1,6 +1,6 @@
-/* Helpers shared by the policy library's unit tests (not test_policy.c,
- * which keeps its own). Policies are written with ' for " so the tables
- * stay readable; the loaders swap them back. */
+/* Helpers shared by the policy library's unit tests. Policies are
+ * written with ' for " so the tables stay readable; the loaders swap them
+ * back. */
 #pragma once
 
 #include <criterion/criterion.h>
