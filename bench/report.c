@@ -1,12 +1,11 @@
 /* The benchmark's configurations and ratios, its rounds, and which of
- * them --only selects; report_write.c writes what they measured. */
+ * them --only selects; report_write.c runs them and writes what they
+ * measured. */
 #include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "report_tables.h"
 
 #define C(key, group, label, filter, threads, procs, sup, mode)                               \
         {                                                                                     \
@@ -385,7 +384,7 @@ static uint64_t calls_for(const struct config *c, uint64_t calls)
         return n < 100 ? 100 : n;
 }
 
-static int run_rounds(const struct run_plan *plan, run_fn run)
+int report_rounds(const struct run_plan *plan, run_fn run)
 {
         for (int r = 0; r < plan->rounds; r++) {
                 fprintf(stderr, "unotify-bench: round %d/%d\n", r + 1, plan->rounds);
@@ -402,11 +401,4 @@ static int run_rounds(const struct run_plan *plan, run_fn run)
                 }
         }
         return 0;
-}
-
-int report_run(const struct run_plan *plan, run_fn run)
-{
-        if (run_rounds(plan, run))
-                return 1;
-        return report_write(plan);
 }

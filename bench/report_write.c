@@ -1,4 +1,4 @@
-/* What the rounds measured (report_tables.h): the markdown tables, the
+/* The rounds (report.c) and what they measured: the markdown tables, the
  * JSON figures and the plot. */
 #include <errno.h>
 #include <stdio.h>
@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "report.h"
-#include "report_tables.h"
 
 static void machine(char *buf, size_t size)
 {
@@ -210,10 +209,12 @@ static void write_plot(const struct run_plan *plan)
                         "unotify-bench: gnuplot failed (apt-get install gnuplot-nox); no plot\n");
 }
 
-int report_write(const struct run_plan *plan)
+int report_run(const struct run_plan *plan, run_fn run)
 {
         FILE *md, *js;
 
+        if (report_rounds(plan, run))
+                return 1;
         if (!plan->out) { /* --only without --out: the table on stdout only */
                 write_markdown(stdout, plan);
                 return 0;
