@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "unotify/unotify.h"
+#include "rows.h"
 
 struct fake {
         char dir[64], path[128];
@@ -200,14 +201,7 @@ static const struct query_case query_cases[] = {
 };
 
 /* Criterion re-executes the worker: pass row numbers, not pointers. */
-ParameterizedTestParameters(handoff, query_replies_are_validated)
-{
-        static size_t rows[sizeof(query_cases) / sizeof(query_cases[0])];
-
-        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-                rows[i] = i;
-        return cr_make_param_array(size_t, rows, sizeof(rows) / sizeof(rows[0]));
-}
+ROWS(handoff, query_replies_are_validated, query_cases)
 
 ParameterizedTest(size_t *row, handoff, query_replies_are_validated, .timeout = 30)
 {
