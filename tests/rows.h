@@ -8,11 +8,11 @@
  * parameters into a worker that may have another address layout, where
  * the pointers inside a row would dangle; the worker's own copy of the
  * table does not. */
-#define ROWS(suite, name, table)                                                   \
-        ParameterizedTestParameters(suite, name)                                   \
-        {                                                                          \
-                static size_t rows[sizeof(table) / sizeof((table)[0])];            \
-                for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)        \
-                        rows[i] = i;                                               \
+#define ROWS(suite, name, table)                                                          \
+        ParameterizedTestParameters(suite, name)                                          \
+        {                                                                                 \
+                static size_t rows[sizeof(table) / sizeof((table)[0])];                   \
+                for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)               \
+                        rows[i] = i;                                                      \
                 return cr_make_param_array(size_t, rows, sizeof(rows) / sizeof(rows[0])); \
         }

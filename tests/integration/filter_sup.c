@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fd_pass.h"
 #include "unotify/filter.h"
 
 static void sup_answer(struct sup *s, const struct seccomp_notif *req,
@@ -107,47 +108,11 @@ size_t sup_count(const struct sup *s, int nr)
         return n;
 }
 
-static void send_fd(int sock, int fd)
-{
-        char control[CMSG_SPACE(sizeof(int))] = {};
-        struct iovec iov = { .iov_base = "L", .iov_len = 1 };
-        struct msghdr msg = { .msg_iov = &iov,
-                              .msg_iovlen = 1,
-                              .msg_control = control,
-                              .msg_controllen = sizeof(control) };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-        if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
-                _exit(90);
-}
-
-static int recv_fd(int sock)
-{
-        char control[CMSG_SPACE(sizeof(int))] = {}, c;
-        struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-        struct msghdr msg = { .msg_iov = &iov,
-                              .msg_iovlen = 1,
-                              .msg_control = control,
-                              .msg_controllen = sizeof(control) };
-        struct cmsghdr *cm;
-        int fd;
-
-        cr_assert_eq(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC), 1, "the child sent no listener");
-        cm = CMSG_FIRSTHDR(&msg);
-        cr_assert(cm && cm->cmsg_type == SCM_RIGHTS);
-        memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-        return fd;
-}
-
 pid_t spawn_filtered(const char *const *names, size_t n, probe_fn probe, bool deny,
                      struct sup **ret_sup, int *ret_out)
 {
         struct sock_fprog prog;
-        int sv[2], out[2];
+        int sv[2], out[2], listener;
         pid_t pid;
 
         cr_assert_eq(unotify_filter_build(names, n, &prog), 0);
@@ -164,14 +129,17 @@ pid_t spawn_filtered(const char *const *names, size_t n, probe_fn probe, bool de
                                   SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
                 if (fd < 0)
                         _exit(92);
-                send_fd(sv[1], fd);
+                if (fd_send(sv[1], fd) < 0)
+                        _exit(90);
                 close(fd);
                 _exit(probe(out[1]));
         }
         unotify_filter_free(&prog);
         close(sv[1]);
         close(out[1]);
-        *ret_sup = sup_start(recv_fd(sv[0]), deny, -1);
+        listener = fd_recv(sv[0]);
+        cr_assert_geq(listener, 0, "the child sent no listener");
+        *ret_sup = sup_start(listener, deny, -1);
         close(sv[0]);
         *ret_out = out[0];
         return pid;

@@ -15,49 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int send_fd(int sock, int fd)
-{
-        char c = 'L';
-        struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } u = {};
-        struct msghdr msg = { .msg_iov = &iov,
-                              .msg_iovlen = 1,
-                              .msg_control = u.buf,
-                              .msg_controllen = sizeof(u.buf) };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-        return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-        char c;
-        struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } u = {};
-        struct msghdr msg = { .msg_iov = &iov,
-                              .msg_iovlen = 1,
-                              .msg_control = u.buf,
-                              .msg_controllen = sizeof(u.buf) };
-        struct cmsghdr *cm;
-        int fd = -1;
-
-        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-                return -1;
-        cm = CMSG_FIRSTHDR(&msg);
-        if (cm && cm->cmsg_type == SCM_RIGHTS)
-                memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-        return fd;
-}
+#include "fd_pass.h"
 
 /* In the child: install the filter, send its listener, then either wait
  * to be killed or, on the parent's go, make the one call. */
@@ -78,7 +36,7 @@ static _Noreturn void child(int sock, bool call_once)
                 _exit(3);
         fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
                           &prog);
-        if (fd < 0 || send_fd(sock, fd) < 0)
+        if (fd < 0 || fd_send(sock, fd) < 0)
                 _exit(3);
         if (!call_once)
                 for (;;)
@@ -104,7 +62,7 @@ static int start(pid_t *ret_pid, bool call_once)
                 child(sv[1], call_once);
         }
         close(sv[1]);
-        fd = recv_fd(sv[0]);
+        fd = fd_recv(sv[0]);
         if (fd >= 0 && call_once)
                 went = write(sv[0], "g", 1) == 1;
         close(sv[0]);
