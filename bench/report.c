@@ -1,11 +1,11 @@
+/* The benchmark's configurations and ratios, its rounds, and which of
+ * them --only selects; report_write.c runs them and writes what they
+ * measured. */
 #include "report.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <unistd.h>
 
 #define C(key, group, label, filter, threads, procs, sup, mode)                               \
         {                                                                                     \
@@ -196,12 +196,6 @@ static const struct config configs[] = {
 
 #define N_CONFIGS (sizeof(configs) / sizeof(configs[0]))
 
-struct ratio {
-        const char *name;
-        const char *num, *den; /* config keys: ns per call of num / den */
-        const char *target;
-};
-
 static const struct ratio ratios[] = {
         { "1 target, CONTINUE: unotifyd / reference + SYNC_WAKE_UP", "unotifyd-continue",
           "refsync-continue", "<= 1.05" },
@@ -284,7 +278,12 @@ static const struct ratio ratios[] = {
 
 static double samples[N_CONFIGS][MAX_ROUNDS];
 
-static int config_index(const char *key)
+const struct config *const report_configs = configs;
+const size_t report_n_configs = N_CONFIGS;
+const struct ratio *const report_ratios = ratios;
+const size_t report_n_ratios = N_RATIOS;
+
+int report_config_index(const char *key)
 {
         for (size_t i = 0; i < N_CONFIGS; i++)
                 if (!strcmp(configs[i].key, key))
@@ -293,9 +292,9 @@ static int config_index(const char *key)
 }
 
 /* Median of the per-round ratios: each round ran both sides back to back. */
-static double ratio_value(const struct ratio *r, int rounds)
+double report_ratio_value(const struct ratio *r, int rounds)
 {
-        int a = config_index(r->num), b = config_index(r->den);
+        int a = report_config_index(r->num), b = report_config_index(r->den);
         double v[MAX_ROUNDS];
 
         for (int i = 0; i < rounds; i++)
@@ -349,16 +348,21 @@ bool report_group_runs(const struct run_plan *plan, const char *group)
         return false;
 }
 
-static bool ran(size_t i)
+bool report_ran(size_t i)
 {
         return samples[i][0] > 0;
 }
 
+const double *report_row(size_t i)
+{
+        return samples[i];
+}
+
 const double *report_samples(const char *key)
 {
-        int i = config_index(key);
+        int i = report_config_index(key);
 
-        return i >= 0 && ran((size_t)i) ? samples[i] : NULL;
+        return i >= 0 && report_ran((size_t)i) ? samples[i] : NULL;
 }
 
 /* A group whose setup said it cannot run (the profile is missing, ...). */
@@ -367,9 +371,10 @@ static bool skipped(const struct run_plan *plan, const struct config *c)
         return !strcmp(c->group, "profile") && (!plan->profile || plan->profile_skipped);
 }
 
-static bool ratio_ran(const struct ratio *r)
+bool report_ratio_ran(const struct ratio *r)
 {
-        return ran((size_t)config_index(r->num)) && ran((size_t)config_index(r->den));
+        return report_ran((size_t)report_config_index(r->num)) &&
+               report_ran((size_t)report_config_index(r->den));
 }
 
 static uint64_t calls_for(const struct config *c, uint64_t calls)
@@ -379,7 +384,7 @@ static uint64_t calls_for(const struct config *c, uint64_t calls)
         return n < 100 ? 100 : n;
 }
 
-static int run_rounds(const struct run_plan *plan, run_fn run)
+int report_rounds(const struct run_plan *plan, run_fn run)
 {
         for (int r = 0; r < plan->rounds; r++) {
                 fprintf(stderr, "unotify-bench: round %d/%d\n", r + 1, plan->rounds);
@@ -395,225 +400,5 @@ static int run_rounds(const struct run_plan *plan, run_fn run)
                         }
                 }
         }
-        return 0;
-}
-
-static void machine(char *buf, size_t size)
-{
-        struct utsname u;
-
-        uname(&u);
-        snprintf(buf, size, "Linux %s %s, %ld CPUs", u.release, u.machine,
-                 sysconf(_SC_NPROCESSORS_ONLN));
-}
-
-static FILE *open_out(const struct run_plan *plan, const char *name)
-{
-        char path[512];
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/%s", plan->out, name);
-        f = fopen(path, "we");
-        if (!f)
-                fprintf(stderr, "unotify-bench: %s: %s\n", path, strerror(errno));
-        return f;
-}
-
-/* 0 without idle listeners (an --only run without the scale group). */
-static double idle_bytes_per_listener(const struct run_plan *plan)
-{
-        if (!plan->idle_listeners)
-                return 0;
-        return (double)(plan->idle_rss_after_kib - plan->idle_rss_before_kib) * 1024.0 /
-               (double)plan->idle_listeners;
-}
-
-static void write_scale(FILE *f, const struct run_plan *plan)
-{
-        fprintf(f,
-                "## Scale\n\n%d idle listeners (one thread with a filter of its own each) were "
-                "handed "
-                "to one daemon before the rounds. Its RSS went from %ld KiB to %ld KiB: **%.0f "
-                "bytes "
-                "per idle listener** beyond the kernel's own (target: under 4096). \"idle "
-                "listeners\" "
-                "below compares that daemon with one that holds none, side by side.\n\n",
-                plan->idle_listeners, plan->idle_rss_before_kib, plan->idle_rss_after_kib,
-                idle_bytes_per_listener(plan));
-}
-
-/* Tables only for what ran: an --only run may have none of them. */
-static void write_ratios(FILE *f, const struct run_plan *plan)
-{
-        bool first = true;
-
-        for (size_t i = 0; i < N_RATIOS; i++) {
-                if (!ratio_ran(&ratios[i]))
-                        continue;
-                if (first)
-                        fprintf(f,
-                                "## Ratios\n\n| comparison | ratio | target |\n|---|---:|---|\n");
-                fprintf(f, "| %s | %.2f | %s |\n", ratios[i].name,
-                        ratio_value(&ratios[i], plan->rounds), ratios[i].target);
-                first = false;
-        }
-        if (!first)
-                fprintf(f, "\n");
-}
-
-/* The profile group's configurations are in its own section. */
-static void write_configs(FILE *f, const struct run_plan *plan)
-{
-        bool first = true;
-
-        for (size_t i = 0; i < N_CONFIGS; i++) {
-                double med = stats_median(samples[i], plan->rounds);
-
-                if (!ran(i) || !strcmp(configs[i].group, "profile"))
-                        continue;
-                if (first)
-                        fprintf(f, "## All configurations\n\nns per call is wall time divided by "
-                                   "calls (with "
-                                   "several threads, the inverse of throughput).\n\n| "
-                                   "configuration | median "
-                                   "ns/call | min | max | calls/s |\n|---|---:|---:|---:|---:|\n");
-                fprintf(f, "| %s | %.0f | %.0f | %.0f | %.0f |\n", configs[i].label, med,
-                        stats_min(samples[i], plan->rounds), stats_max(samples[i], plan->rounds),
-                        1e9 / med);
-                first = false;
-        }
-        if (!first)
-                fprintf(f, "\n");
-}
-
-static void write_markdown(FILE *f, const struct run_plan *plan)
-{
-        char m[256];
-
-        machine(m, sizeof(m));
-        fprintf(f,
-                "# Benchmarks\n\nGenerated by `unotify-bench%s%s%s` on %s: %d rounds, "
-                "configurations "
-                "interleaved within each round; `getppid(2)` is the notified call (`openat(2)` in "
-                "the "
-                "path scenario; the profile section times whole commands). Only the ratios (each "
-                "the median of per-round ratios) mean something "
-                "across machines.\n\n",
-                plan->quick ? " --quick" : "", plan->only ? " --only " : "",
-                plan->only ? plan->only : "", m, plan->rounds);
-        write_ratios(f, plan);
-        if (plan->idle_listeners)
-                write_scale(f, plan);
-        if (plan->profile_markdown)
-                plan->profile_markdown(f, plan);
-        write_configs(f, plan);
-        fprintf(f, "![ns per call vs concurrency](benchmarks.png)\n\nWhere the time goes, and what "
-                   "was "
-                   "changed because of these figures: [performance.md](performance.md).\n");
-}
-
-static void write_json(FILE *f, const struct run_plan *plan)
-{
-        char m[256];
-
-        machine(m, sizeof(m));
-        fprintf(f, "{\n  \"machine\": \"%s\",\n  \"rounds\": %d,\n  \"quick\": %s,\n", m,
-                plan->rounds, plan->quick ? "true" : "false");
-        fprintf(f,
-                "  \"idle_listeners\": %d,\n  \"idle_rss_before_kib\": %ld,\n  "
-                "\"idle_rss_after_kib\": %ld,\n"
-                "  \"idle_bytes_per_listener\": %.0f,\n",
-                plan->idle_listeners, plan->idle_rss_before_kib, plan->idle_rss_after_kib,
-                idle_bytes_per_listener(plan));
-        if (plan->profile_json)
-                plan->profile_json(f, plan);
-        fprintf(f, "  \"configs\": [\n");
-        for (size_t i = 0, first = 1; i < N_CONFIGS; i++) {
-                if (!ran(i))
-                        continue;
-                fprintf(f,
-                        "%s    {\"key\": \"%s\", \"label\": \"%s\", \"threads\": %d, "
-                        "\"listeners\": %d, "
-                        "\"median_ns\": %.1f, \"samples_ns\": [",
-                        first ? "" : ",\n", configs[i].key, configs[i].label, configs[i].threads,
-                        configs[i].procs, stats_median(samples[i], plan->rounds));
-                for (int r = 0; r < plan->rounds; r++)
-                        fprintf(f, "%s%.1f", r ? ", " : "", samples[i][r]);
-                fprintf(f, "]}");
-                first = 0;
-        }
-        fprintf(f, "\n  ],\n  \"ratios\": [\n");
-        for (size_t i = 0, first = 1; i < N_RATIOS; i++) {
-                if (!ratio_ran(&ratios[i]))
-                        continue;
-                fprintf(f, "%s    {\"name\": \"%s\", \"value\": %.3f, \"target\": \"%s\"}",
-                        first ? "" : ",\n", ratios[i].name, ratio_value(&ratios[i], plan->rounds),
-                        ratios[i].target);
-                first = 0;
-        }
-        fprintf(f, "\n  ]\n}\n");
-}
-
-/* Latency vs concurrency for the three supervisors, drawn by gnuplot. */
-static void write_plot(const struct run_plan *plan)
-{
-        static const char *const sups[] = { "ref",      "refsync",         "refnice",
-                                            "unotifyd", "unotifyd-nosync", "unotifyd-nice0" };
-        static const int threads[] = { 1, 2, 4, 8, 64 };
-        char cmd[600];
-        FILE *g;
-
-        snprintf(cmd, sizeof(cmd), "gnuplot > '%s/benchmarks.png'", plan->out);
-        g = popen(cmd, "w");
-        if (!g)
-                return;
-        fprintf(g,
-                "set terminal png size 800,500\nset logscale x 2\nset xlabel 'threads on one "
-                "listener'\n"
-                "set ylabel 'ns per notified getppid (median)'\nset key top right\nset grid\n"
-                "plot '-' with linespoints title 'reference', '-' with linespoints title "
-                "'reference + SYNC\\_WAKE\\_UP', '-' with linespoints title 'reference at nice "
-                "-10', "
-                "'-' with linespoints title 'unotifyd', '-' with linespoints title "
-                "'unotifyd --no-sync-wake-up', '-' with linespoints title 'unotifyd --nice 0'\n");
-        for (size_t s = 0; s < sizeof(sups) / sizeof(sups[0]); s++) {
-                for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
-                        char key[32];
-
-                        if (threads[t] == 1)
-                                snprintf(key, sizeof(key), "%s-continue", sups[s]);
-                        else
-                                snprintf(key, sizeof(key), "%s-t%d", sups[s], threads[t]);
-                        fprintf(g, "%d %.0f\n", threads[t],
-                                stats_median(samples[config_index(key)], plan->rounds));
-                }
-                fprintf(g, "e\n");
-        }
-        if (pclose(g) != 0)
-                fprintf(stderr,
-                        "unotify-bench: gnuplot failed (apt-get install gnuplot-nox); no plot\n");
-}
-
-int report_run(const struct run_plan *plan, run_fn run)
-{
-        FILE *md, *js;
-
-        if (run_rounds(plan, run))
-                return 1;
-        if (!plan->out) { /* --only without --out: the table on stdout only */
-                write_markdown(stdout, plan);
-                return 0;
-        }
-        md = open_out(plan, "benchmarks.md");
-        js = open_out(plan, "benchmarks.json");
-        if (!md || !js)
-                return 73;
-        write_markdown(md, plan);
-        write_json(js, plan);
-        fclose(md);
-        fclose(js);
-        if (!plan->only)
-                write_plot(plan);
-        write_markdown(stdout, plan);
         return 0;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -62,8 +63,10 @@ struct run_plan {
 typedef double (*run_fn)(const struct config *c, uint64_t calls_per_thread);
 
 /* Run every configuration plan->rounds times, interleaved, and write the
- * report. Returns an exit code. */
+ * report (report_write.c). Returns an exit code. */
 int report_run(const struct run_plan *plan, run_fn run);
+/* The rounds alone (report.c): 0, or 1 when a run failed. */
+int report_rounds(const struct run_plan *plan, run_fn run);
 
 /* Whether --only (plan->only) names this group of configurations, or
  * this configuration's key. */
@@ -74,6 +77,29 @@ const char *report_unknown_group(const struct run_plan *plan);
 bool report_group_runs(const struct run_plan *plan, const char *group);
 /* The samples of a configuration that ran (one a round), or NULL. */
 const double *report_samples(const char *key);
+
+/* The tables and samples (report.c), for the writers (report_write.c).
+ * A ratio compares two configurations by the median of per-round ratios. */
+struct ratio {
+        const char *name;
+        const char *num, *den; /* config keys: ns per call of num / den */
+        const char *target;
+};
+
+extern const struct config *const report_configs;
+extern const size_t report_n_configs;
+extern const struct ratio *const report_ratios;
+extern const size_t report_n_ratios;
+
+/* The index of the configuration with this key, or -1. */
+int report_config_index(const char *key);
+/* Whether configuration i ran (its first round has a sample). */
+bool report_ran(size_t i);
+/* Configuration i's samples, one a round (0 where it did not run). */
+const double *report_row(size_t i);
+/* Whether both sides of r ran, and its value over the rounds. */
+bool report_ratio_ran(const struct ratio *r);
+double report_ratio_value(const struct ratio *r, int rounds);
 
 double stats_median(const double *v, int n);
 double stats_min(const double *v, int n);

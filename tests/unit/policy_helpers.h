@@ -1,6 +1,6 @@
-/* Helpers shared by the policy library's unit tests (not test_policy.c,
- * which keeps its own). Policies are written with ' for " so the tables
- * stay readable; the loaders swap them back. */
+/* Helpers shared by the policy library's unit tests. Policies are
+ * written with ' for " so the tables stay readable; the loaders swap them
+ * back. */
 #pragma once
 
 #include <criterion/criterion.h>
@@ -8,25 +8,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rows.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
 
 #define CONTINUE UNOTIFY_ACTION_CONTINUE
 #define ERRNO UNOTIFY_ACTION_ERRNO
 #define X32_BIT 0x40000000
-
-/* Parameterized tests get the index of their row: Criterion copies the
- * parameters into a worker that may have another address layout, where
- * the pointers inside a row would dangle; the worker's own copy of the
- * table does not. */
-#define ROWS(suite, name, table)                                             \
-        ParameterizedTestParameters(suite, name)                             \
-        {                                                                    \
-                static size_t rows[ELEMENTSOF(table)];                       \
-                for (size_t i = 0; i < ELEMENTSOF(table); i++)               \
-                        rows[i] = i;                                         \
-                return cr_make_param_array(size_t, rows, ELEMENTSOF(table)); \
-        }
 
 /* s with every ' replaced by ". malloc'ed. */
 char *dq(const char *s);

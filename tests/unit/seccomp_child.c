@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -14,51 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int send_fd(int sock, int fd)
-{
-        char c = 'L';
-        struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } u = {};
-        struct msghdr msg = { .msg_iov = &iov,
-                              .msg_iovlen = 1,
-                              .msg_control = u.buf,
-                              .msg_controllen = sizeof(u.buf) };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+#include "fd_pass.h"
 
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-        return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-        char c;
-        struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } u = {};
-        struct msghdr msg = { .msg_iov = &iov,
-                              .msg_iovlen = 1,
-                              .msg_control = u.buf,
-                              .msg_controllen = sizeof(u.buf) };
-        struct cmsghdr *cm;
-        int fd = -1;
-
-        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-                return -1;
-        cm = CMSG_FIRSTHDR(&msg);
-        if (cm && cm->cmsg_type == SCM_RIGHTS)
-                memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-        return fd;
-}
-
-int seccomp_child_listener(pid_t *ret_pid)
+/* In the child: install the filter, send its listener, then either wait
+ * to be killed or, on the parent's go, make the one call. */
+static _Noreturn void child(int sock, bool call_once)
 {
         struct sock_filter insns[] = {
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
@@ -67,6 +28,30 @@ int seccomp_child_listener(pid_t *ret_pid)
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         };
         struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]), .filter = insns };
+        char go;
+        long r;
+        int fd;
+
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                _exit(3);
+        fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                          &prog);
+        if (fd < 0 || fd_send(sock, fd) < 0)
+                _exit(3);
+        if (!call_once)
+                for (;;)
+                        pause();
+        close(fd);
+        /* Wait for the go, so the call comes after the parent has the fd. */
+        if (read(sock, &go, 1) != 1)
+                _exit(3);
+        r = syscall(SYS_getppid);
+        _exit(r >= 0 ? 1 : errno == EPERM ? 0 : 2);
+}
+
+static int start(pid_t *ret_pid, bool call_once)
+{
+        bool went = !call_once;
         int sv[2], fd;
 
         cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -74,20 +59,26 @@ int seccomp_child_listener(pid_t *ret_pid)
         cr_assert_geq(*ret_pid, 0);
         if (*ret_pid == 0) {
                 close(sv[0]);
-                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                        _exit(3);
-                fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                                  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-                if (fd < 0 || send_fd(sv[1], fd) < 0)
-                        _exit(3);
-                for (;;)
-                        pause();
+                child(sv[1], call_once);
         }
         close(sv[1]);
-        fd = recv_fd(sv[0]);
+        fd = fd_recv(sv[0]);
+        if (fd >= 0 && call_once)
+                went = write(sv[0], "g", 1) == 1;
         close(sv[0]);
         cr_assert_geq(fd, 0, "no listener from the child");
+        cr_assert(went, "no go sent to the child");
         return fd;
+}
+
+int seccomp_child_listener(pid_t *ret_pid)
+{
+        return start(ret_pid, false);
+}
+
+int seccomp_child_caller(pid_t *ret_pid)
+{
+        return start(ret_pid, true);
 }
 
 void seccomp_child_kill(pid_t pid)

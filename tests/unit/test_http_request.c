@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sockets/http_request.h"
+#include "rows.h"
 
 struct http_case {
         const char *row;
@@ -47,14 +48,7 @@ static const struct http_case cases[] = {
         { "error seen before the head ends", "BLAH\r\nHost: x\r\n", -EBADMSG },
 };
 
-ParameterizedTestParameters(http, parse)
-{
-        static size_t rows[sizeof(cases) / sizeof(cases[0])];
-
-        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-                rows[i] = i;
-        return cr_make_param_array(size_t, rows, sizeof(rows) / sizeof(rows[0]));
-}
+ROWS(http, parse, cases)
 
 ParameterizedTest(size_t *row, http, parse, .timeout = 30)
 {

@@ -7,16 +7,10 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <signal.h>
-#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,108 +20,25 @@
 #include "notify/listener_set.h"
 #include "restart/inflight.h"
 #include "restart/inflight_format.h"
+#include "seccomp_child.h"
 #include "unotify/policy.h"
 
-/* A child whose getppid(2) goes to a listener it sends us; it then calls
- * getppid once and exits with 0 when the call failed with EPERM, 1 when
- * it returned, 2 on any other error. */
+/* A child whose getppid(2) goes to the listener it sent us; it makes the
+ * call once, its exit status says how it went (seccomp_child_caller). */
 struct target {
         pid_t pid;
         int listener;
 };
 
-static int send_fd(int sock, int fd)
-{
-        char c = 'L';
-        struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } u = {};
-        struct msghdr msg = { .msg_iov = &iov,
-                              .msg_iovlen = 1,
-                              .msg_control = u.buf,
-                              .msg_controllen = sizeof(u.buf) };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-        return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-        char c;
-        struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } u = {};
-        struct msghdr msg = { .msg_iov = &iov,
-                              .msg_iovlen = 1,
-                              .msg_control = u.buf,
-                              .msg_controllen = sizeof(u.buf) };
-        struct cmsghdr *cm;
-        int fd = -1;
-
-        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-                return -1;
-        cm = CMSG_FIRSTHDR(&msg);
-        if (cm && cm->cmsg_type == SCM_RIGHTS)
-                memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-        return fd;
-}
-
-static void child(int sock)
-{
-        struct sock_filter insns[] = {
-                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        };
-        struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]), .filter = insns };
-        char go;
-        int fd;
-        long r;
-
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                _exit(3);
-        fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                          &prog);
-        if (fd < 0 || send_fd(sock, fd) < 0)
-                _exit(3);
-        close(fd);
-        /* Wait for the go, so the test decides when the call is made. */
-        if (read(sock, &go, 1) != 1)
-                _exit(3);
-        r = syscall(SYS_getppid);
-        _exit(r >= 0 ? 1 : errno == EPERM ? 0 : 2);
-}
-
 static struct target target_start(void)
 {
         struct target t;
-        int sv[2];
 
-        cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-        t.pid = fork();
-        cr_assert_geq(t.pid, 0);
-        if (t.pid == 0) {
-                close(sv[0]);
-                child(sv[1]);
-        }
-        close(sv[1]);
-        t.listener = recv_fd(sv[0]);
-        cr_assert_geq(t.listener, 0, "no listener from the child");
-        cr_assert_eq(write(sv[0], "g", 1), 1);
-        close(sv[0]);
+        t.listener = seccomp_child_caller(&t.pid);
         return t;
 }
 
-/* The child's exit status (see child()). */
+/* The child's exit status (see seccomp_child.h). */
 static int target_wait(struct target *t)
 {
         int status;
@@ -139,8 +50,7 @@ static int target_wait(struct target *t)
 
 static void target_kill(struct target *t)
 {
-        kill(t->pid, SIGKILL);
-        cr_assert_eq(waitpid(t->pid, NULL, 0), t->pid);
+        seccomp_child_kill(t->pid);
 }
 
 /* Every slot of the journal's memfd free (read through its own mapping). */

@@ -26,14 +26,7 @@ static const char *const shipped[] = {
         "/usr/share/gocode/src/github.com/containers/common/pkg/seccomp/fixtures/example.json",
 };
 
-ParameterizedTestParameters(compat, shipped_profiles_load)
-{
-        static size_t rows[ELEMENTSOF(shipped)];
-
-        for (size_t i = 0; i < ELEMENTSOF(rows); i++)
-                rows[i] = i;
-        return cr_make_param_array(size_t, rows, ELEMENTSOF(rows));
-}
+ROWS(compat, shipped_profiles_load, shipped)
 
 ParameterizedTest(size_t *row, compat, shipped_profiles_load, .timeout = 60)
 {
@@ -155,14 +148,7 @@ static const struct compat_case accepted[] = {
           "unotify-run set where the listener goes" },
 };
 
-ParameterizedTestParameters(compat, accepted)
-{
-        static size_t rows[ELEMENTSOF(accepted)];
-
-        for (size_t i = 0; i < ELEMENTSOF(rows); i++)
-                rows[i] = i;
-        return cr_make_param_array(size_t, rows, ELEMENTSOF(rows));
-}
+ROWS(compat, accepted, accepted)
 
 ParameterizedTest(size_t *row, compat, accepted, .timeout = 60)
 {

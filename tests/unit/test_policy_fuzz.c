@@ -64,6 +64,25 @@ static void read_examples(struct corpus *c)
         cr_assert_geq(c->n, 5);
 }
 
+/* Each example parsed (they all parse), for the structure-aware tests. */
+static void parse_examples(const struct corpus *c, json_t *docs[])
+{
+        for (size_t k = 0; k < c->n; k++) {
+                docs[k] = json_loadb(c->text[k], c->len[k], 0, NULL);
+                cr_assert_not_null(docs[k]);
+        }
+}
+
+/* The texts, and their parsed documents unless docs is NULL. */
+static void free_examples(struct corpus *c, json_t *docs[])
+{
+        for (size_t k = 0; k < c->n; k++) {
+                if (docs)
+                        json_decref(docs[k]);
+                free(c->text[k]);
+        }
+}
+
 /* The verdict must be one of the two, with its reasons. Returns whether
  * the policy loaded. */
 static bool check(const char *buf, size_t len, unsigned iteration)
@@ -176,8 +195,7 @@ Test(fuzz, bytes, .timeout = 120)
         /* Both verdicts are exercised. */
         cr_log_info("bytes: %u of 4000 loaded", loaded);
         cr_assert(loaded > 0 && loaded < 4000, "%u", loaded);
-        for (size_t k = 0; k < c.n; k++)
-                free(c.text[k]);
+        free_examples(&c, NULL);
 }
 
 /* ---- structure-aware -------------------------------------------------- */
@@ -314,10 +332,7 @@ Test(fuzz, tree, .timeout = 120)
         unsigned loaded = 0;
 
         read_examples(&c);
-        for (size_t k = 0; k < c.n; k++) {
-                docs[k] = json_loadb(c.text[k], c.len[k], 0, NULL);
-                cr_assert_not_null(docs[k]);
-        }
+        parse_examples(&c, docs);
         for (unsigned i = 0; i < 4000; i++) {
                 json_t *doc = json_deep_copy(docs[below(&r, c.n)]);
                 char *text;
@@ -332,10 +347,7 @@ Test(fuzz, tree, .timeout = 120)
         }
         cr_log_info("tree: %u of 4000 loaded", loaded);
         cr_assert(loaded > 400 && loaded < 3600, "%u", loaded);
-        for (size_t k = 0; k < c.n; k++) {
-                json_decref(docs[k]);
-                free(c.text[k]);
-        }
+        free_examples(&c, docs);
 }
 
 /* ---- directories: include and select across files --------------------- */
@@ -384,8 +396,7 @@ Test(fuzzdir, sets)
         unsigned loaded = 0;
 
         read_examples(&c);
-        for (size_t k = 0; k < c.n; k++)
-                docs[k] = json_loadb(c.text[k], c.len[k], 0, NULL);
+        parse_examples(&c, docs);
         for (unsigned i = 0; i < 1000; i++) {
                 struct unotify_policy_set *s = NULL;
                 struct unotify_diags diags = {};
@@ -418,8 +429,5 @@ Test(fuzzdir, sets)
         }
         cr_log_info("sets: %u of 1000 loaded", loaded);
         cr_assert(loaded > 0 && loaded < 1000, "%u", loaded);
-        for (size_t k = 0; k < c.n; k++) {
-                json_decref(docs[k]);
-                free(c.text[k]);
-        }
+        free_examples(&c, docs);
 }
