@@ -91,11 +91,14 @@ static struct job *runnable(struct pool *p)
         return NULL;
 }
 
-/* Whether the worker at index i may spin after its job: the queue is
- * empty, and no other worker spins (one CPU at most). Under the lock. */
+/* Whether the worker at index i may spin after its job: nothing queued
+ * may run now, and no other worker spins (one CPU at most). Not "the
+ * queue is empty": a sandbox keeping its share of jobs queued on purpose
+ * would then take the spin from every other listener's calls. Under the
+ * lock. */
 static bool spin_start(struct pool *p, unsigned i)
 {
-        if (p->stop || p->spinners > 0 || !list_empty(&p->queue))
+        if (p->stop || p->spinners > 0 || runnable(p))
                 return false;
         p->spinners++;
         atomic_store(&p->spin[i], SPIN_WAITING);
