@@ -29,6 +29,12 @@ struct soak_ctr {
         unsigned started, killed_mid_call;
         bool clean, kill_run, kill_sent;
         long long next_look_ms;
+        /* Every fourth run, two after a kill run (not when clean): under a
+         * SIGUSR1 storm from inside the container (its shell traps it). */
+        const char *storm_id;
+        bool storm_run;
+        unsigned stormed;
+        unsigned long long storm_traps;
 };
 
 /* The policy file the containers use, for the daemon's policy dir. */
