@@ -13,8 +13,9 @@
  * SCMP_ACT_KILL_THREAD, which kills the whole process (a signal cannot end
  * one thread from outside): "survived" is printed only if it did not.
  * With UNOTIFY_SOAK_STORM=1 in the environment, a sibling thread sends the
- * main thread SIGUSR1 (an SA_RESTART handler) every 50 us during the
- * rounds, and " signals S" ends the line: the answers must not change. */
+ * main thread SIGUSR1 (an SA_RESTART handler) every 50 us, from its first
+ * caught before the rounds to their end,
+ * and " signals S" ends the line: the answers must not change. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -58,7 +59,12 @@ static int storm_start(pthread_t *t, pid_t *tid)
         if (sigaction(SIGUSR1, &sa, NULL) < 0)
                 return 0;
         atomic_store(&storm_on, 1);
-        return pthread_create(t, NULL, storm_thread, tid) == 0;
+        if (pthread_create(t, NULL, storm_thread, tid) != 0)
+                return 0;
+        /* On before the rounds: under load the thread may start late. */
+        while (!atomic_load(&storm_caught))
+                usleep(100);
+        return 1;
 }
 
 static void *killed_thread(void *arg)
