@@ -240,3 +240,32 @@ void soak_ctr_cleanup(struct soak_ctr *c)
         }
         rt_env_cleanup(&c->env);
 }
+
+/* What the daemon logged of the flags each container listener's filter
+ * was loaded with (its last line per listener: "WAIT_KILLABLE_RECV yes",
+ * "no" or "unknown"). */
+void soak_ctr_report_flags(const struct soak_ctr *c, const struct test_daemon *d)
+{
+        static const char *const what[] = { "yes", "no", "unknown" };
+        unsigned n[3] = { 0 };
+        char id[64], *line = NULL;
+        size_t cap = 0;
+        FILE *f;
+
+        if (c->missing || !(f = fopen(d->log, "re")))
+                return;
+        snprintf(id, sizeof(id), "(unotify-%s-", c->env.rt.name);
+        while (getline(&line, &cap, f) > 0) {
+                char *w = strstr(line, "WAIT_KILLABLE_RECV ");
+
+                for (size_t i = 0; w && strstr(line, id) && i < 3; i++)
+                        n[i] += !strncmp(w + 19, what[i], strlen(what[i])) &&
+                                (w[19 + strlen(what[i])] == '\n' || !w[19 + strlen(what[i])]);
+        }
+        free(line);
+        fclose(f);
+        printf("soak: %s listeners' WAIT_KILLABLE_RECV as the daemon logged it: %u yes, %u no, "
+               "%u unknown\n",
+               c->env.rt.name, n[0], n[1], n[2]);
+        fflush(stdout);
+}

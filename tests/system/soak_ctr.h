@@ -52,3 +52,6 @@ bool soak_ctr_mid_run(const struct soak_ctr *c);
 /* Waits for the run in progress. */
 void soak_ctr_drain(struct soak_ctr *c);
 void soak_ctr_cleanup(struct soak_ctr *c);
+/* Prints how many of its listeners the daemon logged with and without
+ * WAIT_KILLABLE_RECV. */
+void soak_ctr_report_flags(const struct soak_ctr *c, const struct test_daemon *d);
