@@ -29,6 +29,17 @@ const struct test_policy soak_ctr_kill_policy = {
 };
 /* clang-format on */
 
+/* A storm run: its shell traps SIGUSR1 and a background subshell of it
+ * sends it one after another, from inside the container, across its
+ * notified calls; it prints how many traps ran. */
+static const char *const storm_args[] = {
+        "sh", "-c",
+        "n=0; trap 'n=$((n+1))' USR1; (while kill -USR1 $$ 2>/dev/null; do :; done) & "
+        "mkdir /tmp/soak-a; echo mkdir=$?; sleep 1; mkdir /tmp/soak-b; echo mkdir=$?; "
+        "echo ppid=$PPID; kill $!; echo storm=$n",
+        NULL
+};
+
 static const char *const args[] = { "sh", "-c",
                                     "mkdir /tmp/soak-a; echo mkdir=$?; sleep 1; mkdir /tmp/soak-b; "
                                     "echo mkdir=$?; echo ppid=$PPID",
@@ -45,6 +56,8 @@ void soak_ctr_init(struct soak_ctr *c, const char *runtime, const struct test_da
                 return;
         rt_env_init(&c->env, runtime);
         c->id = rt_bundle(&c->env, d, &(struct container){ .policy = "soak-ctr", .args = args });
+        c->storm_id = rt_bundle(&c->env, d,
+                                &(struct container){ .policy = "soak-ctr", .args = storm_args });
         /* Killed in its open of a FIFO nobody writes: a call in flight, its
          * emulation blocked in a worker of the daemon. The name is this
          * test's and runtime's alone, to find that cat among the host's. */
@@ -97,8 +110,19 @@ static void collect(struct soak_ctr *c)
         }
         cr_assert_eq(r->status, 0, "%s run %u: status %d\n%s\n%s", c->env.rt.name, c->runs,
                      r->status, r->out, r->err);
-        cr_assert_str_eq(r->out, "mkdir=1\nmkdir=1\nppid=4242\n", "%s run %u: %s", c->env.rt.name,
-                         c->runs, r->err);
+        if (c->storm_run) {
+                unsigned traps = 0;
+
+                cr_assert_eq(sscanf(r->out, "mkdir=1\nmkdir=1\nppid=4242\nstorm=%u", &traps), 1,
+                             "%s storm run %u: %s\n%s", c->env.rt.name, c->runs, r->out, r->err);
+                cr_assert_gt(traps, 0, "%s storm run: no SIGUSR1 trapped: %s", c->env.rt.name,
+                             r->out);
+                c->stormed++;
+                c->storm_traps += traps;
+                c->storm_run = false;
+        } else
+                cr_assert_str_eq(r->out, "mkdir=1\nmkdir=1\nppid=4242\n", "%s run %u: %s",
+                                 c->env.rt.name, c->runs, r->err);
         assert_nothing_made(c);
         c->runs++;
         free(r);
@@ -175,7 +199,12 @@ void soak_ctr_poll(struct soak_ctr *c, bool start)
                 kill_mid_call(c);
         if (!c->pid && start) {
                 c->kill_run = !c->clean && ++c->started % 4 == 0;
-                c->pid = rt_start(&c->env, c->kill_run ? c->kill_id : c->id, c->out_err);
+                c->storm_run = !c->clean && c->started % 4 == 2;
+                c->pid = rt_start(&c->env,
+                                  c->kill_run    ? c->kill_id
+                                  : c->storm_run ? c->storm_id
+                                                 : c->id,
+                                  c->out_err);
         }
 }
 
@@ -210,4 +239,33 @@ void soak_ctr_cleanup(struct soak_ctr *c)
                 c->pid = 0;
         }
         rt_env_cleanup(&c->env);
+}
+
+/* What the daemon logged of the flags each container listener's filter
+ * was loaded with (its last line per listener: "WAIT_KILLABLE_RECV yes",
+ * "no" or "unknown"). */
+void soak_ctr_report_flags(const struct soak_ctr *c, const struct test_daemon *d)
+{
+        static const char *const what[] = { "yes", "no", "unknown" };
+        unsigned n[3] = { 0 };
+        char id[64], *line = NULL;
+        size_t cap = 0;
+        FILE *f;
+
+        if (c->missing || !(f = fopen(d->log, "re")))
+                return;
+        snprintf(id, sizeof(id), "(unotify-%s-", c->env.rt.name);
+        while (getline(&line, &cap, f) > 0) {
+                char *w = strstr(line, "WAIT_KILLABLE_RECV ");
+
+                for (size_t i = 0; w && strstr(line, id) && i < 3; i++)
+                        n[i] += !strncmp(w + 19, what[i], strlen(what[i])) &&
+                                (w[19 + strlen(what[i])] == '\n' || !w[19 + strlen(what[i])]);
+        }
+        free(line);
+        fclose(f);
+        printf("soak: %s listeners' WAIT_KILLABLE_RECV as the daemon logged it: %u yes, %u no, "
+               "%u unknown\n",
+               c->env.rt.name, n[0], n[1], n[2]);
+        fflush(stdout);
 }

@@ -29,6 +29,12 @@ struct soak_ctr {
         unsigned started, killed_mid_call;
         bool clean, kill_run, kill_sent;
         long long next_look_ms;
+        /* Every fourth run, two after a kill run (not when clean): under a
+         * SIGUSR1 storm from inside the container (its shell traps it). */
+        const char *storm_id;
+        bool storm_run;
+        unsigned stormed;
+        unsigned long long storm_traps;
 };
 
 /* The policy file the containers use, for the daemon's policy dir. */
@@ -46,3 +52,6 @@ bool soak_ctr_mid_run(const struct soak_ctr *c);
 /* Waits for the run in progress. */
 void soak_ctr_drain(struct soak_ctr *c);
 void soak_ctr_cleanup(struct soak_ctr *c);
+/* Prints how many of its listeners the daemon logged with and without
+ * WAIT_KILLABLE_RECV. */
+void soak_ctr_report_flags(const struct soak_ctr *c, const struct test_daemon *d);

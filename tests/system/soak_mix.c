@@ -147,10 +147,13 @@ _Noreturn static void exec_job(const struct soak_mix *m, const struct soak_mix_j
         } else if (j->bpf)
                 execl(UTARGET, UTARGET, m->d->socket, "soak-u", "--cgroup", m->cg, "bpf-dev", m->cg,
                       (char *)NULL);
-        else
+        else {
+                if (j->storm)
+                        setenv("UNOTIFY_SOAK_STORM", "1", 1);
                 execl(UNOTIFY_RUN, UNOTIFY_RUN, "--socket", m->d->socket, "--policy", "soak-mix",
                       "--", SOAKTARGET, "threads", SOAK_MIX_STR(SOAK_MIX_ROUNDS),
                       j->killme ? "KILLME" : NULL, (char *)NULL);
+        }
         _exit(127);
 }
 
@@ -168,6 +171,9 @@ static void start(struct soak_mix *m, int kind, bool killme)
         j->killme = killme;
         j->kill_at_ms = !m->clean && !j->bpf && n % 5 == 4 ? now_ms() + 5 + n % 40 : 0;
         j->killed = false;
+        /* Every other threads job outside the exact-count batch: a
+         * signal storm (its filter has WAIT_KILLABLE_RECV, unotify-run's). */
+        j->storm = kind == 0 && !m->clean && n % 2 == 0;
         j->len = 0;
         snprintf(j->dir, sizeof(j->dir), "%s/u/j%u", m->t, n);
         cr_assert_eq(mkdir(j->dir, 0755), 0);
@@ -272,6 +278,18 @@ static void threads_check(struct soak_mix *m, const struct soak_mix_job *j, int 
         cr_assert_eq(killed, rounds, "a thread not killed by the filter: %s", j->buf);
         cr_assert_eq(logged, rounds, "a logged getgid not continued: %s", j->buf);
         cr_assert_eq(injected, rounds, "not the policy's file: %s", j->buf);
+        if (j->storm) {
+                unsigned sig = 0;
+
+                cr_assert_eq(sscanf(j->buf,
+                                    "threads: rounds %*u killed %*u logged %*u injected "
+                                    "%*u signals %u",
+                                    &sig),
+                             1, "%s: no storm: %s", j->dir, j->buf);
+                cr_assert_gt(sig, 0, "%s: no signal caught: %s", j->dir, j->buf);
+                m->stormed++;
+                m->storm_signals += sig;
+        }
         m->threads_jobs++;
         m->threads_killed += killed;
         m->logged += logged;
@@ -473,19 +491,22 @@ void soak_mix_fifo_finish(struct soak_mix *m)
 void soak_mix_report(const struct soak_mix *m)
 {
         printf("soak: mixed: %u jobs (%u killed mid-run); %u multi-threaded targets: %u threads "
-               "killed by the filter with their process going on, %u logged calls, %u injected "
+               "killed by the filter with their process going on (%u under a SIGUSR1 storm, %llu "
+               "signals caught, filter with WAIT_KILLABLE_RECV), %u logged calls, %u injected "
                "files, %u killed by the daemon's KILL_THREAD; %u user-namespace targets: %u "
                "sysinfo, %u sched, %u tmpfs mounted and %u unmounted (none left on the host or "
                "in the daemon), %u xattrs set, each once; %u device programs attached below their "
                "cgroup, denying, detached; %u FIFO opens in flight across the "
                "upgrade and the restart, finished by the new process\n",
-               m->started, m->killed_mid_run, m->threads_jobs, m->threads_killed, m->logged,
-               m->injected, m->policy_kills, m->unpriv_jobs, m->sysinfos, m->nices, m->mounts,
-               m->umounts, m->xattrs, m->bpf_jobs, m->fifo_across);
+               m->started, m->killed_mid_run, m->threads_jobs, m->threads_killed, m->stormed,
+               m->storm_signals, m->logged, m->injected, m->policy_kills, m->unpriv_jobs,
+               m->sysinfos, m->nices, m->mounts, m->umounts, m->xattrs, m->bpf_jobs,
+               m->fifo_across);
         fflush(stdout);
         cr_assert_gt(m->threads_jobs, 1);
         cr_assert_gt(m->unpriv_jobs, 1);
         cr_assert_gt(m->policy_kills, 0);
+        cr_assert_gt(m->stormed, 0);
         cr_assert_eq(m->mounts, m->umounts);
         cr_assert_eq(m->fifo_across, 2);
         cr_assert(!m->cg[0] || m->bpf_jobs > 0, "no bpf job ran");

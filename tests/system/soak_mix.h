@@ -28,6 +28,7 @@ struct soak_mix_job {
         size_t len;
         long long kill_at_ms; /* 0: runs to its end */
         bool killed, killme, unpriv, bpf;
+        bool storm; /* under a SIGUSR1 storm (soaktarget's UNOTIFY_SOAK_STORM) */
 };
 
 struct soak_mix {
@@ -37,6 +38,8 @@ struct soak_mix {
         bool clean; /* no kills: the exact-count batch */
         unsigned started, killed_mid_run;
         unsigned threads_jobs, threads_killed, logged, injected, policy_kills;
+        unsigned stormed;                 /* threads jobs checked under a storm */
+        unsigned long long storm_signals; /* SIGUSR1s their handlers caught */
         unsigned unpriv_jobs, mounts, umounts, xattrs, sysinfos, nices;
         char cg[200]; /* the bpf jobs' cgroup v2; "" none */
         unsigned bpf_jobs;
