@@ -309,20 +309,57 @@ const char *fd_list(pid_t pid)
         return buf;
 }
 
-int settled_fd_count(pid_t pid)
+/* Open fds of a process, without its seccomp listeners if asked. */
+static int count_fds_of(pid_t pid, bool listeners)
+{
+        char dir[64], path[384], target[64];
+        struct dirent *e;
+        int n = 0;
+        DIR *dh;
+
+        if (listeners)
+                return count_fds(pid);
+        snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+        dh = opendir(dir);
+        cr_assert_not_null(dh, "%s: %s", dir, strerror(errno));
+        while ((e = readdir(dh))) {
+                ssize_t len;
+
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                len = readlink(path, target, sizeof(target) - 1);
+                target[len < 0 ? 0 : len] = '\0';
+                n += strcmp(target, "anon_inode:seccomp notify") != 0;
+        }
+        closedir(dh);
+        return n;
+}
+
+static int settled_count(pid_t pid, bool listeners)
 {
         long long deadline = ms_now() + 3000, since = ms_now();
-        int n = count_fds(pid), m;
+        int n = count_fds_of(pid, listeners), m;
 
         while (ms_now() - since < 100 && ms_now() < deadline) {
                 poll(NULL, 0, 10);
-                m = count_fds(pid);
+                m = count_fds_of(pid, listeners);
                 if (m != n) {
                         n = m;
                         since = ms_now();
                 }
         }
         return n;
+}
+
+int settled_fd_count(pid_t pid)
+{
+        return settled_count(pid, true);
+}
+
+int settled_fd_count_beside_listeners(pid_t pid)
+{
+        return settled_count(pid, false);
 }
 
 int wait_fd_count(pid_t pid, int want, int timeout_ms)

@@ -58,6 +58,10 @@ int count_fds(pid_t pid);
  * taken right after daemon_stat() would otherwise count the control
  * connection the daemon has not yet seen closed. */
 int settled_fd_count(pid_t pid);
+/* settled_fd_count without the seccomp listener fds: a baseline taken
+ * while sandboxes and containers still run beside it (their listeners
+ * come and go) that the count with no listener left must equal. */
+int settled_fd_count_beside_listeners(pid_t pid);
 /* Entries of dir whose name starts with prefix, or (prefix 0) all but
  * "." and "..". Asserts that dir opens. */
 unsigned count_dir_entries(const char *dir, char prefix);
