@@ -308,19 +308,6 @@ static void flags_and_write(const char *runtime, bool refuses)
         }
 }
 
-/* Whether the daemon's log says `needle` within timeout_ms: a runtime
- * may exit before the daemon has read the handoff it sent. */
-static bool log_says_within(const char *needle, int timeout_ms)
-{
-        for (int waited = 0;; waited += 20) {
-                if (strstr(daemon_log(&d), needle))
-                        return true;
-                if (waited >= timeout_ms)
-                        return false;
-                usleep(20 * 1000);
-        }
-}
-
 /* The daemon's log once it has `want` lines with `needle` (or after
  * timeout_ms): an emulation's answer reaches the task before the loop
  * collects the finished job and logs it. */
@@ -332,6 +319,13 @@ static const char *log_once_lines(const char *needle, int want, int timeout_ms)
                 usleep(20 * 1000);
         }
         return daemon_log(&d);
+}
+
+/* Whether the daemon's log says `needle` within timeout_ms: a runtime
+ * may exit before the daemon has read the handoff it sent. */
+static bool log_says_within(const char *needle, int timeout_ms)
+{
+        return strstr(log_once_lines(needle, 1, timeout_ms), needle) != NULL;
 }
 
 /* A policy that names no syscall: the section has no SCMP_ACT_NOTIFY

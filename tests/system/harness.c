@@ -279,19 +279,20 @@ int count_fds(pid_t pid)
         return (int)count_dir_entries(path, 0);
 }
 
-const char *fd_list(pid_t pid)
+/* Calls fn with each open fd's name and what it points to; none for a
+ * process that is gone (fd_list is called in failure messages). */
+static void each_fd(pid_t pid, void (*fn)(const char *name, const char *target, void *arg),
+                    void *arg)
 {
-        static char buf[8192];
-        char dir[64];
+        char dir[64], path[384], target[256];
         struct dirent *e;
-        size_t len = 0;
         DIR *dh;
 
         snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-        buf[0] = '\0';
         dh = opendir(dir);
-        while (dh && (e = readdir(dh))) {
-                char path[384], target[256];
+        if (!dh)
+                return;
+        while ((e = readdir(dh))) {
                 ssize_t n;
 
                 if (e->d_name[0] == '.')
@@ -299,40 +300,49 @@ const char *fd_list(pid_t pid)
                 snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
                 n = readlink(path, target, sizeof(target) - 1);
                 target[n < 0 ? 0 : n] = '\0';
-                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s -> %s\n", e->d_name,
-                                        target);
-                if (len >= sizeof(buf))
-                        break;
+                fn(e->d_name, target, arg);
         }
-        if (dh)
-                closedir(dh);
-        return buf;
+        closedir(dh);
+}
+
+struct fd_text {
+        char buf[8192];
+        size_t len;
+};
+
+static void add_line(const char *name, const char *target, void *arg)
+{
+        struct fd_text *t = arg;
+
+        if (t->len < sizeof(t->buf))
+                t->len += (size_t)snprintf(t->buf + t->len, sizeof(t->buf) - t->len, "%s -> %s\n",
+                                           name, target);
+}
+
+const char *fd_list(pid_t pid)
+{
+        static struct fd_text t;
+
+        t.len = 0;
+        t.buf[0] = '\0';
+        each_fd(pid, add_line, &t);
+        return t.buf;
+}
+
+static void count_non_listener(const char *name, const char *target, void *arg)
+{
+        (void)name;
+        *(int *)arg += strcmp(target, "anon_inode:seccomp notify") != 0;
 }
 
 /* Open fds of a process, without its seccomp listeners if asked. */
 static int count_fds_of(pid_t pid, bool listeners)
 {
-        char dir[64], path[384], target[64];
-        struct dirent *e;
         int n = 0;
-        DIR *dh;
 
         if (listeners)
                 return count_fds(pid);
-        snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-        dh = opendir(dir);
-        cr_assert_not_null(dh, "%s: %s", dir, strerror(errno));
-        while ((e = readdir(dh))) {
-                ssize_t len;
-
-                if (e->d_name[0] == '.')
-                        continue;
-                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-                len = readlink(path, target, sizeof(target) - 1);
-                target[len < 0 ? 0 : len] = '\0';
-                n += strcmp(target, "anon_inode:seccomp notify") != 0;
-        }
-        closedir(dh);
+        each_fd(pid, count_non_listener, &n);
         return n;
 }
 
