@@ -220,7 +220,9 @@ static int run(struct run_plan *plan, const char *unotifyd, const struct profile
         return c == 0 && r < 0 ? 69 : c;
 }
 
-int main(int argc, char **argv)
+/* The command line into plan and po: -1 to go on, else the exit code.
+ * Long because it is the option table and one short case per option. */
+static int parse_args(int argc, char **argv, struct run_plan *plan, struct profile_options *po)
 {
         static const struct option longopts[] = {
                 { "quick", no_argument, NULL, 'q' },
@@ -234,42 +236,37 @@ int main(int argc, char **argv)
                 { "profile-dir", required_argument, NULL, 'D' },
                 {},
         };
-        struct run_plan plan = { .rounds = 9, .calls = 20000, .out = UNOTIFY_SOURCE_DIR "/docs" };
-        const char *unotifyd = UNOTIFY_BUILD_DIR "/daemon/unotifyd";
-        struct profile_options po = { .path = PROFILE_DEFAULT_PATH,
-                                      .unotify_run = UNOTIFY_BUILD_DIR "/client/unotify-run",
-                                      .dir = PROFILE_DEFAULT_DIR };
         bool out_given = false;
         int c;
 
         while ((c = getopt_long(argc, argv, "qr:o:u:O:hd:R:D:", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'q':
-                        plan.quick = true;
-                        plan.rounds = 3;
-                        plan.calls = 2000;
+                        plan->quick = true;
+                        plan->rounds = 3;
+                        plan->calls = 2000;
                         break;
                 case 'r':
-                        plan.rounds = atoi(optarg);
+                        plan->rounds = atoi(optarg);
                         break;
                 case 'o':
-                        plan.out = optarg;
+                        plan->out = optarg;
                         out_given = true;
                         break;
                 case 'O':
-                        plan.only = optarg;
+                        plan->only = optarg;
                         break;
                 case 'u':
-                        unotifyd = optarg;
+                        po->unotifyd = optarg;
                         break;
                 case 'd':
-                        po.path = optarg;
+                        po->path = optarg;
                         break;
                 case 'R':
-                        po.unotify_run = optarg;
+                        po->unotify_run = optarg;
                         break;
                 case 'D':
-                        po.dir = optarg;
+                        po->dir = optarg;
                         break;
                 case 'h':
                         usage();
@@ -279,19 +276,39 @@ int main(int argc, char **argv)
                         return 64;
                 }
         }
-        if (plan.only && !out_given)
-                plan.out = NULL;
-        if (report_unknown_group(&plan)) {
+        if (plan->only && !out_given)
+                plan->out = NULL;
+        return -1;
+}
+
+static bool plan_is_valid(const struct run_plan *plan)
+{
+        if (report_unknown_group(plan)) {
                 fprintf(stderr,
                         "unotify-bench: --only: no group or configuration \"%s\" (groups: " GROUPS
                         ")\n",
-                        report_unknown_group(&plan));
-                return 64;
+                        report_unknown_group(plan));
+                return false;
         }
-        if (plan.rounds < 1 || plan.rounds > MAX_ROUNDS) {
+        if (plan->rounds < 1 || plan->rounds > MAX_ROUNDS) {
                 fprintf(stderr, "unotify-bench: --rounds must be 1..%d\n", MAX_ROUNDS);
-                return 64;
+                return false;
         }
-        po.unotifyd = unotifyd;
-        return run(&plan, unotifyd, &po);
+        return true;
+}
+
+int main(int argc, char **argv)
+{
+        struct run_plan plan = { .rounds = 9, .calls = 20000, .out = UNOTIFY_SOURCE_DIR "/docs" };
+        struct profile_options po = { .path = PROFILE_DEFAULT_PATH,
+                                      .unotify_run = UNOTIFY_BUILD_DIR "/client/unotify-run",
+                                      .unotifyd = UNOTIFY_BUILD_DIR "/daemon/unotifyd",
+                                      .dir = PROFILE_DEFAULT_DIR };
+        int rc = parse_args(argc, argv, &plan, &po);
+
+        if (rc >= 0)
+                return rc;
+        if (!plan_is_valid(&plan))
+                return 64;
+        return run(&plan, po.unotifyd, &po);
 }
