@@ -242,8 +242,9 @@ void soak_ctr_cleanup(struct soak_ctr *c)
 }
 
 /* What the daemon logged of the flags each container listener's filter
- * was loaded with (its last line per listener: "WAIT_KILLABLE_RECV yes",
- * "no" or "unknown"). */
+ * was loaded with: the line it writes once per listener, when the
+ * handoff adds it ("listener N: container unotify-RT-... ...;
+ * WAIT_KILLABLE_RECV yes", "no" or "unknown"). */
 void soak_ctr_report_flags(const struct soak_ctr *c, const struct test_daemon *d)
 {
         static const char *const what[] = { "yes", "no", "unknown" };
@@ -254,7 +255,7 @@ void soak_ctr_report_flags(const struct soak_ctr *c, const struct test_daemon *d
 
         if (c->missing || !(f = fopen(d->log, "re")))
                 return;
-        snprintf(id, sizeof(id), "(unotify-%s-", c->env.rt.name);
+        snprintf(id, sizeof(id), ": container unotify-%s-", c->env.rt.name);
         while (getline(&line, &cap, f) > 0) {
                 char *w = strstr(line, "WAIT_KILLABLE_RECV ");
 
