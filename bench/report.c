@@ -291,6 +291,11 @@ int report_config_index(const char *key)
         return -1;
 }
 
+const char *report_ratio_group(const struct ratio *r)
+{
+        return configs[report_config_index(r->num)].group;
+}
+
 /* Median of the per-round ratios: each round ran both sides back to back. */
 double report_ratio_value(const struct ratio *r, int rounds)
 {

@@ -91,6 +91,8 @@ extern const size_t report_n_configs;
 extern const struct ratio *const report_ratios;
 extern const size_t report_n_ratios;
 
+/* The group of r's configurations (its numerator's). */
+const char *report_ratio_group(const struct ratio *r);
 /* The index of the configuration with this key, or -1. */
 int report_config_index(const char *key);
 /* Whether configuration i ran (its first round has a sample). */
@@ -100,6 +102,19 @@ const double *report_row(size_t i);
 /* Whether both sides of r ran, and its value over the rounds. */
 bool report_ratio_ran(const struct ratio *r);
 double report_ratio_value(const struct ratio *r, int rounds);
+
+/* Groups with a section of their own (profile_report.c, section_report.c):
+ * their ratios and configurations are left out of the general tables. */
+bool report_own_section(const char *group);
+/* The sections other than the profile's, for the groups that ran. */
+void report_write_sections(FILE *f, const struct run_plan *plan);
+void report_write_sections_json(FILE *f, const struct run_plan *plan);
+/* Table heads and rows (report_write.c), the same in every table. */
+void report_write_ratio_head(FILE *f);
+void report_write_ratio_row(FILE *f, const struct ratio *r, int rounds);
+void report_write_ratio_json(FILE *f, const struct ratio *r, int rounds);
+void report_write_config_head(FILE *f);
+void report_write_config_row(FILE *f, size_t i, int rounds);
 
 double stats_median(const double *v, int n);
 double stats_min(const double *v, int n);
