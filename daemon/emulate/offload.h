@@ -21,9 +21,10 @@
 #define OFFLOAD_SPIN_NS (50ull * 1000)
 
 /* Whether *word left `value` within ns (one round of 64 checks at
- * least), checked without sleeping: a
- * hand-over that a sleep and a wake-up would cost ~2 switches (tens of
- * us on a VM) takes well under one when both sides are awake. */
+ * least), checked without sleeping, with a sched_yield() between rounds
+ * so a thread waiting for this CPU runs: a hand-over that a sleep and a
+ * wake-up would cost ~2 switches (tens of us on a VM) takes well under
+ * one when both sides are awake. */
 bool offload_spin_while(_Atomic uint32_t *word, uint32_t value, uint64_t ns);
 
 /* Run fn on a copy of job (size bytes) on the helper thread (every signal

@@ -109,14 +109,11 @@ static bool spin_start(struct pool *p, unsigned i)
  * the word under the lock, which next_job holds on return. */
 static void spin_end(struct pool *p, unsigned i)
 {
-        uint64_t end = now_ns() + POOL_SPIN_NS;
-
-        /* A sched_yield() after each round of checks (64, with 0 ns): on
-         * a machine with few CPUs the task this worker just answered may
-         * wait for its CPU (a spin that did not yield made the emulated
-         * open slower: 139 against 107 us in one quick run). */
-        while (!offload_spin_while(&p->spin[i], SPIN_WAITING, 0) && now_ns() < end)
-                sched_yield();
+        /* It yields between rounds: on a machine with few CPUs the task
+         * this worker just answered may wait for its CPU (a spin that did
+         * not yield made the emulated open slower: 139 against 107 us in
+         * one quick run). */
+        offload_spin_while(&p->spin[i], SPIN_WAITING, POOL_SPIN_NS);
         pthread_mutex_lock(&p->lock);
         if (atomic_load(&p->spin[i]) == SPIN_WAITING)
                 p->spinners--;
