@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "emulate/preempt_journal.h"
 #include "handlers/bpf_attr.h"
 #include "handlers/handler.h"
 #include "notify/target.h"
@@ -184,6 +185,25 @@ static int attach(struct emul_call *c, struct worker *w, int cmd, const union bp
         return r;
 }
 
+/* An attach (BPF_F_ALLOW_MULTI: EEXIST) or a detach (ENOENT) done twice
+ * is seen: the restart of one whose answer a signal lost (no
+ * WAIT_KILLABLE_RECV) gets the first one's from the journal. A load
+ * again only makes another program (the lost fd was never installed). */
+static void attach_once(struct emul_call *c, struct worker *w, int cmd, const union bpf_attr *a)
+{
+        int r;
+
+        c->key_digest = journal_digest(&c->req, a, sizeof(*a));
+        if (c->journal && journal_begin(c->journal, c))
+                return;
+        r = attach(c, w, cmd, a);
+        c->side_effect = r >= 0;
+        if (r < 0)
+                c->error = r;
+        if (c->journal)
+                journal_end(c->journal, c);
+}
+
 static void bpf_run(struct emul_call *c, struct worker *w)
 {
         struct task_mem mem = task_mem_of((pid_t)c->req.pid);
@@ -199,8 +219,12 @@ static void bpf_run(struct emul_call *c, struct worker *w)
         r = bpf_attr_read(&mem, c->req.data.args[1], c->req.data.args[2], &a);
         if (r >= 0)
                 r = target_id_valid(c->listener_fd, c->req.id);
+        if (r >= 0 && cmd != BPF_PROG_LOAD) {
+                attach_once(c, w, cmd, &a);
+                return;
+        }
         if (r >= 0)
-                r = cmd == BPF_PROG_LOAD ? load(c, &a) : attach(c, w, cmd, &a);
+                r = load(c, &a);
         if (r < 0)
                 c->error = r;
 }

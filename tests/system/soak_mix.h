@@ -7,7 +7,9 @@
  * a target in a user namespace (unotify-utarget) using the sysinfo,
  * sched, mount (a tmpfs made and unmounted) and xattr handlers, or the
  * bpf handler (a device program below its cgroup). Some are SIGKILLed
- * mid-run. Every helper asserts. */
+ * mid-run; some run under a SIGUSR1 storm (storm.h), some user-namespace
+ * and bpf ones with a filter without WAIT_KILLABLE_RECV. Every helper
+ * asserts. */
 #pragma once
 
 #include <stdbool.h>
@@ -28,7 +30,14 @@ struct soak_mix_job {
         size_t len;
         long long kill_at_ms; /* 0: runs to its end */
         bool killed, killme, unpriv, bpf;
-        bool storm; /* under a SIGUSR1 storm (soaktarget's UNOTIFY_SOAK_STORM) */
+        bool storm;    /* under a SIGUSR1 storm (UNOTIFY_SOAK_STORM, storm.h) */
+        bool killable; /* its filter has WAIT_KILLABLE_RECV */
+};
+
+/* The checked jobs of one kind under a storm, and the signals caught. */
+struct soak_storms {
+        unsigned jobs;
+        unsigned long long signals;
 };
 
 struct soak_mix {
@@ -38,8 +47,10 @@ struct soak_mix {
         bool clean; /* no kills: the exact-count batch */
         unsigned started, killed_mid_run;
         unsigned threads_jobs, threads_killed, logged, injected, policy_kills;
-        unsigned stormed;                 /* threads jobs checked under a storm */
-        unsigned long long storm_signals; /* SIGUSR1s their handlers caught */
+        /* Checked under a storm: threads; user-namespace and bpf with and
+         * without WAIT_KILLABLE_RECV. */
+        struct soak_storms st_threads, st_unpriv, st_unpriv_nokill, st_bpf, st_bpf_nokill;
+        unsigned nokill_started; /* user-namespace and bpf jobs without it */
         unsigned unpriv_jobs, mounts, umounts, xattrs, sysinfos, nices;
         char cg[200]; /* the bpf jobs' cgroup v2; "" none */
         unsigned bpf_jobs;
@@ -72,6 +83,12 @@ void soak_mix_fifo_start(struct soak_mix *m);
 void soak_mix_fifo_finish(struct soak_mix *m);
 /* Prints the tally and asserts each kind ran. */
 void soak_mix_report(const struct soak_mix *m);
+/* soak_mix_storm.c: a checked job's storm, "NAME signals N" in its
+ * output (N > 0 asserted), added to st. */
+void soak_mix_storm_check(const struct soak_mix_job *j, const char *name, struct soak_storms *st);
+/* Prints the storms' tally, with what the daemon logged of the listeners
+ * without WAIT_KILLABLE_RECV, and asserts each kind had its storms. */
+void soak_mix_storm_report(const struct soak_mix *m);
 /* The daemon's decisions of policy "soak-mix" with that action label
  * (unotifyctl stats --prometheus). */
 long long soak_mix_decisions(const struct test_daemon *d, const char *action);

@@ -14,11 +14,10 @@
  * one thread from outside): "survived" is printed only if it did not.
  * With UNOTIFY_SOAK_STORM=1 in the environment, a sibling thread sends the
  * main thread SIGUSR1 (an SA_RESTART handler) every 50 us, from its first
- * caught before the rounds to their end,
- * and " signals S" ends the line: the answers must not change. */
+ * caught before the rounds to their end (storm.h), and " signals S" ends
+ * the line: the answers must not change. */
 #include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,46 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static atomic_int storm_on;
-static atomic_uint storm_caught;
-
-static void on_usr1(int sig)
-{
-        (void)sig;
-        atomic_fetch_add(&storm_caught, 1);
-}
-
-static void *storm_thread(void *arg)
-{
-        pid_t tid = *(pid_t *)arg;
-
-        while (atomic_load(&storm_on)) {
-                syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
-                usleep(50);
-        }
-        return NULL;
-}
-
-/* The storm's thread, started if asked for; 0 if none. */
-static int storm_start(pthread_t *t, pid_t *tid)
-{
-        struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
-        const char *e = getenv("UNOTIFY_SOAK_STORM");
-
-        if (!e || strcmp(e, "1"))
-                return 0;
-        *tid = (pid_t)syscall(SYS_gettid);
-        sigemptyset(&sa.sa_mask);
-        if (sigaction(SIGUSR1, &sa, NULL) < 0)
-                return 0;
-        atomic_store(&storm_on, 1);
-        if (pthread_create(t, NULL, storm_thread, tid) != 0)
-                return 0;
-        /* On before the rounds: under load the thread may start late. */
-        while (!atomic_load(&storm_caught))
-                usleep(100);
-        return 1;
-}
+#include "storm.h"
 
 static void *killed_thread(void *arg)
 {
@@ -102,30 +62,26 @@ static int injected(void)
 
 int main(int argc, char **argv)
 {
-        unsigned killed = 0, logged = 0, inj = 0, rounds;
+        unsigned killed = 0, logged = 0, inj = 0, rounds, signals;
         /* The real gid: unotify-run installed the filter before exec, so
          * this one is notified too; a LOG answer continues it. */
         gid_t gid = (gid_t)syscall(SYS_getgid);
-        pthread_t storm;
-        pid_t main_tid = 0;
-        int storming;
+        struct storm storm;
+        bool storming;
 
         if (argc < 3 || strcmp(argv[1], "threads"))
                 return 2;
         rounds = (unsigned)atoi(argv[2]);
-        storming = storm_start(&storm, &main_tid);
+        storming = storm_start(&storm);
         for (unsigned i = 0; i < rounds; i++) {
                 killed += (unsigned)thread_killed();
                 logged += syscall(SYS_getgid) == (long)gid;
                 inj += (unsigned)injected();
         }
-        if (storming) {
-                atomic_store(&storm_on, 0);
-                pthread_join(storm, NULL);
-        }
+        signals = storm_stop(&storm);
         printf("threads: rounds %u killed %u logged %u injected %u", rounds, killed, logged, inj);
         if (storming)
-                printf(" signals %u", atomic_load(&storm_caught));
+                printf(" signals %u", signals);
         printf("\n");
         fflush(stdout);
         if (argc > 3 && !strcmp(argv[3], "KILLME")) {

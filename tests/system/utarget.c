@@ -12,6 +12,8 @@
  * --no-daemon: no filter at all (what the calls do without unotifyd).
  * --no-killable: the filter without WAIT_KILLABLE_RECV (the handoff says so).
  * --cgroup DIR: the container joins that cgroup first.
+ * With UNOTIFY_SOAK_STORM=1 in the environment, the scenarios run under a
+ * SIGUSR1 storm (storm.h), and "storm: signals N" follows them.
  *
  * Scenarios (each prints one line "NAME: ok ..." or "NAME: ERRNO"):
  *   sysinfo                 totalram (bytes), uptime, procs
@@ -46,6 +48,7 @@
  *   fuse DEV TYPE DIR OPTS  open DEV (a /dev/fuse node), mount(2) TYPE at DIR with
  *                           fd=N,rootmode=40000,user_id=0,group_id=0 and OPTS ("-": none)
  *   fusefs DEV TYPE DIR OPTS  the same by fsopen, fsconfig, fsmount, move_mount
+ *   mounts DIR              how many mounts are stacked at DIR in our mountinfo
  *   hammer-mount DIR N      a thread mounts a tmpfs on DIR/m0..m(N-1) while this one
  *                           sends it SIGUSR1 (SA_RESTART) without pause; then how
  *                           many of those are mounted once, twice, not at all
@@ -71,6 +74,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "storm.h"
 #include "unotify/filter.h"
 #include "unotify/unotify.h"
 
@@ -242,6 +246,20 @@ static int build_filter(struct setup *s)
 
 int run_scenario(int argc, char **argv);
 
+/* The scenarios, under a storm if the environment asks for one. */
+static int scenarios(int argc, char **argv)
+{
+        struct storm st;
+        bool storming = storm_start(&st);
+        int r = run_scenario(argc, argv);
+        unsigned signals = storm_stop(&st);
+
+        if (storming)
+                printf("storm: signals %u\n", signals);
+        fflush(stdout);
+        return r;
+}
+
 /* The middle process: in the new user namespace, it makes pid 1. */
 static int middle(struct setup *s, int argc, char **argv)
 {
@@ -260,8 +278,7 @@ static int middle(struct setup *s, int argc, char **argv)
                 die("fork");
         if (init == 0) {
                 container_side(s);
-                fflush(stdout);
-                _exit(run_scenario(argc, argv));
+                _exit(scenarios(argc, argv));
         }
         if (waitpid(init, &status, 0) < 0)
                 die("waitpid");

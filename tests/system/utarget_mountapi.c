@@ -1,6 +1,7 @@
 /* unotify-utarget's scenarios for the new mount API (utarget.c lists them):
  * what a program in the container does with fsopen, fsconfig, fsmount,
- * move_mount, open_tree and mount_setattr, each step's result printed. */
+ * move_mount, open_tree and mount_setattr, each step's result printed;
+ * and how many mounts are stacked at a directory. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -240,8 +241,28 @@ static int do_fuse(bool api, const char *dev, const char *type, const char *dir,
 }
 
 /* -1: not one of these scenarios. */
+/* The mounts at dir, each of a stack counted (a mount made twice: 2). */
+static int do_mounts(const char *dir)
+{
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096], mp[4096];
+        int n = 0;
+
+        if (!f) {
+                printf("mounts: %s\n", ename(errno));
+                return 0;
+        }
+        while (fgets(line, sizeof(line), f))
+                n += sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strcmp(mp, dir);
+        fclose(f);
+        printf("mounts: %d\n", n);
+        return 0;
+}
+
 int mountapi_scenario(int argc, char **argv)
 {
+        if (!strcmp(argv[0], "mounts") && argc >= 2)
+                return do_mounts(argv[1]);
         if (!strcmp(argv[0], "fsmnt") && argc >= 5)
                 return do_fsmnt(argv[1], argv[2], argv[3], argv[4]);
         if (!strcmp(argv[0], "treemnt") && argc >= 3)
