@@ -29,8 +29,8 @@ static unsigned nokill_handoffs(const struct test_daemon *d)
 
         cr_assert_not_null(f, "%s", d->log);
         while (fgets(line, sizeof(line), f))
-                n += strstr(line, "WAIT_KILLABLE_RECV no") && strstr(line, "container utarget pid ") &&
-                     strstr(line, "policy soak-u (");
+                n += strstr(line, "WAIT_KILLABLE_RECV no") &&
+                     strstr(line, "container utarget pid ") && strstr(line, "policy soak-u (");
         fclose(f);
         return n;
 }
@@ -56,8 +56,8 @@ void soak_mix_storm_report(const struct soak_mix *m)
         cr_assert_gt(m->st_unpriv.jobs, 0);
         cr_assert_gt(m->st_unpriv_nokill.jobs, 0);
         cr_assert(!m->cg[0] || (m->st_bpf.jobs > 0 && m->st_bpf_nokill.jobs > 0),
-                  "bpf jobs under a storm: %u with WAIT_KILLABLE_RECV, %u without",
-                  m->st_bpf.jobs, m->st_bpf_nokill.jobs);
+                  "bpf jobs under a storm: %u with WAIT_KILLABLE_RECV, %u without", m->st_bpf.jobs,
+                  m->st_bpf_nokill.jobs);
         /* Each one checked was handed off (without the flag); a killed
          * one may have died before. */
         cr_assert(handoffs >= checked && handoffs <= m->nokill_started,
