@@ -66,7 +66,9 @@ static int send_plain(const struct job *job, int error)
         buf.resp.val = error ? 0 : c->val;
         if (!error && c->continue_call)
                 buf.resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE, buf.resp.val = 0;
-        return ioctl(c->listener_fd, SECCOMP_IOCTL_NOTIF_SEND, &buf) < 0 ? negative_errno() : 0;
+        return seccomp_notify_ioctl(c->listener_fd, SECCOMP_IOCTL_NOTIF_SEND, &buf) < 0
+                       ? negative_errno()
+                       : 0;
 }
 
 /* Verbose only, like respond.c's decisions: the name costs an allocation. */

@@ -17,6 +17,7 @@
 #include "notify/streak.h"
 #include "restart/inflight.h"
 #include "service/log.h"
+#include "unotify/kernel.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
 
@@ -46,7 +47,7 @@ struct pending {
 static void send_response(struct listener_set *s, struct listener *l,
                           struct seccomp_notif_resp *resp, const struct pending *p)
 {
-        int r = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+        int r = seccomp_notify_ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
 
         inflight_end(s->inflight, p->slot);
         if (r == 0) {
@@ -76,7 +77,7 @@ static void send_response(struct listener_set *s, struct listener *l,
 
 static bool notification_alive(const struct listener *l, uint64_t id)
 {
-        return ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+        return seccomp_notify_ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 /* After a decision that read the target: false when the notification

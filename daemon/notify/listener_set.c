@@ -14,6 +14,7 @@
 #include "notify/streak.h"
 #include "restart/inflight.h"
 #include "service/log.h"
+#include "unotify/kernel.h"
 #include "unotify/macro.h"
 #include "unotify/policy.h"
 
@@ -264,7 +265,7 @@ static void replay_one(void *userdata, uint64_t listener_id, const struct seccom
         }
         /* The task may have died or been answered since: only a
          * still-pending id is answered (SEND would say ENOENT). */
-        if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+        if (seccomp_notify_ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
                 log_info("journal: notification %llu of listener %llu is gone",
                          (unsigned long long)req->id, (unsigned long long)listener_id);
                 return;

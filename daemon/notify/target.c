@@ -22,7 +22,9 @@ static int id_valid(const struct target_ctx *t)
 {
         uint64_t id = t->req->id;
 
-        return ioctl(t->listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0 : -ENOENT;
+        return seccomp_notify_ioctl(t->listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0
+                       ? 0
+                       : -ENOENT;
 }
 
 /* /proc/PID/mem works where process_vm_readv's ptrace check does not
@@ -277,7 +279,8 @@ int target_pidfd(int listener_fd, const struct seccomp_notif *req)
 
 int target_id_valid(int listener_fd, uint64_t id)
 {
-        return ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0 : -ENOENT;
+        return seccomp_notify_ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0
+                                                                                         : -ENOENT;
 }
 
 int target_read(pid_t pid, uint64_t addr, void *buf, size_t n)

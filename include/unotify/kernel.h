@@ -2,6 +2,7 @@
  * here (guarded) so the rest of the code can use them unconditionally. */
 #pragma once
 
+#include <errno.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -38,3 +39,20 @@
 
 /* What readlink(2) shows for a seccomp listener fd under /proc/PID/fd. */
 #define UNOTIFY_LISTENER_LINK "anon_inode:seccomp notify"
+
+/* SEND, ID_VALID and ADDFD take the filter's notify_lock interruptibly: a
+ * signal while they wait for it (the loop's streak timer, a worker's wake
+ * signal) fails them with EINTR before they did anything. Taken for an
+ * answer not sent, or a task gone, the notification would be lost and its
+ * task left waiting for good: they are made again. Not for RECV, whose
+ * EINTR is how a streak ends, nor ADDFD with ADDFD_FLAG_SEND, whose wait
+ * may end in EINTR after the answer counted (EINPROGRESS on a retry). */
+static inline int seccomp_notify_ioctl(int fd, unsigned long request, void *arg)
+{
+        int r;
+
+        do
+                r = ioctl(fd, request, arg);
+        while (r < 0 && errno == EINTR);
+        return r;
+}
