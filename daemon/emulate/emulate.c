@@ -322,7 +322,7 @@ static bool over_share(struct daemon *d, struct listener *l, uint32_t pid)
 }
 
 int emulate_start(struct daemon *d, struct listener *l, const struct seccomp_notif *req,
-                  const struct unotify_decision *dec, uint64_t recv_ns)
+                  const struct unotify_decision *dec, uint64_t recv_ns, bool shared)
 {
         const struct handler *h = handler_lookup(dec->handler);
         struct job *job;
@@ -340,6 +340,7 @@ int emulate_start(struct daemon *d, struct listener *l, const struct seccomp_not
         job->listener = listener_ref(l); /* until on_job_done */
         job->running = &l->jobs_running;
         job->recv_ns = recv_ns;
+        job->spin_after = !shared;
         job->call = (struct emul_call){
                 .req = *req,
                 .listener_fd = l->fd,

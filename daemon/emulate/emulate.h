@@ -26,11 +26,12 @@ int emulate_ensure(struct daemon *d, const struct unotify_policy_set *set);
 void emulate_done(struct daemon *d);
 
 /* Hand req, decided dec (EMULATE), to its handler; recv_ns is when RECV
- * returned it (CLOCK_MONOTONIC, for the metrics). The listener set's
+ * returned it (CLOCK_MONOTONIC, for the metrics); shared: the loop serves
+ * other listeners too (pool.h, struct job's spin_after). The listener set's
  * emulate hook (listener_set.h). Returns LISTENER_EMULATE_STARTED when the
  * answer follows from the pool (the job holds a reference to l until it
  * is counted); LISTENER_EMULATE_OVER_SHARE when the listener has its
  * share of the pool already (peer_limits.h: counted, the caller answers
  * EAGAIN); -errno when it cannot start (the caller answers dec->error). */
 int emulate_start(struct daemon *d, struct listener *l, const struct seccomp_notif *req,
-                  const struct unotify_decision *dec, uint64_t recv_ns);
+                  const struct unotify_decision *dec, uint64_t recv_ns, bool shared);

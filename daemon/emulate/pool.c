@@ -91,14 +91,14 @@ static struct job *runnable(struct pool *p)
         return NULL;
 }
 
-/* Whether the worker at index i may spin after its job: nothing queued
- * may run now, and no other worker spins (one CPU at most). Not "the
- * queue is empty": a sandbox keeping its share of jobs queued on purpose
- * would then take the spin from every other listener's calls. Under the
- * lock. */
-static bool spin_start(struct pool *p, unsigned i)
+/* Whether the worker at index i may spin after its job: the job says so
+ * (struct job's spin_after), nothing queued may run now, and no other
+ * worker spins (one CPU at most). Not "the queue is empty": a sandbox
+ * keeping its share of jobs queued on purpose would then take the spin
+ * from every other listener's calls. Under the lock. */
+static bool spin_start(struct pool *p, unsigned i, bool spin_after)
 {
-        if (p->stop || p->spinners > 0 || runnable(p))
+        if (!spin_after || p->stop || p->spinners > 0 || runnable(p))
                 return false;
         p->spinners++;
         atomic_store(&p->spin[i], SPIN_WAITING);
@@ -166,7 +166,7 @@ static void *worker_main(void *arg)
         struct worker *w = arg;
         struct pool *p = w->pool;
         int init = worker_init(w);
-        bool spinning = false;
+        bool spinning = false, spin_after;
         struct job *job;
 
         pthread_mutex_lock(&p->lock);
@@ -190,6 +190,7 @@ static void *worker_main(void *arg)
                         pthread_mutex_unlock(&p->lock);
                         p->answer(job);
                 }
+                spin_after = job->spin_after;
                 pthread_mutex_lock(&p->lock);
                 w->job = NULL;
                 (*job->running)--;
@@ -201,7 +202,7 @@ static void *worker_main(void *arg)
                  * idle worker to find nothing cost more than the open. */
                 if (!list_empty(&p->queue))
                         pthread_cond_broadcast(&p->cond);
-                spinning = spin_start(p, (unsigned)(w - p->workers));
+                spinning = spin_start(p, (unsigned)(w - p->workers), spin_after);
                 pthread_mutex_unlock(&p->lock);
                 /* Read after the job is on `finished` (the lock orders it
                  * with on_collect's check): either the loop is woken, or

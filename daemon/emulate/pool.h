@@ -44,6 +44,14 @@ struct job {
          * which is no answer to give. Not answered: the owner journals it
          * for the next process to run again. */
         bool abandoned;
+        /* Whether its worker may wait for the next job spinning (pool.c,
+         * POOL_SPIN_NS): only while the loop serves one listener. When it
+         * serves several, it stays busy after handing the job over, and a
+         * spinning worker on its CPU waited behind it and the tasks its
+         * answers woke for up to milliseconds (traced): another
+         * listener's emulated open p99 rose 2-4x beside a flood, against
+         * 0.7-1.1x with no spin. */
+        bool spin_after;
         /* CLOCK_MONOTONIC: when RECV returned it (the loop) and when the
          * answer went (the worker), for the metrics. */
         uint64_t recv_ns, answered_ns;

@@ -94,9 +94,9 @@ static int take_or_bind(struct inherited *in, const char *name, const char *path
  * daemon, wired here so that notify/ knows nothing of emulate/, learn/ or
  * restart/. */
 static int hook_emulate(void *userdata, struct listener *l, const struct seccomp_notif *req,
-                        const struct unotify_decision *dec, uint64_t recv_ns)
+                        const struct unotify_decision *dec, uint64_t recv_ns, bool shared)
 {
-        return emulate_start(userdata, l, req, dec, recv_ns);
+        return emulate_start(userdata, l, req, dec, recv_ns, shared);
 }
 
 static void hook_added(void *userdata, struct listener *l)

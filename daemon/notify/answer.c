@@ -115,8 +115,10 @@ static bool taken_by_handler(struct listener_set *s, struct listener *l,
                              const struct seccomp_notif *req, struct unotify_decision *dec,
                              uint64_t recv_ns)
 {
-        int started = s->hooks.emulate ? s->hooks.emulate(s->hooks.userdata, l, req, dec, recv_ns)
-                                       : -ENOSYS;
+        bool shared = recv_ns < s->shared_until_ns;
+        int started = s->hooks.emulate
+                              ? s->hooks.emulate(s->hooks.userdata, l, req, dec, recv_ns, shared)
+                              : -ENOSYS;
 
         if (started == LISTENER_EMULATE_OVER_SHARE) { /* try again */
                 dec->action = UNOTIFY_ACTION_ERRNO;

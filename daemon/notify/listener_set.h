@@ -42,9 +42,10 @@ enum listener_emulated {
 struct listener_hooks {
         void *userdata;
         /* Hand an EMULATE decision to its handler; recv_ns is when RECV
-         * returned req. Returns an enum listener_emulated or -errno. */
+         * returned req; shared: the loop serves other listeners too just
+         * now. Returns an enum listener_emulated or -errno. */
         int (*emulate)(void *userdata, struct listener *l, const struct seccomp_notif *req,
-                       const struct unotify_decision *dec, uint64_t recv_ns);
+                       const struct unotify_decision *dec, uint64_t recv_ns, bool shared);
         /* l is watched now / not any more (learn mode's recording). */
         void (*added)(void *userdata, struct listener *l);
         void (*removed)(void *userdata, struct listener *l);

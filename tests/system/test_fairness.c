@@ -27,9 +27,14 @@
 /* A p99 of 300 calls is their 4th slowest: it swung 1.1x-3.8x between
  * quiet runs of the same build. Of 1000, the 11th. */
 #define CALLS "1000"
+/* The measured listener's own notifications in one run: CALLS opens and
+ * getppid calls, 10 of each untimed (fairload.c). */
+#define OWN_NOTIFICATIONS (2 * 1000 + 2 * 10)
 #define HOSTILE_FIFOS 80 /* 3 workers + 64 queued, 13 refused */
 #define HOSTILE_CALLERS 6
 #define HOSTILE_NICE 19
+#define HOSTILE_WORKERS 3 /* listener-workers */
+#define HOSTILE_QUEUED 64 /* listener-queue */
 
 static struct test_daemon d;
 static char t[64], data[128], fifo[128];
@@ -72,7 +77,28 @@ TestSuite(fairness, .init = setup, .fini = teardown, .timeout = 120);
 
 struct p99s {
         double open_us, getppid_us;
+        double open_p50_us, getppid_p50_us;
 };
+
+/* The hostile load's size, from the environment to tell its two kinds
+ * apart (UNOTIFY_FAIR_FIFOS=0: only the flood of notifications;
+ * UNOTIFY_FAIR_CALLERS=0: only the held workers). */
+static int hostile_size(const char *name, int otherwise)
+{
+        const char *v = getenv(name);
+
+        return v ? atoi(v) : otherwise;
+}
+
+static int hostile_fifos(void)
+{
+        return hostile_size("UNOTIFY_FAIR_FIFOS", HOSTILE_FIFOS);
+}
+
+static int hostile_callers(void)
+{
+        return hostile_size("UNOTIFY_FAIR_CALLERS", HOSTILE_CALLERS);
+}
 
 static struct p99s measure(void)
 {
@@ -84,7 +110,7 @@ static struct p99s measure(void)
         cr_assert_eq(sscanf(r.out, "open_p50 %lld open_p99 %lld getppid_p50 %lld getppid_p99 %lld",
                             &o50, &o99, &g50, &g99),
                      4, "%s", r.out);
-        return (struct p99s){ o99 / 1000.0, g99 / 1000.0 };
+        return (struct p99s){ o99 / 1000.0, g99 / 1000.0, o50 / 1000.0, g50 / 1000.0 };
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -132,8 +158,8 @@ static pid_t start_hostile(void)
         char nfifo[16], ncall[16];
         pid_t pid;
 
-        snprintf(nfifo, sizeof(nfifo), "%d", HOSTILE_FIFOS);
-        snprintf(ncall, sizeof(ncall), "%d", HOSTILE_CALLERS);
+        snprintf(nfifo, sizeof(nfifo), "%d", hostile_fifos());
+        snprintf(ncall, sizeof(ncall), "%d", hostile_callers());
         pid = fork();
         cr_assert_geq(pid, 0);
         if (pid == 0) {
@@ -198,12 +224,19 @@ static bool machine_busy(double load)
 static pid_t hostile_in_place(long long refused_before)
 {
         pid_t hostile = start_hostile();
-        long long want = refused_before + HOSTILE_FIFOS - 3 - 64;
+        int fifos = hostile_fifos();
+        int held = fifos < HOSTILE_WORKERS ? fifos : HOSTILE_WORKERS;
+        long long over = fifos - HOSTILE_WORKERS - HOSTILE_QUEUED;
+        long long want = refused_before + (over > 0 ? over : 0);
 
         for (int i = 0;
-             i < 3000 && (fifo_waiters() < 3 || daemon_stat(&d, "emulations_refused") < want); i++)
+             i < 3000 && (fifo_waiters() < held || daemon_stat(&d, "emulations_refused") < want);
+             i++)
                 poll(NULL, 0, 10);
-        cr_assert_eq(fifo_waiters(), 3, "the hostile listener holds 3 of the 4 workers, no more");
+        if (hostile_callers() > 0)
+                poll(NULL, 0, 50); /* its callers started */
+        cr_assert_eq(fifo_waiters(), held,
+                     "the hostile listener holds 3 of the 4 workers, no more");
         cr_assert_eq(daemon_stat(&d, "emulations_refused"), want,
                      "beyond 3 running and 64 queued, its emulations are refused");
         return hostile;
@@ -237,15 +270,16 @@ Test(fairness, hostile_listener_leaves_another_within_2x)
 
                 before = daemon_stat(&d, "notifications_received");
                 load = measure();
-                received += daemon_stat(&d, "notifications_received") - before;
+                received += daemon_stat(&d, "notifications_received") - before - OWN_NOTIFICATIONS;
                 hostile_gone(hostile);
                 idle_open[i] = idle.open_us, idle_ppid[i] = idle.getppid_us;
                 load_open[i] = load.open_us, load_ppid[i] = load.getppid_us;
                 ratio_open[i] = load.open_us / idle.open_us,
                 ratio_ppid[i] = load.getppid_us / idle.getppid_us;
-                printf("fairness: run %d: emulated open p99 %.1f -> %.1f us, notified getppid p99 "
-                       "%.1f -> %.1f us\n",
-                       i + 1, idle.open_us, load.open_us, idle.getppid_us, load.getppid_us);
+                printf("fairness: run %d: emulated open p99 %.1f -> %.1f us (p50 %.1f -> %.1f), "
+                       "notified getppid p99 %.1f -> %.1f us (p50 %.1f -> %.1f)\n",
+                       i + 1, idle.open_us, load.open_us, idle.open_p50_us, load.open_p50_us,
+                       idle.getppid_us, load.getppid_us, idle.getppid_p50_us, load.getppid_p50_us);
         }
         printf("fairness: another listener's p99 round trip (%s calls a run, medians of %d runs), "
                "idle -> under a "
@@ -254,34 +288,36 @@ Test(fairness, hostile_listener_leaves_another_within_2x)
                "fairness:   emulated open %.1f us -> %.1f us (%.2fx), notified getppid %.1f us -> "
                "%.1f us "
                "(%.2fx)\n",
-               CALLS, RUNS, HOSTILE_FIFOS, HOSTILE_CALLERS, received, median(idle_open, RUNS),
+               CALLS, RUNS, hostile_fifos(), hostile_callers(), received, median(idle_open, RUNS),
                median(load_open, RUNS), median(ratio_open, RUNS), median(idle_ppid, RUNS),
                median(load_ppid, RUNS), median(ratio_ppid, RUNS));
         fflush(stdout);
-        cr_assert_gt(received, 1000 * RUNS,
-                     "the hostile listener did not flood (%lld notifications)", received);
+        cr_assert(received > 1000 * RUNS || hostile_callers() == 0,
+                  "the hostile listener did not flood (%lld notifications)", received);
         assert_counters_add_up();
         /* Each emulated open goes through the loop (its notification) and
          * a worker: both kinds of hostile load reach it. The notified
-         * getppid's p99 (20-35 us idle) is left with one hostile answer in
-         * flight and the CPUs' wake-ups; its ratio was 1.0-2.0 in most
-         * runs here and 2.6 in one, never on a quiet machine: printed, not
+         * getppid's p99 (20-45 us idle) is left with one hostile answer in
+         * flight and the CPUs' wake-ups (1.4-3.1x here): printed, not
          * asserted (docs/security.md). A p99 on a machine busy with other
          * work says nothing about the daemon: asserted only when the load
-         * average before the runs is below the number of CPUs. */
+         * average before the runs is below the number of CPUs, and not
+         * under the sanitizers, which change what takes the time. */
         if (machine_busy(machine_load)) {
                 printf("fairness: not asserted: load average %.1f on %ld CPUs before the runs\n",
                        machine_load, sysconf(_SC_NPROCESSORS_ONLN));
                 return;
         }
-        /* Seen on a quiet machine after the loop's fairness changes: 1.28x,
-         * 2.39x, 0.97x, 1.30x, 2.02x; the 2x is no longer held reliably
-         * (an open problem, docs/security.md), so it is printed, not
-         * asserted, until it is again. */
-        printf("fairness: emulated open %.2fx on a quiet machine (load average %.1f on %ld CPUs): "
-               "%s 2x\n",
-               median(ratio_open, RUNS), machine_load, sysconf(_SC_NPROCESSORS_ONLN),
-               median(ratio_open, RUNS) <= 2.0 ? "within" : "NOT within");
+#if defined(__SANITIZE_ADDRESS__)
+        printf("fairness: not asserted under AddressSanitizer\n");
+#else
+        /* With workers spinning for the next job while the loop was
+         * shared: 0.94x, 1.85x, 4.93x, 2.06x, 1.38x, 1.64x (the 80-FIFO
+         * and the no-FIFO load, three times each); without: 0.73x-1.35x. */
+        cr_assert_leq(median(ratio_open, RUNS), 2.0,
+                      "emulated open p99 %.2fx its idle p99 under a hostile listener",
+                      median(ratio_open, RUNS));
+#endif
 }
 
 static int connect_unix(const char *path)
