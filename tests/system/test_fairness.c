@@ -33,6 +33,8 @@
 #define HOSTILE_FIFOS 80 /* 3 workers + 64 queued, 13 refused */
 #define HOSTILE_CALLERS 6
 #define HOSTILE_NICE 19
+/* Idle p99s further apart than this say the machine, not the daemon. */
+#define IDLE_SPREAD_MAX 3.0
 #define HOSTILE_WORKERS 3 /* listener-workers */
 #define HOSTILE_QUEUED 64 /* listener-queue */
 
@@ -214,6 +216,13 @@ static double load_average(void)
         return l;
 }
 
+/* Largest over smallest of v, sorted on return. */
+static double spread(double *v, int n)
+{
+        qsort(v, (size_t)n, sizeof(*v), cmp_double);
+        return v[n - 1] / v[0];
+}
+
 static bool machine_busy(double load)
 {
         return load >= (double)sysconf(_SC_NPROCESSORS_ONLN);
@@ -306,6 +315,14 @@ Test(fairness, hostile_listener_leaves_another_within_2x)
         if (machine_busy(machine_load)) {
                 printf("fairness: not asserted: load average %.1f on %ld CPUs before the runs\n",
                        machine_load, sysconf(_SC_NPROCESSORS_ONLN));
+                return;
+        }
+        /* The host's own noise (other guests' work) shows as idle p99s far
+         * apart: medians of 0.36 ms and 3.9 ms in two tests minutes apart
+         * on an idle guest here. */
+        if (spread(idle_open, RUNS) > IDLE_SPREAD_MAX) {
+                printf("fairness: not asserted: the idle p99s ranged %.1f-%.1f us\n", idle_open[0],
+                       idle_open[RUNS - 1]);
                 return;
         }
 #if defined(__SANITIZE_ADDRESS__)
