@@ -150,7 +150,8 @@ static void assert_probe(const struct cmd_result *r, const char *ppid, const cha
         cr_assert_eq(r->status, 0, "ctr: %d\n%s\n%s\n%s", r->status, r->out, r->err,
                      daemon_log(&d));
         snprintf(want, sizeof(want), "mkdir=1\nppid=%s\n", ppid);
-        cr_assert_str_eq(r->out, want, "stderr: %s", r->err);
+        cr_assert_str_eq(r->out, want, "stdout: %s\nstderr: %s\n%s", r->out, r->err,
+                         daemon_log(&d));
         eng_assert_contains(r->err, error, "stderr");
 }
 
