@@ -205,10 +205,14 @@ static void write_plot(const struct run_plan *plan)
         static const char *const sups[] = { "ref",      "refsync",         "refnice",
                                             "unotifyd", "unotifyd-nosync", "unotifyd-nice0" };
         static const int threads[] = { 1, 2, 4, 8, 64 };
-        char cmd[600];
+        char cmd[600], tmp[512], png[512];
         FILE *g;
 
-        snprintf(cmd, sizeof(cmd), "gnuplot > '%s/benchmarks.png'", plan->out);
+        /* Drawn aside and renamed: without gnuplot the shell's redirection
+         * alone left an empty benchmarks.png in place of the last plot. */
+        snprintf(tmp, sizeof(tmp), "%s/.benchmarks.png.tmp", plan->out);
+        snprintf(png, sizeof(png), "%s/benchmarks.png", plan->out);
+        snprintf(cmd, sizeof(cmd), "gnuplot > '%s'", tmp);
         g = popen(cmd, "w");
         if (!g)
                 return;
@@ -235,9 +239,13 @@ static void write_plot(const struct run_plan *plan)
                 }
                 fprintf(g, "e\n");
         }
-        if (pclose(g) != 0)
+        if (pclose(g) != 0 || rename(tmp, png) < 0) {
+                unlink(tmp);
                 fprintf(stderr,
-                        "unotify-bench: gnuplot failed (apt-get install gnuplot-nox); no plot\n");
+                        "unotify-bench: gnuplot failed (apt-get install gnuplot-nox); %s "
+                        "left as it was\n",
+                        png);
+        }
 }
 
 int report_run(const struct run_plan *plan, run_fn run)

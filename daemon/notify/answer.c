@@ -44,6 +44,13 @@ struct pending {
         enum metrics_action action;
 };
 
+/* Whether the loop was serving several listeners at time ns (CLOCK_MONOTONIC):
+ * another one was answered a moment before (listener_set_answer_ready). */
+static bool shared_at(const struct listener_set *s, uint64_t ns)
+{
+        return ns < s->shared_until_ns;
+}
+
 /* A sync wake-up (wakeup.h) runs the answered task on this CPU, on the
  * promise that the loop sleeps next. While the loop is shared it goes on
  * with the other listeners' calls instead, and the task waited behind it
@@ -51,9 +58,10 @@ struct pending {
  * loop gives way once. Another listener's notified getppid beside the
  * fairness test's hostile one, loaded/idle p99: 1.90-3.36x before,
  * 1.16-1.66x after (six tests each). */
-static void keep_wake_up_promise(const struct listener_set *s, const struct listener *l)
+static void keep_wake_up_promise(const struct listener_set *s, const struct listener *l,
+                                 const struct pending *p)
 {
-        if (l->wakeup.on && now_ns() < s->shared_until_ns)
+        if (l->wakeup.on && shared_at(s, p->recv_ns))
                 sched_yield();
 }
 
@@ -68,7 +76,7 @@ static void send_response(struct listener_set *s, struct listener *l,
                 l->counters.answered++;
                 s->stats->answered++;
                 histogram_observe(&s->metrics->decision_time[p->action], now_ns() - p->recv_ns);
-                keep_wake_up_promise(s, l);
+                keep_wake_up_promise(s, l, p);
                 return;
         }
         if (errno == ENOENT) {
@@ -130,7 +138,7 @@ static bool taken_by_handler(struct listener_set *s, struct listener *l,
                              const struct seccomp_notif *req, struct unotify_decision *dec,
                              uint64_t recv_ns)
 {
-        bool shared = recv_ns < s->shared_until_ns;
+        bool shared = shared_at(s, recv_ns);
         int started = s->hooks.emulate
                               ? s->hooks.emulate(s->hooks.userdata, l, req, dec, recv_ns, shared)
                               : -ENOSYS;
@@ -186,7 +194,7 @@ static int receive_and_decide(struct listener_set *s, struct listener *l, struct
         wakeup_note(&l->wakeup, &s->load, &s->load_listeners, l->fd, req->pid, (uint32_t)l->id);
         /* Raised only for one listener's load: while the loop is shared, a
          * raised loop keeps the targets of the others waiting on its CPU. */
-        priority_follow(&s->priority, s->load.busy && p->recv_ns >= s->shared_until_ns);
+        priority_follow(&s->priority, s->load.busy && !shared_at(s, p->recv_ns));
         p->slot = inflight_begin(s->inflight, l->id, req); /* < 0: not journalled */
         r = decide_and_fill(s, l, req, resp, p);
         if (r != OUTCOME_SEND) {
@@ -318,7 +326,7 @@ int listener_set_answer_ready(struct listener_set *s, struct listener *l, bool a
         if (s->last_answered_id != l->id && now - s->last_answered_ns < LISTENER_HOT_NS)
                 s->shared_until_ns = now + LISTENER_SHARED_NS;
         s->last_answered_id = l->id;
-        shared = now < s->shared_until_ns;
+        shared = shared_at(s, now);
         batch = shared ? LISTENER_BATCH_SHARED : LISTENER_BATCH_ALONE;
         l->served_ns = now; /* the set's order among ready listeners */
         if (!hot || !streak_begin())

@@ -1,5 +1,6 @@
 /* Kernel interfaces newer than Debian 12's 6.1 uapi headers, defined once
- * here (guarded) so the rest of the code can use them unconditionally. */
+ * here (guarded) so the rest of the code can use them unconditionally, and
+ * how the listener's ioctls are made (seccomp_notify_ioctl). */
 #pragma once
 
 #include <errno.h>

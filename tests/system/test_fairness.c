@@ -29,7 +29,7 @@
 #define CALLS "1000"
 /* The measured listener's own notifications in one run: CALLS opens and
  * getppid calls, 10 of each untimed (fairload.c). */
-#define OWN_NOTIFICATIONS (2 * 1000 + 2 * 10)
+#define OWN_NOTIFICATIONS (2 * atoi(CALLS) + 2 * 10)
 #define HOSTILE_FIFOS 80 /* 3 workers + 64 queued, 13 refused */
 #define HOSTILE_CALLERS 6
 #define HOSTILE_NICE 19
